@@ -1,0 +1,54 @@
+/* Shared pieces of the unitrun command: exit codes, messages, ad-hoc unit parsing and
+ * output forwarding. Each verb lives in its own file. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "unitrun.h"
+
+/* SPEC §3: chosen to stay clear of test runners' 1-5. */
+enum {
+        EXIT_USAGE = 64,
+        EXIT_BAD_UNIT = 65,
+        EXIT_NOT_READY = 69,
+        EXIT_UNIT_FAILED = 70,
+        EXIT_SYSTEM = 71,
+};
+
+extern const char *program_name;
+
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cli_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* An ad-hoc unit from --exec and the options after it. */
+struct adhoc_unit {
+        char *name;
+        char **argv;
+        char **properties; /* "Key=Value" in order; applied after the shortcuts */
+};
+
+struct run_options {
+        bool quiet;
+        bool verbose;
+        const char *log_dir;
+        struct adhoc_unit *units;
+        size_t n_units;
+        char **command; /* after "--" */
+};
+
+/* Parses argv[first..] for run/up. Returns 0, or EXIT_USAGE after printing why. */
+int run_options_parse(int argc, char **argv, int first, bool want_command, struct run_options *ret);
+void run_options_done(struct run_options *o);
+
+/* Creates and configures the executors of the ad-hoc units (executors[] has n_units
+ * slots); returns 0 or an exit status after printing why. */
+int adhoc_units_create(ur_context *ctx, const struct run_options *o, ur_executor **executors);
+
+/* Unit output: "NAME| line" to stderr unless quiet, and DIR/NAME.log with --log-dir. */
+struct forwarder;
+int forwarder_new(const struct run_options *o, struct forwarder **ret);
+void forwarder_attach(struct forwarder *f, ur_context *ctx);
+struct forwarder *forwarder_free(struct forwarder *f);
+
+int verb_run(int argc, char **argv);

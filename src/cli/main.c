@@ -1,0 +1,115 @@
+/* unitrun: the command line. Parses the verb and hands over; all logic is in libunitrun. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+const char *program_name = "unitrun";
+
+void cli_error(const char *fmt, ...)
+{
+        va_list ap;
+
+        fprintf(stderr, "%s: ", program_name);
+        va_start(ap, fmt);
+        vfprintf(stderr, fmt, ap);
+        va_end(ap);
+        fputc('\n', stderr);
+}
+
+void cli_warning(const char *fmt, ...)
+{
+        va_list ap;
+
+        fprintf(stderr, "%s: warning: ", program_name);
+        va_start(ap, fmt);
+        vfprintf(stderr, fmt, ap);
+        va_end(ap);
+        fputc('\n', stderr);
+}
+
+static const char usage_main[] =
+        "Usage: unitrun run [OPTIONS] [AD-HOC-UNIT]... -- COMMAND [ARG]...\n"
+        "       unitrun --help | --version | help COMMAND\n"
+        "\n"
+        "Start the daemons a test needs, wait until each one is really ready, run COMMAND,\n"
+        "then stop everything: nothing survives, whatever it forked.\n"
+        "\n"
+        "Commands:\n"
+        "  run     start units, run COMMAND, tear down; exit with COMMAND's status\n"
+        "\n"
+        "Exit status: COMMAND's, or 64 bad command line, 69 a unit did not become ready,\n"
+        "70 a unit failed while COMMAND ran or stopped with an error, 71 system error,\n"
+        "128+N after signal N.\n";
+
+static const char usage_run[] =
+        "Usage: unitrun run [OPTIONS] [--exec CMDLINE [UNIT-OPTIONS]]... -- COMMAND [ARG]...\n"
+        "\n"
+        "Starts every unit (in parallel), waits until all are ready, runs COMMAND with\n"
+        "stdin/stdout/stderr inherited, stops all units, and exits with COMMAND's status.\n"
+        "\n"
+        "Options:\n"
+        "  -q, --quiet            don't forward unit output\n"
+        "  -v, --verbose          also say which isolation was obtained and what happens\n"
+        "      --log-dir DIR      write each unit's output to DIR/NAME.log\n"
+        "\n"
+        "Ad-hoc units: --exec CMDLINE begins one (no shell: use sh -c '...'); until the next\n"
+        "--exec these options configure it:\n"
+        "      --name NAME        unit name (default: program name + .service)\n"
+        "      --type TYPE        simple, exec, notify or oneshot\n"
+        "      --ready-output RE  ready once an output line matches the extended regex\n"
+        "      --timeout SPAN     start timeout (TimeoutStartSec=, default 90s)\n"
+        "      --stop-timeout SPAN  stop grace period (TimeoutStopSec=, default 10s)\n"
+        "      --kill-signal SIG  signal that asks it to stop (default SIGTERM)\n"
+        "      --env NAME=VALUE   set an environment variable\n"
+        "      --cwd DIR          working directory\n"
+        "  -p, --property KEY=VALUE  any supported unit key (Type=, Output=, OutputStream=,\n"
+        "                         TimeoutStartSec=, TimeoutStopSec=, TimeoutSec=, KillSignal=,\n"
+        "                         KillMode=, SendSIGKILL=, FinalKillSignal=, SuccessExitStatus=,\n"
+        "                         NotifyAccess=, Environment=, UnsetEnvironment=,\n"
+        "                         WorkingDirectory=, StandardOutput=, StandardError=)\n"
+        "\n"
+        "COMMAND gets UNITRUN_RUNTIME_DIR (the run's private directory) and, per unit,\n"
+        "UNITRUN_<NAME>_PID and UNITRUN_<NAME>_CGROUP (NAME: the unit name without\n"
+        ".service, upper-cased, other characters than letters and digits as _).\n";
+
+static int print_help(const char *verb)
+{
+        if (!verb) {
+                fputs(usage_main, stdout);
+                return 0;
+        }
+        if (strcmp(verb, "run") == 0) {
+                fputs(usage_run, stdout);
+                return 0;
+        }
+        cli_error("unknown command '%s'; see '%s --help'", verb, program_name);
+        return EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+        const char *verb = argc > 1 ? argv[1] : NULL;
+
+        if (!verb) {
+                fputs(usage_main, stderr);
+                return EXIT_USAGE;
+        }
+        if (strcmp(verb, "--help") == 0 || strcmp(verb, "-h") == 0)
+                return print_help(NULL);
+        if (strcmp(verb, "--version") == 0) {
+                printf("unitrun %s\n", UNITRUN_VERSION);
+                return 0;
+        }
+        if (strcmp(verb, "help") == 0)
+                return print_help(argc > 2 ? argv[2] : NULL);
+        if (strcmp(verb, "run") == 0) {
+                for (int i = 2; i < argc && strcmp(argv[i], "--") != 0; i++)
+                        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+                                return print_help("run");
+                return verb_run(argc, argv);
+        }
+        cli_error("unknown command '%s'; see '%s --help'", verb, program_name);
+        return EXIT_USAGE;
+}

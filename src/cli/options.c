@@ -1,0 +1,178 @@
+/* Command-line parsing for run (and later up): global options, then ad-hoc units, each
+ * begun by --exec and configured by the options that follow it, then "--" COMMAND. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "macro.h"
+#include "strv.h"
+
+static struct adhoc_unit *current_unit(struct run_options *o)
+{
+        return o->n_units ? &o->units[o->n_units - 1] : NULL;
+}
+
+static int add_property(struct run_options *o, const char *option, const char *key, const char *value)
+{
+        struct adhoc_unit *u = current_unit(o);
+        char *kv;
+        int r;
+
+        if (!u) {
+                cli_error("%s must follow an --exec", option);
+                return EXIT_USAGE;
+        }
+        if (asprintf(&kv, "%s=%s", key, value) < 0)
+                return EXIT_SYSTEM;
+        r = strv_push(&u->properties, kv);
+        free(kv);
+        return r < 0 ? EXIT_SYSTEM : 0;
+}
+
+/* Ad-hoc shortcuts and the unit keys they stand for. */
+static const struct {
+        const char *option;
+        const char *key;
+} shortcuts[] = {
+        { "--type", "Type" },
+        { "--ready-output", "Output" },
+        { "--timeout", "TimeoutStartSec" },
+        { "--stop-timeout", "TimeoutStopSec" },
+        { "--kill-signal", "KillSignal" },
+        { "--cwd", "WorkingDirectory" },
+};
+
+int run_options_parse(int argc, char **argv, int first, bool want_command, struct run_options *ret)
+{
+        struct run_options o = {};
+        bool separator = false;
+        int i, r;
+
+        for (i = first; i < argc; i++) {
+                const char *a = argv[i];
+                const char *value = i + 1 < argc ? argv[i + 1] : NULL;
+                bool matched = false;
+
+                if (strcmp(a, "--") == 0) {
+                        separator = true;
+                        i++;
+                        break;
+                }
+                if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
+                        o.quiet = true;
+                        continue;
+                }
+                if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
+                        o.verbose = true;
+                        continue;
+                }
+                if (a[0] != '-') {
+                        cli_error("unexpected argument '%s' (unit files are not supported yet; use --exec)", a);
+                        goto usage;
+                }
+                if (!value) {
+                        cli_error("option %s needs a value", a);
+                        goto usage;
+                }
+                if (strcmp(a, "--log-dir") == 0) {
+                        o.log_dir = value;
+                } else if (strcmp(a, "--exec") == 0) {
+                        struct adhoc_unit *units = realloc(o.units, (o.n_units + 1) * sizeof(*units));
+                        if (!units)
+                                goto fail;
+                        o.units = units;
+                        o.units[o.n_units++] = (struct adhoc_unit){};
+                        if (!(o.units[o.n_units - 1].argv = strv_copy((char *[]){ (char *) value, NULL })))
+                                goto fail;
+                } else if (strcmp(a, "--name") == 0) {
+                        if (!current_unit(&o)) {
+                                cli_error("--name must follow an --exec");
+                                goto usage;
+                        }
+                        free(current_unit(&o)->name);
+                        current_unit(&o)->name = strdup(value);
+                } else if (strcmp(a, "--env") == 0) {
+                        /* One assignment, spaces and all: quote it for Environment='s splitting. */
+                        _cleanup_free_ char *quoted = malloc(strlen(value) * 2 + 3);
+                        char *q = quoted;
+
+                        if (!quoted)
+                                goto fail;
+                        if (!strchr(value, '=') || value[0] == '=') {
+                                cli_error("--env needs NAME=VALUE, got '%s'", value);
+                                goto usage;
+                        }
+                        *q++ = '"';
+                        for (const char *c = value; *c; c++) {
+                                if (*c == '"' || *c == '\\')
+                                        *q++ = '\\';
+                                *q++ = *c;
+                        }
+                        *q++ = '"';
+                        *q = 0;
+                        r = add_property(&o, a, "Environment", quoted);
+                        if (r)
+                                goto out;
+                } else if (strcmp(a, "-p") == 0 || strcmp(a, "--property") == 0) {
+                        const char *eq = strchr(value, '=');
+                        char key[128];
+
+                        if (!eq || eq == value || (size_t) (eq - value) >= sizeof(key)) {
+                                cli_error("%s needs KEY=VALUE, got '%s'", a, value);
+                                goto usage;
+                        }
+                        memcpy(key, value, (size_t) (eq - value));
+                        key[eq - value] = 0;
+                        r = add_property(&o, a, key, eq + 1);
+                        if (r)
+                                goto out;
+                } else {
+                        for (size_t k = 0; k < sizeof(shortcuts) / sizeof(shortcuts[0]); k++)
+                                if (strcmp(a, shortcuts[k].option) == 0) {
+                                        r = add_property(&o, a, shortcuts[k].key, value);
+                                        if (r)
+                                                goto out;
+                                        matched = true;
+                                }
+                        if (!matched) {
+                                cli_error("unknown option '%s'", a);
+                                goto usage;
+                        }
+                }
+                i++; /* the value */
+        }
+
+        if (want_command) {
+                if (!separator || i >= argc) {
+                        cli_error("missing '-- COMMAND'");
+                        goto usage;
+                }
+                o.command = strv_copy(argv + i);
+                if (!o.command)
+                        goto fail;
+        }
+        *ret = o;
+        return 0;
+
+usage:
+        r = EXIT_USAGE;
+        goto out;
+fail:
+        cli_error("out of memory");
+        r = EXIT_SYSTEM;
+out:
+        run_options_done(&o);
+        return r;
+}
+
+void run_options_done(struct run_options *o)
+{
+        for (size_t i = 0; i < o->n_units; i++) {
+                free(o->units[i].name);
+                strv_free(o->units[i].argv);
+                strv_free(o->units[i].properties);
+        }
+        free(o->units);
+        strv_free(o->command);
+        *o = (struct run_options){};
+}

@@ -1,0 +1,352 @@
+/* cgroup v2: finding it, moving the launcher into its own leaf, leaves per executor,
+ * signalling, killing and removing them. */
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <sys/stat.h>
+
+#include "cgroup.h"
+#include "macro.h"
+#include "mountinfo.h"
+#include "proc.h"
+
+static struct cgroup_run *process_run;
+static unsigned process_run_refs;
+static unsigned leaf_counter;
+
+static void cgroup_run_free(struct cgroup_run *run)
+{
+        if (!run)
+                return;
+        free(run->mount);
+        free(run->origin);
+        free(run->path);
+        free(run->supervisor);
+        free(run);
+}
+
+static int move_self(const char *cgroup_dir)
+{
+        char path[PATH_MAX];
+
+        snprintf(path, sizeof(path), "%s/cgroup.procs", cgroup_dir);
+        /* "0" means the writing process: all of its threads move together. */
+        return write_string_file(path, "0");
+}
+
+_printf_(3, 0) static int set_reason(char **ret_reason, int r, const char *fmt, const char *arg)
+{
+        char buf[PATH_MAX + 256];
+
+        snprintf(buf, sizeof(buf), fmt, arg ? arg : "");
+        if (r < 0) {
+                size_t l = strlen(buf);
+                snprintf(buf + l, sizeof(buf) - l, ": %s", strerror(-r));
+        }
+        free(*ret_reason);
+        *ret_reason = strdup(buf);
+        return r;
+}
+
+/* Path (a): our own cgroup is writable, as for root or inside a delegated subtree. */
+static int cgroup_setup_own_subtree(struct cgroup_run **ret, char **ret_reason)
+{
+        struct cgroup_run *run = NULL;
+        _cleanup_free_ char *mountinfo = NULL, *self_cgroup = NULL, *rel = NULL;
+        char path[PATH_MAX];
+        int r;
+
+        r = read_full_file("/proc/self/mountinfo", &mountinfo);
+        if (r < 0)
+                return set_reason(ret_reason, r, "cannot read /proc/self/mountinfo", NULL);
+        run = calloc(1, sizeof(*run));
+        if (!run)
+                return -ENOMEM;
+        r = mountinfo_find_cgroup2(mountinfo, &run->mount);
+        if (r < 0) {
+                cgroup_run_free(run);
+                return set_reason(ret_reason, -ENOENT, "no cgroup2 filesystem is mounted", NULL);
+        }
+        r = read_full_file("/proc/self/cgroup", &self_cgroup);
+        if (r >= 0)
+                r = proc_cgroup_v2_path(self_cgroup, &rel);
+        if (r < 0) {
+                cgroup_run_free(run);
+                return set_reason(ret_reason, r, "cannot find our own cgroup v2 path", NULL);
+        }
+        snprintf(path, sizeof(path), "%s%s", run->mount, streq_ptr(rel, "/") ? "" : rel);
+        run->origin = strdup(path);
+        snprintf(path, sizeof(path), "%s/unitrun-%d", run->origin, (int) getpid());
+        run->path = strdup(path);
+        snprintf(path, sizeof(path), "%s/supervisor", run->path);
+        run->supervisor = strdup(path);
+        if (!run->origin || !run->path || !run->supervisor) {
+                cgroup_run_free(run);
+                return -ENOMEM;
+        }
+
+        if (mkdir(run->path, 0755) < 0 && errno != EEXIST) {
+                r = set_reason(ret_reason, negative_errno(), "cannot create a cgroup in %s", run->origin);
+                cgroup_run_free(run);
+                return r;
+        }
+        if (mkdir(run->supervisor, 0755) < 0 && errno != EEXIST) {
+                r = set_reason(ret_reason, negative_errno(), "cannot create %s", run->supervisor);
+                (void) rmdir(run->path);
+                cgroup_run_free(run);
+                return r;
+        }
+        /* The launcher leaves the inner node so that cgroup.kill on a leaf never hits it and
+         * controllers could be enabled on the run directory. */
+        r = move_self(run->supervisor);
+        if (r < 0) {
+                set_reason(ret_reason, r, "cannot move into %s", run->supervisor);
+                (void) rmdir(run->supervisor);
+                (void) rmdir(run->path);
+                cgroup_run_free(run);
+                return r;
+        }
+        *ret = run;
+        return 0;
+}
+
+int cgroup_run_acquire(struct cgroup_run **ret, char **ret_reason)
+{
+        int r;
+
+        if (process_run) {
+                process_run_refs++;
+                *ret = process_run;
+                return 0;
+        }
+        r = cgroup_setup_own_subtree(&process_run, ret_reason);
+        if (r < 0)
+                return r;
+        process_run_refs = 1;
+        *ret = process_run;
+        return 0;
+}
+
+void cgroup_run_release(struct cgroup_run *run)
+{
+        if (!run || run != process_run || --process_run_refs > 0)
+                return;
+        /* Back to where we came from, so the run directory can go. */
+        (void) move_self(run->origin);
+        (void) rmdir(run->supervisor);
+        (void) rmdir(run->path);
+        cgroup_run_free(run);
+        process_run = NULL;
+}
+
+int cgroup_leaf_create(struct cgroup_run *run, const char *name, char **ret_path)
+{
+        char path[PATH_MAX];
+
+        for (unsigned attempt = 0; attempt < 1000; attempt++) {
+                if (attempt == 0)
+                        snprintf(path, sizeof(path), "%s/%s", run->path, name);
+                else
+                        snprintf(path, sizeof(path), "%s/%s-%u", run->path, name, ++leaf_counter);
+                if (mkdir(path, 0755) == 0) {
+                        char *p = strdup(path);
+                        if (!p) {
+                                (void) rmdir(path);
+                                return -ENOMEM;
+                        }
+                        *ret_path = p;
+                        return 0;
+                }
+                if (errno != EEXIST)
+                        return negative_errno();
+        }
+        return -EEXIST;
+}
+
+const char *cgroup_relative(const struct cgroup_run *run, const char *abs_path)
+{
+        size_t l = strlen(run->mount);
+
+        if (strncmp(abs_path, run->mount, l) != 0)
+                return abs_path;
+        return abs_path[l] ? abs_path + l : "/";
+}
+
+int cgroup_open_dir(const char *path)
+{
+        int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        return fd < 0 ? negative_errno() : fd;
+}
+
+int cgroup_open_events(const char *path)
+{
+        char p[PATH_MAX];
+        int fd;
+
+        snprintf(p, sizeof(p), "%s/cgroup.events", path);
+        fd = open(p, O_RDONLY | O_CLOEXEC);
+        return fd < 0 ? negative_errno() : fd;
+}
+
+int cgroup_read_populated(int events_fd)
+{
+        char buf[256];
+        const char *p;
+        ssize_t n;
+
+        n = pread(events_fd, buf, sizeof(buf) - 1, 0);
+        if (n < 0)
+                return negative_errno();
+        buf[n] = 0;
+        p = strstr(buf, "populated ");
+        if (!p)
+                return -EBADMSG;
+        return p[strlen("populated ")] == '1';
+}
+
+int cgroup_list_pids(const char *path, pid_t **ret_pids, size_t *ret_n)
+{
+        char p[PATH_MAX];
+        _cleanup_free_ char *text = NULL;
+        _cleanup_free_ pid_t *pids = NULL;
+        size_t n = 0, alloc = 0;
+        char *line, *save = NULL;
+        int r;
+
+        snprintf(p, sizeof(p), "%s/cgroup.procs", path);
+        r = read_full_file(p, &text);
+        if (r < 0)
+                return r;
+        for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+                if (n == alloc) {
+                        size_t new_alloc = alloc ? alloc * 2 : 16;
+                        pid_t *q = realloc(pids, new_alloc * sizeof(*q));
+                        if (!q)
+                                return -ENOMEM;
+                        pids = q;
+                        alloc = new_alloc;
+                }
+                pids[n++] = (pid_t) atoi(line);
+        }
+        *ret_pids = TAKE_PTR(pids);
+        *ret_n = n;
+        return 0;
+}
+
+static bool pid_in(const pid_t *pids, size_t n, pid_t pid)
+{
+        for (size_t i = 0; i < n; i++)
+                if (pids[i] == pid)
+                        return true;
+        return false;
+}
+
+int cgroup_signal_all(const char *path, int sig)
+{
+        _cleanup_free_ pid_t *done = NULL;
+        size_t n_done = 0;
+
+        /* Processes fork while we signal them: repeat until a pass finds nobody new. A PID
+         * read from cgroup.procs cannot be recycled into another cgroup while we hold no
+         * reference, but the window is tiny and the signal would go to a process that just
+         * appeared in *this* cgroup's place, which is what systemd accepts too. */
+        for (unsigned pass = 0; pass < 64; pass++) {
+                _cleanup_free_ pid_t *pids = NULL;
+                size_t n;
+                bool found_new = false;
+                int r;
+
+                r = cgroup_list_pids(path, &pids, &n);
+                if (r < 0)
+                        return r;
+                for (size_t i = 0; i < n; i++) {
+                        pid_t *q;
+
+                        if (pid_in(done, n_done, pids[i]))
+                                continue;
+                        (void) kill(pids[i], sig);
+                        q = realloc(done, (n_done + 1) * sizeof(*q));
+                        if (!q)
+                                return -ENOMEM;
+                        done = q;
+                        done[n_done++] = pids[i];
+                        found_new = true;
+                }
+                if (!found_new)
+                        break;
+        }
+        return 0;
+}
+
+int cgroup_kill(const char *path)
+{
+        char p[PATH_MAX];
+        int r;
+
+        snprintf(p, sizeof(p), "%s/cgroup.kill", path);
+        r = write_string_file(p, "1");
+        if (r != -ENOENT)
+                return r;
+
+        /* Before Linux 5.14: freeze so nobody forks, kill everyone we see, thaw so the kills
+         * are delivered, and repeat until the cgroup is empty. */
+        for (unsigned pass = 0; pass < 64; pass++) {
+                _cleanup_free_ pid_t *pids = NULL;
+                size_t n;
+
+                snprintf(p, sizeof(p), "%s/cgroup.freeze", path);
+                (void) write_string_file(p, "1");
+                r = cgroup_list_pids(path, &pids, &n);
+                if (r >= 0)
+                        for (size_t i = 0; i < n; i++)
+                                (void) kill(pids[i], SIGKILL);
+                (void) write_string_file(p, "0");
+                if (r < 0)
+                        return r;
+                if (n == 0)
+                        break;
+        }
+        return 0;
+}
+
+int cgroup_read_cpu_usec(const char *path, uint64_t *ret_usec)
+{
+        char p[PATH_MAX];
+        _cleanup_free_ char *text = NULL;
+        const char *s;
+        int r;
+
+        snprintf(p, sizeof(p), "%s/cpu.stat", path);
+        r = read_full_file(p, &text);
+        if (r < 0)
+                return r;
+        s = strstr(text, "usage_usec ");
+        if (!s)
+                return -ENODATA;
+        *ret_usec = strtoull(s + strlen("usage_usec "), NULL, 10);
+        return 0;
+}
+
+int cgroup_remove(const char *path)
+{
+        _cleanup_closedir_ DIR *d = NULL;
+        struct dirent *de;
+
+        if (rmdir(path) == 0 || errno == ENOENT)
+                return 0;
+        if (errno != EBUSY && errno != ENOTEMPTY)
+                return negative_errno();
+        /* A delegated daemon may have made sub-cgroups: remove them depth first. */
+        d = opendir(path);
+        if (!d)
+                return negative_errno();
+        while ((de = readdir(d))) {
+                char sub[PATH_MAX];
+
+                if (de->d_type != DT_DIR || de->d_name[0] == '.')
+                        continue;
+                snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
+                (void) cgroup_remove(sub);
+        }
+        return rmdir(path) < 0 ? negative_errno() : 0;
+}

@@ -1,0 +1,40 @@
+/* cgroup v2 placement: one directory per run holding the launcher's own leaf ("supervisor")
+ * and one leaf per executor. The run directory is per process (the launcher can only sit
+ * in one cgroup), shared by every context of the process and reference counted.
+ *
+ * Isolation is chosen here: (a) our own cgroup subtree is writable; (b) a delegated systemd
+ * scope (later: cgroup_setup_try_scope() is the seam); (c) none, with the reason why. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct cgroup_run {
+        char *mount;      /* cgroup2 mount point, e.g. /sys/fs/cgroup/unified */
+        char *origin;     /* our cgroup before we moved, absolute path */
+        char *path;       /* the run directory, absolute */
+        char *supervisor; /* our leaf inside it */
+};
+
+/* Returns the process's shared run (creating it on first use), or a negative errno with a
+ * human-readable reason in *ret_reason (malloc'ed) saying why cgroups cannot be used. */
+int cgroup_run_acquire(struct cgroup_run **ret, char **ret_reason);
+void cgroup_run_release(struct cgroup_run *run);
+
+/* Creates a fresh leaf for `name` (made unique), returning its absolute path. */
+int cgroup_leaf_create(struct cgroup_run *run, const char *name, char **ret_path);
+/* The leaf's path relative to the mount, as /proc/PID/cgroup shows it. */
+const char *cgroup_relative(const struct cgroup_run *run, const char *abs_path);
+int cgroup_open_dir(const char *path);
+int cgroup_open_events(const char *path);
+/* 1 populated, 0 empty, from an open cgroup.events fd. */
+int cgroup_read_populated(int events_fd);
+int cgroup_list_pids(const char *path, pid_t **ret_pids, size_t *ret_n);
+/* Sends sig to every process in the cgroup, again until no new process shows up. */
+int cgroup_signal_all(const char *path, int sig);
+/* SIGKILL to the whole subtree: cgroup.kill (Linux 5.14), else freeze, kill each, thaw. */
+int cgroup_kill(const char *path);
+int cgroup_read_cpu_usec(const char *path, uint64_t *ret_usec);
+/* rmdir of a leaf (and any sub-cgroups a delegated process made). */
+int cgroup_remove(const char *path);

@@ -1,0 +1,191 @@
+/* The context: event loop, private runtime directory, isolation choice, and the list of
+ * executors, all torn down together by ur_context_free(). */
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <sys/stat.h>
+
+#include "internal.h"
+#include "macro.h"
+
+void context_log(ur_context *ctx, ur_log_level level, const char *unit, const char *fmt, ...)
+{
+        char message[4096];
+        va_list ap;
+
+        if (!ctx->log_fn)
+                return;
+        va_start(ap, fmt);
+        vsnprintf(message, sizeof(message), fmt, ap);
+        va_end(ap);
+        ctx->log_fn(level, unit, message, ctx->log_userdata);
+}
+
+void context_unlink_executor(ur_context *ctx, ur_executor *e)
+{
+        for (ur_executor **p = &ctx->executors; *p; p = &(*p)->next)
+                if (*p == e) {
+                        *p = e->next;
+                        return;
+                }
+}
+
+/* Removes a directory tree without following symlinks: units may leave anything in %t. */
+static int rm_rf_at(int dir_fd, const char *name)
+{
+        _cleanup_closedir_ DIR *d = NULL;
+        struct dirent *de;
+        int fd;
+
+        if (unlinkat(dir_fd, name, 0) == 0 || errno == ENOENT)
+                return 0;
+        if (errno != EISDIR && errno != EPERM)
+                return negative_errno();
+        fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                return negative_errno();
+        d = fdopendir(fd);
+        if (!d) {
+                close(fd);
+                return negative_errno();
+        }
+        while ((de = readdir(d)))
+                if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+                        (void) rm_rf_at(dirfd(d), de->d_name);
+        return unlinkat(dir_fd, name, AT_REMOVEDIR) < 0 ? negative_errno() : 0;
+}
+
+static int runtime_dir_create(char **ret)
+{
+        const char *base = getenv("XDG_RUNTIME_DIR");
+        char path[PATH_MAX];
+
+        /* Notify socket paths must fit in sun_path (108 bytes): keep the directory short. */
+        if (!base || base[0] != '/' || strlen(base) > 60 || access(base, W_OK) < 0)
+                base = "/tmp";
+        snprintf(path, sizeof(path), "%s/unitrun.XXXXXX", base);
+        if (!mkdtemp(path)) /* mkdtemp creates it 0700 */
+                return negative_errno();
+        *ret = strdup(path);
+        if (!*ret) {
+                (void) rmdir(path);
+                return -ENOMEM;
+        }
+        return 0;
+}
+
+int ur_context_new(ur_context **ret)
+{
+        ur_context *ctx;
+        const char *no_cgroup = getenv("UNITRUN_NO_CGROUP");
+        int r;
+
+        if (!ret)
+                return -EINVAL;
+        ctx = calloc(1, sizeof(*ctx));
+        if (!ctx)
+                return -ENOMEM;
+        r = loop_init(&ctx->loop);
+        if (r < 0) {
+                free(ctx);
+                return r;
+        }
+        r = runtime_dir_create(&ctx->runtime_dir);
+        if (r < 0) {
+                loop_done(&ctx->loop);
+                free(ctx);
+                return r;
+        }
+
+        if (no_cgroup && strcmp(no_cgroup, "1") == 0) {
+                ctx->isolation_reason = strdup("UNITRUN_NO_CGROUP=1 is set");
+                r = -EPERM;
+        } else
+                r = cgroup_run_acquire(&ctx->cgroup, &ctx->isolation_reason);
+        /* (b), a delegated systemd scope, slots in here when (a) fails. */
+        ctx->isolation = r >= 0 ? UR_ISOLATION_CGROUP : UR_ISOLATION_FALLBACK;
+        if (r < 0)
+                ctx->cgroup = NULL;
+
+        *ret = ctx;
+        return 0;
+}
+
+static bool context_all_settled(ur_context *ctx)
+{
+        for (ur_executor *e = ctx->executors; e; e = e->next)
+                if (e->state == UR_STATE_STOPPING)
+                        return false;
+        return true;
+}
+
+ur_context *ur_context_free(ur_context *ctx)
+{
+        if (!ctx)
+                return NULL;
+        /* Tearing down is no time for grace periods: the final kill for all at once. */
+        for (ur_executor *e = ctx->executors; e; e = e->next)
+                if (e->state != UR_STATE_INACTIVE && e->state != UR_STATE_FAILED)
+                        (void) ur_executor_stop_now(e);
+        while (!context_all_settled(ctx))
+                if (loop_dispatch(&ctx->loop, -1) < 0)
+                        break;
+        while (ctx->executors)
+                ur_executor_free(ctx->executors);
+        cgroup_run_release(ctx->cgroup);
+        if (ctx->runtime_dir)
+                (void) rm_rf_at(AT_FDCWD, ctx->runtime_dir);
+        free(ctx->runtime_dir);
+        free(ctx->isolation_reason);
+        loop_done(&ctx->loop);
+        free(ctx);
+        return NULL;
+}
+
+void ur_context_set_log(ur_context *ctx, ur_log_fn fn, void *userdata)
+{
+        ctx->log_fn = fn;
+        ctx->log_userdata = userdata;
+}
+
+void ur_context_set_state_callback(ur_context *ctx, ur_state_fn fn, void *userdata)
+{
+        ctx->state_fn = fn;
+        ctx->state_userdata = userdata;
+}
+
+void ur_context_set_output_callback(ur_context *ctx, ur_output_fn fn, void *userdata)
+{
+        ctx->output_fn = fn;
+        ctx->output_userdata = userdata;
+}
+
+ur_isolation ur_context_get_isolation(const ur_context *ctx)
+{
+        return ctx->isolation;
+}
+
+const char *ur_context_get_isolation_reason(const ur_context *ctx)
+{
+        return ctx->isolation == UR_ISOLATION_FALLBACK ? ctx->isolation_reason : NULL;
+}
+
+const char *ur_context_get_runtime_dir(const ur_context *ctx)
+{
+        return ctx->runtime_dir;
+}
+
+const char *ur_context_get_cgroup(const ur_context *ctx)
+{
+        return ctx->cgroup ? ctx->cgroup->path : NULL;
+}
+
+int ur_context_get_fd(const ur_context *ctx)
+{
+        return ctx->loop.epoll_fd;
+}
+
+int ur_context_dispatch(ur_context *ctx, int timeout_ms)
+{
+        return loop_dispatch(&ctx->loop, timeout_ms);
+}

@@ -1,0 +1,127 @@
+/* epoll dispatch and CLOCK_MONOTONIC deadlines; see loop.h for the ownership rules. */
+#include <sys/epoll.h>
+#include <sys/timerfd.h>
+#include <time.h>
+
+#include "loop.h"
+#include "macro.h"
+
+int loop_init(struct loop *l)
+{
+        l->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+        if (l->epoll_fd < 0)
+                return negative_errno();
+        l->dispatching = false;
+        return 0;
+}
+
+void loop_done(struct loop *l)
+{
+        l->epoll_fd = safe_close(l->epoll_fd);
+}
+
+int loop_add(struct loop *l, struct watch *w, int fd, uint32_t events, watch_fn cb, void *data)
+{
+        struct epoll_event ev = { .events = events, .data.ptr = w };
+
+        w->fd = fd;
+        w->callback = cb;
+        w->data = data;
+        if (epoll_ctl(l->epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+                int r = negative_errno();
+                w->fd = safe_close(fd);
+                return r;
+        }
+        return 0;
+}
+
+int loop_modify(struct loop *l, struct watch *w, uint32_t events)
+{
+        struct epoll_event ev = { .events = events, .data.ptr = w };
+
+        if (epoll_ctl(l->epoll_fd, EPOLL_CTL_MOD, w->fd, &ev) < 0)
+                return negative_errno();
+        return 0;
+}
+
+void watch_remove(struct loop *l, struct watch *w)
+{
+        if (w->fd < 0)
+                return;
+        /* Closing alone would leave the registration alive if the fd were duplicated. */
+        (void) epoll_ctl(l->epoll_fd, EPOLL_CTL_DEL, w->fd, NULL);
+        w->fd = safe_close(w->fd);
+}
+
+int timer_add(struct loop *l, struct watch *w, watch_fn cb, void *data)
+{
+        int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+        if (fd < 0)
+                return negative_errno();
+        return loop_add(l, w, fd, EPOLLIN, cb, data);
+}
+
+int timer_arm(struct watch *w, uint64_t deadline_usec)
+{
+        struct itimerspec its = {};
+
+        if (deadline_usec == USEC_INFINITY)
+                return timer_disarm(w);
+        /* An all-zero it_value would disarm; a deadline in the past must fire at once. */
+        if (deadline_usec == 0)
+                deadline_usec = 1;
+        its.it_value.tv_sec = deadline_usec / USEC_PER_SEC;
+        its.it_value.tv_nsec = (deadline_usec % USEC_PER_SEC) * NSEC_PER_USEC;
+        if (timerfd_settime(w->fd, TFD_TIMER_ABSTIME, &its, NULL) < 0)
+                return negative_errno();
+        return 0;
+}
+
+int timer_disarm(struct watch *w)
+{
+        struct itimerspec its = {};
+        uint64_t expirations;
+
+        if (timerfd_settime(w->fd, 0, &its, NULL) < 0)
+                return negative_errno();
+        /* Drop an expiry that happened before disarming so no stale event follows. */
+        (void) !read(w->fd, &expirations, sizeof(expirations));
+        return 0;
+}
+
+int loop_dispatch(struct loop *l, int timeout_ms)
+{
+        struct epoll_event events[16];
+        int n;
+
+        n = epoll_wait(l->epoll_fd, events, ELEMENTSOF(events), timeout_ms);
+        if (n < 0)
+                return errno == EINTR ? 0 : negative_errno();
+
+        l->dispatching = true;
+        for (int i = 0; i < n; i++) {
+                struct watch *w = events[i].data.ptr;
+                if (w->fd < 0)
+                        continue; /* removed by an earlier callback of this batch */
+                w->callback(w, events[i].events);
+        }
+        l->dispatching = false;
+        return n;
+}
+
+uint64_t now_usec(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / NSEC_PER_USEC;
+}
+
+uint64_t deadline_after(uint64_t span_usec)
+{
+        uint64_t now = now_usec();
+
+        if (span_usec == USEC_INFINITY || span_usec > USEC_INFINITY - now)
+                return USEC_INFINITY;
+        return now + span_usec;
+}

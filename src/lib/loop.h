@@ -1,0 +1,46 @@
+/* The context's event loop: one epoll fd, watches embedded in their owners, and deadline
+ * timers on CLOCK_MONOTONIC timerfds. Nothing here sleeps; everything is an fd event. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct watch;
+typedef void (*watch_fn)(struct watch *w, uint32_t events);
+
+/* Embedded in the object it belongs to. A removed watch keeps its memory until its owner is
+ * freed, which only happens outside dispatch, so a stale event in the current batch finds
+ * fd == -1 and is skipped. */
+struct watch {
+        int fd;
+        watch_fn callback;
+        void *data;
+};
+
+struct loop {
+        int epoll_fd;
+        bool dispatching;
+};
+
+int loop_init(struct loop *l);
+void loop_done(struct loop *l);
+
+/* Takes ownership of fd: watch_remove() closes it. */
+int loop_add(struct loop *l, struct watch *w, int fd, uint32_t events, watch_fn cb, void *data);
+int loop_modify(struct loop *l, struct watch *w, uint32_t events);
+void watch_remove(struct loop *l, struct watch *w);
+static inline bool watch_active(const struct watch *w)
+{
+        return w->fd >= 0;
+}
+
+/* A deadline timer is a watch on a timerfd; arm with an absolute CLOCK_MONOTONIC time. */
+int timer_add(struct loop *l, struct watch *w, watch_fn cb, void *data);
+int timer_arm(struct watch *w, uint64_t deadline_usec);
+int timer_disarm(struct watch *w);
+
+int loop_dispatch(struct loop *l, int timeout_ms);
+
+uint64_t now_usec(void);
+/* now + span, saturating at infinity. */
+uint64_t deadline_after(uint64_t span_usec);

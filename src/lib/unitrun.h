@@ -1,0 +1,208 @@
+/* libunitrun: start daemons, know the moment each one is ready, tear everything down.
+ *
+ * Conventions: functions return >= 0 on success and a negative errno on failure; out
+ * parameters come last and are untouched on failure; *_free() accepts NULL and returns
+ * NULL. The library never prints, never exits, installs no signal handler and blocks no
+ * signal. It is not thread-safe: use one context from one thread.
+ *
+ * A context owns an event loop (one pollable fd), the run's private runtime directory and
+ * the cgroup subtree its executors live in. An executor is one process (plus everything it
+ * forks) with its readiness conditions. Blocking calls (ur_executor_start/stop) drive the
+ * context's loop themselves; an embedder with its own loop polls ur_context_get_fd() and
+ * calls ur_context_dispatch(ctx, 0) when it is readable, using the *_begin() calls. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define UR_USEC_INFINITY UINT64_MAX
+
+typedef struct ur_context ur_context;
+typedef struct ur_executor ur_executor;
+
+/* ---- Context ---------------------------------------------------------------------- */
+
+typedef enum ur_isolation {
+        UR_ISOLATION_CGROUP,   /* one cgroup v2 leaf per executor below our own subtree */
+        UR_ISOLATION_SCOPE,    /* the same, below a delegated systemd scope */
+        UR_ISOLATION_FALLBACK, /* no cgroup: a session per executor, tracked through /proc */
+} ur_isolation;
+
+typedef enum ur_log_level {
+        UR_LOG_ERROR = 3,
+        UR_LOG_WARNING = 4,
+        UR_LOG_INFO = 6,
+        UR_LOG_DEBUG = 7,
+} ur_log_level;
+
+typedef void (*ur_log_fn)(ur_log_level level, const char *unit, const char *message, void *userdata);
+
+/* Creates the runtime directory and sets up isolation. Honours UNITRUN_NO_CGROUP=1. */
+int ur_context_new(ur_context **ret);
+/* Stops every executor still running (whole cgroup), removes cgroups and the runtime dir. */
+ur_context *ur_context_free(ur_context *ctx);
+
+void ur_context_set_log(ur_context *ctx, ur_log_fn fn, void *userdata);
+ur_isolation ur_context_get_isolation(const ur_context *ctx);
+/* Why the fallback was chosen (NULL with cgroup isolation). */
+const char *ur_context_get_isolation_reason(const ur_context *ctx);
+/* The run's private runtime directory (0700): what %t means in unit files. */
+const char *ur_context_get_runtime_dir(const ur_context *ctx);
+/* The cgroup v2 directory holding the run's leaves (NULL in the fallback). */
+const char *ur_context_get_cgroup(const ur_context *ctx);
+
+/* An fd (epoll) that is readable whenever ur_context_dispatch() has work to do. */
+int ur_context_get_fd(const ur_context *ctx);
+/* Waits up to timeout_ms (-1: forever, 0: don't wait) and handles what is pending.
+ * Returns the number of events handled. */
+int ur_context_dispatch(ur_context *ctx, int timeout_ms);
+
+/* ---- Executors -------------------------------------------------------------------- */
+
+typedef enum ur_type {
+        UR_TYPE_SIMPLE,  /* ready once execve() succeeded (we always learn that: it costs nothing) */
+        UR_TYPE_EXEC,    /* the same; kept apart for unit-file fidelity */
+        UR_TYPE_NOTIFY,  /* ready on READY=1 */
+        UR_TYPE_ONESHOT, /* ready once the process exited cleanly */
+} ur_type;
+
+typedef enum ur_state {
+        UR_STATE_INACTIVE, /* never started, or stopped */
+        UR_STATE_STARTING,
+        UR_STATE_RUNNING,  /* ready */
+        UR_STATE_EXITED,   /* a oneshot that finished cleanly */
+        UR_STATE_STOPPING,
+        UR_STATE_FAILED,
+} ur_state;
+
+typedef enum ur_failure {
+        UR_FAILURE_NONE,
+        UR_FAILURE_EXEC,     /* the program could not be executed (errno in the message) */
+        UR_FAILURE_EXITED,   /* exited (or died) before it was ready */
+        UR_FAILURE_TIMEOUT,  /* TimeoutStartSec ran out */
+        UR_FAILURE_CRASHED,  /* the main process exited while it should be running */
+        UR_FAILURE_STOP,     /* unclean exit status at stop, or it needed the final kill */
+        UR_FAILURE_SYSTEM,   /* a resource or kernel failure of ours */
+} ur_failure;
+
+typedef enum ur_stream {
+        UR_STDOUT = 1,
+        UR_STDERR = 2,
+        UR_STDOUT_AND_STDERR = 3,
+} ur_stream;
+
+typedef enum ur_stdio {
+        UR_STDIO_CAPTURE, /* default: a pipe the loop drains; lines go to the output callback */
+        UR_STDIO_INHERIT,
+        UR_STDIO_NULL,
+        UR_STDIO_FILE,   /* truncate */
+        UR_STDIO_APPEND,
+} ur_stdio;
+
+typedef enum ur_kill_mode {
+        UR_KILL_CONTROL_GROUP, /* KillSignal to every process of the unit */
+        UR_KILL_MIXED,         /* KillSignal to the main process, final kill to all */
+        UR_KILL_PROCESS,       /* KillSignal to the main process only */
+} ur_kill_mode;
+
+typedef enum ur_notify_access {
+        UR_NOTIFY_ALL,  /* any process of the executor's cgroup (session in the fallback) */
+        UR_NOTIFY_MAIN, /* the main process only */
+} ur_notify_access;
+
+/* Event callback: state changes of any executor of the context. */
+typedef void (*ur_state_fn)(ur_executor *e, ur_state state, void *userdata);
+/* Output callback: one line (without its newline) of captured output; a last line without
+ * newline is delivered when the stream closes. */
+typedef void (*ur_output_fn)(ur_executor *e, ur_stream stream, const char *line, size_t len, void *userdata);
+
+void ur_context_set_state_callback(ur_context *ctx, ur_state_fn fn, void *userdata);
+void ur_context_set_output_callback(ur_context *ctx, ur_output_fn fn, void *userdata);
+
+/* name: a unique name within the context (e.g. "redis.service"); argv[0] is looked up in
+ * PATH (the executor's PATH if set, else the caller's) when it has no slash. */
+int ur_executor_new(ur_context *ctx, const char *name, char *const argv[], ur_executor **ret);
+/* The same with "/bin/sh -c CMDLINE". */
+int ur_executor_new_shell(ur_context *ctx, const char *name, const char *cmdline, ur_executor **ret);
+/* Stops it first if needed. Must not be called from a callback. */
+ur_executor *ur_executor_free(ur_executor *e);
+
+const char *ur_executor_get_name(const ur_executor *e);
+ur_context *ur_executor_get_context(const ur_executor *e);
+void ur_executor_set_userdata(ur_executor *e, void *userdata);
+void *ur_executor_get_userdata(const ur_executor *e);
+
+/* Configuration; takes effect at the next start. The environment starts as a copy of the
+ * caller's environ; set/unset edit it, clear empties it. */
+int ur_executor_set_env(ur_executor *e, const char *name, const char *value);
+int ur_executor_unset_env(ur_executor *e, const char *name);
+int ur_executor_clear_env(ur_executor *e);
+int ur_executor_set_cwd(ur_executor *e, const char *directory);
+/* stream: UR_STDOUT or UR_STDERR; path only for FILE/APPEND. */
+int ur_executor_set_stdio(ur_executor *e, ur_stream stream, ur_stdio mode, const char *path);
+int ur_executor_set_type(ur_executor *e, ur_type type);
+int ur_executor_set_start_timeout(ur_executor *e, uint64_t usec);
+int ur_executor_set_stop_timeout(ur_executor *e, uint64_t usec);
+int ur_executor_set_kill_signal(ur_executor *e, int sig);
+int ur_executor_set_final_kill_signal(ur_executor *e, int sig);
+int ur_executor_set_send_sigkill(ur_executor *e, bool send);
+int ur_executor_set_kill_mode(ur_executor *e, ur_kill_mode mode);
+int ur_executor_set_notify_access(ur_executor *e, ur_notify_access access);
+/* Extra clean exit statuses (0..255) and clean deaths by signal. */
+int ur_executor_add_success_status(ur_executor *e, int status);
+int ur_executor_add_success_signal(ur_executor *e, int sig);
+/* Ready once a line of the stream matches the POSIX extended regex (searched, not anchored).
+ * -EINVAL for a bad regex (see ur_executor_get_error()). */
+int ur_executor_add_ready_output(ur_executor *e, const char *regex, ur_stream streams);
+
+/* Spawns and blocks until ready (0) or failed (< 0; ur_executor_get_failure() says why and
+ * ur_executor_get_error() how): the execve() errno for UR_FAILURE_EXEC, -ECHILD when it
+ * exited before it was ready, -ETIMEDOUT, -ECANCELED when stopped meanwhile, -EBUSY when it
+ * is already active. A failed executor has been stopped, whole cgroup, before this returns. */
+int ur_executor_start(ur_executor *e);
+/* Spawns and returns at once; progress happens in ur_context_dispatch(). */
+int ur_executor_start_begin(ur_executor *e);
+/* KillSignal, TimeoutStopSec, final kill, wait until nothing of it is left. Returns 0 if it
+ * stopped cleanly, -EBADE when it stopped with an error (ur_executor_get_failure() is
+ * UR_FAILURE_STOP), or another negative errno. Stopping an inactive executor is a no-op. */
+int ur_executor_stop(ur_executor *e);
+int ur_executor_stop_begin(ur_executor *e);
+/* Skips what remains of the stop grace period: the final kill now. */
+int ur_executor_stop_now(ur_executor *e);
+/* Sends sig to the processes of the executor (the whole cgroup when all is true). */
+int ur_executor_kill(ur_executor *e, int sig, bool all);
+int ur_executor_restart(ur_executor *e);
+
+ur_state ur_executor_get_state(const ur_executor *e);
+bool ur_executor_is_running(const ur_executor *e);
+/* Main PID (after MAINPID=, the reported one), or 0 when it is not running. */
+pid_t ur_executor_get_pid(const ur_executor *e);
+/* Of the last main process: true and a waitid()-style code/status once it exited. */
+bool ur_executor_get_exit(const ur_executor *e, int *ret_code, int *ret_status);
+ur_failure ur_executor_get_failure(const ur_executor *e);
+/* Human-readable reason of the last failure, with the last lines of output; or NULL. */
+const char *ur_executor_get_error(const ur_executor *e);
+/* Last STATUS= text received over sd_notify, or NULL. */
+const char *ur_executor_get_status_text(const ur_executor *e);
+/* Captured output so far (the last 4 MiB of it) for one stream. */
+const char *ur_executor_get_output(const ur_executor *e, ur_stream stream, size_t *ret_len);
+/* The executor's cgroup directory while it exists, else NULL. */
+const char *ur_executor_get_cgroup(const ur_executor *e);
+/* CPU time (user + system) used by the executor's processes, in microseconds; recorded at
+ * stop for stopped executors. -ENODATA when not measurable (fallback). */
+int ur_executor_get_cpu_usage(const ur_executor *e, uint64_t *ret_usec);
+/* Milliseconds from spawn to ready of the last start. */
+uint64_t ur_executor_get_ready_msec(const ur_executor *e);
+
+const char *ur_state_to_string(ur_state s);
+const char *ur_failure_to_string(ur_failure f);
+
+#ifdef __cplusplus
+}
+#endif

@@ -226,6 +226,57 @@ static int adhoc_default_name(ur_context *ctx, const char *program, char **ret, 
         return *ret ? 0 : -ENOMEM;
 }
 
+/* Specifiers in ad-hoc command lines: %t (the run's runtime directory), %n, %N, %%. */
+static int expand_specifiers(ur_context *ctx, const char *unit, char **argv)
+{
+        for (char **a = argv; *a; a++) {
+                size_t size = strlen(*a) * 2 + 4096, o = 0;
+                _cleanup_free_ char *out = malloc(size);
+
+                if (!out)
+                        return -ENOMEM;
+                for (const char *p = *a; *p && o + 1 < size; p++) {
+                        const char *insert = NULL;
+                        size_t insert_len = 0;
+
+                        if (*p != '%') {
+                                out[o++] = *p;
+                                continue;
+                        }
+                        switch (*++p) {
+                        case 't':
+                                insert = ur_context_get_runtime_dir(ctx);
+                                insert_len = strlen(insert);
+                                break;
+                        case 'n':
+                                insert = unit;
+                                insert_len = strlen(unit);
+                                break;
+                        case 'N':
+                                insert = unit;
+                                insert_len = strlen(unit);
+                                if (insert_len > 8 && strcmp(unit + insert_len - 8, ".service") == 0)
+                                        insert_len -= 8;
+                                break;
+                        case '%':
+                                insert = "%";
+                                insert_len = 1;
+                                break;
+                        default:
+                                return -EINVAL;
+                        }
+                        if (o + insert_len + 1 >= size)
+                                return -E2BIG;
+                        memcpy(out + o, insert, insert_len);
+                        o += insert_len;
+                }
+                out[o] = 0;
+                free(*a);
+                *a = TAKE_PTR(out);
+        }
+        return 0;
+}
+
 int adhoc_units_create(ur_context *ctx, const struct run_options *o, ur_executor **executors)
 {
         for (size_t i = 0; i < o->n_units; i++) {
@@ -251,6 +302,10 @@ int adhoc_units_create(ur_context *ctx, const struct run_options *o, ur_executor
                 if (!name)
                         return EXIT_SYSTEM;
                 s.unit = name;
+                if (expand_specifiers(ctx, name, argv) < 0) {
+                        cli_error("invalid --exec '%s': unknown %%-specifier (known: %%t %%n %%N %%%%)", u->argv[0]);
+                        return EXIT_USAGE;
+                }
                 r = ur_executor_new(ctx, name, argv, &executors[i]);
                 if (r == -EEXIST) {
                         cli_error("two units are named '%s'", name);

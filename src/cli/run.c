@@ -341,7 +341,8 @@ static int run_start_units(struct run *r)
         if (!r->executors)
                 return EXIT_SYSTEM;
         err = adhoc_units_create(r->ctx, &r->options, r->executors);
-        r->n_executors = r->options.n_units;
+        while (r->n_executors < r->options.n_units && r->executors[r->n_executors])
+                r->n_executors++;
         if (err)
                 return err;
         if (forwarder_new(&r->options, &r->forwarder) < 0)

@@ -34,11 +34,12 @@ static int move_self(const char *cgroup_dir)
         return write_string_file(path, "0");
 }
 
-_printf_(3, 0) static int set_reason(char **ret_reason, int r, const char *fmt, const char *arg)
+/* "what path: error", kept for the fallback warning. */
+static int set_reason(char **ret_reason, int r, const char *what, const char *path)
 {
         char buf[PATH_MAX + 256];
 
-        snprintf(buf, sizeof(buf), fmt, arg ? arg : "");
+        snprintf(buf, sizeof(buf), "%s%s%s", what, path ? " " : "", path ? path : "");
         if (r < 0) {
                 size_t l = strlen(buf);
                 snprintf(buf + l, sizeof(buf) - l, ": %s", strerror(-r));
@@ -86,12 +87,12 @@ static int cgroup_setup_own_subtree(struct cgroup_run **ret, char **ret_reason)
         }
 
         if (mkdir(run->path, 0755) < 0 && errno != EEXIST) {
-                r = set_reason(ret_reason, negative_errno(), "cannot create a cgroup in %s", run->origin);
+                r = set_reason(ret_reason, negative_errno(), "cannot create a cgroup in", run->origin);
                 cgroup_run_free(run);
                 return r;
         }
         if (mkdir(run->supervisor, 0755) < 0 && errno != EEXIST) {
-                r = set_reason(ret_reason, negative_errno(), "cannot create %s", run->supervisor);
+                r = set_reason(ret_reason, negative_errno(), "cannot create", run->supervisor);
                 (void) rmdir(run->path);
                 cgroup_run_free(run);
                 return r;
@@ -100,7 +101,7 @@ static int cgroup_setup_own_subtree(struct cgroup_run **ret, char **ret_reason)
          * controllers could be enabled on the run directory. */
         r = move_self(run->supervisor);
         if (r < 0) {
-                set_reason(ret_reason, r, "cannot move into %s", run->supervisor);
+                set_reason(ret_reason, r, "cannot move into", run->supervisor);
                 (void) rmdir(run->supervisor);
                 (void) rmdir(run->path);
                 cgroup_run_free(run);

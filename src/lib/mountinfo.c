@@ -83,12 +83,8 @@ static int mountinfo_unescape(const char *s, size_t len, char **ret)
 
 /* Splits one line into the (still escaped) mount point and the filesystem type. */
 static int mountinfo_parse_line(
-                const char *line,
-                const char *end,
-                const char **ret_mount_point,
-                size_t *ret_mount_point_len,
-                const char **ret_fstype,
-                size_t *ret_fstype_len)
+        const char *line, const char *end, const char **ret_mount_point, size_t *ret_mount_point_len,
+        const char **ret_fstype, size_t *ret_fstype_len)
 {
         const char *p = line, *field, *mount_point = NULL;
         size_t len, mount_point_len = 0;

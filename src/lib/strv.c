@@ -94,6 +94,7 @@ static bool strv_env_entry_matches(const char *entry, const char *name, size_t n
         return strncmp(entry, name, name_len) == 0 && entry[name_len] == '=';
 }
 
+/* Returns how many entries it removed. Compacts in place: the array keeps its size. */
 int strv_env_unset(char **l, const char *name)
 {
         size_t name_len, removed = 0;

@@ -3,8 +3,8 @@
  * without a unit is seconds, and "infinity" stands alone for UINT64_MAX. Formatting goes
  * the other way, splitting a span into whole units from years down to microseconds.
  *
- * systemd 252's parse_time() is the reference. Where it differs from the brief text of
- * the man page, we follow the implementation: a month is a twelfth of a 365.25-day year
+ * systemd 252's parse_time() is the reference. Where it differs from the man page's
+ * summary, we follow the implementation: a month is a twelfth of a 365.25-day year
  * (30.4375 days; the man page rounds this to "30.44"), so "1y 12month" is exactly "2y".
  * Fractions are cut digit by digit just as systemd does ("0.5us" is 0, "1.9us" is 1). We
  * deliberately differ in two places: a negative number is -EINVAL (systemd says -ERANGE),
@@ -213,6 +213,9 @@ int timespan_parse(const char *s, uint64_t *ret_usec)
         return 0;
 }
 
+/* Every unit appears at most once with a bounded count ("584542y 11month ... 999us"), so
+ * the output stays under 50 characters and 64 bytes always suffice; a smaller buffer gets
+ * a cut but terminated string. */
 char *timespan_format(char *buf, size_t size, uint64_t usec)
 {
         size_t used = 0;

@@ -49,7 +49,10 @@ int ur_executor_new(ur_context *ctx, const char *name, char *const argv[], ur_ex
 {
         ur_executor *e;
 
-        if (!ctx || !name || !*name || !argv || !argv[0] || !ret)
+        if (!ctx || !name || !argv || !argv[0] || !ret)
+                return -EINVAL;
+        /* The name becomes a cgroup directory and part of socket paths. */
+        if (!*name || strlen(name) > 200 || strchr(name, '/') || name[0] == '.')
                 return -EINVAL;
         for (ur_executor *o = ctx->executors; o; o = o->next)
                 if (strcmp(o->name, name) == 0)
@@ -274,6 +277,7 @@ int ur_executor_set_notify_access(ur_executor *e, ur_notify_access access)
         if ((unsigned) access > UR_NOTIFY_MAIN)
                 return -EINVAL;
         e->notify_access = access;
+        e->notify_access_set = true;
         return 0;
 }
 
@@ -779,7 +783,7 @@ static int executor_prepare_env(ur_executor *e, char ***ret)
 
 static bool executor_needs_notify_socket(const ur_executor *e)
 {
-        return e->type == UR_TYPE_NOTIFY;
+        return e->type == UR_TYPE_NOTIFY || e->notify_access_set;
 }
 
 static int executor_spawn(ur_executor *e)

@@ -48,6 +48,7 @@ struct ur_executor {
         bool send_sigkill;
         ur_kill_mode kill_mode;
         ur_notify_access notify_access;
+        bool notify_access_set; /* NotifyAccess= given: a socket even without Type=notify */
         uint8_t success_status[256 / 8];
         uint64_t success_signals; /* bit n: signal n */
         struct ready_check *checks;

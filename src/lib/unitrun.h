@@ -125,7 +125,8 @@ typedef void (*ur_output_fn)(ur_executor *e, ur_stream stream, const char *line,
 void ur_context_set_state_callback(ur_context *ctx, ur_state_fn fn, void *userdata);
 void ur_context_set_output_callback(ur_context *ctx, ur_output_fn fn, void *userdata);
 
-/* name: a unique name within the context (e.g. "redis.service"); argv[0] is looked up in
+/* name: a unique name within the context (e.g. "redis.service"; no '/', not starting with
+ * '.', at most 200 bytes: it names the executor's cgroup); argv[0] is looked up in
  * PATH (the executor's PATH if set, else the caller's) when it has no slash. */
 int ur_executor_new(ur_context *ctx, const char *name, char *const argv[], ur_executor **ret);
 /* The same with "/bin/sh -c CMDLINE". */
@@ -153,6 +154,7 @@ int ur_executor_set_kill_signal(ur_executor *e, int sig);
 int ur_executor_set_final_kill_signal(ur_executor *e, int sig);
 int ur_executor_set_send_sigkill(ur_executor *e, bool send);
 int ur_executor_set_kill_mode(ur_executor *e, ur_kill_mode mode);
+/* Also gives a non-notify executor a NOTIFY_SOCKET (for STATUS=, MAINPID=, ...). */
 int ur_executor_set_notify_access(ur_executor *e, ur_notify_access access);
 /* Extra clean exit statuses (0..255) and clean deaths by signal. */
 int ur_executor_add_success_status(ur_executor *e, int status);

@@ -30,7 +30,22 @@ struct adhoc_state {
         const char *unit;
         ur_stream output_streams;
         char **output_patterns;
+        /* HTTP= conditions share the HTTP*= settings of their unit. */
+        char **http_urls;
+        char **http_headers;
+        const char *http_status;
+        const char *http_method;
+        const char *http_body;
+        const char *http_unix_socket;
+        bool http_insecure;
 };
+
+static void adhoc_state_done(struct adhoc_state *s)
+{
+        strv_free(s->output_patterns);
+        strv_free(s->http_urls);
+        strv_free(s->http_headers);
+}
 
 static int bad_value(const struct adhoc_state *s, const char *key, const char *value, const char *why)
 {
@@ -194,6 +209,54 @@ static int apply_property(ur_executor *e, struct adhoc_state *s, const char *key
         }
         if (strcmp(key, "StandardOutput") == 0 || strcmp(key, "StandardError") == 0)
                 return apply_stdio(e, s, key, value);
+        if (strcmp(key, "TCP") == 0 || strcmp(key, "UnixSocket") == 0 || strcmp(key, "File") == 0) {
+                r = strcmp(key, "TCP") == 0        ? ur_executor_add_ready_tcp(e, value)
+                    : strcmp(key, "UnixSocket") == 0 ? ur_executor_add_ready_unix(e, value)
+                                                     : ur_executor_add_ready_file(e, value);
+                if (r == -EINVAL)
+                        return bad_value(s, key, value, ur_executor_get_error(e) ? ur_executor_get_error(e) : "invalid");
+                return r < 0 ? EXIT_SYSTEM : 0;
+        }
+        if (strcmp(key, "HTTP") == 0)
+                return strv_push(&s->http_urls, value) < 0 ? EXIT_SYSTEM : 0;
+        if (strcmp(key, "HTTPHeader") == 0) {
+                if (!*value) {
+                        strv_free(s->http_headers); /* an empty assignment resets the list */
+                        s->http_headers = NULL;
+                        return 0;
+                }
+                return strv_push(&s->http_headers, value) < 0 ? EXIT_SYSTEM : 0;
+        }
+        if (strcmp(key, "HTTPStatus") == 0)
+                return s->http_status = value, 0;
+        if (strcmp(key, "HTTPMethod") == 0) {
+                for (const char *c = value; *c; c++)
+                        if (!((*c >= 'A' && *c <= 'Z') || *c == '-'))
+                                return bad_value(s, key, value, "expected a method such as GET, HEAD or POST");
+                return s->http_method = value, 0;
+        }
+        if (strcmp(key, "HTTPBody") == 0)
+                return s->http_body = value, 0;
+        if (strcmp(key, "HTTPUnixSocket") == 0)
+                return s->http_unix_socket = value, 0;
+        if (strcmp(key, "HTTPInsecure") == 0 || strcmp(key, "RefuseIfReady") == 0) {
+                r = parse_boolean(value);
+                if (r < 0)
+                        return bad_value(s, key, value, "not a boolean");
+                if (strcmp(key, "HTTPInsecure") == 0)
+                        s->http_insecure = r;
+                else
+                        (void) ur_executor_set_refuse_if_ready(e, r);
+                return 0;
+        }
+        if (strcmp(key, "Interval") == 0) {
+                r = apply_timeout(s, key, value, &usec);
+                if (r)
+                        return r;
+                if (usec == 0 || usec == UINT64_MAX)
+                        return bad_value(s, key, value, "must be a finite, non-zero time span");
+                return ur_executor_set_ready_interval(e, usec), 0;
+        }
 
         cli_error("%s: unknown or unsupported unit key '%s'", s->unit, key);
         return EXIT_USAGE;
@@ -226,53 +289,92 @@ static int adhoc_default_name(ur_context *ctx, const char *program, char **ret, 
         return *ret ? 0 : -ENOMEM;
 }
 
-/* Specifiers in ad-hoc command lines: %t (the run's runtime directory), %n, %N, %%. */
-static int expand_specifiers(ur_context *ctx, const char *unit, char **argv)
+/* Conditions whose settings may come in any order: added once all keys are read. */
+static int apply_collected(ur_executor *e, struct adhoc_state *s)
 {
-        for (char **a = argv; *a; a++) {
-                size_t size = strlen(*a) * 2 + 4096, o = 0;
-                _cleanup_free_ char *out = malloc(size);
-
-                if (!out)
-                        return -ENOMEM;
-                for (const char *p = *a; *p && o + 1 < size; p++) {
-                        const char *insert = NULL;
-                        size_t insert_len = 0;
-
-                        if (*p != '%') {
-                                out[o++] = *p;
-                                continue;
-                        }
-                        switch (*++p) {
-                        case 't':
-                                insert = ur_context_get_runtime_dir(ctx);
-                                insert_len = strlen(insert);
-                                break;
-                        case 'n':
-                                insert = unit;
-                                insert_len = strlen(unit);
-                                break;
-                        case 'N':
-                                insert = unit;
-                                insert_len = strlen(unit);
-                                if (insert_len > 8 && strcmp(unit + insert_len - 8, ".service") == 0)
-                                        insert_len -= 8;
-                                break;
-                        case '%':
-                                insert = "%";
-                                insert_len = 1;
-                                break;
-                        default:
-                                return -EINVAL;
-                        }
-                        if (o + insert_len + 1 >= size)
-                                return -E2BIG;
-                        memcpy(out + o, insert, insert_len);
-                        o += insert_len;
+        for (char **p = s->output_patterns; p && *p; p++)
+                if (ur_executor_add_ready_output(e, *p, s->output_streams) < 0) {
+                        cli_error("%s: %s", s->unit, ur_executor_get_error(e));
+                        return EXIT_USAGE;
                 }
-                out[o] = 0;
-                free(*a);
-                *a = TAKE_PTR(out);
+        for (char **p = s->http_urls; p && *p; p++) {
+                ur_http_check check = {
+                        .url = *p,
+                        .method = s->http_method,
+                        .status_regex = s->http_status,
+                        .headers = (const char *const *) s->http_headers,
+                        .body = s->http_body,
+                        .unix_socket = s->http_unix_socket,
+                        .insecure = s->http_insecure,
+                };
+                int r = ur_executor_add_ready_http(e, &check);
+                if (r == -EINVAL) {
+                        cli_error("%s: %s", s->unit, ur_executor_get_error(e));
+                        return EXIT_USAGE;
+                }
+                if (r < 0)
+                        return EXIT_SYSTEM;
+        }
+        return 0;
+}
+
+/* Specifiers in ad-hoc command lines and values: %t (the run's runtime directory), %n,
+ * %N, %%. */
+static int expand_specifiers(ur_context *ctx, const char *unit, const char *in, char **ret)
+{
+        size_t size = strlen(in) * 2 + 4096, o = 0;
+        _cleanup_free_ char *out = malloc(size);
+
+        if (!out)
+                return -ENOMEM;
+        for (const char *p = in; *p; p++) {
+                const char *insert = NULL;
+                size_t insert_len = 0;
+
+                if (*p != '%') {
+                        if (o + 1 >= size)
+                                return -E2BIG;
+                        out[o++] = *p;
+                        continue;
+                }
+                switch (*++p) {
+                case 't':
+                        insert = ur_context_get_runtime_dir(ctx);
+                        insert_len = strlen(insert);
+                        break;
+                case 'n':
+                case 'N':
+                        insert = unit;
+                        insert_len = strlen(unit);
+                        if (*p == 'N' && insert_len > 8 && strcmp(unit + insert_len - 8, ".service") == 0)
+                                insert_len -= 8;
+                        break;
+                case '%':
+                        insert = "%";
+                        insert_len = 1;
+                        break;
+                default:
+                        return -EINVAL;
+                }
+                if (o + insert_len + 1 >= size)
+                        return -E2BIG;
+                memcpy(out + o, insert, insert_len);
+                o += insert_len;
+        }
+        out[o] = 0;
+        *ret = TAKE_PTR(out);
+        return 0;
+}
+
+static int expand_specifiers_strv(ur_context *ctx, const char *unit, char **l)
+{
+        for (; *l; l++) {
+                char *expanded;
+                int r = expand_specifiers(ctx, unit, *l, &expanded);
+                if (r < 0)
+                        return r;
+                free(*l);
+                *l = expanded;
         }
         return 0;
 }
@@ -302,7 +404,7 @@ int adhoc_units_create(ur_context *ctx, const struct run_options *o, ur_executor
                 if (!name)
                         return EXIT_SYSTEM;
                 s.unit = name;
-                if (expand_specifiers(ctx, name, argv) < 0) {
+                if (expand_specifiers_strv(ctx, name, argv) < 0) {
                         cli_error("invalid --exec '%s': unknown %%-specifier (known: %%t %%n %%N %%%%)", u->argv[0]);
                         return EXIT_USAGE;
                 }
@@ -311,27 +413,29 @@ int adhoc_units_create(ur_context *ctx, const struct run_options *o, ur_executor
                         cli_error("two units are named '%s'", name);
                         return EXIT_USAGE;
                 }
+                if (r == -EINVAL) {
+                        cli_error("invalid unit name '%s'", name);
+                        return EXIT_USAGE;
+                }
                 if (r < 0) {
                         cli_error("%s: %s", name, strerror(-r));
                         return EXIT_SYSTEM;
                 }
-                for (char **p = u->properties; p && *p; p++) {
+                if (u->properties && expand_specifiers_strv(ctx, name, u->properties) < 0) {
+                        cli_error("%s: unknown %%-specifier in an option value (known: %%t %%n %%N %%%%)", name);
+                        return EXIT_USAGE;
+                }
+                for (char **p = u->properties; p && *p && r == 0; p++) {
                         char *eq = strchr(*p, '=');
                         *eq = 0;
                         r = apply_property(executors[i], &s, *p, eq + 1);
                         *eq = '=';
-                        if (r) {
-                                strv_free(s.output_patterns);
-                                return r;
-                        }
                 }
-                for (char **p = s.output_patterns; p && *p; p++)
-                        if (ur_executor_add_ready_output(executors[i], *p, s.output_streams) < 0) {
-                                cli_error("%s: %s", name, ur_executor_get_error(executors[i]));
-                                strv_free(s.output_patterns);
-                                return EXIT_USAGE;
-                        }
-                strv_free(s.output_patterns);
+                if (r == 0)
+                        r = apply_collected(executors[i], &s);
+                adhoc_state_done(&s);
+                if (r)
+                        return r;
         }
         return 0;
 }

@@ -40,6 +40,13 @@ static const struct {
         { "--stop-timeout", "TimeoutStopSec" },
         { "--kill-signal", "KillSignal" },
         { "--cwd", "WorkingDirectory" },
+        { "--ready-tcp", "TCP" },
+        { "--ready-unix", "UnixSocket" },
+        { "--ready-http", "HTTP" },
+        { "--http-status", "HTTPStatus" },
+        { "--http-method", "HTTPMethod" },
+        { "--http-header", "HTTPHeader" },
+        { "--ready-file", "File" },
 };
 
 int run_options_parse(int argc, char **argv, int first, bool want_command, struct run_options *ret)

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <sys/stat.h>
 
+#include "http-multi.h"
 #include "internal.h"
 #include "macro.h"
 
@@ -77,7 +78,6 @@ static int runtime_dir_create(char **ret)
 int ur_context_new(ur_context **ret)
 {
         ur_context *ctx;
-        const char *no_cgroup = getenv("UNITRUN_NO_CGROUP");
         int r;
 
         if (!ret)
@@ -97,6 +97,18 @@ int ur_context_new(ur_context **ret)
                 return r;
         }
 
+        *ret = ctx;
+        return 0;
+}
+
+void context_ensure_isolation(ur_context *ctx)
+{
+        const char *no_cgroup = getenv("UNITRUN_NO_CGROUP");
+        int r;
+
+        if (ctx->isolation_known)
+                return;
+        ctx->isolation_known = true;
         if (no_cgroup && strcmp(no_cgroup, "1") == 0) {
                 ctx->isolation_reason = strdup("UNITRUN_NO_CGROUP=1 is set");
                 r = -EPERM;
@@ -106,9 +118,6 @@ int ur_context_new(ur_context **ret)
         ctx->isolation = r >= 0 ? UR_ISOLATION_CGROUP : UR_ISOLATION_FALLBACK;
         if (r < 0)
                 ctx->cgroup = NULL;
-
-        *ret = ctx;
-        return 0;
 }
 
 static bool context_all_settled(ur_context *ctx)
@@ -132,6 +141,7 @@ ur_context *ur_context_free(ur_context *ctx)
                         break;
         while (ctx->executors)
                 ur_executor_free(ctx->executors);
+        http_multi_free(ctx->http);
         cgroup_run_release(ctx->cgroup);
         if (ctx->runtime_dir)
                 (void) rm_rf_at(AT_FDCWD, ctx->runtime_dir);
@@ -160,13 +170,15 @@ void ur_context_set_output_callback(ur_context *ctx, ur_output_fn fn, void *user
         ctx->output_userdata = userdata;
 }
 
-ur_isolation ur_context_get_isolation(const ur_context *ctx)
+ur_isolation ur_context_get_isolation(ur_context *ctx)
 {
+        context_ensure_isolation(ctx);
         return ctx->isolation;
 }
 
-const char *ur_context_get_isolation_reason(const ur_context *ctx)
+const char *ur_context_get_isolation_reason(ur_context *ctx)
 {
+        context_ensure_isolation(ctx);
         return ctx->isolation == UR_ISOLATION_FALLBACK ? ctx->isolation_reason : NULL;
 }
 
@@ -175,8 +187,9 @@ const char *ur_context_get_runtime_dir(const ur_context *ctx)
         return ctx->runtime_dir;
 }
 
-const char *ur_context_get_cgroup(const ur_context *ctx)
+const char *ur_context_get_cgroup(ur_context *ctx)
 {
+        context_ensure_isolation(ctx);
         return ctx->cgroup ? ctx->cgroup->path : NULL;
 }
 

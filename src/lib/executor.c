@@ -36,7 +36,7 @@ const char *ur_failure_to_string(ur_failure f)
                 [UR_FAILURE_NONE] = "none",       [UR_FAILURE_EXEC] = "exec",
                 [UR_FAILURE_EXITED] = "exited",   [UR_FAILURE_TIMEOUT] = "timeout",
                 [UR_FAILURE_CRASHED] = "crashed", [UR_FAILURE_STOP] = "stop",
-                [UR_FAILURE_SYSTEM] = "system",
+                [UR_FAILURE_SYSTEM] = "system",   [UR_FAILURE_IN_USE] = "in-use",
         };
         return (unsigned) f < ELEMENTSOF(names) ? names[f] : "unknown";
 }
@@ -44,6 +44,7 @@ const char *ur_failure_to_string(ur_failure f)
 /* ---- Creation and configuration ---------------------------------------------------- */
 
 static void executor_on_line(struct output_stream *s, const char *line, size_t len, bool complete);
+static void executor_on_check_met(struct ready_owner *owner);
 
 int ur_executor_new(ur_context *ctx, const char *name, char *const argv[], ur_executor **ret)
 {
@@ -83,6 +84,10 @@ int ur_executor_new(ur_context *ctx, const char *name, char *const argv[], ur_ex
         e->notify_access = UR_NOTIFY_ALL;
         e->child_watch.fd = e->main_watch.fd = e->exec_watch.fd = -1;
         e->notify_watch.fd = e->timer.fd = e->cgroup_watch.fd = -1;
+        e->refuse_if_ready = true;
+        e->owner = (struct ready_owner){
+                .ctx = ctx, .loop = &ctx->loop, .name = e->name, .on_met = executor_on_check_met
+        };
         output_stream_init(&e->out[0], UR_STDOUT, executor_on_line, e);
         output_stream_init(&e->out[1], UR_STDERR, executor_on_line, e);
 
@@ -133,11 +138,7 @@ ur_executor *ur_executor_free(ur_executor *e)
         output_stream_done(&e->out[0], &e->ctx->loop);
         output_stream_done(&e->out[1], &e->ctx->loop);
         line_ring_clear(&e->recent);
-        while (e->checks) {
-                struct ready_check *c = e->checks;
-                e->checks = c->next;
-                c->ops->free(c);
-        }
+        ready_list_free(&e->checks);
         strv_free(e->argv);
         strv_free(e->env);
         free(e->cwd);
@@ -303,23 +304,93 @@ static void executor_set_error(ur_executor *e, const char *message)
         e->error = message ? strdup(message) : NULL;
 }
 
+/* Adds a check made by a ready_*_new() constructor, or keeps its error message. */
+static int executor_add_check(ur_executor *e, int r, struct ready_check *c, char *error)
+{
+        if (r < 0) {
+                if (error)
+                        executor_set_error(e, error);
+                free(error);
+                return r;
+        }
+        ready_list_append(&e->checks, c);
+        return 0;
+}
+
 int ur_executor_add_ready_output(ur_executor *e, const char *regex, ur_stream streams)
 {
-        struct ready_check *c, **tail;
-        _cleanup_free_ char *error = NULL;
+        struct ready_check *c = NULL;
+        char *error = NULL;
         int r;
 
         if (!regex)
                 return -EINVAL;
-        r = ready_output_new(e, regex, (int) streams, &c, &error);
-        if (r < 0) {
-                if (error)
-                        executor_set_error(e, error);
-                return r;
-        }
-        for (tail = &e->checks; *tail; tail = &(*tail)->next)
-                ;
-        *tail = c;
+        r = ready_output_new(&e->owner, regex, (int) streams, &c, &error);
+
+        return executor_add_check(e, r, c, error);
+}
+
+int ur_executor_add_ready_tcp(ur_executor *e, const char *host_port)
+{
+        struct ready_check *c = NULL;
+        char *error = NULL;
+        int r;
+
+        if (!host_port)
+                return -EINVAL;
+        r = ready_tcp_new(&e->owner, host_port, &c, &error);
+
+        return executor_add_check(e, r, c, error);
+}
+
+int ur_executor_add_ready_unix(ur_executor *e, const char *path)
+{
+        struct ready_check *c = NULL;
+        char *error = NULL;
+        int r;
+
+        if (!path)
+                return -EINVAL;
+        r = ready_unix_new(&e->owner, path, &c, &error);
+
+        return executor_add_check(e, r, c, error);
+}
+
+int ur_executor_add_ready_http(ur_executor *e, const ur_http_check *check)
+{
+        struct ready_check *c = NULL;
+        char *error = NULL;
+        int r;
+
+        if (!check || !check->url)
+                return -EINVAL;
+        r = ready_http_new(&e->owner, check, &c, &error);
+
+        return executor_add_check(e, r, c, error);
+}
+
+int ur_executor_add_ready_file(ur_executor *e, const char *path)
+{
+        struct ready_check *c = NULL;
+        char *error = NULL;
+        int r;
+
+        if (!path)
+                return -EINVAL;
+        r = ready_file_new(&e->owner, path, &c, &error);
+
+        return executor_add_check(e, r, c, error);
+}
+
+int ur_executor_set_ready_interval(ur_executor *e, uint64_t usec)
+{
+        e->owner.interval_usec = usec;
+        return 0;
+}
+
+int ur_executor_set_refuse_if_ready(ur_executor *e, bool refuse)
+{
+        e->refuse_if_ready = refuse;
         return 0;
 }
 
@@ -392,12 +463,9 @@ void executor_maybe_ready(ur_executor *e)
         executor_set_state(e, e->type == UR_TYPE_ONESHOT ? UR_STATE_EXITED : UR_STATE_RUNNING);
 }
 
-void ready_check_met(struct ready_check *c)
+static void executor_on_check_met(struct ready_owner *owner)
 {
-        if (c->met)
-                return;
-        c->met = true;
-        executor_maybe_ready(c->executor);
+        executor_maybe_ready((ur_executor *) ((char *) owner - offsetof(ur_executor, owner)));
 }
 
 static void format_exit(int code, int status, char *buf, size_t size)
@@ -596,7 +664,7 @@ static void executor_apply_notify(ur_executor *e, const struct notify_message *m
         if (m->has_extend_timeout && (e->state == UR_STATE_STARTING || e->state == UR_STATE_STOPPING)) {
                 uint64_t extended = deadline_after(m->extend_timeout_usec);
                 if (extended > e->deadline_usec) {
-                        e->deadline_usec = extended;
+                        e->deadline_usec = e->owner.deadline_usec = extended;
                         (void) timer_arm(&e->timer, extended);
                 }
         }
@@ -648,22 +716,13 @@ static void executor_on_cgroup_event(struct watch *w, uint32_t events)
 
 static void executor_pending_conditions(const ur_executor *e, char *buf, size_t size)
 {
-        size_t used = 0;
-
         buf[0] = 0;
         if (!executor_type_condition_met(e))
-                used += (size_t) snprintf(buf, size, "%s",
-                                          !e->exec_done              ? "execve()"
-                                          : e->type == UR_TYPE_NOTIFY ? "READY=1"
-                                                                      : "a clean exit");
-        for (const struct ready_check *c = e->checks; c && used + 4 < size; c = c->next) {
-                char what[512];
-
-                if (c->met)
-                        continue;
-                c->ops->describe(c, what, sizeof(what));
-                used += (size_t) snprintf(buf + used, size - used, "%s%s", used ? ", " : "", what);
-        }
+                snprintf(buf, size, "%s",
+                         !e->exec_done              ? "execve()"
+                         : e->type == UR_TYPE_NOTIFY ? "READY=1"
+                                                     : "a clean exit");
+        ready_list_describe_pending(e->checks, buf, size);
 }
 
 static void executor_on_timer(struct watch *w, uint32_t events)
@@ -804,6 +863,7 @@ static int executor_spawn(ur_executor *e)
                                 return -EINVAL;
                         }
 
+        context_ensure_isolation(ctx);
         if (ctx->cgroup) {
                 r = cgroup_leaf_create(ctx->cgroup, e->name, &e->cgroup_path);
                 if (r < 0)
@@ -908,15 +968,27 @@ int ur_executor_start_begin(ur_executor *e)
                 return -EBUSY;
 
         executor_reset_run(e);
+        if (e->refuse_if_ready)
+                for (struct ready_check *c = e->checks; c; c = c->next) {
+                        char in_use[1024] = "";
+
+                        if (!c->ops->probe || c->ops->probe(c, in_use, sizeof(in_use)) <= 0)
+                                continue;
+                        /* Someone else answers there: we would be testing the wrong daemon. */
+                        e->failure = UR_FAILURE_IN_USE;
+                        executor_set_error(e, in_use);
+                        r = -EADDRINUSE;
+                        goto fail;
+                }
+        e->deadline_usec = e->owner.deadline_usec = deadline_after(e->start_timeout_usec);
+        r = executor_spawn(e);
+        if (r < 0)
+                goto fail;
         for (struct ready_check *c = e->checks; c; c = c->next) {
                 r = c->ops->begin(c);
                 if (r < 0)
                         goto fail;
         }
-        r = executor_spawn(e);
-        if (r < 0)
-                goto fail;
-        e->deadline_usec = deadline_after(e->start_timeout_usec);
         (void) timer_arm(&e->timer, e->deadline_usec);
         executor_set_state(e, UR_STATE_STARTING);
         /* A check may already hold (e.g. a file that exists). */
@@ -932,7 +1004,8 @@ fail:
                 (void) waitpid(e->child_pid, NULL, 0);
         }
         executor_release_run(e);
-        e->failure = UR_FAILURE_SYSTEM;
+        if (e->failure == UR_FAILURE_NONE)
+                e->failure = UR_FAILURE_SYSTEM;
         if (!e->error) {
                 snprintf(message, sizeof(message), "cannot start: %s", strerror(-r));
                 executor_set_error(e, message);
@@ -975,6 +1048,8 @@ int ur_executor_start(ur_executor *e)
                 return -ECHILD;
         case UR_FAILURE_TIMEOUT:
                 return -ETIMEDOUT;
+        case UR_FAILURE_IN_USE:
+                return -EADDRINUSE;
         case UR_FAILURE_NONE:
                 return -ECANCELED;
         default:

@@ -12,6 +12,7 @@
 struct ur_context {
         struct loop loop;
         char *runtime_dir;
+        bool isolation_known;
         ur_isolation isolation;
         char *isolation_reason;
         struct cgroup_run *cgroup;
@@ -23,6 +24,7 @@ struct ur_context {
         void *output_userdata;
         struct ur_executor *executors;
         unsigned next_id;
+        struct http_multi *http; /* created on the first HTTP check */
 };
 
 struct ur_executor {
@@ -52,6 +54,8 @@ struct ur_executor {
         uint8_t success_status[256 / 8];
         uint64_t success_signals; /* bit n: signal n */
         struct ready_check *checks;
+        struct ready_owner owner; /* what the checks see of us */
+        bool refuse_if_ready;
 
         /* The current (or last) run. */
         ur_state state;
@@ -96,6 +100,10 @@ struct ur_executor {
         bool final_kill_sent;
         bool stop_unclean;
 };
+
+/* Isolation is set up on first need (a spawn), not at ur_context_new(): `unitrun wait`
+ * and other users that start nothing never touch cgroups. */
+void context_ensure_isolation(ur_context *ctx);
 
 void context_log(ur_context *ctx, ur_log_level level, const char *unit, const char *fmt, ...)
         __attribute__((format(printf, 4, 5)));

@@ -15,9 +15,35 @@ int loop_init(struct loop *l)
         return 0;
 }
 
+static void loop_free_deferred(struct loop *l)
+{
+        for (size_t i = 0; i < l->n_deferred; i++)
+                free(l->deferred[i]);
+        l->deferred = mfree(l->deferred);
+        l->n_deferred = 0;
+}
+
 void loop_done(struct loop *l)
 {
+        loop_free_deferred(l);
         l->epoll_fd = safe_close(l->epoll_fd);
+}
+
+void loop_free_later(struct loop *l, void *p)
+{
+        void **d;
+
+        if (!l->dispatching) {
+                free(p);
+                return;
+        }
+        d = realloc(l->deferred, (l->n_deferred + 1) * sizeof(*d));
+        if (!d) {
+                /* Leaking beats a use-after-free; this needs an allocation failure anyway. */
+                return;
+        }
+        l->deferred = d;
+        l->deferred[l->n_deferred++] = p;
 }
 
 int loop_add(struct loop *l, struct watch *w, int fd, uint32_t events, watch_fn cb, void *data)
@@ -25,12 +51,28 @@ int loop_add(struct loop *l, struct watch *w, int fd, uint32_t events, watch_fn 
         struct epoll_event ev = { .events = events, .data.ptr = w };
 
         w->fd = fd;
+        w->borrowed = false;
         w->callback = cb;
         w->data = data;
         if (epoll_ctl(l->epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0) {
                 int r = negative_errno();
                 w->fd = safe_close(fd);
                 return r;
+        }
+        return 0;
+}
+
+int loop_add_borrowed(struct loop *l, struct watch *w, int fd, uint32_t events, watch_fn cb, void *data)
+{
+        struct epoll_event ev = { .events = events, .data.ptr = w };
+
+        w->fd = fd;
+        w->borrowed = true;
+        w->callback = cb;
+        w->data = data;
+        if (epoll_ctl(l->epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+                w->fd = -1;
+                return negative_errno();
         }
         return 0;
 }
@@ -50,7 +92,10 @@ void watch_remove(struct loop *l, struct watch *w)
                 return;
         /* Closing alone would leave the registration alive if the fd were duplicated. */
         (void) epoll_ctl(l->epoll_fd, EPOLL_CTL_DEL, w->fd, NULL);
-        w->fd = safe_close(w->fd);
+        if (w->borrowed)
+                w->fd = -1;
+        else
+                w->fd = safe_close(w->fd);
 }
 
 int timer_add(struct loop *l, struct watch *w, watch_fn cb, void *data)
@@ -106,6 +151,7 @@ int loop_dispatch(struct loop *l, int timeout_ms)
                 w->callback(w, events[i].events);
         }
         l->dispatching = false;
+        loop_free_deferred(l);
         return n;
 }
 

@@ -13,6 +13,7 @@ typedef void (*watch_fn)(struct watch *w, uint32_t events);
  * fd == -1 and is skipped. */
 struct watch {
         int fd;
+        bool borrowed; /* the fd belongs to someone else (libcurl): don't close it */
         watch_fn callback;
         void *data;
 };
@@ -20,6 +21,8 @@ struct watch {
 struct loop {
         int epoll_fd;
         bool dispatching;
+        void **deferred; /* freed once the current batch of events is handled */
+        size_t n_deferred;
 };
 
 int loop_init(struct loop *l);
@@ -27,6 +30,10 @@ void loop_done(struct loop *l);
 
 /* Takes ownership of fd: watch_remove() closes it. */
 int loop_add(struct loop *l, struct watch *w, int fd, uint32_t events, watch_fn cb, void *data);
+/* The same for an fd someone else owns and closes. */
+int loop_add_borrowed(struct loop *l, struct watch *w, int fd, uint32_t events, watch_fn cb, void *data);
+/* free(p), or later if a batch of events (that may still point into p) is being handled. */
+void loop_free_later(struct loop *l, void *p);
 int loop_modify(struct loop *l, struct watch *w, uint32_t events);
 void watch_remove(struct loop *l, struct watch *w);
 static inline bool watch_active(const struct watch *w)

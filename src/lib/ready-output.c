@@ -59,7 +59,7 @@ static const struct ready_ops ready_output_ops = {
         .free = ready_output_free,
 };
 
-int ready_output_new(struct ur_executor *e, const char *regex, int streams, struct ready_check **ret,
+int ready_output_new(struct ready_owner *owner, const char *regex, int streams, struct ready_check **ret,
                      char **ret_error)
 {
         struct ready_output *o;
@@ -87,7 +87,7 @@ int ready_output_new(struct ur_executor *e, const char *regex, int streams, stru
                 return -EINVAL;
         }
         o->streams = streams;
-        o->check = (struct ready_check){ .ops = &ready_output_ops, .executor = e };
+        o->check = (struct ready_check){ .ops = &ready_output_ops, .owner = owner };
         *ret = &o->check;
         return 0;
 }

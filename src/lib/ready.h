@@ -1,17 +1,36 @@
 /* Readiness conditions of the [X-Ready] kind: each is a small object behind an ops table,
  * so an executor is spawn + cgroup + a list of checks, never a per-kind executor type.
- * The Type= condition (exec, READY=1, clean exit) lives in the executor itself. */
+ * The Type= condition (exec, READY=1, clean exit) lives in the executor itself.
+ *
+ * A check belongs to an owner (an executor, or a waiter that starts nothing): the owner
+ * lends it the loop, the deadline that bounds single attempts, and a callback for "met". */
 #pragma once
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
-struct ur_executor;
+#include "unitrun.h"
+
 struct ready_check;
+
+struct loop;
+
+struct ready_owner {
+        ur_context *ctx;
+        struct loop *loop;
+        const char *name;       /* for log messages */
+        uint64_t deadline_usec; /* absolute; no single attempt may outlive it */
+        uint64_t interval_usec; /* poll period for polled checks; 0: the adaptive default */
+        void (*on_met)(struct ready_owner *owner);
+};
 
 struct ready_ops {
         const char *kind;
-        /* Called right before spawning (probes) and right after (start watching). */
+        /* Before spawning: 1 if the condition holds already, which for a network address
+         * means someone else is listening there; a message for the user in buf. */
+        int (*probe)(struct ready_check *c, char *buf, size_t size);
+        /* Start watching (right after spawning). */
         int (*begin)(struct ready_check *c);
         /* Every line of output (complete or not yet), for output conditions. */
         void (*on_line)(struct ready_check *c, int stream, const char *line, size_t len);
@@ -24,7 +43,7 @@ struct ready_ops {
 
 struct ready_check {
         const struct ready_ops *ops;
-        struct ur_executor *executor;
+        struct ready_owner *owner;
         struct ready_check *next;
         bool met;
 };
@@ -32,5 +51,19 @@ struct ready_check {
 /* A check calls this once its condition holds. */
 void ready_check_met(struct ready_check *c);
 
-int ready_output_new(struct ur_executor *e, const char *regex, int streams, struct ready_check **ret,
+/* Poll period of the polled checks: short at first (a daemon is usually up within
+ * milliseconds), growing to a cap that still keeps the median overshoot low. */
+uint64_t ready_next_interval(const struct ready_owner *owner, uint64_t previous_usec);
+
+/* Constructors; *ret_error gets a malloc'ed message for invalid arguments. */
+int ready_output_new(struct ready_owner *o, const char *regex, int streams, struct ready_check **ret,
                      char **ret_error);
+int ready_tcp_new(struct ready_owner *o, const char *host_port, struct ready_check **ret, char **ret_error);
+int ready_unix_new(struct ready_owner *o, const char *path, struct ready_check **ret, char **ret_error);
+int ready_file_new(struct ready_owner *o, const char *path, struct ready_check **ret, char **ret_error);
+int ready_http_new(struct ready_owner *o, const ur_http_check *spec, struct ready_check **ret, char **ret_error);
+
+void ready_list_append(struct ready_check **list, struct ready_check *c);
+void ready_list_free(struct ready_check **list);
+/* "a, b, c" of the checks not met yet. */
+void ready_list_describe_pending(const struct ready_check *list, char *buf, size_t size);

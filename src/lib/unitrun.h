@@ -43,19 +43,20 @@ typedef enum ur_log_level {
 
 typedef void (*ur_log_fn)(ur_log_level level, const char *unit, const char *message, void *userdata);
 
-/* Creates the runtime directory and sets up isolation. Honours UNITRUN_NO_CGROUP=1. */
+/* Creates the runtime directory. Isolation (cgroups) is set up at the first spawn or query;
+ * UNITRUN_NO_CGROUP=1 forces the fallback. */
 int ur_context_new(ur_context **ret);
 /* Stops every executor still running (whole cgroup), removes cgroups and the runtime dir. */
 ur_context *ur_context_free(ur_context *ctx);
 
 void ur_context_set_log(ur_context *ctx, ur_log_fn fn, void *userdata);
-ur_isolation ur_context_get_isolation(const ur_context *ctx);
+ur_isolation ur_context_get_isolation(ur_context *ctx);
 /* Why the fallback was chosen (NULL with cgroup isolation). */
-const char *ur_context_get_isolation_reason(const ur_context *ctx);
+const char *ur_context_get_isolation_reason(ur_context *ctx);
 /* The run's private runtime directory (0700): what %t means in unit files. */
 const char *ur_context_get_runtime_dir(const ur_context *ctx);
 /* The cgroup v2 directory holding the run's leaves (NULL in the fallback). */
-const char *ur_context_get_cgroup(const ur_context *ctx);
+const char *ur_context_get_cgroup(ur_context *ctx);
 
 /* An fd (epoll) that is readable whenever ur_context_dispatch() has work to do. */
 int ur_context_get_fd(const ur_context *ctx);
@@ -89,6 +90,7 @@ typedef enum ur_failure {
         UR_FAILURE_CRASHED,  /* the main process exited while it should be running */
         UR_FAILURE_STOP,     /* unclean exit status at stop, or it needed the final kill */
         UR_FAILURE_SYSTEM,   /* a resource or kernel failure of ours */
+        UR_FAILURE_IN_USE,   /* a TCP/unix/HTTP address answered before we spawned anything */
 } ur_failure;
 
 typedef enum ur_stream {
@@ -163,9 +165,34 @@ int ur_executor_add_success_signal(ur_executor *e, int sig);
  * -EINVAL for a bad regex (see ur_executor_get_error()). */
 int ur_executor_add_ready_output(ur_executor *e, const char *regex, ur_stream streams);
 
+/* An HTTP readiness condition: ready once a request gets a status matching status_regex. */
+typedef struct ur_http_check {
+        const char *url;          /* http:// or https://; the query string is kept */
+        const char *method;       /* NULL: GET; HEAD, POST, PUT, ... */
+        const char *status_regex; /* NULL: "2[0-9][0-9]"; an ERE matched against the whole code */
+        const char *const *headers; /* NULL-terminated "Name: value" list, or NULL */
+        const char *body;         /* request body, or NULL */
+        const char *unix_socket;  /* talk HTTP over this unix socket instead of TCP, or NULL */
+        bool insecure;            /* https without certificate verification */
+} ur_http_check;
+
+/* Ready once a TCP connect to HOST:PORT succeeds (every address the host resolves to;
+ * "[::1]:5432" for IPv6 literals). */
+int ur_executor_add_ready_tcp(ur_executor *e, const char *host_port);
+/* Ready once a stream connect to the unix socket succeeds (the file alone is not enough). */
+int ur_executor_add_ready_unix(ur_executor *e, const char *path);
+int ur_executor_add_ready_http(ur_executor *e, const ur_http_check *check);
+/* Ready once the file exists (inotify: no polling, the directory may appear later). */
+int ur_executor_add_ready_file(ur_executor *e, const char *path);
+/* Poll period of TCP/unix/HTTP conditions; 0 (default): starts at 1 ms, grows to 5 ms. */
+int ur_executor_set_ready_interval(ur_executor *e, uint64_t usec);
+/* Default true: if a TCP/unix/HTTP address already answers before spawning, the start
+ * fails with UR_FAILURE_IN_USE (-EADDRINUSE), naming who listens there where we can tell. */
+int ur_executor_set_refuse_if_ready(ur_executor *e, bool refuse);
+
 /* Spawns and blocks until ready (0) or failed (< 0; ur_executor_get_failure() says why and
  * ur_executor_get_error() how): the execve() errno for UR_FAILURE_EXEC, -ECHILD when it
- * exited before it was ready, -ETIMEDOUT, -ECANCELED when stopped meanwhile, -EBUSY when it
+ * exited before it was ready, -ETIMEDOUT, -EADDRINUSE, -ECANCELED when stopped meanwhile, -EBUSY when it
  * is already active. A failed executor has been stopped, whole cgroup, before this returns. */
 int ur_executor_start(ur_executor *e);
 /* Spawns and returns at once; progress happens in ur_context_dispatch(). */
@@ -201,6 +228,22 @@ const char *ur_executor_get_cgroup(const ur_executor *e);
 int ur_executor_get_cpu_usage(const ur_executor *e, uint64_t *ret_usec);
 /* Milliseconds from spawn to ready of the last start. */
 uint64_t ur_executor_get_ready_msec(const ur_executor *e);
+
+/* ---- Waiting for conditions without starting anything ---------------------------------- */
+
+typedef struct ur_waiter ur_waiter;
+
+int ur_waiter_new(ur_context *ctx, ur_waiter **ret);
+ur_waiter *ur_waiter_free(ur_waiter *w);
+int ur_waiter_add_tcp(ur_waiter *w, const char *host_port);
+int ur_waiter_add_unix(ur_waiter *w, const char *path);
+int ur_waiter_add_http(ur_waiter *w, const ur_http_check *check);
+int ur_waiter_add_file(ur_waiter *w, const char *path);
+int ur_waiter_set_interval(ur_waiter *w, uint64_t usec);
+/* Blocks until every condition holds (0) or the timeout passes (-ETIMEDOUT). */
+int ur_waiter_wait(ur_waiter *w, uint64_t timeout_usec);
+/* Why the last add or wait failed ("still waiting for: ..."), or NULL. */
+const char *ur_waiter_get_error(const ur_waiter *w);
 
 const char *ur_state_to_string(ur_state s);
 const char *ur_failure_to_string(ur_failure f);

@@ -1,0 +1,137 @@
+/* File= readiness without polling: inotify on the deepest directory of the path that
+ * exists, moving the watch down as directories appear, until the file itself does. */
+#include <limits.h>
+#include <sys/epoll.h>
+#include <sys/inotify.h>
+
+#include "loop.h"
+#include "macro.h"
+#include "ready.h"
+
+struct ready_file {
+        struct ready_check check;
+        char *path;
+        struct watch inotify;
+        int wd;
+};
+
+/* Watches the deepest existing ancestor of the path; 1 if the file exists already. */
+static int ready_file_rearm(struct ready_file *f)
+{
+        char dir[PATH_MAX];
+        char *slash;
+
+        if (f->wd >= 0) {
+                (void) inotify_rm_watch(f->inotify.fd, f->wd);
+                f->wd = -1;
+        }
+        snprintf(dir, sizeof(dir), "%s", f->path);
+        for (;;) {
+                slash = strrchr(dir, '/');
+                if (!slash)
+                        strcpy(dir, ".");
+                else if (slash == dir)
+                        dir[1] = 0;
+                else
+                        *slash = 0;
+                f->wd = inotify_add_watch(f->inotify.fd, dir,
+                                          IN_CREATE | IN_MOVED_TO | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF |
+                                                  IN_ONLYDIR);
+                if (f->wd >= 0 || !slash || slash == dir)
+                        break;
+                if (errno != ENOENT && errno != ENOTDIR)
+                        return negative_errno();
+        }
+        if (f->wd < 0)
+                return negative_errno();
+        /* Checked after the watch is in place, so a creation in between is not missed. */
+        return access(f->path, F_OK) == 0;
+}
+
+static void ready_file_on_event(struct watch *w, uint32_t events)
+{
+        struct ready_file *f = w->data;
+        char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+
+        while (read(w->fd, buf, sizeof(buf)) > 0)
+                ; /* which event does not matter: look again */
+        if (ready_file_rearm(f) > 0) {
+                watch_remove(f->check.owner->loop, &f->inotify);
+                f->wd = -1;
+                ready_check_met(&f->check);
+        }
+}
+
+static int ready_file_begin(struct ready_check *c)
+{
+        struct ready_file *f = (struct ready_file *) c;
+        int fd, r;
+
+        fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+        if (fd < 0)
+                return negative_errno();
+        r = loop_add(c->owner->loop, &f->inotify, fd, EPOLLIN, ready_file_on_event, f);
+        if (r < 0)
+                return r;
+        f->wd = -1;
+        r = ready_file_rearm(f);
+        if (r < 0)
+                return r;
+        if (r > 0) {
+                watch_remove(c->owner->loop, &f->inotify);
+                ready_check_met(c);
+        }
+        return 0;
+}
+
+static void ready_file_end(struct ready_check *c)
+{
+        struct ready_file *f = (struct ready_file *) c;
+
+        watch_remove(c->owner->loop, &f->inotify);
+        f->wd = -1;
+}
+
+static void ready_file_describe(const struct ready_check *c, char *buf, size_t size)
+{
+        snprintf(buf, size, "file %s", ((const struct ready_file *) c)->path);
+}
+
+static void ready_file_free(struct ready_check *c)
+{
+        struct ready_file *f = (struct ready_file *) c;
+
+        free(f->path);
+        free(f);
+}
+
+static const struct ready_ops ready_file_ops = {
+        .kind = "file",
+        .begin = ready_file_begin,
+        .end = ready_file_end,
+        .describe = ready_file_describe,
+        .free = ready_file_free,
+};
+
+int ready_file_new(struct ready_owner *owner, const char *path, struct ready_check **ret, char **ret_error)
+{
+        struct ready_file *f;
+
+        if (!*path || strlen(path) >= PATH_MAX) {
+                *ret_error = strdup("invalid file path: empty or too long");
+                return -EINVAL;
+        }
+        f = calloc(1, sizeof(*f));
+        if (!f)
+                return -ENOMEM;
+        f->path = strdup(path);
+        if (!f->path) {
+                free(f);
+                return -ENOMEM;
+        }
+        f->inotify.fd = -1;
+        f->wd = -1;
+        f->check = (struct ready_check){ .ops = &ready_file_ops, .owner = owner };
+        *ret = &f->check;
+        return 0;
+}

@@ -1,0 +1,301 @@
+/* HTTP= readiness: a request through libcurl's multi interface on our loop, repeated until
+ * the status matches. Each request is bounded by what is left of the owner's deadline, so
+ * a server that accepts and never answers cannot hold a start past its timeout. */
+#include <regex.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include "http-multi.h"
+#include "internal.h"
+#include "macro.h"
+#include "ready.h"
+#include "socket-owner.h"
+
+struct ready_http {
+        struct ready_check check;
+        char *url;
+        char *method;
+        char *status_pattern;
+        regex_t status_regex;
+        struct curl_slist *headers;
+        char *body;
+        char *unix_socket;
+        bool insecure;
+
+        CURL *easy; /* the request in flight, or NULL */
+        struct watch timer;
+        uint64_t interval_usec;
+        char last[256]; /* what the last attempt got, for "still waiting for" */
+};
+
+static struct http_multi *ready_http_multi(struct ready_http *h)
+{
+        ur_context *ctx = h->check.owner->ctx;
+
+        if (!ctx->http && http_multi_new(&ctx->loop, &ctx->http) < 0)
+                return NULL;
+        return ctx->http;
+}
+
+static size_t discard_body(char *data, size_t size, size_t n, void *userdata)
+{
+        return size * n;
+}
+
+static void ready_http_schedule(struct ready_http *h)
+{
+        h->interval_usec = ready_next_interval(h->check.owner, h->interval_usec);
+        (void) timer_arm(&h->timer, now_usec() + h->interval_usec);
+}
+
+static bool ready_http_status_matches(struct ready_http *h, long status)
+{
+        char code[16];
+
+        snprintf(code, sizeof(code), "%03ld", status);
+        return regexec(&h->status_regex, code, 0, NULL, 0) == 0;
+}
+
+static void ready_http_on_done(CURL *easy, CURLcode result, void *userdata)
+{
+        struct ready_http *h = userdata;
+        long status = 0;
+
+        if (result == CURLE_OK)
+                (void) curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+        curl_easy_cleanup(easy);
+        h->easy = NULL;
+        if (result == CURLE_OK && ready_http_status_matches(h, status)) {
+                (void) timer_disarm(&h->timer);
+                ready_check_met(&h->check);
+                return;
+        }
+        if (result == CURLE_OK)
+                snprintf(h->last, sizeof(h->last), "status %03ld", status);
+        else
+                snprintf(h->last, sizeof(h->last), "%s", curl_easy_strerror(result));
+        ready_http_schedule(h);
+}
+
+static CURL *ready_http_request(struct ready_http *h)
+{
+        uint64_t now = now_usec(), deadline = h->check.owner->deadline_usec;
+        CURL *easy = curl_easy_init();
+
+        if (!easy)
+                return NULL;
+        curl_easy_setopt(easy, CURLOPT_URL, h->url);
+        curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+        curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, discard_body);
+        curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
+        /* Every connection is new: a reused one could outlive the daemon we ask about. */
+        curl_easy_setopt(easy, CURLOPT_FORBID_REUSE, 1L);
+        if (deadline != USEC_INFINITY) {
+                long ms = deadline > now ? (long) ((deadline - now + 999) / USEC_PER_MSEC) : 1;
+                curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, ms > 0 ? ms : 1L);
+        }
+        if (strcmp(h->method, "HEAD") == 0)
+                curl_easy_setopt(easy, CURLOPT_NOBODY, 1L);
+        else if (strcmp(h->method, "GET") != 0)
+                curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, h->method);
+        if (h->body) {
+                curl_easy_setopt(easy, CURLOPT_POSTFIELDS, h->body);
+                curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE, (long) strlen(h->body));
+                if (strcmp(h->method, "GET") == 0)
+                        curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, "GET");
+        }
+        if (h->headers)
+                curl_easy_setopt(easy, CURLOPT_HTTPHEADER, h->headers);
+        if (h->unix_socket)
+                curl_easy_setopt(easy, CURLOPT_UNIX_SOCKET_PATH, h->unix_socket);
+        if (h->insecure) {
+                curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 0L);
+                curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 0L);
+        }
+        return easy;
+}
+
+static void ready_http_attempt(struct ready_http *h)
+{
+        struct http_multi *m = ready_http_multi(h);
+        CURL *easy;
+
+        if (h->easy || h->check.met)
+                return;
+        easy = m ? ready_http_request(h) : NULL;
+        if (!easy || http_multi_add(m, easy, ready_http_on_done, h) < 0) {
+                if (easy)
+                        curl_easy_cleanup(easy);
+                snprintf(h->last, sizeof(h->last), "cannot set up a request");
+                ready_http_schedule(h);
+                return;
+        }
+        h->easy = easy;
+}
+
+static void ready_http_on_timer(struct watch *w, uint32_t events)
+{
+        (void) timer_disarm(w);
+        ready_http_attempt(w->data);
+}
+
+static int ready_http_begin(struct ready_check *c)
+{
+        struct ready_http *h = (struct ready_http *) c;
+        int r;
+
+        h->interval_usec = 0;
+        h->last[0] = 0;
+        r = timer_add(c->owner->loop, &h->timer, ready_http_on_timer, h);
+        if (r < 0)
+                return r;
+        ready_http_attempt(h);
+        return 0;
+}
+
+static void ready_http_end(struct ready_check *c)
+{
+        struct ready_http *h = (struct ready_http *) c;
+
+        if (h->easy) {
+                http_multi_remove(c->owner->ctx->http, h->easy);
+                curl_easy_cleanup(h->easy);
+                h->easy = NULL;
+        }
+        watch_remove(c->owner->loop, &h->timer);
+}
+
+/* Does anything accept connections where the URL points, right now? */
+static int ready_http_probe(struct ready_check *c, char *buf, size_t size)
+{
+        struct ready_http *h = (struct ready_http *) c;
+        struct ready_check *conn = NULL;
+        char *error = NULL, *host = NULL, *port = NULL, *scheme = NULL, spec[512];
+        CURLU *u;
+        int r = 0;
+
+        if (h->unix_socket)
+                r = ready_unix_new(c->owner, h->unix_socket, &conn, &error);
+        else {
+                u = curl_url();
+                if (!u || curl_url_set(u, CURLUPART_URL, h->url, 0) != CURLUE_OK ||
+                    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+                    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK) {
+                        curl_url_cleanup(u);
+                        return 0; /* let the request itself say what is wrong */
+                }
+                (void) curl_url_get(u, CURLUPART_SCHEME, &scheme, 0);
+                curl_url_cleanup(u);
+                /* curl gives IPv6 hosts with their brackets already. */
+                snprintf(spec, sizeof(spec), "%s:%s", host, port);
+                r = ready_tcp_new(c->owner, spec, &conn, &error);
+                curl_free(host);
+                curl_free(port);
+                curl_free(scheme);
+        }
+        free(error);
+        if (r < 0)
+                return 0;
+        r = conn->ops->probe(conn, buf, size);
+        conn->ops->free(conn);
+        if (r > 0) {
+                size_t l = strlen(buf);
+                snprintf(buf + l, size - l, " (HTTP %s)", h->url);
+        }
+        return r;
+}
+
+static void ready_http_describe(const struct ready_check *c, char *buf, size_t size)
+{
+        const struct ready_http *h = (const struct ready_http *) c;
+
+        snprintf(buf, size, "HTTP %s %s status %s%s%s%s", h->method, h->url, h->status_pattern,
+                 h->last[0] ? " (last: " : "", h->last, h->last[0] ? ")" : "");
+}
+
+static void ready_http_free(struct ready_check *c)
+{
+        struct ready_http *h = (struct ready_http *) c;
+
+        free(h->url);
+        free(h->method);
+        if (h->status_pattern)
+                regfree(&h->status_regex);
+        free(h->status_pattern);
+        curl_slist_free_all(h->headers);
+        free(h->body);
+        free(h->unix_socket);
+        free(h);
+}
+
+static const struct ready_ops ready_http_ops = {
+        .kind = "http",
+        .probe = ready_http_probe,
+        .begin = ready_http_begin,
+        .end = ready_http_end,
+        .describe = ready_http_describe,
+        .free = ready_http_free,
+};
+
+int ready_http_new(struct ready_owner *owner, const ur_http_check *spec, struct ready_check **ret, char **ret_error)
+{
+        struct ready_http *h;
+        char anchored[512];
+        int r;
+
+        if (strncmp(spec->url, "http://", 7) != 0 && strncmp(spec->url, "https://", 8) != 0) {
+                if (asprintf(ret_error, "invalid HTTP URL '%s': must start with http:// or https://", spec->url) < 0)
+                        *ret_error = NULL;
+                return -EINVAL;
+        }
+        h = calloc(1, sizeof(*h));
+        if (!h)
+                return -ENOMEM;
+        h->check = (struct ready_check){ .ops = &ready_http_ops, .owner = owner };
+        h->timer.fd = -1;
+        h->url = strdup(spec->url);
+        h->method = strdup(spec->method ? spec->method : "GET");
+        h->body = spec->body ? strdup(spec->body) : NULL;
+        h->unix_socket = spec->unix_socket ? strdup(spec->unix_socket) : NULL;
+        h->insecure = spec->insecure;
+        h->status_pattern = strdup(spec->status_regex ? spec->status_regex : "2[0-9][0-9]");
+        if (!h->url || !h->method || !h->status_pattern || (spec->body && !h->body) ||
+            (spec->unix_socket && !h->unix_socket)) {
+                free(h->status_pattern);
+                h->status_pattern = NULL;
+                ready_http_free(&h->check);
+                return -ENOMEM;
+        }
+        /* The whole three-digit code must match, not a part of it. */
+        snprintf(anchored, sizeof(anchored), "^(%s)$", h->status_pattern);
+        r = regcomp(&h->status_regex, anchored, REG_EXTENDED | REG_NOSUB);
+        if (r != 0) {
+                char msg[256];
+
+                regerror(r, &h->status_regex, msg, sizeof(msg));
+                if (asprintf(ret_error, "invalid HTTP status pattern '%s': %s", h->status_pattern, msg) < 0)
+                        *ret_error = NULL;
+                free(h->status_pattern);
+                h->status_pattern = NULL;
+                ready_http_free(&h->check);
+                return -EINVAL;
+        }
+        for (const char *const *hd = spec->headers; hd && *hd; hd++) {
+                struct curl_slist *l;
+
+                if (!strchr(*hd, ':')) {
+                        if (asprintf(ret_error, "invalid HTTP header '%s': expected 'Name: value'", *hd) < 0)
+                                *ret_error = NULL;
+                        ready_http_free(&h->check);
+                        return -EINVAL;
+                }
+                l = curl_slist_append(h->headers, *hd);
+                if (!l) {
+                        ready_http_free(&h->check);
+                        return -ENOMEM;
+                }
+                h->headers = l;
+        }
+        *ret = &h->check;
+        return 0;
+}

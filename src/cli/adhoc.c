@@ -340,6 +340,8 @@ static int expand_specifiers(ur_context *ctx, const char *unit, const char *in, 
                 switch (*++p) {
                 case 't':
                         insert = ur_context_get_runtime_dir(ctx);
+                        if (!insert)
+                                return -EIO;
                         insert_len = strlen(insert);
                         break;
                 case 'n':

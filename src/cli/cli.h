@@ -52,3 +52,4 @@ void forwarder_attach(struct forwarder *f, ur_context *ctx);
 struct forwarder *forwarder_free(struct forwarder *f);
 
 int verb_run(int argc, char **argv);
+int verb_wait(int argc, char **argv);

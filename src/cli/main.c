@@ -31,6 +31,7 @@ void cli_warning(const char *fmt, ...)
 
 static const char usage_main[] =
         "Usage: unitrun run [OPTIONS] [AD-HOC-UNIT]... -- COMMAND [ARG]...\n"
+        "       unitrun wait [--timeout SPAN] CONDITION...\n"
         "       unitrun --help | --version | help COMMAND\n"
         "\n"
         "Start the daemons a test needs, wait until each one is really ready, run COMMAND,\n"
@@ -38,6 +39,7 @@ static const char usage_main[] =
         "\n"
         "Commands:\n"
         "  run     start units, run COMMAND, tear down; exit with COMMAND's status\n"
+        "  wait    wait until conditions hold (tcp:, unix:, http(s)://, file:), start nothing\n"
         "\n"
         "Exit status: COMMAND's, or 64 bad command line, 69 a unit did not become ready,\n"
         "70 a unit failed while COMMAND ran or stopped with an error, 71 system error,\n"
@@ -59,6 +61,13 @@ static const char usage_run[] =
         "      --name NAME        unit name (default: program name + .service)\n"
         "      --type TYPE        simple, exec, notify or oneshot\n"
         "      --ready-output RE  ready once an output line matches the extended regex\n"
+        "      --ready-tcp HOST:PORT   ready once a TCP connect succeeds ([::1]:PORT for IPv6)\n"
+        "      --ready-unix PATH  ready once a stream connect to the unix socket succeeds\n"
+        "      --ready-http URL   ready once a request gets a 2xx status (see below)\n"
+        "      --http-status RE   accepted statuses (ERE on the 3-digit code, default 2[0-9][0-9])\n"
+        "      --http-method M    request method (default GET)\n"
+        "      --http-header 'K: V'  request header (repeatable)\n"
+        "      --ready-file PATH  ready once the file exists\n"
         "      --timeout SPAN     start timeout (TimeoutStartSec=, default 90s)\n"
         "      --stop-timeout SPAN  stop grace period (TimeoutStopSec=, default 10s)\n"
         "      --kill-signal SIG  signal that asks it to stop (default SIGTERM)\n"
@@ -67,12 +76,32 @@ static const char usage_run[] =
         "  -p, --property KEY=VALUE  any supported unit key (Type=, Output=, OutputStream=,\n"
         "                         TimeoutStartSec=, TimeoutStopSec=, TimeoutSec=, KillSignal=,\n"
         "                         KillMode=, SendSIGKILL=, FinalKillSignal=, SuccessExitStatus=,\n"
+        "                         TCP=, UnixSocket=, HTTP=, HTTPStatus=, HTTPMethod=, HTTPHeader=,\n"
+        "                         HTTPBody=, HTTPUnixSocket=, HTTPInsecure=, File=, Interval=,\n"
+        "                         RefuseIfReady=,\n"
         "                         NotifyAccess=, Environment=, UnsetEnvironment=,\n"
         "                         WorkingDirectory=, StandardOutput=, StandardError=)\n"
         "\n"
         "COMMAND gets UNITRUN_RUNTIME_DIR (the run's private directory) and, per unit,\n"
         "UNITRUN_<NAME>_PID and UNITRUN_<NAME>_CGROUP (NAME: the unit name without\n"
         ".service, upper-cased, other characters than letters and digits as _).\n";
+
+static const char usage_wait[] =
+        "Usage: unitrun wait [OPTIONS] CONDITION...\n"
+        "\n"
+        "Waits until every CONDITION holds, starting nothing:\n"
+        "  tcp:HOST:PORT      a TCP connect succeeds (tcp:[::1]:5432 for IPv6)\n"
+        "  unix:PATH          a stream connect to the unix socket succeeds\n"
+        "  http://URL, https://URL   a request gets an accepted status\n"
+        "  file:PATH          the file exists\n"
+        "\n"
+        "Options:\n"
+        "      --timeout SPAN     give up after SPAN (default 90s): exit 69\n"
+        "      --http-status RE   accepted statuses (default 2[0-9][0-9])\n"
+        "      --http-method M    request method (default GET)\n"
+        "      --http-header 'K: V'  request header (repeatable)\n"
+        "\n"
+        "Exit status: 0 when all hold, 69 on timeout, 64 bad command line.\n";
 
 static int print_help(const char *verb)
 {
@@ -82,6 +111,10 @@ static int print_help(const char *verb)
         }
         if (strcmp(verb, "run") == 0) {
                 fputs(usage_run, stdout);
+                return 0;
+        }
+        if (strcmp(verb, "wait") == 0) {
+                fputs(usage_wait, stdout);
                 return 0;
         }
         cli_error("unknown command '%s'; see '%s --help'", verb, program_name);
@@ -109,6 +142,12 @@ int main(int argc, char **argv)
                         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
                                 return print_help("run");
                 return verb_run(argc, argv);
+        }
+        if (strcmp(verb, "wait") == 0) {
+                for (int i = 2; i < argc && strcmp(argv[i], "--") != 0; i++)
+                        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+                                return print_help("wait");
+                return verb_wait(argc, argv);
         }
         cli_error("unknown command '%s'; see '%s --help'", verb, program_name);
         return EXIT_USAGE;

@@ -211,7 +211,11 @@ static void unit_env_name(const char *unit, const char *suffix, char *buf, size_
 
 static int command_environment(struct run *r)
 {
-        if (setenv("UNITRUN_RUNTIME_DIR", ur_context_get_runtime_dir(r->ctx), 1) < 0)
+        const char *runtime_dir = ur_context_get_runtime_dir(r->ctx);
+
+        if (!runtime_dir)
+                return -EIO;
+        if (setenv("UNITRUN_RUNTIME_DIR", runtime_dir, 1) < 0)
                 return -errno;
         for (size_t i = 0; i < r->n_executors; i++) {
                 ur_executor *e = r->executors[i];

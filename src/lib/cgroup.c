@@ -1,6 +1,8 @@
 /* cgroup v2: finding it, moving the launcher into its own leaf, leaves per executor,
  * signalling, killing and removing them. */
 #include <fcntl.h>
+#include <poll.h>
+#include <time.h>
 #include <limits.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -49,6 +51,60 @@ static int set_reason(char **ret_reason, int r, const char *what, const char *pa
         return r;
 }
 
+static bool pid_is_dead(pid_t pid)
+{
+        return pid > 0 && kill(pid, 0) < 0 && errno == ESRCH;
+}
+
+/* Waits (bounded) for a killed cgroup to empty, on its cgroup.events, not by sleeping. */
+static void cgroup_wait_empty(const char *path, int timeout_ms)
+{
+        _cleanup_close_ int fd = cgroup_open_events(path);
+        uint64_t deadline = 0;
+
+        if (fd < 0)
+                return;
+        for (;;) {
+                struct pollfd p = { .fd = fd, .events = POLLPRI };
+                struct timespec ts;
+                uint64_t now;
+
+                if (cgroup_read_populated(fd) <= 0)
+                        return;
+                clock_gettime(CLOCK_MONOTONIC, &ts);
+                now = (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
+                if (!deadline)
+                        deadline = now + (uint64_t) timeout_ms;
+                if (now >= deadline || poll(&p, 1, (int) (deadline - now)) <= 0)
+                        return;
+        }
+}
+
+/* Runs of launchers that died without cleaning up (SIGKILL, crash) left unitrun-<pid>
+ * directories: kill whatever survives in them and remove them. */
+static void cgroup_sweep_stale(const char *parent)
+{
+        _cleanup_closedir_ DIR *d = opendir(parent);
+        struct dirent *de;
+
+        if (!d)
+                return;
+        while ((de = readdir(d))) {
+                char path[PATH_MAX], *end;
+                long pid;
+
+                if (de->d_type != DT_DIR || strncmp(de->d_name, "unitrun-", 8) != 0)
+                        continue;
+                pid = strtol(de->d_name + 8, &end, 10);
+                if (*end || pid == getpid() || !pid_is_dead((pid_t) pid))
+                        continue;
+                snprintf(path, sizeof(path), "%s/%s", parent, de->d_name);
+                (void) cgroup_kill(path);
+                cgroup_wait_empty(path, 1000);
+                (void) cgroup_remove(path);
+        }
+}
+
 /* Path (a): our own cgroup is writable, as for root or inside a delegated subtree. */
 static int cgroup_setup_own_subtree(struct cgroup_run **ret, char **ret_reason)
 {
@@ -77,6 +133,7 @@ static int cgroup_setup_own_subtree(struct cgroup_run **ret, char **ret_reason)
         }
         snprintf(path, sizeof(path), "%s%s", run->mount, streq_ptr(rel, "/") ? "" : rel);
         run->origin = strdup(path);
+        cgroup_sweep_stale(run->origin);
         snprintf(path, sizeof(path), "%s/unitrun-%d", run->origin, (int) getpid());
         run->path = strdup(path);
         snprintf(path, sizeof(path), "%s/supervisor", run->path);

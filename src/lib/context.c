@@ -2,6 +2,7 @@
  * executors, all torn down together by ur_context_free(). */
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <sys/stat.h>
 
@@ -56,6 +57,35 @@ static int rm_rf_at(int dir_fd, const char *name)
         return unlinkat(dir_fd, name, AT_REMOVEDIR) < 0 ? negative_errno() : 0;
 }
 
+/* Runtime directories are named unitrun.<pid>.XXXXXX: one whose launcher is gone (it was
+ * SIGKILLed or crashed) is removed by the next launcher that comes by. */
+static void runtime_dir_sweep_stale(const char *base)
+{
+        _cleanup_closedir_ DIR *d = opendir(base);
+        _cleanup_close_ int base_fd = -1;
+        struct dirent *de;
+
+        if (!d)
+                return;
+        base_fd = dup(dirfd(d));
+        while ((de = readdir(d))) {
+                struct stat st;
+                char *end;
+                long pid;
+
+                if (strncmp(de->d_name, "unitrun.", 8) != 0)
+                        continue;
+                pid = strtol(de->d_name + 8, &end, 10);
+                if (*end != '.' || pid <= 0 || pid == getpid() || kill((pid_t) pid, 0) == 0 || errno != ESRCH)
+                        continue;
+                /* Only our own: /tmp is shared with other users. */
+                if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode) ||
+                    st.st_uid != geteuid())
+                        continue;
+                (void) rm_rf_at(base_fd, de->d_name);
+        }
+}
+
 static int runtime_dir_create(char **ret)
 {
         const char *base = getenv("XDG_RUNTIME_DIR");
@@ -64,7 +94,8 @@ static int runtime_dir_create(char **ret)
         /* Notify socket paths must fit in sun_path (108 bytes): keep the directory short. */
         if (!base || base[0] != '/' || strlen(base) > 60 || access(base, W_OK) < 0)
                 base = "/tmp";
-        snprintf(path, sizeof(path), "%s/unitrun.XXXXXX", base);
+        runtime_dir_sweep_stale(base);
+        snprintf(path, sizeof(path), "%s/unitrun.%d.XXXXXX", base, (int) getpid());
         if (!mkdtemp(path)) /* mkdtemp creates it 0700 */
                 return negative_errno();
         *ret = strdup(path);
@@ -87,12 +118,6 @@ int ur_context_new(ur_context **ret)
                 return -ENOMEM;
         r = loop_init(&ctx->loop);
         if (r < 0) {
-                free(ctx);
-                return r;
-        }
-        r = runtime_dir_create(&ctx->runtime_dir);
-        if (r < 0) {
-                loop_done(&ctx->loop);
                 free(ctx);
                 return r;
         }
@@ -182,9 +207,16 @@ const char *ur_context_get_isolation_reason(ur_context *ctx)
         return ctx->isolation == UR_ISOLATION_FALLBACK ? ctx->isolation_reason : NULL;
 }
 
-const char *ur_context_get_runtime_dir(const ur_context *ctx)
+int context_ensure_runtime_dir(ur_context *ctx)
 {
-        return ctx->runtime_dir;
+        if (ctx->runtime_dir)
+                return 0;
+        return runtime_dir_create(&ctx->runtime_dir);
+}
+
+const char *ur_context_get_runtime_dir(ur_context *ctx)
+{
+        return context_ensure_runtime_dir(ctx) < 0 ? NULL : ctx->runtime_dir;
 }
 
 const char *ur_context_get_cgroup(ur_context *ctx)

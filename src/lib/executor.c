@@ -884,6 +884,9 @@ static int executor_spawn(ur_executor *e)
         if (executor_needs_notify_socket(e)) {
                 char p[4096];
 
+                r = context_ensure_runtime_dir(ctx);
+                if (r < 0)
+                        return r;
                 snprintf(p, sizeof(p), "%s/notify-%u", ctx->runtime_dir, e->id);
                 e->notify_path = strdup(p);
                 if (!e->notify_path)

@@ -104,6 +104,8 @@ struct ur_executor {
 /* Isolation is set up on first need (a spawn), not at ur_context_new(): `unitrun wait`
  * and other users that start nothing never touch cgroups. */
 void context_ensure_isolation(ur_context *ctx);
+/* The same for the private runtime directory (made on first need, removed by free). */
+int context_ensure_runtime_dir(ur_context *ctx);
 
 void context_log(ur_context *ctx, ur_log_level level, const char *unit, const char *fmt, ...)
         __attribute__((format(printf, 4, 5)));

@@ -43,8 +43,8 @@ typedef enum ur_log_level {
 
 typedef void (*ur_log_fn)(ur_log_level level, const char *unit, const char *message, void *userdata);
 
-/* Creates the runtime directory. Isolation (cgroups) is set up at the first spawn or query;
- * UNITRUN_NO_CGROUP=1 forces the fallback. */
+/* Cheap: the runtime directory and isolation (cgroups) are set up at first need (a spawn
+ * or a query); UNITRUN_NO_CGROUP=1 forces the fallback isolation. */
 int ur_context_new(ur_context **ret);
 /* Stops every executor still running (whole cgroup), removes cgroups and the runtime dir. */
 ur_context *ur_context_free(ur_context *ctx);
@@ -53,8 +53,9 @@ void ur_context_set_log(ur_context *ctx, ur_log_fn fn, void *userdata);
 ur_isolation ur_context_get_isolation(ur_context *ctx);
 /* Why the fallback was chosen (NULL with cgroup isolation). */
 const char *ur_context_get_isolation_reason(ur_context *ctx);
-/* The run's private runtime directory (0700): what %t means in unit files. */
-const char *ur_context_get_runtime_dir(const ur_context *ctx);
+/* The run's private runtime directory (0700): what %t means in unit files. NULL if it
+ * cannot be created. */
+const char *ur_context_get_runtime_dir(ur_context *ctx);
 /* The cgroup v2 directory holding the run's leaves (NULL in the fallback). */
 const char *ur_context_get_cgroup(ur_context *ctx);
 

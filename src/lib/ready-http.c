@@ -1,6 +1,9 @@
 /* HTTP= readiness: a request through libcurl's multi interface on our loop, repeated until
  * the status matches. Each request is bounded by what is left of the owner's deadline, so
- * a server that accepts and never answers cannot hold a start past its timeout. */
+ * a server that accepts and never answers cannot hold a start past its timeout.
+ *
+ * While nothing listens yet, a plain connect check (ready-socket.c) stands in front: a
+ * refused connect costs a few microseconds, a refused curl request a hundred. */
 #include <regex.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -21,6 +24,10 @@ struct ready_http {
         char *body;
         char *unix_socket;
         bool insecure;
+
+        struct ready_check *gate; /* connect check to the server's address, or NULL */
+        struct ready_owner gate_owner;
+        bool gate_open;
 
         CURL *easy; /* the request in flight, or NULL */
         struct watch timer;
@@ -120,7 +127,7 @@ static void ready_http_attempt(struct ready_http *h)
         struct http_multi *m = ready_http_multi(h);
         CURL *easy;
 
-        if (h->easy || h->check.met)
+        if (h->easy || h->check.met || !h->gate_open)
                 return;
         easy = m ? ready_http_request(h) : NULL;
         if (!easy || http_multi_add(m, easy, ready_http_on_done, h) < 0) {
@@ -139,6 +146,15 @@ static void ready_http_on_timer(struct watch *w, uint32_t events)
         ready_http_attempt(w->data);
 }
 
+static void ready_http_on_gate_open(struct ready_owner *gate_owner)
+{
+        struct ready_http *h = (struct ready_http *) ((char *) gate_owner - offsetof(struct ready_http, gate_owner));
+
+        h->gate_open = true;
+        h->interval_usec = 0;
+        ready_http_attempt(h);
+}
+
 static int ready_http_begin(struct ready_check *c)
 {
         struct ready_http *h = (struct ready_http *) c;
@@ -149,6 +165,18 @@ static int ready_http_begin(struct ready_check *c)
         r = timer_add(c->owner->loop, &h->timer, ready_http_on_timer, h);
         if (r < 0)
                 return r;
+        if (h->gate) {
+                h->gate_open = false;
+                h->gate_owner = *c->owner;
+                h->gate_owner.on_met = ready_http_on_gate_open;
+                h->gate->met = false;
+                r = h->gate->ops->begin(h->gate);
+                if (r >= 0)
+                        return 0;
+                /* No gate then: plain HTTP polling still works. */
+                h->gate->ops->end(h->gate);
+        }
+        h->gate_open = true;
         ready_http_attempt(h);
         return 0;
 }
@@ -162,42 +190,49 @@ static void ready_http_end(struct ready_check *c)
                 curl_easy_cleanup(h->easy);
                 h->easy = NULL;
         }
+        if (h->gate)
+                h->gate->ops->end(h->gate);
         watch_remove(c->owner->loop, &h->timer);
 }
 
-/* Does anything accept connections where the URL points, right now? */
-static int ready_http_probe(struct ready_check *c, char *buf, size_t size)
+/* A connect check for the server behind the URL (its unix socket, or host:port). */
+static int ready_http_connect_check(const struct ready_http *h, struct ready_owner *owner, struct ready_check **ret)
 {
-        struct ready_http *h = (struct ready_http *) c;
-        struct ready_check *conn = NULL;
-        char *error = NULL, *host = NULL, *port = NULL, *scheme = NULL, spec[512];
+        char *error = NULL, *host = NULL, *port = NULL, spec[512];
         CURLU *u;
-        int r = 0;
+        int r;
 
         if (h->unix_socket)
-                r = ready_unix_new(c->owner, h->unix_socket, &conn, &error);
+                r = ready_unix_new(owner, h->unix_socket, ret, &error);
         else {
                 u = curl_url();
                 if (!u || curl_url_set(u, CURLUPART_URL, h->url, 0) != CURLUE_OK ||
                     curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
                     curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK) {
                         curl_url_cleanup(u);
-                        return 0; /* let the request itself say what is wrong */
+                        curl_free(host);
+                        return -EINVAL; /* the request itself will say what is wrong */
                 }
-                (void) curl_url_get(u, CURLUPART_SCHEME, &scheme, 0);
                 curl_url_cleanup(u);
                 /* curl gives IPv6 hosts with their brackets already. */
                 snprintf(spec, sizeof(spec), "%s:%s", host, port);
-                r = ready_tcp_new(c->owner, spec, &conn, &error);
                 curl_free(host);
                 curl_free(port);
-                curl_free(scheme);
+                r = ready_tcp_new(owner, spec, ret, &error);
         }
         free(error);
-        if (r < 0)
+        return r;
+}
+
+/* Does anything accept connections where the URL points, right now? */
+static int ready_http_probe(struct ready_check *c, char *buf, size_t size)
+{
+        struct ready_http *h = (struct ready_http *) c;
+        int r;
+
+        if (!h->gate)
                 return 0;
-        r = conn->ops->probe(conn, buf, size);
-        conn->ops->free(conn);
+        r = h->gate->ops->probe(h->gate, buf, size);
         if (r > 0) {
                 size_t l = strlen(buf);
                 snprintf(buf + l, size - l, " (HTTP %s)", h->url);
@@ -225,6 +260,8 @@ static void ready_http_free(struct ready_check *c)
         curl_slist_free_all(h->headers);
         free(h->body);
         free(h->unix_socket);
+        if (h->gate)
+                h->gate->ops->free(h->gate);
         free(h);
 }
 
@@ -296,6 +333,8 @@ int ready_http_new(struct ready_owner *owner, const ur_http_check *spec, struct 
                 }
                 h->headers = l;
         }
+        if (ready_http_connect_check(h, &h->gate_owner, &h->gate) < 0)
+                h->gate = NULL;
         *ret = &h->check;
         return 0;
 }

@@ -1,0 +1,211 @@
+/* Readiness overshoot: for each kind of condition, how long after the daemon became ready
+ * (its own CLOCK_MONOTONIC stamp) does ur_executor_start() return? Also the launcher's CPU
+ * use while it waits. Prints a table and writes bench-ready.json.
+ *
+ *   bench-ready [ITERATIONS]     (FIXTURE: path of ready-fixture, from meson) */
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "unitrun.h"
+
+struct kind {
+        const char *name;
+        double target_ms; /* median overshoot the issue asks for */
+};
+
+static const struct kind kinds[] = {
+        { "exec", 1 }, { "notify", 1 }, { "output", 1 }, { "file", 2 },
+        { "tcp", 5 },  { "unix", 5 },   { "http", 5 },
+};
+
+static uint64_t now_ns(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000000000ULL + (uint64_t) ts.tv_nsec;
+}
+
+static uint64_t cpu_ns(void)
+{
+        struct rusage ru;
+
+        getrusage(RUSAGE_SELF, &ru);
+        return ((uint64_t) ru.ru_utime.tv_sec + (uint64_t) ru.ru_stime.tv_sec) * 1000000000ULL +
+               ((uint64_t) ru.ru_utime.tv_usec + (uint64_t) ru.ru_stime.tv_usec) * 1000ULL;
+}
+
+static int free_port(void)
+{
+        struct sockaddr_in sa = { .sin_family = AF_INET };
+        socklen_t len = sizeof(sa);
+        int fd = socket(AF_INET, SOCK_STREAM, 0), port;
+
+        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (fd < 0 || bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0 ||
+            getsockname(fd, (struct sockaddr *) &sa, &len) < 0)
+                exit(71);
+        port = ntohs(sa.sin_port);
+        close(fd);
+        return port;
+}
+
+static int compare_double(const void *a, const void *b)
+{
+        double x = *(const double *) a, y = *(const double *) b;
+        return (x > y) - (x < y);
+}
+
+/* One start: returns the overshoot in ms (NAN on failure); adds the CPU and wall time of
+ * the wait, from spawn to ready (spawning itself excluded). */
+static double run_once(ur_context *ctx, const char *fixture, const struct kind *k, const char *dir, int i,
+                       uint64_t *cpu_total, uint64_t *wall_total)
+{
+        char stamp_path[512], arg[512], delay[16], name[64], url[600];
+        char *argv[8] = { (char *) fixture, (char *) k->name, delay, stamp_path, NULL, NULL };
+        ur_executor *e = NULL;
+        unsigned long long stamp = 0;
+        uint64_t cpu0, wall0, returned;
+        FILE *f;
+        int r;
+
+        /* 20-70 ms: long enough to be "waiting", varied so polls don't line up. */
+        snprintf(delay, sizeof(delay), "%d", 20 + rand() % 50);
+        snprintf(stamp_path, sizeof(stamp_path), "%s/stamp-%s-%d", dir, k->name, i);
+        snprintf(name, sizeof(name), "%s-%d.service", k->name, i);
+        if (strcmp(k->name, "file") == 0 || strcmp(k->name, "unix") == 0) {
+                snprintf(arg, sizeof(arg), "%s/%s-%d", dir, k->name, i);
+                argv[4] = arg;
+        } else if (strcmp(k->name, "tcp") == 0 || strcmp(k->name, "http") == 0) {
+                snprintf(arg, sizeof(arg), "%d", free_port());
+                argv[4] = arg;
+        }
+        if (ur_executor_new(ctx, name, argv, &e) < 0)
+                return NAN;
+        if (strcmp(k->name, "notify") == 0)
+                ur_executor_set_type(e, UR_TYPE_NOTIFY);
+        else if (strcmp(k->name, "output") == 0)
+                ur_executor_add_ready_output(e, "is ready", UR_STDOUT);
+        else if (strcmp(k->name, "file") == 0)
+                ur_executor_add_ready_file(e, arg);
+        else if (strcmp(k->name, "unix") == 0)
+                ur_executor_add_ready_unix(e, arg);
+        else if (strcmp(k->name, "tcp") == 0) {
+                snprintf(url, sizeof(url), "127.0.0.1:%s", arg);
+                ur_executor_add_ready_tcp(e, url);
+        } else if (strcmp(k->name, "http") == 0) {
+                snprintf(url, sizeof(url), "http://127.0.0.1:%s/health", arg);
+                ur_executor_add_ready_http(e, &(ur_http_check){ .url = url });
+        } else
+                ur_executor_set_type(e, UR_TYPE_EXEC);
+        ur_executor_set_start_timeout(e, 10 * 1000000ULL);
+
+        r = ur_executor_start_begin(e);
+        cpu0 = cpu_ns();
+        wall0 = now_ns();
+        while (r >= 0 && ur_executor_get_state(e) == UR_STATE_STARTING)
+                r = ur_context_dispatch(ctx, -1);
+        returned = now_ns();
+        *cpu_total += cpu_ns() - cpu0;
+        *wall_total += returned - wall0;
+        if (r >= 0 && ur_executor_get_state(e) != UR_STATE_RUNNING)
+                r = -EIO;
+        /* The launcher may see "ready" before the fixture has written down when it was:
+         * wait (up to 1 s) for the stamp; the overshoot is then negative, and that's honest. */
+        for (int tries = 0; tries < 1000 && !stamp; tries++) {
+                f = fopen(stamp_path, "re");
+                if (f) {
+                        if (fscanf(f, "%llu", &stamp) != 1)
+                                stamp = 0;
+                        fclose(f);
+                }
+                if (!stamp)
+                        usleep(1000);
+        }
+        ur_executor_free(e);
+        if (r < 0 || !stamp) {
+                fprintf(stderr, "%s: start failed: %s\n", k->name, strerror(-r));
+                return NAN;
+        }
+        return (double) ((int64_t) returned - (int64_t) stamp) / 1e6;
+}
+
+int main(int argc, char **argv)
+{
+        const char *fixture = getenv("FIXTURE");
+        int iterations = argc > 1 ? atoi(argv[1]) : 30;
+        char dir[] = "/tmp/bench-ready.XXXXXX";
+        ur_context *ctx = NULL;
+        FILE *json;
+        int failures = 0;
+
+        if (!fixture || iterations <= 0 || !mkdtemp(dir)) {
+                fprintf(stderr, "usage: FIXTURE=path bench-ready [ITERATIONS]\n");
+                return 64;
+        }
+        if (ur_context_new(&ctx) < 0)
+                return 71;
+        srand((unsigned) now_ns());
+        json = fopen("bench-ready.json", "we");
+        if (json)
+                fprintf(json, "{\n  \"iterations\": %d,\n  \"kinds\": [\n", iterations);
+
+        printf("readiness overshoot (time from ready to start() returning), %d runs each, isolation: %s\n",
+               iterations, ur_context_get_isolation(ctx) == UR_ISOLATION_CGROUP ? "cgroup" : "fallback");
+        printf("%-8s %10s %10s %10s %10s %12s %14s\n", "kind", "median ms", "min ms", "max ms", "target ms",
+               "median/target", "launcher CPU %");
+        for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+                double *samples = calloc((size_t) iterations, sizeof(double));
+                uint64_t cpu = 0, wall = 0;
+                int n = 0;
+
+                for (int i = 0; i < iterations; i++) {
+                        double o = run_once(ctx, fixture, &kinds[k], dir, i, &cpu, &wall);
+                        if (!isnan(o))
+                                samples[n++] = o;
+                        else
+                                failures++;
+                }
+                if (n == 0) {
+                        free(samples);
+                        continue;
+                }
+                qsort(samples, (size_t) n, sizeof(double), compare_double);
+                printf("%-8s %10.3f %10.3f %10.3f %10.1f %12.2f %14.2f\n", kinds[k].name, samples[n / 2], samples[0],
+                       samples[n - 1], kinds[k].target_ms, samples[n / 2] / kinds[k].target_ms,
+                       100.0 * (double) cpu / (double) wall);
+                if (json)
+                        fprintf(json,
+                                "    {\"kind\": \"%s\", \"median_ms\": %.3f, \"min_ms\": %.3f, \"max_ms\": %.3f, "
+                                "\"target_ms\": %.1f, \"launcher_cpu_percent\": %.2f}%s\n",
+                                kinds[k].name, samples[n / 2], samples[0], samples[n - 1], kinds[k].target_ms,
+                                100.0 * (double) cpu / (double) wall,
+                                k + 1 < sizeof(kinds) / sizeof(kinds[0]) ? "," : "");
+                free(samples);
+        }
+        if (json) {
+                fprintf(json, "  ]\n}\n");
+                fclose(json);
+        }
+        printf("(launcher CPU %% = CPU time of this process / wall time, from spawned to ready;\n"
+               " exec is ready at execve(), before the fixture can stamp: its overshoot is negative)\n");
+        ur_context_free(ctx);
+        {
+                char cmd[64];
+                snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+                if (system(cmd) != 0)
+                        failures++;
+        }
+        return failures ? 1 : 0;
+}

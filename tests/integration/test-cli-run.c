@@ -2,7 +2,6 @@
  * the command, then checks its exit status, what it printed, and that nothing it started
  * survived. UNITRUN (the binary) comes from meson; UNITRUN_NO_CGROUP=1 in the environment
  * selects the fallback path for the whole program. */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>

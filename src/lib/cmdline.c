@@ -1,5 +1,11 @@
-/* ExecStart=-style word splitting; see cmdline.h. */
+/* ExecStart=-style word splitting, and the $VAR expansion applied to the words right before
+ * a spawn; see cmdline.h.
+ *
+ * Expansion works on the words cmdline_split() produced, as systemd does: it unquotes and
+ * unescapes when it loads the unit and expands at exec time, so quoting a $FOO does not stop
+ * it, and the value of a variable is never unescaped a second time. */
 #include <ctype.h>
+#include <stdbool.h>
 
 #include "cmdline.h"
 #include "macro.h"
@@ -152,6 +158,182 @@ int cmdline_split(const char *s, char ***ret_argv, const char **ret_reason)
                 *ret_reason = "empty command line";
                 return -EINVAL;
         }
+        *ret_argv = TAKE_PTR(argv);
+        return 0;
+}
+
+/* systemd's rule for environment variable names (systemd.exec(5)). */
+static bool cmdline_env_name_valid(const char *name, size_t len)
+{
+        if (len == 0 || (name[0] >= '0' && name[0] <= '9'))
+                return false;
+        for (size_t i = 0; i < len; i++)
+                if (!isalnum((unsigned char) name[i]) && name[i] != '_')
+                        return false;
+        return true;
+}
+
+/* The last entry wins: that is how a unit's Environment= lines override each other, and
+ * the caller may pass the list before any deduplication. */
+static const char *cmdline_env_lookup(char *const *env, const char *name, size_t len)
+{
+        const char *found = NULL;
+
+        for (char *const *e = env; e && *e; e++)
+                if (strncmp(*e, name, len) == 0 && (*e)[len] == '=')
+                        found = *e + len + 1;
+        return found;
+}
+
+static bool cmdline_is_value_space(char c)
+{
+        return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* A whole-word $FOO: the value split at whitespace, quotes respected and removed, a
+ * backslash keeping the next character. Never fails on syntax: an unterminated quote ends
+ * with the value, and a trailing backslash stays, since the value is data, not config. */
+static int cmdline_push_split_value(char ***argv, const char *value)
+{
+        _cleanup_free_ char *word = malloc(strlen(value) + 1);
+        const char *p = value;
+        int r;
+
+        if (!word)
+                return -ENOMEM;
+        for (;;) {
+                size_t len = 0;
+                char quote = 0;
+                bool started = false;
+
+                while (*p && cmdline_is_value_space(*p))
+                        p++;
+                if (!*p)
+                        return 0;
+                for (; *p; p++) {
+                        if (!quote && cmdline_is_value_space(*p))
+                                break;
+                        if (*p == '\\' && p[1]) {
+                                word[len++] = *++p;
+                                continue;
+                        }
+                        if (quote && *p == quote) {
+                                quote = 0;
+                                continue;
+                        }
+                        if (!quote && (*p == '\'' || *p == '"')) {
+                                quote = *p;
+                                started = true;
+                                continue;
+                        }
+                        word[len++] = *p;
+                }
+                word[len] = 0;
+                if (len > 0 || started) {
+                        r = strv_push(argv, word);
+                        if (r < 0)
+                                return r;
+                }
+        }
+}
+
+/* ${NAME} and $$ inside one word; the result is always exactly one argument. */
+static int cmdline_expand_word(const char *w, char *const *env, char **ret, const char **ret_reason)
+{
+        _cleanup_free_ char *out = NULL;
+        size_t size = 0;
+        FILE *f;
+        int r = 0;
+
+        f = open_memstream(&out, &size);
+        if (!f)
+                return -ENOMEM;
+        for (const char *p = w; *p; p++) {
+                const char *end, *value;
+
+                if (p[0] != '$' || (p[1] != '$' && p[1] != '{')) {
+                        fputc(*p, f);
+                        continue;
+                }
+                if (p[1] == '$') {
+                        fputc('$', f);
+                        p++;
+                        continue;
+                }
+                end = strchr(p + 2, '}');
+                if (!end) {
+                        *ret_reason = "unterminated ${";
+                        r = -EINVAL;
+                        break;
+                }
+                if (!cmdline_env_name_valid(p + 2, (size_t) (end - p - 2))) {
+                        *ret_reason = "${...} does not hold a valid variable name";
+                        r = -EINVAL;
+                        break;
+                }
+                value = cmdline_env_lookup(env, p + 2, (size_t) (end - p - 2));
+                if (value)
+                        fputs(value, f);
+                p = end;
+        }
+        if (fclose(f) != 0 && r == 0)
+                r = -ENOMEM;
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(out);
+        return 0;
+}
+
+int cmdline_split_expand(const char *s, char *const *env, char ***ret_argv, const char **ret_reason)
+{
+        _cleanup_strv_free_ char **words = NULL;
+        _cleanup_strv_free_ char **argv = NULL;
+        const char *reason = NULL;
+        int r;
+
+        r = cmdline_split(s, &words, &reason);
+        if (r < 0) {
+                if (r == -EINVAL)
+                        *ret_reason = reason;
+                return r;
+        }
+
+        /* systemd keeps the program out of the expansion; a variable there would silently
+         * stay literal, so say it. */
+        if ((words[0][0] == '$' && words[0][1] != '$') || strstr(words[0], "${")) {
+                *ret_reason = "the program to execute may not be a variable";
+                return -EINVAL;
+        }
+
+        argv = calloc(1, sizeof(char *));
+        if (!argv)
+                return -ENOMEM;
+        r = strv_push(&argv, words[0]);
+        if (r < 0)
+                return r;
+        for (size_t i = 1; words[i]; i++) {
+                const char *w = words[i];
+                _cleanup_free_ char *expanded = NULL;
+
+                if (w[0] == '$' && cmdline_env_name_valid(w + 1, strlen(w + 1))) {
+                        const char *value = cmdline_env_lookup(env, w + 1, strlen(w + 1));
+
+                        r = value ? cmdline_push_split_value(&argv, value) : 0;
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
+                r = cmdline_expand_word(w, env, &expanded, &reason);
+                if (r < 0) {
+                        if (r == -EINVAL)
+                                *ret_reason = reason;
+                        return r;
+                }
+                r = strv_push(&argv, expanded);
+                if (r < 0)
+                        return r;
+        }
+
         *ret_argv = TAKE_PTR(argv);
         return 0;
 }

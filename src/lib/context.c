@@ -9,6 +9,7 @@
 #include "http-multi.h"
 #include "internal.h"
 #include "macro.h"
+#include "proc.h"
 
 void context_log(ur_context *ctx, ur_log_level level, const char *unit, const char *fmt, ...)
 {
@@ -30,31 +31,6 @@ void context_unlink_executor(ur_context *ctx, ur_executor *e)
                         *p = e->next;
                         return;
                 }
-}
-
-/* Removes a directory tree without following symlinks: units may leave anything in %t. */
-static int rm_rf_at(int dir_fd, const char *name)
-{
-        _cleanup_closedir_ DIR *d = NULL;
-        struct dirent *de;
-        int fd;
-
-        if (unlinkat(dir_fd, name, 0) == 0 || errno == ENOENT)
-                return 0;
-        if (errno != EISDIR && errno != EPERM)
-                return negative_errno();
-        fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0)
-                return negative_errno();
-        d = fdopendir(fd);
-        if (!d) {
-                close(fd);
-                return negative_errno();
-        }
-        while ((de = readdir(d)))
-                if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
-                        (void) rm_rf_at(dirfd(d), de->d_name);
-        return unlinkat(dir_fd, name, AT_REMOVEDIR) < 0 ? negative_errno() : 0;
 }
 
 /* Runtime directories are named unitrun.<pid>.XXXXXX: one whose launcher is gone (it was
@@ -139,10 +115,13 @@ void context_ensure_isolation(ur_context *ctx)
                 r = -EPERM;
         } else
                 r = cgroup_run_acquire(&ctx->cgroup, &ctx->isolation_reason);
-        /* (b), a delegated systemd scope, slots in here when (a) fails. */
-        ctx->isolation = r >= 0 ? UR_ISOLATION_CGROUP : UR_ISOLATION_FALLBACK;
-        if (r < 0)
+        /* cgroup_run_acquire() tries (a) our own subtree, then (b) a delegated scope. */
+        if (r >= 0)
+                ctx->isolation = ctx->cgroup->delegated ? UR_ISOLATION_SCOPE : UR_ISOLATION_CGROUP;
+        else {
+                ctx->isolation = UR_ISOLATION_FALLBACK;
                 ctx->cgroup = NULL;
+        }
 }
 
 static bool context_all_settled(ur_context *ctx)

@@ -1,6 +1,7 @@
-/* Stopping an executor as systemd.kill(5) describes: KillSignal (+SIGCONT) per KillMode,
- * TimeoutStopSec, then the final kill of everything left, and done only once the main
- * process is reaped and nothing of the unit is alive. Then the leaf is removed. */
+/* Stopping an executor as systemd.kill(5) describes: ExecStop= (if it had started), then
+ * KillSignal (+SIGCONT) per KillMode, TimeoutStopSec, the final kill of everything left,
+ * and only once the main process is reaped and nothing of the unit is alive, ExecStopPost=.
+ * Then the leaf is removed. A failed start goes the same way, with FAILED as the target. */
 #include <signal.h>
 #include <sys/wait.h>
 
@@ -20,7 +21,7 @@ bool executor_exit_is_clean(const ur_executor *e, int code, int status)
         case 0:
                 return true; /* not our child: we saw it die, we cannot know how */
         case CLD_EXITED:
-                return status == 0 || (e->success_status[status / 8] & (1u << (status % 8)));
+                return exit_status_is_success(e, code, status);
         case CLD_KILLED:
         case CLD_DUMPED:
                 if (status == e->kill_signal || status == SIGHUP || status == SIGINT || status == SIGTERM ||
@@ -34,28 +35,31 @@ bool executor_exit_is_clean(const ur_executor *e, int code, int status)
 
 static int executor_main_pidfd(const ur_executor *e)
 {
-        if (e->main_exited)
+        if (e->main_pid <= 0 || e->main_exited)
                 return -1;
-        return e->main_pid == e->child_pid ? e->child_watch.fd : e->main_watch.fd;
+        return e->main_pid == e->child.pid ? e->child.watch.fd : e->main_watch.fd;
 }
 
 int executor_signal_all(ur_executor *e, int sig)
 {
-        _cleanup_free_ pid_t *pids = NULL;
-        size_t n;
-        int r;
-
         if (e->cgroup_path)
                 return cgroup_signal_all(e->cgroup_path, sig);
 
-        /* Fallback: the main process by pidfd, then whatever shares its session. */
+        /* Fallback: the processes we know by pidfd, then whatever shares their sessions. */
         if (executor_main_pidfd(e) >= 0)
                 (void) shim_pidfd_send_signal(executor_main_pidfd(e), sig);
-        r = proc_collect_session(e->session, &pids, &n);
-        if (r < 0)
-                return r;
-        for (size_t i = 0; i < n; i++)
-                (void) kill(pids[i], sig);
+        if (watch_active(&e->control.watch))
+                (void) shim_pidfd_send_signal(e->control.watch.fd, sig);
+        for (size_t s = 0; s < e->n_sessions; s++) {
+                _cleanup_free_ pid_t *pids = NULL;
+                size_t n;
+                int r = proc_collect_session(e->sessions[s], &pids, &n);
+
+                if (r < 0)
+                        return r;
+                for (size_t i = 0; i < n; i++)
+                        (void) kill(pids[i], sig);
+        }
         return 0;
 }
 
@@ -85,21 +89,22 @@ static bool executor_unit_empty(ur_executor *e)
                 if (r >= 0)
                         e->populated = r;
                 return !e->populated;
-        } else {
+        }
+        for (size_t s = 0; s < e->n_sessions; s++) {
                 _cleanup_free_ pid_t *pids = NULL;
                 size_t n;
 
-                if (proc_collect_session(e->session, &pids, &n) < 0)
+                if (proc_collect_session(e->sessions[s], &pids, &n) < 0 || n > 0)
                         return false;
-                return n == 0;
         }
+        return true;
 }
 
 static void executor_arm_stop_timer(ur_executor *e)
 {
         uint64_t when = e->deadline_usec;
 
-        if (!e->cgroup_path) {
+        if (!e->cgroup_path && e->phase == RUN_KILL) {
                 uint64_t poll = now_usec() + FALLBACK_POLL_USEC;
                 if (poll < when)
                         when = poll;
@@ -107,26 +112,56 @@ static void executor_arm_stop_timer(ur_executor *e)
         (void) timer_arm(&e->timer, when);
 }
 
-int executor_stop_begin_internal(ur_executor *e, ur_state target)
+/* Spawns ExecStop=/ExecStopPost= [index], moving past ones that cannot be spawned. */
+static bool executor_stop_spawn_control(ur_executor *e, ur_command_kind kind)
 {
-        bool was_running = e->state == UR_STATE_RUNNING || e->state == UR_STATE_STARTING;
+        while (e->index < e->commands[kind].n) {
+                int r = executor_spawn_command(e, kind, e->index);
+                if (r >= 0) {
+                        e->deadline_usec = deadline_after(e->stop_timeout_usec);
+                        executor_arm_stop_timer(e);
+                        return true;
+                }
+                context_log(e->ctx, UR_LOG_WARNING, e->name, "cannot spawn %s command: %s",
+                            kind == UR_EXEC_STOP ? "ExecStop=" : "ExecStopPost=", strerror(-r));
+                e->index++;
+        }
+        return false;
+}
 
-        e->stop_target = target;
-        e->final_kill_sent = false;
+static void executor_kill_begin(ur_executor *e)
+{
+        e->phase = RUN_KILL;
         e->deadline_usec = deadline_after(e->stop_timeout_usec);
-        executor_set_state(e, UR_STATE_STOPPING);
-        if (!watch_active(&e->timer))
-                return -EBADF;
         executor_arm_stop_timer(e);
-
-        if (was_running && e->kill_mode != UR_KILL_CONTROL_GROUP)
-                executor_signal_main(e, e->kill_signal), executor_signal_main(e, SIGCONT);
-        else {
+        if (e->kill_mode != UR_KILL_CONTROL_GROUP && executor_main_pidfd(e) >= 0) {
+                executor_signal_main(e, e->kill_signal);
+                executor_signal_main(e, SIGCONT);
+        } else {
                 /* SIGCONT follows so that a stopped process can act on the first signal. */
                 (void) executor_signal_all(e, e->kill_signal);
                 (void) executor_signal_all(e, SIGCONT);
         }
         executor_stop_check(e);
+}
+
+int executor_stop_begin_internal(ur_executor *e, ur_state target)
+{
+        /* ExecStop= is for a unit that started; a failed start goes straight to the kill. */
+        bool started = e->phase == RUN_UP;
+
+        e->stop_target = target;
+        e->final_kill_sent = false;
+        executor_set_state(e, UR_STATE_STOPPING);
+        if (!watch_active(&e->timer))
+                return -EBADF;
+        if (started && target == UR_STATE_INACTIVE && e->commands[UR_EXEC_STOP].n > 0) {
+                e->phase = RUN_STOP_CMD;
+                e->index = 0;
+                if (executor_stop_spawn_control(e, UR_EXEC_STOP))
+                        return 0;
+        }
+        executor_kill_begin(e);
         return 0;
 }
 
@@ -136,6 +171,10 @@ void executor_final_kill(ur_executor *e)
 
         if (e->state != UR_STATE_STOPPING)
                 return;
+        if (e->phase == RUN_STOP_POST)
+                e->index = SIZE_MAX; /* impatient: no more ExecStopPost= either */
+        /* Impatient during ExecStop=: no more of it; the kill covers its process too. */
+        e->phase = RUN_KILL;
         if (!e->final_kill_sent)
                 context_log(e->ctx, UR_LOG_DEBUG, e->name, "sending %s to what is left",
                             signal_to_string(e->final_kill_signal, sigbuf));
@@ -154,6 +193,18 @@ void executor_stop_on_timer(ur_executor *e)
                 executor_stop_check(e); /* fallback poll tick */
                 if (e->state == UR_STATE_STOPPING)
                         executor_arm_stop_timer(e);
+                return;
+        }
+        if (e->phase == RUN_STOP_CMD || e->phase == RUN_STOP_POST) {
+                /* A stop command that hangs is killed; its exit moves the stop on. */
+                context_log(e->ctx, UR_LOG_WARNING, e->name, "%s command still running after %s: killing it",
+                            e->phase == RUN_STOP_CMD ? "ExecStop=" : "ExecStopPost=",
+                            timespan_format(span, sizeof(span), e->stop_timeout_usec));
+                e->stop_unclean = true;
+                if (watch_active(&e->control.watch))
+                        (void) shim_pidfd_send_signal(e->control.watch.fd, SIGKILL);
+                e->deadline_usec = deadline_after(e->stop_timeout_usec);
+                executor_arm_stop_timer(e);
                 return;
         }
         if (!e->final_kill_sent) {
@@ -180,7 +231,7 @@ void executor_stop_on_timer(ur_executor *e)
 
 static void executor_stop_complete(ur_executor *e)
 {
-        char message[512], how[128], sigbuf[16], span[64];
+        char message[512], how[128], span[64];
         ur_state final = e->stop_target;
 
         if (e->stop_target == UR_STATE_INACTIVE) {
@@ -189,17 +240,12 @@ static void executor_stop_complete(ur_executor *e)
                         snprintf(message, sizeof(message), "processes were still running after %s and were killed",
                                  timespan_format(span, sizeof(span), e->stop_timeout_usec));
                 else if (!executor_exit_is_clean(e, e->main_code, e->main_status)) {
-                        if (e->main_code == CLD_EXITED)
-                                snprintf(how, sizeof(how), "exited with status %d", e->main_status);
-                        else
-                                snprintf(how, sizeof(how), "was killed by %s",
-                                         signal_to_string(e->main_status, sigbuf));
+                        format_exit(e->main_code, e->main_status, how, sizeof(how));
                         snprintf(message, sizeof(message), "main process %s when stopped", how);
                 }
                 if (message[0]) {
                         e->failure = UR_FAILURE_STOP;
-                        free(e->error);
-                        e->error = strdup(message);
+                        executor_set_error(e, message);
                         final = UR_STATE_FAILED;
                 }
         }
@@ -208,30 +254,61 @@ static void executor_stop_complete(ur_executor *e)
         output_stream_drain(&e->out[0], &e->ctx->loop);
         output_stream_drain(&e->out[1], &e->ctx->loop);
         executor_release_run(e);
+        e->phase = RUN_IDLE;
         executor_set_state(e, final);
+}
+
+static bool spawned_done(const struct spawned *s)
+{
+        return s->pid == 0 || s->exited;
 }
 
 void executor_stop_check(ur_executor *e)
 {
         bool empty;
 
-        if (e->state == UR_STATE_EXITED && e->main_exited)
-                return; /* a finished oneshot: its leftovers wait for stop */
-        if (e->state != UR_STATE_STOPPING)
+        if (e->state != UR_STATE_STOPPING || e->phase != RUN_KILL)
                 return;
         empty = executor_unit_empty(e);
-        if (e->main_exited && !empty && e->kill_mode == UR_KILL_PROCESS && !e->final_kill_sent) {
-                /* KillMode=process leaves the rest to us, and nothing may survive the run. */
+        if ((e->kill_mode == UR_KILL_PROCESS || e->kill_mode == UR_KILL_MIXED) &&
+            (e->main_pid == 0 || e->main_exited) && !empty && !e->final_kill_sent) {
+                /* The main process is gone; what it left may not survive the run. */
                 executor_kill_rest(e, SIGKILL);
                 empty = executor_unit_empty(e);
         }
-        if (e->kill_mode == UR_KILL_MIXED && e->main_exited && !empty && !e->final_kill_sent) {
-                executor_kill_rest(e, SIGKILL);
-                empty = executor_unit_empty(e);
-        }
-        if (!e->main_exited || !e->child_exited || !empty)
+        if ((e->main_pid > 0 && !e->main_exited) || !spawned_done(&e->child) || !spawned_done(&e->control) ||
+            !empty)
                 return;
+        if (e->commands[UR_EXEC_STOP_POST].n > 0 && e->index != SIZE_MAX) {
+                e->phase = RUN_STOP_POST;
+                e->index = 0;
+                if (executor_stop_spawn_control(e, UR_EXEC_STOP_POST))
+                        return;
+                e->phase = RUN_KILL;
+        }
         executor_stop_complete(e);
+}
+
+void executor_stop_on_control_exit(ur_executor *e)
+{
+        if (e->phase == RUN_STOP_CMD) {
+                e->index++;
+                if (!executor_stop_spawn_control(e, UR_EXEC_STOP))
+                        executor_kill_begin(e);
+                return;
+        }
+        if (e->phase == RUN_STOP_POST) {
+                e->index++;
+                if (executor_stop_spawn_control(e, UR_EXEC_STOP_POST))
+                        return;
+                /* ExecStopPost= done: whatever it left is killed, quietly, and then we are done. */
+                e->phase = RUN_KILL;
+                e->index = SIZE_MAX;
+                if (!executor_unit_empty(e))
+                        executor_kill_rest(e, SIGKILL);
+                executor_arm_stop_timer(e);
+        }
+        executor_stop_check(e);
 }
 
 static bool executor_stop_settled(const ur_executor *e)

@@ -7,6 +7,7 @@
 #include "loop.h"
 #include "output.h"
 #include "ready.h"
+#include "spawn.h"
 #include "unitrun.h"
 
 struct ur_context {
@@ -27,6 +28,45 @@ struct ur_context {
         struct http_multi *http; /* created on the first HTTP check */
 };
 
+/* One command of a unit: ExecStart=, ExecStartPre=, ... */
+struct command {
+        char **argv;    /* literal argv (ur_executor_new), or NULL */
+        char *line;     /* ExecStart= syntax: split, and $VAR-expanded, when spawned */
+        unsigned flags; /* UR_COMMAND_* */
+};
+
+struct command_list {
+        struct command *items;
+        size_t n;
+};
+
+struct environment_file {
+        char *path;
+        bool optional;
+};
+
+/* Where a run is; the public ur_state is derived from it and the target. */
+enum run_phase {
+        RUN_IDLE,
+        RUN_START_PRE,  /* control process: ExecStartPre=[index] */
+        RUN_MAIN,       /* ExecStart=[index] spawned, waiting for readiness */
+        RUN_START_POST, /* control process: ExecStartPost=[index] */
+        RUN_UP,         /* ready: running, or a oneshot that finished */
+        RUN_STOP_CMD,   /* control process: ExecStop=[index] */
+        RUN_KILL,       /* signals sent, waiting for the unit to be empty */
+        RUN_STOP_POST,  /* control process: ExecStopPost=[index] */
+};
+
+/* A process we spawned and therefore reap. */
+struct spawned {
+        pid_t pid;
+        struct watch watch; /* its pidfd */
+        bool exited;
+        int code, status; /* as waitid() reports them */
+};
+
+#define COMMAND_KINDS (UR_EXEC_STOP_POST + 1)
+
 struct ur_executor {
         ur_context *ctx;
         struct ur_executor *next;
@@ -35,14 +75,18 @@ struct ur_executor {
         void *userdata;
 
         /* Configuration. */
-        char **argv;
+        struct command_list commands[COMMAND_KINDS]; /* [UR_EXEC_START] holds the main command(s) */
         char **env;
+        struct environment_file *environment_files;
+        size_t n_environment_files;
         char *cwd;
         struct {
                 ur_stdio mode;
                 char *path;
         } stdio[3]; /* indexed by ur_stream: [1] stdout, [2] stderr */
         ur_type type;
+        char *pid_file; /* Type=forking */
+        char **runtime_directories;
         uint64_t start_timeout_usec;
         uint64_t stop_timeout_usec;
         int kill_signal;
@@ -59,6 +103,8 @@ struct ur_executor {
 
         /* The current (or last) run. */
         ur_state state;
+        enum run_phase phase;
+        size_t index; /* into the command list of the phase */
         ur_state stop_target; /* INACTIVE for a stop, FAILED after a failure */
         ur_failure failure;
         char *error;
@@ -68,24 +114,24 @@ struct ur_executor {
         uint64_t cpu_usec;
         bool cpu_known;
 
-        pid_t child_pid; /* the process we spawned; always ours to reap */
-        struct watch child_watch;
-        bool child_exited;
-        int child_code, child_status;
+        struct spawned child;   /* the process of ExecStart=[index] */
+        struct spawned control; /* ExecStartPre=/Post=/Stop=/StopPost= */
 
-        pid_t main_pid; /* child_pid, or what MAINPID= named */
-        struct watch main_watch; /* only when main_pid != child_pid */
+        pid_t main_pid; /* child.pid, or what MAINPID= or PIDFile= named */
+        struct watch main_watch; /* only when main_pid is not our child */
         bool main_exited;
         int main_code, main_status; /* main_code 0: unknown (not our child) */
 
-        struct watch exec_watch;
-        bool exec_done;
+        struct watch exec_watch; /* error pipe of the latest spawn */
+        bool exec_for_control;
+        bool exec_done; /* the main command's execve() succeeded */
         int exec_errno; /* why execve() (or a step before it) failed */
 
         struct watch notify_watch;
         char *notify_path;
         bool notify_ready;
 
+        int stdio_child[3]; /* the child ends of our pipes, kept for every spawn of the run */
         struct output_stream out[2]; /* stdout, stderr */
         struct line_ring recent;
 
@@ -95,7 +141,9 @@ struct ur_executor {
         char *cgroup_path;
         struct watch cgroup_watch; /* cgroup.events */
         bool populated;
-        pid_t session; /* fallback isolation: the session the child created */
+        pid_t *sessions; /* fallback isolation: the sessions our spawns created */
+        size_t n_sessions;
+        char **runtime_directory_paths; /* created for this run, removed at its end */
 
         bool final_kill_sent;
         bool stop_unclean;
@@ -112,14 +160,40 @@ void context_log(ur_context *ctx, ur_log_level level, const char *unit, const ch
 void context_unlink_executor(ur_context *ctx, ur_executor *e);
 
 /* executor.c */
+void executor_set_error(ur_executor *e, const char *message);
+
+/* executor-run.c: resources of a run and spawning into it */
+int executor_run_setup(ur_executor *e);
+void executor_release_run(ur_executor *e);
+/* Spawns commands[kind][index] as the main process (child) or a control process. */
+int executor_spawn_command(ur_executor *e, ur_command_kind kind, size_t index);
+bool executor_owns_pid(const ur_executor *e, pid_t pid);
+void format_exit(int code, int status, char *buf, size_t size);
+
+/* executor-notify.c */
+void executor_on_notify_event(struct watch *w, uint32_t events);
+int executor_set_main_pid(ur_executor *e, pid_t pid);
+
+/* executor-start.c */
 void executor_set_state(ur_executor *e, ur_state state);
 void executor_fail(ur_executor *e, ur_failure failure, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void executor_maybe_ready(ur_executor *e);
-void executor_release_run(ur_executor *e);
+/* The next command of the start sequence, or readiness. */
+void executor_start_continue(ur_executor *e);
+void executor_on_child_exit(ur_executor *e);
+void executor_on_main_exit(ur_executor *e);
+void executor_on_control_exit(ur_executor *e);
+void executor_on_exec_result(ur_executor *e, const struct spawn_error *err);
+void executor_start_on_timer(ur_executor *e);
+void executor_on_check_met(struct ready_owner *owner);
+void executor_on_line(struct output_stream *s, const char *line, size_t len, bool complete);
+const char *command_describe(const struct command *cmd, char *buf, size_t size);
+bool exit_status_is_success(const ur_executor *e, int code, int status);
 int executor_run_dispatch_until(ur_executor *e, bool (*done)(const ur_executor *e));
 
 /* executor-stop.c */
 int executor_stop_begin_internal(ur_executor *e, ur_state target);
+void executor_stop_on_control_exit(ur_executor *e);
 void executor_stop_check(ur_executor *e);
 void executor_stop_on_timer(ur_executor *e);
 void executor_final_kill(ur_executor *e);

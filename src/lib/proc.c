@@ -197,3 +197,29 @@ int proc_collect_session(pid_t sid, pid_t **ret_pids, size_t *ret_n)
         *ret_n = count;
         return 0;
 }
+
+/* Removes a directory tree without following symlinks: units may leave anything in %t. */
+int rm_rf_at(int dir_fd, const char *name)
+{
+        _cleanup_closedir_ DIR *d = NULL;
+        struct dirent *de;
+        int fd;
+
+        if (unlinkat(dir_fd, name, 0) == 0 || errno == ENOENT)
+                return 0;
+        if (errno != EISDIR && errno != EPERM)
+                return negative_errno();
+        fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                return negative_errno();
+        d = fdopendir(fd);
+        if (!d) {
+                close(fd);
+                return negative_errno();
+        }
+        while ((de = readdir(d)))
+                if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+                        (void) rm_rf_at(dirfd(d), de->d_name);
+        return unlinkat(dir_fd, name, AT_REMOVEDIR) < 0 ? negative_errno() : 0;
+}
+

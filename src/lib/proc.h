@@ -22,6 +22,9 @@ int read_full_fd(int fd, char **ret);
 int write_string_file(const char *path, const char *s);
 int write_string_fd(int fd, const char *s);
 
+/* Removes name (below dir_fd) and everything under it, never following symlinks. */
+int rm_rf_at(int dir_fd, const char *name);
+
 int proc_get_stat(pid_t pid, struct proc_stat *ret);
 /* The process's cgroup v2 path relative to the cgroup2 mount ("/a/b"). */
 int proc_get_cgroup(pid_t pid, char **ret);

@@ -71,8 +71,22 @@ typedef enum ur_type {
         UR_TYPE_SIMPLE,  /* ready once execve() succeeded (we always learn that: it costs nothing) */
         UR_TYPE_EXEC,    /* the same; kept apart for unit-file fidelity */
         UR_TYPE_NOTIFY,  /* ready on READY=1 */
-        UR_TYPE_ONESHOT, /* ready once the process exited cleanly */
+        UR_TYPE_ONESHOT, /* ready once the process exited cleanly (all ExecStart= in turn) */
+        UR_TYPE_FORKING, /* ready once the process exited cleanly; main PID from the PID file */
 } ur_type;
+
+/* Commands of a unit besides the main one, as in systemd.service(5). */
+typedef enum ur_command_kind {
+        UR_EXEC_START,      /* further main commands: only for UR_TYPE_ONESHOT, run in turn */
+        UR_EXEC_START_PRE,  /* before the main command; each must succeed */
+        UR_EXEC_START_POST, /* once ready; each must succeed */
+        UR_EXEC_STOP,       /* to stop it, if it started; $MAINPID is set */
+        UR_EXEC_STOP_POST,  /* after it stopped, always */
+} ur_command_kind;
+
+#define UR_COMMAND_IGNORE_FAILURE (1u << 0) /* "-": its failure does not count */
+#define UR_COMMAND_NO_ENV_EXPAND (1u << 1)  /* ":": no $VAR expansion */
+#define UR_COMMAND_ARGV0 (1u << 2)          /* "@": the second word is argv[0] */
 
 typedef enum ur_state {
         UR_STATE_INACTIVE, /* never started, or stopped */
@@ -134,6 +148,11 @@ void ur_context_set_output_callback(ur_context *ctx, ur_output_fn fn, void *user
 int ur_executor_new(ur_context *ctx, const char *name, char *const argv[], ur_executor **ret);
 /* The same with "/bin/sh -c CMDLINE". */
 int ur_executor_new_shell(ur_context *ctx, const char *name, const char *cmdline, ur_executor **ret);
+/* The same with a command line in ExecStart= syntax (systemd quoting and escapes, no
+ * shell); $VAR and ${VAR} are expanded with the executor's environment when it is spawned
+ * (unless UR_COMMAND_NO_ENV_EXPAND). -EINVAL for a malformed line. */
+int ur_executor_new_cmdline(ur_context *ctx, const char *name, const char *cmdline, unsigned flags,
+                            ur_executor **ret);
 /* Stops it first if needed. Must not be called from a callback. */
 ur_executor *ur_executor_free(ur_executor *e);
 
@@ -148,6 +167,15 @@ int ur_executor_set_env(ur_executor *e, const char *name, const char *value);
 int ur_executor_unset_env(ur_executor *e, const char *name);
 int ur_executor_clear_env(ur_executor *e);
 int ur_executor_set_cwd(ur_executor *e, const char *directory);
+/* EnvironmentFile=: read at each spawn, overriding set_env; a missing file fails the start
+ * unless optional. */
+int ur_executor_add_environment_file(ur_executor *e, const char *path, bool optional);
+/* cmdline in ExecStart= syntax, as for ur_executor_new_cmdline(). */
+int ur_executor_add_command(ur_executor *e, ur_command_kind kind, const char *cmdline, unsigned flags);
+/* For UR_TYPE_FORKING: where the daemon writes its PID (relative: to the runtime dir). */
+int ur_executor_set_pid_file(ur_executor *e, const char *path);
+/* RuntimeDirectory=: made under the runtime dir at start ($RUNTIME_DIRECTORY), removed at stop. */
+int ur_executor_add_runtime_directory(ur_executor *e, const char *name);
 /* stream: UR_STDOUT or UR_STDERR; path only for FILE/APPEND. */
 int ur_executor_set_stdio(ur_executor *e, ur_stream stream, ur_stdio mode, const char *path);
 int ur_executor_set_type(ur_executor *e, ur_type type);

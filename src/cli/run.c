@@ -113,14 +113,15 @@ static bool command_finished(const struct run *r)
         return r->command_pid == 0;
 }
 
+/* In reverse dependency order; when impatient, everything at once and without grace. */
 static void stop_all(struct run *r, bool now)
 {
-        for (size_t i = 0; i < r->n_executors; i++) {
-                if (now)
-                        (void) ur_executor_stop_now(r->executors[i]);
-                else
-                        (void) ur_executor_stop_begin(r->executors[i]);
+        if (!now) {
+                (void) ur_context_stop_all_begin(r->ctx);
+                return;
         }
+        for (size_t i = 0; i < r->n_executors; i++)
+                (void) ur_executor_stop_now(r->executors[i]);
 }
 
 static void on_signal(struct run *r)
@@ -322,8 +323,13 @@ static int run_setup(struct run *r)
                             "(setsid) may escape the stop; leftovers are killed when unitrun exits",
                             ur_context_get_isolation_reason(r->ctx));
                 (void) prctl(PR_SET_CHILD_SUBREAPER, 1);
+                if (r->options.verbose)
+                        fprintf(stderr, "%s: isolation: fallback (%s)\n", program_name,
+                                ur_context_get_isolation_reason(r->ctx));
         } else if (r->options.verbose)
-                fprintf(stderr, "%s: isolation: cgroup %s\n", program_name, ur_context_get_cgroup(r->ctx));
+                fprintf(stderr, "%s: isolation: %s %s\n", program_name,
+                        ur_context_get_isolation(r->ctx) == UR_ISOLATION_SCOPE ? "delegated scope" : "cgroup",
+                        ur_context_get_cgroup(r->ctx));
 
         r->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
         if (r->epoll_fd < 0)
@@ -353,9 +359,9 @@ static int run_start_units(struct run *r)
                 return EXIT_SYSTEM;
         forwarder_attach(r->forwarder, r->ctx);
 
-        for (size_t i = 0; i < r->n_executors; i++)
-                if (ur_executor_start_begin(r->executors[i]) < 0)
-                        return EXIT_NOT_READY; /* it reported itself; the teardown stops the rest */
+        /* Each unit starts as soon as what it is ordered after is ready. */
+        if (ur_context_start_all_begin(r->ctx) < 0)
+                return EXIT_NOT_READY; /* a unit that could not even begin reported itself */
         err = run_wait(r, start_settled);
         if (err < 0) {
                 cli_error("event loop failed: %s", strerror(-err));

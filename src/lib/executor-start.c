@@ -19,6 +19,7 @@ void executor_set_state(ur_executor *e, ur_state state)
         context_log(e->ctx, UR_LOG_DEBUG, e->name, "%s", ur_state_to_string(state));
         if (e->ctx->state_fn)
                 e->ctx->state_fn(e, state, e->ctx->state_userdata);
+        context_schedule(e->ctx);
 }
 
 static void executor_end_checks(ur_executor *e)
@@ -416,9 +417,11 @@ fail:
                 executor_set_error(e, message);
         }
         e->phase = RUN_IDLE;
+        /* Said even when it was FAILED before (a retry): this is a new failure. */
         e->state = UR_STATE_FAILED;
         if (e->ctx->state_fn)
                 e->ctx->state_fn(e, UR_STATE_FAILED, e->ctx->state_userdata);
+        context_schedule(e->ctx);
         return r;
 }
 

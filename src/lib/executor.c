@@ -39,6 +39,7 @@ const char *ur_failure_to_string(ur_failure f)
                 [UR_FAILURE_EXITED] = "exited",   [UR_FAILURE_TIMEOUT] = "timeout",
                 [UR_FAILURE_CRASHED] = "crashed", [UR_FAILURE_STOP] = "stop",
                 [UR_FAILURE_SYSTEM] = "system",   [UR_FAILURE_IN_USE] = "in-use",
+                [UR_FAILURE_DEPENDENCY] = "dependency",
         };
         return (unsigned) f < ELEMENTSOF(names) ? names[f] : "unknown";
 }
@@ -236,6 +237,7 @@ ur_executor *ur_executor_free(ur_executor *e)
                 (void) ur_executor_stop(e);
         }
         executor_release_run(e);
+        context_forget_executor(e->ctx, e);
         context_unlink_executor(e->ctx, e);
         output_stream_done(&e->out[0], &e->ctx->loop);
         output_stream_done(&e->out[1], &e->ctx->loop);

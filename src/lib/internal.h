@@ -26,6 +26,12 @@ struct ur_context {
         struct ur_executor *executors;
         unsigned next_id;
         struct http_multi *http; /* created on the first HTTP check */
+        bool scheduling, schedule_again;
+};
+
+struct dependency {
+        ur_executor *other;
+        unsigned flags; /* UR_DEP_* */
 };
 
 /* One command of a unit: ExecStart=, ExecStartPre=, ... */
@@ -147,6 +153,12 @@ struct ur_executor {
 
         bool final_kill_sent;
         bool stop_unclean;
+
+        /* Dependencies (context-schedule.c). */
+        struct dependency *deps;
+        size_t n_deps;
+        bool start_pending; /* waiting for what it is ordered after */
+        bool stop_pending;  /* waiting for what is ordered after it */
 };
 
 /* Isolation is set up on first need (a spawn), not at ur_context_new(): `unitrun wait`
@@ -158,6 +170,9 @@ int context_ensure_runtime_dir(ur_context *ctx);
 void context_log(ur_context *ctx, ur_log_level level, const char *unit, const char *fmt, ...)
         __attribute__((format(printf, 4, 5)));
 void context_unlink_executor(ur_context *ctx, ur_executor *e);
+/* context-schedule.c: starts and stops what became possible; called on every state change. */
+void context_schedule(ur_context *ctx);
+void context_forget_executor(ur_context *ctx, ur_executor *e);
 
 /* executor.c */
 void executor_set_error(ur_executor *e, const char *message);

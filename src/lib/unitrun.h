@@ -106,6 +106,7 @@ typedef enum ur_failure {
         UR_FAILURE_STOP,     /* unclean exit status at stop, or it needed the final kill */
         UR_FAILURE_SYSTEM,   /* a resource or kernel failure of ours */
         UR_FAILURE_IN_USE,   /* a TCP/unix/HTTP address answered before we spawned anything */
+        UR_FAILURE_DEPENDENCY, /* not started: a Requires= dependency it is ordered after failed */
 } ur_failure;
 
 typedef enum ur_stream {
@@ -257,6 +258,29 @@ const char *ur_executor_get_cgroup(const ur_executor *e);
 int ur_executor_get_cpu_usage(const ur_executor *e, uint64_t *ret_usec);
 /* Milliseconds from spawn to ready of the last start. */
 uint64_t ur_executor_get_ready_msec(const ur_executor *e);
+
+/* ---- Dependencies and starting a set of executors --------------------------------------- */
+
+#define UR_DEP_REQUIRES (1u << 0) /* if dep fails (and AFTER is set), e is not started */
+#define UR_DEP_WANTS (1u << 1)    /* informational: dep's failure does not matter */
+#define UR_DEP_AFTER (1u << 2)    /* e starts once dep is ready, and stops before dep */
+
+/* Both executors must belong to the same context. Before= is add_dependency(other, e, AFTER). */
+int ur_executor_add_dependency(ur_executor *e, ur_executor *dep, unsigned flags);
+/* -ELOOP when the After= ordering has a cycle; *ret_cycle (malloc'ed, optional) then says
+ * "a.service -> b.service -> a.service". */
+int ur_context_check_cycles(ur_context *ctx, char **ret_cycle);
+/* Starts every inactive executor, each as soon as all it is ordered after are ready;
+ * independent ones in parallel. A Requires=+After= dependency that fails marks the
+ * dependent FAILED (UR_FAILURE_DEPENDENCY) without starting it. */
+int ur_context_start_all_begin(ur_context *ctx);
+/* Stops every active executor in reverse order: each once all ordered after it are down. */
+int ur_context_stop_all_begin(ur_context *ctx);
+/* Blocking forms: start_all returns 0 once all are ready, or the first failure's negative
+ * errno once nothing is starting any more; stop_all once nothing is left (-EBADE if any
+ * stopped with an error). */
+int ur_context_start_all(ur_context *ctx);
+int ur_context_stop_all(ur_context *ctx);
 
 /* ---- Waiting for conditions without starting anything ---------------------------------- */
 

@@ -31,10 +31,14 @@ struct adhoc_unit {
 struct run_options {
         bool quiet;
         bool verbose;
+        bool json;
+        bool color;
         const char *log_dir;
+        char **unit_files;
         struct adhoc_unit *units;
         size_t n_units;
         char **command; /* after "--" */
+        bool after_unit_file; /* parsing: options now follow a unit file, not an --exec */
 };
 
 /* Parses argv[first..] for run/up. Returns 0, or EXIT_USAGE after printing why. */
@@ -53,3 +57,5 @@ struct forwarder *forwarder_free(struct forwarder *f);
 
 int verb_run(int argc, char **argv);
 int verb_wait(int argc, char **argv);
+int verb_up(int argc, char **argv);
+int verb_verify(int argc, char **argv);

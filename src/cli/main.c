@@ -30,8 +30,10 @@ void cli_warning(const char *fmt, ...)
 }
 
 static const char usage_main[] =
-        "Usage: unitrun run [OPTIONS] [AD-HOC-UNIT]... -- COMMAND [ARG]...\n"
-        "       unitrun wait [--timeout SPAN] CONDITION...\n"
+        "Usage: unitrun run    [OPTIONS] [UNIT-FILE | AD-HOC-UNIT]... -- COMMAND [ARG]...\n"
+        "       unitrun up     [OPTIONS] [UNIT-FILE | AD-HOC-UNIT]...\n"
+        "       unitrun verify [--strict] UNIT-FILE...\n"
+        "       unitrun wait   [--timeout SPAN] CONDITION...\n"
         "       unitrun --help | --version | help COMMAND\n"
         "\n"
         "Start the daemons a test needs, wait until each one is really ready, run COMMAND,\n"
@@ -39,6 +41,8 @@ static const char usage_main[] =
         "\n"
         "Commands:\n"
         "  run     start units, run COMMAND, tear down; exit with COMMAND's status\n"
+        "  up      start units, stay until SIGINT/SIGTERM or a unit fails, tear down\n"
+        "  verify  check unit files (keys, values, dependencies, cycles), start nothing\n"
         "  wait    wait until conditions hold (tcp:, unix:, http(s)://, file:), start nothing\n"
         "\n"
         "Exit status: COMMAND's, or 64 bad command line, 69 a unit did not become ready,\n"
@@ -46,15 +50,21 @@ static const char usage_main[] =
         "128+N after signal N.\n";
 
 static const char usage_run[] =
-        "Usage: unitrun run [OPTIONS] [--exec CMDLINE [UNIT-OPTIONS]]... -- COMMAND [ARG]...\n"
+        "Usage: unitrun run [OPTIONS] [UNIT-FILE | --exec CMDLINE [UNIT-OPTIONS]]... -- COMMAND [ARG]...\n"
+        "       unitrun up  [OPTIONS] [UNIT-FILE | --exec CMDLINE [UNIT-OPTIONS]]...\n"
         "\n"
-        "Starts every unit (in parallel), waits until all are ready, runs COMMAND with\n"
-        "stdin/stdout/stderr inherited, stops all units, and exits with COMMAND's status.\n"
+        "run starts every unit (each once what it is ordered after is ready, independent ones\n"
+        "in parallel), runs COMMAND with stdin/stdout/stderr inherited, stops all units in\n"
+        "reverse order, and exits with COMMAND's status. up starts them, prints a summary,\n"
+        "and stays until SIGINT/SIGTERM or a unit fails. Units named by Requires=/Wants= are\n"
+        "loaded from the directory of the unit that names them.\n"
         "\n"
         "Options:\n"
         "  -q, --quiet            don't forward unit output\n"
         "  -v, --verbose          also say which isolation was obtained and what happens\n"
         "      --log-dir DIR      write each unit's output to DIR/NAME.log\n"
+        "      --json             one JSON object per line on stderr for every event\n"
+        "      --color=WHEN       color unit prefixes: auto (default), always, never\n"
         "\n"
         "Ad-hoc units: --exec CMDLINE begins one (no shell: use sh -c '...'); until the next\n"
         "--exec these options configure it:\n"
@@ -103,14 +113,25 @@ static const char usage_wait[] =
         "\n"
         "Exit status: 0 when all hold, 69 on timeout, 64 bad command line.\n";
 
+static const char usage_verify[] =
+        "Usage: unitrun verify [--strict] UNIT-FILE...\n"
+        "\n"
+        "Parses and checks unit files and the units they pull in (keys, values, dependencies,\n"
+        "cycles), starting nothing. Prints FILE:LINE: message per problem. --strict makes\n"
+        "unknown keys errors. Exit status: 0, or 65 when any file has an error.\n";
+
 static int print_help(const char *verb)
 {
         if (!verb) {
                 fputs(usage_main, stdout);
                 return 0;
         }
-        if (strcmp(verb, "run") == 0) {
+        if (strcmp(verb, "run") == 0 || strcmp(verb, "up") == 0) {
                 fputs(usage_run, stdout);
+                return 0;
+        }
+        if (strcmp(verb, "verify") == 0) {
+                fputs(usage_verify, stdout);
                 return 0;
         }
         if (strcmp(verb, "wait") == 0) {
@@ -120,6 +141,16 @@ static int print_help(const char *verb)
         cli_error("unknown command '%s'; see '%s --help'", verb, program_name);
         return EXIT_USAGE;
 }
+
+static const struct {
+        const char *name;
+        int (*fn)(int argc, char **argv);
+} verbs[] = {
+        { "run", verb_run },
+        { "up", verb_up },
+        { "verify", verb_verify },
+        { "wait", verb_wait },
+};
 
 int main(int argc, char **argv)
 {
@@ -137,17 +168,13 @@ int main(int argc, char **argv)
         }
         if (strcmp(verb, "help") == 0)
                 return print_help(argc > 2 ? argv[2] : NULL);
-        if (strcmp(verb, "run") == 0) {
+        for (size_t v = 0; v < sizeof(verbs) / sizeof(verbs[0]); v++) {
+                if (strcmp(verb, verbs[v].name) != 0)
+                        continue;
                 for (int i = 2; i < argc && strcmp(argv[i], "--") != 0; i++)
                         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
-                                return print_help("run");
-                return verb_run(argc, argv);
-        }
-        if (strcmp(verb, "wait") == 0) {
-                for (int i = 2; i < argc && strcmp(argv[i], "--") != 0; i++)
-                        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
-                                return print_help("wait");
-                return verb_wait(argc, argv);
+                                return print_help(verb);
+                return verbs[v].fn(argc, argv);
         }
         cli_error("unknown command '%s'; see '%s --help'", verb, program_name);
         return EXIT_USAGE;

@@ -2,14 +2,16 @@
  * begun by --exec and configured by the options that follow it, then "--" COMMAND. */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "macro.h"
 #include "strv.h"
 
+/* The ad-hoc unit that options configure: the last --exec, unless a unit file came after. */
 static struct adhoc_unit *current_unit(struct run_options *o)
 {
-        return o->n_units ? &o->units[o->n_units - 1] : NULL;
+        return o->n_units && !o->after_unit_file ? &o->units[o->n_units - 1] : NULL;
 }
 
 static int add_property(struct run_options *o, const char *option, const char *key, const char *value)
@@ -51,7 +53,7 @@ static const struct {
 
 int run_options_parse(int argc, char **argv, int first, bool want_command, struct run_options *ret)
 {
-        struct run_options o = {};
+        struct run_options o = { .color = isatty(STDERR_FILENO) && !getenv("NO_COLOR") };
         bool separator = false;
         int i, r;
 
@@ -73,9 +75,26 @@ int run_options_parse(int argc, char **argv, int first, bool want_command, struc
                         o.verbose = true;
                         continue;
                 }
+                if (strcmp(a, "--json") == 0) {
+                        o.json = true;
+                        continue;
+                }
+                if (strncmp(a, "--color=", 8) == 0 || strcmp(a, "--color") == 0) {
+                        const char *when = a[7] == '=' ? a + 8 : "always";
+                        if (strcmp(when, "auto") != 0 && strcmp(when, "always") != 0 && strcmp(when, "never") != 0) {
+                                cli_error("invalid --color '%s': expected auto, always or never", when);
+                                goto usage;
+                        }
+                        o.color = strcmp(when, "always") == 0 ||
+                                  (strcmp(when, "auto") == 0 && isatty(STDERR_FILENO) && !getenv("NO_COLOR"));
+                        continue;
+                }
                 if (a[0] != '-') {
-                        cli_error("unexpected argument '%s' (unit files are not supported yet; use --exec)", a);
-                        goto usage;
+                        /* A unit file; it also ends the ad-hoc unit before it. */
+                        if (strv_push(&o.unit_files, a) < 0)
+                                goto fail;
+                        o.after_unit_file = true;
+                        continue;
                 }
                 if (!value) {
                         cli_error("option %s needs a value", a);
@@ -89,6 +108,7 @@ int run_options_parse(int argc, char **argv, int first, bool want_command, struc
                                 goto fail;
                         o.units = units;
                         o.units[o.n_units++] = (struct adhoc_unit){};
+                        o.after_unit_file = false;
                         if (!(o.units[o.n_units - 1].argv = strv_copy((char *[]){ (char *) value, NULL })))
                                 goto fail;
                 } else if (strcmp(a, "--name") == 0) {
@@ -181,5 +201,6 @@ void run_options_done(struct run_options *o)
         }
         free(o->units);
         strv_free(o->command);
+        strv_free(o->unit_files);
         *o = (struct run_options){};
 }

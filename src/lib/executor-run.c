@@ -18,9 +18,6 @@
 #include "strv.h"
 #include "unit-file.h"
 
-/* TEMPORARY until unit-file.c lands: weak so the tree links meanwhile. */
-#pragma weak environment_file_parse
-
 void format_exit(int code, int status, char *buf, size_t size)
 {
         char sigbuf[16];
@@ -308,7 +305,7 @@ static int executor_command_env(ur_executor *e, ur_command_kind kind, char ***re
                         executor_set_error(e, msg);
                         return r;
                 }
-                r = environment_file_parse ? environment_file_parse(text, &env, &line) : -EOPNOTSUPP;
+                r = environment_file_parse(text, &env, &line);
                 if (r < 0) {
                         char msg[4200];
 

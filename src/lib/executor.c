@@ -583,6 +583,24 @@ int ur_executor_get_cpu_usage(const ur_executor *e, uint64_t *ret_usec)
         return 0;
 }
 
+void ur_executor_describe_conditions(const ur_executor *e, char *buf, size_t size)
+{
+        static const char *const type_conditions[] = {
+                [UR_TYPE_SIMPLE] = "exec",          [UR_TYPE_EXEC] = "exec", [UR_TYPE_NOTIFY] = "READY=1",
+                [UR_TYPE_ONESHOT] = "clean exit",   [UR_TYPE_FORKING] = "PID file",
+        };
+        size_t used;
+
+        snprintf(buf, size, "%s", type_conditions[e->type]);
+        used = strlen(buf);
+        for (const struct ready_check *c = e->checks; c && used + 4 < size; c = c->next) {
+                char what[1024];
+
+                c->ops->describe(c, what, sizeof(what));
+                used += (size_t) snprintf(buf + used, size - used, ", %s", what);
+        }
+}
+
 uint64_t ur_executor_get_ready_msec(const ur_executor *e)
 {
         if (!e->ready_usec || e->ready_usec < e->spawn_usec)

@@ -244,8 +244,10 @@ static void ready_http_describe(const struct ready_check *c, char *buf, size_t s
 {
         const struct ready_http *h = (const struct ready_http *) c;
 
+        bool show_last = h->last[0] && !c->met;
+
         snprintf(buf, size, "HTTP %s %s status %s%s%s%s", h->method, h->url, h->status_pattern,
-                 h->last[0] ? " (last: " : "", h->last, h->last[0] ? ")" : "");
+                 show_last ? " (last: " : "", show_last ? h->last : "", show_last ? ")" : "");
 }
 
 static void ready_http_free(struct ready_check *c)

@@ -244,9 +244,10 @@ static void ready_socket_describe(const struct ready_check *c, char *buf, size_t
 {
         const struct ready_socket *s = (const struct ready_socket *) c;
 
-        snprintf(buf, size, "%s %s%s%s%s", s->is_unix ? "unix socket" : "TCP", s->spec,
-                 s->last_error ? " (last: " : "", s->last_error ? strerror(s->last_error) : "",
-                 s->last_error ? ")" : "");
+        bool show_last = s->last_error && !c->met;
+
+        snprintf(buf, size, "%s %s%s%s%s", s->is_unix ? "unix socket" : "TCP", s->spec, show_last ? " (last: " : "",
+                 show_last ? strerror(s->last_error) : "", show_last ? ")" : "");
 }
 
 static void ready_socket_free(struct ready_check *c)

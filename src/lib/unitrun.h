@@ -256,8 +256,24 @@ const char *ur_executor_get_cgroup(const ur_executor *e);
 /* CPU time (user + system) used by the executor's processes, in microseconds; recorded at
  * stop for stopped executors. -ENODATA when not measurable (fallback). */
 int ur_executor_get_cpu_usage(const ur_executor *e, uint64_t *ret_usec);
+/* "READY=1, TCP 127.0.0.1:5432, ..." : what makes this executor ready, into buf. */
+void ur_executor_describe_conditions(const ur_executor *e, char *buf, size_t size);
 /* Milliseconds from spawn to ready of the last start. */
 uint64_t ur_executor_get_ready_msec(const ur_executor *e);
+
+/* ---- Unit files ------------------------------------------------------------------------ */
+
+#define UR_LOAD_STRICT (1u << 0) /* unknown keys are errors, not warnings */
+
+/* One problem in a unit file: file, line (0: the file as a whole), error or warning. */
+typedef void (*ur_diagnostic_fn)(const char *file, unsigned line, bool error, const char *message, void *userdata);
+
+/* Loads unit files (systemd syntax, SPEC §1) into executors of ctx, following Requires=
+ * and Wants= to units in the same directory, with their dependencies wired. Every problem
+ * goes to diagnostic. On any error (-EINVAL) nothing is created; on success *ret_executors
+ * (malloc'ed, optional) lists the executors made, given files first. */
+int ur_context_load_units(ur_context *ctx, char *const *paths, unsigned flags, ur_diagnostic_fn diagnostic,
+                          void *userdata, ur_executor ***ret_executors, size_t *ret_n);
 
 /* ---- Dependencies and starting a set of executors --------------------------------------- */
 

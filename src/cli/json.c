@@ -1,0 +1,142 @@
+/* The --json event stream; see json.h. Each line is written with one fprintf so that
+ * lines never interleave with the units' forwarded output. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "json.h"
+
+struct json_log {
+        uint64_t start_usec;
+};
+
+static uint64_t monotonic_usec(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
+}
+
+int json_log_new(struct json_log **ret)
+{
+        struct json_log *j = calloc(1, sizeof(*j));
+
+        if (!j)
+                return -1;
+        j->start_usec = monotonic_usec();
+        *ret = j;
+        return 0;
+}
+
+void json_log_free(struct json_log *j)
+{
+        free(j);
+}
+
+/* A JSON string literal of s, quotes included, into buf. */
+static const char *json_string(const char *s, char *buf, size_t size)
+{
+        size_t o = 0;
+
+        if (!s)
+                return "null";
+        buf[o++] = '"';
+        for (; *s && o + 8 < size; s++) {
+                unsigned char c = (unsigned char) *s;
+
+                if (c == '"' || c == '\\') {
+                        buf[o++] = '\\';
+                        buf[o++] = (char) c;
+                } else if (c == '\n') {
+                        buf[o++] = '\\';
+                        buf[o++] = 'n';
+                } else if (c < 0x20) {
+                        o += (size_t) snprintf(buf + o, size - o, "\\u%04x", c);
+                } else
+                        buf[o++] = (char) c;
+        }
+        buf[o++] = '"';
+        buf[o] = 0;
+        return buf;
+}
+
+static double json_time_ms(const struct json_log *j)
+{
+        return (double) (monotonic_usec() - j->start_usec) / 1000.0;
+}
+
+void json_log_isolation(struct json_log *j, ur_isolation isolation, const char *cgroup, const char *reason)
+{
+        char a[4096], b[4096];
+
+        if (!j)
+                return;
+        fprintf(stderr, "{\"event\":\"isolation\",\"time_ms\":%.3f,\"isolation\":\"%s\",\"cgroup\":%s,\"reason\":%s}\n",
+                json_time_ms(j),
+                isolation == UR_ISOLATION_CGROUP  ? "cgroup"
+                : isolation == UR_ISOLATION_SCOPE ? "delegated-scope"
+                                                  : "fallback",
+                json_string(cgroup, a, sizeof(a)), json_string(reason, b, sizeof(b)));
+}
+
+void json_log_state(struct json_log *j, ur_executor *e, ur_state state)
+{
+        char name[1024], text[16384], conditions[4096], cgroup[4096];
+        int code, status;
+        uint64_t cpu;
+
+        if (!j)
+                return;
+        json_string(ur_executor_get_name(e), name, sizeof(name));
+        switch (state) {
+        case UR_STATE_STARTING:
+                fprintf(stderr, "{\"event\":\"starting\",\"time_ms\":%.3f,\"unit\":%s,\"pid\":%d,\"cgroup\":%s}\n",
+                        json_time_ms(j), name, (int) ur_executor_get_pid(e),
+                        json_string(ur_executor_get_cgroup(e), cgroup, sizeof(cgroup)));
+                break;
+        case UR_STATE_RUNNING:
+        case UR_STATE_EXITED:
+                ur_executor_describe_conditions(e, text, sizeof(text));
+                fprintf(stderr,
+                        "{\"event\":\"ready\",\"time_ms\":%.3f,\"unit\":%s,\"pid\":%d,\"elapsed_ms\":%" PRIu64
+                        ",\"conditions\":%s,\"finished\":%s}\n",
+                        json_time_ms(j), name, (int) ur_executor_get_pid(e), ur_executor_get_ready_msec(e),
+                        json_string(text, conditions, sizeof(conditions)), state == UR_STATE_EXITED ? "true" : "false");
+                break;
+        case UR_STATE_STOPPING:
+                fprintf(stderr, "{\"event\":\"stopping\",\"time_ms\":%.3f,\"unit\":%s}\n", json_time_ms(j), name);
+                break;
+        case UR_STATE_FAILED:
+        case UR_STATE_INACTIVE:
+                if (state == UR_STATE_FAILED)
+                        fprintf(stderr, "{\"event\":\"failed\",\"time_ms\":%.3f,\"unit\":%s,\"reason\":\"%s\",\"message\":%s}\n",
+                                json_time_ms(j), name, ur_failure_to_string(ur_executor_get_failure(e)),
+                                json_string(ur_executor_get_error(e), text, sizeof(text)));
+                if (!ur_executor_get_exit(e, &code, &status)) {
+                        code = 0;
+                        status = 0;
+                }
+                fprintf(stderr,
+                        "{\"event\":\"stopped\",\"time_ms\":%.3f,\"unit\":%s,\"clean\":%s,\"exit\":\"%s\",\"status\":%d,"
+                        "\"cpu_usec\":%s}\n",
+                        json_time_ms(j), name, state == UR_STATE_INACTIVE ? "true" : "false",
+                        code == CLD_EXITED                         ? "exited"
+                        : code == CLD_KILLED || code == CLD_DUMPED ? "killed"
+                                                                   : "unknown",
+                        status, ur_executor_get_cpu_usage(e, &cpu) >= 0 ? (snprintf(text, sizeof(text), "%" PRIu64, cpu), text) : "null");
+                break;
+        default:
+                break;
+        }
+}
+
+void json_log_command_exited(struct json_log *j, int status)
+{
+        if (!j)
+                return;
+        fprintf(stderr, "{\"event\":\"command-exited\",\"time_ms\":%.3f,\"status\":%d}\n", json_time_ms(j), status);
+}

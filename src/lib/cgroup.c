@@ -11,6 +11,7 @@
 #include "macro.h"
 #include "mountinfo.h"
 #include "proc.h"
+#include "scope.h"
 
 static struct cgroup_run *process_run;
 static unsigned process_run_refs;
@@ -170,6 +171,9 @@ static int cgroup_setup_own_subtree(struct cgroup_run **ret, char **ret_reason)
 
 int cgroup_run_acquire(struct cgroup_run **ret, char **ret_reason)
 {
+        const char *no_own = getenv("UNITRUN_NO_OWN_CGROUP");
+        _cleanup_free_ char *own_reason = NULL;
+        char *reason;
         int r;
 
         if (process_run) {
@@ -177,9 +181,28 @@ int cgroup_run_acquire(struct cgroup_run **ret, char **ret_reason)
                 *ret = process_run;
                 return 0;
         }
-        r = cgroup_setup_own_subtree(&process_run, ret_reason);
-        if (r < 0)
+        /* An earlier run left us in our own delegated scope: it is still ours. */
+        r = scope_reuse(&process_run, ret_reason);
+        if (r == -ENOENT) {
+                if (no_own && strcmp(no_own, "1") == 0) {
+                        own_reason = strdup("UNITRUN_NO_OWN_CGROUP=1 is set");
+                        r = -EPERM;
+                } else
+                        r = cgroup_setup_own_subtree(&process_run, &own_reason);
+                if (r < 0)
+                        r = scope_acquire(&process_run, ret_reason);
+        }
+        if (r < 0) {
+                /* One reason: why not (a), then why not (b) and what to do. */
+                if (own_reason && !*ret_reason)
+                        *ret_reason = TAKE_PTR(own_reason);
+                else if (own_reason && asprintf(&reason, "%s; %s", own_reason, *ret_reason) >= 0) {
+                        free(*ret_reason);
+                        *ret_reason = reason;
+                }
+                process_run = NULL;
                 return r;
+        }
         process_run_refs = 1;
         *ret = process_run;
         return 0;
@@ -189,10 +212,14 @@ void cgroup_run_release(struct cgroup_run *run)
 {
         if (!run || run != process_run || --process_run_refs > 0)
                 return;
-        /* Back to where we came from, so the run directory can go. */
-        (void) move_self(run->origin);
-        (void) rmdir(run->supervisor);
-        (void) rmdir(run->path);
+        if (run->delegated)
+                scope_release(run);
+        else {
+                /* Back to where we came from, so the run directory can go. */
+                (void) move_self(run->origin);
+                (void) rmdir(run->supervisor);
+                (void) rmdir(run->path);
+        }
         cgroup_run_free(run);
         process_run = NULL;
 }

@@ -15,10 +15,13 @@ struct cgroup_run {
         char *origin;     /* our cgroup before we moved, absolute path */
         char *path;       /* the run directory, absolute */
         char *supervisor; /* our leaf inside it */
+        bool delegated;   /* path is a transient scope a systemd manager delegated to us (path b) */
 };
 
 /* Returns the process's shared run (creating it on first use), or a negative errno with a
- * human-readable reason in *ret_reason (malloc'ed) saying why cgroups cannot be used. */
+ * human-readable reason in *ret_reason (malloc'ed) saying why cgroups cannot be used.
+ * Tries (a) our own subtree, then (b) a delegated systemd scope (scope.h). Test hook:
+ * UNITRUN_NO_OWN_CGROUP=1 skips (a) only, so that root can exercise (b). */
 int cgroup_run_acquire(struct cgroup_run **ret, char **ret_reason);
 void cgroup_run_release(struct cgroup_run *run);
 

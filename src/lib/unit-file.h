@@ -1,7 +1,16 @@
 /* Unit files: systemd syntax (systemd.syntax(7)) in, a struct unit_config out, with a
  * diagnostic (FILE:LINE: message) for every problem. Pure code: no syscalls; the caller
  * reads the file and passes its text. The same key table serves `-p KEY=VALUE` of ad-hoc
- * units (keys are unique across [Unit], [Service] and [X-Ready]). */
+ * units (keys are unique across [Unit], [Service] and [X-Ready]).
+ *
+ * Rules the SPEC leaves open, decided here (details in unit-file.c and unit-keys.c):
+ *   - an invalid value is an error, never "ignored with a warning" as systemd does: a test
+ *     launcher that silently drops a line starts the wrong thing;
+ *   - an empty assignment resets any key to its default (lists become empty);
+ *   - specifiers are expanded in every free-form value (commands, paths, names, URLs,
+ *     regexes, Environment=); "%%" is a literal '%';
+ *   - TimeoutStartSec=0 / TimeoutStopSec=0 / TimeoutSec=0 mean "infinity", as in systemd;
+ *   - a diagnostic about a continued line names the line where the assignment began. */
 #pragma once
 
 #include <stdbool.h>
@@ -13,7 +22,12 @@
 /* One Exec*= command. The line keeps $VAR/${VAR} unexpanded: they are expanded with the
  * unit's final environment right before spawning (cmdline_split_expand()). */
 struct unit_command {
-        char *line;          /* after the prefixes, specifiers already expanded */
+        /* After the prefixes, specifiers already expanded, in cmdline_split() syntax: split
+         * it with cmdline_split_expand() (cmdline_split() when no_env_expand). A lone "\;"
+         * of the unit file is already turned into ";", and a line with several commands
+         * separated by a lone ";" gave one unit_command each. With argv0, the first word is
+         * the program and the second its argv[0]. */
+        char *line;
         bool ignore_failure; /* "-" */
         bool no_env_expand;  /* ":" */
         bool argv0;          /* "@": the second word is argv[0] */
@@ -39,8 +53,8 @@ struct unit_config {
         char **requires, **wants, **after, **before; /* unit names */
 
         /* [Service] */
-        ur_type type;
-        bool type_forking; /* Type=forking (ur_type has no value for it yet) */
+        ur_type type;      /* UR_TYPE_FORKING for Type=forking */
+        bool type_forking; /* type == UR_TYPE_FORKING; kept for older callers */
         struct unit_commands exec_start, exec_start_pre, exec_start_post, exec_stop, exec_stop_post;
         char **environment; /* NAME=VALUE, in order, later wins */
         struct unit_environment_file *environment_files;
@@ -62,8 +76,9 @@ struct unit_config {
         bool notify_access_set;
         char **runtime_directories;
         struct {
-                ur_stdio mode; /* CAPTURE stands for "inherit" (forwarded with the prefix) */
-                char *path;
+                ur_stdio mode; /* CAPTURE stands for "inherit" (forwarded with the prefix);
+                                * FILE ("file:" and "truncate:") truncates */
+                char *path;    /* absolute, for FILE and APPEND */
         } standard_output, standard_error;
 
         /* [X-Ready] */
@@ -74,6 +89,12 @@ struct unit_config {
         bool http_insecure;
         uint64_t interval_usec; /* 0: default */
         bool refuse_if_ready;   /* default true */
+
+        /* Where some keys were last set (0: not set, or not from a file), so that
+         * unit_config_verify() can name the line of a whole-unit problem. */
+        struct {
+                unsigned type, pid_file, notify_access, http_option, output_stream;
+        } lines;
 };
 
 /* What %-specifiers expand to; NULL fields make the specifier an error. */
@@ -114,7 +135,15 @@ int unit_config_verify(const struct unit_config *c, struct unit_diagnostics *dia
 struct unit_config *unit_config_free(struct unit_config *c);
 
 void unit_diagnostics_done(struct unit_diagnostics *d);
+/* "FILE:LINE: message" ("FILE: message" for line 0), malloc'ed; NULL when out of memory. */
+char *unit_diagnostic_format(const struct unit_diagnostic *d);
 
 /* The EnvironmentFile= format (systemd.exec(5)): NAME=VALUE lines, comments, quoting,
- * continuations. Appends to *env (later wins); -EINVAL with *ret_line set on a syntax error. */
+ * continuations. Appends to *env (later wins); -EINVAL with *ret_line set on a syntax error
+ * (*env untouched then). Lines without '=' are ignored, as systemd does, and so are
+ * assignments to invalid names ("export FOO=bar" is the name "export FOO"). An unterminated
+ * quote is our only syntax error: systemd takes the rest of the file as the value. */
 int environment_file_parse(const char *text, char ***env, unsigned *ret_line);
+/* The same, with diagnostics naming path: the error, and a warning per ignored assignment
+ * (diags may be NULL). */
+int environment_file_parse_full(const char *path, const char *text, char ***env, struct unit_diagnostics *diags);

@@ -1,0 +1,114 @@
+/* What the files of the unit-file parser share: the key table (unit-keys.c, with the
+ * [X-Ready] value checks in unit-ready-keys.c), the per-assignment context the value parsers
+ * report through, diagnostics and specifier expansion (unit-file.c). Not installed, not
+ * exported. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "macro.h"
+#include "unit-file.h"
+
+enum unit_section {
+        UNIT_SECTION_UNIT,
+        UNIT_SECTION_SERVICE,
+        UNIT_SECTION_READY,
+        _UNIT_SECTION_MAX,
+};
+
+/* "Unit", "Service", "X-Ready". */
+const char *unit_section_name(enum unit_section s);
+
+/* One assignment being parsed. */
+struct unit_parse_ctx {
+        const char *file; /* for diagnostics: the path, or the origin of a -p */
+        unsigned line;    /* 0 for -p */
+        const char *name; /* the unit name, for %n and %N */
+        const struct unit_specifiers *specifiers;
+        struct unit_diagnostics *diags;
+};
+
+struct unit_key;
+/* value is stripped, specifiers already expanded when the key has UNIT_KEY_SPECIFIERS, and
+ * never empty (the dispatcher resets the key instead). Returns 0, -EINVAL after adding an
+ * error diagnostic, or -ENOMEM; on failure the config is left as it was. */
+typedef int (*unit_key_parse_fn)(struct unit_config *c, const struct unit_key *key, const char *value,
+                                 struct unit_parse_ctx *ctx);
+/* Back to the default, for an empty assignment. */
+typedef void (*unit_key_reset_fn)(struct unit_config *c, const struct unit_key *key);
+
+#define UNIT_KEY_SPECIFIERS (1u << 0)
+/* Meaningless without HTTP=: its line goes to unit_config.lines.http_option. */
+#define UNIT_KEY_HTTP_OPTION (1u << 1)
+
+struct unit_key {
+        const char *name;
+        enum unit_section section;
+        unit_key_parse_fn parse;
+        unit_key_reset_fn reset;
+        size_t offset; /* of the field in struct unit_config, for the generic parsers */
+        unsigned flags;
+};
+
+/* Exact (keys are case-sensitive, as in systemd), or NULL. */
+const struct unit_key *unit_key_lookup(const char *name);
+/* Case-insensitive, for a "did you mean" hint; NULL if none. */
+const struct unit_key *unit_key_lookup_case(const char *name);
+
+/* Applies every key's default. */
+void unit_config_set_defaults(struct unit_config *c);
+/* Frees what a key's field owns; used by the resets and unit_config_free(). */
+void unit_commands_done(struct unit_commands *l);
+
+int unit_diag_add(struct unit_diagnostics *d, const char *file, unsigned line, bool error, const char *fmt, ...)
+        _printf_(5, 6);
+/* An error about the current assignment: returns -EINVAL (or -ENOMEM). */
+int unit_key_error(struct unit_parse_ctx *ctx, const char *fmt, ...) _printf_(2, 3);
+/* A warning about the current assignment: returns 0 (or -ENOMEM). */
+int unit_key_warn(struct unit_parse_ctx *ctx, const char *fmt, ...) _printf_(2, 3);
+
+/* %n %N %t %T %h %u %U %% in s; an unknown or unavailable specifier is an error naming key. */
+int unit_specifiers_expand(struct unit_parse_ctx *ctx, const char *key, const char *s, char **ret);
+
+/* systemd's rule: ASCII letters, digits and '_', not starting with a digit. */
+bool unit_env_name_is_valid(const char *name);
+/* Whether s holds a control character (C0 or DEL). */
+bool unit_string_has_control(const char *s);
+
+/* Value parsers of [X-Ready] (unit-ready-keys.c). */
+int unit_parse_ready_tcp(struct unit_config *c, const struct unit_key *key, const char *value,
+                         struct unit_parse_ctx *ctx);
+int unit_parse_ready_http(struct unit_config *c, const struct unit_key *key, const char *value,
+                          struct unit_parse_ctx *ctx);
+int unit_parse_ready_regex_list(struct unit_config *c, const struct unit_key *key, const char *value,
+                                struct unit_parse_ctx *ctx);
+int unit_parse_http_status(struct unit_config *c, const struct unit_key *key, const char *value,
+                           struct unit_parse_ctx *ctx);
+int unit_parse_http_method(struct unit_config *c, const struct unit_key *key, const char *value,
+                           struct unit_parse_ctx *ctx);
+int unit_parse_http_header(struct unit_config *c, const struct unit_key *key, const char *value,
+                           struct unit_parse_ctx *ctx);
+int unit_parse_http_body(struct unit_config *c, const struct unit_key *key, const char *value,
+                         struct unit_parse_ctx *ctx);
+int unit_parse_output_stream(struct unit_config *c, const struct unit_key *key, const char *value,
+                             struct unit_parse_ctx *ctx);
+int unit_parse_interval(struct unit_config *c, const struct unit_key *key, const char *value,
+                        struct unit_parse_ctx *ctx);
+void unit_reset_output_stream(struct unit_config *c, const struct unit_key *key);
+void unit_reset_interval(struct unit_config *c, const struct unit_key *key);
+/* An absolute path list (UnixSocket=, File=) or a single one (HTTPUnixSocket=). */
+int unit_parse_ready_path_list(struct unit_config *c, const struct unit_key *key, const char *value,
+                               struct unit_parse_ctx *ctx);
+int unit_parse_ready_path(struct unit_config *c, const struct unit_key *key, const char *value,
+                          struct unit_parse_ctx *ctx);
+
+/* Shared generic parsers (unit-keys.c), also used by [X-Ready]. */
+int unit_parse_bool_field(struct unit_config *c, const struct unit_key *key, const char *value,
+                          struct unit_parse_ctx *ctx);
+void unit_reset_strv(struct unit_config *c, const struct unit_key *key);
+void unit_reset_string(struct unit_config *c, const struct unit_key *key);
+int unit_set_string(struct unit_config *c, const struct unit_key *key, const char *value);
+int unit_append_string(struct unit_config *c, const struct unit_key *key, const char *value);
+/* Path checks shared by several keys: absolute, no control characters. */
+int unit_check_absolute_path(struct unit_parse_ctx *ctx, const char *key, const char *path);

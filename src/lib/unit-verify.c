@@ -1,0 +1,125 @@
+/* Checks that need a whole unit rather than one assignment: what must be present, which
+ * keys only make sense together. They run after the last assignment, so that the order of
+ * keys in a file (or of -p options) never matters. Lines come from unit_config.lines; a
+ * problem of the unit as a whole is reported on line 0. */
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "macro.h"
+#include "unit-file-internal.h"
+#include "unit-file.h"
+
+static bool strv_contains(char *const *l, const char *s)
+{
+        for (; l && *l; l++)
+                if (streq_ptr(*l, s))
+                        return true;
+        return false;
+}
+
+struct verify {
+        const struct unit_config *c;
+        const char *file;
+        struct unit_diagnostics *diags;
+        unsigned n_errors;
+};
+
+static int verify_report(struct verify *v, unsigned line, bool error, const char *fmt, ...) _printf_(4, 5);
+static int verify_report(struct verify *v, unsigned line, bool error, const char *fmt, ...)
+{
+        _cleanup_free_ char *message = NULL;
+        va_list ap;
+        int r;
+
+        va_start(ap, fmt);
+        r = vasprintf(&message, fmt, ap);
+        va_end(ap);
+        if (r < 0) {
+                message = NULL;
+                return -ENOMEM;
+        }
+        if (error)
+                v->n_errors++;
+        return unit_diag_add(v->diags, v->file, line, error, "%s", message);
+}
+
+static int verify_dependencies(struct verify *v)
+{
+        const struct unit_config *c = v->c;
+        const struct {
+                const char *key;
+                char **list;
+        } deps[] = {
+                { "Requires", c->requires },
+                { "Wants", c->wants },
+                { "After", c->after },
+                { "Before", c->before },
+        };
+        int r;
+
+        for (size_t i = 0; i < ELEMENTSOF(deps); i++)
+                if (strv_contains(deps[i].list, c->name)) {
+                        r = verify_report(v, 0, true, "%s= names the unit itself", deps[i].key);
+                        if (r < 0)
+                                return r;
+                }
+        for (char **s = c->after; s && *s; s++)
+                if (strv_contains(c->before, *s)) {
+                        r = verify_report(v, 0, true, "%s is in both After= and Before=: an ordering cycle", *s);
+                        if (r < 0)
+                                return r;
+                }
+        return 0;
+}
+
+int unit_config_verify(const struct unit_config *c, struct unit_diagnostics *diags)
+{
+        struct verify v = {
+                .c = c,
+                .file = c->path ?: c->name,
+                .diags = diags,
+        };
+        bool http_options = c->http_status || c->http_method || c->http_body || c->http_unix_socket ||
+                            c->http_headers || c->http_insecure;
+        int r = 0;
+
+        if (c->exec_start.n == 0)
+                r = verify_report(&v, 0, true, "ExecStart= is missing: a service needs a command to run");
+        else if (c->exec_start.n > 1 && c->type != UR_TYPE_ONESHOT)
+                r = verify_report(
+                        &v, c->exec_start.items[1].line_no, true,
+                        "more than one ExecStart= command is only allowed with Type=oneshot");
+        if (r < 0)
+                return r;
+
+        if (c->type == UR_TYPE_FORKING && !c->pid_file)
+                r = verify_report(
+                        &v, c->lines.type, true,
+                        "Type=forking needs PIDFile=: unitrun does not guess which process is the daemon");
+        else if (c->type != UR_TYPE_FORKING && c->pid_file)
+                r = verify_report(&v, c->lines.pid_file, false, "PIDFile= is only used with Type=forking, ignored");
+        if (r < 0)
+                return r;
+
+        if (http_options && !c->ready_http) {
+                r = verify_report(
+                        &v, c->lines.http_option, true,
+                        "HTTPStatus=, HTTPMethod=, HTTPHeader=, HTTPBody=, HTTPUnixSocket= and HTTPInsecure= need "
+                        "an HTTP= condition");
+                if (r < 0)
+                        return r;
+        }
+        if (c->lines.output_stream > 0 && !c->ready_output) {
+                r = verify_report(&v, c->lines.output_stream, false,
+                                  "OutputStream= without an Output= condition, ignored");
+                if (r < 0)
+                        return r;
+        }
+
+        r = verify_dependencies(&v);
+        if (r < 0)
+                return r;
+        return v.n_errors > 0 ? -EINVAL : 0;
+}

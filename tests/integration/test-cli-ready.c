@@ -1,0 +1,751 @@
+/* The readiness options of the real `unitrun` binary, end to end: `unitrun run` with
+ * --ready-tcp, --ready-unix, --ready-http, --http-status/method/header, --ready-file, -p HTTPBody=,
+ * HTTPUnixSocket=, Interval=, RefuseIfReady=, and `unitrun wait`. COMMAND checks, by itself,
+ * that what the launcher called ready really is (the probe fixture connects; the HTTP
+ * fixture leaves a file when it answered the expected request); the servers of the
+ * "already in use" and `wait` cases are the test's own (its own listening sockets, or the
+ * HTTP fixture spawned and killed by PID). Ports come from the kernel; unix sockets live
+ * in a temp dir or in the run's runtime dir (%t).
+ *
+ * UNITRUN (the binary), FIXTURE_DIR, HTTP_SERVER(_PYTHON) come from meson;
+ * UNITRUN_NO_CGROUP=1 selects the fallback path for the whole program. */
+#include <CUnit/Basic.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "test-net.h"
+#include "test-util.h"
+
+/* A unitrun that hangs is killed after this long: the test fails, nothing blocks. */
+#define RUN_LIMIT_MS 20000
+#define SLACK_MS 50
+#define SERVER_UP_MS 10000
+
+#define EXIT_USAGE 64
+#define EXIT_NOT_READY 69
+
+static const char *unitrun_bin;
+static char *listener_bin, *probe_bin, *exiter_bin;
+static const char *python_bin, *http_script;
+
+#define ARGS(...) ((char *const[]){ __VA_ARGS__, NULL })
+
+/* ---- Per-test state ----------------------------------------------------------------- */
+
+typedef struct tcase {
+        char *dir;
+        pid_t helpers[4];
+        int fds[4];
+        test_run res;
+        unsigned failures_before;
+} tcase;
+
+static bool tcase_init(tcase *t)
+{
+        memset(t, 0, sizeof(*t));
+        for (int i = 0; i < 4; i++)
+                t->fds[i] = -1;
+        t->failures_before = CU_get_number_of_failures();
+        t->dir = test_make_temp_dir();
+        CU_ASSERT_PTR_NOT_NULL(t->dir);
+        return t->dir != NULL;
+}
+
+static void tcase_done(tcase *t)
+{
+        for (int i = 0; i < 4; i++) {
+                t->helpers[i] = test_kill_wait(t->helpers[i]);
+                if (t->fds[i] >= 0)
+                        close(t->fds[i]);
+                t->fds[i] = -1;
+        }
+        if (CU_get_number_of_failures() > t->failures_before && t->dir) {
+                char *log_path = test_path_join(t->dir, "helpers.log");
+                char *helper_log = log_path ? test_read_file(log_path) : NULL;
+
+                if (helper_log && *helper_log)
+                        fprintf(stderr, "\n    output of the test's own servers:\n%s", helper_log);
+                free(helper_log);
+                free(log_path);
+        }
+        t->dir = test_remove_temp_dir(t->dir);
+}
+
+static bool add_helper(tcase *t, pid_t pid)
+{
+        if (pid <= 0) {
+                fprintf(stderr, "\n    cannot start a helper: %s\n", strerror(-pid));
+                return false;
+        }
+        for (int i = 0; i < 4; i++)
+                if (t->helpers[i] <= 0) {
+                        t->helpers[i] = pid;
+                        return true;
+                }
+        test_kill_wait(pid);
+        return false;
+}
+
+static bool add_fd(tcase *t, int fd)
+{
+        if (fd < 0) {
+                fprintf(stderr, "\n    cannot listen: %s\n", strerror(-fd));
+                return false;
+        }
+        for (int i = 0; i < 4; i++)
+                if (t->fds[i] < 0) {
+                        t->fds[i] = fd;
+                        return true;
+                }
+        close(fd);
+        return false;
+}
+
+/* A helper log in the temp dir (malloc'ed). */
+static char *helper_log(tcase *t)
+{
+        return test_path_join(t->dir, "helpers.log");
+}
+
+static void run(tcase *t, char *const args[])
+{
+        test_run_capture(unitrun_bin, args, RUN_LIMIT_MS, &t->res);
+        if (getenv("UR_TEST_VERBOSE"))
+                fprintf(stderr, "\n--- status %d after %llu ms\n--- stdout\n%s--- stderr\n%s\n", t->res.status,
+                        (unsigned long long) t->res.elapsed_ms, t->res.out, t->res.err);
+}
+
+static void show_run(const tcase *t)
+{
+        fprintf(stderr, "\n    unitrun exited %d after %llu ms%s\n    stdout:\n%s\n    stderr:\n%s\n", t->res.status,
+                (unsigned long long) t->res.elapsed_ms, t->res.timed_out ? " (killed: it hung)" : "", t->res.out,
+                t->res.err);
+}
+
+/* CHECK(t, cond): an assertion that shows the run when it fails. */
+#define CHECK(t, cond)                                                                                      \
+        do {                                                                                                \
+                bool check_ok_ = (cond);                                                                    \
+                if (!check_ok_)                                                                             \
+                        show_run(t);                                                                        \
+                CU_ASSERT(check_ok_);                                                                       \
+        } while (0)
+
+#define REQUIRE(expr)                                                                                       \
+        do {                                                                                                \
+                CU_BOOL require_ok_ = (expr) ? CU_TRUE : CU_FALSE;                                          \
+                CU_assertImplementation(require_ok_, __LINE__, #expr, __FILE__, "", CU_FALSE);              \
+                if (!require_ok_)                                                                           \
+                        goto out;                                                                           \
+        } while (0)
+
+static bool err_has(const tcase *t, const char *needle)
+{
+        return strstr(t->res.err, needle) != NULL;
+}
+
+static int free_port(int family)
+{
+        int port = test_free_port(family);
+
+        if (port <= 0)
+                fprintf(stderr, "\n    no free port: %s\n", strerror(-port));
+        return port;
+}
+
+#define FMT(buf, fmt, ...) (snprintf((buf), sizeof(buf), (fmt), __VA_ARGS__), (buf))
+
+static bool http_available(void)
+{
+        return python_bin && http_script && test_http_server_available();
+}
+
+/* ---- run: TCP=, UnixSocket=, File= --------------------------------------------------- */
+
+static void test_run_ready_tcp(void)
+{
+        tcase t;
+        char exec[4200], spec[64], probe[80];
+        int port;
+
+        if (!tcase_init(&t))
+                goto out;
+        port = free_port(AF_INET);
+        REQUIRE(port > 0);
+        FMT(spec, "127.0.0.1:%d", port);
+        FMT(exec, "%s wait=300 tcp=%s", listener_bin, spec);
+        run(&t, ARGS("run", "--quiet", "--exec", exec, "--ready-tcp", spec, "--timeout", "15s", "--", probe_bin,
+                     FMT(probe, "tcp=%s", spec)));
+        CHECK(&t, t.res.status == 0);
+        CHECK(&t, t.res.elapsed_ms >= 300 - SLACK_MS);
+        /* Torn down: nothing listens any more. */
+        CU_ASSERT_FALSE(test_connects_tcp("127.0.0.1", port));
+out:
+        tcase_done(&t);
+}
+
+static void test_run_ready_tcp_ipv6(void)
+{
+        tcase t;
+        char exec[4200], spec[64], probe[80];
+        int port;
+
+        if (!tcase_init(&t))
+                goto out;
+        port = test_free_port(AF_INET6);
+        if (port <= 0) {
+                fprintf(stderr, "\n    skipped: no IPv6 loopback here\n");
+                goto out;
+        }
+        FMT(spec, "[::1]:%d", port);
+        FMT(exec, "%s wait=300 tcp=%s", listener_bin, spec);
+        run(&t, ARGS("run", "--quiet", "--exec", exec, "--ready-tcp", spec, "--timeout", "15s", "--", probe_bin,
+                     FMT(probe, "tcp=%s", spec)));
+        CHECK(&t, t.res.status == 0);
+        CHECK(&t, t.res.elapsed_ms >= 300 - SLACK_MS);
+out:
+        tcase_done(&t);
+}
+
+/* %t/s.sock: bound at once, listening after 400 ms; COMMAND connects to it. */
+static void test_run_ready_unix(void)
+{
+        tcase t;
+        char exec[4200];
+
+        if (!tcase_init(&t))
+                goto out;
+        FMT(exec, "%s bind-unix=%%t/s.sock wait=400 listen", listener_bin);
+        run(&t, ARGS("run", "--quiet", "--exec", exec, "--ready-unix", "%t/s.sock", "-p", "Interval=20ms",
+                     "--timeout", "15s", "--", "/bin/sh", "-c", "exec \"$0\" unix=\"$UNITRUN_RUNTIME_DIR/s.sock\"",
+                     probe_bin));
+        CHECK(&t, t.res.status == 0);
+        CHECK(&t, t.res.elapsed_ms >= 400 - SLACK_MS);
+out:
+        tcase_done(&t);
+}
+
+/* The file appears 300 ms in, in directories that do not exist before. */
+static void test_run_ready_file(void)
+{
+        tcase t;
+        char exec[4200];
+
+        if (!tcase_init(&t))
+                goto out;
+        FMT(exec, "%s wait=300 mkdir=%%t/a/b/c touch=%%t/a/b/c/ready", listener_bin);
+        run(&t, ARGS("run", "--quiet", "--exec", exec, "--ready-file", "%t/a/b/c/ready", "--timeout", "15s", "--",
+                     "/bin/sh", "-c", "test -e \"$UNITRUN_RUNTIME_DIR/a/b/c/ready\""));
+        CHECK(&t, t.res.status == 0);
+        CHECK(&t, t.res.elapsed_ms >= 300 - SLACK_MS);
+out:
+        tcase_done(&t);
+}
+
+/* TCP + file + output on one ad-hoc unit. */
+static void test_run_combined(void)
+{
+        tcase t;
+        char exec[4200], spec[64], probe[80];
+        int port;
+
+        if (!tcase_init(&t))
+                goto out;
+        port = free_port(AF_INET);
+        REQUIRE(port > 0);
+        FMT(spec, "127.0.0.1:%d", port);
+        FMT(exec, "%s tcp=%s wait=200 \"say=server up\" wait=200 touch=%%t/ready", listener_bin, spec);
+        run(&t, ARGS("run", "--quiet", "--exec", exec, "--ready-tcp", spec, "--ready-output", "server up",
+                     "--ready-file", "%t/ready", "--timeout", "15s", "--", "/bin/sh", "-c",
+                     "test -e \"$UNITRUN_RUNTIME_DIR/ready\" && exec \"$0\" \"$1\"", probe_bin,
+                     FMT(probe, "tcp=%s", spec)));
+        CHECK(&t, t.res.status == 0);
+        CHECK(&t, t.res.elapsed_ms >= 400 - SLACK_MS);
+out:
+        tcase_done(&t);
+}
+
+/* Dies with status 3 while --ready-tcp is pending: 69 at once, not at the 20 s timeout. */
+static void test_run_exit_while_pending(void)
+{
+        tcase t;
+        char exec[4200], spec[64];
+        int port;
+
+        if (!tcase_init(&t))
+                goto out;
+        port = free_port(AF_INET);
+        REQUIRE(port > 0);
+        FMT(spec, "127.0.0.1:%d", port);
+        FMT(exec, "%s -d 200 3", exiter_bin);
+        run(&t, ARGS("run", "--quiet", "--exec", exec, "--ready-tcp", spec, "--timeout", "20s", "--", "true"));
+        CHECK(&t, t.res.status == EXIT_NOT_READY);
+        CHECK(&t, t.res.elapsed_ms < 5000);
+        CHECK(&t, err_has(&t, "status 3"));
+out:
+        tcase_done(&t);
+}
+
+/* ---- run: HTTP= ------------------------------------------------------------------------ */
+
+/* POST with a body, a header and a query string, a server answering 500 for its first
+ * 300 ms: COMMAND runs only once the exact request got its 200. */
+static void test_run_ready_http_post(void)
+{
+        tcase t;
+        char exec[8192], url[128];
+        int port;
+
+        if (!http_available())
+                return;
+        if (!tcase_init(&t))
+                goto out;
+        port = free_port(AF_INET);
+        REQUIRE(port > 0);
+        FMT(url, "http://127.0.0.1:%d/ready?check=1", port);
+        FMT(exec,
+            "%s %s --port %d --delay 200 --fail-for 300 --path /ready --query check=1 --method POST --body hello "
+            "--header \"X-Token: abc\" --served %%t/served",
+            python_bin, http_script, port);
+        run(&t, ARGS("run", "--quiet", "--exec", exec, "--ready-http", url, "--http-method", "POST",
+                     "--http-header", "X-Token: abc", "-p", "HTTPBody=hello", "-p", "Interval=50ms", "--timeout",
+                     "15s", "--", "/bin/sh", "-c", "test -e \"$UNITRUN_RUNTIME_DIR/served\""));
+        CHECK(&t, t.res.status == 0);
+        CHECK(&t, t.res.elapsed_ms >= 500 - SLACK_MS);
+out:
+        tcase_done(&t);
+}
+
+static void test_run_ready_http_head(void)
+{
+        tcase t;
+        char exec[8192], url[128];
+        int port;
+
+        if (!http_available())
+                return;
+        if (!tcase_init(&t))
+                goto out;
+        port = free_port(AF_INET);
+        REQUIRE(port > 0);
+        FMT(url, "http://127.0.0.1:%d/ping", port);
+        FMT(exec, "%s %s --port %d --delay 200 --method HEAD --path /ping --served %%t/served", python_bin,
+            http_script, port);
+        run(&t, ARGS("run", "--quiet", "--exec", exec, "--ready-http", url, "--http-method", "HEAD", "--timeout",
+                     "15s", "--", "/bin/sh", "-c", "test -e \"$UNITRUN_RUNTIME_DIR/served\""));
+        CHECK(&t, t.res.status == 0);
+out:
+        tcase_done(&t);
+}
+
+/* HTTPUnixSocket=%t/h.sock. */
+static void test_run_ready_http_unix(void)
+{
+        tcase t;
+        char exec[8192];
+
+        if (!http_available())
+                return;
+        if (!tcase_init(&t))
+                goto out;
+        FMT(exec, "%s %s --unix %%t/h.sock --delay 200 --path /health --served %%t/served", python_bin, http_script);
+        run(&t, ARGS("run", "--quiet", "--exec", exec, "--ready-http", "http://localhost/health", "-p",
+                     "HTTPUnixSocket=%t/h.sock", "--timeout", "15s", "--", "/bin/sh", "-c",
+                     "test -e \"$UNITRUN_RUNTIME_DIR/served\""));
+        CHECK(&t, t.res.status == 0);
+out:
+        tcase_done(&t);
+}
+
+/* 404: ready with --http-status '404|200'; with the default 2xx a timeout naming 404. */
+static void test_run_http_status(void)
+{
+        tcase t;
+        char exec[8192], url[128];
+        int port;
+
+        if (!http_available())
+                return;
+        if (!tcase_init(&t))
+                goto out;
+        port = free_port(AF_INET);
+        REQUIRE(port > 0);
+        FMT(url, "http://127.0.0.1:%d/", port);
+        FMT(exec, "%s %s --port %d --status 404", python_bin, http_script, port);
+        run(&t, ARGS("run", "--quiet", "--exec", exec, "--ready-http", url, "--http-status", "404|200", "--timeout",
+                     "15s", "--", "true"));
+        CHECK(&t, t.res.status == 0);
+
+        run(&t, ARGS("run", "--quiet", "--exec", exec, "--ready-http", url, "--timeout", "1s", "--", "true"));
+        CHECK(&t, t.res.status == EXIT_NOT_READY);
+        CHECK(&t, err_has(&t, "404"));
+        CHECK(&t, err_has(&t, url));
+        CHECK(&t, t.res.elapsed_ms < 1000 + 3000);
+out:
+        tcase_done(&t);
+}
+
+/* ---- run: RefuseIfReady= ---------------------------------------------------------------- */
+
+/* Refused: 69, the address and our PID named, and the unit never ran (no marker). */
+static void check_refused(tcase *t, const char *address, bool names_pid, const char *marker)
+{
+        char pid_text[32];
+
+        CHECK(t, t->res.status == EXIT_NOT_READY);
+        CHECK(t, err_has(t, address));
+        CHECK(t, err_has(t, "in use"));
+        if (names_pid)
+                CHECK(t, err_has(t, FMT(pid_text, "PID %d", (int) getpid())));
+        CU_ASSERT_FALSE(test_file_exists(marker));
+}
+
+static void test_run_in_use_tcp(void)
+{
+        tcase t;
+        char *marker = NULL, exec[4200], spec[64];
+        int port;
+
+        if (!tcase_init(&t))
+                goto out;
+        port = free_port(AF_INET);
+        REQUIRE(port > 0);
+        REQUIRE(add_fd(&t, test_listen_tcp("127.0.0.1", port)));
+        FMT(spec, "127.0.0.1:%d", port);
+        marker = test_path_join(t.dir, "spawned");
+        FMT(exec, "%s touch=%s", listener_bin, marker);
+        run(&t, ARGS("run", "--quiet", "--exec", exec, "--ready-tcp", spec, "--timeout", "15s", "--", "true"));
+        check_refused(&t, spec, true, marker);
+
+        run(&t, ARGS("run", "--quiet", "--exec", exec, "--ready-tcp", spec, "-p", "RefuseIfReady=no", "--timeout",
+                     "15s", "--", "true"));
+        CHECK(&t, t.res.status == 0);
+out:
+        tcase_done(&t);
+        free(marker);
+}
+
+static void test_run_in_use_unix(void)
+{
+        tcase t;
+        char *marker = NULL, *sock = NULL, exec[4200];
+
+        if (!tcase_init(&t))
+                goto out;
+        sock = test_path_join(t.dir, "taken.sock");
+        REQUIRE(add_fd(&t, test_listen_unix(sock)));
+        marker = test_path_join(t.dir, "spawned");
+        FMT(exec, "%s touch=%s", listener_bin, marker);
+        run(&t, ARGS("run", "--quiet", "--exec", exec, "--ready-unix", sock, "--timeout", "15s", "--", "true"));
+        check_refused(&t, sock, true, marker);
+
+        run(&t, ARGS("run", "--quiet", "--exec", exec, "--ready-unix", sock, "-p", "RefuseIfReady=no", "--timeout",
+                     "15s", "--", "true"));
+        CHECK(&t, t.res.status == 0);
+out:
+        tcase_done(&t);
+        free(marker);
+        free(sock);
+}
+
+static void test_run_in_use_http(void)
+{
+        tcase t;
+        char *marker = NULL, *log = NULL, exec[4200], url[128], spec[64];
+        int port;
+
+        if (!http_available())
+                return;
+        if (!tcase_init(&t))
+                goto out;
+        port = free_port(AF_INET);
+        REQUIRE(port > 0);
+        log = helper_log(&t);
+        REQUIRE(add_helper(&t, test_spawn_http_server(log, port, NULL, SERVER_UP_MS, NULL)));
+        FMT(url, "http://127.0.0.1:%d/", port);
+        marker = test_path_join(t.dir, "spawned");
+        FMT(exec, "%s touch=%s", listener_bin, marker);
+        run(&t, ARGS("run", "--quiet", "--exec", exec, "--ready-http", url, "--timeout", "15s", "--", "true"));
+        check_refused(&t, FMT(spec, "127.0.0.1:%d", port), false, marker);
+
+        run(&t, ARGS("run", "--quiet", "--exec", exec, "--ready-http", url, "-p", "RefuseIfReady=no", "--timeout",
+                     "15s", "--", "true"));
+        CHECK(&t, t.res.status == 0);
+out:
+        tcase_done(&t);
+        free(marker);
+        free(log);
+}
+
+/* ---- wait ------------------------------------------------------------------------------ */
+
+/* Every kind of condition, each already holding: exit 0 at once. */
+static void test_wait_all_hold(void)
+{
+        tcase t;
+        char *sock = NULL, *file = NULL, *log = NULL, tcp[64], tcp6[64], unix_arg[4200], file_arg[4200], url[128];
+        int port, port6;
+
+        if (!tcase_init(&t))
+                goto out;
+        port = free_port(AF_INET);
+        REQUIRE(port > 0);
+        REQUIRE(add_fd(&t, test_listen_tcp("127.0.0.1", port)));
+        sock = test_path_join(t.dir, "w.sock");
+        REQUIRE(add_fd(&t, test_listen_unix(sock)));
+        file = test_path_join(t.dir, "w-file");
+        REQUIRE(test_write_file(file, "", 0644) == 0);
+        FMT(tcp, "tcp:127.0.0.1:%d", port);
+        FMT(unix_arg, "unix:%s", sock);
+        FMT(file_arg, "file:%s", file);
+
+        port6 = test_free_port(AF_INET6);
+        if (port6 > 0 && add_fd(&t, test_listen_tcp("::1", port6)))
+                FMT(tcp6, "tcp:[::1]:%d", port6);
+        else
+                snprintf(tcp6, sizeof(tcp6), "%s", tcp); /* no IPv6 here */
+
+        if (http_available()) {
+                int http_port = free_port(AF_INET);
+
+                REQUIRE(http_port > 0);
+                log = helper_log(&t);
+                REQUIRE(add_helper(&t, test_spawn_http_server(log, http_port, NULL, SERVER_UP_MS, NULL)));
+                FMT(url, "http://127.0.0.1:%d/", http_port);
+        } else
+                snprintf(url, sizeof(url), "%s", tcp);
+
+        run(&t, ARGS("wait", "--timeout", "10s", tcp, tcp6, unix_arg, file_arg, url));
+        CHECK(&t, t.res.status == 0);
+        CHECK(&t, t.res.elapsed_ms < 3000);
+out:
+        tcase_done(&t);
+        free(sock);
+        free(file);
+        free(log);
+}
+
+/* A port opened and a file created (in missing directories) 300 ms after the wait began,
+ * a unix socket listening 200 ms later. */
+static void test_wait_later(void)
+{
+        tcase t;
+        char *log = NULL, *sock = NULL, tcp[64], a1[80], a2[4200], a3[4200], a4[4200], file_arg[4200],
+                                    unix_arg[4200];
+        int port;
+
+        if (!tcase_init(&t))
+                goto out;
+        port = free_port(AF_INET);
+        REQUIRE(port > 0);
+        log = helper_log(&t);
+        sock = test_path_join(t.dir, "late.sock");
+        FMT(tcp, "tcp:127.0.0.1:%d", port);
+        FMT(file_arg, "file:%s/d/e/f/ready", t.dir);
+        FMT(unix_arg, "unix:%s", sock);
+        REQUIRE(add_helper(&t, test_spawn(ARGS(listener_bin, "wait=300", FMT(a1, "tcp=127.0.0.1:%d", port),
+                                               FMT(a2, "mkdir=%s/d/e/f", t.dir), FMT(a3, "touch=%s/d/e/f/ready", t.dir),
+                                               FMT(a4, "bind-unix=%s", sock), "wait=200", "listen"),
+                                          log)));
+        run(&t, ARGS("wait", "--timeout", "15s", tcp, file_arg, unix_arg));
+        CHECK(&t, t.res.status == 0);
+        CHECK(&t, t.res.elapsed_ms >= 500 - SLACK_MS);
+        CHECK(&t, t.res.elapsed_ms < 5000);
+out:
+        tcase_done(&t);
+        free(log);
+        free(sock);
+}
+
+/* Timeout: 69, "still waiting for" and the pending conditions, not the one that held. */
+static void test_wait_timeout(void)
+{
+        tcase t;
+        char *sock = NULL, *held = NULL, tcp[64], url[128], unix_arg[4200], missing_arg[4200], held_arg[4200];
+        int port, port2;
+
+        if (!tcase_init(&t))
+                goto out;
+        port = free_port(AF_INET);
+        port2 = free_port(AF_INET);
+        REQUIRE(port > 0 && port2 > 0 && port != port2);
+        sock = test_path_join(t.dir, "nobody.sock");
+        held = test_path_join(t.dir, "held-file");
+        REQUIRE(test_write_file(held, "", 0644) == 0);
+        FMT(tcp, "tcp:127.0.0.1:%d", port);
+        FMT(url, "http://127.0.0.1:%d/health", port2);
+        FMT(unix_arg, "unix:%s", sock);
+        FMT(missing_arg, "file:%s/no/such/file", t.dir);
+        FMT(held_arg, "file:%s", held);
+        run(&t, ARGS("wait", "--timeout", "300ms", tcp, url, unix_arg, missing_arg, held_arg));
+        CHECK(&t, t.res.status == EXIT_NOT_READY);
+        CHECK(&t, err_has(&t, "still waiting for"));
+        CHECK(&t, err_has(&t, tcp + 4));
+        CHECK(&t, err_has(&t, url));
+        CHECK(&t, err_has(&t, sock));
+        CHECK(&t, err_has(&t, missing_arg + 5));
+        CHECK(&t, !err_has(&t, held));
+        CHECK(&t, t.res.elapsed_ms >= 300 - SLACK_MS);
+        CHECK(&t, t.res.elapsed_ms < 300 + 3000);
+out:
+        tcase_done(&t);
+        free(sock);
+        free(held);
+}
+
+/* 64: an unknown condition, an unknown option, a bad time span, a bad address, nothing. */
+static void test_wait_usage(void)
+{
+        static const char *const cases[][5] = {
+                { "wait", "ftp://127.0.0.1/", NULL },
+                { "wait", "tcp-127.0.0.1:80", NULL },
+                { "wait", "--bogus", "1", "tcp:127.0.0.1:1", NULL },
+                { "wait", "--timeout", "5 parsecs", "tcp:127.0.0.1:1", NULL },
+                { "wait", "--timeout", NULL },
+                { "wait", "tcp:no-port-here", NULL },
+                { "wait", "--http-status", "(", "http://127.0.0.1:1/", NULL },
+                { "wait", NULL },
+        };
+        tcase t;
+
+        if (!tcase_init(&t))
+                goto out;
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                run(&t, (char *const *) cases[i]);
+                if (t.res.status != EXIT_USAGE)
+                        fprintf(stderr, "\n    case %zu (%s %s ...)\n", i, cases[i][0], cases[i][1] ? cases[i][1] : "");
+                CHECK(&t, t.res.status == EXIT_USAGE);
+                CHECK(&t, t.res.elapsed_ms < 3000);
+                CHECK(&t, t.res.err[0] != '\0');
+        }
+out:
+        tcase_done(&t);
+}
+
+/* --http-method, --http-header, --http-status are honoured, and without them the same
+ * server does not satisfy the wait. */
+static void test_wait_http_options(void)
+{
+        tcase t;
+        char *log = NULL, url[128], url404[128];
+        int port, port404;
+
+        if (!http_available())
+                return;
+        if (!tcase_init(&t))
+                goto out;
+        port = free_port(AF_INET);
+        port404 = free_port(AF_INET);
+        REQUIRE(port > 0 && port404 > 0 && port != port404);
+        log = helper_log(&t);
+        REQUIRE(add_helper(&t, test_spawn_http_server(log, port, NULL, SERVER_UP_MS, "--method", "PUT", "--header",
+                                                      "X-Token: t0k", "--status", "201", NULL)));
+        REQUIRE(add_helper(&t, test_spawn_http_server(log, port404, NULL, SERVER_UP_MS, "--status", "404", NULL)));
+        FMT(url, "http://127.0.0.1:%d/thing", port);
+        FMT(url404, "http://127.0.0.1:%d/", port404);
+
+        run(&t, ARGS("wait", "--timeout", "10s", "--http-method", "PUT", "--http-header", "X-Token: t0k", url));
+        CHECK(&t, t.res.status == 0);
+        run(&t, ARGS("wait", "--timeout", "500ms", "--http-method", "PUT", url));
+        CHECK(&t, t.res.status == EXIT_NOT_READY);
+        CHECK(&t, err_has(&t, "400"));
+        run(&t, ARGS("wait", "--timeout", "500ms", "--http-header", "X-Token: t0k", url));
+        CHECK(&t, t.res.status == EXIT_NOT_READY);
+        CHECK(&t, err_has(&t, "405"));
+
+        run(&t, ARGS("wait", "--timeout", "10s", "--http-status", "404", url404));
+        CHECK(&t, t.res.status == 0);
+        run(&t, ARGS("wait", "--timeout", "500ms", url404));
+        CHECK(&t, t.res.status == EXIT_NOT_READY);
+        CHECK(&t, err_has(&t, "404"));
+out:
+        tcase_done(&t);
+        free(log);
+}
+
+/* ---- Runner ------------------------------------------------------------------------------ */
+
+static CU_TestInfo run_tests[] = {
+        { "run: --ready-tcp", test_run_ready_tcp },
+        { "run: --ready-tcp [::1]", test_run_ready_tcp_ipv6 },
+        { "run: --ready-unix %t/s.sock, -p Interval=", test_run_ready_unix },
+        { "run: --ready-file in missing directories", test_run_ready_file },
+        { "run: TCP + output + file", test_run_combined },
+        { "run: exit while --ready-tcp is pending", test_run_exit_while_pending },
+        { "run: --ready-http POST, -p HTTPBody=, --http-header", test_run_ready_http_post },
+        { "run: --ready-http HEAD", test_run_ready_http_head },
+        { "run: -p HTTPUnixSocket=", test_run_ready_http_unix },
+        { "run: --http-status", test_run_http_status },
+        { "run: TCP already in use", test_run_in_use_tcp },
+        { "run: unix socket already in use", test_run_in_use_unix },
+        { "run: HTTP already in use", test_run_in_use_http },
+        CU_TEST_INFO_NULL,
+};
+
+static CU_TestInfo wait_tests[] = {
+        { "wait: every kind holds", test_wait_all_hold },
+        { "wait: conditions met later", test_wait_later },
+        { "wait: timeout names the pending", test_wait_timeout },
+        { "wait: bad command lines", test_wait_usage },
+        { "wait: --http-method/--http-header/--http-status", test_wait_http_options },
+        CU_TEST_INFO_NULL,
+};
+
+int main(int argc, char *argv[])
+{
+        const char *group = argc > 1 ? argv[1] : NULL;
+        unsigned failures;
+        int status = 0;
+
+        signal(SIGPIPE, SIG_IGN);
+        unitrun_bin = getenv("UNITRUN");
+        listener_bin = test_fixture_path("listener");
+        probe_bin = test_fixture_path("probe");
+        exiter_bin = test_fixture_path("exiter");
+        python_bin = getenv("HTTP_SERVER_PYTHON");
+        http_script = getenv("HTTP_SERVER");
+        if (!unitrun_bin || access(unitrun_bin, X_OK) < 0 || !listener_bin || access(listener_bin, X_OK) < 0) {
+                fprintf(stderr, "skipped: set UNITRUN and FIXTURE_DIR\n");
+                status = 77;
+                goto out;
+        }
+
+        {
+                CU_SuiteInfo suites[] = {
+                        { .pName = "unitrun run: readiness", .pTests = run_tests },
+                        { .pName = "unitrun wait", .pTests = wait_tests },
+                        CU_SUITE_INFO_NULL,
+                };
+                CU_SuiteInfo *selected = suites;
+
+                if (group && strcmp(group, "wait") == 0)
+                        selected = suites + 1;
+                else if (group && strcmp(group, "run") == 0)
+                        suites[1] = (CU_SuiteInfo) CU_SUITE_INFO_NULL;
+                if (CU_initialize_registry() != CUE_SUCCESS) {
+                        status = 99;
+                        goto out;
+                }
+                if (CU_register_suites(selected) != CUE_SUCCESS) {
+                        CU_cleanup_registry();
+                        status = 99;
+                        goto out;
+                }
+        }
+        CU_basic_set_mode(CU_BRM_VERBOSE);
+        CU_basic_run_tests();
+        failures = CU_get_number_of_failures();
+        CU_cleanup_registry();
+        status = failures > 0 ? 1 : 0;
+out:
+        free(listener_bin);
+        free(probe_bin);
+        free(exiter_bin);
+        return status;
+}

@@ -1,0 +1,54 @@
+/* Support for the readiness tests: free ports from the kernel, listeners owned by the test
+ * process itself, connect probes, helper servers spawned and reaped by PID, and running a
+ * program with its output captured. Plain libc, nothing of the library under test. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* A port that was free a moment ago: bound with port 0 on 127.0.0.1 (AF_INET) or ::1
+ * (AF_INET6), read back, closed. > 0, or -errno. */
+int test_free_port(int family);
+
+/* A listening socket in this very process (CLOEXEC, so children never hold it), on
+ * "127.0.0.1" or "::1" (IPv6-only). The fd, or -errno. */
+int test_listen_tcp(const char *ip, int port);
+/* The same on a unix stream socket; the file is not removed on close. */
+int test_listen_unix(const char *path);
+/* A unix socket file that nobody listens on: bound, then closed (the file stays). */
+int test_make_stale_unix_socket(const char *path);
+
+/* One blocking connect; true when it was accepted. ip is a literal (IPv6 without brackets). */
+bool test_connects_tcp(const char *ip, int port);
+bool test_connects_unix(const char *path);
+/* Retries the connect until it succeeds or timeout_ms passed. */
+bool test_wait_connect_tcp(const char *ip, int port, int timeout_ms);
+bool test_wait_connect_unix(const char *path, int timeout_ms);
+
+/* fork+exec argv (argv[0] a path) with stdin from /dev/null and stdout/stderr appended to
+ * log_path (or /dev/null when NULL). The PID, or -errno. */
+pid_t test_spawn(char *const argv[], const char *log_path);
+/* SIGKILL and reap a child from test_spawn(); accepts pid <= 0. Always returns 0. */
+pid_t test_kill_wait(pid_t pid);
+
+/* The python3 HTTP fixture: interpreter and script from HTTP_SERVER_PYTHON/HTTP_SERVER.
+ * false (and a message) when not available here. */
+bool test_http_server_available(void);
+/* Spawns the HTTP fixture with the NULL-terminated extra arguments (after the interpreter
+ * and the script) and, if wait_ms > 0, waits that long for it to accept connections on
+ * TCP port (port > 0) or the unix socket. The PID, or -errno / -ETIMEDOUT (then killed). */
+pid_t test_spawn_http_server(const char *log_path, int port, const char *unix_path, int wait_ms, ...);
+
+typedef struct test_run {
+        int status;          /* exit status, 128+N after signal N, -1 when it could not run */
+        uint64_t elapsed_ms; /* from spawn to exit */
+        bool timed_out;      /* killed after timeout_ms */
+        char out[65536];
+        char err[65536];
+} test_run;
+
+/* Runs program (a path) with argv[1..] = args (NULL-terminated), capturing stdout and
+ * stderr; SIGKILLs it after timeout_ms. Fills *res. */
+void test_run_capture(const char *program, char *const args[], int timeout_ms, test_run *res);

@@ -1,0 +1,1353 @@
+/* Integration tests of the network and file readiness conditions, through unitrun.h only,
+ * against real servers: TCP= (IPv4, IPv6-only), UnixSocket=, HTTP= (status, method, body,
+ * headers, query, over a unix socket, a server that never answers), File=, RefuseIfReady=,
+ * a daemon dying while its checks are pending, combined conditions, concurrent starts and
+ * the waiter. Servers listen on loopback ports the kernel handed out, or on unix sockets in
+ * a temp dir; the HTTP server is the python3 fixture (HTTP cases skip without it).
+ *
+ * The same program runs on both isolation paths (UNITRUN_NO_CGROUP=1 selects the
+ * fallback; plainly it needs cgroup isolation, else it exits 77). Every test frees what it
+ * started, even when an assertion failed: its executors and context, the servers it spawned
+ * (by PID), its own listening sockets, its temp dir; and it SIGKILLs any unit process the
+ * library left alive (by PID and start time). */
+#include <CUnit/Basic.h>
+#include <errno.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "test-net.h"
+#include "test-util.h"
+#include "unitrun.h"
+
+#define USEC_PER_MSEC UINT64_C(1000)
+#define USEC_PER_SEC UINT64_C(1000000)
+
+/* Generous bounds: a loaded 2-core CI machine. A start that must wait for a delay D takes
+ * at least D (the delay begins after the spawn); LATE bounds how much later it may come. */
+#define SLACK_MS 50
+#define LATE_MS 5000
+#define START_TIMEOUT_USEC (15 * USEC_PER_SEC)
+#define SERVER_UP_MS 10000
+
+/* Like CU_ASSERT, but leaves the test for its cleanup label on failure. */
+#define REQUIRE(expr)                                                                                       \
+        do {                                                                                                \
+                CU_BOOL require_ok_ = (expr) ? CU_TRUE : CU_FALSE;                                          \
+                CU_assertImplementation(require_ok_, __LINE__, #expr, __FILE__, "", CU_FALSE);              \
+                if (!require_ok_)                                                                           \
+                        goto out;                                                                           \
+        } while (0)
+
+/* An assertion on a duration, printing the figure when it fails. */
+#define ASSERT_MS(ms, cond)                                                                                 \
+        do {                                                                                                \
+                if (!(cond))                                                                                \
+                        fprintf(stderr, "\n    line %d: took %llu ms\n", __LINE__, (unsigned long long) (ms)); \
+                CU_ASSERT(cond);                                                                            \
+        } while (0)
+
+static bool fallback_mode;
+
+/* ---- Per-test state and cleanup ----------------------------------------------------- */
+
+#define MAX_UNITS 4
+#define MAX_HELPERS 4
+#define MAX_FDS 4
+
+typedef struct tcase {
+        ur_context *ctx;
+        ur_executor *e[MAX_UNITS];
+        test_proc unit_procs[16]; /* main processes seen, killed if the library left them */
+        int n_unit_procs;
+        pid_t helpers[MAX_HELPERS]; /* servers the test itself spawned */
+        int fds[MAX_FDS];           /* listeners the test itself holds */
+        char *dir;
+        char log[16384];
+        size_t log_len;
+        uint64_t running_at[MAX_UNITS]; /* test_now_msec() when each unit became RUNNING */
+        uint64_t began;
+        unsigned failures_before;
+} tcase;
+
+static void log_cb(ur_log_level level, const char *unit, const char *message, void *userdata)
+{
+        tcase *t = userdata;
+        size_t room = sizeof(t->log) - t->log_len;
+        int n;
+
+        if (getenv("UR_TEST_VERBOSE"))
+                fprintf(stderr, "    log<%d> %s: %s\n", (int) level, unit ? unit : "-", message);
+        if (room <= 1)
+                return;
+        n = snprintf(t->log + t->log_len, room, "<%d> %s: %s\n", (int) level, unit ? unit : "-", message);
+        if (n > 0)
+                t->log_len += (size_t) n < room ? (size_t) n : room - 1;
+}
+
+static void remember_pid(tcase *t, ur_executor *e)
+{
+        pid_t pid = ur_executor_get_pid(e);
+
+        if (pid <= 0 || t->n_unit_procs >= (int) (sizeof(t->unit_procs) / sizeof(t->unit_procs[0])))
+                return;
+        for (int i = 0; i < t->n_unit_procs; i++)
+                if (t->unit_procs[i].pid == pid)
+                        return;
+        t->unit_procs[t->n_unit_procs++] = (test_proc){ .pid = pid, .starttime = test_proc_starttime(pid) };
+}
+
+static void state_cb(ur_executor *e, ur_state state, void *userdata)
+{
+        tcase *t = userdata;
+
+        remember_pid(t, e);
+        for (int i = 0; i < MAX_UNITS; i++)
+                if (t->e[i] == e && state == UR_STATE_RUNNING && t->running_at[i] == 0)
+                        t->running_at[i] = test_now_msec();
+}
+
+static bool tcase_init(tcase *t)
+{
+        int r;
+
+        memset(t, 0, sizeof(*t));
+        for (int i = 0; i < MAX_FDS; i++)
+                t->fds[i] = -1;
+        t->failures_before = CU_get_number_of_failures();
+        t->began = test_now_msec();
+        t->dir = test_make_temp_dir();
+        CU_ASSERT_PTR_NOT_NULL(t->dir);
+        if (!t->dir)
+                return false;
+        r = ur_context_new(&t->ctx);
+        CU_ASSERT_EQUAL(r, 0);
+        if (r < 0) {
+                fprintf(stderr, "\n    ur_context_new: %s\n", strerror(-r));
+                return false;
+        }
+        ur_context_set_log(t->ctx, log_cb, t);
+        ur_context_set_state_callback(t->ctx, state_cb, t);
+        return true;
+}
+
+static void tcase_done(tcase *t)
+{
+        int survivors;
+
+        for (int i = 0; i < MAX_UNITS; i++) {
+                if (t->e[i] && getenv("UR_TEST_VERBOSE"))
+                        fprintf(stderr, "    [%s] state=%s failure=%s error=%s\n", ur_executor_get_name(t->e[i]),
+                                ur_state_to_string(ur_executor_get_state(t->e[i])),
+                                ur_failure_to_string(ur_executor_get_failure(t->e[i])),
+                                ur_executor_get_error(t->e[i]) ? ur_executor_get_error(t->e[i]) : "(none)");
+                t->e[i] = ur_executor_free(t->e[i]);
+        }
+        t->ctx = ur_context_free(t->ctx);
+        survivors = test_kill_survivors(t->unit_procs, t->n_unit_procs);
+        if (survivors > 0) {
+                fprintf(stderr, "\n    cleanup: SIGKILLed %d unit process(es) alive after the context was freed\n",
+                        survivors);
+                CU_FAIL("a unit process survived ur_context_free()");
+        }
+        for (int i = 0; i < MAX_HELPERS; i++)
+                t->helpers[i] = test_kill_wait(t->helpers[i]);
+        for (int i = 0; i < MAX_FDS; i++)
+                if (t->fds[i] >= 0) {
+                        close(t->fds[i]);
+                        t->fds[i] = -1;
+                }
+        if (CU_get_number_of_failures() > t->failures_before && t->dir) {
+                char *log_path = test_path_join(t->dir, "helpers.log");
+                char *helper_log = log_path ? test_read_file(log_path) : NULL;
+
+                if (helper_log && *helper_log)
+                        fprintf(stderr, "\n    output of the test's own servers:\n%s", helper_log);
+                free(helper_log);
+                free(log_path);
+        }
+        t->dir = test_remove_temp_dir(t->dir);
+        if (CU_get_number_of_failures() > t->failures_before && t->log_len > 0)
+                fprintf(stderr, "\n    library log of the failed test:\n%.*s", (int) t->log_len, t->log);
+        /* On stderr, for the timing budget of CI: */
+        fprintf(stderr, "  (%llu ms) ", (unsigned long long) (test_now_msec() - t->began));
+}
+
+static void add_helper(tcase *t, pid_t pid)
+{
+        for (int i = 0; i < MAX_HELPERS; i++)
+                if (t->helpers[i] <= 0) {
+                        t->helpers[i] = pid;
+                        return;
+                }
+        test_kill_wait(pid);
+        CU_FAIL("too many helpers");
+}
+
+static bool add_fd(tcase *t, int fd)
+{
+        if (fd < 0) {
+                fprintf(stderr, "\n    cannot listen: %s\n", strerror(-fd));
+                return false;
+        }
+        for (int i = 0; i < MAX_FDS; i++)
+                if (t->fds[i] < 0) {
+                        t->fds[i] = fd;
+                        return true;
+                }
+        close(fd);
+        return false;
+}
+
+/* ---- Helpers ------------------------------------------------------------------------ */
+
+/* A new executor t->e[slot] running argv (NULL-terminated, argv[0] a path), start timeout
+ * START_TIMEOUT_USEC. */
+static ur_executor *new_unit_argv(tcase *t, int slot, const char *name, char *const argv[])
+{
+        int r = ur_executor_new(t->ctx, name, argv, &t->e[slot]);
+
+        CU_ASSERT_EQUAL(r, 0);
+        if (r < 0) {
+                fprintf(stderr, "\n    ur_executor_new(%s): %s\n", name, strerror(-r));
+                t->e[slot] = NULL;
+                return NULL;
+        }
+        CU_ASSERT_EQUAL(ur_executor_set_start_timeout(t->e[slot], START_TIMEOUT_USEC), 0);
+        return t->e[slot];
+}
+
+/* A fixture as t->e[slot]: FIXTURE then the NULL-terminated arguments. */
+static ur_executor *new_fixture(tcase *t, int slot, const char *name, const char *fixture, ...)
+{
+        char *argv[24];
+        char *path = test_fixture_path(fixture);
+        const char *arg;
+        ur_executor *e;
+        va_list ap;
+        int argc = 0;
+
+        CU_ASSERT_PTR_NOT_NULL(path);
+        if (!path)
+                return NULL;
+        argv[argc++] = path;
+        va_start(ap, fixture);
+        while ((arg = va_arg(ap, const char *)) && argc < 23)
+                argv[argc++] = (char *) arg;
+        va_end(ap);
+        argv[argc] = NULL;
+        e = new_unit_argv(t, slot, name, argv);
+        free(path);
+        return e;
+}
+
+/* The python HTTP fixture as t->e[slot], with the NULL-terminated arguments. */
+static ur_executor *new_http_unit(tcase *t, int slot, const char *name, ...)
+{
+        char *argv[32];
+        const char *arg;
+        va_list ap;
+        int argc = 0;
+
+        argv[argc++] = getenv("HTTP_SERVER_PYTHON");
+        argv[argc++] = getenv("HTTP_SERVER");
+        va_start(ap, name);
+        while ((arg = va_arg(ap, const char *)) && argc < 31)
+                argv[argc++] = (char *) arg;
+        va_end(ap);
+        argv[argc] = NULL;
+        return new_unit_argv(t, slot, name, argv);
+}
+
+/* Blocking start, timed; the error on stderr when it fails. */
+static int start_timed(tcase *t, ur_executor *e, uint64_t *ret_msec)
+{
+        uint64_t begin = test_now_msec();
+        int r = ur_executor_start(e);
+
+        *ret_msec = test_now_msec() - begin;
+        remember_pid(t, e);
+        if (r < 0 && getenv("UR_TEST_VERBOSE"))
+                fprintf(stderr, "    start: %s (%s)\n", strerror(-r),
+                        ur_executor_get_error(e) ? ur_executor_get_error(e) : "no message");
+        return r;
+}
+
+/* Starts and expects readiness (0, RUNNING), printing the error otherwise. */
+static bool start_ok(tcase *t, ur_executor *e, uint64_t *ret_msec)
+{
+        int r = start_timed(t, e, ret_msec);
+
+        if (r != 0 || ur_executor_get_state(e) != UR_STATE_RUNNING) {
+                fprintf(stderr, "\n    %s: start returned %d (%s) after %llu ms, state %s: %s\n",
+                        ur_executor_get_name(e), r, r < 0 ? strerror(-r) : "ok", (unsigned long long) *ret_msec,
+                        ur_state_to_string(ur_executor_get_state(e)),
+                        ur_executor_get_error(e) ? ur_executor_get_error(e) : "(no error)");
+                return false;
+        }
+        return true;
+}
+
+static bool error_contains(ur_executor *e, const char *needle)
+{
+        const char *error = ur_executor_get_error(e);
+        bool found = error && strstr(error, needle);
+
+        if (!found)
+                fprintf(stderr, "\n    error message \"%s\" lacks \"%s\"\n", error ? error : "(null)", needle);
+        return found;
+}
+
+static bool error_lacks(ur_executor *e, const char *needle)
+{
+        const char *error = ur_executor_get_error(e);
+        bool found = error && strstr(error, needle);
+
+        if (found)
+                fprintf(stderr, "\n    error message \"%s\" should not name \"%s\"\n", error, needle);
+        return !found;
+}
+
+/* Runs the loop until the captured stream contains NEEDLE (output is read
+ * asynchronously), up to timeout_ms. */
+static bool wait_output(tcase *t, ur_executor *e, ur_stream stream, const char *needle, int timeout_ms)
+{
+        uint64_t deadline = test_now_msec() + (uint64_t) timeout_ms;
+
+        for (;;) {
+                size_t len = 0;
+                const char *out = ur_executor_get_output(e, stream, &len);
+
+                if (test_contains(out, len, needle))
+                        return true;
+                if (test_now_msec() >= deadline) {
+                        fprintf(stderr, "\n    output of %s lacks \"%s\": %.*s\n", ur_executor_get_name(e), needle,
+                                (int) len, out ? out : "");
+                        return false;
+                }
+                ur_context_dispatch(t->ctx, 50);
+        }
+}
+
+/* A failed start left nothing running. */
+static void assert_not_running(ur_executor *e)
+{
+        CU_ASSERT_FALSE(ur_executor_is_running(e));
+        CU_ASSERT_EQUAL(ur_executor_get_pid(e), 0);
+        CU_ASSERT_PTR_NULL(ur_executor_get_cgroup(e));
+}
+
+static int free_port(int family)
+{
+        int port = test_free_port(family);
+
+        if (port <= 0)
+                fprintf(stderr, "\n    no free port: %s\n", strerror(-port));
+        return port;
+}
+
+/* "127.0.0.1:PORT" and friends in a caller's buffer. */
+#define ADDR(buf, fmt, ...) (snprintf((buf), sizeof(buf), (fmt), __VA_ARGS__), (buf))
+
+/* ---- TCP= --------------------------------------------------------------------------- */
+
+static void test_tcp_ipv4_delayed(void)
+{
+        tcase t;
+        char spec[64], arg[80];
+        uint64_t ms;
+        int port;
+
+        if (!tcase_init(&t))
+                goto out;
+        port = free_port(AF_INET);
+        REQUIRE(port > 0);
+        REQUIRE(new_fixture(&t, 0, "tcp4.service", "listener", "wait=300",
+                            ADDR(arg, "tcp=127.0.0.1:%d", port), NULL));
+        REQUIRE(ur_executor_add_ready_tcp(t.e[0], ADDR(spec, "127.0.0.1:%d", port)) == 0);
+        REQUIRE(start_ok(&t, t.e[0], &ms));
+        ASSERT_MS(ms, ms >= 300 - SLACK_MS && ms < LATE_MS);
+        CU_ASSERT_TRUE(ur_executor_get_ready_msec(t.e[0]) >= 300 - SLACK_MS);
+        CU_ASSERT_TRUE(test_connects_tcp("127.0.0.1", port));
+        CU_ASSERT_EQUAL(ur_executor_stop(t.e[0]), 0);
+        CU_ASSERT_FALSE(test_connects_tcp("127.0.0.1", port));
+out:
+        tcase_done(&t);
+}
+
+static void test_tcp_ipv6_only(void)
+{
+        tcase t;
+        char spec[64], arg[80];
+        uint64_t ms;
+        int port;
+
+        if (!tcase_init(&t))
+                goto out;
+        port = test_free_port(AF_INET6);
+        if (port <= 0) {
+                fprintf(stderr, "\n    skipped: no IPv6 loopback here (%s)\n", strerror(-port));
+                goto out;
+        }
+        REQUIRE(new_fixture(&t, 0, "tcp6.service", "listener", "wait=300", ADDR(arg, "tcp=[::1]:%d", port), NULL));
+        REQUIRE(ur_executor_add_ready_tcp(t.e[0], ADDR(spec, "[::1]:%d", port)) == 0);
+        REQUIRE(start_ok(&t, t.e[0], &ms));
+        ASSERT_MS(ms, ms >= 300 - SLACK_MS && ms < LATE_MS);
+        /* The listener really is IPv6-only: readiness came from ::1 itself. */
+        CU_ASSERT_TRUE(test_connects_tcp("::1", port));
+        CU_ASSERT_FALSE(test_connects_tcp("127.0.0.1", port));
+        CU_ASSERT_EQUAL(ur_executor_stop(t.e[0]), 0);
+out:
+        tcase_done(&t);
+}
+
+/* An IPv4 condition is not met by an IPv6-only listener on the same port number. */
+static void test_tcp_wrong_family_not_ready(void)
+{
+        tcase t;
+        char spec[64], arg[80];
+        uint64_t ms;
+        int port, r;
+
+        if (!tcase_init(&t))
+                goto out;
+        port = test_free_port(AF_INET6);
+        if (port <= 0) {
+                fprintf(stderr, "\n    skipped: no IPv6 loopback here (%s)\n", strerror(-port));
+                goto out;
+        }
+        REQUIRE(new_fixture(&t, 0, "tcp6.service", "listener", ADDR(arg, "tcp=[::1]:%d", port), NULL));
+        REQUIRE(ur_executor_add_ready_tcp(t.e[0], ADDR(spec, "127.0.0.1:%d", port)) == 0);
+        REQUIRE(ur_executor_set_start_timeout(t.e[0], 700 * USEC_PER_MSEC) == 0);
+        r = start_timed(&t, t.e[0], &ms);
+        CU_ASSERT_EQUAL(r, -ETIMEDOUT);
+        CU_ASSERT_EQUAL(ur_executor_get_failure(t.e[0]), UR_FAILURE_TIMEOUT);
+        CU_ASSERT_TRUE(error_contains(t.e[0], spec));
+        assert_not_running(t.e[0]);
+out:
+        tcase_done(&t);
+}
+
+/* Interval= is the poll period: with 1 s, a port opened 300 ms in is seen ~1 s in; with
+ * the default, soon after it opened. */
+static void test_tcp_interval(void)
+{
+        tcase t;
+        char spec[64], arg[80];
+        uint64_t ms, ready;
+        int port;
+
+        if (!tcase_init(&t))
+                goto out;
+        port = free_port(AF_INET);
+        REQUIRE(port > 0);
+        REQUIRE(new_fixture(&t, 0, "slow-poll.service", "listener", "wait=300",
+                            ADDR(arg, "tcp=127.0.0.1:%d", port), NULL));
+        REQUIRE(ur_executor_add_ready_tcp(t.e[0], ADDR(spec, "127.0.0.1:%d", port)) == 0);
+        REQUIRE(ur_executor_set_ready_interval(t.e[0], 1 * USEC_PER_SEC) == 0);
+        REQUIRE(start_ok(&t, t.e[0], &ms));
+        ready = ur_executor_get_ready_msec(t.e[0]);
+        ASSERT_MS(ready, ready >= 800 && ready < LATE_MS);
+        REQUIRE(ur_executor_stop(t.e[0]) == 0);
+
+        REQUIRE(ur_executor_set_ready_interval(t.e[0], 0) == 0);
+        REQUIRE(start_ok(&t, t.e[0], &ms));
+        ready = ur_executor_get_ready_msec(t.e[0]);
+        ASSERT_MS(ready, ready >= 300 - SLACK_MS && ready < 800);
+        CU_ASSERT_EQUAL(ur_executor_stop(t.e[0]), 0);
+out:
+        tcase_done(&t);
+}
+
+/* ---- UnixSocket= -------------------------------------------------------------------- */
+
+/* The socket file exists at once, but connects are refused until listen(): not ready
+ * until then. */
+static void test_unix_bound_before_listening(void)
+{
+        tcase t;
+        char *sock = NULL, arg[4200];
+        uint64_t begin, ms;
+        bool saw_file_while_starting = false;
+
+        if (!tcase_init(&t))
+                goto out;
+        sock = test_path_join(t.dir, "late.sock");
+        REQUIRE(new_fixture(&t, 0, "unix-late.service", "listener", ADDR(arg, "bind-unix=%s", sock), "wait=600",
+                            "listen", NULL));
+        REQUIRE(ur_executor_add_ready_unix(t.e[0], sock) == 0);
+        begin = test_now_msec();
+        REQUIRE(ur_executor_start_begin(t.e[0]) == 0);
+        remember_pid(&t, t.e[0]);
+        while (ur_executor_get_state(t.e[0]) == UR_STATE_STARTING && test_now_msec() - begin < 15000) {
+                if (!saw_file_while_starting && test_file_exists(sock))
+                        saw_file_while_starting = true;
+                ur_context_dispatch(t.ctx, 10);
+        }
+        ms = test_now_msec() - begin;
+        CU_ASSERT_EQUAL(ur_executor_get_state(t.e[0]), UR_STATE_RUNNING);
+        /* The file alone did not make it ready. */
+        CU_ASSERT_TRUE(saw_file_while_starting);
+        ASSERT_MS(ms, ms >= 600 - SLACK_MS && ms < LATE_MS);
+        CU_ASSERT_TRUE(ur_executor_get_ready_msec(t.e[0]) >= 600 - SLACK_MS);
+        CU_ASSERT_TRUE(test_connects_unix(sock));
+        CU_ASSERT_EQUAL(ur_executor_stop(t.e[0]), 0);
+out:
+        tcase_done(&t);
+        free(sock);
+}
+
+/* A socket file left behind by a dead server is not "already in use". */
+static void test_unix_stale_file(void)
+{
+        tcase t;
+        char *sock = NULL, arg[4200];
+        uint64_t ms;
+
+        if (!tcase_init(&t))
+                goto out;
+        sock = test_path_join(t.dir, "stale.sock");
+        REQUIRE(test_make_stale_unix_socket(sock) == 0);
+        REQUIRE(test_file_exists(sock));
+        REQUIRE(new_fixture(&t, 0, "unix-stale.service", "listener", "wait=300", ADDR(arg, "unix=%s", sock), NULL));
+        REQUIRE(ur_executor_add_ready_unix(t.e[0], sock) == 0);
+        REQUIRE(start_ok(&t, t.e[0], &ms));
+        ASSERT_MS(ms, ms >= 300 - SLACK_MS && ms < LATE_MS);
+        CU_ASSERT_EQUAL(ur_executor_stop(t.e[0]), 0);
+out:
+        tcase_done(&t);
+        free(sock);
+}
+
+/* ---- HTTP= -------------------------------------------------------------------------- */
+
+/* 500 for the first 600 ms of listening, then 200: ready only after the switch. */
+static void test_http_500_then_200(void)
+{
+        tcase t;
+        char url[64], port_arg[16], *served = NULL;
+        ur_http_check check = { .url = url };
+        uint64_t ms;
+        int port;
+
+        if (!test_http_server_available())
+                return;
+        if (!tcase_init(&t))
+                goto out;
+        port = free_port(AF_INET);
+        REQUIRE(port > 0);
+        served = test_path_join(t.dir, "served");
+        REQUIRE(new_http_unit(&t, 0, "http-warmup.service", "--port", ADDR(port_arg, "%d", port), "--fail-for",
+                              "600", "--served", served, NULL));
+        ADDR(url, "http://127.0.0.1:%d/", port);
+        REQUIRE(ur_executor_add_ready_http(t.e[0], &check) == 0);
+        REQUIRE(start_ok(&t, t.e[0], &ms));
+        ASSERT_MS(ms, ms >= 600 - SLACK_MS && ms < 10000);
+        /* It was a 200 that made it ready. */
+        CU_ASSERT_TRUE(test_file_exists(served));
+        /* And 500s were answered first: the mere TCP connect did not count. */
+        CU_ASSERT_TRUE(wait_output(&t, t.e[0], UR_STDERR, "-> 500", 5000));
+        CU_ASSERT_EQUAL(ur_executor_stop(t.e[0]), 0);
+out:
+        tcase_done(&t);
+        free(served);
+}
+
+/* HEAD, GET, and POST with a body and custom headers: the server answers 200 only to the
+ * exact request; a POST without the header is never ready and says what it got. */
+static void test_http_methods_body_headers(void)
+{
+        static const char *const post_headers[] = { "X-Token: s3cret", "Content-Type: application/json", NULL };
+        static const char *const no_headers[] = { "Content-Type: application/json", NULL };
+        tcase t;
+        char url[3][64], port_arg[3][16];
+        int port[3];
+        uint64_t ms;
+        int r;
+
+        if (!test_http_server_available())
+                return;
+        if (!tcase_init(&t))
+                goto out;
+        for (int i = 0; i < 3; i++) {
+                port[i] = free_port(AF_INET);
+                REQUIRE(port[i] > 0);
+                ADDR(url[i], "http://127.0.0.1:%d/health", port[i]);
+                ADDR(port_arg[i], "%d", port[i]);
+        }
+        REQUIRE(new_http_unit(&t, 0, "http-head.service", "--port", port_arg[0], "--delay", "200", "--path",
+                              "/health", "--method", "HEAD", NULL));
+        REQUIRE(ur_executor_add_ready_http(t.e[0], &(ur_http_check){ .url = url[0], .method = "HEAD" }) == 0);
+        REQUIRE(new_http_unit(&t, 1, "http-get.service", "--port", port_arg[1], "--delay", "200", "--path",
+                              "/health", "--method", "GET", NULL));
+        REQUIRE(ur_executor_add_ready_http(t.e[1], &(ur_http_check){ .url = url[1] }) == 0);
+        REQUIRE(new_http_unit(&t, 2, "http-post.service", "--port", port_arg[2], "--delay", "200", "--path",
+                              "/health", "--method", "POST", "--body", "{\"ping\": 1}", "--header",
+                              "X-Token: s3cret", "--header", "Content-Type: application/json", NULL));
+        REQUIRE(ur_executor_add_ready_http(t.e[2], &(ur_http_check){ .url = url[2],
+                                                                       .method = "POST",
+                                                                       .headers = post_headers,
+                                                                       .body = "{\"ping\": 1}" }) == 0);
+        for (int i = 0; i < 3; i++) {
+                REQUIRE(start_ok(&t, t.e[i], &ms));
+                ASSERT_MS(ms, ms >= 200 - SLACK_MS && ms < 10000);
+        }
+        for (int i = 0; i < 3; i++) {
+                CU_ASSERT_EQUAL(ur_executor_stop(t.e[i]), 0);
+                t.e[i] = ur_executor_free(t.e[i]);
+        }
+
+        /* The same POST server, a request without X-Token: 400 until the timeout. */
+        REQUIRE(new_http_unit(&t, 0, "http-post-noheader.service", "--port", port_arg[2], "--path", "/health",
+                              "--method", "POST", "--body", "{\"ping\": 1}", "--header", "X-Token: s3cret", NULL));
+        REQUIRE(ur_executor_add_ready_http(t.e[0], &(ur_http_check){ .url = url[2],
+                                                                       .method = "POST",
+                                                                       .headers = no_headers,
+                                                                       .body = "{\"ping\": 1}" }) == 0);
+        REQUIRE(ur_executor_set_start_timeout(t.e[0], 1000 * USEC_PER_MSEC) == 0);
+        r = start_timed(&t, t.e[0], &ms);
+        CU_ASSERT_EQUAL(r, -ETIMEDOUT);
+        CU_ASSERT_EQUAL(ur_executor_get_failure(t.e[0]), UR_FAILURE_TIMEOUT);
+        CU_ASSERT_TRUE(error_contains(t.e[0], "400"));
+        assert_not_running(t.e[0]);
+out:
+        tcase_done(&t);
+}
+
+/* A 404 is accepted by "404|200", not by the default 2xx (the error shows the last status),
+ * and not by "40" either: the whole code must match. */
+static void test_http_status_regex(void)
+{
+        tcase t;
+        char url[64], port_arg[16];
+        uint64_t ms;
+        int port, r;
+
+        if (!test_http_server_available())
+                return;
+        if (!tcase_init(&t))
+                goto out;
+        port = free_port(AF_INET);
+        REQUIRE(port > 0);
+        ADDR(url, "http://127.0.0.1:%d/missing", port);
+        ADDR(port_arg, "%d", port);
+
+        REQUIRE(new_http_unit(&t, 0, "http-404.service", "--port", port_arg, "--delay", "200", "--status", "404", NULL));
+        REQUIRE(ur_executor_add_ready_http(t.e[0], &(ur_http_check){ .url = url, .status_regex = "404|200" }) == 0);
+        REQUIRE(start_ok(&t, t.e[0], &ms));
+        CU_ASSERT_EQUAL(ur_executor_stop(t.e[0]), 0);
+        t.e[0] = ur_executor_free(t.e[0]);
+
+        REQUIRE(new_http_unit(&t, 0, "http-404-default.service", "--port", port_arg, "--status", "404", NULL));
+        REQUIRE(ur_executor_add_ready_http(t.e[0], &(ur_http_check){ .url = url }) == 0);
+        REQUIRE(ur_executor_set_start_timeout(t.e[0], 1000 * USEC_PER_MSEC) == 0);
+        r = start_timed(&t, t.e[0], &ms);
+        CU_ASSERT_EQUAL(r, -ETIMEDOUT);
+        CU_ASSERT_EQUAL(ur_executor_get_failure(t.e[0]), UR_FAILURE_TIMEOUT);
+        CU_ASSERT_TRUE(error_contains(t.e[0], "404"));
+        CU_ASSERT_TRUE(error_contains(t.e[0], url));
+        ASSERT_MS(ms, ms >= 1000 - SLACK_MS && ms < 1000 + 2000);
+        assert_not_running(t.e[0]);
+        t.e[0] = ur_executor_free(t.e[0]);
+
+        REQUIRE(new_http_unit(&t, 0, "http-404-partial.service", "--port", port_arg, "--status", "404", NULL));
+        REQUIRE(ur_executor_add_ready_http(t.e[0], &(ur_http_check){ .url = url, .status_regex = "40" }) == 0);
+        REQUIRE(ur_executor_set_start_timeout(t.e[0], 1000 * USEC_PER_MSEC) == 0);
+        r = start_timed(&t, t.e[0], &ms);
+        CU_ASSERT_EQUAL(r, -ETIMEDOUT);
+        CU_ASSERT_TRUE(error_contains(t.e[0], "404"));
+out:
+        tcase_done(&t);
+}
+
+/* The query string reaches the server as given. */
+static void test_http_query_string(void)
+{
+        tcase t;
+        char url[128], port_arg[16];
+        uint64_t ms;
+        int port;
+
+        if (!test_http_server_available())
+                return;
+        if (!tcase_init(&t))
+                goto out;
+        port = free_port(AF_INET);
+        REQUIRE(port > 0);
+        ADDR(url, "http://127.0.0.1:%d/ready?probe=1&who=unit%%20test", port);
+        REQUIRE(new_http_unit(&t, 0, "http-query.service", "--port", ADDR(port_arg, "%d", port), "--delay", "200",
+                              "--path", "/ready", "--query", "probe=1&who=unit%20test", NULL));
+        REQUIRE(ur_executor_add_ready_http(t.e[0], &(ur_http_check){ .url = url }) == 0);
+        REQUIRE(start_ok(&t, t.e[0], &ms));
+        CU_ASSERT_EQUAL(ur_executor_stop(t.e[0]), 0);
+out:
+        tcase_done(&t);
+}
+
+/* HTTP over a unix socket (HTTPUnixSocket=), the server listening only after 300 ms. */
+static void test_http_unix_socket(void)
+{
+        tcase t;
+        char *sock = NULL, *served = NULL;
+        uint64_t ms;
+
+        if (!test_http_server_available())
+                return;
+        if (!tcase_init(&t))
+                goto out;
+        sock = test_path_join(t.dir, "http.sock");
+        served = test_path_join(t.dir, "served");
+        REQUIRE(new_http_unit(&t, 0, "http-unix.service", "--unix", sock, "--delay", "300", "--path", "/health",
+                              "--served", served, NULL));
+        REQUIRE(ur_executor_add_ready_http(t.e[0], &(ur_http_check){ .url = "http://localhost/health",
+                                                                       .unix_socket = sock }) == 0);
+        REQUIRE(start_ok(&t, t.e[0], &ms));
+        ASSERT_MS(ms, ms >= 300 - SLACK_MS && ms < 10000);
+        CU_ASSERT_TRUE(test_file_exists(served));
+        CU_ASSERT_EQUAL(ur_executor_stop(t.e[0]), 0);
+out:
+        tcase_done(&t);
+        free(sock);
+        free(served);
+}
+
+/* A server that accepts and never answers: the start fails at its timeout, not later. */
+static void test_http_never_answers(void)
+{
+        tcase t;
+        char url[64], arg[64];
+        uint64_t ms;
+        int port, r;
+
+        if (!tcase_init(&t))
+                goto out;
+        port = free_port(AF_INET);
+        REQUIRE(port > 0);
+        REQUIRE(new_fixture(&t, 0, "mute.service", "listener", "hold", ADDR(arg, "tcp=127.0.0.1:%d", port), NULL));
+        ADDR(url, "http://127.0.0.1:%d/", port);
+        REQUIRE(ur_executor_add_ready_http(t.e[0], &(ur_http_check){ .url = url }) == 0);
+        REQUIRE(ur_executor_set_start_timeout(t.e[0], 1 * USEC_PER_SEC) == 0);
+        r = start_timed(&t, t.e[0], &ms);
+        CU_ASSERT_EQUAL(r, -ETIMEDOUT);
+        CU_ASSERT_EQUAL(ur_executor_get_failure(t.e[0]), UR_FAILURE_TIMEOUT);
+        ASSERT_MS(ms, ms >= 1000 - SLACK_MS && ms < 1000 + 2000);
+        CU_ASSERT_TRUE(error_contains(t.e[0], url));
+        assert_not_running(t.e[0]);
+out:
+        tcase_done(&t);
+}
+
+/* ---- File= -------------------------------------------------------------------------- */
+
+static void test_file_created_late(void)
+{
+        tcase t;
+        char *file = NULL, arg[4200];
+        uint64_t ms;
+
+        if (!tcase_init(&t))
+                goto out;
+        file = test_path_join(t.dir, "ready");
+        REQUIRE(new_fixture(&t, 0, "file-late.service", "listener", "wait=300", ADDR(arg, "touch=%s", file), NULL));
+        REQUIRE(ur_executor_add_ready_file(t.e[0], file) == 0);
+        REQUIRE(start_ok(&t, t.e[0], &ms));
+        ASSERT_MS(ms, ms >= 300 - SLACK_MS && ms < LATE_MS);
+        CU_ASSERT_EQUAL(ur_executor_stop(t.e[0]), 0);
+out:
+        tcase_done(&t);
+        free(file);
+}
+
+/* The directory appears later, level by level; then, in a second start, a whole tree and
+ * the file at once (no time to re-arm watches between the levels). */
+static void test_file_in_missing_directories(void)
+{
+        tcase t;
+        char *file = NULL, *file2 = NULL, a1[4200], a2[4200], a3[4200], a4[4200];
+        uint64_t ms;
+
+        if (!tcase_init(&t))
+                goto out;
+        file = test_path_join(t.dir, "x/y/z/ready");
+        REQUIRE(new_fixture(&t, 0, "file-deep.service", "listener", "wait=150", ADDR(a1, "mkdir=%s/x", t.dir),
+                            "wait=100", ADDR(a2, "mkdir=%s/x/y", t.dir), "wait=100",
+                            ADDR(a3, "mkdir=%s/x/y/z", t.dir), "wait=100", ADDR(a4, "touch=%s", file), NULL));
+        REQUIRE(ur_executor_add_ready_file(t.e[0], file) == 0);
+        REQUIRE(start_ok(&t, t.e[0], &ms));
+        ASSERT_MS(ms, ms >= 450 - SLACK_MS && ms < LATE_MS);
+        CU_ASSERT_TRUE(test_file_exists(file));
+
+        file2 = test_path_join(t.dir, "p/q/r/s/ready");
+        REQUIRE(new_fixture(&t, 1, "file-burst.service", "listener", "wait=200", ADDR(a1, "mkdir=%s/p/q/r/s", t.dir),
+                            ADDR(a2, "touch=%s", file2), NULL));
+        REQUIRE(ur_executor_add_ready_file(t.e[1], file2) == 0);
+        REQUIRE(start_ok(&t, t.e[1], &ms));
+        ASSERT_MS(ms, ms >= 200 - SLACK_MS && ms < LATE_MS);
+        CU_ASSERT_EQUAL(ur_executor_stop(t.e[0]), 0);
+        CU_ASSERT_EQUAL(ur_executor_stop(t.e[1]), 0);
+out:
+        tcase_done(&t);
+        free(file);
+        free(file2);
+}
+
+/* Already there: ready at once, File= is not subject to RefuseIfReady=. */
+static void test_file_exists_before(void)
+{
+        tcase t;
+        char *file = NULL;
+        uint64_t ms;
+
+        if (!tcase_init(&t))
+                goto out;
+        file = test_path_join(t.dir, "there");
+        REQUIRE(test_write_file(file, "", 0644) == 0);
+        REQUIRE(new_fixture(&t, 0, "file-there.service", "listener", NULL));
+        REQUIRE(ur_executor_add_ready_file(t.e[0], file) == 0);
+        REQUIRE(start_ok(&t, t.e[0], &ms));
+        ASSERT_MS(ms, ms < 2000);
+        CU_ASSERT_EQUAL(ur_executor_stop(t.e[0]), 0);
+out:
+        tcase_done(&t);
+        free(file);
+}
+
+/* ---- RefuseIfReady= ----------------------------------------------------------------- */
+
+/* The unit would create MARKER first thing: a refused start must not have spawned it. */
+static void assert_refused(tcase *t, ur_executor *e, int r, uint64_t ms, const char *address, bool names_pid,
+                           const char *marker)
+{
+        char pid_text[32];
+
+        CU_ASSERT_EQUAL(r, -EADDRINUSE);
+        CU_ASSERT_EQUAL(ur_executor_get_failure(e), UR_FAILURE_IN_USE);
+        CU_ASSERT_EQUAL(ur_executor_get_state(e), UR_STATE_FAILED);
+        CU_ASSERT_TRUE(error_contains(e, address));
+        CU_ASSERT_TRUE(error_contains(e, "in use"));
+        if (names_pid) {
+                snprintf(pid_text, sizeof(pid_text), "PID %d", (int) getpid());
+                CU_ASSERT_TRUE(error_contains(e, pid_text));
+        }
+        ASSERT_MS(ms, ms < 3000);
+        assert_not_running(e);
+        /* Give a wrongly spawned unit time to show itself. */
+        usleep(200 * 1000);
+        CU_ASSERT_FALSE(test_file_exists(marker));
+}
+
+static void test_in_use_tcp(void)
+{
+        tcase t;
+        char *marker = NULL, spec[64], arg[4200];
+        uint64_t ms;
+        int port, r;
+
+        if (!tcase_init(&t))
+                goto out;
+        port = free_port(AF_INET);
+        REQUIRE(port > 0);
+        REQUIRE(add_fd(&t, test_listen_tcp("127.0.0.1", port)));
+        marker = test_path_join(t.dir, "spawned");
+        REQUIRE(new_fixture(&t, 0, "tcp-taken.service", "listener", ADDR(arg, "touch=%s", marker), NULL));
+        REQUIRE(ur_executor_add_ready_tcp(t.e[0], ADDR(spec, "127.0.0.1:%d", port)) == 0);
+        r = start_timed(&t, t.e[0], &ms);
+        assert_refused(&t, t.e[0], r, ms, spec, true, marker);
+
+        /* RefuseIfReady=no: the same start succeeds, at once. */
+        REQUIRE(ur_executor_set_refuse_if_ready(t.e[0], false) == 0);
+        REQUIRE(start_ok(&t, t.e[0], &ms));
+        CU_ASSERT_TRUE(test_wait_for_file(marker, 5000));
+        CU_ASSERT_EQUAL(ur_executor_stop(t.e[0]), 0);
+out:
+        tcase_done(&t);
+        free(marker);
+}
+
+static void test_in_use_unix(void)
+{
+        tcase t;
+        char *marker = NULL, *sock = NULL, arg[4200];
+        uint64_t ms;
+        int r;
+
+        if (!tcase_init(&t))
+                goto out;
+        sock = test_path_join(t.dir, "taken.sock");
+        REQUIRE(add_fd(&t, test_listen_unix(sock)));
+        marker = test_path_join(t.dir, "spawned");
+        REQUIRE(new_fixture(&t, 0, "unix-taken.service", "listener", ADDR(arg, "touch=%s", marker), NULL));
+        REQUIRE(ur_executor_add_ready_unix(t.e[0], sock) == 0);
+        r = start_timed(&t, t.e[0], &ms);
+        assert_refused(&t, t.e[0], r, ms, sock, true, marker);
+
+        REQUIRE(ur_executor_set_refuse_if_ready(t.e[0], false) == 0);
+        REQUIRE(start_ok(&t, t.e[0], &ms));
+        CU_ASSERT_TRUE(test_wait_for_file(marker, 5000));
+        CU_ASSERT_EQUAL(ur_executor_stop(t.e[0]), 0);
+out:
+        tcase_done(&t);
+        free(marker);
+        free(sock);
+}
+
+/* An HTTP server of the test's, answering 500: in use all the same, whatever it answers. */
+static void test_in_use_http(void)
+{
+        tcase t;
+        char *marker = NULL, *log_path = NULL, *sock = NULL, url[64], spec[64], arg[4200];
+        uint64_t ms;
+        pid_t pid;
+        int port, r;
+
+        if (!test_http_server_available())
+                return;
+        if (!tcase_init(&t))
+                goto out;
+        port = free_port(AF_INET);
+        REQUIRE(port > 0);
+        log_path = test_path_join(t.dir, "helpers.log");
+        pid = test_spawn_http_server(log_path, port, NULL, SERVER_UP_MS, "--status", "500", NULL);
+        REQUIRE(pid > 0);
+        add_helper(&t, pid);
+        marker = test_path_join(t.dir, "spawned");
+        ADDR(url, "http://127.0.0.1:%d/health", port);
+        REQUIRE(new_fixture(&t, 0, "http-taken.service", "listener", ADDR(arg, "touch=%s", marker), NULL));
+        REQUIRE(ur_executor_add_ready_http(t.e[0], &(ur_http_check){ .url = url }) == 0);
+        r = start_timed(&t, t.e[0], &ms);
+        assert_refused(&t, t.e[0], r, ms, ADDR(spec, "127.0.0.1:%d", port), false, marker);
+
+        /* RefuseIfReady=no, and a status pattern that accepts what it answers: ready. */
+        t.e[0] = ur_executor_free(t.e[0]);
+        REQUIRE(new_fixture(&t, 0, "http-shared.service", "listener", ADDR(arg, "touch=%s", marker), NULL));
+        REQUIRE(ur_executor_add_ready_http(t.e[0], &(ur_http_check){ .url = url, .status_regex = "500" }) == 0);
+        REQUIRE(ur_executor_set_refuse_if_ready(t.e[0], false) == 0);
+        REQUIRE(start_ok(&t, t.e[0], &ms));
+        CU_ASSERT_TRUE(test_wait_for_file(marker, 5000));
+        CU_ASSERT_EQUAL(ur_executor_stop(t.e[0]), 0);
+        t.e[0] = ur_executor_free(t.e[0]);
+        unlink(marker);
+
+        /* HTTP over a unix socket someone else listens on. */
+        sock = test_path_join(t.dir, "http-taken.sock");
+        REQUIRE(add_fd(&t, test_listen_unix(sock)));
+        REQUIRE(new_fixture(&t, 0, "http-unix-taken.service", "listener", ADDR(arg, "touch=%s", marker), NULL));
+        REQUIRE(ur_executor_add_ready_http(t.e[0], &(ur_http_check){ .url = "http://localhost/",
+                                                                       .unix_socket = sock }) == 0);
+        r = start_timed(&t, t.e[0], &ms);
+        assert_refused(&t, t.e[0], r, ms, sock, false, marker);
+out:
+        tcase_done(&t);
+        free(marker);
+        free(log_path);
+        free(sock);
+}
+
+/* ---- Failing while checks are pending ----------------------------------------------- */
+
+/* A daemon that exits 3 after 200 ms while a TCP (then unix, HTTP, file) condition is
+ * pending: reported at once as exited, with its status, not at the timeout. */
+static void test_exit_while_pending(void)
+{
+        static const char *const kinds[] = { "tcp", "unix", "http", "file" };
+        tcase t;
+        char spec[64], url[64], name[64];
+        char *sock = NULL, *file = NULL;
+        uint64_t ms;
+        int port, r, code = 0, status = 0;
+
+        if (!tcase_init(&t))
+                goto out;
+        port = free_port(AF_INET);
+        REQUIRE(port > 0);
+        ADDR(spec, "127.0.0.1:%d", port);
+        ADDR(url, "http://127.0.0.1:%d/", port);
+        sock = test_path_join(t.dir, "nobody.sock");
+        file = test_path_join(t.dir, "never");
+        for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+                snprintf(name, sizeof(name), "dies-%s.service", kinds[i]);
+                t.e[0] = ur_executor_free(t.e[0]);
+                REQUIRE(new_fixture(&t, 0, name, "exiter", "-d", "200", "3", NULL));
+                REQUIRE(ur_executor_set_start_timeout(t.e[0], 20 * USEC_PER_SEC) == 0);
+                if (i == 0)
+                        r = ur_executor_add_ready_tcp(t.e[0], spec);
+                else if (i == 1)
+                        r = ur_executor_add_ready_unix(t.e[0], sock);
+                else if (i == 2)
+                        r = ur_executor_add_ready_http(t.e[0], &(ur_http_check){ .url = url });
+                else
+                        r = ur_executor_add_ready_file(t.e[0], file);
+                REQUIRE(r == 0);
+                r = start_timed(&t, t.e[0], &ms);
+                if (r != -ECHILD)
+                        fprintf(stderr, "\n    %s: start returned %d\n", kinds[i], r);
+                CU_ASSERT_EQUAL(r, -ECHILD);
+                CU_ASSERT_EQUAL(ur_executor_get_failure(t.e[0]), UR_FAILURE_EXITED);
+                ASSERT_MS(ms, ms >= 200 - SLACK_MS && ms < 3000);
+                CU_ASSERT_TRUE(ur_executor_get_exit(t.e[0], &code, &status));
+                CU_ASSERT_EQUAL(code, CLD_EXITED);
+                CU_ASSERT_EQUAL(status, 3);
+                CU_ASSERT_TRUE(error_contains(t.e[0], "status 3"));
+                assert_not_running(t.e[0]);
+        }
+out:
+        tcase_done(&t);
+        free(sock);
+        free(file);
+}
+
+/* The timeout message names every condition still pending, and only those. */
+static void test_timeout_names_pending(void)
+{
+        tcase t;
+        char spec[64], url[64];
+        char *sock = NULL, *missing = NULL, *present = NULL;
+        uint64_t ms;
+        int port, port2, r;
+
+        if (!tcase_init(&t))
+                goto out;
+        port = free_port(AF_INET);
+        port2 = free_port(AF_INET);
+        REQUIRE(port > 0 && port2 > 0 && port != port2);
+        sock = test_path_join(t.dir, "nobody.sock");
+        missing = test_path_join(t.dir, "missing-file");
+        present = test_path_join(t.dir, "present-file");
+        REQUIRE(test_write_file(present, "", 0644) == 0);
+        REQUIRE(new_fixture(&t, 0, "pending.service", "listener", NULL));
+        REQUIRE(ur_executor_add_ready_tcp(t.e[0], ADDR(spec, "127.0.0.1:%d", port)) == 0);
+        REQUIRE(ur_executor_add_ready_unix(t.e[0], sock) == 0);
+        REQUIRE(ur_executor_add_ready_file(t.e[0], missing) == 0);
+        REQUIRE(ur_executor_add_ready_file(t.e[0], present) == 0);
+        REQUIRE(ur_executor_add_ready_http(t.e[0], &(ur_http_check){ .url = ADDR(url, "http://127.0.0.1:%d/x", port2) }) == 0);
+        REQUIRE(ur_executor_set_start_timeout(t.e[0], 800 * USEC_PER_MSEC) == 0);
+        r = start_timed(&t, t.e[0], &ms);
+        CU_ASSERT_EQUAL(r, -ETIMEDOUT);
+        CU_ASSERT_EQUAL(ur_executor_get_failure(t.e[0]), UR_FAILURE_TIMEOUT);
+        ASSERT_MS(ms, ms >= 800 - SLACK_MS && ms < 800 + 2000);
+        CU_ASSERT_TRUE(error_contains(t.e[0], spec));
+        CU_ASSERT_TRUE(error_contains(t.e[0], sock));
+        CU_ASSERT_TRUE(error_contains(t.e[0], missing));
+        CU_ASSERT_TRUE(error_contains(t.e[0], url));
+        CU_ASSERT_TRUE(error_lacks(t.e[0], present));
+        assert_not_running(t.e[0]);
+out:
+        tcase_done(&t);
+        free(sock);
+        free(missing);
+        free(present);
+}
+
+/* ---- Combinations ------------------------------------------------------------------- */
+
+/* TCP + file + output on one unit: ready when the last of them holds, whichever it is. */
+static void test_combined_conditions(void)
+{
+        tcase t;
+        char *file = NULL, spec[64], a1[4200], a2[80];
+        uint64_t ms;
+        int port;
+
+        if (!tcase_init(&t))
+                goto out;
+        file = test_path_join(t.dir, "ready-file");
+
+        /* The port opens last. */
+        port = free_port(AF_INET);
+        REQUIRE(port > 0);
+        REQUIRE(new_fixture(&t, 0, "combo-tcp-last.service", "listener", "wait=100", ADDR(a1, "touch=%s", file),
+                            "wait=100", "say=combo banner up", "wait=300", ADDR(a2, "tcp=127.0.0.1:%d", port), NULL));
+        REQUIRE(ur_executor_add_ready_tcp(t.e[0], ADDR(spec, "127.0.0.1:%d", port)) == 0);
+        REQUIRE(ur_executor_add_ready_file(t.e[0], file) == 0);
+        REQUIRE(ur_executor_add_ready_output(t.e[0], "banner up$", UR_STDOUT) == 0);
+        REQUIRE(start_ok(&t, t.e[0], &ms));
+        ASSERT_MS(ms, ms >= 500 - SLACK_MS && ms < LATE_MS);
+        CU_ASSERT_EQUAL(ur_executor_stop(t.e[0]), 0);
+        unlink(file);
+
+        /* The file comes last. */
+        port = free_port(AF_INET);
+        REQUIRE(port > 0);
+        REQUIRE(new_fixture(&t, 1, "combo-file-last.service", "listener", ADDR(a2, "tcp=127.0.0.1:%d", port),
+                            "say=combo banner up", "wait=500", ADDR(a1, "touch=%s", file), NULL));
+        REQUIRE(ur_executor_add_ready_tcp(t.e[1], ADDR(spec, "127.0.0.1:%d", port)) == 0);
+        REQUIRE(ur_executor_add_ready_file(t.e[1], file) == 0);
+        REQUIRE(ur_executor_add_ready_output(t.e[1], "banner up$", UR_STDOUT) == 0);
+        REQUIRE(start_ok(&t, t.e[1], &ms));
+        ASSERT_MS(ms, ms >= 500 - SLACK_MS && ms < LATE_MS);
+        CU_ASSERT_EQUAL(ur_executor_stop(t.e[1]), 0);
+        unlink(file);
+
+        /* The banner comes last. */
+        port = free_port(AF_INET);
+        REQUIRE(port > 0);
+        REQUIRE(new_fixture(&t, 2, "combo-output-last.service", "listener", ADDR(a2, "tcp=127.0.0.1:%d", port),
+                            ADDR(a1, "touch=%s", file), "say=starting", "wait=500", "say=combo banner up", NULL));
+        REQUIRE(ur_executor_add_ready_tcp(t.e[2], ADDR(spec, "127.0.0.1:%d", port)) == 0);
+        REQUIRE(ur_executor_add_ready_file(t.e[2], file) == 0);
+        REQUIRE(ur_executor_add_ready_output(t.e[2], "banner up$", UR_STDOUT) == 0);
+        REQUIRE(start_ok(&t, t.e[2], &ms));
+        ASSERT_MS(ms, ms >= 500 - SLACK_MS && ms < LATE_MS);
+        CU_ASSERT_EQUAL(ur_executor_stop(t.e[2]), 0);
+out:
+        tcase_done(&t);
+        free(file);
+}
+
+/* Two units with pending checks, started together in one context: each becomes ready on
+ * its own condition, independently of the other. */
+static void test_two_units_concurrently(void)
+{
+        tcase t;
+        char *sock = NULL, spec[64], a1[80], a2[4200];
+        uint64_t begin, ms;
+        int port;
+
+        if (!tcase_init(&t))
+                goto out;
+        port = free_port(AF_INET);
+        REQUIRE(port > 0);
+        sock = test_path_join(t.dir, "second.sock");
+        REQUIRE(new_fixture(&t, 0, "first.service", "listener", "wait=300", ADDR(a1, "tcp=127.0.0.1:%d", port), NULL));
+        REQUIRE(ur_executor_add_ready_tcp(t.e[0], ADDR(spec, "127.0.0.1:%d", port)) == 0);
+        REQUIRE(new_fixture(&t, 1, "second.service", "listener", "wait=1000", ADDR(a2, "unix=%s", sock), NULL));
+        REQUIRE(ur_executor_add_ready_unix(t.e[1], sock) == 0);
+
+        begin = test_now_msec();
+        REQUIRE(ur_executor_start_begin(t.e[0]) == 0);
+        REQUIRE(ur_executor_start_begin(t.e[1]) == 0);
+        remember_pid(&t, t.e[0]);
+        remember_pid(&t, t.e[1]);
+        while ((ur_executor_get_state(t.e[0]) == UR_STATE_STARTING ||
+                ur_executor_get_state(t.e[1]) == UR_STATE_STARTING) &&
+               test_now_msec() - begin < 15000)
+                ur_context_dispatch(t.ctx, 50);
+        ms = test_now_msec() - begin;
+        CU_ASSERT_EQUAL(ur_executor_get_state(t.e[0]), UR_STATE_RUNNING);
+        CU_ASSERT_EQUAL(ur_executor_get_state(t.e[1]), UR_STATE_RUNNING);
+        REQUIRE(t.running_at[0] > 0 && t.running_at[1] > 0);
+        /* The first was ready long before the second: its check did not wait for the other. */
+        ASSERT_MS(t.running_at[0] - begin, t.running_at[0] - begin >= 300 - SLACK_MS && t.running_at[0] - begin < 900);
+        ASSERT_MS(t.running_at[1] - begin, t.running_at[1] - begin >= 1000 - SLACK_MS);
+        ASSERT_MS(ms, ms < LATE_MS);
+        CU_ASSERT_TRUE(ur_executor_get_ready_msec(t.e[0]) < ur_executor_get_ready_msec(t.e[1]));
+        CU_ASSERT_EQUAL(ur_executor_stop(t.e[0]), 0);
+        CU_ASSERT_EQUAL(ur_executor_stop(t.e[1]), 0);
+out:
+        tcase_done(&t);
+        free(sock);
+}
+
+/* ---- The waiter --------------------------------------------------------------------- */
+
+static void test_waiter(void)
+{
+        tcase t;
+        ur_waiter *w = NULL;
+        char *sock = NULL, *file = NULL, *missing = NULL, *log_path = NULL, spec[64], url[64], free_spec[64];
+        const char *error;
+        uint64_t begin, ms;
+        pid_t pid;
+        int port, http_port, nobody, r;
+
+        if (!tcase_init(&t))
+                goto out;
+        port = free_port(AF_INET);
+        REQUIRE(port > 0);
+        REQUIRE(add_fd(&t, test_listen_tcp("127.0.0.1", port)));
+        sock = test_path_join(t.dir, "w.sock");
+        REQUIRE(add_fd(&t, test_listen_unix(sock)));
+        file = test_path_join(t.dir, "w-file");
+        REQUIRE(test_write_file(file, "", 0644) == 0);
+
+        REQUIRE(ur_waiter_new(t.ctx, &w) == 0);
+        REQUIRE(ur_waiter_add_tcp(w, ADDR(spec, "127.0.0.1:%d", port)) == 0);
+        REQUIRE(ur_waiter_add_unix(w, sock) == 0);
+        REQUIRE(ur_waiter_add_file(w, file) == 0);
+        if (test_http_server_available()) {
+                http_port = free_port(AF_INET);
+                REQUIRE(http_port > 0);
+                log_path = test_path_join(t.dir, "helpers.log");
+                pid = test_spawn_http_server(log_path, http_port, NULL, SERVER_UP_MS, "--status", "204", NULL);
+                REQUIRE(pid > 0);
+                add_helper(&t, pid);
+                REQUIRE(ur_waiter_add_http(w, &(ur_http_check){ .url = ADDR(url, "http://127.0.0.1:%d/", http_port) }) == 0);
+        }
+        begin = test_now_msec();
+        r = ur_waiter_wait(w, 10 * USEC_PER_SEC);
+        ms = test_now_msec() - begin;
+        if (r != 0)
+                fprintf(stderr, "\n    waiter: %s\n", ur_waiter_get_error(w) ? ur_waiter_get_error(w) : "(no error)");
+        CU_ASSERT_EQUAL(r, 0);
+        ASSERT_MS(ms, ms < 2000);
+        w = ur_waiter_free(w);
+
+        /* Timeout: names what is pending (a free port, a missing file), not what holds. */
+        nobody = free_port(AF_INET);
+        REQUIRE(nobody > 0);
+        missing = test_path_join(t.dir, "no/such/file");
+        REQUIRE(ur_waiter_new(t.ctx, &w) == 0);
+        REQUIRE(ur_waiter_add_tcp(w, ADDR(free_spec, "127.0.0.1:%d", nobody)) == 0);
+        REQUIRE(ur_waiter_add_file(w, missing) == 0);
+        REQUIRE(ur_waiter_add_unix(w, sock) == 0);
+        begin = test_now_msec();
+        r = ur_waiter_wait(w, 400 * USEC_PER_MSEC);
+        ms = test_now_msec() - begin;
+        CU_ASSERT_EQUAL(r, -ETIMEDOUT);
+        ASSERT_MS(ms, ms >= 400 - SLACK_MS && ms < 400 + 2000);
+        error = ur_waiter_get_error(w);
+        REQUIRE(error != NULL);
+        if (!strstr(error, "still waiting for") || !strstr(error, free_spec) || !strstr(error, missing) ||
+            strstr(error, sock))
+                fprintf(stderr, "\n    waiter error: %s\n", error);
+        CU_ASSERT_PTR_NOT_NULL(strstr(error, "still waiting for"));
+        CU_ASSERT_PTR_NOT_NULL(strstr(error, free_spec));
+        CU_ASSERT_PTR_NOT_NULL(strstr(error, missing));
+        CU_ASSERT_PTR_NULL(strstr(error, sock));
+
+        /* Invalid conditions are refused with a message. */
+        CU_ASSERT_EQUAL(ur_waiter_add_tcp(w, "no-port-here"), -EINVAL);
+        CU_ASSERT_EQUAL(ur_waiter_add_http(w, &(ur_http_check){ .url = "ftp://127.0.0.1/" }), -EINVAL);
+        CU_ASSERT_PTR_NOT_NULL(ur_waiter_get_error(w));
+out:
+        ur_waiter_free(w);
+        tcase_done(&t);
+        free(sock);
+        free(file);
+        free(missing);
+        free(log_path);
+}
+
+/* ---- Runner ------------------------------------------------------------------------- */
+
+typedef struct test_entry {
+        const char *group; /* argv[1] selects one; none: all */
+        const char *name;
+        CU_TestFunc func;
+} test_entry;
+
+static const test_entry all_tests[] = {
+        { "sockets-files", "TCP: IPv4 listener after 300 ms", test_tcp_ipv4_delayed },
+        { "sockets-files", "TCP: IPv6-only listener [::1]", test_tcp_ipv6_only },
+        { "sockets-files", "TCP: IPv4 condition, IPv6-only listener: not ready", test_tcp_wrong_family_not_ready },
+        { "sockets-files", "TCP: Interval= is the poll period", test_tcp_interval },
+        { "sockets-files", "UnixSocket: bound at once, listening after 600 ms", test_unix_bound_before_listening },
+        { "sockets-files", "UnixSocket: a stale socket file is not in use", test_unix_stale_file },
+        { "http", "HTTP: 500, then 200", test_http_500_then_200 },
+        { "http", "HTTP: HEAD, GET, POST with body and headers", test_http_methods_body_headers },
+        { "http", "HTTP: status regex", test_http_status_regex },
+        { "http", "HTTP: query string", test_http_query_string },
+        { "http", "HTTP: over a unix socket", test_http_unix_socket },
+        { "http", "HTTP: a server that never answers", test_http_never_answers },
+        { "sockets-files", "File: created late", test_file_created_late },
+        { "sockets-files", "File: in directories created later", test_file_in_missing_directories },
+        { "sockets-files", "File: exists before the start", test_file_exists_before },
+        { "sockets-files", "RefuseIfReady: TCP", test_in_use_tcp },
+        { "sockets-files", "RefuseIfReady: unix socket", test_in_use_unix },
+        { "http", "RefuseIfReady: HTTP", test_in_use_http },
+        { "sockets-files", "exit while checks are pending", test_exit_while_pending },
+        { "sockets-files", "timeout names the pending conditions", test_timeout_names_pending },
+        { "sockets-files", "TCP + file + output on one unit", test_combined_conditions },
+        { "sockets-files", "two units with pending checks at once", test_two_units_concurrently },
+        { "http", "waiter", test_waiter },
+};
+
+#define N_TESTS (sizeof(all_tests) / sizeof(all_tests[0]))
+
+/* Which isolation do we get here? 0 to run, 77 to skip, 1 on a wrong setup. */
+static int check_isolation(void)
+{
+        ur_context *ctx = NULL;
+        ur_isolation isolation;
+        const char *reason;
+        int r = ur_context_new(&ctx);
+
+        if (r < 0) {
+                fprintf(stderr, "ur_context_new failed: %s\n", strerror(-r));
+                return 1;
+        }
+        isolation = ur_context_get_isolation(ctx);
+        reason = ur_context_get_isolation_reason(ctx);
+        if (fallback_mode)
+                r = isolation == UR_ISOLATION_FALLBACK ? 0 : 1;
+        else if (isolation == UR_ISOLATION_CGROUP || isolation == UR_ISOLATION_SCOPE)
+                r = 0;
+        else {
+                fprintf(stderr, "skipped: no cgroup isolation here (%s); ready-fallback tests the other path\n",
+                        reason ? reason : "no reason given");
+                r = 77;
+        }
+        if (r == 1)
+                fprintf(stderr, "UNITRUN_NO_CGROUP=1 but the isolation is %d, not the fallback\n", (int) isolation);
+        ur_context_free(ctx);
+        return r;
+}
+
+int main(int argc, char *argv[])
+{
+        static CU_TestInfo tests[N_TESTS + 1];
+        const char *no_cgroup = getenv("UNITRUN_NO_CGROUP");
+        const char *group = argc > 1 ? argv[1] : NULL;
+        size_t n = 0;
+        char *probe;
+        unsigned failures;
+        int r;
+
+        fallback_mode = no_cgroup && strcmp(no_cgroup, "1") == 0;
+        /* A unit's server dying must not take the test down with it. */
+        signal(SIGPIPE, SIG_IGN);
+
+        probe = test_fixture_path("listener");
+        if (!probe || access(probe, X_OK) < 0) {
+                fprintf(stderr, "skipped: the fixtures are not found (set FIXTURE_DIR)\n");
+                free(probe);
+                return 77;
+        }
+        free(probe);
+
+        r = check_isolation();
+        if (r != 0)
+                return r;
+
+        for (size_t i = 0; i < N_TESTS; i++) {
+                if (group && strcmp(group, all_tests[i].group) != 0)
+                        continue;
+                tests[n].pName = all_tests[i].name;
+                tests[n].pTestFunc = all_tests[i].func;
+                n++;
+        }
+        tests[n] = (CU_TestInfo) CU_TEST_INFO_NULL;
+        if (n == 0) {
+                fprintf(stderr, "no test in group '%s'\n", group);
+                return 99;
+        }
+
+        {
+                CU_SuiteInfo suites[] = {
+                        {
+                                .pName = fallback_mode ? "ready (fallback)" : "ready (cgroup)",
+                                .pTests = tests,
+                        },
+                        CU_SUITE_INFO_NULL,
+                };
+
+                if (CU_initialize_registry() != CUE_SUCCESS)
+                        return 99;
+                if (CU_register_suites(suites) != CUE_SUCCESS) {
+                        fprintf(stderr, "cannot register the tests: %s\n", CU_get_error_msg());
+                        CU_cleanup_registry();
+                        return 99;
+                }
+        }
+        CU_basic_set_mode(CU_BRM_VERBOSE);
+        CU_basic_run_tests();
+        failures = CU_get_number_of_failures();
+        CU_cleanup_registry();
+        return failures > 0 ? 1 : 0;
+}

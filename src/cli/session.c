@@ -322,8 +322,6 @@ int session_teardown(struct session *s, int status)
                 (void) ur_context_stop_all_begin(s->ctx);
         if (session_wait(s, none_stopping) < 0)
                 status = EXIT_SYSTEM;
-        if (ur_context_get_isolation(s->ctx) == UR_ISOLATION_FALLBACK)
-                kill_adopted_orphans();
         if (s->signal)
                 return 128 + s->signal;
         if (s->unit_failed && status == 0)
@@ -333,10 +331,15 @@ int session_teardown(struct session *s, int status)
 
 void session_done(struct session *s)
 {
+        bool fallback = s->ctx && ur_context_get_isolation(s->ctx) == UR_ISOLATION_FALLBACK;
+
         for (size_t i = 0; i < s->n_executors; i++)
                 ur_executor_free(s->executors[i]);
         free(s->executors);
         ur_context_free(s->ctx);
+        /* After the context (and its guardian, a child of ours too) is gone. */
+        if (fallback)
+                kill_adopted_orphans();
         forwarder_free(s->forwarder);
         json_log_free(s->json);
         safe_close(s->epoll_fd);

@@ -92,6 +92,7 @@ int ur_context_new(ur_context **ret)
         ctx = calloc(1, sizeof(*ctx));
         if (!ctx)
                 return -ENOMEM;
+        ctx->guardian = (struct guardian){ .pidfd = -1, .pipe_fd = -1 };
         r = loop_init(&ctx->loop);
         if (r < 0) {
                 free(ctx);
@@ -124,6 +125,20 @@ void context_ensure_isolation(ur_context *ctx)
         }
 }
 
+/* The guardian comes with the first spawn: before it there is nothing to clean up. */
+int context_ensure_guardian(ur_context *ctx)
+{
+        int r;
+
+        if (ctx->guardian.pipe_fd >= 0)
+                return 0;
+        r = context_ensure_runtime_dir(ctx);
+        if (r < 0)
+                return r;
+        return guardian_start(&ctx->guardian, ctx->cgroup ? ctx->cgroup->path : NULL,
+                              ctx->cgroup ? ctx->cgroup->origin : NULL, ctx->runtime_dir);
+}
+
 static bool context_all_settled(ur_context *ctx)
 {
         for (ur_executor *e = ctx->executors; e; e = e->next)
@@ -149,6 +164,7 @@ ur_context *ur_context_free(ur_context *ctx)
         cgroup_run_release(ctx->cgroup);
         if (ctx->runtime_dir)
                 (void) rm_rf_at(AT_FDCWD, ctx->runtime_dir);
+        guardian_stop(&ctx->guardian);
         free(ctx->runtime_dir);
         free(ctx->isolation_reason);
         loop_done(&ctx->loop);

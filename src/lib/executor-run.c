@@ -178,6 +178,9 @@ int executor_run_setup(ur_executor *e)
                         }
 
         context_ensure_isolation(ctx);
+        r = context_ensure_guardian(ctx);
+        if (r < 0)
+                return r;
         if (ctx->cgroup) {
                 r = cgroup_leaf_create(ctx->cgroup, e->name, &e->cgroup_path);
                 if (r < 0)
@@ -467,6 +470,8 @@ int executor_spawn_command(ur_executor *e, ur_command_kind kind, size_t index)
                 e->sessions = sessions;
                 e->sessions[e->n_sessions++] = res.pid; /* setsid() made it a session leader */
         }
+        if (!e->cgroup_path)
+                guardian_track_session(&e->ctx->guardian, res.pid);
         watch_remove(&e->ctx->loop, &e->exec_watch);
         r = loop_add(&e->ctx->loop, &s->watch, res.pidfd, EPOLLIN, executor_on_spawned_event, e);
         if (r >= 0) {

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 
 #include "cgroup.h"
+#include "guardian.h"
 #include "loop.h"
 #include "output.h"
 #include "ready.h"
@@ -26,6 +27,7 @@ struct ur_context {
         struct ur_executor *executors;
         unsigned next_id;
         struct http_multi *http; /* created on the first HTTP check */
+        struct guardian guardian; /* cleans up should this process die first */
         bool scheduling, schedule_again;
 };
 
@@ -166,6 +168,7 @@ struct ur_executor {
 void context_ensure_isolation(ur_context *ctx);
 /* The same for the private runtime directory (made on first need, removed by free). */
 int context_ensure_runtime_dir(ur_context *ctx);
+int context_ensure_guardian(ur_context *ctx);
 
 void context_log(ur_context *ctx, ur_log_level level, const char *unit, const char *fmt, ...)
         __attribute__((format(printf, 4, 5)));

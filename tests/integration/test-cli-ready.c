@@ -393,16 +393,16 @@ out:
 
 /* ---- run: RefuseIfReady= ---------------------------------------------------------------- */
 
-/* Refused: 69, the address and our PID named, and the unit never ran (no marker). */
-static void check_refused(tcase *t, const char *address, bool names_pid, const char *marker)
+/* Refused: 69, the address and the owner's PID named, and the unit never ran (no marker). */
+static void check_refused(tcase *t, const char *address, pid_t owner, const char *marker)
 {
         char pid_text[32];
 
         CHECK(t, t->res.status == EXIT_NOT_READY);
         CHECK(t, err_has(t, address));
         CHECK(t, err_has(t, "in use"));
-        if (names_pid)
-                CHECK(t, err_has(t, FMT(pid_text, "PID %d", (int) getpid())));
+        if (owner > 0)
+                CHECK(t, err_has(t, FMT(pid_text, "PID %d", (int) owner)));
         CU_ASSERT_FALSE(test_file_exists(marker));
 }
 
@@ -421,7 +421,7 @@ static void test_run_in_use_tcp(void)
         marker = test_path_join(t.dir, "spawned");
         FMT(exec, "%s touch=%s", listener_bin, marker);
         run(&t, ARGS("run", "--quiet", "--exec", exec, "--ready-tcp", spec, "--timeout", "15s", "--", "true"));
-        check_refused(&t, spec, true, marker);
+        check_refused(&t, spec, getpid(), marker);
 
         run(&t, ARGS("run", "--quiet", "--exec", exec, "--ready-tcp", spec, "-p", "RefuseIfReady=no", "--timeout",
                      "15s", "--", "true"));
@@ -443,7 +443,7 @@ static void test_run_in_use_unix(void)
         marker = test_path_join(t.dir, "spawned");
         FMT(exec, "%s touch=%s", listener_bin, marker);
         run(&t, ARGS("run", "--quiet", "--exec", exec, "--ready-unix", sock, "--timeout", "15s", "--", "true"));
-        check_refused(&t, sock, true, marker);
+        check_refused(&t, sock, getpid(), marker);
 
         run(&t, ARGS("run", "--quiet", "--exec", exec, "--ready-unix", sock, "-p", "RefuseIfReady=no", "--timeout",
                      "15s", "--", "true"));
@@ -458,6 +458,7 @@ static void test_run_in_use_http(void)
 {
         tcase t;
         char *marker = NULL, *log = NULL, exec[4200], url[128], spec[64];
+        pid_t server;
         int port;
 
         if (!http_available())
@@ -467,12 +468,13 @@ static void test_run_in_use_http(void)
         port = free_port(AF_INET);
         REQUIRE(port > 0);
         log = helper_log(&t);
-        REQUIRE(add_helper(&t, test_spawn_http_server(log, port, NULL, SERVER_UP_MS, NULL)));
+        server = test_spawn_http_server(log, port, NULL, SERVER_UP_MS, NULL);
+        REQUIRE(add_helper(&t, server));
         FMT(url, "http://127.0.0.1:%d/", port);
         marker = test_path_join(t.dir, "spawned");
         FMT(exec, "%s touch=%s", listener_bin, marker);
         run(&t, ARGS("run", "--quiet", "--exec", exec, "--ready-http", url, "--timeout", "15s", "--", "true"));
-        check_refused(&t, FMT(spec, "127.0.0.1:%d", port), false, marker);
+        check_refused(&t, FMT(spec, "127.0.0.1:%d", port), server, marker);
 
         run(&t, ARGS("run", "--quiet", "--exec", exec, "--ready-http", url, "-p", "RefuseIfReady=no", "--timeout",
                      "15s", "--", "true"));
@@ -599,6 +601,31 @@ out:
         free(held);
 }
 
+/* An HTTP server that accepts and never answers: 69 at the timeout, not later. */
+static void test_wait_http_never_answers(void)
+{
+        tcase t;
+        char *log = NULL, url[128], arg[64];
+        int port;
+
+        if (!tcase_init(&t))
+                goto out;
+        port = free_port(AF_INET);
+        REQUIRE(port > 0);
+        log = helper_log(&t);
+        REQUIRE(add_helper(&t, test_spawn(ARGS(listener_bin, "hold", FMT(arg, "tcp=127.0.0.1:%d", port)), log)));
+        REQUIRE(test_wait_connect_tcp("127.0.0.1", port, SERVER_UP_MS));
+        FMT(url, "http://127.0.0.1:%d/", port);
+        run(&t, ARGS("wait", "--timeout", "1s", url));
+        CHECK(&t, t.res.status == EXIT_NOT_READY);
+        CHECK(&t, err_has(&t, url));
+        CHECK(&t, t.res.elapsed_ms >= 1000 - SLACK_MS);
+        CHECK(&t, t.res.elapsed_ms < 1000 + 2000);
+out:
+        tcase_done(&t);
+        free(log);
+}
+
 /* 64: an unknown condition, an unknown option, a bad time span, a bad address, nothing. */
 static void test_wait_usage(void)
 {
@@ -692,6 +719,7 @@ static CU_TestInfo wait_tests[] = {
         { "wait: every kind holds", test_wait_all_hold },
         { "wait: conditions met later", test_wait_later },
         { "wait: timeout names the pending", test_wait_timeout },
+        { "wait: an HTTP server that never answers", test_wait_http_never_answers },
         { "wait: bad command lines", test_wait_usage },
         { "wait: --http-method/--http-header/--http-status", test_wait_http_options },
         CU_TEST_INFO_NULL,

@@ -381,6 +381,28 @@ out:
         tcase_done(&t);
 }
 
+/* A host name: every address it resolves to is tried (localhost is 127.0.0.1 at least). */
+static void test_tcp_host_name(void)
+{
+        tcase t;
+        char spec[64], arg[80];
+        uint64_t ms;
+        int port;
+
+        if (!tcase_init(&t))
+                goto out;
+        port = free_port(AF_INET);
+        REQUIRE(port > 0);
+        REQUIRE(new_fixture(&t, 0, "tcp-name.service", "listener", "wait=300",
+                            ADDR(arg, "tcp=127.0.0.1:%d", port), NULL));
+        REQUIRE(ur_executor_add_ready_tcp(t.e[0], ADDR(spec, "localhost:%d", port)) == 0);
+        REQUIRE(start_ok(&t, t.e[0], &ms));
+        ASSERT_MS(ms, ms >= 300 - SLACK_MS && ms < LATE_MS);
+        CU_ASSERT_EQUAL(ur_executor_stop(t.e[0]), 0);
+out:
+        tcase_done(&t);
+}
+
 static void test_tcp_ipv6_only(void)
 {
         tcase t;
@@ -821,7 +843,7 @@ out:
 /* ---- RefuseIfReady= ----------------------------------------------------------------- */
 
 /* The unit would create MARKER first thing: a refused start must not have spawned it. */
-static void assert_refused(tcase *t, ur_executor *e, int r, uint64_t ms, const char *address, bool names_pid,
+static void assert_refused(tcase *t, ur_executor *e, int r, uint64_t ms, const char *address, pid_t owner,
                            const char *marker)
 {
         char pid_text[32];
@@ -831,8 +853,9 @@ static void assert_refused(tcase *t, ur_executor *e, int r, uint64_t ms, const c
         CU_ASSERT_EQUAL(ur_executor_get_state(e), UR_STATE_FAILED);
         CU_ASSERT_TRUE(error_contains(e, address));
         CU_ASSERT_TRUE(error_contains(e, "in use"));
-        if (names_pid) {
-                snprintf(pid_text, sizeof(pid_text), "PID %d", (int) getpid());
+        /* Who listens there: the test itself, or the server it spawned. */
+        if (owner > 0) {
+                snprintf(pid_text, sizeof(pid_text), "PID %d", (int) owner);
                 CU_ASSERT_TRUE(error_contains(e, pid_text));
         }
         ASSERT_MS(ms, ms < 3000);
@@ -858,7 +881,7 @@ static void test_in_use_tcp(void)
         REQUIRE(new_fixture(&t, 0, "tcp-taken.service", "listener", ADDR(arg, "touch=%s", marker), NULL));
         REQUIRE(ur_executor_add_ready_tcp(t.e[0], ADDR(spec, "127.0.0.1:%d", port)) == 0);
         r = start_timed(&t, t.e[0], &ms);
-        assert_refused(&t, t.e[0], r, ms, spec, true, marker);
+        assert_refused(&t, t.e[0], r, ms, spec, getpid(), marker);
 
         /* RefuseIfReady=no: the same start succeeds, at once. */
         REQUIRE(ur_executor_set_refuse_if_ready(t.e[0], false) == 0);
@@ -885,7 +908,7 @@ static void test_in_use_unix(void)
         REQUIRE(new_fixture(&t, 0, "unix-taken.service", "listener", ADDR(arg, "touch=%s", marker), NULL));
         REQUIRE(ur_executor_add_ready_unix(t.e[0], sock) == 0);
         r = start_timed(&t, t.e[0], &ms);
-        assert_refused(&t, t.e[0], r, ms, sock, true, marker);
+        assert_refused(&t, t.e[0], r, ms, sock, getpid(), marker);
 
         REQUIRE(ur_executor_set_refuse_if_ready(t.e[0], false) == 0);
         REQUIRE(start_ok(&t, t.e[0], &ms));
@@ -921,7 +944,7 @@ static void test_in_use_http(void)
         REQUIRE(new_fixture(&t, 0, "http-taken.service", "listener", ADDR(arg, "touch=%s", marker), NULL));
         REQUIRE(ur_executor_add_ready_http(t.e[0], &(ur_http_check){ .url = url }) == 0);
         r = start_timed(&t, t.e[0], &ms);
-        assert_refused(&t, t.e[0], r, ms, ADDR(spec, "127.0.0.1:%d", port), false, marker);
+        assert_refused(&t, t.e[0], r, ms, ADDR(spec, "127.0.0.1:%d", port), pid, marker);
 
         /* RefuseIfReady=no, and a status pattern that accepts what it answers: ready. */
         t.e[0] = ur_executor_free(t.e[0]);
@@ -941,7 +964,7 @@ static void test_in_use_http(void)
         REQUIRE(ur_executor_add_ready_http(t.e[0], &(ur_http_check){ .url = "http://localhost/",
                                                                        .unix_socket = sock }) == 0);
         r = start_timed(&t, t.e[0], &ms);
-        assert_refused(&t, t.e[0], r, ms, sock, false, marker);
+        assert_refused(&t, t.e[0], r, ms, sock, getpid(), marker);
 out:
         tcase_done(&t);
         free(marker);
@@ -1235,6 +1258,7 @@ typedef struct test_entry {
 static const test_entry all_tests[] = {
         { "sockets-files", "TCP: IPv4 listener after 300 ms", test_tcp_ipv4_delayed },
         { "sockets-files", "TCP: IPv6-only listener [::1]", test_tcp_ipv6_only },
+        { "sockets-files", "TCP: a host name", test_tcp_host_name },
         { "sockets-files", "TCP: IPv4 condition, IPv6-only listener: not ready", test_tcp_wrong_family_not_ready },
         { "sockets-files", "TCP: Interval= is the poll period", test_tcp_interval },
         { "sockets-files", "UnixSocket: bound at once, listening after 600 ms", test_unix_bound_before_listening },

@@ -176,7 +176,10 @@ unitrun_case() {
         local uid=$1 gid=$2 start
         local command='while read -r pid start; do grep "^0::" "/proc/$pid/cgroup"; done <"$1"'
         shift 2
-        [ -n "${COMMAND_KILLS:-}" ] && command='kill -KILL $PPID'
+        local ready=(--type notify)
+        # Ready only once its "ready" line is out: written after unitrun died, it would
+        # get EPIPE and end the unit that is meant to survive.
+        [ -n "${COMMAND_KILLS:-}" ] && command='kill -KILL $PPID' ready=(--ready-output '^ready$')
 
         PIDS=$WORK/pids
         OUT=$WORK/out
@@ -185,7 +188,7 @@ unitrun_case() {
         as "$uid" "$gid"
         start=$(now_ms)
         timeout 60 "${AS[@]}" "$@" "$T/bin/unitrun" run --verbose \
-                --exec "$T/bin/forker double-setsid $PIDS" --type notify -- \
+                --exec "$T/bin/forker double-setsid $PIDS" "${ready[@]}" -- \
                 sh -c "$command" sh "$PIDS" \
                 >"$OUT" 2>"$ERR" </dev/null
         STATUS=$?
@@ -268,7 +271,7 @@ stale-scope)
                 systemd-run --user --pipe --wait --quiet --collect -E UNITRUN_NO_OWN_CGROUP=1
         cp "$PIDS" "$WORK/stale-pids"
         read -r survivor _ <"$WORK/stale-pids"
-        is_alive "$survivor" || fail "the unit did not outlive its SIGKILLed launcher (nothing to sweep)"
+        is_alive "$survivor" || { cat "$PIDS" >&2; for p in $(cut -d' ' -f1 "$PIDS"); do ls -d /proc/$p >&2; done; find "$CG2$MANAGER_CG" -name cgroup.procs | xargs grep . >&2; journalctl --user -D "$T" 2>/dev/null | tail; fail "the unit did not outlive its SIGKILLed launcher (nothing to sweep)"; }
         [ -n "$(find "$CG2$MANAGER_CG" -type d -name 'unitrun-*.scope')" ] || fail "no scope left to sweep"
         unitrun_case 0 0 env XDG_RUNTIME_DIR="$MANAGER_RUN" \
                 systemd-run --user --pipe --wait --quiet --collect -E UNITRUN_NO_OWN_CGROUP=1

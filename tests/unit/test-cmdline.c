@@ -43,7 +43,9 @@ static void test_words(void)
 
 static void test_quotes(void)
 {
-        check_split("sh -c 'echo hello; exit 3'", (const char *const[]){ "sh", "-c", "echo hello; exit 3", NULL });
+        check_split(
+                "sh -c 'echo hello; exit 3'",
+                (const char *const[]){ "sh", "-c", "echo hello; exit 3", NULL });
         check_split("echo \"two words\" ''", (const char *const[]){ "echo", "two words", "", NULL });
         /* systemd.service(5): echo "\"" gives one argument: a double quote. */
         check_split("echo \"\\\"\"", (const char *const[]){ "echo", "\"", NULL });
@@ -53,8 +55,11 @@ static void test_quotes(void)
 
 static void test_escapes(void)
 {
-        check_split("printf a\\nb \\x41\\101 \\s", (const char *const[]){ "printf", "a\nb", "AA", " ", NULL });
-        check_split("echo \\u00e9 \\U0001F600", (const char *const[]){ "echo", "\xc3\xa9", "\xf0\x9f\x98\x80", NULL });
+        check_split(
+                "printf a\\nb \\x41\\101 \\s", (const char *const[]){ "printf", "a\nb", "AA", " ", NULL });
+        check_split(
+                "echo \\u00e9 \\U0001F600",
+                (const char *const[]){ "echo", "\xc3\xa9", "\xf0\x9f\x98\x80", NULL });
         check_split("'a\\tb'", (const char *const[]){ "a\tb", NULL });
 }
 
@@ -100,7 +105,9 @@ static void test_expand_man_first(void)
 {
         char *env[] = { (char *) "ONE=one", (char *) "TWO=two two", NULL };
 
-        check_expand("echo $ONE $TWO ${TWO}", env, (const char *const[]){ "echo", "one", "two", "two", "two two", NULL });
+        check_expand(
+                "echo $ONE $TWO ${TWO}", env,
+                (const char *const[]){ "echo", "one", "two", "two", "two two", NULL });
 }
 
 /* systemd.service(5): Environment=ONE='one' "TWO='two two' too" THREE=, then the two
@@ -109,35 +116,45 @@ static void test_expand_man_second(void)
 {
         char *env[] = { (char *) "ONE='one'", (char *) "TWO='two two' too", (char *) "THREE=", NULL };
 
-        check_expand("/bin/echo ${ONE} ${TWO} ${THREE}", env,
-                     (const char *const[]){ "/bin/echo", "'one'", "'two two' too", "", NULL });
-        check_expand("/bin/echo $ONE $TWO $THREE", env,
-                     (const char *const[]){ "/bin/echo", "one", "two two", "too", NULL });
+        check_expand(
+                "/bin/echo ${ONE} ${TWO} ${THREE}", env,
+                (const char *const[]){ "/bin/echo", "'one'", "'two two' too", "", NULL });
+        check_expand(
+                "/bin/echo $ONE $TWO $THREE", env,
+                (const char *const[]){ "/bin/echo", "one", "two two", "too", NULL });
 }
 
 static void test_expand_rules(void)
 {
-        char *env[] = { (char *) "PORT=5432", (char *) "ARGS=-a  -b\\tc", (char *) "DIR=/var/lib/my dir",
-                        (char *) "PORT=6543", (char *) "Q=\"x y\" 'z' a\\ b ''", NULL };
+        char *env[] = {
+                (char *) "PORT=5432", (char *) "ARGS=-a  -b\\tc",        (char *) "DIR=/var/lib/my dir",
+                (char *) "PORT=6543", (char *) "Q=\"x y\" 'z' a\\ b ''", NULL
+        };
 
         /* ${} inside a word; the last PORT= wins. */
-        check_expand("server --port=${PORT} --dir=${DIR}", env,
-                     (const char *const[]){ "server", "--port=6543", "--dir=/var/lib/my dir", NULL });
+        check_expand(
+                "server --port=${PORT} --dir=${DIR}", env,
+                (const char *const[]){ "server", "--port=6543", "--dir=/var/lib/my dir", NULL });
         /* $FOO inside a word is not expanded (only as a whole word). */
         check_expand("server --port=$PORT", env, (const char *const[]){ "server", "--port=$PORT", NULL });
         /* A whole-word $FOO is split at whitespace; a backslash keeps the next character. */
         check_expand("cmd $ARGS", env, (const char *const[]){ "cmd", "-a", "-btc", NULL });
         check_expand("cmd $Q", env, (const char *const[]){ "cmd", "x y", "z", "a b", "", NULL });
         /* $$ is a literal dollar, also where it would otherwise start an expansion. */
-        check_expand("sh -c 'echo $$HOME $${PORT}' $$PORT", env,
-                     (const char *const[]){ "sh", "-c", "echo $HOME ${PORT}", "$PORT", NULL });
+        check_expand(
+                "sh -c 'echo $$HOME $${PORT}' $$PORT", env,
+                (const char *const[]){ "sh", "-c", "echo $HOME ${PORT}", "$PORT", NULL });
         /* Unknown variables expand to nothing: no argument for $X, an empty one for ${X}. */
         check_expand("cmd $NOPE ${NOPE} a${NOPE}b", env, (const char *const[]){ "cmd", "", "ab", NULL });
         check_expand("cmd $PORT", NULL, (const char *const[]){ "cmd", NULL });
         /* Quotes of the command line do not protect: systemd unquotes before expanding. */
-        check_expand("cmd '$PORT' \"${DIR}\"", env, (const char *const[]){ "cmd", "6543", "/var/lib/my dir", NULL });
+        check_expand(
+                "cmd '$PORT' \"${DIR}\"", env,
+                (const char *const[]){ "cmd", "6543", "/var/lib/my dir", NULL });
         /* Not a variable reference: kept. */
-        check_expand("awk '$1 > 0' $ $1 a$", env, (const char *const[]){ "awk", "$1 > 0", "$", "$1", "a$", NULL });
+        check_expand(
+                "awk '$1 > 0' $ $1 a$", env,
+                (const char *const[]){ "awk", "$1 > 0", "$", "$1", "a$", NULL });
         /* The program word is never expanded, and $$ there stays as written. */
         check_expand("/opt/a$$b x", env, (const char *const[]){ "/opt/a$$b", "x", NULL });
 }

@@ -41,8 +41,9 @@ static void test_plain(void)
 
 static void test_comments_and_ignored(void)
 {
-        check_env("# comment\n; other\n\n   # indented\nA=1 # not a comment\n",
-                  (const char *const[]){ "A=1 # not a comment", NULL });
+        check_env(
+                "# comment\n; other\n\n   # indented\nA=1 # not a comment\n",
+                (const char *const[]){ "A=1 # not a comment", NULL });
         /* Lines without '=' are ignored (systemd documents it as a way of commenting). */
         check_env("garbage\nA=1\njust words here\n", (const char *const[]){ "A=1", NULL });
         /* As in systemd, a comment ending in a backslash swallows the next line. */
@@ -54,7 +55,9 @@ static void test_comments_and_ignored(void)
 static void test_single_quotes(void)
 {
         /* Verbatim: no escapes, newlines kept. */
-        check_env("D='a\\b $x \"q\"\nsecond line'\n", (const char *const[]){ "D=a\\b $x \"q\"\nsecond line", NULL });
+        check_env(
+                "D='a\\b $x \"q\"\nsecond line'\n",
+                (const char *const[]){ "D=a\\b $x \"q\"\nsecond line", NULL });
         check_env("S='  padded  '  \n", (const char *const[]){ "S=  padded  ", NULL });
         /* The value goes on after the closing quote, as in a shell word. */
         check_env("J='x'y\nK='x' 'y'\n", (const char *const[]){ "J=xy", "K=xy", NULL });
@@ -131,7 +134,8 @@ static void test_diagnostics(void)
         CU_ASSERT_FALSE(diags.items[0].error);
         CU_ASSERT_EQUAL(diags.items[0].line, 2);
         text = unit_diagnostic_format(&diags.items[0]);
-        CU_ASSERT_STRING_EQUAL(text, "/etc/x.env:2: warning: ignoring assignment to invalid variable name \"export B\"");
+        CU_ASSERT_STRING_EQUAL(
+                text, "/etc/x.env:2: warning: ignoring assignment to invalid variable name \"export B\"");
         unit_diagnostics_done(&diags);
 
         CU_ASSERT_EQUAL(environment_file_parse_full("/etc/x.env", "\n\nX=\"a", &env, &diags), -EINVAL);

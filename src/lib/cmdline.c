@@ -28,17 +28,28 @@ static int unescape_one(const char **p, char *out, size_t *out_len)
 
         (*p)++;
         switch (c) {
-        case 'a': return '\a';
-        case 'b': return '\b';
-        case 'f': return '\f';
-        case 'n': return '\n';
-        case 'r': return '\r';
-        case 't': return '\t';
-        case 'v': return '\v';
-        case 's': return ' ';
-        case '\\': return '\\';
-        case '"': return '"';
-        case '\'': return '\'';
+        case 'a':
+                return '\a';
+        case 'b':
+                return '\b';
+        case 'f':
+                return '\f';
+        case 'n':
+                return '\n';
+        case 'r':
+                return '\r';
+        case 't':
+                return '\t';
+        case 'v':
+                return '\v';
+        case 's':
+                return ' ';
+        case '\\':
+                return '\\';
+        case '"':
+                return '"';
+        case '\'':
+                return '\'';
         case 'x':
                 a = hex_value((*p)[0]);
                 b = a >= 0 ? hex_value((*p)[1]) : -1;
@@ -81,7 +92,8 @@ static int unescape_one(const char **p, char *out, size_t *out_len)
                 return -2;
         }
         default:
-                if (c >= '0' && c <= '7' && (*p)[0] >= '0' && (*p)[0] <= '7' && (*p)[1] >= '0' && (*p)[1] <= '7') {
+                if (c >= '0' && c <= '7' && (*p)[0] >= '0' && (*p)[0] <= '7' && (*p)[1] >= '0' &&
+                    (*p)[1] <= '7') {
                         int v = (c - '0') * 64 + ((*p)[0] - '0') * 8 + ((*p)[1] - '0');
                         *p += 2;
                         return v > 0 && v < 256 ? v : -1;

@@ -75,13 +75,14 @@ static int env_push(struct env_parser *p)
 
         if (!unit_env_name_is_valid(p->key))
                 return unit_diag_add(
-                        p->diags, p->path, p->key_line, false, "ignoring assignment to invalid variable name \"%s\"",
-                        p->key);
+                        p->diags, p->path, p->key_line, false,
+                        "ignoring assignment to invalid variable name \"%s\"", p->key);
         r = strv_env_set(&p->env, p->key, p->value);
         return r == -EINVAL ? 0 : r;
 }
 
-int environment_file_parse_full(const char *path, const char *text, char ***env, struct unit_diagnostics *diags)
+int environment_file_parse_full(
+        const char *path, const char *text, char ***env, struct unit_diagnostics *diags)
 {
         _cleanup_(env_parser_done) struct env_parser p = {
                 .path = path ?: "(environment file)",

@@ -1,7 +1,7 @@
 /* What the files of the unit-file parser share: the key table (unit-keys.c, with the
- * [X-Ready] value checks in unit-ready-keys.c), the per-assignment context the value parsers
- * report through, diagnostics and specifier expansion (unit-file.c). Not installed, not
- * exported. */
+ * Exec*= commands in unit-exec.c and the [X-Ready] value checks in unit-ready-keys.c), the per-assignment
+ * context the value parsers report through, diagnostics and specifier expansion (unit-file.c). Not
+ * installed, not exported. */
 #pragma once
 
 #include <stdbool.h>
@@ -33,8 +33,8 @@ struct unit_key;
 /* value is stripped, specifiers already expanded when the key has UNIT_KEY_SPECIFIERS, and
  * never empty (the dispatcher resets the key instead). Returns 0, -EINVAL after adding an
  * error diagnostic, or -ENOMEM; on failure the config is left as it was. */
-typedef int (*unit_key_parse_fn)(struct unit_config *c, const struct unit_key *key, const char *value,
-                                 struct unit_parse_ctx *ctx);
+typedef int (*unit_key_parse_fn)(
+        struct unit_config *c, const struct unit_key *key, const char *value, struct unit_parse_ctx *ctx);
 /* Back to the default, for an empty assignment. */
 typedef void (*unit_key_reset_fn)(struct unit_config *c, const struct unit_key *key);
 
@@ -61,7 +61,8 @@ void unit_config_set_defaults(struct unit_config *c);
 /* Frees what a key's field owns; used by the resets and unit_config_free(). */
 void unit_commands_done(struct unit_commands *l);
 
-int unit_diag_add(struct unit_diagnostics *d, const char *file, unsigned line, bool error, const char *fmt, ...)
+int unit_diag_add(
+        struct unit_diagnostics *d, const char *file, unsigned line, bool error, const char *fmt, ...)
         _printf_(5, 6);
 /* An error about the current assignment: returns -EINVAL (or -ENOMEM). */
 int unit_key_error(struct unit_parse_ctx *ctx, const char *fmt, ...) _printf_(2, 3);
@@ -76,36 +77,41 @@ bool unit_env_name_is_valid(const char *name);
 /* Whether s holds a control character (C0 or DEL). */
 bool unit_string_has_control(const char *s);
 
+/* Exec*= (unit-exec.c). */
+int unit_parse_exec(
+        struct unit_config *c, const struct unit_key *key, const char *value, struct unit_parse_ctx *ctx);
+void unit_reset_commands(struct unit_config *c, const struct unit_key *key);
+
 /* Value parsers of [X-Ready] (unit-ready-keys.c). */
-int unit_parse_ready_tcp(struct unit_config *c, const struct unit_key *key, const char *value,
-                         struct unit_parse_ctx *ctx);
-int unit_parse_ready_http(struct unit_config *c, const struct unit_key *key, const char *value,
-                          struct unit_parse_ctx *ctx);
-int unit_parse_ready_regex_list(struct unit_config *c, const struct unit_key *key, const char *value,
-                                struct unit_parse_ctx *ctx);
-int unit_parse_http_status(struct unit_config *c, const struct unit_key *key, const char *value,
-                           struct unit_parse_ctx *ctx);
-int unit_parse_http_method(struct unit_config *c, const struct unit_key *key, const char *value,
-                           struct unit_parse_ctx *ctx);
-int unit_parse_http_header(struct unit_config *c, const struct unit_key *key, const char *value,
-                           struct unit_parse_ctx *ctx);
-int unit_parse_http_body(struct unit_config *c, const struct unit_key *key, const char *value,
-                         struct unit_parse_ctx *ctx);
-int unit_parse_output_stream(struct unit_config *c, const struct unit_key *key, const char *value,
-                             struct unit_parse_ctx *ctx);
-int unit_parse_interval(struct unit_config *c, const struct unit_key *key, const char *value,
-                        struct unit_parse_ctx *ctx);
+int unit_parse_ready_tcp(
+        struct unit_config *c, const struct unit_key *key, const char *value, struct unit_parse_ctx *ctx);
+int unit_parse_ready_http(
+        struct unit_config *c, const struct unit_key *key, const char *value, struct unit_parse_ctx *ctx);
+int unit_parse_ready_regex_list(
+        struct unit_config *c, const struct unit_key *key, const char *value, struct unit_parse_ctx *ctx);
+int unit_parse_http_status(
+        struct unit_config *c, const struct unit_key *key, const char *value, struct unit_parse_ctx *ctx);
+int unit_parse_http_method(
+        struct unit_config *c, const struct unit_key *key, const char *value, struct unit_parse_ctx *ctx);
+int unit_parse_http_header(
+        struct unit_config *c, const struct unit_key *key, const char *value, struct unit_parse_ctx *ctx);
+int unit_parse_http_body(
+        struct unit_config *c, const struct unit_key *key, const char *value, struct unit_parse_ctx *ctx);
+int unit_parse_output_stream(
+        struct unit_config *c, const struct unit_key *key, const char *value, struct unit_parse_ctx *ctx);
+int unit_parse_interval(
+        struct unit_config *c, const struct unit_key *key, const char *value, struct unit_parse_ctx *ctx);
 void unit_reset_output_stream(struct unit_config *c, const struct unit_key *key);
 void unit_reset_interval(struct unit_config *c, const struct unit_key *key);
 /* An absolute path list (UnixSocket=, File=) or a single one (HTTPUnixSocket=). */
-int unit_parse_ready_path_list(struct unit_config *c, const struct unit_key *key, const char *value,
-                               struct unit_parse_ctx *ctx);
-int unit_parse_ready_path(struct unit_config *c, const struct unit_key *key, const char *value,
-                          struct unit_parse_ctx *ctx);
+int unit_parse_ready_path_list(
+        struct unit_config *c, const struct unit_key *key, const char *value, struct unit_parse_ctx *ctx);
+int unit_parse_ready_path(
+        struct unit_config *c, const struct unit_key *key, const char *value, struct unit_parse_ctx *ctx);
 
 /* Shared generic parsers (unit-keys.c), also used by [X-Ready]. */
-int unit_parse_bool_field(struct unit_config *c, const struct unit_key *key, const char *value,
-                          struct unit_parse_ctx *ctx);
+int unit_parse_bool_field(
+        struct unit_config *c, const struct unit_key *key, const char *value, struct unit_parse_ctx *ctx);
 void unit_reset_strv(struct unit_config *c, const struct unit_key *key);
 void unit_reset_string(struct unit_config *c, const struct unit_key *key);
 int unit_set_string(struct unit_config *c, const struct unit_key *key, const char *value);

@@ -35,8 +35,8 @@ const char *unit_section_name(enum unit_section s)
 
 /* ---- diagnostics ---------------------------------------------------------------- */
 
-static int unit_diag_addv(struct unit_diagnostics *d, const char *file, unsigned line, bool error, const char *fmt,
-                          va_list ap)
+static int unit_diag_addv(
+        struct unit_diagnostics *d, const char *file, unsigned line, bool error, const char *fmt, va_list ap)
 {
         _cleanup_free_ char *message = NULL, *file_copy = NULL;
         struct unit_diagnostic *items;
@@ -63,7 +63,8 @@ static int unit_diag_addv(struct unit_diagnostics *d, const char *file, unsigned
         return 0;
 }
 
-int unit_diag_add(struct unit_diagnostics *d, const char *file, unsigned line, bool error, const char *fmt, ...)
+int unit_diag_add(
+        struct unit_diagnostics *d, const char *file, unsigned line, bool error, const char *fmt, ...)
 {
         va_list ap;
         int r;
@@ -189,13 +190,15 @@ int unit_specifiers_expand(struct unit_parse_ctx *ctx, const char *key, const ch
                         v = sp ? sp->uid : NULL;
                         break;
                 case '\0':
-                        r = unit_key_error(ctx, "%s=: a lone '%%' ends the value (write %%%% for a literal '%%')", key);
+                        /* systemd keeps a '%' that ends the value: "100%" means what it says. */
+                        fputc('%', f);
                         p--;
                         continue;
                 default:
                         r = unit_key_error(
                                 ctx,
-                                "%s=: unknown specifier '%%%c' (supported: %%n %%N %%t %%T %%h %%u %%U %%%%; write "
+                                "%s=: unknown specifier '%%%c' (supported: %%n %%N %%t %%T %%h %%u %%U "
+                                "%%%%; write "
                                 "%%%% for a literal '%%')",
                                 key, isprint((unsigned char) *p) ? *p : '?');
                         continue;
@@ -293,8 +296,8 @@ static char *unit_strip(char *s)
         return s;
 }
 
-static int unit_assign(struct unit_config *c, const struct unit_key *key, const char *value,
-                       struct unit_parse_ctx *ctx)
+static int
+unit_assign(struct unit_config *c, const struct unit_key *key, const char *value, struct unit_parse_ctx *ctx)
 {
         _cleanup_free_ char *expanded = NULL;
         int r;
@@ -315,8 +318,9 @@ static int unit_assign(struct unit_config *c, const struct unit_key *key, const 
         return r;
 }
 
-int unit_config_assign(struct unit_config *c, const char *key, const char *value,
-                       const struct unit_specifiers *specifiers, const char *origin, struct unit_diagnostics *diags)
+int unit_config_assign(
+        struct unit_config *c, const char *key, const char *value, const struct unit_specifiers *specifiers,
+        const char *origin, struct unit_diagnostics *diags)
 {
         struct unit_parse_ctx ctx = {
                 .file = origin ?: "-p",
@@ -372,7 +376,8 @@ static int parser_section(struct unit_file_parser *p, char *l)
         char *name;
 
         if (len < 2 || l[len - 1] != ']')
-                return parser_note(p, unit_key_error(&p->ctx, "invalid section header '%s': missing ']'", l));
+                return parser_note(
+                        p, unit_key_error(&p->ctx, "invalid section header '%s': missing ']'", l));
         l[len - 1] = 0;
         name = l + 1;
         if (!*name)
@@ -427,10 +432,12 @@ static int parser_assignment(struct unit_file_parser *p, char *l)
 
                 if (p->strict && hint)
                         return parser_note(
-                                p, unit_key_error(&p->ctx, "unknown key %s= in [%s], did you mean %s=?", key,
-                                                  section, hint->name));
+                                p, unit_key_error(
+                                           &p->ctx, "unknown key %s= in [%s], did you mean %s=?", key,
+                                           section, hint->name));
                 if (p->strict)
-                        return parser_note(p, unit_key_error(&p->ctx, "unknown key %s= in [%s]", key, section));
+                        return parser_note(
+                                p, unit_key_error(&p->ctx, "unknown key %s= in [%s]", key, section));
                 if (hint)
                         return unit_key_warn(
                                 &p->ctx, "unknown key %s= in [%s] ignored, did you mean %s=?", key, section,
@@ -439,8 +446,9 @@ static int parser_assignment(struct unit_file_parser *p, char *l)
         }
         if (k->section != p->section)
                 return parser_note(
-                        p, unit_key_error(&p->ctx, "%s= belongs in [%s], not in [%s]", key,
-                                          unit_section_name(k->section), unit_section_name(p->section)));
+                        p, unit_key_error(
+                                   &p->ctx, "%s= belongs in [%s], not in [%s]", key,
+                                   unit_section_name(k->section), unit_section_name(p->section)));
         return parser_note(p, unit_assign(p->config, k, value, &p->ctx));
 }
 
@@ -497,7 +505,8 @@ static int parser_run(struct unit_file_parser *p, const char *text)
                         start_line = line_no;
                 if (logical_len + len >= UNIT_LINE_MAX) {
                         p->ctx.line = start_line;
-                        return parser_note(p, unit_key_error(&p->ctx, "line longer than %u bytes", UNIT_LINE_MAX));
+                        return parser_note(
+                                p, unit_key_error(&p->ctx, "line longer than %u bytes", UNIT_LINE_MAX));
                 }
                 grown = realloc(logical, logical_len + len + 1);
                 if (!grown)
@@ -532,8 +541,9 @@ static int parser_run(struct unit_file_parser *p, const char *text)
         return 0;
 }
 
-int unit_file_parse(const char *path, const char *name, const char *text, const struct unit_specifiers *specifiers,
-                    bool strict, struct unit_config **ret, struct unit_diagnostics *diags)
+int unit_file_parse(
+        const char *path, const char *name, const char *text, const struct unit_specifiers *specifiers,
+        bool strict, struct unit_config **ret, struct unit_diagnostics *diags)
 {
         _cleanup_(unit_config_freep) struct unit_config *c = NULL;
         struct unit_file_parser p = {

@@ -120,22 +120,28 @@ struct unit_diagnostics {
 
 /* Parses one unit file's text. name is the unit name (the file's base name). Returns 0 with
  * *ret set (warnings may have been added), or -EINVAL with at least one error diagnostic
- * and *ret untouched. strict turns unknown-key warnings into errors. */
-int unit_file_parse(const char *path, const char *name, const char *text, const struct unit_specifiers *specifiers,
-                    bool strict, struct unit_config **ret, struct unit_diagnostics *diags);
+ * and *ret untouched (-ENOMEM likewise). strict turns unknown-key and unknown-section
+ * warnings into errors. Parsing goes on after an error, so that every problem is reported.
+ * It does not run unit_config_verify(): call it once the config is complete. */
+int unit_file_parse(
+        const char *path, const char *name, const char *text, const struct unit_specifiers *specifiers,
+        bool strict, struct unit_config **ret, struct unit_diagnostics *diags);
 
 /* A config with every default, for ad-hoc units; then unit_config_assign() per -p KEY=VALUE
- * (section looked up from the key). Errors name `origin` (e.g. "--exec #1") with line 0. */
+ * (section looked up from the key). Errors name `origin` (e.g. "--exec #1") with line 0; an
+ * unknown key is an error here, and a refused value leaves c as it was. */
 struct unit_config *unit_config_new(const char *name);
-int unit_config_assign(struct unit_config *c, const char *key, const char *value,
-                       const struct unit_specifiers *specifiers, const char *origin, struct unit_diagnostics *diags);
+int unit_config_assign(
+        struct unit_config *c, const char *key, const char *value, const struct unit_specifiers *specifiers,
+        const char *origin, struct unit_diagnostics *diags);
 /* Checks that need the whole unit (ExecStart= present, Type=oneshot for several
  * ExecStart=, PIDFile= for forking, ...); -EINVAL with diagnostics. */
 int unit_config_verify(const struct unit_config *c, struct unit_diagnostics *diags);
 struct unit_config *unit_config_free(struct unit_config *c);
 
 void unit_diagnostics_done(struct unit_diagnostics *d);
-/* "FILE:LINE: message" ("FILE: message" for line 0), malloc'ed; NULL when out of memory. */
+/* "FILE:LINE: message" ("FILE: message" for line 0; "warning: " before the message of a
+ * warning), malloc'ed; NULL when out of memory. */
 char *unit_diagnostic_format(const struct unit_diagnostic *d);
 
 /* The EnvironmentFile= format (systemd.exec(5)): NAME=VALUE lines, comments, quoting,
@@ -146,4 +152,5 @@ char *unit_diagnostic_format(const struct unit_diagnostic *d);
 int environment_file_parse(const char *text, char ***env, unsigned *ret_line);
 /* The same, with diagnostics naming path: the error, and a warning per ignored assignment
  * (diags may be NULL). */
-int environment_file_parse_full(const char *path, const char *text, char ***env, struct unit_diagnostics *diags);
+int environment_file_parse_full(
+        const char *path, const char *text, char ***env, struct unit_diagnostics *diags);

@@ -2,11 +2,7 @@
  * defaults, and one value parser per kind of value. Each parser builds the new value
  * completely before it touches the config, so a refused assignment (or -ENOMEM) leaves the
  * config as it was; that is what lets `-p KEY=VALUE` be retried or reported cleanly.
- *
- * Command lines (Exec*=) are checked here as far as the unit file alone allows: quoting and
- * escapes, the program word, the $VAR syntax. They are stored after the prefixes, and a line
- * holding several commands (a lone ";" word between them, systemd.service(5)) is cut into
- * one unit_command each, so that the executor only ever sees cmdline_split() syntax. */
+ * Command lines (Exec*=) have their own file, unit-exec.c. */
 
 #include <ctype.h>
 #include <signal.h>
@@ -86,8 +82,8 @@ int unit_append_string(struct unit_config *c, const struct unit_key *key, const 
         return strv_push(field, value);
 }
 
-static int unit_parse_string(struct unit_config *c, const struct unit_key *key, const char *value,
-                             struct unit_parse_ctx *ctx)
+static int unit_parse_string(
+        struct unit_config *c, const struct unit_key *key, const char *value, struct unit_parse_ctx *ctx)
 {
         return unit_set_string(c, key, value);
 }
@@ -107,14 +103,15 @@ static int unit_parse_boolean(const char *v)
         return -EINVAL;
 }
 
-int unit_parse_bool_field(struct unit_config *c, const struct unit_key *key, const char *value,
-                          struct unit_parse_ctx *ctx)
+int unit_parse_bool_field(
+        struct unit_config *c, const struct unit_key *key, const char *value, struct unit_parse_ctx *ctx)
 {
         int b = unit_parse_boolean(value);
 
         if (b < 0)
                 return unit_key_error(
-                        ctx, "%s=%s: not a boolean (expected yes/no, true/false, on/off or 1/0)", key->name, value);
+                        ctx, "%s=%s: not a boolean (expected yes/no, true/false, on/off or 1/0)", key->name,
+                        value);
         *FIELD(c, key, bool) = b;
         return 0;
 }
@@ -134,8 +131,8 @@ int unit_check_absolute_path(struct unit_parse_ctx *ctx, const char *key, const 
         if (unit_string_has_control(path))
                 return unit_key_error(ctx, "%s=: the path contains control characters", key);
         if (path[0] != '/')
-                return unit_key_error(ctx, "%s=%s: not an absolute path (%%t is the run's runtime directory)", key,
-                                      path);
+                return unit_key_error(
+                        ctx, "%s=%s: not an absolute path (%%t is the run's runtime directory)", key, path);
         return 0;
 }
 
@@ -163,14 +160,15 @@ static const char *unit_name_problem(const char *name)
                 return "not a service name (it must end in .service)";
         for (const char *p = name; *p; p++)
                 if (!isalnum((unsigned char) *p) && !strchr(":_.\\-@", *p))
-                        return "invalid character in a unit name (allowed: letters, digits, and : _ . \\ - @)";
+                        return "invalid character in a unit name (allowed: letters, digits, and : _ . \\ - "
+                               "@)";
         if (strstr(name, "@.service"))
                 return "a template needs an instance (name@instance.service)";
         return NULL;
 }
 
-static int unit_parse_unit_names(struct unit_config *c, const struct unit_key *key, const char *value,
-                                 struct unit_parse_ctx *ctx)
+static int unit_parse_unit_names(
+        struct unit_config *c, const struct unit_key *key, const char *value, struct unit_parse_ctx *ctx)
 {
         _cleanup_strv_free_ char **words = NULL, **list = NULL;
         char ***field = FIELD(c, key, char **);
@@ -203,8 +201,8 @@ static int unit_parse_unit_names(struct unit_config *c, const struct unit_key *k
 
 /* ---- [Service]: Type=, modes, signals, timeouts -------------------------------------- */
 
-static int unit_parse_type(struct unit_config *c, const struct unit_key *key, const char *value,
-                           struct unit_parse_ctx *ctx)
+static int unit_parse_type(
+        struct unit_config *c, const struct unit_key *key, const char *value, struct unit_parse_ctx *ctx)
 {
         static const struct {
                 const char *name;
@@ -239,7 +237,8 @@ static int unit_parse_type(struct unit_config *c, const struct unit_key *key, co
                 return unit_key_error(
                         ctx, "Type=dbus is not supported: there is no bus to watch; use Type=notify or an "
                              "[X-Ready] condition");
-        return unit_key_error(ctx, "Type=%s: unknown type (expected simple, exec, notify, oneshot or forking)", value);
+        return unit_key_error(
+                ctx, "Type=%s: unknown type (expected simple, exec, notify, oneshot or forking)", value);
 }
 
 static void unit_reset_type(struct unit_config *c, const struct unit_key *key)
@@ -251,22 +250,23 @@ static void unit_reset_type(struct unit_config *c, const struct unit_key *key)
 
 static int unit_parse_timespan(struct unit_parse_ctx *ctx, const char *key, const char *value, uint64_t *ret)
 {
-        uint64_t usec;
+        uint64_t usec = 0;
         int r = timespan_parse(value, &usec);
 
         if (r == -ERANGE)
                 return unit_key_error(ctx, "%s=%s: time span too large", key, value);
         if (r < 0)
-                return unit_key_error(ctx, "%s=%s: invalid time span (e.g. 90, 500ms, 1min 30s, infinity)", key, value);
+                return unit_key_error(
+                        ctx, "%s=%s: invalid time span (e.g. 90, 500ms, 1min 30s, infinity)", key, value);
         *ret = usec;
         return 0;
 }
 
 /* systemd reads 0 as "no timeout" for all three keys. */
-static int unit_parse_timeout(struct unit_config *c, const struct unit_key *key, const char *value,
-                              struct unit_parse_ctx *ctx)
+static int unit_parse_timeout(
+        struct unit_config *c, const struct unit_key *key, const char *value, struct unit_parse_ctx *ctx)
 {
-        uint64_t usec;
+        uint64_t usec = 0;
         int r = unit_parse_timespan(ctx, key->name, value, &usec);
 
         if (r < 0)
@@ -288,14 +288,14 @@ static void unit_reset_timeout(struct unit_config *c, const struct unit_key *key
                 c->timeout_stop_usec = UNIT_DEFAULT_TIMEOUT_STOP_USEC;
 }
 
-static int unit_parse_signal(struct unit_config *c, const struct unit_key *key, const char *value,
-                             struct unit_parse_ctx *ctx)
+static int unit_parse_signal(
+        struct unit_config *c, const struct unit_key *key, const char *value, struct unit_parse_ctx *ctx)
 {
         int sig = signal_from_string(value);
 
         if (sig < 0)
-                return unit_key_error(ctx, "%s=%s: not a signal (e.g. SIGTERM, TERM, 15, SIGRTMIN+3)", key->name,
-                                      value);
+                return unit_key_error(
+                        ctx, "%s=%s: not a signal (e.g. SIGTERM, TERM, 15, SIGRTMIN+3)", key->name, value);
         *FIELD(c, key, int) = sig;
         return 0;
 }
@@ -305,8 +305,8 @@ static void unit_reset_kill_signal(struct unit_config *c, const struct unit_key 
         *FIELD(c, key, int) = streq_ptr(key->name, "KillSignal") ? SIGTERM : SIGKILL;
 }
 
-static int unit_parse_kill_mode(struct unit_config *c, const struct unit_key *key, const char *value,
-                                struct unit_parse_ctx *ctx)
+static int unit_parse_kill_mode(
+        struct unit_config *c, const struct unit_key *key, const char *value, struct unit_parse_ctx *ctx)
 {
         if (streq_ptr(value, "control-group"))
                 c->kill_mode = UR_KILL_CONTROL_GROUP;
@@ -316,11 +316,12 @@ static int unit_parse_kill_mode(struct unit_config *c, const struct unit_key *ke
                 c->kill_mode = UR_KILL_PROCESS;
         else if (streq_ptr(value, "none"))
                 return unit_key_error(
-                        ctx, "KillMode=none is not supported: it would leave the unit's processes running after "
-                             "the stop, and unitrun guarantees that nothing survives");
+                        ctx,
+                        "KillMode=none is not supported: it would leave the unit's processes running after "
+                        "the stop, and unitrun guarantees that nothing survives");
         else
-                return unit_key_error(ctx, "KillMode=%s: unknown mode (expected control-group, mixed or process)",
-                                      value);
+                return unit_key_error(
+                        ctx, "KillMode=%s: unknown mode (expected control-group, mixed or process)", value);
         return 0;
 }
 
@@ -332,8 +333,8 @@ static void unit_reset_kill_mode(struct unit_config *c, const struct unit_key *k
 /* "exec" only narrows "all" to the processes systemd itself started; every process of the
  * unit's cgroup is ours, so "all" is a safe superset. "none" would drop READY=1 and
  * STATUS=, which cannot be what a unit file for a launcher means. */
-static int unit_parse_notify_access(struct unit_config *c, const struct unit_key *key, const char *value,
-                                    struct unit_parse_ctx *ctx)
+static int unit_parse_notify_access(
+        struct unit_config *c, const struct unit_key *key, const char *value, struct unit_parse_ctx *ctx)
 {
         int r;
 
@@ -348,8 +349,9 @@ static int unit_parse_notify_access(struct unit_config *c, const struct unit_key
                 c->notify_access = UR_NOTIFY_ALL;
         } else if (streq_ptr(value, "none"))
                 return unit_key_error(
-                        ctx, "NotifyAccess=none is not supported: notifications would all be dropped; remove the "
-                             "line (a unit gets a notify socket only with Type=notify or NotifyAccess=)");
+                        ctx,
+                        "NotifyAccess=none is not supported: notifications would all be dropped; remove the "
+                        "line (a unit gets a notify socket only with Type=notify or NotifyAccess=)");
         else
                 return unit_key_error(ctx, "NotifyAccess=%s: unknown value (expected all or main)", value);
         c->notify_access_set = true;
@@ -366,8 +368,8 @@ static void unit_reset_notify_access(struct unit_config *c, const struct unit_ke
 
 /* Numbers are exit statuses, names are signals, as in systemd: "15" is exit(15), "TERM"
  * is death by SIGTERM. */
-static int unit_parse_success_exit_status(struct unit_config *c, const struct unit_key *key, const char *value,
-                                          struct unit_parse_ctx *ctx)
+static int unit_parse_success_exit_status(
+        struct unit_config *c, const struct unit_key *key, const char *value, struct unit_parse_ctx *ctx)
 {
         _cleanup_strv_free_ char **words = NULL;
         _cleanup_free_ int *statuses = NULL, *signals = NULL;
@@ -396,14 +398,16 @@ static int unit_parse_success_exit_status(struct unit_config *c, const struct un
                         long l = strtol(*w, &end, 10);
 
                         if (*end || l < 0 || l > 255)
-                                return unit_key_error(ctx, "SuccessExitStatus=%s: exit status out of range 0..255",
-                                                      *w);
+                                return unit_key_error(
+                                        ctx, "SuccessExitStatus=%s: exit status out of range 0..255", *w);
                         v = (int) l;
                 } else {
                         v = signal_from_string(*w);
                         if (v < 0)
                                 return unit_key_error(
-                                        ctx, "SuccessExitStatus=%s: neither an exit status (0..255) nor a signal name",
+                                        ctx,
+                                        "SuccessExitStatus=%s: neither an exit status (0..255) nor a signal "
+                                        "name",
                                         *w);
                         list = signals;
                         n = &n_signals;
@@ -433,8 +437,8 @@ static void unit_reset_success_exit_status(struct unit_config *c, const struct u
 /* ---- [Service]: paths ----------------------------------------------------------------- */
 
 /* Relative to the run's runtime directory (%t) when not absolute: the executor resolves it. */
-static int unit_parse_pid_file(struct unit_config *c, const struct unit_key *key, const char *value,
-                               struct unit_parse_ctx *ctx)
+static int unit_parse_pid_file(
+        struct unit_config *c, const struct unit_key *key, const char *value, struct unit_parse_ctx *ctx)
 {
         int r;
 
@@ -455,8 +459,8 @@ static void unit_reset_pid_file(struct unit_config *c, const struct unit_key *ke
         c->lines.pid_file = 0;
 }
 
-static int unit_parse_working_directory(struct unit_config *c, const struct unit_key *key, const char *value,
-                                        struct unit_parse_ctx *ctx)
+static int unit_parse_working_directory(
+        struct unit_config *c, const struct unit_key *key, const char *value, struct unit_parse_ctx *ctx)
 {
         bool optional = value[0] == '-';
         const char *path = optional ? value + 1 : value;
@@ -482,8 +486,8 @@ static void unit_reset_working_directory(struct unit_config *c, const struct uni
         c->working_directory_optional = false;
 }
 
-static int unit_parse_runtime_directory(struct unit_config *c, const struct unit_key *key, const char *value,
-                                        struct unit_parse_ctx *ctx)
+static int unit_parse_runtime_directory(
+        struct unit_config *c, const struct unit_key *key, const char *value, struct unit_parse_ctx *ctx)
 {
         _cleanup_strv_free_ char **words = NULL;
         int r;
@@ -496,24 +500,32 @@ static int unit_parse_runtime_directory(struct unit_config *c, const struct unit
 
                 if (p[0] == '/')
                         return unit_key_error(
-                                ctx, "RuntimeDirectory=%s: must be relative (it is created under the run's runtime "
-                                     "directory)",
+                                ctx,
+                                "RuntimeDirectory=%s: must be relative (it is created under the run's "
+                                "runtime "
+                                "directory)",
                                 p);
                 if (unit_string_has_control(p))
-                        return unit_key_error(ctx, "RuntimeDirectory=: the name contains control characters");
+                        return unit_key_error(
+                                ctx, "RuntimeDirectory=: the name contains control characters");
                 /* Every component must be a real name: "..", "." and empty ones could leave
                  * the runtime directory or alias it. */
                 while (*p) {
                         size_t len = strcspn(p, "/");
 
-                        if (len == 0 || (len == 1 && p[0] == '.') || (len == 2 && p[0] == '.' && p[1] == '.'))
+                        if (len == 0 || (len == 1 && p[0] == '.') ||
+                            (len == 2 && p[0] == '.' && p[1] == '.'))
                                 return unit_key_error(
-                                        ctx, "RuntimeDirectory=%s: '.', '..' and empty path components are not allowed",
+                                        ctx,
+                                        "RuntimeDirectory=%s: '.', '..' and empty path components are not "
+                                        "allowed",
                                         *w);
                         p += len;
                         if (*p == '/' && !*++p)
                                 return unit_key_error(
-                                        ctx, "RuntimeDirectory=%s: '.', '..' and empty path components are not allowed",
+                                        ctx,
+                                        "RuntimeDirectory=%s: '.', '..' and empty path components are not "
+                                        "allowed",
                                         *w);
                 }
         }
@@ -526,8 +538,8 @@ static int unit_parse_runtime_directory(struct unit_config *c, const struct unit
         return 0;
 }
 
-static int unit_parse_stdio(struct unit_config *c, const struct unit_key *key, const char *value,
-                            struct unit_parse_ctx *ctx)
+static int unit_parse_stdio(
+        struct unit_config *c, const struct unit_key *key, const char *value, struct unit_parse_ctx *ctx)
 {
         static const struct {
                 const char *prefix;
@@ -567,16 +579,18 @@ static int unit_parse_stdio(struct unit_config *c, const struct unit_key *key, c
         /* Logging targets of a service manager: unitrun is the logger here. */
         if (streq_ptr(value, "journal") || streq_ptr(value, "kmsg") || streq_ptr(value, "journal+console") ||
             streq_ptr(value, "kmsg+console")) {
-                r = unit_key_warn(ctx, "%s=%s is treated as %s=inherit (forwarded by unitrun)", key->name, value,
-                                  key->name);
+                r = unit_key_warn(
+                        ctx, "%s=%s is treated as %s=inherit (forwarded by unitrun)", key->name, value,
+                        key->name);
                 if (r < 0)
                         return r;
                 out->path = mfree(out->path);
                 out->mode = UR_STDIO_CAPTURE;
                 return 0;
         }
-        return unit_key_error(ctx, "%s=%s: not supported (expected inherit, null, file:PATH or append:PATH)",
-                              key->name, value);
+        return unit_key_error(
+                ctx, "%s=%s: not supported (expected inherit, null, file:PATH or append:PATH)", key->name,
+                value);
 }
 
 static void unit_reset_stdio(struct unit_config *c, const struct unit_key *key)
@@ -591,8 +605,8 @@ static void unit_reset_stdio(struct unit_config *c, const struct unit_key *key)
 
 /* Unquoted into words first, then each word gets its specifiers, as in systemd: a %h with a
  * space in it stays inside its assignment. */
-static int unit_parse_environment(struct unit_config *c, const struct unit_key *key, const char *value,
-                                  struct unit_parse_ctx *ctx)
+static int unit_parse_environment(
+        struct unit_config *c, const struct unit_key *key, const char *value, struct unit_parse_ctx *ctx)
 {
         _cleanup_strv_free_ char **words = NULL, **env = NULL;
         int r;
@@ -612,16 +626,18 @@ static int unit_parse_environment(struct unit_config *c, const struct unit_key *
                         return r;
                 eq = strchr(expanded, '=');
                 if (!eq)
-                        return unit_key_error(ctx, "Environment=%s: not an assignment (NAME=VALUE)", expanded);
+                        return unit_key_error(
+                                ctx, "Environment=%s: not an assignment (NAME=VALUE)", expanded);
                 *eq = 0;
                 if (!unit_env_name_is_valid(expanded))
                         return unit_key_error(
-                                ctx, "Environment=: invalid variable name \"%s\" (letters, digits and '_', not "
-                                     "starting with a digit)",
+                                ctx,
+                                "Environment=: invalid variable name \"%s\" (letters, digits and '_', not "
+                                "starting with a digit)",
                                 expanded);
                 if (unit_string_has_control(eq + 1))
-                        return unit_key_error(ctx, "Environment=: the value of %s contains control characters",
-                                              expanded);
+                        return unit_key_error(
+                                ctx, "Environment=: the value of %s contains control characters", expanded);
                 r = strv_env_set(&env, expanded, eq + 1);
                 if (r < 0)
                         return r;
@@ -631,8 +647,8 @@ static int unit_parse_environment(struct unit_config *c, const struct unit_key *
         return 0;
 }
 
-static int unit_parse_unset_environment(struct unit_config *c, const struct unit_key *key, const char *value,
-                                        struct unit_parse_ctx *ctx)
+static int unit_parse_unset_environment(
+        struct unit_config *c, const struct unit_key *key, const char *value, struct unit_parse_ctx *ctx)
 {
         _cleanup_strv_free_ char **words = NULL, **list = NULL;
         int r;
@@ -654,7 +670,8 @@ static int unit_parse_unset_environment(struct unit_config *c, const struct unit
                         return -ENOMEM;
                 if (!unit_env_name_is_valid(name))
                         return unit_key_error(
-                                ctx, "UnsetEnvironment=%s: expected a variable name or NAME=VALUE", expanded);
+                                ctx, "UnsetEnvironment=%s: expected a variable name or NAME=VALUE",
+                                expanded);
                 r = strv_push(&list, expanded);
                 if (r < 0)
                         return r;
@@ -664,8 +681,8 @@ static int unit_parse_unset_environment(struct unit_config *c, const struct unit
         return 0;
 }
 
-static int unit_parse_environment_file(struct unit_config *c, const struct unit_key *key, const char *value,
-                                       struct unit_parse_ctx *ctx)
+static int unit_parse_environment_file(
+        struct unit_config *c, const struct unit_key *key, const char *value, struct unit_parse_ctx *ctx)
 {
         struct unit_environment_file *files;
         bool optional = value[0] == '-';
@@ -687,7 +704,8 @@ static int unit_parse_environment_file(struct unit_config *c, const struct unit_
                 return -ENOMEM;
         }
         c->environment_files = files;
-        files[c->n_environment_files++] = (struct unit_environment_file){ .path = copy, .optional = optional };
+        files[c->n_environment_files++] =
+                (struct unit_environment_file){ .path = copy, .optional = optional };
         return 0;
 }
 
@@ -697,231 +715,6 @@ static void unit_reset_environment_files(struct unit_config *c, const struct uni
                 free(c->environment_files[i].path);
         c->environment_files = mfree(c->environment_files);
         c->n_environment_files = 0;
-}
-
-/* ---- [Service]: commands ------------------------------------------------------------- */
-
-void unit_commands_done(struct unit_commands *l)
-{
-        for (size_t i = 0; i < l->n; i++)
-                free(l->items[i].line);
-        l->items = mfree(l->items);
-        l->n = 0;
-}
-
-static void unit_reset_commands(struct unit_config *c, const struct unit_key *key)
-{
-        unit_commands_done(FIELD(c, key, struct unit_commands));
-}
-
-/* The end of the raw word at p, with cmdline_split()'s idea of quotes and backslashes, so
- * that a ";" inside quotes or after a backslash is never taken for a separator. */
-static const char *unit_exec_word_end(const char *p)
-{
-        char quote = 0;
-
-        if (*p == '"' || *p == '\'')
-                quote = *p++;
-        for (; *p; p++) {
-                if (*p == '\\') {
-                        if (p[1])
-                                p++;
-                        continue;
-                }
-                if (quote) {
-                        if (*p == quote)
-                                quote = 0;
-                        continue;
-                }
-                if (isspace((unsigned char) *p))
-                        break;
-        }
-        return p;
-}
-
-/* Reads the prefixes of one command: each at most once, "+" and "!"/"!!" exclusive. The
- * privilege prefixes change nothing here: every command runs as the invoking user. */
-static int unit_exec_prefixes(struct unit_parse_ctx *ctx, const char *key, const char **p, struct unit_command *cmd)
-{
-        bool plus = false, bang = false;
-        int r;
-
-        for (;; (*p)++) {
-                char c = **p;
-                bool *flag = NULL;
-
-                if (c == '-')
-                        flag = &cmd->ignore_failure;
-                else if (c == '@')
-                        flag = &cmd->argv0;
-                else if (c == ':')
-                        flag = &cmd->no_env_expand;
-                else if (c == '+')
-                        flag = &plus;
-                else if (c == '!') {
-                        if ((*p)[1] == '!')
-                                (*p)++;
-                        flag = &bang;
-                } else
-                        break;
-                if (*flag)
-                        return unit_key_error(ctx, "%s=: prefix '%c' given twice", key, c);
-                *flag = true;
-        }
-        if (plus && bang)
-                return unit_key_error(ctx, "%s=: prefixes '+' and '!' exclude each other", key);
-        if (plus || bang) {
-                r = unit_key_warn(ctx, "%s=: prefix '%s' ignored: unitrun runs every command as the invoking user",
-                                  key, plus ? "+" : "!");
-                if (r < 0)
-                        return r;
-        }
-        if (!**p || isspace((unsigned char) **p))
-                return unit_key_error(ctx, "%s=: missing program after the prefixes", key);
-        return 0;
-}
-
-static int unit_exec_check(struct unit_parse_ctx *ctx, const char *key, const struct unit_command *cmd)
-{
-        _cleanup_strv_free_ char **argv = NULL, **expanded = NULL;
-        const char *reason = NULL, *program;
-        int r;
-
-        r = cmdline_split(cmd->line, &argv, &reason);
-        if (r == -EINVAL)
-                return unit_key_error(ctx, "%s=: %s", key, reason);
-        if (r < 0)
-                return r;
-        program = argv[0];
-        if (!*program)
-                return unit_key_error(ctx, "%s=: empty program name", key);
-        if (unit_string_has_control(program))
-                return unit_key_error(ctx, "%s=: the program name contains control characters", key);
-        if (program[0] != '/' && strchr(program, '/'))
-                return unit_key_error(
-                        ctx, "%s=: the program %s must be an absolute path or a plain name looked up in PATH", key,
-                        program);
-        if (cmd->argv0 && !argv[1])
-                return unit_key_error(ctx, "%s=: prefix '@' needs the argv[0] word after the program", key);
-        if (!cmd->no_env_expand) {
-                r = cmdline_split_expand(cmd->line, NULL, &expanded, &reason);
-                if (r == -EINVAL)
-                        return unit_key_error(ctx, "%s=: %s", key, reason);
-                if (r < 0)
-                        return r;
-        }
-        return 0;
-}
-
-static void unit_command_array_free(struct unit_command *items, size_t n)
-{
-        for (size_t i = 0; i < n; i++)
-                free(items[i].line);
-        free(items);
-}
-
-/* One command starting at *p (after blanks), up to a lone ";" word (consumed, and
- * *ret_separator set) or the end. */
-static int unit_exec_one(struct unit_parse_ctx *ctx, const char *key, const char **p, struct unit_command *ret,
-                         bool *ret_separator)
-{
-        struct unit_command cmd = { .line_no = ctx->line };
-        _cleanup_free_ char *line = NULL;
-        size_t size = 0;
-        FILE *f;
-        int r;
-
-        *ret_separator = false;
-        if (**p == ';' && (!(*p)[1] || isspace((unsigned char) (*p)[1])))
-                return unit_key_error(ctx, "%s=: empty command before ';'", key);
-        r = unit_exec_prefixes(ctx, key, p, &cmd);
-        if (r < 0)
-                return r;
-        f = open_memstream(&line, &size);
-        if (!f)
-                return -ENOMEM;
-        for (bool first = true;; first = false) {
-                const char *end;
-
-                while (isspace((unsigned char) **p))
-                        (*p)++;
-                if (!**p)
-                        break;
-                end = unit_exec_word_end(*p);
-                if (end - *p == 1 && **p == ';' && !first) {
-                        *p = end;
-                        *ret_separator = true;
-                        break;
-                }
-                if (!first)
-                        fputc(' ', f);
-                /* "\;" is how a literal ";" argument is written; cmdline_split() has no such
-                 * escape, and needs none, since it never separates commands. */
-                if (end - *p == 2 && (*p)[0] == '\\' && (*p)[1] == ';')
-                        fputc(';', f);
-                else
-                        fwrite(*p, 1, (size_t) (end - *p), f);
-                *p = end;
-        }
-        if (fclose(f) != 0)
-                return -ENOMEM;
-        cmd.line = line;
-        r = unit_exec_check(ctx, key, &cmd);
-        if (r < 0)
-                return r;
-        cmd.line = TAKE_PTR(line);
-        *ret = cmd;
-        return 0;
-}
-
-static int unit_parse_exec(struct unit_config *c, const struct unit_key *key, const char *value,
-                           struct unit_parse_ctx *ctx)
-{
-        struct unit_commands *list = FIELD(c, key, struct unit_commands);
-        struct unit_command *items = NULL, *grown;
-        size_t n = 0;
-        const char *p = value;
-        int r = 0;
-
-        for (;;) {
-                struct unit_command cmd;
-                bool separator;
-
-                r = unit_exec_one(ctx, key->name, &p, &cmd, &separator);
-                if (r < 0)
-                        break;
-                grown = realloc(items, (n + 1) * sizeof(*items));
-                if (!grown) {
-                        free(cmd.line);
-                        r = -ENOMEM;
-                        break;
-                }
-                items = grown;
-                items[n++] = cmd;
-
-                if (!separator)
-                        break;
-                while (isspace((unsigned char) *p))
-                        p++;
-                if (!*p) {
-                        r = unit_key_error(ctx, "%s=: empty command after ';'", key->name);
-                        break;
-                }
-        }
-        if (r >= 0) {
-                grown = realloc(list->items, (list->n + n) * sizeof(*grown));
-                if (!grown)
-                        r = -ENOMEM;
-        }
-        if (r < 0) {
-                unit_command_array_free(items, n);
-                return r;
-        }
-        memcpy(grown + list->n, items, n * sizeof(*items));
-        list->items = grown;
-        list->n += n;
-        free(items);
-        return 0;
 }
 
 /* ---- the table ------------------------------------------------------------------------ */
@@ -939,27 +732,34 @@ static const struct unit_key unit_keys[] = {
 
         { "Type", UNIT_SECTION_SERVICE, unit_parse_type, unit_reset_type, OFF(type), 0 },
         { "ExecStart", UNIT_SECTION_SERVICE, unit_parse_exec, unit_reset_commands, OFF(exec_start), S },
-        { "ExecStartPre", UNIT_SECTION_SERVICE, unit_parse_exec, unit_reset_commands, OFF(exec_start_pre), S },
-        { "ExecStartPost", UNIT_SECTION_SERVICE, unit_parse_exec, unit_reset_commands, OFF(exec_start_post), S },
+        { "ExecStartPre", UNIT_SECTION_SERVICE, unit_parse_exec, unit_reset_commands, OFF(exec_start_pre),
+          S },
+        { "ExecStartPost", UNIT_SECTION_SERVICE, unit_parse_exec, unit_reset_commands, OFF(exec_start_post),
+          S },
         { "ExecStop", UNIT_SECTION_SERVICE, unit_parse_exec, unit_reset_commands, OFF(exec_stop), S },
-        { "ExecStopPost", UNIT_SECTION_SERVICE, unit_parse_exec, unit_reset_commands, OFF(exec_stop_post), S },
-        { "Environment", UNIT_SECTION_SERVICE, unit_parse_environment, unit_reset_strv, OFF(environment), 0 },
+        { "ExecStopPost", UNIT_SECTION_SERVICE, unit_parse_exec, unit_reset_commands, OFF(exec_stop_post),
+          S },
+        { "Environment", UNIT_SECTION_SERVICE, unit_parse_environment, unit_reset_strv, OFF(environment),
+          0 },
         { "EnvironmentFile", UNIT_SECTION_SERVICE, unit_parse_environment_file, unit_reset_environment_files,
           OFF(environment_files), S },
         { "UnsetEnvironment", UNIT_SECTION_SERVICE, unit_parse_unset_environment, unit_reset_strv,
           OFF(unset_environment), 0 },
-        { "WorkingDirectory", UNIT_SECTION_SERVICE, unit_parse_working_directory, unit_reset_working_directory,
-          OFF(working_directory), S },
+        { "WorkingDirectory", UNIT_SECTION_SERVICE, unit_parse_working_directory,
+          unit_reset_working_directory, OFF(working_directory), S },
         { "TimeoutStartSec", UNIT_SECTION_SERVICE, unit_parse_timeout, unit_reset_timeout,
           OFF(timeout_start_usec), 0 },
-        { "TimeoutStopSec", UNIT_SECTION_SERVICE, unit_parse_timeout, unit_reset_timeout, OFF(timeout_stop_usec),
+        { "TimeoutStopSec", UNIT_SECTION_SERVICE, unit_parse_timeout, unit_reset_timeout,
+          OFF(timeout_stop_usec), 0 },
+        { "TimeoutSec", UNIT_SECTION_SERVICE, unit_parse_timeout, unit_reset_timeout,
+          OFF(timeout_start_usec), 0 },
+        { "KillSignal", UNIT_SECTION_SERVICE, unit_parse_signal, unit_reset_kill_signal, OFF(kill_signal),
           0 },
-        { "TimeoutSec", UNIT_SECTION_SERVICE, unit_parse_timeout, unit_reset_timeout, OFF(timeout_start_usec), 0 },
-        { "KillSignal", UNIT_SECTION_SERVICE, unit_parse_signal, unit_reset_kill_signal, OFF(kill_signal), 0 },
         { "FinalKillSignal", UNIT_SECTION_SERVICE, unit_parse_signal, unit_reset_kill_signal,
           OFF(final_kill_signal), 0 },
         { "KillMode", UNIT_SECTION_SERVICE, unit_parse_kill_mode, unit_reset_kill_mode, OFF(kill_mode), 0 },
-        { "SendSIGKILL", UNIT_SECTION_SERVICE, unit_parse_bool_field, unit_reset_bool_true, OFF(send_sigkill), 0 },
+        { "SendSIGKILL", UNIT_SECTION_SERVICE, unit_parse_bool_field, unit_reset_bool_true,
+          OFF(send_sigkill), 0 },
         { "SuccessExitStatus", UNIT_SECTION_SERVICE, unit_parse_success_exit_status,
           unit_reset_success_exit_status, OFF(success_statuses), 0 },
         { "PIDFile", UNIT_SECTION_SERVICE, unit_parse_pid_file, unit_reset_pid_file, OFF(pid_file), S },
@@ -967,25 +767,32 @@ static const struct unit_key unit_keys[] = {
           OFF(notify_access), 0 },
         { "RuntimeDirectory", UNIT_SECTION_SERVICE, unit_parse_runtime_directory, unit_reset_strv,
           OFF(runtime_directories), S },
-        { "StandardOutput", UNIT_SECTION_SERVICE, unit_parse_stdio, unit_reset_stdio, OFF(standard_output), S },
-        { "StandardError", UNIT_SECTION_SERVICE, unit_parse_stdio, unit_reset_stdio, OFF(standard_error), S },
+        { "StandardOutput", UNIT_SECTION_SERVICE, unit_parse_stdio, unit_reset_stdio, OFF(standard_output),
+          S },
+        { "StandardError", UNIT_SECTION_SERVICE, unit_parse_stdio, unit_reset_stdio, OFF(standard_error),
+          S },
 
         { "TCP", UNIT_SECTION_READY, unit_parse_ready_tcp, unit_reset_strv, OFF(ready_tcp), S },
-        { "UnixSocket", UNIT_SECTION_READY, unit_parse_ready_path_list, unit_reset_strv, OFF(ready_unix), S },
+        { "UnixSocket", UNIT_SECTION_READY, unit_parse_ready_path_list, unit_reset_strv, OFF(ready_unix),
+          S },
         { "HTTP", UNIT_SECTION_READY, unit_parse_ready_http, unit_reset_strv, OFF(ready_http), S },
-        { "HTTPStatus", UNIT_SECTION_READY, unit_parse_http_status, unit_reset_string, OFF(http_status), S | H },
-        { "HTTPMethod", UNIT_SECTION_READY, unit_parse_http_method, unit_reset_string, OFF(http_method), H },
-        { "HTTPHeader", UNIT_SECTION_READY, unit_parse_http_header, unit_reset_strv, OFF(http_headers), S | H },
-        { "HTTPBody", UNIT_SECTION_READY, unit_parse_http_body, unit_reset_string, OFF(http_body), S | H },
-        { "HTTPUnixSocket", UNIT_SECTION_READY, unit_parse_ready_path, unit_reset_string, OFF(http_unix_socket),
+        { "HTTPStatus", UNIT_SECTION_READY, unit_parse_http_status, unit_reset_string, OFF(http_status),
           S | H },
-        { "HTTPInsecure", UNIT_SECTION_READY, unit_parse_bool_field, unit_reset_bool_false, OFF(http_insecure), H },
+        { "HTTPMethod", UNIT_SECTION_READY, unit_parse_http_method, unit_reset_string, OFF(http_method), H },
+        { "HTTPHeader", UNIT_SECTION_READY, unit_parse_http_header, unit_reset_strv, OFF(http_headers),
+          S | H },
+        { "HTTPBody", UNIT_SECTION_READY, unit_parse_http_body, unit_reset_string, OFF(http_body), S | H },
+        { "HTTPUnixSocket", UNIT_SECTION_READY, unit_parse_ready_path, unit_reset_string,
+          OFF(http_unix_socket), S | H },
+        { "HTTPInsecure", UNIT_SECTION_READY, unit_parse_bool_field, unit_reset_bool_false,
+          OFF(http_insecure), H },
         { "Output", UNIT_SECTION_READY, unit_parse_ready_regex_list, unit_reset_strv, OFF(ready_output), S },
-        { "OutputStream", UNIT_SECTION_READY, unit_parse_output_stream, unit_reset_output_stream, OFF(output_stream), 0 },
+        { "OutputStream", UNIT_SECTION_READY, unit_parse_output_stream, unit_reset_output_stream,
+          OFF(output_stream), 0 },
         { "File", UNIT_SECTION_READY, unit_parse_ready_path_list, unit_reset_strv, OFF(ready_file), S },
         { "Interval", UNIT_SECTION_READY, unit_parse_interval, unit_reset_interval, OFF(interval_usec), 0 },
-        { "RefuseIfReady", UNIT_SECTION_READY, unit_parse_bool_field, unit_reset_bool_true, OFF(refuse_if_ready),
-          0 },
+        { "RefuseIfReady", UNIT_SECTION_READY, unit_parse_bool_field, unit_reset_bool_true,
+          OFF(refuse_if_ready), 0 },
 };
 
 const struct unit_key *unit_key_lookup(const char *name)

@@ -106,8 +106,8 @@ static const char *ready_host_port_problem(const char *v, bool port_required)
         return NULL;
 }
 
-int unit_parse_ready_tcp(struct unit_config *c, const struct unit_key *key, const char *value,
-                         struct unit_parse_ctx *ctx)
+int unit_parse_ready_tcp(
+        struct unit_config *c, const struct unit_key *key, const char *value, struct unit_parse_ctx *ctx)
 {
         const char *problem = ready_host_port_problem(value, true);
 
@@ -116,8 +116,8 @@ int unit_parse_ready_tcp(struct unit_config *c, const struct unit_key *key, cons
         return unit_append_string(c, key, value);
 }
 
-int unit_parse_ready_http(struct unit_config *c, const struct unit_key *key, const char *value,
-                          struct unit_parse_ctx *ctx)
+int unit_parse_ready_http(
+        struct unit_config *c, const struct unit_key *key, const char *value, struct unit_parse_ctx *ctx)
 {
         _cleanup_free_ char *authority = NULL;
         const char *rest, *host, *problem;
@@ -132,8 +132,9 @@ int unit_parse_ready_http(struct unit_config *c, const struct unit_key *key, con
         for (const char *p = value; *p; p++)
                 if ((unsigned char) *p <= ' ' || *p == 0x7f)
                         return unit_key_error(
-                                ctx, "HTTP=: the URL contains whitespace or control characters (percent-encode "
-                                     "them, as %%%%20)");
+                                ctx,
+                                "HTTP=: the URL contains whitespace or control characters (percent-encode "
+                                "them, as %%%%20)");
 
         len = strcspn(rest, "/?#");
         authority = strndup(rest, len);
@@ -159,14 +160,15 @@ static int ready_check_regex(struct unit_parse_ctx *ctx, const char *key, const 
                 return -ENOMEM;
         if (r != 0) {
                 regerror(r, &re, message, sizeof(message));
-                return unit_key_error(ctx, "%s=%s: invalid extended regular expression: %s", key, value, message);
+                return unit_key_error(
+                        ctx, "%s=%s: invalid extended regular expression: %s", key, value, message);
         }
         regfree(&re);
         return 0;
 }
 
-int unit_parse_ready_regex_list(struct unit_config *c, const struct unit_key *key, const char *value,
-                                struct unit_parse_ctx *ctx)
+int unit_parse_ready_regex_list(
+        struct unit_config *c, const struct unit_key *key, const char *value, struct unit_parse_ctx *ctx)
 {
         int r = ready_check_regex(ctx, key->name, value);
 
@@ -175,8 +177,8 @@ int unit_parse_ready_regex_list(struct unit_config *c, const struct unit_key *ke
         return unit_append_string(c, key, value);
 }
 
-int unit_parse_http_status(struct unit_config *c, const struct unit_key *key, const char *value,
-                           struct unit_parse_ctx *ctx)
+int unit_parse_http_status(
+        struct unit_config *c, const struct unit_key *key, const char *value, struct unit_parse_ctx *ctx)
 {
         int r = ready_check_regex(ctx, key->name, value);
 
@@ -196,16 +198,17 @@ static bool ready_token_valid(const char *s, size_t len)
         return true;
 }
 
-int unit_parse_http_method(struct unit_config *c, const struct unit_key *key, const char *value,
-                           struct unit_parse_ctx *ctx)
+int unit_parse_http_method(
+        struct unit_config *c, const struct unit_key *key, const char *value, struct unit_parse_ctx *ctx)
 {
         if (!ready_token_valid(value, strlen(value)))
-                return unit_key_error(ctx, "HTTPMethod=%s: not a valid HTTP method (e.g. GET, HEAD, POST)", value);
+                return unit_key_error(
+                        ctx, "HTTPMethod=%s: not a valid HTTP method (e.g. GET, HEAD, POST)", value);
         return unit_set_string(c, key, value);
 }
 
-int unit_parse_http_header(struct unit_config *c, const struct unit_key *key, const char *value,
-                           struct unit_parse_ctx *ctx)
+int unit_parse_http_header(
+        struct unit_config *c, const struct unit_key *key, const char *value, struct unit_parse_ctx *ctx)
 {
         const char *colon = strchr(value, ':');
 
@@ -215,19 +218,20 @@ int unit_parse_http_header(struct unit_config *c, const struct unit_key *key, co
                 return unit_key_error(ctx, "HTTPHeader=%s: invalid header name before ':'", value);
         /* A CR or LF would let the value inject further headers. */
         if (unit_string_has_control(colon + 1))
-                return unit_key_error(ctx, "HTTPHeader=: the value of %.*s contains control characters",
-                                      (int) (colon - value), value);
+                return unit_key_error(
+                        ctx, "HTTPHeader=: the value of %.*s contains control characters",
+                        (int) (colon - value), value);
         return strv_push(FIELD(c, key, char **), value);
 }
 
-int unit_parse_http_body(struct unit_config *c, const struct unit_key *key, const char *value,
-                         struct unit_parse_ctx *ctx)
+int unit_parse_http_body(
+        struct unit_config *c, const struct unit_key *key, const char *value, struct unit_parse_ctx *ctx)
 {
         return unit_set_string(c, key, value);
 }
 
-int unit_parse_output_stream(struct unit_config *c, const struct unit_key *key, const char *value,
-                             struct unit_parse_ctx *ctx)
+int unit_parse_output_stream(
+        struct unit_config *c, const struct unit_key *key, const char *value, struct unit_parse_ctx *ctx)
 {
         if (streq_ptr(value, "stdout"))
                 c->output_stream = UR_STDOUT;
@@ -247,10 +251,10 @@ void unit_reset_output_stream(struct unit_config *c, const struct unit_key *key)
         c->lines.output_stream = 0;
 }
 
-int unit_parse_interval(struct unit_config *c, const struct unit_key *key, const char *value,
-                        struct unit_parse_ctx *ctx)
+int unit_parse_interval(
+        struct unit_config *c, const struct unit_key *key, const char *value, struct unit_parse_ctx *ctx)
 {
-        uint64_t usec;
+        uint64_t usec = 0;
         int r = timespan_parse(value, &usec);
 
         if (r < 0)
@@ -274,13 +278,14 @@ static int ready_check_path(struct unit_parse_ctx *ctx, const char *key, const c
         if (r < 0)
                 return r;
         if (strstr(key, "UnixSocket") && strlen(value) >= sizeof(((struct sockaddr_un *) NULL)->sun_path))
-                return unit_key_error(ctx, "%s=%s: longer than %zu bytes, too long for a unix socket", key, value,
-                                      sizeof(((struct sockaddr_un *) NULL)->sun_path) - 1);
+                return unit_key_error(
+                        ctx, "%s=%s: longer than %zu bytes, too long for a unix socket", key, value,
+                        sizeof(((struct sockaddr_un *) NULL)->sun_path) - 1);
         return 0;
 }
 
-int unit_parse_ready_path_list(struct unit_config *c, const struct unit_key *key, const char *value,
-                               struct unit_parse_ctx *ctx)
+int unit_parse_ready_path_list(
+        struct unit_config *c, const struct unit_key *key, const char *value, struct unit_parse_ctx *ctx)
 {
         int r = ready_check_path(ctx, key->name, value);
 
@@ -289,8 +294,8 @@ int unit_parse_ready_path_list(struct unit_config *c, const struct unit_key *key
         return unit_append_string(c, key, value);
 }
 
-int unit_parse_ready_path(struct unit_config *c, const struct unit_key *key, const char *value,
-                          struct unit_parse_ctx *ctx)
+int unit_parse_ready_path(
+        struct unit_config *c, const struct unit_key *key, const char *value, struct unit_parse_ctx *ctx)
 {
         int r = ready_check_path(ctx, key->name, value);
 

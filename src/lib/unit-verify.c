@@ -67,7 +67,8 @@ static int verify_dependencies(struct verify *v)
                 }
         for (char **s = c->after; s && *s; s++)
                 if (strv_contains(c->before, *s)) {
-                        r = verify_report(v, 0, true, "%s is in both After= and Before=: an ordering cycle", *s);
+                        r = verify_report(
+                                v, 0, true, "%s is in both After= and Before=: an ordering cycle", *s);
                         if (r < 0)
                                 return r;
                 }
@@ -99,21 +100,24 @@ int unit_config_verify(const struct unit_config *c, struct unit_diagnostics *dia
                         &v, c->lines.type, true,
                         "Type=forking needs PIDFile=: unitrun does not guess which process is the daemon");
         else if (c->type != UR_TYPE_FORKING && c->pid_file)
-                r = verify_report(&v, c->lines.pid_file, false, "PIDFile= is only used with Type=forking, ignored");
+                r = verify_report(
+                        &v, c->lines.pid_file, false, "PIDFile= is only used with Type=forking, ignored");
         if (r < 0)
                 return r;
 
         if (http_options && !c->ready_http) {
                 r = verify_report(
                         &v, c->lines.http_option, true,
-                        "HTTPStatus=, HTTPMethod=, HTTPHeader=, HTTPBody=, HTTPUnixSocket= and HTTPInsecure= need "
+                        "HTTPStatus=, HTTPMethod=, HTTPHeader=, HTTPBody=, HTTPUnixSocket= and "
+                        "HTTPInsecure= need "
                         "an HTTP= condition");
                 if (r < 0)
                         return r;
         }
         if (c->lines.output_stream > 0 && !c->ready_output) {
-                r = verify_report(&v, c->lines.output_stream, false,
-                                  "OutputStream= without an Output= condition, ignored");
+                r = verify_report(
+                        &v, c->lines.output_stream, false,
+                        "OutputStream= without an Output= condition, ignored");
                 if (r < 0)
                         return r;
         }

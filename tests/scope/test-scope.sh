@@ -177,19 +177,30 @@ unitrun_case() {
         local command='while read -r pid start; do grep "^0::" "/proc/$pid/cgroup"; done <"$1"'
         shift 2
         local ready=(--type notify)
-        # Ready only once its "ready" line is out: written after unitrun died, it would
-        # get EPIPE and end the unit that is meant to survive.
-        [ -n "${COMMAND_KILLS:-}" ] && command='kill -KILL $PPID' ready=(--ready-output '^ready$')
-
         PIDS=$WORK/pids
         OUT=$WORK/out
         ERR=$WORK/err
         rm -f "$PIDS"
+        # The launcher's guardian would clean up after it: stop both, then kill both. (A
+        # script file: systemd-run would expand "$$" in a command line.) The unit is ready
+        # only once its "ready" line is out: written after unitrun died, it would get EPIPE
+        # and end the unit that is meant to survive.
+        if [ -n "${COMMAND_KILLS:-}" ]; then
+                ready=(--ready-output '^ready$')
+                cat >"$WORK/kill-launcher.sh" <<'EOS'
+procs=$2$(sed -n "s/^0:://p" /proc/$PPID/cgroup)/cgroup.procs
+pids=$(grep -vx $$ "$procs")
+kill -STOP $pids
+kill -KILL $pids
+EOS
+                chmod 755 "$WORK/kill-launcher.sh"
+                command=". $WORK/kill-launcher.sh"
+        fi
         as "$uid" "$gid"
         start=$(now_ms)
         timeout 60 "${AS[@]}" "$@" "$T/bin/unitrun" run --verbose \
                 --exec "$T/bin/forker double-setsid $PIDS" "${ready[@]}" -- \
-                sh -c "$command" sh "$PIDS" \
+                sh -c "$command" sh "$PIDS" "$CG2" \
                 >"$OUT" 2>"$ERR" </dev/null
         STATUS=$?
         ELAPSED=$(($(now_ms) - start))
@@ -263,15 +274,15 @@ root-in-tree | nobody-in-tree)
         check_scope_run
         ;;
 stale-scope)
-        # A launcher that dies by SIGKILL leaves its units running in its scope; the next
-        # launcher of the same manager stops that scope.
+        # A launcher SIGKILLed together with its guardian leaves its units running in its
+        # scope; the next launcher of the same manager stops that scope.
         start_manager 0 0 root
         WORK=$T/root/work
         COMMAND_KILLS=1 unitrun_case 0 0 env XDG_RUNTIME_DIR="$MANAGER_RUN" \
                 systemd-run --user --pipe --wait --quiet --collect -E UNITRUN_NO_OWN_CGROUP=1
         cp "$PIDS" "$WORK/stale-pids"
         read -r survivor _ <"$WORK/stale-pids"
-        is_alive "$survivor" || { cat "$PIDS" >&2; for p in $(cut -d' ' -f1 "$PIDS"); do ls -d /proc/$p >&2; done; find "$CG2$MANAGER_CG" -name cgroup.procs | xargs grep . >&2; journalctl --user -D "$T" 2>/dev/null | tail; fail "the unit did not outlive its SIGKILLed launcher (nothing to sweep)"; }
+        is_alive "$survivor" || fail "the unit did not outlive its SIGKILLed launcher (nothing to sweep)"
         [ -n "$(find "$CG2$MANAGER_CG" -type d -name 'unitrun-*.scope')" ] || fail "no scope left to sweep"
         unitrun_case 0 0 env XDG_RUNTIME_DIR="$MANAGER_RUN" \
                 systemd-run --user --pipe --wait --quiet --collect -E UNITRUN_NO_OWN_CGROUP=1

@@ -269,6 +269,10 @@ void executor_on_child_exit(ur_executor *e)
                         executor_stop_check(e);
                 return;
         }
+        /* Until a PID file names another, the process we spawned is the main one. */
+        e->main_exited = true;
+        e->main_code = e->child.code;
+        e->main_status = e->child.status;
         if (e->type == UR_TYPE_FORKING && e->state == UR_STATE_STARTING && e->phase == RUN_MAIN) {
                 if (exit_status_is_success(e, e->child.code, e->child.status))
                         executor_read_pid_file(e);
@@ -278,9 +282,6 @@ void executor_on_child_exit(ur_executor *e)
                 }
                 return;
         }
-        e->main_exited = true;
-        e->main_code = e->child.code;
-        e->main_status = e->child.status;
         executor_on_main_exit(e);
 }
 

@@ -302,7 +302,8 @@ void executor_on_control_exit(ur_executor *e)
         if (!exit_status_is_success(e, e->control.code, e->control.status) &&
             !(c->flags & UR_COMMAND_IGNORE_FAILURE)) {
                 format_exit(e->control.code, e->control.status, how, sizeof(how));
-                executor_fail(e, UR_FAILURE_EXITED, "%s command '%s' %s",
+                /* As the unit file says it: "ExecStartPre=/bin/foo --x exited with status 3". */
+                executor_fail(e, UR_FAILURE_EXITED, "%s%s %s",
                               kind == UR_EXEC_START_PRE ? "ExecStartPre=" : "ExecStartPost=",
                               command_describe(c, cmd, sizeof(cmd)), how);
                 return;

@@ -252,6 +252,10 @@ _Noreturn static void guardian_main(int pipe_fd)
                         if (fd != pipe_fd)
                                 (void) close(fd);
         (void) chdir("/");
+        /* Out of the launcher's supervisor leaf at once: the launcher removes the run
+         * directory at a clean end while we still exist. */
+        if (g.origin[0])
+                write_file(g.origin, "cgroup.procs", "0");
 
         for (;;) {
                 ssize_t n = read(pipe_fd, buf, sizeof(buf));

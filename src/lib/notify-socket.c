@@ -1,5 +1,6 @@
 /* sd_notify datagrams in: size limit, credentials, fd hygiene. Parsing is notify-message.c. */
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 
 #include "macro.h"
@@ -24,6 +25,9 @@ int notify_socket_open(const char *path)
         (void) unlink(path);
         if (bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0)
                 return negative_errno();
+        /* Daemons that drop privileges before READY=1 must be able to send: who may is
+         * decided by the sender's credentials, and the directory is private anyway. */
+        (void) chmod(path, 0777);
         if (setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) < 0)
                 return negative_errno();
         return TAKE_FD(fd);

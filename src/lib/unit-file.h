@@ -138,6 +138,9 @@ int unit_config_assign(
  * ExecStart=, PIDFile= for forking, ...); -EINVAL with diagnostics. */
 int unit_config_verify(const struct unit_config *c, struct unit_diagnostics *diags);
 struct unit_config *unit_config_free(struct unit_config *c);
+/* An executor of ctx configured as the (verified) config says; dependencies are wired by
+ * the caller, who knows the other units (unit-load.c). */
+int unit_config_to_executor(ur_context *ctx, const struct unit_config *c, ur_executor **ret);
 
 void unit_diagnostics_done(struct unit_diagnostics *d);
 /* "FILE:LINE: message" ("FILE: message" for line 0; "warning: " before the message of a

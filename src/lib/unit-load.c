@@ -146,7 +146,7 @@ static unsigned unit_command_flags(const struct unit_command *c)
                (c->argv0 ? UR_COMMAND_ARGV0 : 0);
 }
 
-static int executor_from_config(ur_context *ctx, const struct unit_config *c, ur_executor **ret)
+int unit_config_to_executor(ur_context *ctx, const struct unit_config *c, ur_executor **ret)
 {
         static const struct {
                 size_t offset;
@@ -312,7 +312,7 @@ int ur_context_load_units(ur_context *ctx, char *const *paths, unsigned flags, u
                 goto out;
 
         for (size_t i = 0; i < l.n_units && r >= 0; i++) {
-                r = executor_from_config(ctx, l.units[i].config, &l.units[i].executor);
+                r = unit_config_to_executor(ctx, l.units[i].config, &l.units[i].executor);
                 if (r == -EEXIST) {
                         char message[512];
                         snprintf(message, sizeof(message), "a unit named %s exists already", l.units[i].config->name);

@@ -382,7 +382,7 @@ static void test_unit_env_and_cwd(void)
 {
         struct result res;
 
-        run_unitrun(ARGV("run", "--exec", "sh -c 'echo \"[$GREETING] [$(pwd)] [${HOME-unset}]\"; echo ready; exec sleep 100'",
+        run_unitrun(ARGV("run", "--exec", "sh -c 'echo \"[$GREETING] [$(pwd)] [$${HOME-unset}]\"; echo ready; exec sleep 100'",
                          "--env", "GREETING=hello world", "--cwd", "/usr", "-p", "UnsetEnvironment=HOME",
                          "--ready-output", "ready", "--name", "env", "--", "true"),
                     &res);
@@ -401,7 +401,7 @@ static void test_notify_socket_of_launcher_does_not_leak(void)
 
         /* unitrun under a service manager: its NOTIFY_SOCKET is not the units' business. */
         setenv("NOTIFY_SOCKET", "/run/not-for-units", 1);
-        run_unitrun(ARGV("run", "--exec", "sh -c 'echo \"[${NOTIFY_SOCKET-none}]\"; echo ready; exec sleep 100'",
+        run_unitrun(ARGV("run", "--exec", "sh -c 'echo \"[$${NOTIFY_SOCKET-none}]\"; echo ready; exec sleep 100'",
                          "--ready-output", "ready", "--name", "plain", "--", "true"),
                     &res);
         unsetenv("NOTIFY_SOCKET");

@@ -161,10 +161,12 @@ ur_context *ur_context_free(ur_context *ctx)
         while (ctx->executors)
                 ur_executor_free(ctx->executors);
         http_multi_free(ctx->http);
+        /* Every unit is gone: the guardian has nothing left to protect, and were it still
+         * in the run directory, that could not be removed. */
+        guardian_stop(&ctx->guardian);
         cgroup_run_release(ctx->cgroup);
         if (ctx->runtime_dir)
                 (void) rm_rf_at(AT_FDCWD, ctx->runtime_dir);
-        guardian_stop(&ctx->guardian);
         free(ctx->runtime_dir);
         free(ctx->isolation_reason);
         loop_done(&ctx->loop);

@@ -118,29 +118,28 @@ void executor_start_continue(ur_executor *e)
         ur_command_kind kind;
         int r;
 
-        for (;;) {
-                if (e->state != UR_STATE_STARTING)
-                        return;
-                if (e->phase == RUN_START_PRE && e->index >= e->commands[UR_EXEC_START_PRE].n) {
-                        e->phase = RUN_MAIN;
-                        e->index = 0;
-                }
-                if (e->phase == RUN_START_POST && e->index >= e->commands[UR_EXEC_START_POST].n) {
-                        executor_become_up(e);
-                        return;
-                }
-                kind = e->phase == RUN_START_PRE ? UR_EXEC_START_PRE
-                       : e->phase == RUN_MAIN    ? UR_EXEC_START
-                                                 : UR_EXEC_START_POST;
-                r = executor_spawn_command(e, kind, e->index);
-                if (r >= 0)
-                        return;
-                if (!e->error || e->failure == UR_FAILURE_NONE)
-                        executor_fail(e, UR_FAILURE_SYSTEM, "cannot spawn: %s", strerror(-r));
-                else
-                        executor_fail(e, UR_FAILURE_SYSTEM, "%s", e->error);
+        if (e->state != UR_STATE_STARTING)
+                return;
+        if (e->phase == RUN_START_PRE && e->index >= e->commands[UR_EXEC_START_PRE].n) {
+                e->phase = RUN_MAIN;
+                e->index = 0;
+        }
+        if (e->phase == RUN_START_POST && e->index >= e->commands[UR_EXEC_START_POST].n) {
+                executor_become_up(e);
                 return;
         }
+        kind = e->phase == RUN_START_PRE ? UR_EXEC_START_PRE
+               : e->phase == RUN_MAIN    ? UR_EXEC_START
+                                         : UR_EXEC_START_POST;
+        r = executor_spawn_command(e, kind, e->index);
+        if (r >= 0)
+                return;
+        /* The spawn helpers leave a specific message where they have one (an unreadable
+         * EnvironmentFile=, a malformed command line). */
+        if (e->error)
+                executor_fail(e, UR_FAILURE_SYSTEM, "%s", e->error);
+        else
+                executor_fail(e, UR_FAILURE_SYSTEM, "cannot spawn: %s", strerror(-r));
 }
 
 void executor_on_exec_result(ur_executor *e, const struct spawn_error *err)

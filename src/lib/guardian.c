@@ -252,10 +252,6 @@ _Noreturn static void guardian_main(int pipe_fd)
                         if (fd != pipe_fd)
                                 (void) close(fd);
         (void) chdir("/");
-        /* Out of the launcher's supervisor leaf at once: the launcher removes the run
-         * directory at a clean end while we still exist. */
-        if (g.origin[0])
-                write_file(g.origin, "cgroup.procs", "0");
 
         for (;;) {
                 ssize_t n = read(pipe_fd, buf, sizeof(buf));
@@ -315,6 +311,20 @@ int guardian_start(struct guardian *gd, const char *run_dir, const char *origin,
                 guardian_main(fds[0]);
         }
         close(fds[0]);
+        /* Out of the launcher's supervisor leaf before anything else happens: the launcher
+         * removes the run directory at a clean end, and the guardian must not be in it. */
+        if (g.origin[0]) {
+                char path[PATH_MAX], value[32];
+                int fd;
+
+                path_join(path, sizeof(path), g.origin, "cgroup.procs");
+                snprintf(value, sizeof(value), "%d", (int) pid);
+                fd = open(path, O_WRONLY | O_CLOEXEC);
+                if (fd >= 0) {
+                        (void) !write(fd, value, strlen(value));
+                        close(fd);
+                }
+        }
         gd->pid = pid;
         gd->pidfd = shim_pidfd_open(pid, 0);
         gd->pipe_fd = fds[1];

@@ -19,34 +19,46 @@ struct ready_file {
         struct watch inotify; /* borrows inotify_fd */
 };
 
-/* Watches the deepest existing ancestor of the path; 1 if the file exists already. */
+/* Watches the deepest existing ancestor of the path; 1 if the file exists already.
+ *
+ * A directory created between our look and our watch would send its event to nobody, so
+ * once a watch is in place we look one level deeper again, and go down if it appeared. */
 static int ready_file_rearm(struct ready_file *f)
 {
-        char dir[PATH_MAX];
-        char *slash;
-        int wd;
+        for (unsigned round = 0; round < 4096; round++) {
+                char dir[PATH_MAX], deeper[PATH_MAX];
+                char *slash;
+                int wd;
 
-        snprintf(dir, sizeof(dir), "%s", f->path);
-        for (;;) {
-                slash = strrchr(dir, '/');
-                if (!slash)
-                        strcpy(dir, ".");
-                else if (slash == dir)
-                        dir[1] = 0;
-                else
-                        *slash = 0;
-                wd = inotify_add_watch(f->inotify_fd, dir,
-                                       IN_CREATE | IN_MOVED_TO | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF |
-                                               IN_ONLYDIR);
-                if (wd >= 0 || !slash || slash == dir)
-                        break;
-                if (errno != ENOENT && errno != ENOTDIR)
+                snprintf(dir, sizeof(dir), "%s", f->path);
+                deeper[0] = 0;
+                for (;;) {
+                        slash = strrchr(dir, '/');
+                        if (!slash)
+                                strcpy(dir, ".");
+                        else if (slash == dir)
+                                dir[1] = 0;
+                        else
+                                *slash = 0;
+                        wd = inotify_add_watch(f->inotify_fd, dir,
+                                               IN_CREATE | IN_MOVED_TO | IN_ATTRIB | IN_DELETE_SELF |
+                                                       IN_MOVE_SELF | IN_ONLYDIR);
+                        if (wd >= 0 || !slash || slash == dir)
+                                break;
+                        if (errno != ENOENT && errno != ENOTDIR)
+                                return negative_errno();
+                        snprintf(deeper, sizeof(deeper), "%s", dir);
+                }
+                if (wd < 0)
                         return negative_errno();
+                /* Checked after the watch is in place, so a creation from now on is seen. */
+                if (access(f->path, F_OK) == 0)
+                        return 1;
+                if (!deeper[0] || access(deeper, F_OK) < 0)
+                        return 0;
+                /* The next level appeared meanwhile: watch it (and below) instead. */
         }
-        if (wd < 0)
-                return negative_errno();
-        /* Checked after the watch is in place, so a creation in between is not missed. */
-        return access(f->path, F_OK) == 0;
+        return 0;
 }
 
 static void ready_file_on_event(struct watch *w, uint32_t events)

@@ -79,7 +79,10 @@ static void ready_http_on_done(CURL *easy, CURLcode result, void *userdata)
         }
         if (result == CURLE_OK)
                 snprintf(h->last, sizeof(h->last), "status %03ld", status);
-        else
+        else if (!(result == CURLE_OPERATION_TIMEDOUT && h->last[0] &&
+                   now_usec() + USEC_PER_MSEC >= h->check.owner->deadline_usec))
+                /* A request cut short by the start deadline itself says nothing new: the
+                 * last real answer is what the timeout message should show. */
                 snprintf(h->last, sizeof(h->last), "%s", curl_easy_strerror(result));
         ready_http_schedule(h);
 }

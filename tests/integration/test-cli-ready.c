@@ -117,15 +117,15 @@ static void run(tcase *t, char *const args[])
 {
         test_run_capture(unitrun_bin, args, RUN_LIMIT_MS, &t->res);
         if (getenv("UR_TEST_VERBOSE"))
-                fprintf(stderr, "\n--- status %d after %llu ms\n--- stdout\n%s--- stderr\n%s\n", t->res.status,
-                        (unsigned long long) t->res.elapsed_ms, t->res.out, t->res.err);
+                fprintf(stderr, "\n--- status %d after %llu ms\n--- stdout\n%s--- stderr\n%s\n",
+                        t->res.status, (unsigned long long) t->res.elapsed_ms, t->res.out, t->res.err);
 }
 
 static void show_run(const tcase *t)
 {
-        fprintf(stderr, "\n    unitrun exited %d after %llu ms%s\n    stdout:\n%s\n    stderr:\n%s\n", t->res.status,
-                (unsigned long long) t->res.elapsed_ms, t->res.timed_out ? " (killed: it hung)" : "", t->res.out,
-                t->res.err);
+        fprintf(stderr, "\n    unitrun exited %d after %llu ms%s\n    stdout:\n%s\n    stderr:\n%s\n",
+                t->res.status, (unsigned long long) t->res.elapsed_ms,
+                t->res.timed_out ? " (killed: it hung)" : "", t->res.out, t->res.err);
 }
 
 /* CHECK(t, cond): an assertion that shows the run when it fails. */
@@ -180,8 +180,8 @@ static void test_run_ready_tcp(void)
         REQUIRE(port > 0);
         FMT(spec, "127.0.0.1:%d", port);
         FMT(exec, "%s wait=300 tcp=%s", listener_bin, spec);
-        run(&t, ARGS("run", "--quiet", "--exec", exec, "--ready-tcp", spec, "--timeout", "15s", "--", probe_bin,
-                     FMT(probe, "tcp=%s", spec)));
+        run(&t, ARGS("run", "--quiet", "--exec", exec, "--ready-tcp", spec, "--timeout", "15s", "--",
+                     probe_bin, FMT(probe, "tcp=%s", spec)));
         CHECK(&t, t.res.status == 0);
         CHECK(&t, t.res.elapsed_ms >= 300 - SLACK_MS);
         /* Torn down: nothing listens any more. */
@@ -205,8 +205,8 @@ static void test_run_ready_tcp_ipv6(void)
         }
         FMT(spec, "[::1]:%d", port);
         FMT(exec, "%s wait=300 tcp=%s", listener_bin, spec);
-        run(&t, ARGS("run", "--quiet", "--exec", exec, "--ready-tcp", spec, "--timeout", "15s", "--", probe_bin,
-                     FMT(probe, "tcp=%s", spec)));
+        run(&t, ARGS("run", "--quiet", "--exec", exec, "--ready-tcp", spec, "--timeout", "15s", "--",
+                     probe_bin, FMT(probe, "tcp=%s", spec)));
         CHECK(&t, t.res.status == 0);
         CHECK(&t, t.res.elapsed_ms >= 300 - SLACK_MS);
 out:
@@ -223,15 +223,16 @@ static void test_run_ready_unix(void)
                 goto out;
         FMT(exec, "%s bind-unix=%%t/s.sock wait=400 listen", listener_bin);
         run(&t, ARGS("run", "--quiet", "--exec", exec, "--ready-unix", "%t/s.sock", "-p", "Interval=20ms",
-                     "--timeout", "15s", "--", "/bin/sh", "-c", "exec \"$0\" unix=\"$UNITRUN_RUNTIME_DIR/s.sock\"",
-                     probe_bin));
+                     "--timeout", "15s", "--", "/bin/sh", "-c",
+                     "exec \"$0\" unix=\"$UNITRUN_RUNTIME_DIR/s.sock\"", probe_bin));
         CHECK(&t, t.res.status == 0);
         CHECK(&t, t.res.elapsed_ms >= 400 - SLACK_MS);
 out:
         tcase_done(&t);
 }
 
-/* The file appears 300 ms in, in directories that do not exist before. */
+/* The file appears 300 ms in, in directories that do not exist before (created one by one:
+ * test-ready's burst test covers a whole tree created at once). */
 static void test_run_ready_file(void)
 {
         tcase t;
@@ -239,9 +240,12 @@ static void test_run_ready_file(void)
 
         if (!tcase_init(&t))
                 goto out;
-        FMT(exec, "%s wait=300 mkdir=%%t/a/b/c touch=%%t/a/b/c/ready", listener_bin);
-        run(&t, ARGS("run", "--quiet", "--exec", exec, "--ready-file", "%t/a/b/c/ready", "--timeout", "15s", "--",
-                     "/bin/sh", "-c", "test -e \"$UNITRUN_RUNTIME_DIR/a/b/c/ready\""));
+        FMT(exec,
+            "%s wait=100 mkdir=%%t/a wait=100 mkdir=%%t/a/b wait=100 mkdir=%%t/a/b/c wait=100 "
+            "touch=%%t/a/b/c/ready",
+            listener_bin);
+        run(&t, ARGS("run", "--quiet", "--exec", exec, "--ready-file", "%t/a/b/c/ready", "--timeout", "15s",
+                     "--", "/bin/sh", "-c", "test -e \"$UNITRUN_RUNTIME_DIR/a/b/c/ready\""));
         CHECK(&t, t.res.status == 0);
         CHECK(&t, t.res.elapsed_ms >= 300 - SLACK_MS);
 out:
@@ -284,7 +288,8 @@ static void test_run_exit_while_pending(void)
         REQUIRE(port > 0);
         FMT(spec, "127.0.0.1:%d", port);
         FMT(exec, "%s -d 200 3", exiter_bin);
-        run(&t, ARGS("run", "--quiet", "--exec", exec, "--ready-tcp", spec, "--timeout", "20s", "--", "true"));
+        run(&t,
+            ARGS("run", "--quiet", "--exec", exec, "--ready-tcp", spec, "--timeout", "20s", "--", "true"));
         CHECK(&t, t.res.status == EXIT_NOT_READY);
         CHECK(&t, t.res.elapsed_ms < 5000);
         CHECK(&t, err_has(&t, "status 3"));
@@ -310,12 +315,13 @@ static void test_run_ready_http_post(void)
         REQUIRE(port > 0);
         FMT(url, "http://127.0.0.1:%d/ready?check=1", port);
         FMT(exec,
-            "%s %s --port %d --delay 200 --fail-for 300 --path /ready --query check=1 --method POST --body hello "
+            "%s %s --port %d --delay 200 --fail-for 300 --path /ready --query check=1 --method POST --body "
+            "hello "
             "--header \"X-Token: abc\" --served %%t/served",
             python_bin, http_script, port);
         run(&t, ARGS("run", "--quiet", "--exec", exec, "--ready-http", url, "--http-method", "POST",
-                     "--http-header", "X-Token: abc", "-p", "HTTPBody=hello", "-p", "Interval=50ms", "--timeout",
-                     "15s", "--", "/bin/sh", "-c", "test -e \"$UNITRUN_RUNTIME_DIR/served\""));
+                     "--http-header", "X-Token: abc", "-p", "HTTPBody=hello", "-p", "Interval=50ms",
+                     "--timeout", "15s", "--", "/bin/sh", "-c", "test -e \"$UNITRUN_RUNTIME_DIR/served\""));
         CHECK(&t, t.res.status == 0);
         CHECK(&t, t.res.elapsed_ms >= 500 - SLACK_MS);
 out:
@@ -337,8 +343,8 @@ static void test_run_ready_http_head(void)
         FMT(url, "http://127.0.0.1:%d/ping", port);
         FMT(exec, "%s %s --port %d --delay 200 --method HEAD --path /ping --served %%t/served", python_bin,
             http_script, port);
-        run(&t, ARGS("run", "--quiet", "--exec", exec, "--ready-http", url, "--http-method", "HEAD", "--timeout",
-                     "15s", "--", "/bin/sh", "-c", "test -e \"$UNITRUN_RUNTIME_DIR/served\""));
+        run(&t, ARGS("run", "--quiet", "--exec", exec, "--ready-http", url, "--http-method", "HEAD",
+                     "--timeout", "15s", "--", "/bin/sh", "-c", "test -e \"$UNITRUN_RUNTIME_DIR/served\""));
         CHECK(&t, t.res.status == 0);
 out:
         tcase_done(&t);
@@ -354,7 +360,8 @@ static void test_run_ready_http_unix(void)
                 return;
         if (!tcase_init(&t))
                 goto out;
-        FMT(exec, "%s %s --unix %%t/h.sock --delay 200 --path /health --served %%t/served", python_bin, http_script);
+        FMT(exec, "%s %s --unix %%t/h.sock --delay 200 --path /health --served %%t/served", python_bin,
+            http_script);
         run(&t, ARGS("run", "--quiet", "--exec", exec, "--ready-http", "http://localhost/health", "-p",
                      "HTTPUnixSocket=%t/h.sock", "--timeout", "15s", "--", "/bin/sh", "-c",
                      "test -e \"$UNITRUN_RUNTIME_DIR/served\""));
@@ -378,11 +385,12 @@ static void test_run_http_status(void)
         REQUIRE(port > 0);
         FMT(url, "http://127.0.0.1:%d/", port);
         FMT(exec, "%s %s --port %d --status 404", python_bin, http_script, port);
-        run(&t, ARGS("run", "--quiet", "--exec", exec, "--ready-http", url, "--http-status", "404|200", "--timeout",
-                     "15s", "--", "true"));
+        run(&t, ARGS("run", "--quiet", "--exec", exec, "--ready-http", url, "--http-status", "404|200",
+                     "--timeout", "15s", "--", "true"));
         CHECK(&t, t.res.status == 0);
 
-        run(&t, ARGS("run", "--quiet", "--exec", exec, "--ready-http", url, "--timeout", "1s", "--", "true"));
+        run(&t,
+            ARGS("run", "--quiet", "--exec", exec, "--ready-http", url, "--timeout", "1s", "--", "true"));
         CHECK(&t, t.res.status == EXIT_NOT_READY);
         CHECK(&t, err_has(&t, "404"));
         CHECK(&t, err_has(&t, url));
@@ -420,11 +428,12 @@ static void test_run_in_use_tcp(void)
         FMT(spec, "127.0.0.1:%d", port);
         marker = test_path_join(t.dir, "spawned");
         FMT(exec, "%s touch=%s", listener_bin, marker);
-        run(&t, ARGS("run", "--quiet", "--exec", exec, "--ready-tcp", spec, "--timeout", "15s", "--", "true"));
+        run(&t,
+            ARGS("run", "--quiet", "--exec", exec, "--ready-tcp", spec, "--timeout", "15s", "--", "true"));
         check_refused(&t, spec, getpid(), marker);
 
-        run(&t, ARGS("run", "--quiet", "--exec", exec, "--ready-tcp", spec, "-p", "RefuseIfReady=no", "--timeout",
-                     "15s", "--", "true"));
+        run(&t, ARGS("run", "--quiet", "--exec", exec, "--ready-tcp", spec, "-p", "RefuseIfReady=no",
+                     "--timeout", "15s", "--", "true"));
         CHECK(&t, t.res.status == 0);
 out:
         tcase_done(&t);
@@ -442,11 +451,12 @@ static void test_run_in_use_unix(void)
         REQUIRE(add_fd(&t, test_listen_unix(sock)));
         marker = test_path_join(t.dir, "spawned");
         FMT(exec, "%s touch=%s", listener_bin, marker);
-        run(&t, ARGS("run", "--quiet", "--exec", exec, "--ready-unix", sock, "--timeout", "15s", "--", "true"));
+        run(&t,
+            ARGS("run", "--quiet", "--exec", exec, "--ready-unix", sock, "--timeout", "15s", "--", "true"));
         check_refused(&t, sock, getpid(), marker);
 
-        run(&t, ARGS("run", "--quiet", "--exec", exec, "--ready-unix", sock, "-p", "RefuseIfReady=no", "--timeout",
-                     "15s", "--", "true"));
+        run(&t, ARGS("run", "--quiet", "--exec", exec, "--ready-unix", sock, "-p", "RefuseIfReady=no",
+                     "--timeout", "15s", "--", "true"));
         CHECK(&t, t.res.status == 0);
 out:
         tcase_done(&t);
@@ -473,11 +483,12 @@ static void test_run_in_use_http(void)
         FMT(url, "http://127.0.0.1:%d/", port);
         marker = test_path_join(t.dir, "spawned");
         FMT(exec, "%s touch=%s", listener_bin, marker);
-        run(&t, ARGS("run", "--quiet", "--exec", exec, "--ready-http", url, "--timeout", "15s", "--", "true"));
+        run(&t,
+            ARGS("run", "--quiet", "--exec", exec, "--ready-http", url, "--timeout", "15s", "--", "true"));
         check_refused(&t, FMT(spec, "127.0.0.1:%d", port), server, marker);
 
-        run(&t, ARGS("run", "--quiet", "--exec", exec, "--ready-http", url, "-p", "RefuseIfReady=no", "--timeout",
-                     "15s", "--", "true"));
+        run(&t, ARGS("run", "--quiet", "--exec", exec, "--ready-http", url, "-p", "RefuseIfReady=no",
+                     "--timeout", "15s", "--", "true"));
         CHECK(&t, t.res.status == 0);
 out:
         tcase_done(&t);
@@ -491,7 +502,8 @@ out:
 static void test_wait_all_hold(void)
 {
         tcase t;
-        char *sock = NULL, *file = NULL, *log = NULL, tcp[64], tcp6[64], unix_arg[4200], file_arg[4200], url[128];
+        char *sock = NULL, *file = NULL, *log = NULL, tcp[64], tcp6[64], unix_arg[4200], file_arg[4200],
+             url[128];
         int port, port6;
 
         if (!tcase_init(&t))
@@ -539,7 +551,7 @@ static void test_wait_later(void)
 {
         tcase t;
         char *log = NULL, *sock = NULL, tcp[64], a1[80], a2[4200], a3[4200], a4[4200], file_arg[4200],
-                                    unix_arg[4200];
+             unix_arg[4200];
         int port;
 
         if (!tcase_init(&t))
@@ -551,10 +563,12 @@ static void test_wait_later(void)
         FMT(tcp, "tcp:127.0.0.1:%d", port);
         FMT(file_arg, "file:%s/d/e/f/ready", t.dir);
         FMT(unix_arg, "unix:%s", sock);
-        REQUIRE(add_helper(&t, test_spawn(ARGS(listener_bin, "wait=300", FMT(a1, "tcp=127.0.0.1:%d", port),
-                                               FMT(a2, "mkdir=%s/d/e/f", t.dir), FMT(a3, "touch=%s/d/e/f/ready", t.dir),
-                                               FMT(a4, "bind-unix=%s", sock), "wait=200", "listen"),
-                                          log)));
+        REQUIRE(add_helper(
+                &t, test_spawn(
+                            ARGS(listener_bin, "wait=300", FMT(a1, "tcp=127.0.0.1:%d", port),
+                                 FMT(a2, "mkdir=%s/d/e/f", t.dir), FMT(a3, "touch=%s/d/e/f/ready", t.dir),
+                                 FMT(a4, "bind-unix=%s", sock), "wait=200", "listen"),
+                            log)));
         run(&t, ARGS("wait", "--timeout", "15s", tcp, file_arg, unix_arg));
         CHECK(&t, t.res.status == 0);
         CHECK(&t, t.res.elapsed_ms >= 500 - SLACK_MS);
@@ -569,7 +583,8 @@ out:
 static void test_wait_timeout(void)
 {
         tcase t;
-        char *sock = NULL, *held = NULL, tcp[64], url[128], unix_arg[4200], missing_arg[4200], held_arg[4200];
+        char *sock = NULL, *held = NULL, tcp[64], url[128], unix_arg[4200], missing_arg[4200],
+             held_arg[4200];
         int port, port2;
 
         if (!tcase_init(&t))
@@ -613,7 +628,8 @@ static void test_wait_http_never_answers(void)
         port = free_port(AF_INET);
         REQUIRE(port > 0);
         log = helper_log(&t);
-        REQUIRE(add_helper(&t, test_spawn(ARGS(listener_bin, "hold", FMT(arg, "tcp=127.0.0.1:%d", port)), log)));
+        REQUIRE(add_helper(
+                &t, test_spawn(ARGS(listener_bin, "hold", FMT(arg, "tcp=127.0.0.1:%d", port)), log)));
         REQUIRE(test_wait_connect_tcp("127.0.0.1", port, SERVER_UP_MS));
         FMT(url, "http://127.0.0.1:%d/", port);
         run(&t, ARGS("wait", "--timeout", "1s", url));
@@ -646,7 +662,8 @@ static void test_wait_usage(void)
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
                 run(&t, (char *const *) cases[i]);
                 if (t.res.status != EXIT_USAGE)
-                        fprintf(stderr, "\n    case %zu (%s %s ...)\n", i, cases[i][0], cases[i][1] ? cases[i][1] : "");
+                        fprintf(stderr, "\n    case %zu (%s %s ...)\n", i, cases[i][0],
+                                cases[i][1] ? cases[i][1] : "");
                 CHECK(&t, t.res.status == EXIT_USAGE);
                 CHECK(&t, t.res.elapsed_ms < 3000);
                 CHECK(&t, t.res.err[0] != '\0');
@@ -671,13 +688,17 @@ static void test_wait_http_options(void)
         port404 = free_port(AF_INET);
         REQUIRE(port > 0 && port404 > 0 && port != port404);
         log = helper_log(&t);
-        REQUIRE(add_helper(&t, test_spawn_http_server(log, port, NULL, SERVER_UP_MS, "--method", "PUT", "--header",
-                                                      "X-Token: t0k", "--status", "201", NULL)));
-        REQUIRE(add_helper(&t, test_spawn_http_server(log, port404, NULL, SERVER_UP_MS, "--status", "404", NULL)));
+        REQUIRE(add_helper(
+                &t, test_spawn_http_server(
+                            log, port, NULL, SERVER_UP_MS, "--method", "PUT", "--header", "X-Token: t0k",
+                            "--status", "201", NULL)));
+        REQUIRE(add_helper(
+                &t, test_spawn_http_server(log, port404, NULL, SERVER_UP_MS, "--status", "404", NULL)));
         FMT(url, "http://127.0.0.1:%d/thing", port);
         FMT(url404, "http://127.0.0.1:%d/", port404);
 
-        run(&t, ARGS("wait", "--timeout", "10s", "--http-method", "PUT", "--http-header", "X-Token: t0k", url));
+        run(&t,
+            ARGS("wait", "--timeout", "10s", "--http-method", "PUT", "--http-header", "X-Token: t0k", url));
         CHECK(&t, t.res.status == 0);
         run(&t, ARGS("wait", "--timeout", "500ms", "--http-method", "PUT", url));
         CHECK(&t, t.res.status == EXIT_NOT_READY);
@@ -738,7 +759,8 @@ int main(int argc, char *argv[])
         exiter_bin = test_fixture_path("exiter");
         python_bin = getenv("HTTP_SERVER_PYTHON");
         http_script = getenv("HTTP_SERVER");
-        if (!unitrun_bin || access(unitrun_bin, X_OK) < 0 || !listener_bin || access(listener_bin, X_OK) < 0) {
+        if (!unitrun_bin || access(unitrun_bin, X_OK) < 0 || !listener_bin ||
+            access(listener_bin, X_OK) < 0) {
                 fprintf(stderr, "skipped: set UNITRUN and FIXTURE_DIR\n");
                 status = 77;
                 goto out;

@@ -61,7 +61,8 @@ int test_free_port(int family)
         fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
         if (fd < 0)
                 return -errno;
-        if (bind(fd, (struct sockaddr *) &ss, len) < 0 || getsockname(fd, (struct sockaddr *) &ss, &len) < 0) {
+        if (bind(fd, (struct sockaddr *) &ss, len) < 0 ||
+            getsockname(fd, (struct sockaddr *) &ss, &len) < 0) {
                 r = -errno;
                 close(fd);
                 return r;
@@ -262,7 +263,8 @@ pid_t test_spawn_http_server(const char *log_path, int port, const char *unix_pa
         pid = test_spawn(argv, log_path);
         if (pid < 0 || wait_ms <= 0)
                 return pid;
-        up = unix_path ? test_wait_connect_unix(unix_path, wait_ms) : test_wait_connect_tcp("127.0.0.1", port, wait_ms);
+        up = unix_path ? test_wait_connect_unix(unix_path, wait_ms)
+                       : test_wait_connect_tcp("127.0.0.1", port, wait_ms);
         if (!up) {
                 fprintf(stderr, "\n    the HTTP fixture (PID %d) does not accept connections after %d ms\n",
                         (int) pid, wait_ms);

@@ -188,8 +188,15 @@ unitrun_case() {
         if [ -n "${COMMAND_KILLS:-}" ]; then
                 ready=(--ready-output '^ready$')
                 cat >"$WORK/kill-launcher.sh" <<'EOS'
-procs=$2$(sed -n "s/^0:://p" /proc/$PPID/cgroup)/cgroup.procs
-pids=$(grep -vx $$ "$procs")
+# The launcher ($PPID) and its guardian: the one child of the launcher that lives in no
+# unit's leaf (units and we, COMMAND, are its children too).
+pids=$PPID
+for child in $(cat /proc/$PPID/task/*/children); do
+        case $(sed -n "s/^0:://p" /proc/$child/cgroup) in
+        *.service | */supervisor) ;;
+        *) pids="$pids $child" ;;
+        esac
+done
 kill -STOP $pids
 kill -KILL $pids
 EOS

@@ -1,0 +1,247 @@
+/* Hygiene: starting and stopping executors in a loop inside one process leaks nothing.
+ * 500 executors, one after the other, in one context; then 50 contexts, each with one
+ * executor. After a warm-up, the fd count (/proc/self/fd), VmRSS (within a generous
+ * slack), the cgroup children of the run, our child processes (zombies included) and the
+ * runtime directories must be where they were. Runs on both paths (UNITRUN_NO_CGROUP=1:
+ * the fallback, where there are no cgroups to count). */
+#include <CUnit/Basic.h>
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../integration/test-util.h"
+#include "torture-util.h"
+#include "unitrun.h"
+
+#define N_EXECUTORS 500
+#define N_CONTEXTS 50
+#define WARMUP 25
+#define RSS_SLACK_KB (4 * 1024)
+
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
+#endif
+
+static const char *sleep_bin;
+
+static int count_fds(void)
+{
+        DIR *d = opendir("/proc/self/fd");
+        struct dirent *de;
+        int n = 0;
+
+        if (!d)
+                return -1;
+        while ((de = readdir(d)))
+                if (de->d_name[0] != '.')
+                        n++;
+        closedir(d);
+        return n - 1; /* the directory's own fd */
+}
+
+static long rss_kb(void)
+{
+        char *status = test_read_file("/proc/self/status");
+        const char *p = status ? strstr(status, "VmRSS:") : NULL;
+        long kb = p ? strtol(p + 6, NULL, 10) : -1;
+
+        free(status);
+        return kb;
+}
+
+/* Subdirectories of a cgroup directory (-1 without one). */
+static int count_subdirs(const char *path)
+{
+        DIR *d;
+        struct dirent *de;
+        int n = 0;
+
+        if (!path)
+                return -1;
+        d = opendir(path);
+        if (!d)
+                return -1;
+        while ((de = readdir(d)))
+                if (de->d_type == DT_DIR && de->d_name[0] != '.')
+                        n++;
+        closedir(d);
+        return n;
+}
+
+/* Our child processes, zombies included: a leaked zombie is a leak too. */
+static int count_children(void)
+{
+        char path[64];
+        FILE *f;
+        int n = 0, pid;
+
+        snprintf(path, sizeof(path), "/proc/self/task/%d/children", (int) getpid());
+        f = fopen(path, "re");
+        if (!f)
+                return -1;
+        while (fscanf(f, "%d", &pid) == 1)
+                n++;
+        fclose(f);
+        return n;
+}
+
+static int one_cycle(ur_context *ctx, unsigned i)
+{
+        char name[64];
+        char *argv[] = { (char *) sleep_bin, (char *) "1000", NULL };
+        ur_executor *e = NULL;
+        int r;
+
+        snprintf(name, sizeof(name), "hygiene-%u.service", i);
+        r = ur_executor_new(ctx, name, argv, &e);
+        if (r >= 0)
+                r = ur_executor_set_stop_timeout(e, 5000000);
+        if (r >= 0)
+                r = ur_executor_start(e);
+        if (r >= 0 && ur_executor_get_pid(e) <= 0)
+                r = -ESRCH;
+        if (r >= 0)
+                r = ur_executor_stop(e);
+        if (r < 0)
+                fprintf(stderr, "\n    cycle %u: %s (%s)\n", i, strerror(-r),
+                        e && ur_executor_get_error(e) ? ur_executor_get_error(e) : "no message");
+        ur_executor_free(e);
+        return r;
+}
+
+static void test_500_executors_one_context(void)
+{
+        ur_context *ctx = NULL;
+        int fds0 = 0, children0 = 0, cg0 = 0, failures = 0;
+        long rss0 = 0;
+        const char *cgroup;
+        char leftovers[1024];
+
+        CU_ASSERT_EQUAL_FATAL(ur_context_new(&ctx), 0);
+        for (unsigned i = 0; i < N_EXECUTORS; i++) {
+                if (i == WARMUP) {
+                        fds0 = count_fds();
+                        rss0 = rss_kb();
+                        children0 = count_children();
+                        cg0 = count_subdirs(ur_context_get_cgroup(ctx));
+                }
+                if (one_cycle(ctx, i) < 0 && ++failures > 3)
+                        break;
+        }
+        CU_ASSERT_EQUAL(failures, 0);
+        cgroup = ur_context_get_cgroup(ctx);
+        fprintf(stderr, "\n    after %d cycles: fds %d -> %d, VmRSS %ld -> %ld kB, children %d -> %d, cgroups %d -> %d\n",
+                N_EXECUTORS - WARMUP, fds0, count_fds(), rss0, rss_kb(), children0, count_children(), cg0,
+                count_subdirs(cgroup));
+        CU_ASSERT_EQUAL(count_fds(), fds0);
+        CU_ASSERT_EQUAL(count_children(), children0);
+        if (cgroup)
+                CU_ASSERT_EQUAL(count_subdirs(cgroup), cg0);
+#ifdef UNDER_ASAN
+        fprintf(stderr, "    (VmRSS not compared under AddressSanitizer: its quarantine grows on purpose)\n");
+#else
+        CU_ASSERT_TRUE(rss_kb() <= rss0 + RSS_SLACK_KB);
+#endif
+        ur_context_free(ctx);
+        CU_ASSERT_EQUAL(torture_runtime_leftovers(leftovers, sizeof(leftovers)), 0);
+}
+
+static void test_50_contexts(void)
+{
+        char run_dir[PATH_MAX + 32] = "", leftovers[1024];
+        int fds0 = 0, children0 = 0, failures = 0;
+        long rss0 = 0;
+
+        for (unsigned i = 0; i < N_CONTEXTS; i++) {
+                ur_context *ctx = NULL;
+                const char *cg;
+
+                if (i == 5) {
+                        fds0 = count_fds();
+                        rss0 = rss_kb();
+                        children0 = count_children();
+                }
+                if (ur_context_new(&ctx) < 0) {
+                        failures++;
+                        break;
+                }
+                cg = ur_context_get_cgroup(ctx);
+                if (cg && !run_dir[0]) {
+                        /* The run directory unitrun-<pid>: it must go with each context.
+                         * (Not a count of our own cgroup's children: concurrent tests
+                         * make their runs there too.) */
+                        snprintf(run_dir, sizeof(run_dir), "%s", cg);
+                }
+                if (one_cycle(ctx, i) < 0)
+                        failures++;
+                ur_context_free(ctx);
+                if (run_dir[0] && test_dir_exists(run_dir)) {
+                        fprintf(stderr, "\n    context %u: %s is left after ur_context_free()\n", i, run_dir);
+                        failures++;
+                        break;
+                }
+                if (torture_runtime_leftovers(leftovers, sizeof(leftovers)) > 0) {
+                        fprintf(stderr, "\n    context %u: runtime directory left:\n%s", i, leftovers);
+                        failures++;
+                        break;
+                }
+        }
+        CU_ASSERT_EQUAL(failures, 0);
+        fprintf(stderr, "\n    after %d contexts: fds %d -> %d, VmRSS %ld -> %ld kB, children %d -> %d\n", N_CONTEXTS - 5,
+                fds0, count_fds(), rss0, rss_kb(), children0, count_children());
+        CU_ASSERT_EQUAL(count_fds(), fds0);
+        CU_ASSERT_EQUAL(count_children(), children0);
+#ifndef UNDER_ASAN
+        CU_ASSERT_TRUE(rss_kb() <= rss0 + RSS_SLACK_KB);
+#endif
+}
+
+int main(void)
+{
+        static CU_TestInfo tests[] = {
+                { "500 executors in one context", test_500_executors_one_context },
+                { "50 contexts", test_50_contexts },
+                CU_TEST_INFO_NULL,
+        };
+        CU_SuiteInfo suites[] = {
+                { .pName = "hygiene", .pTests = tests },
+                CU_SUITE_INFO_NULL,
+        };
+        const char *no_cgroup = getenv("UNITRUN_NO_CGROUP");
+        bool fallback = no_cgroup && strcmp(no_cgroup, "1") == 0;
+        ur_context *probe = NULL;
+        unsigned failures;
+
+        sleep_bin = test_find_program("sleep");
+        if (!sleep_bin) {
+                fprintf(stderr, "skipped: no sleep(1) in PATH\n");
+                return 77;
+        }
+        if (!torture_init())
+                return 99;
+        if (ur_context_new(&probe) < 0)
+                return 99;
+        if (!fallback && ur_context_get_isolation(probe) == UR_ISOLATION_FALLBACK) {
+                fprintf(stderr, "skipped: no cgroup isolation here (%s)\n", ur_context_get_isolation_reason(probe));
+                ur_context_free(probe);
+                return 77;
+        }
+        ur_context_free(probe);
+
+        if (CU_initialize_registry() != CUE_SUCCESS || CU_register_suites(suites) != CUE_SUCCESS)
+                return 99;
+        CU_basic_set_mode(CU_BRM_VERBOSE);
+        CU_basic_run_tests();
+        failures = CU_get_number_of_failures();
+        CU_cleanup_registry();
+        torture_cleanup();
+        return failures > 0 ? 1 : 0;
+}

@@ -15,6 +15,7 @@ struct log_file {
 
 struct forwarder {
         bool quiet;
+        bool color;
         char *log_dir;
         struct log_file *files;
         size_t n_files;
@@ -27,6 +28,7 @@ int forwarder_new(const struct run_options *o, struct forwarder **ret)
         if (!f)
                 return -ENOMEM;
         f->quiet = o->quiet;
+        f->color = o->color;
         if (o->log_dir) {
                 if (mkdir(o->log_dir, 0755) < 0 && errno != EEXIST) {
                         int r = -errno;
@@ -68,8 +70,18 @@ static void forwarder_on_output(ur_executor *e, ur_stream stream, const char *li
 {
         struct forwarder *f = userdata;
 
-        if (!f->quiet)
-                fprintf(stderr, "%s| %.*s\n", ur_executor_get_name(e), (int) len, line);
+        if (!f->quiet) {
+                const char *name = ur_executor_get_name(e);
+
+                if (f->color) {
+                        /* One of six colors, the same for a name on every run. */
+                        unsigned hash = 0;
+                        for (const char *c = name; *c; c++)
+                                hash = hash * 31 + (unsigned char) *c;
+                        fprintf(stderr, "\033[%um%s|\033[0m %.*s\n", 31 + hash % 6, name, (int) len, line);
+                } else
+                        fprintf(stderr, "%s| %.*s\n", name, (int) len, line);
+        }
         if (f->log_dir) {
                 FILE *file = forwarder_log_file(f, e);
                 if (file) {

@@ -87,16 +87,16 @@ void json_log_state(struct json_log *j, ur_executor *e, ur_state state)
 {
         char name[1024], text[16384], conditions[4096], cgroup[4096];
         int code, status;
-        uint64_t cpu;
+        uint64_t cpu, memory;
 
         if (!j)
                 return;
         json_string(ur_executor_get_name(e), name, sizeof(name));
         switch (state) {
         case UR_STATE_STARTING:
-                fprintf(stderr, "{\"event\":\"starting\",\"time_ms\":%.3f,\"unit\":%s,\"pid\":%d,\"cgroup\":%s}\n",
-                        json_time_ms(j), name, (int) ur_executor_get_pid(e),
-                        json_string(ur_executor_get_cgroup(e), cgroup, sizeof(cgroup)));
+                /* Before the first spawn: no PID yet (it comes with "ready"). */
+                fprintf(stderr, "{\"event\":\"starting\",\"time_ms\":%.3f,\"unit\":%s,\"cgroup\":%s}\n",
+                        json_time_ms(j), name, json_string(ur_executor_get_cgroup(e), cgroup, sizeof(cgroup)));
                 break;
         case UR_STATE_RUNNING:
         case UR_STATE_EXITED:
@@ -122,12 +122,15 @@ void json_log_state(struct json_log *j, ur_executor *e, ur_state state)
                 }
                 fprintf(stderr,
                         "{\"event\":\"stopped\",\"time_ms\":%.3f,\"unit\":%s,\"clean\":%s,\"exit\":\"%s\",\"status\":%d,"
-                        "\"cpu_usec\":%s}\n",
+                        "\"cpu_usec\":%s,\"memory_peak_bytes\":%s}\n",
                         json_time_ms(j), name, state == UR_STATE_INACTIVE ? "true" : "false",
                         code == CLD_EXITED                         ? "exited"
                         : code == CLD_KILLED || code == CLD_DUMPED ? "killed"
                                                                    : "unknown",
-                        status, ur_executor_get_cpu_usage(e, &cpu) >= 0 ? (snprintf(text, sizeof(text), "%" PRIu64, cpu), text) : "null");
+                        status, ur_executor_get_cpu_usage(e, &cpu) >= 0 ? (snprintf(text, sizeof(text), "%" PRIu64, cpu), text) : "null",
+                        ur_executor_get_memory_peak(e, &memory) >= 0
+                                ? (snprintf(conditions, sizeof(conditions), "%" PRIu64, memory), conditions)
+                                : "null");
                 break;
         default:
                 break;

@@ -50,10 +50,16 @@ static void on_state(ur_executor *e, ur_state state, void *userdata)
                         s->unit_failed = true;
                 break;
         case UR_STATE_INACTIVE:
-                if (s->options.verbose && ur_executor_get_cpu_usage(e, &cpu) >= 0)
-                        fprintf(stderr, "%s: %s: stopped (CPU time %llu.%03llu s)\n", program_name,
+                if (s->options.verbose && ur_executor_get_cpu_usage(e, &cpu) >= 0) {
+                        uint64_t memory;
+                        char peak[64] = "";
+
+                        if (ur_executor_get_memory_peak(e, &memory) >= 0)
+                                snprintf(peak, sizeof(peak), ", peak memory %.1f MiB", (double) memory / 1048576.0);
+                        fprintf(stderr, "%s: %s: stopped (CPU time %llu.%03llu s%s)\n", program_name,
                                 ur_executor_get_name(e), (unsigned long long) (cpu / 1000000),
-                                (unsigned long long) (cpu / 1000 % 1000));
+                                (unsigned long long) (cpu / 1000 % 1000), peak);
+                }
                 break;
         default:
                 break;

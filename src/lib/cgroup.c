@@ -435,3 +435,18 @@ int cgroup_remove(const char *path)
         }
         return rmdir(path) < 0 ? negative_errno() : 0;
 }
+
+int cgroup_read_memory_peak(const char *path, uint64_t *ret_bytes)
+{
+        char p[PATH_MAX];
+        _cleanup_free_ char *text = NULL;
+        int r;
+
+        /* Only where the memory controller is enabled for the run (not on hybrid hosts). */
+        snprintf(p, sizeof(p), "%s/memory.peak", path);
+        r = read_full_file(p, &text);
+        if (r < 0)
+                return r == -ENOENT ? -ENODATA : r;
+        *ret_bytes = strtoull(text, NULL, 10);
+        return 0;
+}

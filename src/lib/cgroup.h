@@ -39,5 +39,7 @@ int cgroup_signal_all(const char *path, int sig);
 /* SIGKILL to the whole subtree: cgroup.kill (Linux 5.14), else freeze, kill each, thaw. */
 int cgroup_kill(const char *path);
 int cgroup_read_cpu_usec(const char *path, uint64_t *ret_usec);
+/* memory.peak; -ENODATA without the memory controller. */
+int cgroup_read_memory_peak(const char *path, uint64_t *ret_bytes);
 /* rmdir of a leaf (and any sub-cgroups a delegated process made). */
 int cgroup_remove(const char *path);

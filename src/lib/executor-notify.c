@@ -70,6 +70,8 @@ static void executor_apply_notify(ur_executor *e, const struct notify_message *m
                 }
         }
         if (m->ready) {
+                if (!e->notify_ready)
+                        context_log(e->ctx, UR_LOG_INFO, e->name, "condition holds: READY=1");
                 e->notify_ready = true;
                 executor_maybe_ready(e);
         }

@@ -354,7 +354,7 @@ static void executor_reset_run(ur_executor *e)
         e->main_exited = e->exec_done = e->notify_ready = false;
         e->main_code = e->main_status = e->exec_errno = 0;
         e->final_kill_sent = e->stop_unclean = false;
-        e->cpu_known = false;
+        e->cpu_known = e->memory_peak_known = false;
         e->cpu_usec = e->ready_usec = 0;
         output_stream_reset(&e->out[0]);
         output_stream_reset(&e->out[1]);

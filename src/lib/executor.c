@@ -601,6 +601,20 @@ void ur_executor_describe_conditions(const ur_executor *e, char *buf, size_t siz
         }
 }
 
+int ur_executor_get_memory_peak(const ur_executor *e, uint64_t *ret_bytes)
+{
+        uint64_t bytes;
+
+        if (e->cgroup_path && cgroup_read_memory_peak(e->cgroup_path, &bytes) >= 0) {
+                *ret_bytes = bytes;
+                return 0;
+        }
+        if (!e->memory_peak_known)
+                return -ENODATA;
+        *ret_bytes = e->memory_peak;
+        return 0;
+}
+
 uint64_t ur_executor_get_ready_msec(const ur_executor *e)
 {
         if (!e->ready_usec || e->ready_usec < e->spawn_usec)

@@ -121,6 +121,8 @@ struct ur_executor {
         uint64_t ready_usec;
         uint64_t cpu_usec;
         bool cpu_known;
+        uint64_t memory_peak;
+        bool memory_peak_known;
 
         struct spawned child;   /* the process of ExecStart=[index] */
         struct spawned control; /* ExecStartPre=/Post=/Stop=/StopPost= */

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "internal.h"
 #include "loop.h"
 #include "macro.h"
 #include "ready.h"
@@ -12,9 +13,13 @@
 
 void ready_check_met(struct ready_check *c)
 {
+        char what[1024];
+
         if (c->met)
                 return;
         c->met = true;
+        c->ops->describe(c, what, sizeof(what));
+        context_log(c->owner->ctx, UR_LOG_INFO, c->owner->name, "condition holds: %s", what);
         c->owner->on_met(c->owner);
 }
 

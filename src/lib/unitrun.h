@@ -256,6 +256,9 @@ const char *ur_executor_get_cgroup(const ur_executor *e);
 /* CPU time (user + system) used by the executor's processes, in microseconds; recorded at
  * stop for stopped executors. -ENODATA when not measurable (fallback). */
 int ur_executor_get_cpu_usage(const ur_executor *e, uint64_t *ret_usec);
+ /* Peak memory of the executor's processes (memory.peak), recorded at stop; -ENODATA where
+ * the memory controller is not enabled for the run (hybrid hosts, most delegations). */
+int ur_executor_get_memory_peak(const ur_executor *e, uint64_t *ret_bytes);
 /* "READY=1, TCP 127.0.0.1:5432, ..." : what makes this executor ready, into buf. */
 void ur_executor_describe_conditions(const ur_executor *e, char *buf, size_t size);
 /* Milliseconds from spawn to ready of the last start. */

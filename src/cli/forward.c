@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "progress.h"
 
 struct log_file {
         ur_executor *executor;
@@ -73,6 +74,7 @@ static void forwarder_on_output(ur_executor *e, ur_stream stream, const char *li
         if (!f->quiet) {
                 const char *name = ur_executor_get_name(e);
 
+                progress_hide(progress_current);
                 if (f->color) {
                         /* One of six colors, the same for a name on every run. */
                         unsigned hash = 0;
@@ -81,6 +83,7 @@ static void forwarder_on_output(ur_executor *e, ur_stream stream, const char *li
                         fprintf(stderr, "\033[%um%s|\033[0m %.*s\n", 31 + hash % 6, name, (int) len, line);
                 } else
                         fprintf(stderr, "%s| %.*s\n", name, (int) len, line);
+                progress_show(progress_current);
         }
         if (f->log_dir) {
                 FILE *file = forwarder_log_file(f, e);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "progress.h"
 
 const char *program_name = "unitrun";
 
@@ -11,22 +12,26 @@ void cli_error(const char *fmt, ...)
 {
         va_list ap;
 
+        progress_hide(progress_current);
         fprintf(stderr, "%s: ", program_name);
         va_start(ap, fmt);
         vfprintf(stderr, fmt, ap);
         va_end(ap);
         fputc('\n', stderr);
+        progress_show(progress_current);
 }
 
 void cli_warning(const char *fmt, ...)
 {
         va_list ap;
 
+        progress_hide(progress_current);
         fprintf(stderr, "%s: warning: ", program_name);
         va_start(ap, fmt);
         vfprintf(stderr, fmt, ap);
         va_end(ap);
         fputc('\n', stderr);
+        progress_show(progress_current);
 }
 
 static const char usage_main[] =

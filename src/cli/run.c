@@ -9,6 +9,7 @@
 
 #include "json.h"
 #include "macro.h"
+#include "progress.h"
 #include "session.h"
 #include "shims.h"
 
@@ -100,6 +101,8 @@ static int command_run(struct session *s)
                 cli_error("cannot set up COMMAND's environment: %s", strerror(-err));
                 return EXIT_SYSTEM;
         }
+        /* COMMAND gets the terminal: the status block stays as it last was. */
+        progress_finish(s->progress);
         fflush(NULL);
         pid = fork();
         if (pid < 0) {

@@ -12,6 +12,7 @@
 
 #include "json.h"
 #include "macro.h"
+#include "progress.h"
 #include "session.h"
 
 static void on_log(ur_log_level level, const char *unit, const char *message, void *userdata)
@@ -31,6 +32,7 @@ static void on_state(ur_executor *e, ur_state state, void *userdata)
         char conditions[2048];
 
         json_log_state(s->json, e, state);
+        progress_update(s->progress);
         switch (state) {
         case UR_STATE_RUNNING:
         case UR_STATE_EXITED:
@@ -175,6 +177,9 @@ int session_setup(struct session *s, int argc, char **argv, bool want_command)
         r = session_create_units(s);
         if (r)
                 return r;
+        s->progress = progress_new(&s->options);
+        for (size_t i = 0; i < s->n_executors; i++)
+                (void) progress_add(s->progress, s->executors[i]);
         if (forwarder_new(&s->options, &s->forwarder) < 0)
                 return EXIT_SYSTEM;
         forwarder_attach(s->forwarder, s->ctx);
@@ -348,6 +353,7 @@ void session_done(struct session *s)
                 kill_adopted_orphans();
         forwarder_free(s->forwarder);
         json_log_free(s->json);
+        progress_free(s->progress);
         safe_close(s->epoll_fd);
         safe_close(s->signal_fd);
         run_options_done(&s->options);

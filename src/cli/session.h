@@ -21,6 +21,7 @@ struct session {
         size_t n_executors;
         struct forwarder *forwarder;
         struct json_log *json;
+        struct progress *progress;
         enum session_phase phase;
         int epoll_fd;
         int signal_fd;

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <systemd/sd-daemon.h>
 
+#include "progress.h"
 #include "session.h"
 
 static void on_signal(struct session *s, int sig, bool from_terminal)
@@ -40,6 +41,7 @@ int verb_up(int argc, char **argv)
         if (status == 0)
                 status = session_start(&s);
         if (status == 0) {
+                progress_finish(s.progress);
                 print_summary(&s);
                 /* Under a service manager, we are ready once everything is. */
                 (void) sd_notify(0, "READY=1\nSTATUS=all units ready");

@@ -321,6 +321,32 @@ static void kill_adopted_orphans(void)
         }
 }
 
+/* What each unit cost, said once at the end: CPU time, and peak memory where known. */
+static void session_report_usage(const struct session *s)
+{
+        char line[4096];
+        size_t used = 0;
+
+        if (s->options.quiet || s->options.verbose || s->options.json)
+                return; /* quiet; or already said per unit, in text or in JSON */
+        line[0] = 0;
+        for (size_t i = 0; i < s->n_executors && used + 128 < sizeof(line); i++) {
+                uint64_t cpu, memory;
+                char peak[64] = "";
+
+                if (ur_executor_get_cpu_usage(s->executors[i], &cpu) < 0)
+                        continue;
+                if (ur_executor_get_memory_peak(s->executors[i], &memory) >= 0)
+                        snprintf(peak, sizeof(peak), " %.1f MiB", (double) memory / 1048576.0);
+                used += (size_t) snprintf(line + used, sizeof(line) - used, "%s%s %llu.%03llu s%s",
+                                          used ? ", " : "", ur_executor_get_name(s->executors[i]),
+                                          (unsigned long long) (cpu / 1000000), (unsigned long long) (cpu / 1000 % 1000),
+                                          peak);
+        }
+        if (used)
+                fprintf(stderr, "%s: CPU time: %s\n", program_name, line);
+}
+
 int session_teardown(struct session *s, int status)
 {
         if (!s->ctx)
@@ -333,6 +359,7 @@ int session_teardown(struct session *s, int status)
                 (void) ur_context_stop_all_begin(s->ctx);
         if (session_wait(s, none_stopping) < 0)
                 status = EXIT_SYSTEM;
+        session_report_usage(s);
         if (s->signal)
                 return 128 + s->signal;
         if (s->unit_failed && status == 0)

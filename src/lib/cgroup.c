@@ -155,17 +155,34 @@ static int cgroup_setup_own_subtree(struct cgroup_run **ret, char **ret_reason)
                 cgroup_run_free(run);
                 return r;
         }
-        /* The launcher leaves the inner node so that cgroup.kill on a leaf never hits it and
-         * controllers could be enabled on the run directory. */
-        r = move_self(run->supervisor);
-        if (r < 0) {
-                set_reason(ret_reason, r, "cannot move into", run->supervisor);
+        /* We move into it later (cgroup_run_settle()); whether we may is known now. */
+        snprintf(path, sizeof(path), "%s/cgroup.procs", run->supervisor);
+        if (access(path, W_OK) < 0) {
+                r = set_reason(ret_reason, negative_errno(), "cannot move into", run->supervisor);
                 (void) rmdir(run->supervisor);
                 (void) rmdir(run->path);
                 cgroup_run_free(run);
                 return r;
         }
         *ret = run;
+        return 0;
+}
+
+/* The launcher leaves the inner node for its supervisor leaf, so that nothing killed or
+ * removed in the run directory ever involves it, and controllers could be enabled there.
+ * It is done after the first spawn, not before: a process's first cgroup migration waits
+ * for an RCU grace period in the kernel (12 ms measured here), and a unit born meanwhile
+ * in its own leaf (CLONE_INTO_CGROUP: no migration) is starting instead of waiting. */
+int cgroup_run_settle(struct cgroup_run *run)
+{
+        int r;
+
+        if (run->settled)
+                return 0;
+        r = move_self(run->supervisor);
+        if (r < 0)
+                return r;
+        run->settled = true;
         return 0;
 }
 
@@ -216,7 +233,8 @@ void cgroup_run_release(struct cgroup_run *run)
                 scope_release(run);
         else {
                 /* Back to where we came from, so the run directory can go. */
-                (void) move_self(run->origin);
+                if (run->settled)
+                        (void) move_self(run->origin);
                 (void) rmdir(run->supervisor);
                 (void) rmdir(run->path);
         }

@@ -16,6 +16,7 @@ struct cgroup_run {
         char *path;       /* the run directory, absolute */
         char *supervisor; /* our leaf inside it */
         bool delegated;   /* path is a transient scope a systemd manager delegated to us (path b) */
+        bool settled;     /* we are in supervisor (see cgroup_run_settle()) */
 };
 
 /* Returns the process's shared run (creating it on first use), or a negative errno with a
@@ -24,6 +25,9 @@ struct cgroup_run {
  * UNITRUN_NO_OWN_CGROUP=1 skips (a) only, so that root can exercise (b). */
 int cgroup_run_acquire(struct cgroup_run **ret, char **ret_reason);
 void cgroup_run_release(struct cgroup_run *run);
+
+/* Moves the launcher into its supervisor leaf, once; see cgroup.c for why not earlier. */
+int cgroup_run_settle(struct cgroup_run *run);
 
 /* Creates a fresh leaf for `name` (made unique), returning its absolute path. */
 int cgroup_leaf_create(struct cgroup_run *run, const char *name, char **ret_path);

@@ -135,8 +135,10 @@ int context_ensure_guardian(ur_context *ctx)
         r = context_ensure_runtime_dir(ctx);
         if (r < 0)
                 return r;
+        /* Born where we are: only out of the supervisor leaf does it need moving. */
         return guardian_start(&ctx->guardian, ctx->cgroup ? ctx->cgroup->path : NULL,
-                              ctx->cgroup ? ctx->cgroup->origin : NULL, ctx->runtime_dir);
+                              ctx->cgroup ? ctx->cgroup->origin : NULL, ctx->cgroup && ctx->cgroup->settled,
+                              ctx->runtime_dir);
 }
 
 static bool context_all_settled(ur_context *ctx)

@@ -484,6 +484,9 @@ int executor_spawn_command(ur_executor *e, ur_command_kind kind, size_t index)
                 (void) kill(res.pid, SIGKILL);
                 return r;
         }
+        if (e->ctx->cgroup && cgroup_run_settle(e->ctx->cgroup) < 0)
+                context_log(e->ctx, UR_LOG_WARNING, e->name, "cannot move into %s: %s", e->ctx->cgroup->supervisor,
+                            strerror(errno));
         if (is_main) {
                 e->spawn_usec = now_usec();
                 e->main_pid = res.pid;

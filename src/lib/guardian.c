@@ -288,7 +288,7 @@ static void copy_path(char *dst, const char *src)
         dst[n] = 0;
 }
 
-int guardian_start(struct guardian *gd, const char *run_dir, const char *origin, const char *runtime_dir)
+int guardian_start(struct guardian *gd, const char *run_dir, const char *origin, bool move_out, const char *runtime_dir)
 {
         int fds[2];
         pid_t pid;
@@ -313,7 +313,7 @@ int guardian_start(struct guardian *gd, const char *run_dir, const char *origin,
         close(fds[0]);
         /* Out of the launcher's supervisor leaf before anything else happens: the launcher
          * removes the run directory at a clean end, and the guardian must not be in it. */
-        if (g.origin[0]) {
+        if (move_out && g.origin[0]) {
                 char path[PATH_MAX], value[32];
                 int fd;
 

@@ -396,6 +396,8 @@ scope_run_setup(const char *mount, const char *scope_path, struct cgroup_run **r
                 scope_run_free(run);
                 return r;
         }
+        /* systemd moved us into the scope already: one more move costs no new wait. */
+        run->settled = true;
         *ret = run;
         return 0;
 }

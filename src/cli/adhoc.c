@@ -16,8 +16,9 @@
 /* "redis-server" -> "redis-server.service", then -2, -3, ... while one is taken. */
 static int adhoc_default_name(const char *cmdline, ur_executor *const *taken, size_t n, char **ret)
 {
-        _cleanup_free_ char *program = strndup(cmdline + strspn(cmdline, " \t@-:+!"),
-                                               strcspn(cmdline + strspn(cmdline, " \t@-:+!"), " \t"));
+        _cleanup_free_ char *program =
+                strndup(cmdline + strspn(cmdline, " \t@-:+!"),
+                        strcspn(cmdline + strspn(cmdline, " \t@-:+!"), " \t"));
         char name[512];
 
         if (!program)
@@ -48,8 +49,9 @@ static void print_diagnostics(struct unit_diagnostics *d)
         unit_diagnostics_done(d);
 }
 
-static int adhoc_unit_create(ur_context *ctx, const struct adhoc_unit *u, const struct unit_specifiers *spec,
-                             unsigned number, ur_executor *const *taken, size_t n_taken, ur_executor **ret)
+static int adhoc_unit_create(
+        ur_context *ctx, const struct adhoc_unit *u, const struct unit_specifiers *spec, unsigned number,
+        ur_executor *const *taken, size_t n_taken, ur_executor **ret)
 {
         struct unit_diagnostics diags = {};
         struct unit_config *c = NULL;
@@ -105,12 +107,15 @@ int adhoc_units_create(ur_context *ctx, const struct run_options *o, ur_executor
         spec = (struct unit_specifiers){
                 .runtime_dir = ur_context_get_runtime_dir(ctx),
                 .tmp_dir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp",
-                .home = getenv("HOME") ? getenv("HOME") : pw ? pw->pw_dir : NULL,
+                .home = getenv("HOME") ? getenv("HOME")
+                        : pw           ? pw->pw_dir
+                                       : NULL,
                 .user = pw ? pw->pw_name : NULL,
                 .uid = uid,
         };
         for (size_t i = 0; i < o->n_units; i++) {
-                int status = adhoc_unit_create(ctx, &o->units[i], &spec, (unsigned) i + 1, executors, i, &executors[i]);
+                int status = adhoc_unit_create(
+                        ctx, &o->units[i], &spec, (unsigned) i + 1, executors, i, &executors[i]);
                 if (status)
                         return status;
         }

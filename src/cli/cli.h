@@ -37,7 +37,7 @@ struct run_options {
         char **unit_files;
         struct adhoc_unit *units;
         size_t n_units;
-        char **command; /* after "--" */
+        char **command;       /* after "--" */
         bool after_unit_file; /* parsing: options now follow a unit file, not an --exec */
 };
 

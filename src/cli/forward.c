@@ -67,7 +67,8 @@ static FILE *forwarder_log_file(struct forwarder *f, ur_executor *e)
         return file;
 }
 
-static void forwarder_on_output(ur_executor *e, ur_stream stream, const char *line, size_t len, void *userdata)
+static void
+forwarder_on_output(ur_executor *e, ur_stream stream, const char *line, size_t len, void *userdata)
 {
         struct forwarder *f = userdata;
 

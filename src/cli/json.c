@@ -75,7 +75,9 @@ void json_log_isolation(struct json_log *j, ur_isolation isolation, const char *
 
         if (!j)
                 return;
-        fprintf(stderr, "{\"event\":\"isolation\",\"time_ms\":%.3f,\"isolation\":\"%s\",\"cgroup\":%s,\"reason\":%s}\n",
+        fprintf(stderr,
+                "{\"event\":\"isolation\",\"time_ms\":%.3f,\"isolation\":\"%s\",\"cgroup\":%s,\"reason\":%s}"
+                "\n",
                 json_time_ms(j),
                 isolation == UR_ISOLATION_CGROUP  ? "cgroup"
                 : isolation == UR_ISOLATION_SCOPE ? "delegated-scope"
@@ -96,24 +98,29 @@ void json_log_state(struct json_log *j, ur_executor *e, ur_state state)
         case UR_STATE_STARTING:
                 /* Before the first spawn: no PID yet (it comes with "ready"). */
                 fprintf(stderr, "{\"event\":\"starting\",\"time_ms\":%.3f,\"unit\":%s,\"cgroup\":%s}\n",
-                        json_time_ms(j), name, json_string(ur_executor_get_cgroup(e), cgroup, sizeof(cgroup)));
+                        json_time_ms(j), name,
+                        json_string(ur_executor_get_cgroup(e), cgroup, sizeof(cgroup)));
                 break;
         case UR_STATE_RUNNING:
         case UR_STATE_EXITED:
                 ur_executor_describe_conditions(e, text, sizeof(text));
                 fprintf(stderr,
-                        "{\"event\":\"ready\",\"time_ms\":%.3f,\"unit\":%s,\"pid\":%d,\"elapsed_ms\":%" PRIu64
-                        ",\"conditions\":%s,\"finished\":%s}\n",
+                        "{\"event\":\"ready\",\"time_ms\":%.3f,\"unit\":%s,\"pid\":%d,\"elapsed_ms\":"
+                        "%" PRIu64 ",\"conditions\":%s,\"finished\":%s}\n",
                         json_time_ms(j), name, (int) ur_executor_get_pid(e), ur_executor_get_ready_msec(e),
-                        json_string(text, conditions, sizeof(conditions)), state == UR_STATE_EXITED ? "true" : "false");
+                        json_string(text, conditions, sizeof(conditions)),
+                        state == UR_STATE_EXITED ? "true" : "false");
                 break;
         case UR_STATE_STOPPING:
-                fprintf(stderr, "{\"event\":\"stopping\",\"time_ms\":%.3f,\"unit\":%s}\n", json_time_ms(j), name);
+                fprintf(stderr, "{\"event\":\"stopping\",\"time_ms\":%.3f,\"unit\":%s}\n", json_time_ms(j),
+                        name);
                 break;
         case UR_STATE_FAILED:
         case UR_STATE_INACTIVE:
                 if (state == UR_STATE_FAILED)
-                        fprintf(stderr, "{\"event\":\"failed\",\"time_ms\":%.3f,\"unit\":%s,\"reason\":\"%s\",\"message\":%s}\n",
+                        fprintf(stderr,
+                                "{\"event\":\"failed\",\"time_ms\":%.3f,\"unit\":%s,\"reason\":\"%s\","
+                                "\"message\":%s}\n",
                                 json_time_ms(j), name, ur_failure_to_string(ur_executor_get_failure(e)),
                                 json_string(ur_executor_get_error(e), text, sizeof(text)));
                 if (!ur_executor_get_exit(e, &code, &status)) {
@@ -121,13 +128,17 @@ void json_log_state(struct json_log *j, ur_executor *e, ur_state state)
                         status = 0;
                 }
                 fprintf(stderr,
-                        "{\"event\":\"stopped\",\"time_ms\":%.3f,\"unit\":%s,\"clean\":%s,\"exit\":\"%s\",\"status\":%d,"
+                        "{\"event\":\"stopped\",\"time_ms\":%.3f,\"unit\":%s,\"clean\":%s,\"exit\":\"%s\","
+                        "\"status\":%d,"
                         "\"cpu_usec\":%s,\"memory_peak_bytes\":%s}\n",
                         json_time_ms(j), name, state == UR_STATE_INACTIVE ? "true" : "false",
                         code == CLD_EXITED                         ? "exited"
                         : code == CLD_KILLED || code == CLD_DUMPED ? "killed"
                                                                    : "unknown",
-                        status, ur_executor_get_cpu_usage(e, &cpu) >= 0 ? (snprintf(text, sizeof(text), "%" PRIu64, cpu), text) : "null",
+                        status,
+                        ur_executor_get_cpu_usage(e, &cpu) >= 0
+                                ? (snprintf(text, sizeof(text), "%" PRIu64, cpu), text)
+                                : "null",
                         ur_executor_get_memory_peak(e, &memory) >= 0
                                 ? (snprintf(conditions, sizeof(conditions), "%" PRIu64, memory), conditions)
                                 : "null");
@@ -141,5 +152,6 @@ void json_log_command_exited(struct json_log *j, int status)
 {
         if (!j)
                 return;
-        fprintf(stderr, "{\"event\":\"command-exited\",\"time_ms\":%.3f,\"status\":%d}\n", json_time_ms(j), status);
+        fprintf(stderr, "{\"event\":\"command-exited\",\"time_ms\":%.3f,\"status\":%d}\n", json_time_ms(j),
+                status);
 }

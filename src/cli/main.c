@@ -101,22 +101,21 @@ static const char usage_run[] =
         "UNITRUN_<NAME>_PID and UNITRUN_<NAME>_CGROUP (NAME: the unit name without\n"
         ".service, upper-cased, other characters than letters and digits as _).\n";
 
-static const char usage_wait[] =
-        "Usage: unitrun wait [OPTIONS] CONDITION...\n"
-        "\n"
-        "Waits until every CONDITION holds, starting nothing:\n"
-        "  tcp:HOST:PORT      a TCP connect succeeds (tcp:[::1]:5432 for IPv6)\n"
-        "  unix:PATH          a stream connect to the unix socket succeeds\n"
-        "  http://URL, https://URL   a request gets an accepted status\n"
-        "  file:PATH          the file exists\n"
-        "\n"
-        "Options:\n"
-        "      --timeout SPAN     give up after SPAN (default 90s): exit 69\n"
-        "      --http-status RE   accepted statuses (default 2[0-9][0-9])\n"
-        "      --http-method M    request method (default GET)\n"
-        "      --http-header 'K: V'  request header (repeatable)\n"
-        "\n"
-        "Exit status: 0 when all hold, 69 on timeout, 64 bad command line.\n";
+static const char usage_wait[] = "Usage: unitrun wait [OPTIONS] CONDITION...\n"
+                                 "\n"
+                                 "Waits until every CONDITION holds, starting nothing:\n"
+                                 "  tcp:HOST:PORT      a TCP connect succeeds (tcp:[::1]:5432 for IPv6)\n"
+                                 "  unix:PATH          a stream connect to the unix socket succeeds\n"
+                                 "  http://URL, https://URL   a request gets an accepted status\n"
+                                 "  file:PATH          the file exists\n"
+                                 "\n"
+                                 "Options:\n"
+                                 "      --timeout SPAN     give up after SPAN (default 90s): exit 69\n"
+                                 "      --http-status RE   accepted statuses (default 2[0-9][0-9])\n"
+                                 "      --http-method M    request method (default GET)\n"
+                                 "      --http-header 'K: V'  request header (repeatable)\n"
+                                 "\n"
+                                 "Exit status: 0 when all hold, 69 on timeout, 64 bad command line.\n";
 
 static const char usage_verify[] =
         "Usage: unitrun verify [--strict] UNIT-FILE...\n"

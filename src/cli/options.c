@@ -81,12 +81,14 @@ int run_options_parse(int argc, char **argv, int first, bool want_command, struc
                 }
                 if (strncmp(a, "--color=", 8) == 0 || strcmp(a, "--color") == 0) {
                         const char *when = a[7] == '=' ? a + 8 : "always";
-                        if (strcmp(when, "auto") != 0 && strcmp(when, "always") != 0 && strcmp(when, "never") != 0) {
+                        if (strcmp(when, "auto") != 0 && strcmp(when, "always") != 0 &&
+                            strcmp(when, "never") != 0) {
                                 cli_error("invalid --color '%s': expected auto, always or never", when);
                                 goto usage;
                         }
-                        o.color = strcmp(when, "always") == 0 ||
-                                  (strcmp(when, "auto") == 0 && isatty(STDERR_FILENO) && !getenv("NO_COLOR"));
+                        o.color =
+                                strcmp(when, "always") == 0 ||
+                                (strcmp(when, "auto") == 0 && isatty(STDERR_FILENO) && !getenv("NO_COLOR"));
                         continue;
                 }
                 if (a[0] != '-') {

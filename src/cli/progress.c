@@ -85,15 +85,17 @@ static void progress_line(const struct progress *p, size_t i)
                 char conditions[900];
 
                 ur_executor_describe_conditions(e, conditions, sizeof(conditions));
-                snprintf(text, sizeof(text), "%s in %llu ms (%s)",
-                         ur_executor_get_state(e) == UR_STATE_RUNNING ? "ready" : "finished",
-                         (unsigned long long) ur_executor_get_ready_msec(e), conditions);
+                snprintf(
+                        text, sizeof(text), "%s in %llu ms (%s)",
+                        ur_executor_get_state(e) == UR_STATE_RUNNING ? "ready" : "finished",
+                        (unsigned long long) ur_executor_get_ready_msec(e), conditions);
                 mark = "+";
                 on = p->color ? "\033[32m" : "";
                 break;
         }
         case UR_STATE_FAILED:
-                snprintf(text, sizeof(text), "failed (%s)", ur_failure_to_string(ur_executor_get_failure(e)));
+                snprintf(
+                        text, sizeof(text), "failed (%s)", ur_failure_to_string(ur_executor_get_failure(e)));
                 mark = "!";
                 on = p->color ? "\033[31m" : "";
                 break;

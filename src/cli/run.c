@@ -28,9 +28,9 @@ static void unit_env_name(const char *unit, const char *suffix, char *buf, size_
 
         for (size_t i = 0; i < len && o + 1 < size; i++) {
                 char c = unit[i];
-                buf[o++] = (c >= 'a' && c <= 'z') ? (char) (c - 'a' + 'A')
+                buf[o++] = (c >= 'a' && c <= 'z')                               ? (char) (c - 'a' + 'A')
                            : ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) ? c
-                                                                                 : '_';
+                                                                                : '_';
         }
         snprintf(buf + o, size - o, "_%s", suffix);
 }
@@ -114,7 +114,8 @@ static int command_run(struct session *s)
                 (void) sigprocmask(SIG_SETMASK, &s->saved_mask, NULL);
                 (void) signal(SIGPIPE, SIG_DFL);
                 execvp(s->options.command[0], s->options.command);
-                fprintf(stderr, "%s: cannot execute %s: %s\n", program_name, s->options.command[0], strerror(errno));
+                fprintf(stderr, "%s: cannot execute %s: %s\n", program_name, s->options.command[0],
+                        strerror(errno));
                 _exit(errno == ENOENT ? 127 : 126);
         }
         c->pid = pid;

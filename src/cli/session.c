@@ -38,8 +38,8 @@ static void on_state(ur_executor *e, ur_state state, void *userdata)
         case UR_STATE_EXITED:
                 if (s->options.verbose) {
                         ur_executor_describe_conditions(e, conditions, sizeof(conditions));
-                        fprintf(stderr, "%s: %s: %s in %llu ms (%s)\n", program_name, ur_executor_get_name(e),
-                                state == UR_STATE_RUNNING ? "ready" : "finished",
+                        fprintf(stderr, "%s: %s: %s in %llu ms (%s)\n", program_name,
+                                ur_executor_get_name(e), state == UR_STATE_RUNNING ? "ready" : "finished",
                                 (unsigned long long) ur_executor_get_ready_msec(e), conditions);
                 }
                 break;
@@ -57,7 +57,9 @@ static void on_state(ur_executor *e, ur_state state, void *userdata)
                         char peak[64] = "";
 
                         if (ur_executor_get_memory_peak(e, &memory) >= 0)
-                                snprintf(peak, sizeof(peak), ", peak memory %.1f MiB", (double) memory / 1048576.0);
+                                snprintf(
+                                        peak, sizeof(peak), ", peak memory %.1f MiB",
+                                        (double) memory / 1048576.0);
                         fprintf(stderr, "%s: %s: stopped (CPU time %llu.%03llu s%s)\n", program_name,
                                 ur_executor_get_name(e), (unsigned long long) (cpu / 1000000),
                                 (unsigned long long) (cpu / 1000 % 1000), peak);
@@ -100,16 +102,19 @@ static void session_report_isolation(struct session *s)
 {
         ur_isolation isolation = ur_context_get_isolation(s->ctx);
 
-        json_log_isolation(s->json, isolation, ur_context_get_cgroup(s->ctx), ur_context_get_isolation_reason(s->ctx));
+        json_log_isolation(
+                s->json, isolation, ur_context_get_cgroup(s->ctx), ur_context_get_isolation_reason(s->ctx));
         if (isolation == UR_ISOLATION_FALLBACK) {
-                cli_warning("no cgroup isolation (%s): a process that leaves its unit's session "
-                            "(setsid) may escape the stop; leftovers are killed when unitrun exits",
-                            ur_context_get_isolation_reason(s->ctx));
+                cli_warning(
+                        "no cgroup isolation (%s): a process that leaves its unit's session "
+                        "(setsid) may escape the stop; leftovers are killed when unitrun exits",
+                        ur_context_get_isolation_reason(s->ctx));
                 /* Orphans of the units become ours, so that we can kill them at the end. */
                 (void) prctl(PR_SET_CHILD_SUBREAPER, 1);
         } else if (s->options.verbose)
                 fprintf(stderr, "%s: isolation: %s %s\n", program_name,
-                        isolation == UR_ISOLATION_SCOPE ? "delegated scope" : "cgroup", ur_context_get_cgroup(s->ctx));
+                        isolation == UR_ISOLATION_SCOPE ? "delegated scope" : "cgroup",
+                        ur_context_get_cgroup(s->ctx));
 }
 
 static int session_add_fd(struct session *s, int fd)
@@ -127,7 +132,8 @@ static int session_create_units(struct session *s)
         int r;
 
         if (s->options.unit_files) {
-                r = ur_context_load_units(s->ctx, s->options.unit_files, 0, on_diagnostic, s, &loaded, &n_loaded);
+                r = ur_context_load_units(
+                        s->ctx, s->options.unit_files, 0, on_diagnostic, s, &loaded, &n_loaded);
                 if (r == -EINVAL)
                         return EXIT_BAD_UNIT;
                 if (r < 0) {
@@ -170,7 +176,8 @@ int session_setup(struct session *s, int argc, char **argv, bool want_command)
         ur_context_set_state_callback(s->ctx, on_state, s);
 
         s->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
-        if (s->epoll_fd < 0 || session_add_fd(s, ur_context_get_fd(s->ctx)) < 0 || session_add_fd(s, s->signal_fd) < 0) {
+        if (s->epoll_fd < 0 || session_add_fd(s, ur_context_get_fd(s->ctx)) < 0 ||
+            session_add_fd(s, s->signal_fd) < 0) {
                 cli_error("cannot set up the event loop: %s", strerror(errno));
                 return EXIT_SYSTEM;
         }
@@ -338,10 +345,10 @@ static void session_report_usage(const struct session *s)
                         continue;
                 if (ur_executor_get_memory_peak(s->executors[i], &memory) >= 0)
                         snprintf(peak, sizeof(peak), " %.1f MiB", (double) memory / 1048576.0);
-                used += (size_t) snprintf(line + used, sizeof(line) - used, "%s%s %llu.%03llu s%s",
-                                          used ? ", " : "", ur_executor_get_name(s->executors[i]),
-                                          (unsigned long long) (cpu / 1000000), (unsigned long long) (cpu / 1000 % 1000),
-                                          peak);
+                used += (size_t) snprintf(
+                        line + used, sizeof(line) - used, "%s%s %llu.%03llu s%s", used ? ", " : "",
+                        ur_executor_get_name(s->executors[i]), (unsigned long long) (cpu / 1000000),
+                        (unsigned long long) (cpu / 1000 % 1000), peak);
         }
         if (used)
                 fprintf(stderr, "%s: CPU time: %s\n", program_name, line);

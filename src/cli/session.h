@@ -10,7 +10,7 @@
 
 enum session_phase {
         SESSION_STARTING,
-        SESSION_UP,      /* everything ready: COMMAND runs (run) or we wait (up) */
+        SESSION_UP, /* everything ready: COMMAND runs (run) or we wait (up) */
         SESSION_STOPPING,
 };
 

@@ -39,7 +39,9 @@ static int wait_parse(int argc, char **argv, struct wait_options *o)
                 }
                 if (strcmp(a, "--timeout") == 0) {
                         if (timespan_parse(value, &o->timeout_usec) < 0) {
-                                cli_error("invalid --timeout '%s': not a time span (e.g. 30s, 1min 30s)", value);
+                                cli_error(
+                                        "invalid --timeout '%s': not a time span (e.g. 30s, 1min 30s)",
+                                        value);
                                 return EXIT_USAGE;
                         }
                 } else if (strcmp(a, "--http-status") == 0)
@@ -81,8 +83,10 @@ static int wait_add(ur_waiter *w, const struct wait_options *o, const char *cond
                 };
                 r = ur_waiter_add_http(w, &check);
         } else {
-                cli_error("unknown condition '%s': expected tcp:HOST:PORT, unix:PATH, http(s)://URL or file:PATH",
-                          condition);
+                cli_error(
+                        "unknown condition '%s': expected tcp:HOST:PORT, unix:PATH, http(s)://URL or "
+                        "file:PATH",
+                        condition);
                 return EXIT_USAGE;
         }
         if (r == -EINVAL) {

@@ -48,8 +48,9 @@ void context_forget_executor(ur_context *ctx, ur_executor *e)
 }
 
 /* Depth-first search on After= edges; colour 1 = on the current path, 2 = done. */
-static ur_executor *cycle_visit(ur_executor *e, unsigned *colour, ur_executor **path, size_t depth, size_t *ret_depth,
-                                ur_executor *const *all, size_t n)
+static ur_executor *cycle_visit(
+        ur_executor *e, unsigned *colour, ur_executor **path, size_t depth, size_t *ret_depth,
+        ur_executor *const *all, size_t n)
 {
         size_t me = 0;
 
@@ -150,7 +151,7 @@ static void schedule_start(ur_executor *e)
                 }
                 if (executor_is_down(d->other) && !(d->flags & UR_DEP_REQUIRES))
                         continue; /* not part of this start at all */
-                return; /* still on its way */
+                return;           /* still on its way */
         }
         e->start_pending = false;
         (void) ur_executor_start_begin(e); /* a failure shows as FAILED, and schedules again */
@@ -206,7 +207,8 @@ int ur_context_stop_all_begin(ur_context *ctx)
 {
         for (ur_executor *e = ctx->executors; e; e = e->next) {
                 e->start_pending = false;
-                if (e->state == UR_STATE_STARTING || e->state == UR_STATE_RUNNING || e->state == UR_STATE_EXITED)
+                if (e->state == UR_STATE_STARTING || e->state == UR_STATE_RUNNING ||
+                    e->state == UR_STATE_EXITED)
                         e->stop_pending = true;
         }
         context_schedule(ctx);

@@ -52,7 +52,8 @@ static void runtime_dir_sweep_stale(const char *base)
                 if (strncmp(de->d_name, "unitrun.", 8) != 0)
                         continue;
                 pid = strtol(de->d_name + 8, &end, 10);
-                if (*end != '.' || pid <= 0 || pid == getpid() || kill((pid_t) pid, 0) == 0 || errno != ESRCH)
+                if (*end != '.' || pid <= 0 || pid == getpid() || kill((pid_t) pid, 0) == 0 ||
+                    errno != ESRCH)
                         continue;
                 /* Only our own: /tmp is shared with other users. */
                 if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode) ||
@@ -136,9 +137,10 @@ int context_ensure_guardian(ur_context *ctx)
         if (r < 0)
                 return r;
         /* Born where we are: only out of the supervisor leaf does it need moving. */
-        return guardian_start(&ctx->guardian, ctx->cgroup ? ctx->cgroup->path : NULL,
-                              ctx->cgroup ? ctx->cgroup->origin : NULL, ctx->cgroup && ctx->cgroup->settled,
-                              ctx->runtime_dir);
+        return guardian_start(
+                &ctx->guardian, ctx->cgroup ? ctx->cgroup->path : NULL,
+                ctx->cgroup ? ctx->cgroup->origin : NULL, ctx->cgroup && ctx->cgroup->settled,
+                ctx->runtime_dir);
 }
 
 static bool context_all_settled(ur_context *ctx)

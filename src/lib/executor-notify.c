@@ -56,11 +56,13 @@ static void executor_apply_notify(ur_executor *e, const struct notify_message *m
         if (m->main_pid > 0 && m->main_pid != e->main_pid) {
                 /* A MAINPID outside the unit would let it point us at any process. */
                 if (!executor_owns_pid(e, m->main_pid))
-                        context_log(e->ctx, UR_LOG_WARNING, e->name,
-                                    "ignoring MAINPID=%d: not a process of this unit", (int) m->main_pid);
+                        context_log(
+                                e->ctx, UR_LOG_WARNING, e->name,
+                                "ignoring MAINPID=%d: not a process of this unit", (int) m->main_pid);
                 else if (executor_set_main_pid(e, m->main_pid) < 0)
-                        context_log(e->ctx, UR_LOG_WARNING, e->name, "ignoring MAINPID=%d: process is gone",
-                                    (int) m->main_pid);
+                        context_log(
+                                e->ctx, UR_LOG_WARNING, e->name, "ignoring MAINPID=%d: process is gone",
+                                (int) m->main_pid);
         }
         if (m->has_extend_timeout && (e->state == UR_STATE_STARTING || e->state == UR_STATE_STOPPING)) {
                 uint64_t extended = deadline_after(m->extend_timeout_usec);
@@ -96,9 +98,12 @@ void executor_on_notify_event(struct watch *w, uint32_t events)
                 }
                 /* A sender that has exited already cannot be placed: systemd has the same
                  * limit, and BARRIER=1 (which keeps the sender waiting) is the cure. */
-                if (e->notify_access == UR_NOTIFY_MAIN ? sender != e->main_pid : !executor_owns_pid(e, sender))
-                        context_log(e->ctx, UR_LOG_DEBUG, e->name,
-                                    "notify message from PID %d ignored: not a process of this unit", (int) sender);
+                if (e->notify_access == UR_NOTIFY_MAIN ? sender != e->main_pid
+                                                       : !executor_owns_pid(e, sender))
+                        context_log(
+                                e->ctx, UR_LOG_DEBUG, e->name,
+                                "notify message from PID %d ignored: not a process of this unit",
+                                (int) sender);
                 else
                         executor_apply_notify(e, &m);
                 notify_message_done(&m);

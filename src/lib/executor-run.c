@@ -25,8 +25,9 @@ void format_exit(int code, int status, char *buf, size_t size)
         if (code == CLD_EXITED)
                 snprintf(buf, size, "exited with status %d", status);
         else if (code == CLD_KILLED || code == CLD_DUMPED)
-                snprintf(buf, size, "was killed by %s%s", signal_to_string(status, sigbuf),
-                         code == CLD_DUMPED ? " (core dumped)" : "");
+                snprintf(
+                        buf, size, "was killed by %s%s", signal_to_string(status, sigbuf),
+                        code == CLD_DUMPED ? " (core dumped)" : "");
         else
                 snprintf(buf, size, "exited");
 }
@@ -95,15 +96,17 @@ static int executor_open_stdio(ur_executor *e, int which)
                 break;
         case UR_STDIO_FILE:
         case UR_STDIO_APPEND:
-                fd = open(e->stdio[which].path,
-                          O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY |
-                                  (e->stdio[which].mode == UR_STDIO_APPEND ? O_APPEND : O_TRUNC),
-                          0644);
+                fd =
+                        open(e->stdio[which].path,
+                             O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY |
+                                     (e->stdio[which].mode == UR_STDIO_APPEND ? O_APPEND : O_TRUNC),
+                             0644);
                 if (fd < 0) {
                         int r = negative_errno();
                         char msg[4200];
-                        snprintf(msg, sizeof(msg), "cannot open %s for output: %s", e->stdio[which].path,
-                                 strerror(-r));
+                        snprintf(
+                                msg, sizeof(msg), "cannot open %s for output: %s", e->stdio[which].path,
+                                strerror(-r));
                         executor_set_error(e, msg);
                         return r;
                 }
@@ -274,8 +277,9 @@ void executor_release_run(ur_executor *e)
         if (e->cgroup_path) {
                 int r = cgroup_remove(e->cgroup_path);
                 if (r < 0)
-                        context_log(e->ctx, UR_LOG_WARNING, e->name, "cannot remove cgroup %s: %s", e->cgroup_path,
-                                    strerror(-r));
+                        context_log(
+                                e->ctx, UR_LOG_WARNING, e->name, "cannot remove cgroup %s: %s",
+                                e->cgroup_path, strerror(-r));
                 e->cgroup_path = mfree(e->cgroup_path);
         }
         e->sessions = mfree(e->sessions);
@@ -304,7 +308,9 @@ static int executor_command_env(ur_executor *e, ur_command_kind kind, char ***re
 
                         if (f->optional && r == -ENOENT)
                                 continue;
-                        snprintf(msg, sizeof(msg), "cannot read environment file %s: %s", f->path, strerror(-r));
+                        snprintf(
+                                msg, sizeof(msg), "cannot read environment file %s: %s", f->path,
+                                strerror(-r));
                         executor_set_error(e, msg);
                         return r;
                 }
@@ -325,7 +331,8 @@ static int executor_command_env(ur_executor *e, ur_command_kind kind, char ***re
                 _cleanup_free_ char *joined = strv_join(e->runtime_directory_paths, ":");
                 r = joined ? strv_env_set(&env, "RUNTIME_DIRECTORY", joined) : -ENOMEM;
         }
-        if (r >= 0 && (kind == UR_EXEC_STOP || kind == UR_EXEC_STOP_POST) && e->main_pid > 0 && !e->main_exited) {
+        if (r >= 0 && (kind == UR_EXEC_STOP || kind == UR_EXEC_STOP_POST) && e->main_pid > 0 &&
+            !e->main_exited) {
                 char pid[32];
                 snprintf(pid, sizeof(pid), "%d", (int) e->main_pid);
                 r = strv_env_set(&env, "MAINPID", pid);
@@ -337,8 +344,8 @@ static int executor_command_env(ur_executor *e, ur_command_kind kind, char ***re
 }
 
 /* argv and the program to execute for a command; "@" puts the second word in argv[0]. */
-static int executor_command_argv(ur_executor *e, const struct command *cmd, char *const *env, char ***ret_argv,
-                                 char **ret_path)
+static int executor_command_argv(
+        ur_executor *e, const struct command *cmd, char *const *env, char ***ret_argv, char **ret_path)
 {
         _cleanup_strv_free_ char **argv = NULL;
         const char *reason = NULL;
@@ -354,8 +361,9 @@ static int executor_command_argv(ur_executor *e, const struct command *cmd, char
                         r = cmdline_split_expand(cmd->line, env, &argv, &reason);
                 if (r < 0) {
                         char msg[4200];
-                        snprintf(msg, sizeof(msg), "invalid command line '%s': %s", cmd->line,
-                                 reason ? reason : strerror(-r));
+                        snprintf(
+                                msg, sizeof(msg), "invalid command line '%s': %s", cmd->line,
+                                reason ? reason : strerror(-r));
                         executor_set_error(e, msg);
                         return r;
                 }
@@ -370,7 +378,8 @@ static int executor_command_argv(ur_executor *e, const struct command *cmd, char
                 size_t n = strv_length(argv);
                 if (n < 2) {
                         free(path);
-                        executor_set_error(e, "a command with the '@' prefix needs an argv[0] after the program");
+                        executor_set_error(
+                                e, "a command with the '@' prefix needs an argv[0] after the program");
                         return -EINVAL;
                 }
                 free(argv[0]);
@@ -475,7 +484,9 @@ int executor_spawn_command(ur_executor *e, ur_command_kind kind, size_t index)
         watch_remove(&e->ctx->loop, &e->exec_watch);
         r = loop_add(&e->ctx->loop, &s->watch, res.pidfd, EPOLLIN, executor_on_spawned_event, e);
         if (r >= 0) {
-                r = loop_add(&e->ctx->loop, &e->exec_watch, res.error_pipe, EPOLLIN | EPOLLHUP, executor_on_exec_event, e);
+                r = loop_add(
+                        &e->ctx->loop, &e->exec_watch, res.error_pipe, EPOLLIN | EPOLLHUP,
+                        executor_on_exec_event, e);
                 e->exec_for_control = !is_main;
         } else
                 safe_close(res.error_pipe);
@@ -485,8 +496,9 @@ int executor_spawn_command(ur_executor *e, ur_command_kind kind, size_t index)
                 return r;
         }
         if (e->ctx->cgroup && cgroup_run_settle(e->ctx->cgroup) < 0)
-                context_log(e->ctx, UR_LOG_WARNING, e->name, "cannot move into %s: %s", e->ctx->cgroup->supervisor,
-                            strerror(errno));
+                context_log(
+                        e->ctx, UR_LOG_WARNING, e->name, "cannot move into %s: %s",
+                        e->ctx->cgroup->supervisor, strerror(errno));
         if (is_main) {
                 e->spawn_usec = now_usec();
                 e->main_pid = res.pid;

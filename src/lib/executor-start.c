@@ -41,8 +41,7 @@ const char *command_describe(const struct command *cmd, char *buf, size_t size)
 
 bool exit_status_is_success(const ur_executor *e, int code, int status)
 {
-        return code == CLD_EXITED &&
-               (status == 0 || (e->success_status[status / 8] & (1u << (status % 8))));
+        return code == CLD_EXITED && (status == 0 || (e->success_status[status / 8] & (1u << (status % 8))));
 }
 
 void executor_fail(ur_executor *e, ur_failure failure, const char *fmt, ...)
@@ -157,23 +156,31 @@ void executor_on_exec_result(ur_executor *e, const struct spawn_error *err)
         e->exec_errno = err->error;
         if (e->state == UR_STATE_STOPPING) {
                 /* ExecStop=/ExecStopPost= could not run: say so, the stop goes on. */
-                context_log(e->ctx, UR_LOG_WARNING, e->name, "stop command failed while %s: %s",
-                            spawn_step_to_string(err->step), strerror(err->error));
+                context_log(
+                        e->ctx, UR_LOG_WARNING, e->name, "stop command failed while %s: %s",
+                        spawn_step_to_string(err->step), strerror(err->error));
                 return;
         }
         c = e->exec_for_control
-                    ? &e->commands[e->phase == RUN_START_PRE ? UR_EXEC_START_PRE : UR_EXEC_START_POST].items[e->index]
+                    ? &e->commands[e->phase == RUN_START_PRE ? UR_EXEC_START_PRE : UR_EXEC_START_POST]
+                               .items[e->index]
                     : &e->commands[UR_EXEC_START].items[e->index];
         command_describe(c, cmd, sizeof(cmd));
-        snprintf(what, sizeof(what), "%s", e->exec_for_control ? (e->phase == RUN_START_PRE ? "ExecStartPre= " : "ExecStartPost= ") : "");
+        snprintf(
+                what, sizeof(what), "%s",
+                e->exec_for_control ? (e->phase == RUN_START_PRE ? "ExecStartPre= " : "ExecStartPost= ")
+                                    : "");
         if (err->step == SPAWN_STEP_EXEC)
-                executor_fail(e, UR_FAILURE_EXEC, "cannot execute %s%s: %s", what, cmd, strerror(err->error));
+                executor_fail(
+                        e, UR_FAILURE_EXEC, "cannot execute %s%s: %s", what, cmd, strerror(err->error));
         else if (err->step == SPAWN_STEP_CHDIR)
-                executor_fail(e, UR_FAILURE_EXEC, "cannot change to working directory %s: %s", e->cwd,
-                              strerror(err->error));
+                executor_fail(
+                        e, UR_FAILURE_EXEC, "cannot change to working directory %s: %s", e->cwd,
+                        strerror(err->error));
         else
-                executor_fail(e, UR_FAILURE_EXEC, "failed while %s: %s", spawn_step_to_string(err->step),
-                              strerror(err->error));
+                executor_fail(
+                        e, UR_FAILURE_EXEC, "failed while %s: %s", spawn_step_to_string(err->step),
+                        strerror(err->error));
 }
 
 void executor_on_line(struct output_stream *s, const char *line, size_t len, bool complete)
@@ -237,8 +244,10 @@ static void executor_read_pid_file(ur_executor *e)
                 snprintf(path, sizeof(path), "%s/%s", ur_context_get_runtime_dir(e->ctx), e->pid_file);
         r = read_full_file(path, &text);
         if (r < 0) {
-                executor_fail(e, UR_FAILURE_EXITED, "the starting process exited, but PID file %s cannot be read: %s",
-                              path, strerror(-r));
+                executor_fail(
+                        e, UR_FAILURE_EXITED,
+                        "the starting process exited, but PID file %s cannot be read: %s", path,
+                        strerror(-r));
                 return;
         }
         pid = strtol(text, &end, 10);
@@ -247,8 +256,9 @@ static void executor_read_pid_file(ur_executor *e)
                 return;
         }
         if (!executor_owns_pid(e, (pid_t) pid)) {
-                executor_fail(e, UR_FAILURE_EXITED, "PID file %s names PID %ld, which is not a process of this unit",
-                              path, pid);
+                executor_fail(
+                        e, UR_FAILURE_EXITED,
+                        "PID file %s names PID %ld, which is not a process of this unit", path, pid);
                 return;
         }
         if (executor_set_main_pid(e, (pid_t) pid) < 0) {
@@ -302,9 +312,10 @@ void executor_on_control_exit(ur_executor *e)
             !(c->flags & UR_COMMAND_IGNORE_FAILURE)) {
                 format_exit(e->control.code, e->control.status, how, sizeof(how));
                 /* As the unit file says it: "ExecStartPre=/bin/foo --x exited with status 3". */
-                executor_fail(e, UR_FAILURE_EXITED, "%s%s %s",
-                              kind == UR_EXEC_START_PRE ? "ExecStartPre=" : "ExecStartPost=",
-                              command_describe(c, cmd, sizeof(cmd)), how);
+                executor_fail(
+                        e, UR_FAILURE_EXITED, "%s%s %s",
+                        kind == UR_EXEC_START_PRE ? "ExecStartPre=" : "ExecStartPost=",
+                        command_describe(c, cmd, sizeof(cmd)), how);
                 return;
         }
         e->index++;
@@ -319,11 +330,12 @@ static void executor_pending_conditions(const ur_executor *e, char *buf, size_t 
         else if (e->phase == RUN_START_POST)
                 snprintf(buf, size, "ExecStartPost= to finish");
         else if (!executor_type_condition_met(e))
-                snprintf(buf, size, "%s",
-                         !e->exec_done                 ? "execve()"
-                         : e->type == UR_TYPE_NOTIFY    ? "READY=1"
-                         : e->type == UR_TYPE_FORKING   ? "the starting process to exit"
-                                                        : "a clean exit");
+                snprintf(
+                        buf, size, "%s",
+                        !e->exec_done                ? "execve()"
+                        : e->type == UR_TYPE_NOTIFY  ? "READY=1"
+                        : e->type == UR_TYPE_FORKING ? "the starting process to exit"
+                                                     : "a clean exit");
         ready_list_describe_pending(e->checks, buf, size);
 }
 
@@ -335,8 +347,9 @@ void executor_start_on_timer(ur_executor *e)
         if (e->state != UR_STATE_STARTING)
                 return;
         executor_pending_conditions(e, pending, sizeof(pending));
-        executor_fail(e, UR_FAILURE_TIMEOUT, "not ready after %s; still waiting for: %s",
-                      timespan_format(span, sizeof(span), e->start_timeout_usec), pending);
+        executor_fail(
+                e, UR_FAILURE_TIMEOUT, "not ready after %s; still waiting for: %s",
+                timespan_format(span, sizeof(span), e->start_timeout_usec), pending);
 }
 
 /* ---- Public entry points ------------------------------------------------------------ */
@@ -428,7 +441,8 @@ fail:
 
 static bool executor_start_settled(const ur_executor *e)
 {
-        return e->state != UR_STATE_STARTING && !(e->state == UR_STATE_STOPPING && e->failure != UR_FAILURE_NONE);
+        return e->state != UR_STATE_STARTING &&
+               !(e->state == UR_STATE_STOPPING && e->failure != UR_FAILURE_NONE);
 }
 
 int executor_run_dispatch_until(ur_executor *e, bool (*done)(const ur_executor *e))

@@ -122,8 +122,9 @@ static bool executor_stop_spawn_control(ur_executor *e, ur_command_kind kind)
                         executor_arm_stop_timer(e);
                         return true;
                 }
-                context_log(e->ctx, UR_LOG_WARNING, e->name, "cannot spawn %s command: %s",
-                            kind == UR_EXEC_STOP ? "ExecStop=" : "ExecStopPost=", strerror(-r));
+                context_log(
+                        e->ctx, UR_LOG_WARNING, e->name, "cannot spawn %s command: %s",
+                        kind == UR_EXEC_STOP ? "ExecStop=" : "ExecStopPost=", strerror(-r));
                 e->index++;
         }
         return false;
@@ -176,8 +177,9 @@ void executor_final_kill(ur_executor *e)
         /* Impatient during ExecStop=: no more of it; the kill covers its process too. */
         e->phase = RUN_KILL;
         if (!e->final_kill_sent)
-                context_log(e->ctx, UR_LOG_DEBUG, e->name, "sending %s to what is left",
-                            signal_to_string(e->final_kill_signal, sigbuf));
+                context_log(
+                        e->ctx, UR_LOG_DEBUG, e->name, "sending %s to what is left",
+                        signal_to_string(e->final_kill_signal, sigbuf));
         e->final_kill_sent = true;
         executor_kill_rest(e, e->final_kill_signal);
         e->deadline_usec = deadline_after(e->stop_timeout_usec);
@@ -197,9 +199,10 @@ void executor_stop_on_timer(ur_executor *e)
         }
         if (e->phase == RUN_STOP_CMD || e->phase == RUN_STOP_POST) {
                 /* A stop command that hangs is killed; its exit moves the stop on. */
-                context_log(e->ctx, UR_LOG_WARNING, e->name, "%s command still running after %s: killing it",
-                            e->phase == RUN_STOP_CMD ? "ExecStop=" : "ExecStopPost=",
-                            timespan_format(span, sizeof(span), e->stop_timeout_usec));
+                context_log(
+                        e->ctx, UR_LOG_WARNING, e->name, "%s command still running after %s: killing it",
+                        e->phase == RUN_STOP_CMD ? "ExecStop=" : "ExecStopPost=",
+                        timespan_format(span, sizeof(span), e->stop_timeout_usec));
                 e->stop_unclean = true;
                 if (watch_active(&e->control.watch))
                         (void) shim_pidfd_send_signal(e->control.watch.fd, SIGKILL);
@@ -210,8 +213,9 @@ void executor_stop_on_timer(ur_executor *e)
         if (!e->final_kill_sent) {
                 /* Something outlived TimeoutStopSec: that is a stop error, whatever happens next. */
                 e->stop_unclean = true;
-                context_log(e->ctx, UR_LOG_WARNING, e->name, "still running after %s",
-                            timespan_format(span, sizeof(span), e->stop_timeout_usec));
+                context_log(
+                        e->ctx, UR_LOG_WARNING, e->name, "still running after %s",
+                        timespan_format(span, sizeof(span), e->stop_timeout_usec));
                 if (e->send_sigkill) {
                         executor_final_kill(e);
                         return;
@@ -237,8 +241,10 @@ static void executor_stop_complete(ur_executor *e)
         if (e->stop_target == UR_STATE_INACTIVE) {
                 message[0] = 0;
                 if (e->stop_unclean)
-                        snprintf(message, sizeof(message), "processes were still running after %s and were killed",
-                                 timespan_format(span, sizeof(span), e->stop_timeout_usec));
+                        snprintf(
+                                message, sizeof(message),
+                                "processes were still running after %s and were killed",
+                                timespan_format(span, sizeof(span), e->stop_timeout_usec));
                 else if (!executor_exit_is_clean(e, e->main_code, e->main_status)) {
                         format_exit(e->main_code, e->main_status, how, sizeof(how));
                         snprintf(message, sizeof(message), "main process %s when stopped", how);

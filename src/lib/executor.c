@@ -35,10 +35,14 @@ const char *ur_state_to_string(ur_state s)
 const char *ur_failure_to_string(ur_failure f)
 {
         static const char *const names[] = {
-                [UR_FAILURE_NONE] = "none",       [UR_FAILURE_EXEC] = "exec",
-                [UR_FAILURE_EXITED] = "exited",   [UR_FAILURE_TIMEOUT] = "timeout",
-                [UR_FAILURE_CRASHED] = "crashed", [UR_FAILURE_STOP] = "stop",
-                [UR_FAILURE_SYSTEM] = "system",   [UR_FAILURE_IN_USE] = "in-use",
+                [UR_FAILURE_NONE] = "none",
+                [UR_FAILURE_EXEC] = "exec",
+                [UR_FAILURE_EXITED] = "exited",
+                [UR_FAILURE_TIMEOUT] = "timeout",
+                [UR_FAILURE_CRASHED] = "crashed",
+                [UR_FAILURE_STOP] = "stop",
+                [UR_FAILURE_SYSTEM] = "system",
+                [UR_FAILURE_IN_USE] = "in-use",
                 [UR_FAILURE_DEPENDENCY] = "dependency",
         };
         return (unsigned) f < ELEMENTSOF(names) ? names[f] : "unknown";
@@ -160,8 +164,8 @@ static int command_line_check(const char *cmdline)
         return cmdline && cmdline_split(cmdline, &argv, &reason) >= 0 ? 0 : -EINVAL;
 }
 
-int ur_executor_new_cmdline(ur_context *ctx, const char *name, const char *cmdline, unsigned flags,
-                            ur_executor **ret)
+int ur_executor_new_cmdline(
+        ur_context *ctx, const char *name, const char *cmdline, unsigned flags, ur_executor **ret)
 {
         ur_executor *e = NULL;
         int r;
@@ -203,7 +207,8 @@ int ur_executor_add_environment_file(ur_executor *e, const char *path, bool opti
                 return -ENOMEM;
         }
         e->environment_files = files;
-        e->environment_files[e->n_environment_files++] = (struct environment_file){ .path = copy, .optional = optional };
+        e->environment_files[e->n_environment_files++] =
+                (struct environment_file){ .path = copy, .optional = optional };
         return 0;
 }
 
@@ -586,8 +591,9 @@ int ur_executor_get_cpu_usage(const ur_executor *e, uint64_t *ret_usec)
 void ur_executor_describe_conditions(const ur_executor *e, char *buf, size_t size)
 {
         static const char *const type_conditions[] = {
-                [UR_TYPE_SIMPLE] = "exec",          [UR_TYPE_EXEC] = "exec", [UR_TYPE_NOTIFY] = "READY=1",
-                [UR_TYPE_ONESHOT] = "clean exit",   [UR_TYPE_FORKING] = "PID file",
+                [UR_TYPE_SIMPLE] = "exec",      [UR_TYPE_EXEC] = "exec",
+                [UR_TYPE_NOTIFY] = "READY=1",   [UR_TYPE_ONESHOT] = "clean exit",
+                [UR_TYPE_FORKING] = "PID file",
         };
         size_t used;
 

@@ -112,7 +112,8 @@ static void wait_cgroup_empty(const char *dir)
 }
 
 /* Calls fn(dir_fd, name, type) for each entry of the directory at fd. */
-static void for_each_entry(int fd, void (*fn)(int dir_fd, const char *name, unsigned char type, void *data), void *data)
+static void
+for_each_entry(int fd, void (*fn)(int dir_fd, const char *name, unsigned char type, void *data), void *data)
 {
         char buf[8192] __attribute__((aligned(8)));
 
@@ -288,7 +289,8 @@ static void copy_path(char *dst, const char *src)
         dst[n] = 0;
 }
 
-int guardian_start(struct guardian *gd, const char *run_dir, const char *origin, bool move_out, const char *runtime_dir)
+int guardian_start(
+        struct guardian *gd, const char *run_dir, const char *origin, bool move_out, const char *runtime_dir)
 {
         int fds[2];
         pid_t pid;

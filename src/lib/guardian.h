@@ -14,8 +14,8 @@ struct guardian {
 /* run_dir/origin: the cgroup run directory and where the guardian lives, out of it (NULL
  * in the fallback); move_out: the launcher is in the run directory, so the new guardian
  * must be moved to origin; runtime_dir: removed as well. */
-int guardian_start(struct guardian *g, const char *run_dir, const char *origin, bool move_out,
-                   const char *runtime_dir);
+int guardian_start(
+        struct guardian *g, const char *run_dir, const char *origin, bool move_out, const char *runtime_dir);
 /* Fallback isolation: one more session to kill should the launcher die. */
 void guardian_track_session(struct guardian *g, pid_t session);
 /* Clean end: the guardian exits without touching anything. */

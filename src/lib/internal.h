@@ -26,7 +26,7 @@ struct ur_context {
         void *output_userdata;
         struct ur_executor *executors;
         unsigned next_id;
-        struct http_multi *http; /* created on the first HTTP check */
+        struct http_multi *http;  /* created on the first HTTP check */
         struct guardian guardian; /* cleans up should this process die first */
         bool scheduling, schedule_again;
 };
@@ -112,7 +112,7 @@ struct ur_executor {
         /* The current (or last) run. */
         ur_state state;
         enum run_phase phase;
-        size_t index; /* into the command list of the phase */
+        size_t index;         /* into the command list of the phase */
         ur_state stop_target; /* INACTIVE for a stop, FAILED after a failure */
         ur_failure failure;
         char *error;
@@ -127,7 +127,7 @@ struct ur_executor {
         struct spawned child;   /* the process of ExecStart=[index] */
         struct spawned control; /* ExecStartPre=/Post=/Stop=/StopPost= */
 
-        pid_t main_pid; /* child.pid, or what MAINPID= or PIDFile= named */
+        pid_t main_pid;          /* child.pid, or what MAINPID= or PIDFile= named */
         struct watch main_watch; /* only when main_pid is not our child */
         bool main_exited;
         int main_code, main_status; /* main_code 0: unknown (not our child) */
@@ -141,7 +141,7 @@ struct ur_executor {
         char *notify_path;
         bool notify_ready;
 
-        int stdio_child[3]; /* the child ends of our pipes, kept for every spawn of the run */
+        int stdio_child[3];          /* the child ends of our pipes, kept for every spawn of the run */
         struct output_stream out[2]; /* stdout, stderr */
         struct line_ring recent;
 
@@ -196,7 +196,8 @@ int executor_set_main_pid(ur_executor *e, pid_t pid);
 
 /* executor-start.c */
 void executor_set_state(ur_executor *e, ur_state state);
-void executor_fail(ur_executor *e, ur_failure failure, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void executor_fail(ur_executor *e, ur_failure failure, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
 void executor_maybe_ready(ur_executor *e);
 /* The next command of the start sequence, or readiness. */
 void executor_start_continue(ur_executor *e);

@@ -53,17 +53,17 @@ static inline void *mfree(void *p)
 #define _cleanup_closedir_ _cleanup_(closedirp)
 
 /* Hand ownership out of a cleanup-guarded variable. */
-#define TAKE_PTR(p)                                                                                          \
-        ({                                                                                                   \
-                __typeof__(p) _p = (p);                                                                      \
-                (p) = NULL;                                                                                  \
-                _p;                                                                                          \
+#define TAKE_PTR(p)                                                                                         \
+        ({                                                                                                  \
+                __typeof__(p) _p = (p);                                                                     \
+                (p) = NULL;                                                                                 \
+                _p;                                                                                         \
         })
-#define TAKE_FD(fd)                                                                                          \
-        ({                                                                                                   \
-                int _fd = (fd);                                                                              \
-                (fd) = -1;                                                                                   \
-                _fd;                                                                                         \
+#define TAKE_FD(fd)                                                                                         \
+        ({                                                                                                  \
+                int _fd = (fd);                                                                             \
+                (fd) = -1;                                                                                  \
+                _fd;                                                                                        \
         })
 
 /* Close and reset in one step; returns -1 so it can be assigned. */

@@ -10,12 +10,12 @@
 #define NOTIFY_MESSAGE_MAX 4096
 
 struct notify_message {
-        bool ready;     /* READY=1 */
-        bool stopping;  /* STOPPING=1 */
-        bool reloading; /* RELOADING=1 */
-        bool barrier;   /* BARRIER=1 */
-        char *status;   /* STATUS=, malloc'ed, or NULL */
-        pid_t main_pid; /* MAINPID=, 0 when absent or invalid */
+        bool ready;      /* READY=1 */
+        bool stopping;   /* STOPPING=1 */
+        bool reloading;  /* RELOADING=1 */
+        bool barrier;    /* BARRIER=1 */
+        char *status;    /* STATUS=, malloc'ed, or NULL */
+        pid_t main_pid;  /* MAINPID=, 0 when absent or invalid */
         int errno_value; /* ERRNO=, 0 when absent or invalid */
         bool has_extend_timeout;
         uint64_t extend_timeout_usec; /* EXTEND_TIMEOUT_USEC= */

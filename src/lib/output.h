@@ -8,7 +8,7 @@
 
 #include "loop.h"
 
-#define OUTPUT_LINE_MAX (64 * 1024)   /* longer lines are delivered in pieces */
+#define OUTPUT_LINE_MAX (64 * 1024) /* longer lines are delivered in pieces */
 #define OUTPUT_CAPTURE_MAX (4 * 1024 * 1024)
 #define OUTPUT_RECENT_LINES 10
 

@@ -86,8 +86,7 @@ int proc_get_stat(pid_t pid, struct proc_stat *ret)
         p = strrchr(text, ')');
         if (!p)
                 return -EBADMSG;
-        if (sscanf(p + 1,
-                   " %c %d %d %d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
+        if (sscanf(p + 1, " %c %d %d %d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
                    &state, &ppid, &pgid, &sid, &start_time) != 5)
                 return -EBADMSG;
         *ret = (struct proc_stat){
@@ -222,4 +221,3 @@ int rm_rf_at(int dir_fd, const char *name)
                         (void) rm_rf_at(dirfd(d), de->d_name);
         return unlinkat(dir_fd, name, AT_REMOVEDIR) < 0 ? negative_errno() : 0;
 }
-

@@ -40,9 +40,10 @@ static int ready_file_rearm(struct ready_file *f)
                                 dir[1] = 0;
                         else
                                 *slash = 0;
-                        wd = inotify_add_watch(f->inotify_fd, dir,
-                                               IN_CREATE | IN_MOVED_TO | IN_ATTRIB | IN_DELETE_SELF |
-                                                       IN_MOVE_SELF | IN_ONLYDIR);
+                        wd = inotify_add_watch(
+                                f->inotify_fd, dir,
+                                IN_CREATE | IN_MOVED_TO | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF |
+                                        IN_ONLYDIR);
                         if (wd >= 0 || !slash || slash == dir)
                                 break;
                         if (errno != ENOENT && errno != ENOTDIR)

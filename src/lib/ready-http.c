@@ -151,7 +151,8 @@ static void ready_http_on_timer(struct watch *w, uint32_t events)
 
 static void ready_http_on_gate_open(struct ready_owner *gate_owner)
 {
-        struct ready_http *h = (struct ready_http *) ((char *) gate_owner - offsetof(struct ready_http, gate_owner));
+        struct ready_http *h =
+                (struct ready_http *) ((char *) gate_owner - offsetof(struct ready_http, gate_owner));
 
         h->gate_open = true;
         h->interval_usec = 0;
@@ -199,7 +200,8 @@ static void ready_http_end(struct ready_check *c)
 }
 
 /* A connect check for the server behind the URL (its unix socket, or host:port). */
-static int ready_http_connect_check(const struct ready_http *h, struct ready_owner *owner, struct ready_check **ret)
+static int
+ready_http_connect_check(const struct ready_http *h, struct ready_owner *owner, struct ready_check **ret)
 {
         char *error = NULL, *host = NULL, *port = NULL, spec[512];
         CURLU *u;
@@ -249,8 +251,9 @@ static void ready_http_describe(const struct ready_check *c, char *buf, size_t s
 
         bool show_last = h->last[0] && !c->met;
 
-        snprintf(buf, size, "HTTP %s %s status %s%s%s%s", h->method, h->url, h->status_pattern,
-                 show_last ? " (last: " : "", show_last ? h->last : "", show_last ? ")" : "");
+        snprintf(
+                buf, size, "HTTP %s %s status %s%s%s%s", h->method, h->url, h->status_pattern,
+                show_last ? " (last: " : "", show_last ? h->last : "", show_last ? ")" : "");
 }
 
 static void ready_http_free(struct ready_check *c)
@@ -279,14 +282,17 @@ static const struct ready_ops ready_http_ops = {
         .free = ready_http_free,
 };
 
-int ready_http_new(struct ready_owner *owner, const ur_http_check *spec, struct ready_check **ret, char **ret_error)
+int ready_http_new(
+        struct ready_owner *owner, const ur_http_check *spec, struct ready_check **ret, char **ret_error)
 {
         struct ready_http *h;
         char anchored[512];
         int r;
 
         if (strncmp(spec->url, "http://", 7) != 0 && strncmp(spec->url, "https://", 8) != 0) {
-                if (asprintf(ret_error, "invalid HTTP URL '%s': must start with http:// or https://", spec->url) < 0)
+                if (asprintf(
+                            ret_error, "invalid HTTP URL '%s': must start with http:// or https://",
+                            spec->url) < 0)
                         *ret_error = NULL;
                 return -EINVAL;
         }

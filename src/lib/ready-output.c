@@ -59,8 +59,9 @@ static const struct ready_ops ready_output_ops = {
         .free = ready_output_free,
 };
 
-int ready_output_new(struct ready_owner *owner, const char *regex, int streams, struct ready_check **ret,
-                     char **ret_error)
+int ready_output_new(
+        struct ready_owner *owner, const char *regex, int streams, struct ready_check **ret,
+        char **ret_error)
 {
         struct ready_output *o;
         int r;

@@ -148,7 +148,8 @@ static void ready_socket_attempt(struct ready_socket *s)
                         close(fd);
                         continue;
                 }
-                if (loop_add(s->check.owner->loop, &s->conns[i], fd, EPOLLOUT, ready_socket_on_connect, s) >= 0)
+                if (loop_add(s->check.owner->loop, &s->conns[i], fd, EPOLLOUT, ready_socket_on_connect, s) >=
+                    0)
                         s->n_in_flight++;
         }
         if (s->n_in_flight == 0) {
@@ -194,7 +195,8 @@ static bool ready_socket_answers(struct ready_socket *s)
         if (ready_socket_resolve(s) < 0)
                 return false;
         for (size_t i = 0; i < s->n_addrs; i++) {
-                _cleanup_close_ int fd = socket(s->addrs[i].ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+                _cleanup_close_ int fd =
+                        socket(s->addrs[i].ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
                 struct pollfd p = { .fd = fd, .events = POLLOUT };
                 int error = 0;
                 socklen_t len = sizeof(error);
@@ -232,11 +234,13 @@ static int ready_socket_probe(struct ready_check *c, char *buf, size_t size)
                        : socket_owner_tcp((uint16_t) port, owner, sizeof(owner));
         }
         if (r >= 0)
-                snprintf(buf, size, "%s %s is already in use by %s", s->is_unix ? "unix socket" : "TCP", s->spec,
-                         owner);
+                snprintf(
+                        buf, size, "%s %s is already in use by %s", s->is_unix ? "unix socket" : "TCP",
+                        s->spec, owner);
         else
-                snprintf(buf, size, "%s %s is already in use: something else accepts connections there",
-                         s->is_unix ? "unix socket" : "TCP", s->spec);
+                snprintf(
+                        buf, size, "%s %s is already in use: something else accepts connections there",
+                        s->is_unix ? "unix socket" : "TCP", s->spec);
         return 1;
 }
 
@@ -246,8 +250,9 @@ static void ready_socket_describe(const struct ready_check *c, char *buf, size_t
 
         bool show_last = s->last_error && !c->met;
 
-        snprintf(buf, size, "%s %s%s%s%s", s->is_unix ? "unix socket" : "TCP", s->spec, show_last ? " (last: " : "",
-                 show_last ? strerror(s->last_error) : "", show_last ? ")" : "");
+        snprintf(
+                buf, size, "%s %s%s%s%s", s->is_unix ? "unix socket" : "TCP", s->spec,
+                show_last ? " (last: " : "", show_last ? strerror(s->last_error) : "", show_last ? ")" : "");
 }
 
 static void ready_socket_free(struct ready_check *c)
@@ -287,7 +292,8 @@ static struct ready_socket *ready_socket_alloc(struct ready_owner *owner, const 
         return s;
 }
 
-int ready_tcp_new(struct ready_owner *owner, const char *host_port, struct ready_check **ret, char **ret_error)
+int ready_tcp_new(
+        struct ready_owner *owner, const char *host_port, struct ready_check **ret, char **ret_error)
 {
         struct ready_socket *s = ready_socket_alloc(owner, host_port);
         int r;
@@ -296,8 +302,10 @@ int ready_tcp_new(struct ready_owner *owner, const char *host_port, struct ready
                 return -ENOMEM;
         r = split_host_port(host_port, &s->host, &s->port);
         if (r < 0) {
-                if (r == -EINVAL && asprintf(ret_error, "invalid TCP address '%s': expected HOST:PORT or [IPv6]:PORT",
-                                             host_port) < 0)
+                if (r == -EINVAL &&
+                    asprintf(
+                            ret_error, "invalid TCP address '%s': expected HOST:PORT or [IPv6]:PORT",
+                            host_port) < 0)
                         *ret_error = NULL;
                 ready_socket_free(&s->check);
                 return r;
@@ -312,8 +320,9 @@ int ready_unix_new(struct ready_owner *owner, const char *path, struct ready_che
         struct ready_socket *s;
 
         if (!*path || strlen(path) >= sizeof(sa->sun_path)) {
-                if (asprintf(ret_error, "invalid unix socket path '%s': empty or longer than %zu bytes", path,
-                             sizeof(sa->sun_path) - 1) < 0)
+                if (asprintf(
+                            ret_error, "invalid unix socket path '%s': empty or longer than %zu bytes", path,
+                            sizeof(sa->sun_path) - 1) < 0)
                         *ret_error = NULL;
                 return -EINVAL;
         }

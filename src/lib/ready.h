@@ -56,12 +56,13 @@ void ready_check_met(struct ready_check *c);
 uint64_t ready_next_interval(const struct ready_owner *owner, uint64_t previous_usec);
 
 /* Constructors; *ret_error gets a malloc'ed message for invalid arguments. */
-int ready_output_new(struct ready_owner *o, const char *regex, int streams, struct ready_check **ret,
-                     char **ret_error);
+int ready_output_new(
+        struct ready_owner *o, const char *regex, int streams, struct ready_check **ret, char **ret_error);
 int ready_tcp_new(struct ready_owner *o, const char *host_port, struct ready_check **ret, char **ret_error);
 int ready_unix_new(struct ready_owner *o, const char *path, struct ready_check **ret, char **ret_error);
 int ready_file_new(struct ready_owner *o, const char *path, struct ready_check **ret, char **ret_error);
-int ready_http_new(struct ready_owner *o, const ur_http_check *spec, struct ready_check **ret, char **ret_error);
+int ready_http_new(
+        struct ready_owner *o, const ur_http_check *spec, struct ready_check **ret, char **ret_error);
 
 void ready_list_append(struct ready_check **list, struct ready_check *c);
 void ready_list_free(struct ready_check **list);

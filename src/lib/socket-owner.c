@@ -41,8 +41,8 @@ unsigned long proc_net_unix_listener(const char *text, const char *path)
                 unsigned long flags, inode;
                 int offset = 0;
 
-                if (sscanf(line, "%*s %*s %*s %lx %*s %*s %lu %n", &flags, &inode, &offset) == 2 && offset > 0 &&
-                    (flags & 0x10000)) {
+                if (sscanf(line, "%*s %*s %*s %lx %*s %*s %lu %n", &flags, &inode, &offset) == 2 &&
+                    offset > 0 && (flags & 0x10000)) {
                         const char *p = line + offset;
                         const char *end = strchr(p, '\n');
                         size_t len = end ? (size_t) (end - p) : strlen(p);

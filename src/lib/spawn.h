@@ -21,12 +21,12 @@ struct spawn_error {
 };
 
 struct spawn_request {
-        const char *path;   /* what to execve() */
+        const char *path; /* what to execve() */
         char *const *argv;
         char *const *envp;
-        const char *cwd;    /* or NULL */
-        int stdio[3];       /* fds to become 0, 1, 2 in the child */
-        int cgroup_dir_fd;  /* leaf to be born in, or -1 */
+        const char *cwd;         /* or NULL */
+        int stdio[3];            /* fds to become 0, 1, 2 in the child */
+        int cgroup_dir_fd;       /* leaf to be born in, or -1 */
         const char *cgroup_path; /* the same leaf, for the fork fallback */
 };
 

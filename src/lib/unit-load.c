@@ -31,7 +31,8 @@ struct unit_loader {
         unsigned errors;
 };
 
-static void loader_report(struct unit_loader *l, const char *file, unsigned line, bool error, const char *message)
+static void
+loader_report(struct unit_loader *l, const char *file, unsigned line, bool error, const char *message)
 {
         if (error)
                 l->errors++;
@@ -127,8 +128,9 @@ static int loader_follow(struct unit_loader *l, size_t index)
                                 return -ENOMEM;
                         snprintf(path, sizeof(path), "%s/%s", dirname(dir_copy), *n);
                         if (stat(path, &st) < 0) {
-                                snprintf(message, sizeof(message), "%s=%s: no such unit file (looked for %s)",
-                                         k == 0 ? "Requires" : "Wants", *n, path);
+                                snprintf(
+                                        message, sizeof(message), "%s=%s: no such unit file (looked for %s)",
+                                        k == 0 ? "Requires" : "Wants", *n, path);
                                 /* A missing Wants= is not fatal in systemd either. */
                                 loader_report(l, l->units[index].path, 0, k == 0, message);
                                 continue;
@@ -142,8 +144,8 @@ static int loader_follow(struct unit_loader *l, size_t index)
 
 static unsigned unit_command_flags(const struct unit_command *c)
 {
-        return (c->ignore_failure ? UR_COMMAND_IGNORE_FAILURE : 0) | (c->no_env_expand ? UR_COMMAND_NO_ENV_EXPAND : 0) |
-               (c->argv0 ? UR_COMMAND_ARGV0 : 0);
+        return (c->ignore_failure ? UR_COMMAND_IGNORE_FAILURE : 0) |
+               (c->no_env_expand ? UR_COMMAND_NO_ENV_EXPAND : 0) | (c->argv0 ? UR_COMMAND_ARGV0 : 0);
 }
 
 int unit_config_to_executor(ur_context *ctx, const struct unit_config *c, ur_executor **ret)
@@ -161,11 +163,11 @@ int unit_config_to_executor(ur_context *ctx, const struct unit_config *c, ur_exe
         ur_executor *e = NULL;
         int r;
 
-#define TRY(expr)                                                                                                    \
-        do {                                                                                                         \
-                r = (expr);                                                                                          \
-                if (r < 0)                                                                                           \
-                        goto fail;                                                                                   \
+#define TRY(expr)                                                                                           \
+        do {                                                                                                \
+                r = (expr);                                                                                 \
+                if (r < 0)                                                                                  \
+                        goto fail;                                                                          \
         } while (0)
 
         r = ur_executor_new_cmdline(ctx, c->name, main_cmd->line, unit_command_flags(main_cmd), &e);
@@ -173,13 +175,16 @@ int unit_config_to_executor(ur_context *ctx, const struct unit_config *c, ur_exe
                 return r;
         TRY(ur_executor_set_type(e, c->type));
         for (size_t i = 1; i < c->exec_start.n; i++)
-                TRY(ur_executor_add_command(e, UR_EXEC_START, c->exec_start.items[i].line,
-                                            unit_command_flags(&c->exec_start.items[i])));
+                TRY(ur_executor_add_command(
+                        e, UR_EXEC_START, c->exec_start.items[i].line,
+                        unit_command_flags(&c->exec_start.items[i])));
         for (size_t k = 0; k < ELEMENTSOF(command_kinds); k++) {
-                const struct unit_commands *list = (const void *) ((const char *) c + command_kinds[k].offset);
+                const struct unit_commands *list =
+                        (const void *) ((const char *) c + command_kinds[k].offset);
                 for (size_t i = 0; i < list->n; i++)
-                        TRY(ur_executor_add_command(e, command_kinds[k].kind, list->items[i].line,
-                                                    unit_command_flags(&list->items[i])));
+                        TRY(ur_executor_add_command(
+                                e, command_kinds[k].kind, list->items[i].line,
+                                unit_command_flags(&list->items[i])));
         }
         for (char **a = c->environment; a && *a; a++) {
                 _cleanup_free_ char *name = strndup(*a, strcspn(*a, "="));
@@ -190,9 +195,11 @@ int unit_config_to_executor(ur_context *ctx, const struct unit_config *c, ur_exe
         for (char **n = c->unset_environment; n && *n; n++)
                 TRY(ur_executor_unset_env(e, *n));
         for (size_t i = 0; i < c->n_environment_files; i++)
-                TRY(ur_executor_add_environment_file(e, c->environment_files[i].path, c->environment_files[i].optional));
+                TRY(ur_executor_add_environment_file(
+                        e, c->environment_files[i].path, c->environment_files[i].optional));
         if (c->working_directory) {
-                const char *dir = strcmp(c->working_directory, "~") == 0 ? getenv("HOME") : c->working_directory;
+                const char *dir =
+                        strcmp(c->working_directory, "~") == 0 ? getenv("HOME") : c->working_directory;
                 struct stat st;
 
                 /* "-": a directory that does not exist is no error, just not used. */
@@ -272,8 +279,9 @@ static int loader_link(struct unit_loader *l)
 
                                 if (!other || other->executor == e)
                                         continue; /* ordering against a unit not in this run */
-                                r = lists[k].reverse ? ur_executor_add_dependency(other->executor, e, lists[k].flags)
-                                                     : ur_executor_add_dependency(e, other->executor, lists[k].flags);
+                                r = lists[k].reverse
+                                            ? ur_executor_add_dependency(other->executor, e, lists[k].flags)
+                                            : ur_executor_add_dependency(e, other->executor, lists[k].flags);
                                 if (r < 0)
                                         return r;
                         }
@@ -281,8 +289,9 @@ static int loader_link(struct unit_loader *l)
         return 0;
 }
 
-int ur_context_load_units(ur_context *ctx, char *const *paths, unsigned flags, ur_diagnostic_fn diagnostic,
-                          void *userdata, ur_executor ***ret_executors, size_t *ret_n)
+int ur_context_load_units(
+        ur_context *ctx, char *const *paths, unsigned flags, ur_diagnostic_fn diagnostic, void *userdata,
+        ur_executor ***ret_executors, size_t *ret_n)
 {
         struct unit_loader l = {
                 .ctx = ctx,
@@ -299,7 +308,9 @@ int ur_context_load_units(ur_context *ctx, char *const *paths, unsigned flags, u
         l.specifiers = (struct unit_specifiers){
                 .runtime_dir = ur_context_get_runtime_dir(ctx),
                 .tmp_dir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp",
-                .home = getenv("HOME") ? getenv("HOME") : pw ? pw->pw_dir : NULL,
+                .home = getenv("HOME") ? getenv("HOME")
+                        : pw           ? pw->pw_dir
+                                       : NULL,
                 .user = pw ? pw->pw_name : NULL,
                 .uid = l.uid,
         };
@@ -315,7 +326,9 @@ int ur_context_load_units(ur_context *ctx, char *const *paths, unsigned flags, u
                 r = unit_config_to_executor(ctx, l.units[i].config, &l.units[i].executor);
                 if (r == -EEXIST) {
                         char message[512];
-                        snprintf(message, sizeof(message), "a unit named %s exists already", l.units[i].config->name);
+                        snprintf(
+                                message, sizeof(message), "a unit named %s exists already",
+                                l.units[i].config->name);
                         loader_report(&l, l.units[i].path, 0, true, message);
                 }
         }

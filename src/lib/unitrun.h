@@ -91,21 +91,21 @@ typedef enum ur_command_kind {
 typedef enum ur_state {
         UR_STATE_INACTIVE, /* never started, or stopped */
         UR_STATE_STARTING,
-        UR_STATE_RUNNING,  /* ready */
-        UR_STATE_EXITED,   /* a oneshot that finished cleanly */
+        UR_STATE_RUNNING, /* ready */
+        UR_STATE_EXITED,  /* a oneshot that finished cleanly */
         UR_STATE_STOPPING,
         UR_STATE_FAILED,
 } ur_state;
 
 typedef enum ur_failure {
         UR_FAILURE_NONE,
-        UR_FAILURE_EXEC,     /* the program could not be executed (errno in the message) */
-        UR_FAILURE_EXITED,   /* exited (or died) before it was ready */
-        UR_FAILURE_TIMEOUT,  /* TimeoutStartSec ran out */
-        UR_FAILURE_CRASHED,  /* the main process exited while it should be running */
-        UR_FAILURE_STOP,     /* unclean exit status at stop, or it needed the final kill */
-        UR_FAILURE_SYSTEM,   /* a resource or kernel failure of ours */
-        UR_FAILURE_IN_USE,   /* a TCP/unix/HTTP address answered before we spawned anything */
+        UR_FAILURE_EXEC,       /* the program could not be executed (errno in the message) */
+        UR_FAILURE_EXITED,     /* exited (or died) before it was ready */
+        UR_FAILURE_TIMEOUT,    /* TimeoutStartSec ran out */
+        UR_FAILURE_CRASHED,    /* the main process exited while it should be running */
+        UR_FAILURE_STOP,       /* unclean exit status at stop, or it needed the final kill */
+        UR_FAILURE_SYSTEM,     /* a resource or kernel failure of ours */
+        UR_FAILURE_IN_USE,     /* a TCP/unix/HTTP address answered before we spawned anything */
         UR_FAILURE_DEPENDENCY, /* not started: a Requires= dependency it is ordered after failed */
 } ur_failure;
 
@@ -119,7 +119,7 @@ typedef enum ur_stdio {
         UR_STDIO_CAPTURE, /* default: a pipe the loop drains; lines go to the output callback */
         UR_STDIO_INHERIT,
         UR_STDIO_NULL,
-        UR_STDIO_FILE,   /* truncate */
+        UR_STDIO_FILE, /* truncate */
         UR_STDIO_APPEND,
 } ur_stdio;
 
@@ -152,8 +152,8 @@ int ur_executor_new_shell(ur_context *ctx, const char *name, const char *cmdline
 /* The same with a command line in ExecStart= syntax (systemd quoting and escapes, no
  * shell); $VAR and ${VAR} are expanded with the executor's environment when it is spawned
  * (unless UR_COMMAND_NO_ENV_EXPAND). -EINVAL for a malformed line. */
-int ur_executor_new_cmdline(ur_context *ctx, const char *name, const char *cmdline, unsigned flags,
-                            ur_executor **ret);
+int ur_executor_new_cmdline(
+        ur_context *ctx, const char *name, const char *cmdline, unsigned flags, ur_executor **ret);
 /* Stops it first if needed. Must not be called from a callback. */
 ur_executor *ur_executor_free(ur_executor *e);
 
@@ -197,13 +197,13 @@ int ur_executor_add_ready_output(ur_executor *e, const char *regex, ur_stream st
 
 /* An HTTP readiness condition: ready once a request gets a status matching status_regex. */
 typedef struct ur_http_check {
-        const char *url;          /* http:// or https://; the query string is kept */
-        const char *method;       /* NULL: GET; HEAD, POST, PUT, ... */
-        const char *status_regex; /* NULL: "2[0-9][0-9]"; an ERE matched against the whole code */
+        const char *url;            /* http:// or https://; the query string is kept */
+        const char *method;         /* NULL: GET; HEAD, POST, PUT, ... */
+        const char *status_regex;   /* NULL: "2[0-9][0-9]"; an ERE matched against the whole code */
         const char *const *headers; /* NULL-terminated "Name: value" list, or NULL */
-        const char *body;         /* request body, or NULL */
-        const char *unix_socket;  /* talk HTTP over this unix socket instead of TCP, or NULL */
-        bool insecure;            /* https without certificate verification */
+        const char *body;           /* request body, or NULL */
+        const char *unix_socket;    /* talk HTTP over this unix socket instead of TCP, or NULL */
+        bool insecure;              /* https without certificate verification */
 } ur_http_check;
 
 /* Ready once a TCP connect to HOST:PORT succeeds (every address the host resolves to;
@@ -256,7 +256,7 @@ const char *ur_executor_get_cgroup(const ur_executor *e);
 /* CPU time (user + system) used by the executor's processes, in microseconds; recorded at
  * stop for stopped executors. -ENODATA when not measurable (fallback). */
 int ur_executor_get_cpu_usage(const ur_executor *e, uint64_t *ret_usec);
- /* Peak memory of the executor's processes (memory.peak), recorded at stop; -ENODATA where
+/* Peak memory of the executor's processes (memory.peak), recorded at stop; -ENODATA where
  * the memory controller is not enabled for the run (hybrid hosts, most delegations). */
 int ur_executor_get_memory_peak(const ur_executor *e, uint64_t *ret_bytes);
 /* "READY=1, TCP 127.0.0.1:5432, ..." : what makes this executor ready, into buf. */
@@ -269,14 +269,16 @@ uint64_t ur_executor_get_ready_msec(const ur_executor *e);
 #define UR_LOAD_STRICT (1u << 0) /* unknown keys are errors, not warnings */
 
 /* One problem in a unit file: file, line (0: the file as a whole), error or warning. */
-typedef void (*ur_diagnostic_fn)(const char *file, unsigned line, bool error, const char *message, void *userdata);
+typedef void (*ur_diagnostic_fn)(
+        const char *file, unsigned line, bool error, const char *message, void *userdata);
 
 /* Loads unit files (systemd syntax, SPEC §1) into executors of ctx, following Requires=
  * and Wants= to units in the same directory, with their dependencies wired. Every problem
  * goes to diagnostic. On any error (-EINVAL) nothing is created; on success *ret_executors
  * (malloc'ed, optional) lists the executors made, given files first. */
-int ur_context_load_units(ur_context *ctx, char *const *paths, unsigned flags, ur_diagnostic_fn diagnostic,
-                          void *userdata, ur_executor ***ret_executors, size_t *ret_n);
+int ur_context_load_units(
+        ur_context *ctx, char *const *paths, unsigned flags, ur_diagnostic_fn diagnostic, void *userdata,
+        ur_executor ***ret_executors, size_t *ret_n);
 
 /* ---- Dependencies and starting a set of executors --------------------------------------- */
 

@@ -37,7 +37,9 @@ int ur_waiter_new(ur_context *ctx, ur_waiter **ret)
                 return -ENOMEM;
         w->ctx = ctx;
         w->timer.fd = -1;
-        w->owner = (struct ready_owner){ .ctx = ctx, .loop = &ctx->loop, .name = "wait", .on_met = waiter_on_met };
+        w->owner = (struct ready_owner){
+                .ctx = ctx, .loop = &ctx->loop, .name = "wait", .on_met = waiter_on_met
+        };
         *ret = w;
         return 0;
 }
@@ -161,8 +163,9 @@ int ur_waiter_wait(ur_waiter *w, uint64_t timeout_usec)
         if (waiter_all_met(w))
                 return 0;
         ready_list_describe_pending(w->checks, pending, sizeof(pending));
-        if (asprintf(&w->error, "not ready after %s; still waiting for: %s",
-                     timespan_format(span, sizeof(span), timeout_usec), pending) < 0)
+        if (asprintf(
+                    &w->error, "not ready after %s; still waiting for: %s",
+                    timespan_format(span, sizeof(span), timeout_usec), pending) < 0)
                 w->error = NULL;
         return -ETIMEDOUT;
 }

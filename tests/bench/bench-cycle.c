@@ -59,8 +59,8 @@ static struct stats summarize(double *v, size_t n)
         return (struct stats){ .median = v[n / 2], .min = v[0], .max = v[n - 1] };
 }
 
-static void report(const char *name, struct stats s, const char *unit, double target, const char *versus,
-                   double ratio)
+static void
+report(const char *name, struct stats s, const char *unit, double target, const char *versus, double ratio)
 {
         printf("%-34s %10.3f %10.3f %10.3f %-4s", name, s.median, s.min, s.max, unit);
         if (!isnan(ratio))
@@ -69,9 +69,12 @@ static void report(const char *name, struct stats s, const char *unit, double ta
                 printf("  (target %g %s)", target, unit);
         printf("\n");
         if (json)
-                fprintf(json, "  \"%s\": {\"median\": %.4f, \"min\": %.4f, \"max\": %.4f, \"unit\": \"%s\"%s%.3f%s},\n",
-                        name, s.median, s.min, s.max, unit, isnan(ratio) ? "" : ", \"ratio\": ",
-                        isnan(ratio) ? 0.0 : ratio, isnan(ratio) ? "" : "");
+                fprintf(json,
+                        "  \"%s\": {\"median\": %.4f, \"min\": %.4f, \"max\": %.4f, \"unit\": "
+                        "\"%s\"%s%.3f%s},\n",
+                        name, s.median, s.min, s.max, unit,
+                        isnan(ratio) ? "" : ", \"ratio\": ", isnan(ratio) ? 0.0 : ratio,
+                        isnan(ratio) ? "" : "");
 }
 
 /* The floor: fork, exec sleep (and learn that it happened, through a close-on-exec pipe,
@@ -131,7 +134,8 @@ static void bench_cycles(void)
                 exit(71);
         (void) ur_context_get_isolation(fb); /* decided now, while the variable is set */
         unsetenv("UNITRUN_NO_CGROUP");
-        printf("isolation: %s\n", ur_context_get_isolation(cg) == UR_ISOLATION_CGROUP ? "cgroup" : "not cgroup");
+        printf("isolation: %s\n",
+               ur_context_get_isolation(cg) == UR_ISOLATION_CGROUP ? "cgroup" : "not cgroup");
 
         /* Interleaved, so that load on the machine hits all three alike. */
         for (int i = 0; i < CYCLES; i++) {
@@ -254,15 +258,17 @@ static void bench_scale(const char *self)
                 cs = summarize(cpu, (size_t) runs);
                 if (isnan(base_per_unit))
                         base_per_unit = ts.median;
-                printf("%-8d %14.2f %14.2f %18.3f %14.1f %16.3f\n", sizes[k], rs.median, ts.median, cs.median, rss,
-                       ts.median / sizes[k]);
+                printf("%-8d %14.2f %14.2f %18.3f %14.1f %16.3f\n", sizes[k], rs.median, ts.median,
+                       cs.median, rss, ts.median / sizes[k]);
                 if (json)
                         fprintf(json,
-                                "  \"scale_%d\": {\"ready_ms\": %.3f, \"ready_stop_ms\": %.3f, \"cpu_ms_per_unit\": %.4f, "
+                                "  \"scale_%d\": {\"ready_ms\": %.3f, \"ready_stop_ms\": %.3f, "
+                                "\"cpu_ms_per_unit\": %.4f, "
                                 "\"peak_rss_mb\": %.1f},\n",
                                 sizes[k], rs.median, ts.median, cs.median, rss);
         }
-        printf("(targets: CPU <= 1 ms per unit, RSS <= 16 MB at 500 units, wall growing no worse than linearly)\n");
+        printf("(targets: CPU <= 1 ms per unit, RSS <= 16 MB at 500 units, wall growing no worse than "
+               "linearly)\n");
 }
 
 /* A unit that built a tree of 1000 processes: time from the final kill to an empty cgroup. */

@@ -69,8 +69,9 @@ static int compare_double(const void *a, const void *b)
 
 /* One start: returns the overshoot in ms (NAN on failure); adds the CPU and wall time of
  * the wait, from spawn to ready (spawning itself excluded). */
-static double run_once(ur_context *ctx, const char *fixture, const struct kind *k, const char *dir, int i,
-                       uint64_t *cpu_total, uint64_t *wall_total)
+static double run_once(
+        ur_context *ctx, const char *fixture, const struct kind *k, const char *dir, int i,
+        uint64_t *cpu_total, uint64_t *wall_total)
 {
         char stamp_path[512], arg[512], delay[16], name[64], url[600];
         char *argv[8] = { (char *) fixture, (char *) k->name, delay, stamp_path, NULL, NULL };
@@ -182,15 +183,16 @@ int main(int argc, char **argv)
                         continue;
                 }
                 qsort(samples, (size_t) n, sizeof(double), compare_double);
-                printf("%-8s %10.3f %10.3f %10.3f %10.1f %12.2f %14.2f\n", kinds[k].name, samples[n / 2], samples[0],
-                       samples[n - 1], kinds[k].target_ms, samples[n / 2] / kinds[k].target_ms,
+                printf("%-8s %10.3f %10.3f %10.3f %10.1f %12.2f %14.2f\n", kinds[k].name, samples[n / 2],
+                       samples[0], samples[n - 1], kinds[k].target_ms, samples[n / 2] / kinds[k].target_ms,
                        100.0 * (double) cpu / (double) wall);
                 if (json)
                         fprintf(json,
-                                "    {\"kind\": \"%s\", \"median_ms\": %.3f, \"min_ms\": %.3f, \"max_ms\": %.3f, "
+                                "    {\"kind\": \"%s\", \"median_ms\": %.3f, \"min_ms\": %.3f, \"max_ms\": "
+                                "%.3f, "
                                 "\"target_ms\": %.1f, \"launcher_cpu_percent\": %.2f}%s\n",
-                                kinds[k].name, samples[n / 2], samples[0], samples[n - 1], kinds[k].target_ms,
-                                100.0 * (double) cpu / (double) wall,
+                                kinds[k].name, samples[n / 2], samples[0], samples[n - 1],
+                                kinds[k].target_ms, 100.0 * (double) cpu / (double) wall,
                                 k + 1 < sizeof(kinds) / sizeof(kinds[0]) ? "," : "");
                 free(samples);
         }

@@ -33,7 +33,8 @@ static void stamp(void)
         f = fopen(tmp, "we");
         if (!f)
                 exit(2);
-        fprintf(f, "%llu\n", (unsigned long long) ts.tv_sec * 1000000000ULL + (unsigned long long) ts.tv_nsec);
+        fprintf(f, "%llu\n",
+                (unsigned long long) ts.tv_sec * 1000000000ULL + (unsigned long long) ts.tv_nsec);
         if (fclose(f) != 0 || rename(tmp, stamp_file) < 0)
                 exit(2);
 }

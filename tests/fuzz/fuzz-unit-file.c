@@ -22,7 +22,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         for (int strict = 0; strict <= 1; strict++) {
                 struct unit_diagnostics diags = { 0 };
                 struct unit_config *c = NULL;
-                int r = unit_file_parse("fuzz.service", "fuzz.service", text, &specifiers, strict, &c, &diags);
+                int r = unit_file_parse(
+                        "fuzz.service", "fuzz.service", text, &specifiers, strict, &c, &diags);
 
                 if (r == -EINVAL && diags.n == 0)
                         abort(); /* an error nobody is told about */

@@ -57,7 +57,8 @@ static void run_unitrun_signal(char *const argv[], const char *trigger_file, int
         close(err_pipe[1]);
 
         for (;;) {
-                struct pollfd fds[2] = { { .fd = out_pipe[0], .events = POLLIN }, { .fd = err_pipe[0], .events = POLLIN } };
+                struct pollfd fds[2] = { { .fd = out_pipe[0], .events = POLLIN },
+                                         { .fd = err_pipe[0], .events = POLLIN } };
                 int open_fds = (fds[0].fd >= 0) + (fds[1].fd >= 0);
 
                 if (open_fds == 0)
@@ -92,7 +93,8 @@ static void run_unitrun_signal(char *const argv[], const char *trigger_file, int
         CU_ASSERT_FATAL(waitpid(pid, &ws, 0) == pid);
         res->status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
         if (CU_get_number_of_failures() == 0 && getenv("TEST_VERBOSE"))
-                fprintf(stderr, "--- status %d\n--- stdout\n%s--- stderr\n%s\n", res->status, res->out, res->err);
+                fprintf(stderr, "--- status %d\n--- stdout\n%s--- stderr\n%s\n", res->status, res->out,
+                        res->err);
 }
 
 static void run_unitrun(char *const argv[], struct result *res)
@@ -105,14 +107,15 @@ static void run_unitrun(char *const argv[], struct result *res)
 static void show_on_failure(const struct result *res, bool ok)
 {
         if (!ok)
-                fprintf(stderr, "\nunitrun exited %d\nstdout:\n%s\nstderr:\n%s\n", res->status, res->out, res->err);
+                fprintf(stderr, "\nunitrun exited %d\nstdout:\n%s\nstderr:\n%s\n", res->status, res->out,
+                        res->err);
 }
 
-#define CHECK(res, cond)                                                                                             \
-        do {                                                                                                         \
-                bool _ok = (cond);                                                                                   \
-                show_on_failure(res, _ok);                                                                           \
-                CU_ASSERT(_ok);                                                                                      \
+#define CHECK(res, cond)                                                                                    \
+        do {                                                                                                \
+                bool _ok = (cond);                                                                          \
+                show_on_failure(res, _ok);                                                                  \
+                CU_ASSERT(_ok);                                                                             \
         } while (0)
 
 static char *path_in_tmp(const char *name)
@@ -156,8 +159,9 @@ static bool process_alive(int pid, unsigned long long start_time)
         fclose(f);
         buf[n] = 0;
         p = strrchr(buf, ')');
-        if (!p || sscanf(p + 2, "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
-                         &state, &st) != 2)
+        if (!p ||
+            sscanf(p + 2, "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
+                   &state, &st) != 2)
                 return false;
         return state != 'Z' && state != 'X' && (start_time == 0 || st == start_time);
 }
@@ -187,17 +191,18 @@ static void test_command_status_passes_through(void)
 static void test_bad_command_lines(void)
 {
         static const char *const cases[][12] = {
-                { "run", "--exec", "sleep 1", "true", NULL },                            /* no -- */
-                { "run", "--exec", "sleep 1", "--", NULL },                              /* no COMMAND */
-                { "run", "--bogus", "--", "true", NULL },                                /* unknown option */
-                { "run", "--name", "x", "--exec", "sleep 1", "--", "true", NULL },       /* --name first */
-                { "run", "--exec", "sleep 1", "--type", "forky", "--", "true", NULL },   /* bad type */
+                { "run", "--exec", "sleep 1", "true", NULL },                          /* no -- */
+                { "run", "--exec", "sleep 1", "--", NULL },                            /* no COMMAND */
+                { "run", "--bogus", "--", "true", NULL },                              /* unknown option */
+                { "run", "--name", "x", "--exec", "sleep 1", "--", "true", NULL },     /* --name first */
+                { "run", "--exec", "sleep 1", "--type", "forky", "--", "true", NULL }, /* bad type */
                 { "run", "--exec", "sleep 1", "--timeout", "5 parsecs", "--", "true", NULL },
                 { "run", "--exec", "sleep 1", "--ready-output", "a(b", "--", "true", NULL },
                 { "run", "--exec", "sleep 1", "--kill-signal", "SIGNOPE", "--", "true", NULL },
                 { "run", "--exec", "sleep 'unterminated", "--", "true", NULL },
                 { "run", "--exec", "sleep 1", "-p", "NoSuchKey=1", "--", "true", NULL },
-                { "run", "--exec", "sleep 1", "--name", "a", "--exec", "sleep 1", "--name", "a", "--", "true" },
+                { "run", "--exec", "sleep 1", "--name", "a", "--exec", "sleep 1", "--name", "a", "--",
+                  "true" },
                 { "frobnicate", NULL },
         };
 
@@ -230,7 +235,10 @@ static void test_exec_failure_is_reported_as_such(void)
 
         run_unitrun(ARGV("run", "--exec", "/nonexistent/daemon", "--", "touch", path_in_tmp("ran")), &res);
         CHECK(&res, res.status == 69);
-        CHECK(&res, strstr(res.err, "daemon.service: cannot execute /nonexistent/daemon: No such file or directory") != NULL);
+        CHECK(&res,
+              strstr(res.err,
+                     "daemon.service: cannot execute /nonexistent/daemon: No such file or directory") !=
+                      NULL);
         CU_ASSERT(access(path_in_tmp("ran"), F_OK) < 0);
 }
 
@@ -238,9 +246,10 @@ static void test_exit_before_ready(void)
 {
         struct result res;
 
-        run_unitrun(ARGV("run", "--exec", "sh -c 'echo last words; exit 3'", "--type", "notify", "--name", "early",
-                         "--", "touch", path_in_tmp("ran")),
-                    &res);
+        run_unitrun(
+                ARGV("run", "--exec", "sh -c 'echo last words; exit 3'", "--type", "notify", "--name",
+                     "early", "--", "touch", path_in_tmp("ran")),
+                &res);
         CHECK(&res, res.status == 69);
         CHECK(&res, strstr(res.err, "early: exited with status 3 before it was ready") != NULL);
         CHECK(&res, strstr(res.err, "  last words") != NULL);
@@ -251,25 +260,33 @@ static void test_start_timeout_names_pending_conditions(void)
 {
         struct result res;
 
-        run_unitrun(ARGV("run", "--exec", "sleep 100", "--type", "notify", "--ready-output", "never", "--timeout",
-                         "300ms", "--", "true"),
-                    &res);
+        run_unitrun(
+                ARGV("run", "--exec", "sleep 100", "--type", "notify", "--ready-output", "never",
+                     "--timeout", "300ms", "--", "true"),
+                &res);
         CHECK(&res, res.status == 69);
-        CHECK(&res, strstr(res.err, "not ready after 300ms; still waiting for: READY=1, output matching 'never'") != NULL);
+        CHECK(&res,
+              strstr(res.err,
+                     "not ready after 300ms; still waiting for: READY=1, output matching 'never'") != NULL);
 }
 
 static void test_unit_crash_during_command(void)
 {
         struct result res;
 
-        run_unitrun(ARGV("run", "--exec", "sleep 100", "--", "sh", "-c", "kill -KILL $UNITRUN_SLEEP_PID; sleep 0.5"),
-                    &res);
+        run_unitrun(
+                ARGV("run", "--exec", "sleep 100", "--", "sh", "-c",
+                     "kill -KILL $UNITRUN_SLEEP_PID; sleep 0.5"),
+                &res);
         CHECK(&res, res.status == 70);
-        CHECK(&res, strstr(res.err, "sleep.service: main process was killed by SIGKILL while running") != NULL);
+        CHECK(&res,
+              strstr(res.err, "sleep.service: main process was killed by SIGKILL while running") != NULL);
 
         /* COMMAND's own failure wins over the unit's. */
-        run_unitrun(ARGV("run", "--exec", "sleep 100", "--", "sh", "-c", "kill -KILL $UNITRUN_SLEEP_PID; sleep 0.5; exit 4"),
-                    &res);
+        run_unitrun(
+                ARGV("run", "--exec", "sleep 100", "--", "sh", "-c",
+                     "kill -KILL $UNITRUN_SLEEP_PID; sleep 0.5; exit 4"),
+                &res);
         CHECK(&res, res.status == 4);
 }
 
@@ -277,9 +294,10 @@ static void test_stop_error_is_reported(void)
 {
         struct result res;
 
-        run_unitrun(ARGV("run", "--exec", "sh -c 'trap \"\" TERM; echo up; while :; do sleep 0.05; done'",
-                         "--ready-output", "up", "--stop-timeout", "200ms", "--name", "stubborn", "--", "true"),
-                    &res);
+        run_unitrun(
+                ARGV("run", "--exec", "sh -c 'trap \"\" TERM; echo up; while :; do sleep 0.05; done'",
+                     "--ready-output", "up", "--stop-timeout", "200ms", "--name", "stubborn", "--", "true"),
+                &res);
         CHECK(&res, res.status == 70);
         CHECK(&res, strstr(res.err, "stubborn: processes were still running after 200ms") != NULL);
 }
@@ -289,15 +307,17 @@ static void test_clean_exit_codes_at_stop(void)
         struct result res;
 
         /* Exit 3 on SIGTERM is unclean... */
-        run_unitrun(ARGV("run", "--exec", "sh -c 'trap \"exit 3\" TERM; echo up; while :; do sleep 0.05; done'",
-                         "--ready-output", "up", "--name", "three", "--", "true"),
-                    &res);
+        run_unitrun(
+                ARGV("run", "--exec", "sh -c 'trap \"exit 3\" TERM; echo up; while :; do sleep 0.05; done'",
+                     "--ready-output", "up", "--name", "three", "--", "true"),
+                &res);
         CHECK(&res, res.status == 70);
         CHECK(&res, strstr(res.err, "three: main process exited with status 3 when stopped") != NULL);
         /* ...unless SuccessExitStatus= says otherwise. */
-        run_unitrun(ARGV("run", "--exec", "sh -c 'trap \"exit 3\" TERM; echo up; while :; do sleep 0.05; done'",
-                         "--ready-output", "up", "-p", "SuccessExitStatus=3", "--", "true"),
-                    &res);
+        run_unitrun(
+                ARGV("run", "--exec", "sh -c 'trap \"exit 3\" TERM; echo up; while :; do sleep 0.05; done'",
+                     "--ready-output", "up", "-p", "SuccessExitStatus=3", "--", "true"),
+                &res);
         CHECK(&res, res.status == 0);
         /* KillSignal= is a clean death too. */
         run_unitrun(ARGV("run", "--exec", "sleep 100", "--kill-signal", "SIGUSR2", "--", "true"), &res);
@@ -311,17 +331,20 @@ static void test_output_prefix_quiet_and_log_dir(void)
         struct result res;
         char *log;
 
-        run_unitrun(ARGV("run", "--exec", "sh -c 'echo to-out; echo to-err >&2; echo ready; exec sleep 100'",
-                         "--name", "talker", "--ready-output", "ready", "--", "true"),
-                    &res);
+        run_unitrun(
+                ARGV("run", "--exec", "sh -c 'echo to-out; echo to-err >&2; echo ready; exec sleep 100'",
+                     "--name", "talker", "--ready-output", "ready", "--", "true"),
+                &res);
         CHECK(&res, res.status == 0);
-        CHECK(&res, strstr(res.err, "talker| to-out\n") != NULL && strstr(res.err, "talker| to-err\n") != NULL);
+        CHECK(&res,
+              strstr(res.err, "talker| to-out\n") != NULL && strstr(res.err, "talker| to-err\n") != NULL);
         CHECK(&res, strstr(res.out, "to-out") == NULL); /* unit output goes to stderr only */
 
-        run_unitrun(ARGV("run", "--quiet", "--log-dir", path_in_tmp("logs"), "--exec",
-                         "sh -c 'echo to-out; echo ready; exec sleep 100'", "--name", "talker", "--ready-output",
-                         "ready", "--", "true"),
-                    &res);
+        run_unitrun(
+                ARGV("run", "--quiet", "--log-dir", path_in_tmp("logs"), "--exec",
+                     "sh -c 'echo to-out; echo ready; exec sleep 100'", "--name", "talker", "--ready-output",
+                     "ready", "--", "true"),
+                &res);
         CHECK(&res, res.status == 0);
         CHECK(&res, strstr(res.err, "to-out") == NULL);
         log = read_file(path_in_tmp("logs/talker.log"));
@@ -334,13 +357,15 @@ static void test_ready_output_on_stderr_only(void)
         struct result res;
 
         /* OutputStream=stdout must not be satisfied by stderr. */
-        run_unitrun(ARGV("run", "--exec", "sh -c 'echo banner >&2; exec sleep 100'", "--ready-output", "banner",
-                         "-p", "OutputStream=stdout", "--timeout", "500ms", "--", "true"),
-                    &res);
+        run_unitrun(
+                ARGV("run", "--exec", "sh -c 'echo banner >&2; exec sleep 100'", "--ready-output", "banner",
+                     "-p", "OutputStream=stdout", "--timeout", "500ms", "--", "true"),
+                &res);
         CHECK(&res, res.status == 69);
-        run_unitrun(ARGV("run", "--exec", "sh -c 'echo banner >&2; exec sleep 100'", "--ready-output", "banner",
-                         "-p", "OutputStream=stderr", "--", "true"),
-                    &res);
+        run_unitrun(
+                ARGV("run", "--exec", "sh -c 'echo banner >&2; exec sleep 100'", "--ready-output", "banner",
+                     "-p", "OutputStream=stderr", "--", "true"),
+                &res);
         CHECK(&res, res.status == 0);
 }
 
@@ -354,12 +379,15 @@ static void test_command_environment(void)
         int pid = 0;
         char runtime[256] = "", cgroup[512] = "";
 
-        snprintf(script, sizeof(script),
-                 "echo \"$UNITRUN_RUNTIME_DIR\" > %s/env; echo \"$UNITRUN_SLEEP_PID\" >> %s/env; "
-                 "echo \"$UNITRUN_SLEEP_2_PID\" >> %s/env; echo \"$UNITRUN_SLEEP_CGROUP\" >> %s/env; "
-                 "test -d \"$UNITRUN_RUNTIME_DIR\" && kill -0 \"$UNITRUN_SLEEP_PID\" && kill -0 \"$UNITRUN_SLEEP_2_PID\"",
-                 tmp_dir, tmp_dir, tmp_dir, tmp_dir);
-        run_unitrun(ARGV("run", "--exec", "sleep 100", "--exec", "sleep 101", "--", "sh", "-c", script), &res);
+        snprintf(
+                script, sizeof(script),
+                "echo \"$UNITRUN_RUNTIME_DIR\" > %s/env; echo \"$UNITRUN_SLEEP_PID\" >> %s/env; "
+                "echo \"$UNITRUN_SLEEP_2_PID\" >> %s/env; echo \"$UNITRUN_SLEEP_CGROUP\" >> %s/env; "
+                "test -d \"$UNITRUN_RUNTIME_DIR\" && kill -0 \"$UNITRUN_SLEEP_PID\" && kill -0 "
+                "\"$UNITRUN_SLEEP_2_PID\"",
+                tmp_dir, tmp_dir, tmp_dir, tmp_dir);
+        run_unitrun(
+                ARGV("run", "--exec", "sleep 100", "--exec", "sleep 101", "--", "sh", "-c", script), &res);
         CHECK(&res, res.status == 0);
         env = read_file(path_in_tmp("env"));
         CU_ASSERT_PTR_NOT_NULL_FATAL(env);
@@ -382,15 +410,19 @@ static void test_unit_env_and_cwd(void)
 {
         struct result res;
 
-        run_unitrun(ARGV("run", "--exec", "sh -c 'echo \"[$GREETING] [$(pwd)] [$${HOME-unset}]\"; echo ready; exec sleep 100'",
-                         "--env", "GREETING=hello world", "--cwd", "/usr", "-p", "UnsetEnvironment=HOME",
-                         "--ready-output", "ready", "--name", "env", "--", "true"),
-                    &res);
+        run_unitrun(
+                ARGV("run", "--exec",
+                     "sh -c 'echo \"[$GREETING] [$(pwd)] [$${HOME-unset}]\"; echo ready; exec sleep 100'",
+                     "--env", "GREETING=hello world", "--cwd", "/usr", "-p", "UnsetEnvironment=HOME",
+                     "--ready-output", "ready", "--name", "env", "--", "true"),
+                &res);
         CHECK(&res, res.status == 0);
         CHECK(&res, strstr(res.err, "env| [hello world] [/usr] [unset]") != NULL);
 
-        run_unitrun(ARGV("run", "--exec", "sleep 100", "--cwd", "/nonexistent-dir", "--name", "nocwd", "--", "true"),
-                    &res);
+        run_unitrun(
+                ARGV("run", "--exec", "sleep 100", "--cwd", "/nonexistent-dir", "--name", "nocwd", "--",
+                     "true"),
+                &res);
         CHECK(&res, res.status == 69);
         CHECK(&res, strstr(res.err, "nocwd: cannot change to working directory /nonexistent-dir") != NULL);
 }
@@ -401,9 +433,11 @@ static void test_notify_socket_of_launcher_does_not_leak(void)
 
         /* unitrun under a service manager: its NOTIFY_SOCKET is not the units' business. */
         setenv("NOTIFY_SOCKET", "/run/not-for-units", 1);
-        run_unitrun(ARGV("run", "--exec", "sh -c 'echo \"[$${NOTIFY_SOCKET-none}]\"; echo ready; exec sleep 100'",
-                         "--ready-output", "ready", "--name", "plain", "--", "true"),
-                    &res);
+        run_unitrun(
+                ARGV("run", "--exec",
+                     "sh -c 'echo \"[$${NOTIFY_SOCKET-none}]\"; echo ready; exec sleep 100'",
+                     "--ready-output", "ready", "--name", "plain", "--", "true"),
+                &res);
         unsetenv("NOTIFY_SOCKET");
         CHECK(&res, res.status == 0);
         CHECK(&res, strstr(res.err, "plain| [none]") != NULL);
@@ -417,12 +451,15 @@ static void test_units_start_in_parallel(void)
 
         /* Each becomes ready only once the other has started: sequential starts would
          * deadlock into a timeout. */
-        run_unitrun(ARGV("run", "--exec",
-                         "sh -c 'touch %t/a; while [ ! -e %t/b ]; do sleep 0.01; done; echo ready; exec sleep 100'",
-                         "--name", "a", "--ready-output", "ready", "--timeout", "20s", "--exec",
-                         "sh -c 'touch %t/b; while [ ! -e %t/a ]; do sleep 0.01; done; echo ready; exec sleep 100'",
-                         "--name", "b", "--ready-output", "ready", "--timeout", "20s", "--", "true"),
-                    &res);
+        run_unitrun(
+                ARGV("run", "--exec",
+                     "sh -c 'touch %t/a; while [ ! -e %t/b ]; do sleep 0.01; done; echo ready; exec sleep "
+                     "100'",
+                     "--name", "a", "--ready-output", "ready", "--timeout", "20s", "--exec",
+                     "sh -c 'touch %t/b; while [ ! -e %t/a ]; do sleep 0.01; done; echo ready; exec sleep "
+                     "100'",
+                     "--name", "b", "--ready-output", "ready", "--timeout", "20s", "--", "true"),
+                &res);
         CHECK(&res, res.status == 0);
 }
 
@@ -433,9 +470,10 @@ static void test_one_failure_stops_the_others(void)
         char *pid_text;
 
         snprintf(cmd, sizeof(cmd), "sh -c 'echo $$ > %s/slow.pid; exec sleep 100'", tmp_dir);
-        run_unitrun(ARGV("run", "--exec", cmd, "--type", "notify", "--name", "slow", "--exec", "false", "--type",
-                         "notify", "--name", "bad", "--", "true"),
-                    &res);
+        run_unitrun(
+                ARGV("run", "--exec", cmd, "--type", "notify", "--name", "slow", "--exec", "false", "--type",
+                     "notify", "--name", "bad", "--", "true"),
+                &res);
         CHECK(&res, res.status == 69);
         CHECK(&res, strstr(res.err, "bad: exited with status 1 before it was ready") != NULL);
         pid_text = read_file(path_in_tmp("slow.pid"));
@@ -453,11 +491,14 @@ static void test_signal_during_command(int sig)
 
         unlink(path_in_tmp("cmd-started"));
         unlink(path_in_tmp("cmd-got"));
-        snprintf(script, sizeof(script),
-                 "trap 'echo got > %s/cmd-got; exit 9' %d; touch %s/cmd-started; while :; do sleep 0.05; done",
-                 tmp_dir, sig, tmp_dir);
-        run_unitrun_signal(ARGV("run", "--exec", "sleep 100", "--", "sh", "-c", script), path_in_tmp("cmd-started"),
-                           sig, &res);
+        snprintf(
+                script, sizeof(script),
+                "trap 'echo got > %s/cmd-got; exit 9' %d; touch %s/cmd-started; while :; do sleep 0.05; "
+                "done",
+                tmp_dir, sig, tmp_dir);
+        run_unitrun_signal(
+                ARGV("run", "--exec", "sleep 100", "--", "sh", "-c", script), path_in_tmp("cmd-started"),
+                sig, &res);
         CHECK(&res, res.status == 128 + sig);
         got = read_file(path_in_tmp("cmd-got"));
         CU_ASSERT(got && strcmp(got, "got\n") == 0);
@@ -485,10 +526,12 @@ static void test_signal_during_start(void)
         char *pid_text;
 
         unlink(path_in_tmp("starting"));
-        snprintf(cmd, sizeof(cmd), "sh -c 'echo $$ > %s/starting.pid; touch %s/starting; exec sleep 100'", tmp_dir,
-                 tmp_dir);
-        run_unitrun_signal(ARGV("run", "--exec", cmd, "--type", "notify", "--", "touch", path_in_tmp("ran")),
-                           path_in_tmp("starting"), SIGTERM, &res);
+        snprintf(
+                cmd, sizeof(cmd), "sh -c 'echo $$ > %s/starting.pid; touch %s/starting; exec sleep 100'",
+                tmp_dir, tmp_dir);
+        run_unitrun_signal(
+                ARGV("run", "--exec", cmd, "--type", "notify", "--", "touch", path_in_tmp("ran")),
+                path_in_tmp("starting"), SIGTERM, &res);
         CHECK(&res, res.status == 143);
         CU_ASSERT(access(path_in_tmp("ran"), F_OK) < 0);
         pid_text = read_file(path_in_tmp("starting.pid"));

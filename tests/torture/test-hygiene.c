@@ -138,7 +138,9 @@ static void test_500_executors_one_context(void)
         }
         CU_ASSERT_EQUAL(failures, 0);
         cgroup = ur_context_get_cgroup(ctx);
-        fprintf(stderr, "\n    after %d cycles: fds %d -> %d, VmRSS %ld -> %ld kB, children %d -> %d, cgroups %d -> %d\n",
+        fprintf(stderr,
+                "\n    after %d cycles: fds %d -> %d, VmRSS %ld -> %ld kB, children %d -> %d, cgroups %d -> "
+                "%d\n",
                 N_EXECUTORS - WARMUP, fds0, count_fds(), rss0, rss_kb(), children0, count_children(), cg0,
                 count_subdirs(cgroup));
         CU_ASSERT_EQUAL(count_fds(), fds0);
@@ -146,7 +148,8 @@ static void test_500_executors_one_context(void)
         if (cgroup)
                 CU_ASSERT_EQUAL(count_subdirs(cgroup), cg0);
 #ifdef UNDER_ASAN
-        fprintf(stderr, "    (VmRSS not compared under AddressSanitizer: its quarantine grows on purpose)\n");
+        fprintf(stderr,
+                "    (VmRSS not compared under AddressSanitizer: its quarantine grows on purpose)\n");
 #else
         CU_ASSERT_TRUE(rss_kb() <= rss0 + RSS_SLACK_KB);
 #endif
@@ -184,7 +187,8 @@ static void test_50_contexts(void)
                         failures++;
                 ur_context_free(ctx);
                 if (run_dir[0] && test_dir_exists(run_dir)) {
-                        fprintf(stderr, "\n    context %u: %s is left after ur_context_free()\n", i, run_dir);
+                        fprintf(stderr, "\n    context %u: %s is left after ur_context_free()\n", i,
+                                run_dir);
                         failures++;
                         break;
                 }
@@ -195,8 +199,8 @@ static void test_50_contexts(void)
                 }
         }
         CU_ASSERT_EQUAL(failures, 0);
-        fprintf(stderr, "\n    after %d contexts: fds %d -> %d, VmRSS %ld -> %ld kB, children %d -> %d\n", N_CONTEXTS - 5,
-                fds0, count_fds(), rss0, rss_kb(), children0, count_children());
+        fprintf(stderr, "\n    after %d contexts: fds %d -> %d, VmRSS %ld -> %ld kB, children %d -> %d\n",
+                N_CONTEXTS - 5, fds0, count_fds(), rss0, rss_kb(), children0, count_children());
         CU_ASSERT_EQUAL(count_fds(), fds0);
         CU_ASSERT_EQUAL(count_children(), children0);
 #ifndef UNDER_ASAN
@@ -230,7 +234,8 @@ int main(void)
         if (ur_context_new(&probe) < 0)
                 return 99;
         if (!fallback && ur_context_get_isolation(probe) == UR_ISOLATION_FALLBACK) {
-                fprintf(stderr, "skipped: no cgroup isolation here (%s)\n", ur_context_get_isolation_reason(probe));
+                fprintf(stderr, "skipped: no cgroup isolation here (%s)\n",
+                        ur_context_get_isolation_reason(probe));
                 ur_context_free(probe);
                 return 77;
         }

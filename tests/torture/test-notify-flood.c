@@ -40,7 +40,8 @@ static bool honest_ready_sent;
 static void on_state(ur_executor *e, ur_state state, void *userdata)
 {
         if (!honest_ready_sent && state != UR_STATE_STARTING) {
-                fprintf(stderr, "\n    state changed to %s before the honest READY=1 (%s)\n", ur_state_to_string(state),
+                fprintf(stderr, "\n    state changed to %s before the honest READY=1 (%s)\n",
+                        ur_state_to_string(state),
                         ur_executor_get_error(e) ? ur_executor_get_error(e) : "no message");
                 wrong_transitions++;
         }
@@ -255,7 +256,8 @@ int main(void)
         if (ur_context_new(&probe) < 0)
                 return 99;
         if (!fallback && ur_context_get_isolation(probe) == UR_ISOLATION_FALLBACK) {
-                fprintf(stderr, "skipped: no cgroup isolation here (%s)\n", ur_context_get_isolation_reason(probe));
+                fprintf(stderr, "skipped: no cgroup isolation here (%s)\n",
+                        ur_context_get_isolation_reason(probe));
                 ur_context_free(probe);
                 return 77;
         }

@@ -76,31 +76,81 @@ struct shape {
 #define STORM_LIFETIME "90"
 
 #define SETSID_STOP                                                                                         \
-        "a setsid()'ed grandchild whose parent died is outside the unit's session and no longer a "       \
+        "a setsid()'ed grandchild whose parent died is outside the unit's session and no longer a "         \
         "descendant of the library's host: without a cgroup nothing finds it"
 #define SETSID_KILLED                                                                                       \
-        "a setsid()'ed grandchild whose parent died is outside every recorded session: with the "         \
+        "a setsid()'ed grandchild whose parent died is outside every recorded session: with the "           \
         "launcher gone, the guardian's session kill cannot reach it"
 #define DAEMON_SETSID                                                                                       \
-        "a daemon that setsid()s is outside the unit's session: the fallback refuses its PIDFile= PID "   \
+        "a daemon that setsid()s is outside the unit's session: the fallback refuses its PIDFile= PID "     \
         "(\"not a process of this unit\") and could not stop it"
 
 static const struct shape shapes[] = {
         { "background-child", true, "child", { NULL }, 2, false, false, 5000, CLEAN, NULL, NULL, NULL },
         { "double-fork", true, "double", { NULL }, 2, false, false, 5000, CLEAN, NULL, NULL, NULL },
-        { "double-fork-setsid", true, "double-setsid", { NULL }, 2, false, false, 5000, CLEAN, SETSID_STOP,
-          SETSID_KILLED, NULL },
-        { "env-i-setsid", true, "env-setsid", { NULL }, 2, false, false, 5000, CLEAN, SETSID_STOP, SETSID_KILLED,
+        { "double-fork-setsid",
+          true,
+          "double-setsid",
+          { NULL },
+          2,
+          false,
+          false,
+          5000,
+          CLEAN,
+          SETSID_STOP,
+          SETSID_KILLED,
           NULL },
-        { "grandchild-ignores-term", false, "term-grandchild", { NULL }, 3, false, false, 1000, STOP_ERROR, NULL,
-          NULL, NULL },
+        { "env-i-setsid",
+          true,
+          "env-setsid",
+          { NULL },
+          2,
+          false,
+          false,
+          5000,
+          CLEAN,
+          SETSID_STOP,
+          SETSID_KILLED,
+          NULL },
+        { "grandchild-ignores-term",
+          false,
+          "term-grandchild",
+          { NULL },
+          3,
+          false,
+          false,
+          1000,
+          STOP_ERROR,
+          NULL,
+          NULL,
+          NULL },
         { "sigstopped", false, "stopped", { NULL }, 2, false, false, 5000, CLEAN, NULL, NULL, NULL },
         { "pgrp-and-argv", false, "regroup", { NULL }, 2, false, false, 5000, CLEAN, NULL, NULL, NULL },
-        { "fork-storm", false, "storm", { STORM_LIVE, STORM_CAP, STORM_LIFETIME, NULL }, 500, true, false, 5000,
-          EITHER, NULL, NULL, NULL },
+        { "fork-storm",
+          false,
+          "storm",
+          { STORM_LIVE, STORM_CAP, STORM_LIFETIME, NULL },
+          500,
+          true,
+          false,
+          5000,
+          EITHER,
+          NULL,
+          NULL,
+          NULL },
         { "forking-daemon", false, "forking", { NULL }, 2, false, true, 5000, CLEAN, NULL, NULL, NULL },
-        { "forking-daemon-setsid", false, "forking", { "setsid", NULL }, 2, false, true, 5000, CLEAN, DAEMON_SETSID,
-          DAEMON_SETSID, DAEMON_SETSID },
+        { "forking-daemon-setsid",
+          false,
+          "forking",
+          { "setsid", NULL },
+          2,
+          false,
+          true,
+          5000,
+          CLEAN,
+          DAEMON_SETSID,
+          DAEMON_SETSID,
+          DAEMON_SETSID },
 };
 
 #define N_SHAPES (sizeof(shapes) / sizeof(shapes[0]))
@@ -151,8 +201,8 @@ static void print_log(const tcase *t)
         if (text && *text) {
                 size_t len = strlen(text);
                 /* The end is what matters; a storm's launcher log can be long. */
-                fprintf(stderr, "\n    --- launcher output%s ---\n%s    ---\n", len > 6000 ? " (last 6000 bytes)" : "",
-                        len > 6000 ? text + len - 6000 : text);
+                fprintf(stderr, "\n    --- launcher output%s ---\n%s    ---\n",
+                        len > 6000 ? " (last 6000 bytes)" : "", len > 6000 ? text + len - 6000 : text);
         }
         free(text);
 }
@@ -209,8 +259,9 @@ static int shape_argv(const struct shape *s, const tcase *t, char **argv, int ma
         return n;
 }
 
-static char *write_unit(const tcase *t, const char *name, const char *type, char *const argv[], int stop_ms,
-                        const char *extra)
+static char *write_unit(
+        const tcase *t, const char *name, const char *type, char *const argv[], int stop_ms,
+        const char *extra)
 {
         char *path = test_path_join(t->dir, name);
         char text[8192];
@@ -219,8 +270,9 @@ static char *write_unit(const tcase *t, const char *name, const char *type, char
         len = (size_t) snprintf(text, sizeof(text), "[Service]\nType=%s\nExecStart=", type);
         for (int i = 0; argv[i]; i++)
                 len += (size_t) snprintf(text + len, sizeof(text) - len, "%s%s", i ? " " : "", argv[i]);
-        snprintf(text + len, sizeof(text) - len, "\nTimeoutStartSec=60s\nTimeoutStopSec=%dms\n%s", stop_ms,
-                 extra ? extra : "");
+        snprintf(
+                text + len, sizeof(text) - len, "\nTimeoutStartSec=60s\nTimeoutStopSec=%dms\n%s", stop_ms,
+                extra ? extra : "");
         if (!path || test_write_file(path, text, 0644) < 0) {
                 free(path);
                 return NULL;
@@ -251,7 +303,8 @@ static pid_t spawn_unitrun(tcase *t, char *const units[])
 }
 
 /* Waits until FILE exists while the launcher is alive; false on its exit or the deadline. */
-static bool wait_file_while_running(tcase *t, const char *file, int timeout_ms, int *ret_status, bool *ret_exited)
+static bool
+wait_file_while_running(tcase *t, const char *file, int timeout_ms, int *ret_status, bool *ret_exited)
 {
         uint64_t deadline = torture_now_ms() + (uint64_t) timeout_ms;
 
@@ -295,8 +348,8 @@ static int wait_launcher(tcase *t, int timeout_ms)
         int status;
 
         if (!torture_wait(t->launcher, timeout_ms, &status)) {
-                fprintf(stderr, "\n    launcher %d did not exit within %d ms: killing it\n", (int) t->launcher,
-                        timeout_ms);
+                fprintf(stderr, "\n    launcher %d did not exit within %d ms: killing it\n",
+                        (int) t->launcher, timeout_ms);
                 (void) kill(t->launcher, SIGKILL);
                 (void) torture_wait(t->launcher, 5000, &status);
                 t->launcher = 0;
@@ -321,12 +374,13 @@ static void assert_tree_alive(const char *pid_file, int expected, bool at_least)
                 CU_ASSERT_EQUAL(n, expected);
         }
         if (alive != n)
-                fprintf(stderr, "\n    %s: %d of %d recorded processes alive before the teardown\n", pid_file, alive, n);
+                fprintf(stderr, "\n    %s: %d of %d recorded processes alive before the teardown\n",
+                        pid_file, alive, n);
         CU_ASSERT_EQUAL(alive, n);
 }
 
 struct leftovers {
-        int alive;      /* recorded processes alive */
+        int alive; /* recorded processes alive */
         int records;
         int comp_alive;
         bool populated; /* the box */
@@ -343,7 +397,8 @@ static bool leftovers_none(struct leftovers *l, const tcase *t)
         memset(l, 0, sizeof(*l));
         l->records = torture_count_alive(t->pids, &l->alive, l->survivors, sizeof(l->survivors));
         if (test_file_exists(t->comp_pids))
-                (void) torture_count_alive(t->comp_pids, &l->comp_alive, l->comp_survivors, sizeof(l->comp_survivors));
+                (void) torture_count_alive(
+                        t->comp_pids, &l->comp_alive, l->comp_survivors, sizeof(l->comp_survivors));
         l->populated = t->box && box_populated(t->box);
         l->subdirs = box_subdirs(t->box);
         l->cgroups = l->subdirs && *l->subdirs;
@@ -374,7 +429,8 @@ static uint64_t assert_nothing_left(const tcase *t, int expected_records, bool a
                 fprintf(stderr, "\n    %d recorded process(es) survived:\n%s", l.alive, l.survivors);
         CU_ASSERT_EQUAL(l.alive, 0);
         if (l.comp_alive)
-                fprintf(stderr, "\n    %d companion process(es) survived:\n%s", l.comp_alive, l.comp_survivors);
+                fprintf(stderr, "\n    %d companion process(es) survived:\n%s", l.comp_alive,
+                        l.comp_survivors);
         CU_ASSERT_EQUAL(l.comp_alive, 0);
         if (l.populated)
                 fprintf(stderr, "\n    the box %s is still populated\n", t->box);
@@ -386,10 +442,12 @@ static uint64_t assert_nothing_left(const tcase *t, int expected_records, bool a
                 fprintf(stderr, "\n    %d orphan(s) still alive:\n%s", l.children, l.child_list);
         CU_ASSERT_EQUAL(l.children, 0);
         if (l.runtime)
-                fprintf(stderr, "\n    runtime directories left in %s:\n%s", torture_runtime_base(), l.runtime_list);
+                fprintf(stderr, "\n    runtime directories left in %s:\n%s", torture_runtime_base(),
+                        l.runtime_list);
         CU_ASSERT_EQUAL(l.runtime, 0);
         if (!none && deadline_ms > 0)
-                fprintf(stderr, "\n    still not clean %llu ms after the launcher died\n", (unsigned long long) took);
+                fprintf(stderr, "\n    still not clean %llu ms after the launcher died\n",
+                        (unsigned long long) took);
         free(l.subdirs);
         return took;
 }
@@ -467,7 +525,8 @@ static void run_shape(const struct shape *s, enum end end)
 
                 if (s->forking)
                         snprintf(extra, sizeof(extra), "PIDFile=%s\n", t.main_pid);
-                units[0] = write_unit(&t, "torture.service", s->forking ? "forking" : "notify", argv, s->stop_ms, extra);
+                units[0] = write_unit(
+                        &t, "torture.service", s->forking ? "forking" : "notify", argv, s->stop_ms, extra);
                 units[1] = write_unit(&t, "companion.service", "notify", comp_argv, 5000, NULL);
                 REQUIRE(units[0] && units[1]);
                 REQUIRE(spawn_unitrun(&t, units) > 0);
@@ -519,7 +578,7 @@ static void run_shape(const struct shape *s, enum end end)
                         CU_ASSERT_EQUAL(code, 0);
                 } else {
                         int clean = 0, error = cli ? 70 : 20;
-                        bool ok = s->outcome == CLEAN ? code == clean
+                        bool ok = s->outcome == CLEAN        ? code == clean
                                   : s->outcome == STOP_ERROR ? code == error
                                                              : code == clean || code == error;
                         if (!ok)
@@ -530,8 +589,8 @@ static void run_shape(const struct shape *s, enum end end)
         }
         took = assert_nothing_left(&t, s->records, s->at_least, kill_it ? KILL_DEADLINE_MS : 0);
         if (getenv("TORTURE_VERBOSE"))
-                fprintf(stderr, "\n    %s: exit %d, clean %llu ms after the end (%llu ms in all)\n", name, code,
-                        (unsigned long long) took, (unsigned long long) (torture_now_ms() - begin));
+                fprintf(stderr, "\n    %s: exit %d, clean %llu ms after the end (%llu ms in all)\n", name,
+                        code, (unsigned long long) took, (unsigned long long) (torture_now_ms() - begin));
 out:
         free(units[0]);
         free(units[1]);
@@ -540,8 +599,8 @@ out:
 
 /* ---- start-kill: unitrun SIGKILLed while a unit is not ready ------------------------------- */
 
-static void run_start_kill(const char *label, const char *mode, const char *const extra[], int records,
-                           bool at_least)
+static void
+run_start_kill(const char *label, const char *mode, const char *const extra[], int records, bool at_least)
 {
         char *argv[16], *units[3] = { NULL, NULL, NULL };
         char *comp_argv[] = { (char *) proc_bin, (char *) "tree", NULL, NULL };
@@ -619,8 +678,9 @@ static void run_signal(int sig, enum phase phase)
         argv[3] = t.dir;
         argv[4] = (char *) "1000";
         argv[5] = NULL;
-        units[0] = write_unit(&t, "slow-stop.service", "notify", argv, 10000,
-                              phase == PHASE_START ? "Environment=TORTURE_NOT_READY=1\n" : NULL);
+        units[0] = write_unit(
+                &t, "slow-stop.service", "notify", argv, 10000,
+                phase == PHASE_START ? "Environment=TORTURE_NOT_READY=1\n" : NULL);
         REQUIRE(units[0]);
         REQUIRE(spawn_unitrun(&t, units) > 0);
 
@@ -841,8 +901,8 @@ static bool find_programs(void)
         host_bin = host;
         unitrun_bin = getenv("UNITRUN");
         forker_bin = test_fixture_path("forker");
-        return unitrun_bin && forker_bin && access(unitrun_bin, X_OK) == 0 && access(forker_bin, X_OK) == 0 &&
-               access(proc_bin, X_OK) == 0 && access(host_bin, X_OK) == 0;
+        return unitrun_bin && forker_bin && access(unitrun_bin, X_OK) == 0 &&
+               access(forker_bin, X_OK) == 0 && access(proc_bin, X_OK) == 0 && access(host_bin, X_OK) == 0;
 }
 
 int main(int argc, char *argv[])
@@ -854,11 +914,13 @@ int main(int argc, char *argv[])
 
         fallback_mode = no_cgroup && strcmp(no_cgroup, "1") == 0;
         if (argc != 2 || !select_group(argv[1])) {
-                fprintf(stderr, "usage: test-torture cli-stop|cli-kill|lib-stop|lib-exit|start-kill|signals\n");
+                fprintf(stderr,
+                        "usage: test-torture cli-stop|cli-kill|lib-stop|lib-exit|start-kill|signals\n");
                 return 64;
         }
         if (!find_programs()) {
-                fprintf(stderr, "skipped: UNITRUN, FIXTURE_DIR/forker, torture-proc or torture-host not found\n");
+                fprintf(stderr,
+                        "skipped: UNITRUN, FIXTURE_DIR/forker, torture-proc or torture-host not found\n");
                 return 77;
         }
         if (!torture_init())
@@ -867,13 +929,15 @@ int main(int argc, char *argv[])
                 if (!fallback_mode) {
                         /* unitrun's own cgroup path needs what the boxes need: a writable
                          * cgroup2 below ours. */
-                        fprintf(stderr, "skipped: no writable cgroup v2 here (%s); the fallback path is "
-                                        "tested with UNITRUN_NO_CGROUP=1\n",
+                        fprintf(stderr,
+                                "skipped: no writable cgroup v2 here (%s); the fallback path is "
+                                "tested with UNITRUN_NO_CGROUP=1\n",
                                 torture_box_reason());
                         return 77;
                 }
-                fprintf(stderr, "note: no cgroup boxes (%s): survivors are found through the pid records "
-                                "and as orphans of ours only\n",
+                fprintf(stderr,
+                        "note: no cgroup boxes (%s): survivors are found through the pid records "
+                        "and as orphans of ours only\n",
                         torture_box_reason());
         }
 
@@ -900,8 +964,9 @@ int main(int argc, char *argv[])
                         CU_SUITE_INFO_NULL,
                 };
 
-                snprintf(suite_name, sizeof(suite_name), "torture %s (%s)", argv[1],
-                         fallback_mode ? "fallback" : "cgroup");
+                snprintf(
+                        suite_name, sizeof(suite_name), "torture %s (%s)", argv[1],
+                        fallback_mode ? "fallback" : "cgroup");
                 if (CU_initialize_registry() != CUE_SUCCESS)
                         return 99;
                 if (CU_register_suites(suites) != CUE_SUCCESS) {

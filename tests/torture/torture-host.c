@@ -26,8 +26,9 @@ static void on_log(ur_log_level level, const char *unit, const char *message, vo
                 fprintf(stderr, "torture-host: <%d> %s: %s\n", (int) level, unit ? unit : "-", message);
 }
 
-static int new_started(ur_context *ctx, const char *name, char *const argv[], ur_type type, const char *pid_file,
-                       uint64_t stop_usec, ur_executor **ret)
+static int new_started(
+        ur_context *ctx, const char *name, char *const argv[], ur_type type, const char *pid_file,
+        uint64_t stop_usec, ur_executor **ret)
 {
         ur_executor *e = NULL;
         int r;
@@ -38,7 +39,8 @@ static int new_started(ur_context *ctx, const char *name, char *const argv[], ur
                 return r;
         }
         *ret = e;
-        if ((r = ur_executor_set_type(e, type)) < 0 || (r = ur_executor_set_start_timeout(e, 30000000)) < 0 ||
+        if ((r = ur_executor_set_type(e, type)) < 0 ||
+            (r = ur_executor_set_start_timeout(e, 30000000)) < 0 ||
             (r = ur_executor_set_stop_timeout(e, stop_usec)) < 0 ||
             (pid_file && (r = ur_executor_set_pid_file(e, pid_file)) < 0)) {
                 fprintf(stderr, "torture-host: %s: configuration: %s\n", name, strerror(-r));
@@ -118,8 +120,9 @@ int main(int argc, char *argv[])
         }
         ur_context_set_log(ctx, on_log, NULL);
 
-        if (new_started(ctx, "torture.service", argv + optind, forking ? UR_TYPE_FORKING : UR_TYPE_NOTIFY, forking,
-                        stop_usec, &main_e) < 0) {
+        if (new_started(
+                    ctx, "torture.service", argv + optind, forking ? UR_TYPE_FORKING : UR_TYPE_NOTIFY,
+                    forking, stop_usec, &main_e) < 0) {
                 ur_context_free(ctx);
                 return 10;
         }
@@ -132,7 +135,9 @@ int main(int argc, char *argv[])
                 self[n] = 0;
                 *strrchr(self, '/') = 0;
                 snprintf(proc, sizeof(proc), "%s/torture-proc", self);
-                if (new_started(ctx, "companion.service", comp_argv, UR_TYPE_NOTIFY, NULL, stop_usec, &comp_e) < 0) {
+                if (new_started(
+                            ctx, "companion.service", comp_argv, UR_TYPE_NOTIFY, NULL, stop_usec, &comp_e) <
+                    0) {
                         ur_context_free(ctx);
                         return 10;
                 }

@@ -484,10 +484,25 @@ static void notify_flood(const char *dir)
         }
         {
                 static const char *const near[] = {
-                        "READY=0",      "READY=",       "READY",         "READY=11",   " READY=1",
-                        "READY =1",     "ready=1",      "XREADY=1",      "READY=1 ",   "READY=yes",
-                        "READY=true",   "MAINPID=1",    "MAINPID=-1",    "MAINPID=abc", "STATUS=\xff\xfe",
-                        "EXTEND_TIMEOUT_USEC=18446744073709551615", "ERRNO=99999999999", "\n\n\n", "=",
+                        "READY=0",
+                        "READY=",
+                        "READY",
+                        "READY=11",
+                        " READY=1",
+                        "READY =1",
+                        "ready=1",
+                        "XREADY=1",
+                        "READY=1 ",
+                        "READY=yes",
+                        "READY=true",
+                        "MAINPID=1",
+                        "MAINPID=-1",
+                        "MAINPID=abc",
+                        "STATUS=\xff\xfe",
+                        "EXTEND_TIMEOUT_USEC=18446744073709551615",
+                        "ERRNO=99999999999",
+                        "\n\n\n",
+                        "=",
                 };
                 static const char nul_ready[] = "STATUS=x\0READY=1";
                 static const char ready_nul[] = "READY=1\0";

@@ -19,9 +19,9 @@
 #include "../integration/test-util.h"
 
 static char top_cgroup[PATH_MAX + 64]; /* "" without boxes */
-static char top_kill[PATH_MAX + 128]; /* its cgroup.kill, for the signal handler */
+static char top_kill[PATH_MAX + 128];  /* its cgroup.kill, for the signal handler */
 static char box_reason[PATH_MAX + 128];
-static char runtime_base[64];      /* private XDG_RUNTIME_DIR */
+static char runtime_base[64]; /* private XDG_RUNTIME_DIR */
 static unsigned box_counter;
 static bool initialized;
 
@@ -143,8 +143,9 @@ bool torture_init(void)
         if (find_own_cgroup(own, sizeof(own))) {
                 snprintf(top_cgroup, sizeof(top_cgroup), "%s/torture-%d", own, (int) getpid());
                 if (mkdir(top_cgroup, 0755) < 0) {
-                        snprintf(box_reason, sizeof(box_reason), "cannot create %s: %s", top_cgroup,
-                                 strerror(errno));
+                        snprintf(
+                                box_reason, sizeof(box_reason), "cannot create %s: %s", top_cgroup,
+                                strerror(errno));
                         top_cgroup[0] = 0;
                 } else {
                         snprintf(box_reason, sizeof(box_reason), "cgroup v2 at %s", top_cgroup);
@@ -323,7 +324,8 @@ pid_t torture_spawn(const char *box, char *const argv[], const char *log_path, c
                         _exit(126);
                 }
                 (void) setpgid(0, 0);
-                fd = open(log_path ? log_path : "/dev/null", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+                fd = open(
+                        log_path ? log_path : "/dev/null", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
                 if (fd >= 0) {
                         dup2(fd, STDOUT_FILENO);
                         dup2(fd, STDERR_FILENO);
@@ -420,7 +422,8 @@ int torture_live_children(char *buf, size_t size)
                         fclose(f);
                 }
                 if (len + 96 < size)
-                        len += (size_t) snprintf(buf + len, size - len, "%d %s (%c)\n", (int) pids[i], comm, state);
+                        len += (size_t) snprintf(
+                                buf + len, size - len, "%d %s (%c)\n", (int) pids[i], comm, state);
         }
         return live;
 }
@@ -486,8 +489,9 @@ int torture_count_alive(const char *pid_file, int *ret_alive, char *buf, size_t 
                         continue;
                 alive++;
                 if (len + 64 < size)
-                        len += (size_t) snprintf(buf + len, size - len, "%d (line %d, state %c)\n",
-                                                 (int) procs[i].pid, i + 1, test_proc_state(procs[i].pid));
+                        len += (size_t) snprintf(
+                                buf + len, size - len, "%d (line %d, state %c)\n", (int) procs[i].pid, i + 1,
+                                test_proc_state(procs[i].pid));
         }
         free(procs);
         *ret_alive = alive;

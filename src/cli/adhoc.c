@@ -3,7 +3,6 @@
  * checked and turned into an executor the same way. */
 #include <errno.h>
 #include <libgen.h>
-#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -99,20 +98,10 @@ static int adhoc_unit_create(
 
 int adhoc_units_create(ur_context *ctx, const struct run_options *o, ur_executor **executors)
 {
-        struct passwd *pw = getpwuid(geteuid());
-        char uid[32];
         struct unit_specifiers spec;
+        char uid[32];
 
-        snprintf(uid, sizeof(uid), "%u", (unsigned) geteuid());
-        spec = (struct unit_specifiers){
-                .runtime_dir = ur_context_get_runtime_dir(ctx),
-                .tmp_dir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp",
-                .home = getenv("HOME") ? getenv("HOME")
-                        : pw           ? pw->pw_dir
-                                       : NULL,
-                .user = pw ? pw->pw_name : NULL,
-                .uid = uid,
-        };
+        unit_specifiers_init(ctx, &spec, uid);
         for (size_t i = 0; i < o->n_units; i++) {
                 int status = adhoc_unit_create(
                         ctx, &o->units[i], &spec, (unsigned) i + 1, executors, i, &executors[i]);

@@ -17,7 +17,7 @@ static struct cgroup_run *process_run;
 static unsigned process_run_refs;
 static unsigned leaf_counter;
 
-static void cgroup_run_free(struct cgroup_run *run)
+void cgroup_run_free(struct cgroup_run *run)
 {
         if (!run)
                 return;

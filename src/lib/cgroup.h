@@ -25,6 +25,8 @@ struct cgroup_run {
  * UNITRUN_NO_OWN_CGROUP=1 skips (a) only, so that root can exercise (b). */
 int cgroup_run_acquire(struct cgroup_run **ret, char **ret_reason);
 void cgroup_run_release(struct cgroup_run *run);
+/* Frees the struct only (for the setup paths that give up on a run). */
+void cgroup_run_free(struct cgroup_run *run);
 
 /* Moves the launcher into its supervisor leaf, once; see cgroup.c for why not earlier. */
 int cgroup_run_settle(struct cgroup_run *run);

@@ -74,17 +74,6 @@ static int set_reasonf(char **ret_reason, int r, const char *fmt, ...)
         return r;
 }
 
-static void scope_run_free(struct cgroup_run *run)
-{
-        if (!run)
-                return;
-        free(run->mount);
-        free(run->origin);
-        free(run->path);
-        free(run->supervisor);
-        free(run);
-}
-
 /* D-Bus addresses escape every byte outside a small safe set as %XX. */
 static int bus_address_for_path(const char *path, char **ret)
 {
@@ -376,14 +365,14 @@ scope_run_setup(const char *mount, const char *scope_path, struct cgroup_run **r
         run->supervisor = strdup(path);
         run->delegated = true;
         if (!run->mount || !run->origin || !run->path || !run->supervisor) {
-                scope_run_free(run);
+                cgroup_run_free(run);
                 return -ENOMEM;
         }
         if (mkdir(run->supervisor, 0755) < 0 && errno != EEXIST) {
                 r = set_reasonf(
                         ret_reason, negative_errno(), "cannot create %s in the delegated scope: %s",
                         run->supervisor, strerror(errno));
-                scope_run_free(run);
+                cgroup_run_free(run);
                 return r;
         }
         snprintf(path, sizeof(path), "%s/cgroup.procs", run->supervisor);
@@ -393,7 +382,7 @@ scope_run_setup(const char *mount, const char *scope_path, struct cgroup_run **r
                         ret_reason, r, "cannot move into %s in the delegated scope: %s", run->supervisor,
                         strerror(-r));
                 (void) rmdir(run->supervisor);
-                scope_run_free(run);
+                cgroup_run_free(run);
                 return r;
         }
         /* systemd moved us into the scope already: one more move costs no new wait. */

@@ -138,6 +138,8 @@ int unit_config_assign(
  * ExecStart=, PIDFile= for forking, ...); -EINVAL with diagnostics. */
 int unit_config_verify(const struct unit_config *c, struct unit_diagnostics *diags);
 struct unit_config *unit_config_free(struct unit_config *c);
+/* What the specifiers mean for units of ctx run by this user; uid_buf backs %U. */
+void unit_specifiers_init(ur_context *ctx, struct unit_specifiers *ret, char uid_buf[static 32]);
 /* An executor of ctx configured as the (verified) config says; dependencies are wired by
  * the caller, who knows the other units (unit-load.c). */
 int unit_config_to_executor(ur_context *ctx, const struct unit_config *c, ur_executor **ret);

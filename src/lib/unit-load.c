@@ -289,6 +289,22 @@ static int loader_link(struct unit_loader *l)
         return 0;
 }
 
+void unit_specifiers_init(ur_context *ctx, struct unit_specifiers *ret, char uid_buf[static 32])
+{
+        struct passwd *pw = getpwuid(geteuid());
+
+        snprintf(uid_buf, 32, "%u", (unsigned) geteuid());
+        *ret = (struct unit_specifiers){
+                .runtime_dir = ur_context_get_runtime_dir(ctx),
+                .tmp_dir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp",
+                .home = getenv("HOME") ? getenv("HOME")
+                        : pw           ? pw->pw_dir
+                                       : NULL,
+                .user = pw ? pw->pw_name : NULL,
+                .uid = uid_buf,
+        };
+}
+
 int ur_context_load_units(
         ur_context *ctx, char *const *paths, unsigned flags, ur_diagnostic_fn diagnostic, void *userdata,
         ur_executor ***ret_executors, size_t *ret_n)
@@ -299,21 +315,11 @@ int ur_context_load_units(
                 .diagnostic = diagnostic,
                 .userdata = userdata,
         };
-        struct passwd *pw = getpwuid(geteuid());
         _cleanup_free_ char *cycle = NULL;
         ur_executor **executors = NULL;
         int r = 0;
 
-        snprintf(l.uid, sizeof(l.uid), "%u", (unsigned) geteuid());
-        l.specifiers = (struct unit_specifiers){
-                .runtime_dir = ur_context_get_runtime_dir(ctx),
-                .tmp_dir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp",
-                .home = getenv("HOME") ? getenv("HOME")
-                        : pw           ? pw->pw_dir
-                                       : NULL,
-                .user = pw ? pw->pw_name : NULL,
-                .uid = l.uid,
-        };
+        unit_specifiers_init(ctx, &l.specifiers, l.uid);
         for (char *const *p = paths; p && *p && r >= 0; p++)
                 r = loader_load_file(&l, *p);
         /* The list grows while we walk it: dependencies of dependencies. */

@@ -323,6 +323,8 @@ static int executor_command_env(ur_executor *e, ur_command_kind kind, char ***re
                         return r;
                 }
         }
+        for (char **n = e->unset_environment; n && *n; n++)
+                (void) strv_env_unset(env, *n);
         /* Our own service manager's socket must never leak into a unit. */
         r = strv_env_unset(env, "NOTIFY_SOCKET");
         if (r >= 0 && e->notify_path)

@@ -254,6 +254,7 @@ ur_executor *ur_executor_free(ur_executor *e)
                 free(e->environment_files[i].path);
         free(e->environment_files);
         strv_free(e->runtime_directories);
+        strv_free(e->unset_environment);
         free(e->pid_file);
         strv_free(e->env);
         free(e->cwd);
@@ -298,6 +299,13 @@ int ur_executor_unset_env(ur_executor *e, const char *name)
         if (!name || !*name)
                 return -EINVAL;
         return strv_env_unset(e->env, name);
+}
+
+int ur_executor_add_unset_environment(ur_executor *e, const char *name)
+{
+        if (!e || !name || !*name || strchr(name, '='))
+                return -EINVAL;
+        return strv_push(&e->unset_environment, name);
 }
 
 int ur_executor_clear_env(ur_executor *e)

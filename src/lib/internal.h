@@ -87,6 +87,7 @@ struct ur_executor {
         char **env;
         struct environment_file *environment_files;
         size_t n_environment_files;
+        char **unset_environment; /* applied last, at each spawn */
         char *cwd;
         struct {
                 ur_stdio mode;

@@ -193,7 +193,7 @@ int unit_config_to_executor(ur_context *ctx, const struct unit_config *c, ur_exe
                 TRY(ur_executor_set_env(e, name, *a + strlen(name) + 1));
         }
         for (char **n = c->unset_environment; n && *n; n++)
-                TRY(ur_executor_unset_env(e, *n));
+                TRY(ur_executor_add_unset_environment(e, *n));
         for (size_t i = 0; i < c->n_environment_files; i++)
                 TRY(ur_executor_add_environment_file(
                         e, c->environment_files[i].path, c->environment_files[i].optional));

@@ -168,6 +168,9 @@ int ur_executor_set_env(ur_executor *e, const char *name, const char *value);
 int ur_executor_unset_env(ur_executor *e, const char *name);
 int ur_executor_clear_env(ur_executor *e);
 int ur_executor_set_cwd(ur_executor *e, const char *directory);
+/* UnsetEnvironment=: removed from the final environment of each spawn, after
+ * EnvironmentFile= (unset_env() instead edits the environment now). */
+int ur_executor_add_unset_environment(ur_executor *e, const char *name);
 /* EnvironmentFile=: read at each spawn, overriding set_env; a missing file fails the start
  * unless optional. */
 int ur_executor_add_environment_file(ur_executor *e, const char *path, bool optional);

@@ -1152,18 +1152,22 @@ static void test_environment_and_expansion(void)
         char *got;
 
         begin_test("environment");
-        write_file("env.file", "# comment\nFROM_FILE=file value\nQUOTED=\"a b\"\nOVERRIDE=from file\n");
+        /* AGAIN comes back through the file: UnsetEnvironment= is the last step (systemd.exec). */
+        write_file(
+                "env.file",
+                "# comment\nFROM_FILE=file value\nQUOTED=\"a b\"\nOVERRIDE=from file\nAGAIN=back\n");
         write_file(
                 "show.sh",
                 "echo $$ > @D@/show.pid\n"
-                "echo \"[$ONE][$TWO][$FROM_FILE][$QUOTED][$OVERRIDE][${GONE-unset}]\" > @D@/env.tmp\n"
+                "echo \"[$ONE][$TWO][$FROM_FILE][$QUOTED][$OVERRIDE][${GONE-unset}][${AGAIN-unset}]\" > "
+                "@D@/env.tmp\n"
                 "mv @D@/env.tmp @D@/env.out\n"
                 "exec sleep 1000\n");
         write_file(
                 "env.service", "[Service]\n"
                                "Environment=ONE=1 \"TWO=two words\" \"OVERRIDE=from unit\"\n"
                                "Environment=GONE=here\n"
-                               "UnsetEnvironment=GONE\n"
+                               "UnsetEnvironment=GONE AGAIN\n"
                                "EnvironmentFile=@D@/env.file\n"
                                "EnvironmentFile=-@D@/no-such.env\n"
                                "ExecStart=/bin/sh @D@/show.sh\n"
@@ -1172,16 +1176,15 @@ static void test_environment_and_expansion(void)
         CHECK(r, r->status == 0);
         got = read_text(in_dir("env.out"));
         /* systemd: EnvironmentFile= is applied after Environment=, so the file wins. */
-        CU_ASSERT(got && strcmp(got, "[1][two words][file value][a b][from file][unset]\n") == 0);
-        if (got && strcmp(got, "[1][two words][file value][a b][from file][unset]\n") != 0)
+        CU_ASSERT(got && strcmp(got, "[1][two words][file value][a b][from file][unset][unset]\n") == 0);
+        if (got && strcmp(got, "[1][two words][file value][a b][from file][unset][unset]\n") != 0)
                 fprintf(stderr, "\nenv.out: %s", got);
         assert_gone("show.pid");
         free(r);
 
         /* A missing EnvironmentFile= without '-' is a start failure, and the message must say
-         * which file. BUG (unitrun): it says "env-missing.service: cannot spawn: No such file
-         * or directory", naming neither the file nor EnvironmentFile=: a user goes looking
-         * for a missing ExecStart= binary. */
+         * which file (not a bare "No such file or directory", which sends a user looking for
+         * a missing ExecStart= binary). */
         write_file(
                 "env-missing.service", "[Service]\nEnvironmentFile=@D@/no-such.env\nExecStart=/bin/sh -c "
                                        "'touch @D@/started; exec sleep 1'\n");

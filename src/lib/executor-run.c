@@ -470,6 +470,9 @@ int executor_spawn_command(ur_executor *e, ur_command_kind kind, size_t index)
                 .stdio = { e->stdio_child[0], e->stdio_child[1], e->stdio_child[2] },
                 .cgroup_dir_fd = cgroup_dir,
                 .cgroup_path = e->cgroup_path,
+                /* A process born (CLONE_INTO_CGROUP) in a cgroup that was cgroup.kill'ed is
+                 * killed at birth on this kernel; one that joins it afterwards is not. */
+                .join_cgroup = e->leaf_killed,
         };
         r = spawn_process(&req, &res);
         if (r < 0)

@@ -318,6 +318,12 @@ void executor_on_control_exit(ur_executor *e)
                         command_describe(c, cmd, sizeof(cmd)), how);
                 return;
         }
+        /* systemd.service(5): what an ExecStartPre= left running is killed before the next
+         * command; nothing of the unit runs yet, so that is everything in it. */
+        if (kind == UR_EXEC_START_PRE && !(e->cgroup_path && cgroup_read_populated(e->cgroup_watch.fd) == 0))
+                /* Signals, not cgroup.kill: on this kernel (6.18) a cgroup that was
+                 * cgroup.kill'ed also kills what is later born in it by CLONE_INTO_CGROUP. */
+                (void) executor_signal_all(e, SIGKILL);
         e->index++;
         executor_start_continue(e);
 }
@@ -366,7 +372,7 @@ static void executor_reset_run(ur_executor *e)
         e->main_pid = 0;
         e->main_exited = e->exec_done = e->notify_ready = false;
         e->main_code = e->main_status = e->exec_errno = 0;
-        e->final_kill_sent = e->stop_unclean = false;
+        e->final_kill_sent = e->stop_unclean = e->leaf_killed = false;
         e->cpu_known = e->memory_peak_known = false;
         e->cpu_usec = e->ready_usec = 0;
         output_stream_reset(&e->out[0]);

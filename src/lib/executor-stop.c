@@ -74,9 +74,10 @@ static void executor_signal_main(ur_executor *e, int sig)
 /* SIGKILL (or FinalKillSignal) to everything that is left. */
 static void executor_kill_rest(ur_executor *e, int sig)
 {
-        if (e->cgroup_path && sig == SIGKILL)
+        if (e->cgroup_path && sig == SIGKILL) {
                 (void) cgroup_kill(e->cgroup_path);
-        else
+                e->leaf_killed = true;
+        } else
                 (void) executor_signal_all(e, sig);
         if (sig != SIGKILL)
                 (void) executor_signal_all(e, SIGCONT);

@@ -150,6 +150,7 @@ struct ur_executor {
         uint64_t deadline_usec;
 
         char *cgroup_path;
+        bool leaf_killed;          /* cgroup.kill was written: later spawns must join, not be born there */
         struct watch cgroup_watch; /* cgroup.events */
         bool populated;
         pid_t *sessions; /* fallback isolation: the sessions our spawns created */

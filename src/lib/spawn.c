@@ -141,13 +141,13 @@ int spawn_process(const struct spawn_request *req, struct spawn_result *ret)
                         .pidfd = (uint64_t) (uintptr_t) &pidfd,
                         .exit_signal = SIGCHLD,
                 };
-                if (req->cgroup_dir_fd >= 0) {
+                if (req->cgroup_dir_fd >= 0 && !req->join_cgroup) {
                         args.flags |= CLONE_INTO_CGROUP;
                         args.cgroup = (uint64_t) req->cgroup_dir_fd;
                 }
                 pid = shim_clone3(&args);
                 if (pid == 0)
-                        child_run(req, write_end, false);
+                        child_run(req, write_end, req->cgroup_dir_fd >= 0 && req->join_cgroup);
                 if (pid < 0) {
                         if (errno != ENOSYS && errno != EPERM && errno != E2BIG)
                                 return negative_errno();

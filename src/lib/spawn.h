@@ -28,6 +28,7 @@ struct spawn_request {
         int stdio[3];            /* fds to become 0, 1, 2 in the child */
         int cgroup_dir_fd;       /* leaf to be born in, or -1 */
         const char *cgroup_path; /* the same leaf, for the fork fallback */
+        bool join_cgroup;        /* join it from the child instead of being born in it */
 };
 
 struct spawn_result {

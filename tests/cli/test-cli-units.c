@@ -1937,6 +1937,52 @@ static int teardown(void)
         return nftw(tmp_root, remove_entry, 16, FTW_DEPTH | FTW_PHYS) == 0 ? 0 : -1;
 }
 
+/* systemd.service(5): what an ExecStartPre= leaves running is killed before the next
+ * command; and ExecStopPost= still runs after the final kill of a stubborn unit (a cgroup
+ * that was cgroup.kill'ed must not kill what is spawned in it afterwards). */
+static void test_start_pre_leftovers_and_stop_post_after_kill(void)
+{
+        char command[1024];
+        struct run *r;
+        char *got;
+
+        begin_test("pre-leftovers");
+        write_file(
+                "leftover.service",
+                "[Service]\n"
+                "ExecStartPre=/bin/sh -c 'sleep 1000 & echo $! > @D@/leftover.pid'\n"
+                "ExecStart=/bin/sh -c 'echo $$$$ > @D@/main.pid; echo up; exec sleep 1000'\n"
+                "[X-Ready]\nOutput=^up$\n");
+        snprintf(
+                command, sizeof(command),
+                "cat /proc/$(cat '%s/leftover.pid')/stat > '%s/leftover.stat' 2>/dev/null; exit 0", test_dir,
+                test_dir);
+        r = run(ARGV("run", (char *) in_dir("leftover.service"), "--", "sh", "-c", command));
+        CHECK(r, r->status == 0);
+        /* By the time COMMAND ran, the leftover was dead (a zombie at most: PID 1 here does
+         * not reap), while the main process it preceded was alive. */
+        got = read_text(in_dir("leftover.stat"));
+        CU_ASSERT(!got || strstr(got, ") Z ") != NULL || strstr(got, ") X ") != NULL);
+        CU_ASSERT(read_number("main.pid") > 0);
+        assert_gone("leftover.pid");
+        assert_gone("main.pid");
+        free(r);
+
+        begin_test("stop-post-after-kill");
+        write_file(
+                "stubborn.service",
+                "[Service]\n"
+                "ExecStart=/bin/sh -c 'trap \"\" TERM; echo up; while :; do sleep 0.05; done'\n"
+                "ExecStopPost=/bin/sh -c 'echo ran > @D@/stop-post'\n"
+                "TimeoutStopSec=300ms\n"
+                "[X-Ready]\nOutput=^up$\n");
+        r = run(ARGV("run", (char *) in_dir("stubborn.service"), "--", "true"));
+        CHECK(r, r->status == 70);
+        got = read_text(in_dir("stop-post"));
+        CU_ASSERT(got && strcmp(got, "ran\n") == 0);
+        free(r);
+}
+
 static CU_TestInfo parsing_tests[] = {
         { "corpus of broken unit files: verify and run", test_corpus_of_broken_units },
         { "valid unit, warnings, --strict", test_valid_unit_and_warnings },
@@ -1960,6 +2006,8 @@ static CU_TestInfo lifecycle_tests[] = {
         { "Type=oneshot runs its commands in order", test_oneshot_commands_in_order },
         { "Type=forking with PIDFile=", test_forking_with_pid_file },
         { "SuccessExitStatus=, KillSignal=, TimeoutStopSec=", test_stop_semantics },
+        { "ExecStartPre= leftovers killed; ExecStopPost= after the final kill",
+          test_start_pre_leftovers_and_stop_post_after_kill },
         CU_TEST_INFO_NULL,
 };
 

@@ -221,32 +221,11 @@ int main(void)
         };
         const char *no_cgroup = getenv("UNITRUN_NO_CGROUP");
         bool fallback = no_cgroup && strcmp(no_cgroup, "1") == 0;
-        ur_context *probe = NULL;
-        unsigned failures;
 
         sleep_bin = test_find_program("sleep");
         if (!sleep_bin) {
                 fprintf(stderr, "skipped: no sleep(1) in PATH\n");
                 return 77;
         }
-        if (!torture_init())
-                return 99;
-        if (ur_context_new(&probe) < 0)
-                return 99;
-        if (!fallback && ur_context_get_isolation(probe) == UR_ISOLATION_FALLBACK) {
-                fprintf(stderr, "skipped: no cgroup isolation here (%s)\n",
-                        ur_context_get_isolation_reason(probe));
-                ur_context_free(probe);
-                return 77;
-        }
-        ur_context_free(probe);
-
-        if (CU_initialize_registry() != CUE_SUCCESS || CU_register_suites(suites) != CUE_SUCCESS)
-                return 99;
-        CU_basic_set_mode(CU_BRM_VERBOSE);
-        CU_basic_run_tests();
-        failures = CU_get_number_of_failures();
-        CU_cleanup_registry();
-        torture_cleanup();
-        return failures > 0 ? 1 : 0;
+        return torture_run_library_suites(suites, fallback);
 }

@@ -237,8 +237,6 @@ int main(void)
         char self[PATH_MAX];
         const char *no_cgroup = getenv("UNITRUN_NO_CGROUP");
         bool fallback = no_cgroup && strcmp(no_cgroup, "1") == 0;
-        ur_context *probe = NULL;
-        unsigned failures;
         ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 
         if (n < 0)
@@ -251,24 +249,5 @@ int main(void)
                 fprintf(stderr, "skipped: %s not found\n", proc_bin);
                 return 77;
         }
-        if (!torture_init())
-                return 99;
-        if (ur_context_new(&probe) < 0)
-                return 99;
-        if (!fallback && ur_context_get_isolation(probe) == UR_ISOLATION_FALLBACK) {
-                fprintf(stderr, "skipped: no cgroup isolation here (%s)\n",
-                        ur_context_get_isolation_reason(probe));
-                ur_context_free(probe);
-                return 77;
-        }
-        ur_context_free(probe);
-
-        if (CU_initialize_registry() != CUE_SUCCESS || CU_register_suites(suites) != CUE_SUCCESS)
-                return 99;
-        CU_basic_set_mode(CU_BRM_VERBOSE);
-        CU_basic_run_tests();
-        failures = CU_get_number_of_failures();
-        CU_cleanup_registry();
-        torture_cleanup();
-        return failures > 0 ? 1 : 0;
+        return torture_run_library_suites(suites, fallback);
 }

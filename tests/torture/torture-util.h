@@ -14,12 +14,17 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <CUnit/CUnit.h>
+
 /* Subreaper, the top cgroup (torture-<pid> below our own cgroup) if we can make one, the
  * private runtime directory, and handlers that kill everything on SIGTERM/SIGINT (a meson
  * timeout). Returns false when even that cannot be set up. */
 bool torture_init(void);
 /* Kills and removes everything torture_init() made; also at exit. */
 void torture_cleanup(void);
+/* main() of the library torture programs: init, skip (77) the cgroup variant where only the
+ * fallback is possible, run the suites, clean up; the exit code meson expects. */
+int torture_run_library_suites(CU_SuiteInfo *suites, bool fallback);
 
 /* Can we make boxes (a writable cgroup v2 below our own cgroup)? */
 bool torture_have_boxes(void);

@@ -1,6 +1,8 @@
 /* The resources of one run of an executor (cgroup leaf, notify socket, output pipes, the
- * timer, runtime directories) and spawning commands into it: the environment each
- * command gets, its argv, and the watches on the new process. */
+ * timer, runtime directories), spawning commands into it (the environment each command
+ * gets, its argv, the watches on the new process), which processes are ours, and
+ * signalling them. What happens is reported to the lifecycle through e->events; this file
+ * decides nothing about what an event means. */
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
@@ -18,7 +20,7 @@
 #include "strv.h"
 #include "unit-file.h"
 
-void format_exit(int code, int status, char *buf, size_t size)
+void executor_format_exit(int code, int status, char *buf, size_t size)
 {
         char sigbuf[16];
 
@@ -67,18 +69,143 @@ static void executor_on_cgroup_event(struct watch *w, uint32_t events)
 
         if (r >= 0)
                 e->populated = r;
-        if (e->state == UR_STATE_STOPPING && !e->populated)
-                executor_stop_check(e);
+        e->events->cgroup_changed(e);
 }
 
 static void executor_on_timer(struct watch *w, uint32_t events)
 {
         ur_executor *e = w->data;
 
-        if (e->state == UR_STATE_STOPPING)
-                executor_stop_on_timer(e);
-        else
-                executor_start_on_timer(e);
+        e->events->timer(e);
+}
+
+static void executor_on_notify_event(struct watch *w, uint32_t events)
+{
+        ur_executor *e = w->data;
+
+        for (;;) {
+                struct notify_message m = {};
+                const char *dropped = NULL;
+                pid_t sender = 0;
+                int r;
+
+                r = notify_socket_receive(w->fd, &m, &sender, &dropped);
+                if (r < 0)
+                        return;
+                if (r == 0) {
+                        context_log(e->ctx, UR_LOG_DEBUG, e->name, "notify message dropped: %s", dropped);
+                        continue;
+                }
+                e->events->notify(e, &m, sender);
+                notify_message_done(&m);
+                if (!watch_active(w))
+                        return;
+        }
+}
+
+static void executor_on_main_event(struct watch *w, uint32_t events)
+{
+        ur_executor *e = w->data;
+
+        /* Not our child: no status to collect (PIDFD_GET_INFO could, on Linux 6.15+). */
+        watch_remove(&e->ctx->loop, w);
+        e->main_exited = true;
+        e->main_code = 0;
+        e->events->main_exited(e);
+}
+
+int executor_set_main_pid(ur_executor *e, pid_t pid)
+{
+        int fd, r;
+
+        if (pid == e->main_pid && !e->main_exited)
+                return 0;
+        if (pid == e->child.pid && !e->child.exited) {
+                watch_remove(&e->ctx->loop, &e->main_watch);
+                e->main_pid = pid;
+                e->main_exited = false;
+                return 0;
+        }
+        fd = shim_pidfd_open(pid, 0);
+        if (fd < 0)
+                return negative_errno();
+        watch_remove(&e->ctx->loop, &e->main_watch);
+        r = loop_add(&e->ctx->loop, &e->main_watch, fd, EPOLLIN, executor_on_main_event, e);
+        if (r < 0)
+                return r;
+        e->main_pid = pid;
+        e->main_exited = false;
+        e->main_code = e->main_status = 0;
+        return 0;
+}
+
+/* ---- Signalling what runs ------------------------------------------------------------ */
+
+int executor_main_pidfd(const ur_executor *e)
+{
+        if (e->main_pid <= 0 || e->main_exited)
+                return -1;
+        return e->main_pid == e->child.pid ? e->child.watch.fd : e->main_watch.fd;
+}
+
+int executor_signal_all(ur_executor *e, int sig)
+{
+        if (e->cgroup_path)
+                return cgroup_signal_all(e->cgroup_path, sig);
+
+        /* Fallback: the processes we know by pidfd, then whatever shares their sessions. */
+        if (executor_main_pidfd(e) >= 0)
+                (void) shim_pidfd_send_signal(executor_main_pidfd(e), sig);
+        if (watch_active(&e->control.watch))
+                (void) shim_pidfd_send_signal(e->control.watch.fd, sig);
+        for (size_t s = 0; s < e->n_sessions; s++) {
+                _cleanup_free_ pid_t *pids = NULL;
+                size_t n;
+                int r = proc_collect_session(e->sessions[s], &pids, &n);
+
+                if (r < 0)
+                        return r;
+                for (size_t i = 0; i < n; i++)
+                        (void) kill(pids[i], sig);
+        }
+        return 0;
+}
+
+void executor_signal_main(ur_executor *e, int sig)
+{
+        int fd = executor_main_pidfd(e);
+
+        if (fd >= 0)
+                (void) shim_pidfd_send_signal(fd, sig);
+}
+
+void executor_kill_rest(ur_executor *e, int sig)
+{
+        if (e->cgroup_path && sig == SIGKILL) {
+                (void) cgroup_kill(e->cgroup_path);
+                e->leaf_killed = true;
+        } else
+                (void) executor_signal_all(e, sig);
+        if (sig != SIGKILL)
+                (void) executor_signal_all(e, SIGCONT);
+}
+
+bool executor_unit_empty(ur_executor *e)
+{
+        if (e->cgroup_path) {
+                int r = cgroup_read_populated(e->cgroup_watch.fd);
+                if (r >= 0)
+                        e->populated = r;
+                return !e->populated;
+        }
+        for (size_t s = 0; s < e->n_sessions; s++) {
+                _cleanup_free_ pid_t *pids = NULL;
+                size_t n;
+
+                if (proc_collect_session(e->sessions[s], &pids, &n) < 0 || n > 0)
+                        return false;
+        }
+        return true;
 }
 
 /* The child's end of stdout or stderr for the whole run: a pipe we drain, a file, /dev/null
@@ -416,15 +543,12 @@ static void executor_on_spawned_event(struct watch *w, uint32_t events)
                 ssize_t n = read(e->exec_watch.fd, &err, sizeof(err));
                 if (n >= 0 || errno != EAGAIN) {
                         watch_remove(&e->ctx->loop, &e->exec_watch);
-                        executor_on_exec_result(e, n == (ssize_t) sizeof(err) ? &err : NULL);
+                        e->events->exec_result(e, n == (ssize_t) sizeof(err) ? &err : NULL);
                 }
         }
         output_stream_drain(&e->out[0], &e->ctx->loop);
         output_stream_drain(&e->out[1], &e->ctx->loop);
-        if (s == &e->child)
-                executor_on_child_exit(e);
-        else
-                executor_on_control_exit(e);
+        e->events->process_exited(e, s);
 }
 
 static void executor_on_exec_event(struct watch *w, uint32_t events)
@@ -436,7 +560,7 @@ static void executor_on_exec_event(struct watch *w, uint32_t events)
         if (n < 0 && errno == EAGAIN)
                 return;
         watch_remove(&e->ctx->loop, w);
-        executor_on_exec_result(e, n == (ssize_t) sizeof(err) ? &err : NULL);
+        e->events->exec_result(e, n == (ssize_t) sizeof(err) ? &err : NULL);
 }
 
 int executor_spawn_command(ur_executor *e, ur_command_kind kind, size_t index)

@@ -1,6 +1,6 @@
-/* The executor: creation, configuration and queries. Its life is elsewhere: a run's
- * resources and spawning in executor-run.c, starting in executor-start.c, sd_notify in
- * executor-notify.c, stopping in executor-stop.c. */
+/* The executor: its configuration, queries, and the predicates over its configuration. Its
+ * life is elsewhere: the state machine in executor-lifecycle.c (which also creates it), a
+ * run's resources, spawning and signalling in executor-run.c. */
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/epoll.h>
@@ -16,11 +16,6 @@
 #include "spawn.h"
 #include "strv.h"
 #include "timespan.h"
-
-extern char **environ;
-
-#define DEFAULT_START_TIMEOUT_USEC (90 * USEC_PER_SEC)
-#define DEFAULT_STOP_TIMEOUT_USEC (10 * USEC_PER_SEC)
 
 const char *ur_state_to_string(ur_state s)
 {
@@ -76,57 +71,6 @@ static void command_list_done(struct command_list *l)
         l->n = 0;
 }
 
-/* The common part of the constructors; the main command is added by the caller. */
-static int executor_alloc(ur_context *ctx, const char *name, ur_executor **ret)
-{
-        ur_executor *e;
-
-        if (!ctx || !name || !ret)
-                return -EINVAL;
-        /* The name becomes a cgroup directory and part of socket paths. */
-        if (!*name || strlen(name) > 200 || strchr(name, '/') || name[0] == '.')
-                return -EINVAL;
-        for (ur_executor *o = ctx->executors; o; o = o->next)
-                if (strcmp(o->name, name) == 0)
-                        return -EEXIST;
-
-        e = calloc(1, sizeof(*e));
-        if (!e)
-                return -ENOMEM;
-        e->ctx = ctx;
-        e->id = ++ctx->next_id;
-        e->name = strdup(name);
-        e->env = strv_copy(environ);
-        if (!e->name || !e->env) {
-                strv_free(e->env);
-                free(e->name);
-                free(e);
-                return -ENOMEM;
-        }
-        e->type = UR_TYPE_SIMPLE;
-        e->start_timeout_usec = DEFAULT_START_TIMEOUT_USEC;
-        e->stop_timeout_usec = DEFAULT_STOP_TIMEOUT_USEC;
-        e->kill_signal = SIGTERM;
-        e->final_kill_signal = SIGKILL;
-        e->send_sigkill = true;
-        e->kill_mode = UR_KILL_CONTROL_GROUP;
-        e->notify_access = UR_NOTIFY_ALL;
-        e->child.watch.fd = e->control.watch.fd = e->main_watch.fd = e->exec_watch.fd = -1;
-        e->notify_watch.fd = e->timer.fd = e->cgroup_watch.fd = -1;
-        e->stdio_child[0] = e->stdio_child[1] = e->stdio_child[2] = -1;
-        e->refuse_if_ready = true;
-        e->owner = (struct ready_owner){
-                .ctx = ctx, .loop = &ctx->loop, .name = e->name, .on_met = executor_on_check_met
-        };
-        output_stream_init(&e->out[0], UR_STDOUT, executor_on_line, e);
-        output_stream_init(&e->out[1], UR_STDERR, executor_on_line, e);
-
-        e->next = ctx->executors;
-        ctx->executors = e;
-        *ret = e;
-        return 0;
-}
-
 int ur_executor_new(ur_context *ctx, const char *name, char *const argv[], ur_executor **ret)
 {
         ur_executor *e = NULL;
@@ -139,9 +83,10 @@ int ur_executor_new(ur_context *ctx, const char *name, char *const argv[], ur_ex
                 return r;
         r = command_list_append(&e->commands[UR_EXEC_START], argv, NULL, 0);
         if (r < 0) {
-                ur_executor_free(e);
+                executor_done(e);
                 return r;
         }
+        executor_link(e);
         *ret = e;
         return 0;
 }
@@ -177,9 +122,10 @@ int ur_executor_new_cmdline(
                 return r;
         r = command_list_append(&e->commands[UR_EXEC_START], NULL, cmdline, flags);
         if (r < 0) {
-                ur_executor_free(e);
+                executor_done(e);
                 return r;
         }
+        executor_link(e);
         *ret = e;
         return 0;
 }
@@ -232,18 +178,8 @@ int ur_executor_add_runtime_directory(ur_executor *e, const char *name)
         return strv_push(&e->runtime_directories, name);
 }
 
-ur_executor *ur_executor_free(ur_executor *e)
+void executor_done(ur_executor *e)
 {
-        if (!e)
-                return NULL;
-        if (e->state != UR_STATE_INACTIVE && e->state != UR_STATE_FAILED) {
-                (void) ur_executor_stop_begin(e);
-                (void) ur_executor_stop_now(e);
-                (void) ur_executor_stop(e);
-        }
-        executor_release_run(e);
-        context_forget_executor(e->ctx, e);
-        context_unlink_executor(e->ctx, e);
         output_stream_done(&e->out[0], &e->ctx->loop);
         output_stream_done(&e->out[1], &e->ctx->loop);
         line_ring_clear(&e->recent);
@@ -264,7 +200,6 @@ ur_executor *ur_executor_free(ur_executor *e)
         free(e->status_text);
         free(e->name);
         free(e);
-        return NULL;
 }
 
 const char *ur_executor_get_name(const ur_executor *e)
@@ -421,6 +356,40 @@ int ur_executor_add_success_signal(ur_executor *e, int sig)
         return 0;
 }
 
+const char *executor_describe_command(const struct command *cmd, char *buf, size_t size)
+{
+        if (cmd->line)
+                snprintf(buf, size, "%s", cmd->line);
+        else {
+                _cleanup_free_ char *joined = strv_join(cmd->argv, " ");
+                snprintf(buf, size, "%s", joined ? joined : cmd->argv[0]);
+        }
+        return buf;
+}
+
+bool executor_exit_status_is_success(const ur_executor *e, int code, int status)
+{
+        return code == CLD_EXITED && (status == 0 || (e->success_status[status / 8] & (1u << (status % 8))));
+}
+
+bool executor_exit_is_clean(const ur_executor *e, int code, int status)
+{
+        switch (code) {
+        case 0:
+                return true; /* not our child: we saw it die, we cannot know how */
+        case CLD_EXITED:
+                return executor_exit_status_is_success(e, code, status);
+        case CLD_KILLED:
+        case CLD_DUMPED:
+                if (status == e->kill_signal || status == SIGHUP || status == SIGINT || status == SIGTERM ||
+                    status == SIGPIPE)
+                        return true;
+                return status < 64 && (e->success_signals & (UINT64_C(1) << status));
+        default:
+                return false;
+        }
+}
+
 void executor_set_error(ur_executor *e, const char *message)
 {
         char *copy = message ? strdup(message) : NULL;
@@ -522,19 +491,39 @@ int ur_executor_set_refuse_if_ready(ur_executor *e, bool refuse)
 
 /* ---- Queries --------------------------------------------------------------------------- */
 
+ur_state executor_public_state(const ur_executor *e)
+{
+        /* As systemd's state_translation_table[] maps service states to UnitActiveState. */
+        static const ur_state to_public[_EXECUTOR_STATE_MAX] = {
+                [EXECUTOR_DEAD] = UR_STATE_INACTIVE,          [EXECUTOR_START_PRE] = UR_STATE_STARTING,
+                [EXECUTOR_START] = UR_STATE_STARTING,         [EXECUTOR_START_POST] = UR_STATE_STARTING,
+                [EXECUTOR_RUNNING] = UR_STATE_RUNNING,        [EXECUTOR_EXITED] = UR_STATE_EXITED,
+                [EXECUTOR_STOP] = UR_STATE_STOPPING,          [EXECUTOR_STOP_SIGTERM] = UR_STATE_STOPPING,
+                [EXECUTOR_STOP_SIGKILL] = UR_STATE_STOPPING,  [EXECUTOR_STOP_POST] = UR_STATE_STOPPING,
+                [EXECUTOR_FINAL_SIGKILL] = UR_STATE_STOPPING, [EXECUTOR_FAILED] = UR_STATE_FAILED,
+                [EXECUTOR_AUTO_RESTART] = UR_STATE_STARTING,
+        };
+        return to_public[e->state];
+}
+
+bool executor_is_stopping(const ur_executor *e)
+{
+        return executor_public_state(e) == UR_STATE_STOPPING;
+}
+
 ur_state ur_executor_get_state(const ur_executor *e)
 {
-        return e->state;
+        return executor_public_state(e);
 }
 
 bool ur_executor_is_running(const ur_executor *e)
 {
-        return e->state == UR_STATE_RUNNING;
+        return e->state == EXECUTOR_RUNNING;
 }
 
 pid_t ur_executor_get_pid(const ur_executor *e)
 {
-        if (e->state == UR_STATE_INACTIVE || e->state == UR_STATE_FAILED || e->main_exited)
+        if (e->state == EXECUTOR_DEAD || e->state == EXECUTOR_FAILED || e->main_exited)
                 return 0;
         return e->main_pid;
 }

@@ -6,6 +6,7 @@
 #include "cgroup.h"
 #include "guardian.h"
 #include "loop.h"
+#include "notify-message.h"
 #include "output.h"
 #include "ready.h"
 #include "spawn.h"
@@ -28,7 +29,9 @@ struct ur_context {
         unsigned next_id;
         struct http_multi *http;  /* created on the first HTTP check */
         struct guardian guardian; /* cleans up should this process die first */
-        bool scheduling, schedule_again;
+        /* The After=/Requires= scheduler runs after the current batch of events, never
+         * inside an executor's handler (systemd's run queue). */
+        struct loop_defer schedule;
 };
 
 struct dependency {
@@ -53,16 +56,24 @@ struct environment_file {
         bool optional;
 };
 
-/* Where a run is; the public ur_state is derived from it and the target. */
-enum run_phase {
-        RUN_IDLE,
-        RUN_START_PRE,  /* control process: ExecStartPre=[index] */
-        RUN_MAIN,       /* ExecStart=[index] spawned, waiting for readiness */
-        RUN_START_POST, /* control process: ExecStartPost=[index] */
-        RUN_UP,         /* ready: running, or a oneshot that finished */
-        RUN_STOP_CMD,   /* control process: ExecStop=[index] */
-        RUN_KILL,       /* signals sent, waiting for the unit to be empty */
-        RUN_STOP_POST,  /* control process: ExecStopPost=[index] */
+/* Where an executor is, as systemd's service.c has it: one state, mapped to the public
+ * ur_state by executor_public_state(). The commands of the *_PRE/_POST/STOP states are
+ * at e->index of their list. */
+enum executor_state {
+        EXECUTOR_DEAD,          /* never started, or stopped cleanly */
+        EXECUTOR_START_PRE,     /* control process: ExecStartPre=[index] */
+        EXECUTOR_START,         /* ExecStart=[index] spawned, waiting for readiness */
+        EXECUTOR_START_POST,    /* control process: ExecStartPost=[index] */
+        EXECUTOR_RUNNING,       /* ready, the main process runs */
+        EXECUTOR_EXITED,        /* ready, a oneshot that finished */
+        EXECUTOR_STOP,          /* control process: ExecStop=[index] */
+        EXECUTOR_STOP_SIGTERM,  /* KillSignal sent, waiting for the unit to be empty */
+        EXECUTOR_STOP_SIGKILL,  /* FinalKillSignal sent (SendSIGKILL=no: the last grace) */
+        EXECUTOR_STOP_POST,     /* control process: ExecStopPost=[index] */
+        EXECUTOR_FINAL_SIGKILL, /* what is left is killed; no command runs any more */
+        EXECUTOR_FAILED,        /* the last run failed: e->failure says how */
+        EXECUTOR_AUTO_RESTART,  /* Restart=: waiting RestartSec= to start again */
+        _EXECUTOR_STATE_MAX,
 };
 
 /* A process we spawned and therefore reap. */
@@ -105,17 +116,16 @@ struct ur_executor {
         ur_notify_access notify_access;
         bool notify_access_set; /* NotifyAccess= given: a socket even without Type=notify */
         uint8_t success_status[256 / 8];
-        uint64_t success_signals; /* bit n: signal n */
+        uint64_t success_signals;             /* bit n: signal n */
+        const struct executor_events *events; /* the lifecycle's handlers */
         struct ready_check *checks;
         struct ready_owner owner; /* what the checks see of us */
         bool refuse_if_ready;
 
         /* The current (or last) run. */
-        ur_state state;
-        enum run_phase phase;
-        size_t index;         /* into the command list of the phase */
-        ur_state stop_target; /* INACTIVE for a stop, FAILED after a failure */
-        ur_failure failure;
+        enum executor_state state;
+        size_t index;       /* into the command list of the state */
+        ur_failure failure; /* set: the run failed, and its stop ends in FAILED */
         char *error;
         char *status_text;
         uint64_t spawn_usec;
@@ -157,7 +167,6 @@ struct ur_executor {
         size_t n_sessions;
         char **runtime_directory_paths; /* created for this run, removed at its end */
 
-        bool final_kill_sent;
         bool stop_unclean;
 
         /* Dependencies (context-schedule.c). */
@@ -167,58 +176,58 @@ struct ur_executor {
         bool stop_pending;  /* waiting for what is ordered after it */
 };
 
-/* Isolation is set up on first need (a spawn), not at ur_context_new(): `unitrun wait`
- * and other users that start nothing never touch cgroups. */
+/* What happened to a run, reported by executor-run.c to the lifecycle (executor-lifecycle.c),
+ * which installs these; executor-run.c never names a lifecycle function. */
+struct executor_events {
+        void (*exec_result)(ur_executor *e, const struct spawn_error *err); /* NULL: execve() worked */
+        void (*process_exited)(ur_executor *e, struct spawned *s);          /* e->child or e->control */
+        void (*main_exited)(ur_executor *e); /* a main PID that is not our child */
+        void (*cgroup_changed)(ur_executor *e);
+        void (*timer)(ur_executor *e);
+        void (*notify)(ur_executor *e, const struct notify_message *m, pid_t sender);
+};
+
+/* context-resources.c: what the context lends its executors. Isolation is set up on first
+ * need (a spawn), not at ur_context_new(): `unitrun wait` and other users that start
+ * nothing never touch cgroups. */
 void context_ensure_isolation(ur_context *ctx);
 /* The same for the private runtime directory (made on first need, removed by free). */
 int context_ensure_runtime_dir(ur_context *ctx);
 int context_ensure_guardian(ur_context *ctx);
-
 void context_log(ur_context *ctx, ur_log_level level, const char *unit, const char *fmt, ...)
         __attribute__((format(printf, 4, 5)));
-void context_unlink_executor(ur_context *ctx, ur_executor *e);
-/* context-schedule.c: starts and stops what became possible; called on every state change. */
-void context_schedule(ur_context *ctx);
-void context_forget_executor(ur_context *ctx, ur_executor *e);
 
-/* executor.c */
+/* executor.c: the object, its configuration, and predicates over it */
+ur_state executor_public_state(const ur_executor *e);
+bool executor_is_stopping(const ur_executor *e);
 void executor_set_error(ur_executor *e, const char *message);
+/* Frees what executor_alloc() and the setters made; the executor must be unlinked. */
+void executor_done(ur_executor *e);
+const char *executor_describe_command(const struct command *cmd, char *buf, size_t size);
+bool executor_exit_status_is_success(const ur_executor *e, int code, int status);
+bool executor_exit_is_clean(const ur_executor *e, int code, int status);
 
-/* executor-run.c: resources of a run and spawning into it */
+/* executor-run.c: resources of a run, spawning into it, and signalling what runs in it */
 int executor_run_setup(ur_executor *e);
 void executor_release_run(ur_executor *e);
 /* Spawns commands[kind][index] as the main process (child) or a control process. */
 int executor_spawn_command(ur_executor *e, ur_command_kind kind, size_t index);
 bool executor_owns_pid(const ur_executor *e, pid_t pid);
-void format_exit(int code, int status, char *buf, size_t size);
-
-/* executor-notify.c */
-void executor_on_notify_event(struct watch *w, uint32_t events);
 int executor_set_main_pid(ur_executor *e, pid_t pid);
-
-/* executor-start.c */
-void executor_set_state(ur_executor *e, ur_state state);
-void executor_fail(ur_executor *e, ur_failure failure, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
-void executor_maybe_ready(ur_executor *e);
-/* The next command of the start sequence, or readiness. */
-void executor_start_continue(ur_executor *e);
-void executor_on_child_exit(ur_executor *e);
-void executor_on_main_exit(ur_executor *e);
-void executor_on_control_exit(ur_executor *e);
-void executor_on_exec_result(ur_executor *e, const struct spawn_error *err);
-void executor_start_on_timer(ur_executor *e);
-void executor_on_check_met(struct ready_owner *owner);
-void executor_on_line(struct output_stream *s, const char *line, size_t len, bool complete);
-const char *command_describe(const struct command *cmd, char *buf, size_t size);
-bool exit_status_is_success(const ur_executor *e, int code, int status);
-int executor_run_dispatch_until(ur_executor *e, bool (*done)(const ur_executor *e));
-
-/* executor-stop.c */
-int executor_stop_begin_internal(ur_executor *e, ur_state target);
-void executor_stop_on_control_exit(ur_executor *e);
-void executor_stop_check(ur_executor *e);
-void executor_stop_on_timer(ur_executor *e);
-void executor_final_kill(ur_executor *e);
-bool executor_exit_is_clean(const ur_executor *e, int code, int status);
+int executor_main_pidfd(const ur_executor *e);
 int executor_signal_all(ur_executor *e, int sig);
+void executor_signal_main(ur_executor *e, int sig);
+/* SIGKILL (cgroup.kill) or another final signal (+SIGCONT) to everything that is left. */
+void executor_kill_rest(ur_executor *e, int sig);
+bool executor_unit_empty(ur_executor *e);
+void executor_format_exit(int code, int status, char *buf, size_t size);
+
+/* executor-lifecycle.c: the state machine; creation wires its handlers */
+int executor_alloc(ur_context *ctx, const char *name, ur_executor **ret);
+void executor_link(ur_executor *e);
+/* A unit that is not started at all (a dependency failed) fails without a run. */
+void executor_fail_unstarted(ur_executor *e, ur_failure failure, const char *message);
+
+/* context.c: the container and the After=/Requires= scheduler */
+void context_unlink_executor(ur_context *ctx, ur_executor *e);
+void context_forget_executor(ur_context *ctx, ur_executor *e);

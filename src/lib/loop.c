@@ -1,18 +1,66 @@
 /* epoll dispatch and CLOCK_MONOTONIC deadlines; see loop.h for the ownership rules. */
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/timerfd.h>
 #include <time.h>
 
 #include "loop.h"
 #include "macro.h"
 
+static void loop_on_wakeup(struct watch *w, uint32_t events)
+{
+        uint64_t n;
+
+        /* Only wakes the poller; the queue runs at the end of this batch. */
+        (void) !read(w->fd, &n, sizeof(n));
+}
+
 int loop_init(struct loop *l)
 {
+        int fd, r;
+
+        *l = (struct loop){ .wakeup.fd = -1 };
         l->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
         if (l->epoll_fd < 0)
                 return negative_errno();
-        l->dispatching = false;
+        fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        r = fd < 0 ? negative_errno() : loop_add(l, &l->wakeup, fd, EPOLLIN, loop_on_wakeup, l);
+        if (r < 0) {
+                l->epoll_fd = safe_close(l->epoll_fd);
+                return r;
+        }
         return 0;
+}
+
+void loop_defer(struct loop *l, struct loop_defer *d)
+{
+        struct loop_defer **tail = &l->queue;
+        uint64_t one = 1;
+
+        if (d->queued)
+                return;
+        d->queued = true;
+        d->next = NULL;
+        while (*tail)
+                tail = &(*tail)->next;
+        *tail = d;
+        if (!l->dispatching && !l->running_queue)
+                (void) !write(l->wakeup.fd, &one, sizeof(one));
+}
+
+static void loop_run_queue(struct loop *l)
+{
+        /* Deferred work may queue more (a scheduler pass that starts a unit): run it all. */
+        l->running_queue = true;
+        while (l->queue) {
+                struct loop_defer *d = l->queue;
+
+                l->queue = d->next;
+                d->queued = false;
+                d->next = NULL;
+                d->fn(d->data);
+        }
+        l->running_queue = false;
 }
 
 static void loop_free_deferred(struct loop *l)
@@ -26,6 +74,13 @@ static void loop_free_deferred(struct loop *l)
 void loop_done(struct loop *l)
 {
         loop_free_deferred(l);
+        for (struct loop_defer *d = l->queue, *next; d; d = next) {
+                next = d->next;
+                d->queued = false;
+                d->next = NULL;
+        }
+        l->queue = NULL;
+        watch_remove(l, &l->wakeup);
         l->epoll_fd = safe_close(l->epoll_fd);
 }
 
@@ -139,9 +194,12 @@ int loop_dispatch(struct loop *l, int timeout_ms)
         struct epoll_event events[16];
         int n;
 
-        n = epoll_wait(l->epoll_fd, events, ELEMENTSOF(events), timeout_ms);
-        if (n < 0)
-                return errno == EINTR ? 0 : negative_errno();
+        n = epoll_wait(l->epoll_fd, events, ELEMENTSOF(events), l->queue ? 0 : timeout_ms);
+        if (n < 0) {
+                if (errno != EINTR)
+                        return negative_errno();
+                n = 0;
+        }
 
         l->dispatching = true;
         for (int i = 0; i < n; i++) {
@@ -151,6 +209,7 @@ int loop_dispatch(struct loop *l, int timeout_ms)
                 w->callback(w, events[i].events);
         }
         l->dispatching = false;
+        loop_run_queue(l);
         loop_free_deferred(l);
         return n;
 }

@@ -18,11 +18,23 @@ struct watch {
         void *data;
 };
 
+/* Work for after the current batch of events (systemd's run queue): queued from inside a
+ * handler, it runs once every handler of the batch has returned. Embedded in its owner. */
+struct loop_defer {
+        void (*fn)(void *data);
+        void *data;
+        bool queued;
+        struct loop_defer *next;
+};
+
 struct loop {
         int epoll_fd;
-        bool dispatching;
-        void **deferred; /* freed once the current batch of events is handled */
+        bool dispatching;   /* handling a batch of events */
+        bool running_queue; /* running deferred work, after the batch */
+        void **deferred;    /* freed once the current batch of events is handled */
         size_t n_deferred;
+        struct loop_defer *queue; /* deferred work, in the order it was queued */
+        struct watch wakeup;      /* an eventfd: work queued outside dispatch wakes the poller */
 };
 
 int loop_init(struct loop *l);
@@ -46,6 +58,11 @@ int timer_add(struct loop *l, struct watch *w, watch_fn cb, void *data);
 int timer_arm(struct watch *w, uint64_t deadline_usec);
 int timer_disarm(struct watch *w);
 
+/* Queues d (once: queuing it again before it ran changes nothing). Outside dispatch the
+ * loop's fd turns readable, so an embedder that polls it comes back to dispatch. */
+void loop_defer(struct loop *l, struct loop_defer *d);
+
+/* Waits up to timeout_ms for events, handles one batch, then runs the deferred work. */
 int loop_dispatch(struct loop *l, int timeout_ms);
 
 uint64_t now_usec(void);

@@ -153,7 +153,8 @@ static void schedule_start(ur_executor *e)
 
                 if (!(d->flags & UR_DEP_AFTER))
                         continue;
-                if (executor_is_up(d->other))
+                /* A unit skipped by a condition counts as done, as systemd's job does. */
+                if (executor_is_up(d->other) || (d->other->state == EXECUTOR_DEAD && d->other->skip_reason))
                         continue;
                 if (executor_is_down(d->other) && d->other->state == EXECUTOR_FAILED) {
                         if (d->flags & UR_DEP_REQUIRES) {

@@ -13,6 +13,8 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include "condition-value.h"
+#include "condition.h"
 #include "internal.h"
 #include "macro.h"
 #include "proc.h"
@@ -25,12 +27,16 @@ extern char **environ;
 
 #define DEFAULT_START_TIMEOUT_USEC (90 * USEC_PER_SEC)
 #define DEFAULT_STOP_TIMEOUT_USEC (10 * USEC_PER_SEC)
+#define DEFAULT_RESTART_USEC (100 * USEC_PER_MSEC)
+#define DEFAULT_START_LIMIT_INTERVAL_USEC (10 * USEC_PER_SEC)
+#define DEFAULT_START_LIMIT_BURST 5
 
 /* Without cgroup.events the fallback has no "empty" event: it rechecks at this period. */
 #define FALLBACK_POLL_USEC (10 * USEC_PER_MSEC)
 
 static const char *const state_names[_EXECUTOR_STATE_MAX] = {
         [EXECUTOR_DEAD] = "dead",
+        [EXECUTOR_CONDITION] = "condition",
         [EXECUTOR_START_PRE] = "start-pre",
         [EXECUTOR_START] = "start",
         [EXECUTOR_START_POST] = "start-post",
@@ -71,8 +77,8 @@ static void executor_set_state(ur_executor *e, enum executor_state state)
 
 static bool executor_is_starting(const ur_executor *e)
 {
-        return e->state == EXECUTOR_START_PRE || e->state == EXECUTOR_START ||
-               e->state == EXECUTOR_START_POST;
+        return e->state == EXECUTOR_CONDITION || e->state == EXECUTOR_START_PRE ||
+               e->state == EXECUTOR_START || e->state == EXECUTOR_START_POST;
 }
 
 /* In one of the states where the unit is being killed and we wait for it to be empty. */
@@ -89,6 +95,7 @@ static void executor_end_checks(ur_executor *e)
 }
 
 static void executor_enter_stop(ur_executor *e);
+static void executor_restart_now(ur_executor *e);
 
 static void executor_fail(ur_executor *e, ur_failure failure, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
@@ -130,18 +137,44 @@ static bool executor_type_condition_met(const ur_executor *e)
                        executor_exit_status_is_success(e, e->child.code, e->child.status) &&
                        e->index + 1 >= e->commands[UR_EXEC_START].n;
         case UR_TYPE_FORKING:
-                /* The starter exited cleanly and the PID file named the daemon. */
-                return e->child.exited && e->main_pid != e->child.pid;
+                /* The starter exited cleanly and the PID file (or a guess) named the daemon,
+                 * or the unit is tracked by its cgroup. */
+                return e->child.exited && (e->main_pid != e->child.pid || e->tracking_cgroup);
         default:
                 return e->exec_done;
         }
 }
 
+/* Type=forking: the starter exited cleanly, the PID file is still to come. (The inotify watch
+ * stays until the run ends: removing one waits for an SRCU grace period, 10-25 ms.) */
+static bool executor_waits_for_pid_file(const ur_executor *e)
+{
+        return e->state == EXECUTOR_START && e->type == UR_TYPE_FORKING &&
+               watch_active(&e->pid_file_watch) && e->child.exited && e->main_pid == e->child.pid;
+}
+
+/* Arms the run's timer for deadline; in the fallback (no cgroup.events there) a unit tracked
+ * by its processes, or waiting for its PID file, is also polled. */
+static void executor_arm_timer_tracking(ur_executor *e, uint64_t deadline)
+{
+        uint64_t poll = now_usec() + FALLBACK_POLL_USEC;
+
+        if (!e->cgroup_path && (e->tracking_cgroup || executor_waits_for_pid_file(e)) && poll < deadline)
+                deadline = poll;
+        if (deadline == USEC_INFINITY)
+                (void) timer_disarm(&e->timer);
+        else
+                (void) timer_arm(&e->timer, deadline);
+}
+
 static void executor_enter_up(ur_executor *e)
 {
+        /* RemainAfterExit=: a main process that exited cleanly leaves the unit up. */
+        bool exited = e->type == UR_TYPE_ONESHOT || (e->main_exited && !e->tracking_cgroup);
+
         e->ready_usec = now_usec();
-        (void) timer_disarm(&e->timer);
-        executor_set_state(e, e->type == UR_TYPE_ONESHOT ? EXECUTOR_EXITED : EXECUTOR_RUNNING);
+        executor_arm_timer_tracking(e, USEC_INFINITY);
+        executor_set_state(e, exited ? EXECUTOR_EXITED : EXECUTOR_RUNNING);
 }
 
 static const char *command_kind_key(ur_command_kind kind)
@@ -149,9 +182,17 @@ static const char *command_kind_key(ur_command_kind kind)
         static const char *const keys[COMMAND_KINDS] = {
                 [UR_EXEC_START_PRE] = "ExecStartPre=",   [UR_EXEC_START] = "ExecStart=",
                 [UR_EXEC_START_POST] = "ExecStartPost=", [UR_EXEC_STOP] = "ExecStop=",
-                [UR_EXEC_STOP_POST] = "ExecStopPost=",
+                [UR_EXEC_STOP_POST] = "ExecStopPost=",   [UR_EXEC_CONDITION] = "ExecCondition=",
         };
         return keys[kind];
+}
+
+/* The kind of control command the starting state runs. */
+static ur_command_kind executor_start_control_kind(const ur_executor *e)
+{
+        return e->state == EXECUTOR_CONDITION   ? UR_EXEC_CONDITION
+               : e->state == EXECUTOR_START_PRE ? UR_EXEC_START_PRE
+                                                : UR_EXEC_START_POST;
 }
 
 /* Spawns what comes next in the start sequence, or declares the unit up. */
@@ -161,6 +202,14 @@ static void executor_start_next(ur_executor *e)
         int r;
 
         switch (e->state) {
+        case EXECUTOR_CONDITION:
+                if (e->index < e->commands[UR_EXEC_CONDITION].n) {
+                        kind = UR_EXEC_CONDITION;
+                        break;
+                }
+                e->index = 0;
+                executor_set_state(e, EXECUTOR_START_PRE);
+                /* fall through */
         case EXECUTOR_START_PRE:
                 if (e->index < e->commands[UR_EXEC_START_PRE].n) {
                         kind = UR_EXEC_START_PRE;
@@ -228,7 +277,9 @@ static void executor_on_line(struct output_stream *s, const char *line, size_t l
                         c->ops->on_line(c, s->which, line, len);
 }
 
-/* Type=forking: the starter is done; the daemon is whoever the PID file names. */
+/* Type=forking with PIDFile=: the daemon is whoever the PID file names. A file that is not
+ * there yet (or still empty) is waited for: apachectl returns before httpd writes it.
+ * systemd waits the same way, up to TimeoutStartSec=. */
 static void executor_read_pid_file(ur_executor *e)
 {
         _cleanup_free_ char *text = NULL;
@@ -241,7 +292,26 @@ static void executor_read_pid_file(ur_executor *e)
                 snprintf(path, sizeof(path), "%s", e->pid_file);
         else
                 snprintf(path, sizeof(path), "%s/%s", ur_context_get_runtime_dir(e->ctx), e->pid_file);
+        /* Watch first, then read: a file written in between is seen either way. */
+        r = executor_watch_pid_file(e, path);
+        if (r < 0) {
+                executor_fail(
+                        e, UR_FAILURE_EXITED,
+                        "the starting process exited, and the directory of PID file %s cannot be watched: "
+                        "%s",
+                        path, strerror(-r));
+                return;
+        }
         r = read_full_file(path, &text);
+        if ((r == -ENOENT || (r >= 0 && !*text)) && !executor_unit_empty(e)) {
+                /* Not written yet, and the daemon is there to write it: pid_file_changed
+                 * comes back here (a poll tick in the fallback). With nothing left in the
+                 * unit, systemd gives up at once, and so do we. */
+                executor_arm_timer_tracking(e, e->deadline_usec);
+                return;
+        }
+        if (r >= 0 && !*text)
+                r = -ENODATA;
         if (r < 0) {
                 executor_fail(
                         e, UR_FAILURE_EXITED,
@@ -265,6 +335,63 @@ static void executor_read_pid_file(ur_executor *e)
                 return;
         }
         executor_maybe_ready(e);
+}
+
+static void executor_on_pid_file_changed(ur_executor *e)
+{
+        if (executor_waits_for_pid_file(e))
+                executor_read_pid_file(e);
+}
+
+/* Type=forking without PIDFile= (GuessMainPID=, systemd.service(5)): the one process left is
+ * the daemon; with more than one (or GuessMainPID=no) the unit is tracked by its cgroup. */
+static void executor_guess_main_pid(ur_executor *e)
+{
+        _cleanup_free_ pid_t *pids = NULL;
+        size_t n = 0;
+        int r = executor_list_pids(e, &pids, &n);
+
+        if (r < 0) {
+                executor_fail(
+                        e, UR_FAILURE_SYSTEM, "cannot list the processes of the unit: %s", strerror(-r));
+                return;
+        }
+        if (n == 0 && !e->remain_after_exit) {
+                executor_fail(
+                        e, UR_FAILURE_EXITED, "the starting process exited and left no process running");
+                return;
+        }
+        if (n == 1 && e->guess_main_pid && executor_set_main_pid(e, pids[0]) >= 0)
+                context_log(e->ctx, UR_LOG_DEBUG, e->name, "main PID guessed: %d", (int) pids[0]);
+        else {
+                e->tracking_cgroup = n > 0;
+                context_log(e->ctx, UR_LOG_DEBUG, e->name, "no main PID: tracked by its processes (%zu)", n);
+                executor_arm_timer_tracking(e, e->deadline_usec);
+        }
+        executor_maybe_ready(e);
+}
+
+/* A unit tracked by its cgroup (no main process) ends when its last process does. */
+static void executor_check_tracked_end(ur_executor *e)
+{
+        if (!e->tracking_cgroup || !executor_unit_empty(e))
+                return;
+        e->tracking_cgroup = false;
+        switch (e->state) {
+        case EXECUTOR_RUNNING:
+                if (e->remain_after_exit)
+                        executor_set_state(e, EXECUTOR_EXITED);
+                else
+                        executor_fail(e, UR_FAILURE_CRASHED, "its last process exited while running");
+                return;
+        case EXECUTOR_START:
+        case EXECUTOR_START_POST:
+                if (!e->remain_after_exit)
+                        executor_fail(e, UR_FAILURE_EXITED, "its last process exited before it was ready");
+                return;
+        default:
+                return;
+        }
 }
 
 static void executor_pending_conditions(const ur_executor *e, char *buf, size_t size)
@@ -316,6 +443,91 @@ static bool executor_spawn_stop_command(ur_executor *e, ur_command_kind kind)
         return false;
 }
 
+/* Restart= of systemd.service(5), for a run that ended on its own: which endings restart. */
+static bool executor_should_restart(const ur_executor *e)
+{
+        bool clean, by_signal;
+
+        if (e->restart == UR_RESTART_NO)
+                return false;
+        switch (e->failure) {
+        case UR_FAILURE_EXEC:
+        case UR_FAILURE_EXITED:
+        case UR_FAILURE_TIMEOUT:
+        case UR_FAILURE_CRASHED:
+                break;
+        default:
+                return false; /* stopped by us, refused, a system error: not the daemon's doing */
+        }
+        if (e->main_code == CLD_EXITED &&
+            (e->restart_prevent_status[e->main_status / 8] & (1u << (e->main_status % 8))))
+                return false;
+        by_signal = e->main_code == CLD_KILLED || e->main_code == CLD_DUMPED;
+        if (by_signal && e->main_status < 64 &&
+            (e->restart_prevent_signals & (UINT64_C(1) << e->main_status)))
+                return false;
+        clean = e->failure != UR_FAILURE_EXEC && e->failure != UR_FAILURE_TIMEOUT &&
+                executor_exit_is_clean(e, e->main_code, e->main_status);
+        by_signal = by_signal && !clean;
+        switch (e->restart) {
+        case UR_RESTART_ALWAYS:
+                return true;
+        case UR_RESTART_ON_SUCCESS:
+                return clean;
+        case UR_RESTART_ON_FAILURE:
+                return !clean;
+        case UR_RESTART_ON_ABNORMAL:
+                return by_signal || e->failure == UR_FAILURE_TIMEOUT;
+        case UR_RESTART_ON_ABORT:
+                return by_signal;
+        default:
+                return false; /* on-watchdog: there is no watchdog here */
+        }
+}
+
+/* StartLimitBurst= starts within StartLimitIntervalSec=: the next one would be one too many. */
+static bool executor_start_limit_hit(const ur_executor *e)
+{
+        uint64_t oldest;
+
+        if (!e->start_limit_burst || e->n_starts < e->start_limit_burst)
+                return false;
+        oldest = e->start_times[e->n_starts % e->start_limit_burst];
+        return now_usec() - oldest < e->start_limit_interval_usec;
+}
+
+static void executor_enter_auto_restart(ur_executor *e)
+{
+        char span[64];
+        int r;
+
+        if (executor_start_limit_hit(e)) {
+                char message[8192];
+
+                snprintf(
+                        message, sizeof(message),
+                        "%s\nnot restarted: %u starts within %s (StartLimitBurst=)",
+                        e->error ? e->error : "ended", e->start_limit_burst,
+                        timespan_format(span, sizeof(span), e->start_limit_interval_usec));
+                e->failure = UR_FAILURE_START_LIMIT;
+                executor_set_error(e, message);
+                executor_set_state(e, EXECUTOR_FAILED);
+                return;
+        }
+        e->deadline_usec = deadline_after(e->restart_usec);
+        r = executor_arm_timer(e, e->deadline_usec);
+        if (r < 0) {
+                context_log(
+                        e->ctx, UR_LOG_WARNING, e->name, "cannot schedule the restart: %s", strerror(-r));
+                executor_set_state(e, EXECUTOR_FAILED);
+                return;
+        }
+        context_log(
+                e->ctx, UR_LOG_INFO, e->name, "restarting in %s (Restart=)",
+                timespan_format(span, sizeof(span), e->restart_usec));
+        executor_set_state(e, EXECUTOR_AUTO_RESTART);
+}
+
 static void executor_enter_dead(ur_executor *e)
 {
         char message[512], how[128], span[64];
@@ -344,6 +556,10 @@ static void executor_enter_dead(ur_executor *e)
         output_stream_drain(&e->out[1], &e->ctx->loop);
         executor_release_run(e);
         e->index = 0;
+        if (executor_should_restart(e)) {
+                executor_enter_auto_restart(e);
+                return;
+        }
         executor_set_state(e, e->failure == UR_FAILURE_NONE ? EXECUTOR_DEAD : EXECUTOR_FAILED);
 }
 
@@ -482,6 +698,22 @@ static void executor_on_main_exit(ur_executor *e)
                 return;
         }
         executor_format_exit(e->main_code, e->main_status, how, sizeof(how));
+        if (e->type != UR_TYPE_ONESHOT && executor_exit_is_clean(e, e->main_code, e->main_status) &&
+            (e->exit_type == UR_EXIT_CGROUP || e->remain_after_exit)) {
+                /* ExitType=cgroup: a launcher that daemonized; the unit lives on in what it
+                 * left. RemainAfterExit=: a clean exit leaves the unit up anyway. */
+                e->tracking_cgroup = e->exit_type == UR_EXIT_CGROUP;
+                if (e->state == EXECUTOR_START)
+                        executor_maybe_ready(e);
+                else if (e->state == EXECUTOR_RUNNING && !e->tracking_cgroup)
+                        executor_set_state(e, EXECUTOR_EXITED);
+                if (e->tracking_cgroup) {
+                        executor_arm_timer_tracking(
+                                e, executor_is_starting(e) ? e->deadline_usec : USEC_INFINITY);
+                        executor_check_tracked_end(e);
+                }
+                return;
+        }
         switch (e->state) {
         case EXECUTOR_START:
                 /* Several ExecStart= of a oneshot run one after the other. */
@@ -496,7 +728,6 @@ static void executor_on_main_exit(ur_executor *e)
                 if (e->state == EXECUTOR_START)
                         executor_fail(e, UR_FAILURE_EXITED, "%s before it was ready", how);
                 return;
-        case EXECUTOR_START_PRE:
         case EXECUTOR_START_POST:
                 if (e->type != UR_TYPE_ONESHOT)
                         executor_fail(
@@ -524,12 +755,13 @@ static void executor_on_child_exit(ur_executor *e)
         e->main_code = e->child.code;
         e->main_status = e->child.status;
         if (e->type == UR_TYPE_FORKING && e->state == EXECUTOR_START) {
-                if (executor_exit_status_is_success(e, e->child.code, e->child.status))
-                        executor_read_pid_file(e);
-                else {
+                if (!executor_exit_status_is_success(e, e->child.code, e->child.status)) {
                         executor_format_exit(e->child.code, e->child.status, how, sizeof(how));
                         executor_fail(e, UR_FAILURE_EXITED, "%s before it was ready", how);
-                }
+                } else if (e->pid_file)
+                        executor_read_pid_file(e);
+                else
+                        executor_guess_main_pid(e);
                 return;
         }
         executor_on_main_exit(e);
@@ -542,9 +774,29 @@ static void executor_on_control_exit(ur_executor *e)
         ur_command_kind kind;
 
         switch (e->state) {
+        case EXECUTOR_CONDITION:
+                c = &e->commands[UR_EXEC_CONDITION].items[e->index];
+                executor_format_exit(e->control.code, e->control.status, how, sizeof(how));
+                executor_describe_command(c, cmd, sizeof(cmd));
+                if (e->control.code == CLD_EXITED && e->control.status > 0 && e->control.status < 255) {
+                        /* systemd.service(5): 1..254 skips the unit, quietly, as a Condition*= does. */
+                        free(e->skip_reason);
+                        if (asprintf(&e->skip_reason, "ExecCondition=%s %s", cmd, how) < 0)
+                                e->skip_reason = NULL;
+                        executor_end_checks(e);
+                        executor_enter_stop_sigterm(e);
+                        return;
+                }
+                if (!(e->control.code == CLD_EXITED && e->control.status == 0)) {
+                        executor_fail(e, UR_FAILURE_EXITED, "ExecCondition=%s %s", cmd, how);
+                        return;
+                }
+                e->index++;
+                executor_start_next(e);
+                return;
         case EXECUTOR_START_PRE:
         case EXECUTOR_START_POST:
-                kind = e->state == EXECUTOR_START_PRE ? UR_EXEC_START_PRE : UR_EXEC_START_POST;
+                kind = executor_start_control_kind(e);
                 c = &e->commands[kind].items[e->index];
                 if (!executor_exit_status_is_success(e, e->control.code, e->control.status) &&
                     !(c->flags & UR_COMMAND_IGNORE_FAILURE)) {
@@ -597,21 +849,51 @@ static void executor_on_process_exit(ur_executor *e, struct spawned *s)
 
 static void executor_on_cgroup_changed(ur_executor *e)
 {
-        if (!e->populated)
-                executor_check_stopped(e);
+        if (e->populated)
+                return;
+        executor_check_stopped(e);
+        executor_check_tracked_end(e);
+        /* Waiting for a PID file that nobody is left to write. */
+        executor_on_pid_file_changed(e);
 }
 
 static void executor_on_timer(ur_executor *e)
 {
         char pending[2048], span[64];
 
-        if (executor_is_starting(e)) {
+        switch (e->state) {
+        case EXECUTOR_AUTO_RESTART:
+                if (now_usec() < e->deadline_usec)
+                        (void) timer_arm(&e->timer, e->deadline_usec);
+                else
+                        executor_restart_now(e);
+                return;
+        case EXECUTOR_RUNNING:
+        case EXECUTOR_EXITED:
+                /* A poll tick of a unit tracked by its processes (fallback). */
+                executor_check_tracked_end(e);
+                if (e->state == EXECUTOR_RUNNING)
+                        executor_arm_timer_tracking(e, USEC_INFINITY);
+                return;
+        case EXECUTOR_CONDITION:
+        case EXECUTOR_START_PRE:
+        case EXECUTOR_START:
+        case EXECUTOR_START_POST:
+                if (now_usec() < e->deadline_usec) {
+                        executor_check_tracked_end(e);
+                        executor_on_pid_file_changed(e);
+                        if (executor_is_starting(e))
+                                executor_arm_timer_tracking(e, e->deadline_usec);
+                        return;
+                }
                 (void) timer_disarm(&e->timer);
                 executor_pending_conditions(e, pending, sizeof(pending));
                 executor_fail(
                         e, UR_FAILURE_TIMEOUT, "not ready after %s; still waiting for: %s",
                         timespan_format(span, sizeof(span), e->start_timeout_usec), pending);
                 return;
+        default:
+                break;
         }
         if (!executor_is_stopping(e)) {
                 (void) timer_disarm(&e->timer);
@@ -710,6 +992,7 @@ static const struct executor_events lifecycle_events = {
         .cgroup_changed = executor_on_cgroup_changed,
         .timer = executor_on_timer,
         .notify = executor_on_notify,
+        .pid_file_changed = executor_on_pid_file_changed,
 };
 
 /* ---- Creation ---------------------------------------------------------------------------- */
@@ -754,6 +1037,18 @@ int executor_alloc(ur_context *ctx, const char *name, ur_executor **ret)
         e->notify_watch.fd = e->timer.fd = e->cgroup_watch.fd = -1;
         e->stdio_child[0] = e->stdio_child[1] = e->stdio_child[2] = -1;
         e->refuse_if_ready = true;
+        e->guess_main_pid = true;
+        e->restart_usec = DEFAULT_RESTART_USEC;
+        e->start_limit_interval_usec = DEFAULT_START_LIMIT_INTERVAL_USEC;
+        e->start_limit_burst = DEFAULT_START_LIMIT_BURST;
+        e->start_times = calloc(DEFAULT_START_LIMIT_BURST, sizeof(*e->start_times));
+        e->pid_file_watch.fd = -1;
+        if (!e->start_times) {
+                strv_free(e->env);
+                free(e->name);
+                free(e);
+                return -ENOMEM;
+        }
         e->owner = (struct ready_owner){
                 .ctx = ctx, .loop = &ctx->loop, .name = e->name, .on_met = executor_on_check_met
         };
@@ -776,8 +1071,10 @@ static void executor_reset_run(ur_executor *e)
 {
         e->failure = UR_FAILURE_NONE;
         e->error = mfree(e->error);
+        e->skip_reason = mfree(e->skip_reason);
         e->status_text = mfree(e->status_text);
         e->index = 0;
+        e->tracking_cgroup = false;
         e->child = (struct spawned){ .watch.fd = -1 };
         e->control = (struct spawned){ .watch.fd = -1 };
         e->main_pid = 0;
@@ -793,20 +1090,82 @@ static void executor_reset_run(ur_executor *e)
                 c->met = false;
 }
 
-int ur_executor_start_begin(ur_executor *e)
+/* Condition*= and Assert*= as systemd.unit(5) combines them: every plain one must hold, and
+ * of the triggering ("|") ones at least one, if there are any. 0 when all hold; else the
+ * first that did not, in *ret_failed (NULL: none of the triggering ones held). */
+static int executor_test_conditions(const ur_executor *e, bool asserts, const struct condition **ret_failed)
 {
-        char message[512];
+        bool any_trigger = false, trigger_held = false;
+
+        *ret_failed = NULL;
+        for (size_t i = 0; i < e->n_conditions; i++) {
+                const struct condition *c = &e->conditions[i];
+                bool holds;
+                int r;
+
+                if (!!(c->flags & UR_CONDITION_ASSERT) != asserts)
+                        continue;
+                r = condition_test(c->kind, c->value);
+                if (r < 0)
+                        context_log(
+                                e->ctx, UR_LOG_WARNING, e->name, "%s%s=%s cannot be checked here: %s",
+                                asserts ? "Assert" : "Condition", condition_kind_name(c->kind), c->value,
+                                strerror(-r));
+                holds = r > 0;
+                if (c->flags & UR_CONDITION_NEGATE)
+                        holds = r >= 0 && !holds;
+                if (c->flags & UR_CONDITION_TRIGGER) {
+                        any_trigger = true;
+                        trigger_held = trigger_held || holds;
+                } else if (!holds) {
+                        *ret_failed = c;
+                        return -1;
+                }
+        }
+        return any_trigger && !trigger_held ? -1 : 0;
+}
+
+static void executor_describe_condition(
+        const ur_executor *e, const struct condition *c, bool asserts, char *buf, size_t size)
+{
+        if (!c)
+                snprintf(
+                        buf, size, "none of the triggering %s was met",
+                        asserts ? "assertions" : "conditions");
+        else
+                snprintf(
+                        buf, size, "%s%s=%s%s%s was not met", asserts ? "Assert" : "Condition",
+                        condition_kind_name(c->kind), c->flags & UR_CONDITION_TRIGGER ? "|" : "",
+                        c->flags & UR_CONDITION_NEGATE ? "!" : "", c->value);
+}
+
+/* One run, from a user's start or a restart: conditions, the run's resources, then the
+ * start sequence. > 0 (UR_SKIPPED) when a condition skipped it. */
+static int executor_begin_run(ur_executor *e)
+{
+        const struct condition *failed;
+        char message[1024];
         int r;
 
-        if (!e)
-                return -EINVAL;
-        if (e->state != EXECUTOR_DEAD && e->state != EXECUTOR_FAILED)
-                return -EBUSY;
-
         executor_reset_run(e);
-        if (e->type == UR_TYPE_FORKING && !e->pid_file) {
-                executor_set_error(e, "Type=forking needs a PID file to know the daemon");
-                r = -EINVAL;
+        if (e->start_limit_burst)
+                e->start_times[e->n_starts % e->start_limit_burst] = now_usec();
+        e->n_starts++;
+        if (executor_test_conditions(e, false, &failed) < 0) {
+                executor_describe_condition(e, failed, false, message, sizeof(message));
+                e->skip_reason = strdup(message);
+                context_log(e->ctx, UR_LOG_INFO, e->name, "skipped: %s", message);
+                /* Said as a state change (to the same inactive state): the scheduler and the
+                 * embedder must hear of it. */
+                e->state = EXECUTOR_DEAD;
+                executor_announce(e);
+                return UR_SKIPPED;
+        }
+        if (executor_test_conditions(e, true, &failed) < 0) {
+                executor_describe_condition(e, failed, true, message, sizeof(message));
+                e->failure = UR_FAILURE_ASSERT;
+                executor_set_error(e, message);
+                r = -EIO;
                 goto fail;
         }
         if (e->refuse_if_ready)
@@ -831,9 +1190,11 @@ int ur_executor_start_begin(ur_executor *e)
                         goto fail;
         }
         (void) timer_arm(&e->timer, e->deadline_usec);
-        /* The run is set up: that is the work of entering START_PRE. From here on, failures
-         * are reported through the run (and stop it). */
-        executor_set_state(e, EXECUTOR_START_PRE);
+        /* The run is set up: that is the work of entering the first state. From here on,
+         * failures are reported through the run (and stop it). */
+        e->index = 0;
+        executor_set_state(
+                e, e->commands[UR_EXEC_CONDITION].n > 0 ? EXECUTOR_CONDITION : EXECUTOR_START_PRE);
         executor_start_next(e);
         return 0;
 
@@ -850,6 +1211,22 @@ fail:
         return r;
 }
 
+static void executor_restart_now(ur_executor *e)
+{
+        e->restarts++;
+        context_log(e->ctx, UR_LOG_INFO, e->name, "restart %u", e->restarts);
+        (void) executor_begin_run(e);
+}
+
+int ur_executor_start_begin(ur_executor *e)
+{
+        if (!e)
+                return -EINVAL;
+        if (e->state != EXECUTOR_DEAD && e->state != EXECUTOR_FAILED)
+                return -EBUSY;
+        return executor_begin_run(e);
+}
+
 void executor_fail_unstarted(ur_executor *e, ur_failure failure, const char *message)
 {
         e->failure = failure;
@@ -861,7 +1238,9 @@ void executor_fail_unstarted(ur_executor *e, ur_failure failure, const char *mes
 
 static bool executor_start_settled(const ur_executor *e)
 {
-        return !executor_is_starting(e) && !(executor_is_stopping(e) && e->failure != UR_FAILURE_NONE);
+        /* A failure is settled once its stop is done and no restart is coming. */
+        return !executor_is_starting(e) && e->state != EXECUTOR_AUTO_RESTART &&
+               !(executor_is_stopping(e) && (e->failure != UR_FAILURE_NONE || e->skip_reason));
 }
 
 static bool executor_stop_settled(const ur_executor *e)
@@ -882,13 +1261,15 @@ static int executor_dispatch_until(ur_executor *e, bool (*done)(const ur_executo
 int ur_executor_start(ur_executor *e)
 {
         int r = ur_executor_start_begin(e);
-        if (r < 0)
+        if (r != 0)
                 return r;
         r = executor_dispatch_until(e, executor_start_settled);
         if (r < 0)
                 return r;
         if (e->state == EXECUTOR_RUNNING || e->state == EXECUTOR_EXITED)
                 return 0;
+        if (e->state == EXECUTOR_DEAD && e->skip_reason)
+                return UR_SKIPPED;
         switch (e->failure) {
         case UR_FAILURE_EXEC:
                 return e->exec_errno > 0 ? -e->exec_errno : -ENOEXEC;
@@ -909,6 +1290,12 @@ int ur_executor_stop_begin(ur_executor *e)
 {
         if (!e)
                 return -EINVAL;
+        if (e->state == EXECUTOR_AUTO_RESTART) {
+                /* As systemd: no restart after all, and the run's failure stands. */
+                watch_remove(&e->ctx->loop, &e->timer);
+                executor_set_state(e, EXECUTOR_FAILED);
+                return 0;
+        }
         if (!executor_is_starting(e) && e->state != EXECUTOR_RUNNING && e->state != EXECUTOR_EXITED)
                 return 0; /* stopping already, or nothing to stop */
         if (!watch_active(&e->timer))

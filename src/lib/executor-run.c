@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <signal.h>
 #include <sys/epoll.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -190,6 +191,75 @@ void executor_kill_rest(ur_executor *e, int sig)
                 (void) executor_signal_all(e, SIGCONT);
 }
 
+int executor_list_pids(ur_executor *e, pid_t **ret_pids, size_t *ret_n)
+{
+        _cleanup_free_ pid_t *all = NULL;
+        size_t n = 0;
+
+        if (e->cgroup_path)
+                return cgroup_list_pids(e->cgroup_path, ret_pids, ret_n);
+        for (size_t s = 0; s < e->n_sessions; s++) {
+                _cleanup_free_ pid_t *pids = NULL;
+                size_t k;
+                pid_t *grown;
+                int r = proc_collect_session(e->sessions[s], &pids, &k);
+
+                if (r < 0)
+                        return r;
+                grown = realloc(all, (n + k + 1) * sizeof(*grown));
+                if (!grown)
+                        return -ENOMEM;
+                all = grown;
+                memcpy(all + n, pids, k * sizeof(*pids));
+                n += k;
+        }
+        *ret_pids = TAKE_PTR(all);
+        *ret_n = n;
+        return 0;
+}
+
+static void executor_on_pid_file_event(struct watch *w, uint32_t events)
+{
+        ur_executor *e = w->data;
+        char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+
+        while (read(w->fd, buf, sizeof(buf)) > 0)
+                ;
+        e->events->pid_file_changed(e);
+}
+
+int executor_watch_pid_file(ur_executor *e, const char *path)
+{
+        _cleanup_free_ char *dir = strdup(path);
+        char *slash = dir ? strrchr(dir, '/') : NULL;
+        int fd;
+
+        if (!slash)
+                return -ENOMEM;
+        if (watch_active(&e->pid_file_watch))
+                return 0;
+        *(slash == dir ? slash + 1 : slash) = 0;
+        fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+        if (fd < 0)
+                return negative_errno();
+        if (inotify_add_watch(fd, dir, IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE | IN_MODIFY) < 0) {
+                int r = negative_errno();
+                close(fd);
+                return r;
+        }
+        return loop_add(&e->ctx->loop, &e->pid_file_watch, fd, EPOLLIN, executor_on_pid_file_event, e);
+}
+
+int executor_arm_timer(ur_executor *e, uint64_t deadline_usec)
+{
+        if (!watch_active(&e->timer)) {
+                int r = timer_add(&e->ctx->loop, &e->timer, executor_on_timer, e);
+                if (r < 0)
+                        return r;
+        }
+        return timer_arm(&e->timer, deadline_usec);
+}
+
 bool executor_unit_empty(ur_executor *e)
 {
         if (e->cgroup_path) {
@@ -363,7 +433,8 @@ int executor_run_setup(ur_executor *e)
         if (r < 0)
                 return r;
 
-        return timer_add(&ctx->loop, &e->timer, executor_on_timer, e);
+        /* Kept from a RestartSec= wait, or new. */
+        return watch_active(&e->timer) ? 0 : timer_add(&ctx->loop, &e->timer, executor_on_timer, e);
 }
 
 void executor_release_run(ur_executor *e)
@@ -376,6 +447,7 @@ void executor_release_run(ur_executor *e)
         watch_remove(l, &e->exec_watch);
         watch_remove(l, &e->notify_watch);
         watch_remove(l, &e->timer);
+        watch_remove(l, &e->pid_file_watch);
         watch_remove(l, &e->cgroup_watch);
         watch_remove(l, &e->out[0].watch);
         watch_remove(l, &e->out[1].watch);

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 
 #include "cmdline.h"
+#include "condition-value.h"
 #include "internal.h"
 #include "macro.h"
 #include "notify-socket.h"
@@ -39,6 +40,8 @@ const char *ur_failure_to_string(ur_failure f)
                 [UR_FAILURE_SYSTEM] = "system",
                 [UR_FAILURE_IN_USE] = "in-use",
                 [UR_FAILURE_DEPENDENCY] = "dependency",
+                [UR_FAILURE_ASSERT] = "assert",
+                [UR_FAILURE_START_LIMIT] = "start-limit",
         };
         return (unsigned) f < ELEMENTSOF(names) ? names[f] : "unknown";
 }
@@ -196,7 +199,12 @@ void executor_done(ur_executor *e)
         free(e->cwd);
         for (int i = 0; i < 3; i++)
                 free(e->stdio[i].path);
+        for (size_t i = 0; i < e->n_conditions; i++)
+                free(e->conditions[i].value);
+        free(e->conditions);
+        free(e->start_times);
         free(e->error);
+        free(e->skip_reason);
         free(e->status_text);
         free(e->name);
         free(e);
@@ -475,6 +483,109 @@ int ur_executor_add_ready_file(ur_executor *e, const char *path)
         r = ready_file_new(&e->owner, path, &c, &error);
 
         return executor_add_check(e, r, c, error);
+}
+
+int ur_executor_set_remain_after_exit(ur_executor *e, bool remain)
+{
+        e->remain_after_exit = remain;
+        return 0;
+}
+
+int ur_executor_set_exit_type(ur_executor *e, ur_exit_type type)
+{
+        if ((unsigned) type > UR_EXIT_CGROUP)
+                return -EINVAL;
+        e->exit_type = type;
+        return 0;
+}
+
+int ur_executor_set_guess_main_pid(ur_executor *e, bool guess)
+{
+        e->guess_main_pid = guess;
+        return 0;
+}
+
+int ur_executor_set_restart(ur_executor *e, ur_restart policy, uint64_t delay_usec)
+{
+        if ((unsigned) policy > UR_RESTART_ALWAYS)
+                return -EINVAL;
+        e->restart = policy;
+        e->restart_usec = delay_usec;
+        return 0;
+}
+
+int ur_executor_set_start_limit(ur_executor *e, uint64_t interval_usec, unsigned burst)
+{
+        uint64_t *times = NULL;
+
+        if (burst > 10000)
+                return -EINVAL;
+        if (burst && !(times = calloc(burst, sizeof(*times))))
+                return -ENOMEM;
+        free(e->start_times);
+        e->start_times = times;
+        e->n_starts = 0;
+        e->start_limit_interval_usec = interval_usec;
+        e->start_limit_burst = burst;
+        return 0;
+}
+
+int ur_executor_add_restart_prevent_status(ur_executor *e, int status)
+{
+        if (status < 0 || status > 255)
+                return -EINVAL;
+        e->restart_prevent_status[status / 8] |= (uint8_t) (1u << (status % 8));
+        return 0;
+}
+
+int ur_executor_add_restart_prevent_signal(ur_executor *e, int sig)
+{
+        if (sig <= 0 || sig >= 64)
+                return -EINVAL;
+        e->restart_prevent_signals |= UINT64_C(1) << sig;
+        return 0;
+}
+
+unsigned ur_executor_get_restarts(const ur_executor *e)
+{
+        return e->restarts;
+}
+
+const char *ur_condition_kind_to_string(ur_condition_kind kind)
+{
+        static char names[_UR_CONDITION_KIND_MAX][64];
+        const char *n = condition_kind_name(kind);
+
+        if (!n)
+                return NULL;
+        if (!names[kind][0])
+                snprintf(names[kind], sizeof(names[kind]), "Condition%s", n);
+        return names[kind];
+}
+
+int ur_executor_add_condition(ur_executor *e, ur_condition_kind kind, const char *value, unsigned flags)
+{
+        struct condition *conditions;
+        const char *reason;
+        char *copy;
+
+        if (!e || !value || (flags & ~(UR_CONDITION_NEGATE | UR_CONDITION_TRIGGER | UR_CONDITION_ASSERT)) ||
+            condition_value_check(kind, value, &reason) < 0)
+                return -EINVAL;
+        copy = strdup(value);
+        conditions = copy ? realloc(e->conditions, (e->n_conditions + 1) * sizeof(*conditions)) : NULL;
+        if (!conditions) {
+                free(copy);
+                return -ENOMEM;
+        }
+        e->conditions = conditions;
+        e->conditions[e->n_conditions++] = (struct condition){ .kind = kind, .flags = flags, .value = copy };
+        return 0;
+}
+
+const char *ur_executor_get_skip_reason(const ur_executor *e)
+{
+        return e->skip_reason;
 }
 
 int ur_executor_set_ready_interval(ur_executor *e, uint64_t usec)

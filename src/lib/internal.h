@@ -51,6 +51,12 @@ struct command_list {
         size_t n;
 };
 
+struct condition {
+        ur_condition_kind kind;
+        unsigned flags; /* UR_CONDITION_* */
+        char *value;
+};
+
 struct environment_file {
         char *path;
         bool optional;
@@ -60,7 +66,8 @@ struct environment_file {
  * ur_state by executor_public_state(). The commands of the *_PRE/_POST/STOP states are
  * at e->index of their list. */
 enum executor_state {
-        EXECUTOR_DEAD,          /* never started, or stopped cleanly */
+        EXECUTOR_DEAD,          /* never started, stopped cleanly, or skipped by a condition */
+        EXECUTOR_CONDITION,     /* control process: ExecCondition=[index] */
         EXECUTOR_START_PRE,     /* control process: ExecStartPre=[index] */
         EXECUTOR_START,         /* ExecStart=[index] spawned, waiting for readiness */
         EXECUTOR_START_POST,    /* control process: ExecStartPost=[index] */
@@ -84,7 +91,7 @@ struct spawned {
         int code, status; /* as waitid() reports them */
 };
 
-#define COMMAND_KINDS (UR_EXEC_STOP_POST + 1)
+#define COMMAND_KINDS (UR_EXEC_CONDITION + 1)
 
 struct ur_executor {
         ur_context *ctx;
@@ -121,12 +128,29 @@ struct ur_executor {
         struct ready_check *checks;
         struct ready_owner owner; /* what the checks see of us */
         bool refuse_if_ready;
+        bool remain_after_exit;
+        ur_exit_type exit_type;
+        bool guess_main_pid;
+        ur_restart restart;
+        uint64_t restart_usec;
+        uint64_t start_limit_interval_usec;
+        unsigned start_limit_burst;
+        uint8_t restart_prevent_status[256 / 8];
+        uint64_t restart_prevent_signals;
+        struct condition *conditions;
+        size_t n_conditions;
+
+        /* Across runs. */
+        unsigned restarts;
+        uint64_t *start_times; /* ring of the last start_limit_burst starts */
+        size_t n_starts;
 
         /* The current (or last) run. */
         enum executor_state state;
         size_t index;       /* into the command list of the state */
         ur_failure failure; /* set: the run failed, and its stop ends in FAILED */
         char *error;
+        char *skip_reason; /* a condition did not hold: the run was skipped */
         char *status_text;
         uint64_t spawn_usec;
         uint64_t ready_usec;
@@ -141,7 +165,9 @@ struct ur_executor {
         pid_t main_pid;          /* child.pid, or what MAINPID= or PIDFile= named */
         struct watch main_watch; /* only when main_pid is not our child */
         bool main_exited;
-        int main_code, main_status; /* main_code 0: unknown (not our child) */
+        int main_code, main_status;  /* main_code 0: unknown (not our child) */
+        bool tracking_cgroup;        /* no main process (any more): up while anything of it lives */
+        struct watch pid_file_watch; /* inotify: the PID file's directory, until it is written */
 
         struct watch exec_watch; /* error pipe of the latest spawn */
         bool exec_for_control;
@@ -185,6 +211,7 @@ struct executor_events {
         void (*cgroup_changed)(ur_executor *e);
         void (*timer)(ur_executor *e);
         void (*notify)(ur_executor *e, const struct notify_message *m, pid_t sender);
+        void (*pid_file_changed)(ur_executor *e);
 };
 
 /* context-resources.c: what the context lends its executors. Isolation is set up on first
@@ -220,6 +247,12 @@ void executor_signal_main(ur_executor *e, int sig);
 /* SIGKILL (cgroup.kill) or another final signal (+SIGCONT) to everything that is left. */
 void executor_kill_rest(ur_executor *e, int sig);
 bool executor_unit_empty(ur_executor *e);
+/* The processes of the unit now (cgroup.procs, or the fallback's sessions). */
+int executor_list_pids(ur_executor *e, pid_t **ret_pids, size_t *ret_n);
+/* inotify on the directory of path: pid_file_changed on every change there. */
+int executor_watch_pid_file(ur_executor *e, const char *path);
+/* The run's timer outside a run (RestartSec=). */
+int executor_arm_timer(ur_executor *e, uint64_t deadline_usec);
 void executor_format_exit(int code, int status, char *buf, size_t size);
 
 /* executor-lifecycle.c: the state machine; creation wires its handlers */

@@ -82,6 +82,7 @@ typedef enum ur_command_kind {
         UR_EXEC_START_POST, /* once ready; each must succeed */
         UR_EXEC_STOP,       /* to stop it, if it started; $MAINPID is set */
         UR_EXEC_STOP_POST,  /* after it stopped, always */
+        UR_EXEC_CONDITION,  /* ExecCondition=: first of all; exit 1..254 skips the unit */
 } ur_command_kind;
 
 #define UR_COMMAND_IGNORE_FAILURE (1u << 0) /* "-": its failure does not count */
@@ -99,14 +100,16 @@ typedef enum ur_state {
 
 typedef enum ur_failure {
         UR_FAILURE_NONE,
-        UR_FAILURE_EXEC,       /* the program could not be executed (errno in the message) */
-        UR_FAILURE_EXITED,     /* exited (or died) before it was ready */
-        UR_FAILURE_TIMEOUT,    /* TimeoutStartSec ran out */
-        UR_FAILURE_CRASHED,    /* the main process exited while it should be running */
-        UR_FAILURE_STOP,       /* unclean exit status at stop, or it needed the final kill */
-        UR_FAILURE_SYSTEM,     /* a resource or kernel failure of ours */
-        UR_FAILURE_IN_USE,     /* a TCP/unix/HTTP address answered before we spawned anything */
-        UR_FAILURE_DEPENDENCY, /* not started: a Requires= dependency it is ordered after failed */
+        UR_FAILURE_EXEC,        /* the program could not be executed (errno in the message) */
+        UR_FAILURE_EXITED,      /* exited (or died) before it was ready */
+        UR_FAILURE_TIMEOUT,     /* TimeoutStartSec ran out */
+        UR_FAILURE_CRASHED,     /* the main process exited while it should be running */
+        UR_FAILURE_STOP,        /* unclean exit status at stop, or it needed the final kill */
+        UR_FAILURE_SYSTEM,      /* a resource or kernel failure of ours */
+        UR_FAILURE_IN_USE,      /* a TCP/unix/HTTP address answered before we spawned anything */
+        UR_FAILURE_DEPENDENCY,  /* not started: a Requires= dependency it is ordered after failed */
+        UR_FAILURE_ASSERT,      /* an Assert*= did not hold */
+        UR_FAILURE_START_LIMIT, /* Restart= gave up: StartLimitBurst= starts within the interval */
 } ur_failure;
 
 typedef enum ur_stream {
@@ -194,6 +197,91 @@ int ur_executor_set_notify_access(ur_executor *e, ur_notify_access access);
 /* Extra clean exit statuses (0..255) and clean deaths by signal. */
 int ur_executor_add_success_status(ur_executor *e, int status);
 int ur_executor_add_success_signal(ur_executor *e, int sig);
+/* ---- Lifecycle, as systemd.service(5) has it ------------------------------------------ */
+
+typedef enum ur_exit_type {
+        UR_EXIT_MAIN,   /* the unit ends when its main process does (default) */
+        UR_EXIT_CGROUP, /* the unit ends when its last process does (needs a cgroup) */
+} ur_exit_type;
+
+/* RemainAfterExit=: a main process that exits cleanly leaves the unit up (EXITED). */
+int ur_executor_set_remain_after_exit(ur_executor *e, bool remain);
+/* ExitType=: UR_EXIT_CGROUP lets a launcher that daemonizes (pg_ctl start, a forking
+ * redis-server) exit cleanly while what it started runs on; the unit is up as long as
+ * anything of it is alive. */
+int ur_executor_set_exit_type(ur_executor *e, ur_exit_type type);
+/* GuessMainPID= (default true): Type=forking without a PID file takes the one process left
+ * in the unit as the main one; with more than one, the unit is tracked by its cgroup. */
+int ur_executor_set_guess_main_pid(ur_executor *e, bool guess);
+
+typedef enum ur_restart {
+        UR_RESTART_NO,
+        UR_RESTART_ON_SUCCESS,  /* clean exit */
+        UR_RESTART_ON_FAILURE,  /* unclean exit code or signal, timeout, exec failure */
+        UR_RESTART_ON_ABNORMAL, /* unclean signal, timeout */
+        UR_RESTART_ON_WATCHDOG, /* never here: no WatchdogSec= */
+        UR_RESTART_ON_ABORT,    /* unclean signal */
+        UR_RESTART_ALWAYS,
+} ur_restart;
+
+/* Restart=/RestartSec=: a unit that fails or ends on its own (not stopped by us) is started
+ * again after delay_usec, as its policy says, at most burst starts per interval_usec
+ * (StartLimitBurst=/StartLimitIntervalSec=; defaults 5 per 10 s; burst 0: no limit).
+ * While waiting it is UR_STATE_STARTING; ur_executor_get_error() still says why it ended. */
+int ur_executor_set_restart(ur_executor *e, ur_restart policy, uint64_t delay_usec);
+int ur_executor_set_start_limit(ur_executor *e, uint64_t interval_usec, unsigned burst);
+/* RestartPreventExitStatus=: these exit statuses (0..255) or signals never restart it. */
+int ur_executor_add_restart_prevent_status(ur_executor *e, int status);
+int ur_executor_add_restart_prevent_signal(ur_executor *e, int sig);
+/* How often it was restarted since the first start. */
+unsigned ur_executor_get_restarts(const ur_executor *e);
+
+/* Condition*=/Assert*= of systemd.unit(5), checked when a start begins. A condition that
+ * does not hold skips the unit: it stays inactive, which is no failure (and what is
+ * ordered after it goes on); an assertion that does not hold fails the start. */
+typedef enum ur_condition_kind {
+        UR_CONDITION_PATH_EXISTS,
+        UR_CONDITION_PATH_EXISTS_GLOB,
+        UR_CONDITION_PATH_IS_DIRECTORY,
+        UR_CONDITION_PATH_IS_SYMBOLIC_LINK,
+        UR_CONDITION_PATH_IS_MOUNT_POINT,
+        UR_CONDITION_PATH_IS_READ_WRITE,
+        UR_CONDITION_PATH_IS_ENCRYPTED,
+        UR_CONDITION_DIRECTORY_NOT_EMPTY,
+        UR_CONDITION_FILE_NOT_EMPTY,
+        UR_CONDITION_FILE_IS_EXECUTABLE,
+        UR_CONDITION_USER,
+        UR_CONDITION_GROUP,
+        UR_CONDITION_HOST,
+        UR_CONDITION_KERNEL_COMMAND_LINE,
+        UR_CONDITION_KERNEL_VERSION,
+        UR_CONDITION_VIRTUALIZATION,
+        UR_CONDITION_ENVIRONMENT,
+        UR_CONDITION_ARCHITECTURE,
+        UR_CONDITION_FIRST_BOOT,
+        UR_CONDITION_NEEDS_UPDATE,
+        UR_CONDITION_AC_POWER,
+        UR_CONDITION_SECURITY,
+        UR_CONDITION_CAPABILITY,
+        UR_CONDITION_CONTROL_GROUP_CONTROLLER,
+        UR_CONDITION_MEMORY,
+        UR_CONDITION_CPUS,
+        UR_CONDITION_OS_RELEASE,
+        UR_CONDITION_CREDENTIAL,
+        _UR_CONDITION_KIND_MAX,
+} ur_condition_kind;
+
+#define UR_CONDITION_NEGATE (1u << 0)  /* "!": holds when the test fails */
+#define UR_CONDITION_TRIGGER (1u << 1) /* "|": one of the triggering ones must hold */
+#define UR_CONDITION_ASSERT (1u << 2)  /* Assert*=: not holding is a failure */
+
+/* value as the unit file has it after the prefixes; -EINVAL if it cannot be checked. */
+int ur_executor_add_condition(ur_executor *e, ur_condition_kind kind, const char *value, unsigned flags);
+/* "ConditionPathExists", ... for a kind; NULL for an unknown one. */
+const char *ur_condition_kind_to_string(ur_condition_kind kind);
+/* Why the last start skipped the unit ("ConditionPathExists=/x was not met"), or NULL. */
+const char *ur_executor_get_skip_reason(const ur_executor *e);
+
 /* Ready once a line of the stream matches the POSIX extended regex (searched, not anchored).
  * -EINVAL for a bad regex (see ur_executor_get_error()). */
 int ur_executor_add_ready_output(ur_executor *e, const char *regex, ur_stream streams);
@@ -223,10 +311,14 @@ int ur_executor_set_ready_interval(ur_executor *e, uint64_t usec);
  * fails with UR_FAILURE_IN_USE (-EADDRINUSE), naming who listens there where we can tell. */
 int ur_executor_set_refuse_if_ready(ur_executor *e, bool refuse);
 
-/* Spawns and blocks until ready (0) or failed (< 0; ur_executor_get_failure() says why and
- * ur_executor_get_error() how): the execve() errno for UR_FAILURE_EXEC, -ECHILD when it
- * exited before it was ready, -ETIMEDOUT, -EADDRINUSE, -ECANCELED when stopped meanwhile, -EBUSY when it
- * is already active. A failed executor has been stopped, whole cgroup, before this returns. */
+/* ur_executor_start(): a Condition*= or ExecCondition= skipped the unit (it stays inactive;
+ * that is no failure). See ur_executor_get_skip_reason(). */
+#define UR_SKIPPED 1
+
+/* Spawns and blocks until ready (0), skipped (UR_SKIPPED) or failed (< 0; ur_executor_get_failure() says why
+ * and ur_executor_get_error() how): the execve() errno for UR_FAILURE_EXEC, -ECHILD when it exited before it
+ * was ready, -ETIMEDOUT, -EADDRINUSE, -ECANCELED when stopped meanwhile, -EBUSY when it is already active. A
+ * failed executor has been stopped, whole cgroup, before this returns. */
 int ur_executor_start(ur_executor *e);
 /* Spawns and returns at once; progress happens in ur_context_dispatch(). */
 int ur_executor_start_begin(ur_executor *e);

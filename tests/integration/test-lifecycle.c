@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <poll.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include "../unit/cunit-main.h"
@@ -182,15 +183,315 @@ static void test_deferred_work_wakes_the_poller(void)
         ur_context_free(ctx);
 }
 
+static char tmpdir[4096];
+
+static ur_executor *shell_unit(ur_context *ctx, const char *name, const char *script)
+{
+        ur_executor *e = NULL;
+        char *argv[] = { (char *) "/bin/sh", (char *) "-c", (char *) script, NULL };
+
+        CU_ASSERT_FATAL(ur_executor_new(ctx, name, argv, &e) >= 0);
+        return e;
+}
+
+static bool pid_alive(pid_t pid)
+{
+        return pid > 0 && kill(pid, 0) == 0;
+}
+
+/* A launcher that daemonizes (as `pg_ctl start` or `redis-server --daemonize yes`): with
+ * ExitType=cgroup its clean exit leaves the unit up; the daemon's death ends it. */
+static void test_exit_type_cgroup_keeps_daemonized_child(void)
+{
+        struct record rec = {};
+        ur_context *ctx = context_new(&rec, false);
+        char script[16384], pidfile[4200];
+        ur_executor *e;
+        pid_t daemon = 0;
+        FILE *f;
+
+        snprintf(pidfile, sizeof(pidfile), "%s/daemon.pid", tmpdir);
+        snprintf(
+                script, sizeof(script), "(sleep 1000 & echo $! > %s.tmp; mv %s.tmp %s) & sleep 0.1; exit 0",
+                pidfile, pidfile, pidfile);
+        e = shell_unit(ctx, "launcher.service", script);
+        CU_ASSERT_FATAL(ur_executor_set_exit_type(e, UR_EXIT_CGROUP) >= 0);
+        CU_ASSERT_FATAL(ur_executor_add_ready_file(e, pidfile) >= 0);
+        CU_ASSERT_EQUAL(ur_executor_start(e), 0);
+        /* The launcher is gone; the unit runs on in its child. */
+        for (int i = 0; i < 100 && !ur_executor_get_exit(e, NULL, NULL); i++)
+                (void) ur_context_dispatch(ctx, 20);
+        CU_ASSERT_TRUE(ur_executor_get_exit(e, NULL, NULL));
+        CU_ASSERT_EQUAL(ur_executor_get_state(e), UR_STATE_RUNNING);
+        f = fopen(pidfile, "r");
+        CU_ASSERT_FATAL(f != NULL);
+        CU_ASSERT_EQUAL(fscanf(f, "%d", &daemon), 1);
+        fclose(f);
+        CU_ASSERT_TRUE(pid_alive(daemon));
+        /* The daemon dies: the unit has ended on its own, which is a failure. */
+        CU_ASSERT_EQUAL(kill(daemon, SIGKILL), 0);
+        for (int i = 0; i < 200 && ur_executor_get_state(e) == UR_STATE_RUNNING; i++)
+                (void) ur_context_dispatch(ctx, 20);
+        for (int i = 0; i < 200 && ur_executor_get_state(e) == UR_STATE_STOPPING; i++)
+                (void) ur_context_dispatch(ctx, 20);
+        CU_ASSERT_EQUAL(ur_executor_get_state(e), UR_STATE_FAILED);
+        CU_ASSERT_EQUAL(ur_executor_get_failure(e), UR_FAILURE_CRASHED);
+        CU_ASSERT_PTR_NOT_NULL(
+                strstr(ur_executor_get_error(e) ? ur_executor_get_error(e) : "", "last process"));
+        unlink(pidfile);
+        ur_context_free(ctx);
+}
+
+/* Without ExitType=cgroup the same launcher's exit is a crash (today's default), and with
+ * RemainAfterExit= the unit stays up as exited, its child killed only at the stop. */
+static void test_remain_after_exit(void)
+{
+        struct record rec = {};
+        ur_context *ctx = context_new(&rec, false);
+        ur_executor *e = shell_unit(ctx, "remain.service", "exit 0");
+
+        CU_ASSERT_FATAL(ur_executor_set_remain_after_exit(e, true) >= 0);
+        CU_ASSERT_EQUAL(ur_executor_start(e), 0);
+        for (int i = 0; i < 100 && !ur_executor_get_exit(e, NULL, NULL); i++)
+                (void) ur_context_dispatch(ctx, 20);
+        CU_ASSERT_EQUAL(ur_executor_get_state(e), UR_STATE_EXITED);
+        CU_ASSERT_EQUAL(ur_executor_stop(e), 0);
+        CU_ASSERT_EQUAL(ur_executor_get_state(e), UR_STATE_INACTIVE);
+
+        /* An unclean exit still fails it. */
+        e = shell_unit(ctx, "remain-bad.service", "sleep 0.1; exit 3");
+        CU_ASSERT_FATAL(ur_executor_set_remain_after_exit(e, true) >= 0);
+        CU_ASSERT_EQUAL(ur_executor_start(e), 0);
+        for (int i = 0; i < 200 && ur_executor_get_state(e) != UR_STATE_FAILED; i++)
+                (void) ur_context_dispatch(ctx, 20);
+        CU_ASSERT_EQUAL(ur_executor_get_failure(e), UR_FAILURE_CRASHED);
+        ur_context_free(ctx);
+}
+
+/* Type=forking without PIDFile=: one process left is the main one (GuessMainPID=). */
+static void test_forking_guesses_main_pid(void)
+{
+        struct record rec = {};
+        ur_context *ctx = context_new(&rec, false);
+        ur_executor *e = shell_unit(ctx, "guess.service", "sleep 1000 & exit 0");
+        pid_t pid;
+
+        CU_ASSERT_FATAL(ur_executor_set_type(e, UR_TYPE_FORKING) >= 0);
+        CU_ASSERT_EQUAL(ur_executor_start(e), 0);
+        pid = ur_executor_get_pid(e);
+        CU_ASSERT(pid > 0);
+        CU_ASSERT_TRUE(pid_alive(pid));
+        /* The guessed daemon dying is the unit crashing. */
+        kill(pid, SIGKILL);
+        for (int i = 0; i < 200 && ur_executor_get_state(e) != UR_STATE_FAILED; i++)
+                (void) ur_context_dispatch(ctx, 20);
+        CU_ASSERT_EQUAL(ur_executor_get_failure(e), UR_FAILURE_CRASHED);
+
+        /* Two processes left: no guess, the unit is up while either lives. */
+        e = shell_unit(ctx, "two.service", "sleep 1000 & sleep 1000 & exit 0");
+        CU_ASSERT_FATAL(ur_executor_set_type(e, UR_TYPE_FORKING) >= 0);
+        CU_ASSERT_EQUAL(ur_executor_start(e), 0);
+        CU_ASSERT_EQUAL(ur_executor_get_state(e), UR_STATE_RUNNING);
+        CU_ASSERT_EQUAL(ur_executor_stop(e), 0);
+
+        /* Nothing left at all: it did not start a daemon. */
+        e = shell_unit(ctx, "none.service", "exit 0");
+        CU_ASSERT_FATAL(ur_executor_set_type(e, UR_TYPE_FORKING) >= 0);
+        CU_ASSERT_EQUAL(ur_executor_start(e), -ECHILD);
+        CU_ASSERT_PTR_NOT_NULL(strstr(ur_executor_get_error(e), "left no process running"));
+        ur_context_free(ctx);
+}
+
+/* The starter exits before the daemon writes its PID file (apachectl): waited for. */
+static void test_forking_late_pid_file(void)
+{
+        struct record rec = {};
+        ur_context *ctx = context_new(&rec, false);
+        char script[16384], pidfile[4200];
+        ur_executor *e;
+
+        snprintf(pidfile, sizeof(pidfile), "%s/late.pid", tmpdir);
+        unlink(pidfile);
+        snprintf(
+                script, sizeof(script),
+                "(sleep 0.3; echo $(sh -c 'echo $PPID') > %s; exec sleep 1000) & exit 0", pidfile);
+        e = shell_unit(ctx, "late.service", script);
+        CU_ASSERT_FATAL(ur_executor_set_type(e, UR_TYPE_FORKING) >= 0);
+        CU_ASSERT_FATAL(ur_executor_set_pid_file(e, pidfile) >= 0);
+        CU_ASSERT_EQUAL(ur_executor_start(e), 0);
+        CU_ASSERT(ur_executor_get_pid(e) > 0);
+        CU_ASSERT_TRUE(pid_alive(ur_executor_get_pid(e)));
+        CU_ASSERT_EQUAL(ur_executor_stop(e), 0);
+        unlink(pidfile);
+        ur_context_free(ctx);
+}
+
+/* Restart=on-failure brings a crashed unit back; the embedder hears STARTING again. */
+static void test_restart_on_failure(void)
+{
+        struct record rec = {};
+        ur_context *ctx = context_new(&rec, false);
+        ur_executor *e = notify_unit(ctx, "phoenix.service", "send=READY=1 wait=100 exit=3");
+        pid_t first;
+
+        CU_ASSERT_FATAL(ur_executor_set_restart(e, UR_RESTART_ON_FAILURE, 50 * 1000) >= 0);
+        CU_ASSERT_EQUAL(ur_executor_start(e), 0);
+        first = ur_executor_get_pid(e);
+        for (int i = 0; i < 300 && ur_executor_get_restarts(e) == 0; i++)
+                (void) ur_context_dispatch(ctx, 20);
+        CU_ASSERT_EQUAL(ur_executor_get_restarts(e), 1);
+        for (int i = 0; i < 300 && ur_executor_get_state(e) != UR_STATE_RUNNING; i++)
+                (void) ur_context_dispatch(ctx, 20);
+        CU_ASSERT_EQUAL(ur_executor_get_state(e), UR_STATE_RUNNING);
+        CU_ASSERT_NOT_EQUAL(ur_executor_get_pid(e), first);
+        CU_ASSERT_PTR_NOT_NULL(
+                strstr(rec.text, "phoenix.service:running phoenix.service:stopping "
+                                 "phoenix.service:starting phoenix.service:running"));
+        /* A stop during the restart delay cancels the restart, and the failure stands. */
+        for (int i = 0; i < 300 && ur_executor_get_restarts(e) < 2; i++)
+                (void) ur_context_dispatch(ctx, 5);
+        (void) ur_executor_stop(e);
+        CU_ASSERT(
+                ur_executor_get_state(e) == UR_STATE_FAILED ||
+                ur_executor_get_state(e) == UR_STATE_INACTIVE);
+        ur_context_free(ctx);
+}
+
+/* A unit that keeps dying: StartLimitBurst= starts, then it is given up (FAILED). */
+static void test_restart_start_limit(void)
+{
+        struct record rec = {};
+        ur_context *ctx = context_new(&rec, false);
+        ur_executor *e = shell_unit(ctx, "crashloop.service", "exit 1");
+
+        CU_ASSERT_FATAL(ur_executor_set_restart(e, UR_RESTART_ALWAYS, 10 * 1000) >= 0);
+        CU_ASSERT_FATAL(ur_executor_set_start_limit(e, 10 * 1000 * 1000, 3) >= 0);
+        (void) ur_executor_start(e);
+        for (int i = 0; i < 500 && ur_executor_get_state(e) != UR_STATE_FAILED; i++)
+                (void) ur_context_dispatch(ctx, 20);
+        CU_ASSERT_EQUAL(ur_executor_get_state(e), UR_STATE_FAILED);
+        CU_ASSERT_EQUAL(ur_executor_get_failure(e), UR_FAILURE_START_LIMIT);
+        CU_ASSERT_EQUAL(ur_executor_get_restarts(e), 2);
+        CU_ASSERT_PTR_NOT_NULL(strstr(ur_executor_get_error(e), "not restarted"));
+
+        /* RestartPreventExitStatus= wins over Restart=always. */
+        e = shell_unit(ctx, "prevented.service", "sleep 0.05; exit 7");
+        CU_ASSERT_FATAL(ur_executor_set_restart(e, UR_RESTART_ALWAYS, 10 * 1000) >= 0);
+        CU_ASSERT_FATAL(ur_executor_add_restart_prevent_status(e, 7) >= 0);
+        CU_ASSERT_EQUAL(ur_executor_start(e), 0);
+        for (int i = 0; i < 300 && ur_executor_get_state(e) != UR_STATE_FAILED; i++)
+                (void) ur_context_dispatch(ctx, 20);
+        CU_ASSERT_EQUAL(ur_executor_get_restarts(e), 0);
+        CU_ASSERT_EQUAL(ur_executor_get_failure(e), UR_FAILURE_CRASHED);
+        ur_context_free(ctx);
+}
+
+/* Condition*= skips (no failure, dependents go on), Assert*= fails; "!" and "|" as systemd. */
+static void test_conditions(void)
+{
+        struct record rec = {};
+        ur_context *ctx = context_new(&rec, false);
+        ur_executor *skipped = notify_unit(ctx, "skipped.service", "send=READY=1 pause");
+        ur_executor *after = notify_unit(ctx, "after.service", "send=READY=1 pause");
+        ur_executor *e;
+
+        CU_ASSERT_FATAL(
+                ur_executor_add_condition(skipped, UR_CONDITION_PATH_EXISTS, "/nonexistent/x", 0) >= 0);
+        CU_ASSERT_FATAL(ur_executor_add_dependency(after, skipped, UR_DEP_AFTER | UR_DEP_REQUIRES) >= 0);
+        CU_ASSERT_EQUAL(ur_context_start_all(ctx), 0);
+        CU_ASSERT_EQUAL(ur_executor_get_state(skipped), UR_STATE_INACTIVE);
+        CU_ASSERT_EQUAL(ur_executor_get_failure(skipped), UR_FAILURE_NONE);
+        CU_ASSERT_STRING_EQUAL(
+                ur_executor_get_skip_reason(skipped), "ConditionPathExists=/nonexistent/x was not met");
+        CU_ASSERT_EQUAL(ur_executor_get_state(after), UR_STATE_RUNNING);
+        CU_ASSERT_EQUAL(ur_context_stop_all(ctx), 0);
+
+        e = notify_unit(ctx, "negated.service", "send=READY=1 pause");
+        CU_ASSERT_FATAL(
+                ur_executor_add_condition(
+                        e, UR_CONDITION_PATH_EXISTS, "/nonexistent/x", UR_CONDITION_NEGATE) >= 0);
+        CU_ASSERT_FATAL(ur_executor_add_condition(e, UR_CONDITION_PATH_IS_DIRECTORY, "/", 0) >= 0);
+        CU_ASSERT_FATAL(
+                ur_executor_add_condition(
+                        e, UR_CONDITION_FILE_NOT_EMPTY, "/nonexistent/y", UR_CONDITION_TRIGGER) >= 0);
+        CU_ASSERT_FATAL(
+                ur_executor_add_condition(
+                        e, UR_CONDITION_FILE_IS_EXECUTABLE, "/bin/sh", UR_CONDITION_TRIGGER) >= 0);
+        CU_ASSERT_EQUAL(ur_executor_start(e), 0);
+        CU_ASSERT_EQUAL(ur_executor_get_state(e), UR_STATE_RUNNING);
+        CU_ASSERT_EQUAL(ur_executor_stop(e), 0);
+
+        e = notify_unit(ctx, "triggers.service", "send=READY=1 pause");
+        CU_ASSERT_FATAL(
+                ur_executor_add_condition(
+                        e, UR_CONDITION_PATH_EXISTS, "/nonexistent/a", UR_CONDITION_TRIGGER) >= 0);
+        CU_ASSERT_FATAL(
+                ur_executor_add_condition(
+                        e, UR_CONDITION_PATH_EXISTS, "/nonexistent/b", UR_CONDITION_TRIGGER) >= 0);
+        CU_ASSERT_EQUAL(ur_executor_start(e), UR_SKIPPED);
+        CU_ASSERT_STRING_EQUAL(ur_executor_get_skip_reason(e), "none of the triggering conditions was met");
+
+        e = notify_unit(ctx, "asserted.service", "send=READY=1 pause");
+        CU_ASSERT_FATAL(
+                ur_executor_add_condition(
+                        e, UR_CONDITION_USER, "nobody-such-user-here", UR_CONDITION_ASSERT) >= 0);
+        CU_ASSERT(ur_executor_start(e) < 0);
+        CU_ASSERT_EQUAL(ur_executor_get_state(e), UR_STATE_FAILED);
+        CU_ASSERT_EQUAL(ur_executor_get_failure(e), UR_FAILURE_ASSERT);
+        CU_ASSERT_STRING_EQUAL(ur_executor_get_error(e), "AssertUser=nobody-such-user-here was not met");
+
+        /* A value that cannot be checked is refused up front. */
+        CU_ASSERT_EQUAL(ur_executor_add_condition(e, UR_CONDITION_PATH_EXISTS, "relative/path", 0), -EINVAL);
+        CU_ASSERT_EQUAL(ur_executor_add_condition(e, UR_CONDITION_MEMORY, ">=lots", 0), -EINVAL);
+        ur_context_free(ctx);
+}
+
+/* ExecCondition=: exit 0 goes on, 1..254 skips (after killing what it left), 255 fails. */
+static void test_exec_condition(void)
+{
+        struct record rec = {};
+        ur_context *ctx = context_new(&rec, true);
+        ur_executor *e = notify_unit(ctx, "cond-ok.service", "send=READY=1 pause");
+
+        CU_ASSERT_FATAL(ur_executor_add_command(e, UR_EXEC_CONDITION, "/bin/true", 0) >= 0);
+        CU_ASSERT_EQUAL(ur_executor_start(e), 0);
+        CU_ASSERT_PTR_NOT_NULL(
+                strstr(rec.text, "cond-ok.service:dead -> condition cond-ok.service:starting "
+                                 "cond-ok.service:condition -> start-pre"));
+        CU_ASSERT_EQUAL(ur_executor_stop(e), 0);
+
+        e = notify_unit(ctx, "cond-skip.service", "send=READY=1 pause");
+        CU_ASSERT_FATAL(ur_executor_add_command(e, UR_EXEC_CONDITION, "/bin/sh -c 'exit 1'", 0) >= 0);
+        CU_ASSERT_EQUAL(ur_executor_start(e), UR_SKIPPED);
+        CU_ASSERT_EQUAL(ur_executor_get_state(e), UR_STATE_INACTIVE);
+        CU_ASSERT_PTR_NOT_NULL(strstr(ur_executor_get_skip_reason(e), "exited with status 1"));
+
+        e = notify_unit(ctx, "cond-fail.service", "send=READY=1 pause");
+        CU_ASSERT_FATAL(ur_executor_add_command(e, UR_EXEC_CONDITION, "/bin/sh -c 'exit 255'", 0) >= 0);
+        CU_ASSERT(ur_executor_start(e) < 0);
+        CU_ASSERT_EQUAL(ur_executor_get_state(e), UR_STATE_FAILED);
+        CU_ASSERT_EQUAL(ur_executor_get_failure(e), UR_FAILURE_EXITED);
+        ur_context_free(ctx);
+}
+
 int main(void)
 {
         const char *dir = getenv("FIXTURE_DIR");
+        int r;
         CU_TestInfo tests[] = {
                 { "dependent starts after the batch", test_dependent_starts_after_the_batch },
                 { "dependency failure order", test_dependency_failure_order },
                 { "full run walks every state", test_full_run_walks_every_state },
                 { "stop timeout goes through sigkill", test_stop_timeout_goes_through_sigkill },
                 { "deferred work wakes the poller", test_deferred_work_wakes_the_poller },
+                { "ExitType=cgroup keeps a daemonized child", test_exit_type_cgroup_keeps_daemonized_child },
+                { "RemainAfterExit=", test_remain_after_exit },
+                { "Type=forking guesses the main PID", test_forking_guesses_main_pid },
+                { "Type=forking waits for a late PID file", test_forking_late_pid_file },
+                { "Restart=on-failure", test_restart_on_failure },
+                { "Restart= start limit and RestartPreventExitStatus=", test_restart_start_limit },
+                { "Condition*= and Assert*=", test_conditions },
+                { "ExecCondition=", test_exec_condition },
                 CU_TEST_INFO_NULL,
         };
         CU_SuiteInfo suites[] = {
@@ -208,5 +509,10 @@ int main(void)
                 fprintf(stderr, "%s: not found\n", fixture);
                 return 1;
         }
-        return cunit_run(suites);
+        snprintf(tmpdir, sizeof(tmpdir), "/tmp/test-lifecycle.XXXXXX");
+        if (!mkdtemp(tmpdir))
+                return 1;
+        r = cunit_run(suites);
+        (void) rmdir(tmpdir);
+        return r;
 }

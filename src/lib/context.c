@@ -52,8 +52,7 @@ static void runtime_dir_sweep_stale(const char *base)
                 if (strncmp(de->d_name, "unitrun.", 8) != 0)
                         continue;
                 pid = strtol(de->d_name + 8, &end, 10);
-                if (*end != '.' || pid <= 0 || pid == getpid() || kill((pid_t) pid, 0) == 0 ||
-                    errno != ESRCH)
+                if (*end != '.' || pid == getpid() || !pid_is_gone((pid_t) pid))
                         continue;
                 /* Only our own: /tmp is shared with other users. */
                 if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode) ||

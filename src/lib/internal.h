@@ -3,7 +3,7 @@
 
 #include <stdarg.h>
 
-#include "cgroup.h"
+#include "cgroup-run.h"
 #include "guardian.h"
 #include "loop.h"
 #include "output.h"

@@ -13,15 +13,11 @@
 
 void context_log(ur_context *ctx, ur_log_level level, const char *unit, const char *fmt, ...)
 {
-        char message[4096];
         va_list ap;
 
-        if (!ctx->log_fn)
-                return;
         va_start(ap, fmt);
-        vsnprintf(message, sizeof(message), fmt, ap);
+        log_unitv(&ctx->log, level, unit, fmt, ap);
         va_end(ap);
-        ctx->log_fn(level, unit, message, ctx->log_userdata);
 }
 
 void context_unlink_executor(ur_context *ctx, ur_executor *e)
@@ -179,8 +175,7 @@ ur_context *ur_context_free(ur_context *ctx)
 
 void ur_context_set_log(ur_context *ctx, ur_log_fn fn, void *userdata)
 {
-        ctx->log_fn = fn;
-        ctx->log_userdata = userdata;
+        ctx->log = (struct log_target){ .fn = fn, .userdata = userdata };
 }
 
 void ur_context_set_state_callback(ur_context *ctx, ur_state_fn fn, void *userdata)

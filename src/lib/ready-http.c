@@ -9,7 +9,7 @@
 #include <sys/un.h>
 
 #include "http-multi.h"
-#include "internal.h"
+#include "loop.h"
 #include "macro.h"
 #include "ready.h"
 #include "socket-owner.h"
@@ -35,13 +35,15 @@ struct ready_http {
         char last[256]; /* what the last attempt got, for "still waiting for" */
 };
 
+/* Made on the first request, on the owner's loop, and shared with the owner's other HTTP
+ * checks; the owner frees it. */
 static struct http_multi *ready_http_multi(struct ready_http *h)
 {
-        ur_context *ctx = h->check.owner->ctx;
+        struct ready_owner *o = h->check.owner;
 
-        if (!ctx->http && http_multi_new(&ctx->loop, &ctx->http) < 0)
+        if (!*o->http && http_multi_new(o->loop, o->http) < 0)
                 return NULL;
-        return ctx->http;
+        return *o->http;
 }
 
 static size_t discard_body(char *data, size_t size, size_t n, void *userdata)
@@ -190,7 +192,7 @@ static void ready_http_end(struct ready_check *c)
         struct ready_http *h = (struct ready_http *) c;
 
         if (h->easy) {
-                http_multi_remove(c->owner->ctx->http, h->easy);
+                http_multi_remove(*c->owner->http, h->easy);
                 curl_easy_cleanup(h->easy);
                 h->easy = NULL;
         }

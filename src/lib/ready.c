@@ -1,9 +1,10 @@
-/* What every readiness check shares: the met callback, the poll period, the list. */
+/* What every readiness check shares: the met callback, the poll period, the list and how
+ * a check is made from its public description (ready_list_add()). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "log.h"
 #include "loop.h"
 #include "macro.h"
 #include "ready.h"
@@ -19,7 +20,7 @@ void ready_check_met(struct ready_check *c)
                 return;
         c->met = true;
         c->ops->describe(c, what, sizeof(what));
-        context_log(c->owner->ctx, UR_LOG_INFO, c->owner->name, "condition holds: %s", what);
+        log_unit(c->owner->log, UR_LOG_INFO, c->owner->name, "condition holds: %s", what);
         c->owner->on_met(c->owner);
 }
 
@@ -33,6 +34,41 @@ uint64_t ready_next_interval(const struct ready_owner *owner, uint64_t previous_
                 return READY_INTERVAL_FIRST_USEC;
         next = previous_usec + previous_usec / 2;
         return next > READY_INTERVAL_CAP_USEC ? READY_INTERVAL_CAP_USEC : next;
+}
+
+int ready_list_add(
+        struct ready_check **list, const struct ready_spec *spec, struct ready_owner *owner,
+        char **ret_error)
+{
+        struct ready_check *c = NULL;
+        int r;
+
+        *ret_error = NULL;
+        if (spec->kind == READY_HTTP ? !spec->http || !spec->http->url : !spec->arg)
+                return -EINVAL;
+        switch (spec->kind) {
+        case READY_OUTPUT:
+                r = ready_output_new(owner, spec->arg, spec->streams, &c, ret_error);
+                break;
+        case READY_TCP:
+                r = ready_tcp_new(owner, spec->arg, &c, ret_error);
+                break;
+        case READY_UNIX:
+                r = ready_unix_new(owner, spec->arg, &c, ret_error);
+                break;
+        case READY_FILE:
+                r = ready_file_new(owner, spec->arg, &c, ret_error);
+                break;
+        case READY_HTTP:
+                r = ready_http_new(owner, spec->http, &c, ret_error);
+                break;
+        default:
+                return -EINVAL;
+        }
+        if (r < 0)
+                return r;
+        ready_list_append(list, c);
+        return 0;
 }
 
 void ready_list_append(struct ready_check **list, struct ready_check *c)

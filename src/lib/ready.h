@@ -3,7 +3,8 @@
  * The Type= condition (exec, READY=1, clean exit) lives in the executor itself.
  *
  * A check belongs to an owner (an executor, or a waiter that starts nothing): the owner
- * lends it the loop, the deadline that bounds single attempts, and a callback for "met". */
+ * lends it the loop, the log, the HTTP multi handle, the deadline that bounds single
+ * attempts, and a callback for "met". A check learns nothing else about its owner. */
 #pragma once
 
 #include <stdbool.h>
@@ -14,14 +15,17 @@
 
 struct ready_check;
 
+struct http_multi;
+struct log_target;
 struct loop;
 
 struct ready_owner {
-        ur_context *ctx;
         struct loop *loop;
-        const char *name;       /* for log messages */
-        uint64_t deadline_usec; /* absolute; no single attempt may outlive it */
-        uint64_t interval_usec; /* poll period for polled checks; 0: the adaptive default */
+        const struct log_target *log; /* "condition holds" messages */
+        struct http_multi **http;     /* shared by the HTTP checks; ready-http.c makes it on loop */
+        const char *name;             /* for log messages */
+        uint64_t deadline_usec;       /* absolute; no single attempt may outlive it */
+        uint64_t interval_usec;       /* poll period for polled checks; 0: the adaptive default */
         void (*on_met)(struct ready_owner *owner);
 };
 
@@ -64,6 +68,27 @@ int ready_file_new(struct ready_owner *o, const char *path, struct ready_check *
 int ready_http_new(
         struct ready_owner *o, const ur_http_check *spec, struct ready_check **ret, char **ret_error);
 
+enum ready_kind {
+        READY_OUTPUT,
+        READY_TCP,
+        READY_UNIX,
+        READY_FILE,
+        READY_HTTP,
+};
+
+/* One condition as the public API gives it: which kind, and the kind's argument. */
+struct ready_spec {
+        enum ready_kind kind;
+        const char *arg;           /* regex, host:port, socket path or file path */
+        int streams;               /* READY_OUTPUT: which streams */
+        const ur_http_check *http; /* READY_HTTP */
+};
+
+/* Makes the check `spec` describes for `owner` and appends it to *list. -EINVAL for a missing
+ * argument; a constructor's message (invalid argument) in *ret_error, else NULL there. */
+int ready_list_add(
+        struct ready_check **list, const struct ready_spec *spec, struct ready_owner *owner,
+        char **ret_error);
 void ready_list_append(struct ready_check **list, struct ready_check *c);
 void ready_list_free(struct ready_check **list);
 /* "a, b, c" of the checks not met yet. */

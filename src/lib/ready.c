@@ -24,10 +24,23 @@ void ready_check_met(struct ready_check *c)
         c->owner->on_met(c->owner);
 }
 
+static const struct ready_owner *ready_owner_root(const struct ready_owner *owner)
+{
+        while (owner->parent)
+                owner = owner->parent;
+        return owner;
+}
+
+uint64_t ready_deadline(const struct ready_owner *owner)
+{
+        return ready_owner_root(owner)->deadline_usec;
+}
+
 uint64_t ready_next_interval(const struct ready_owner *owner, uint64_t previous_usec)
 {
         uint64_t next;
 
+        owner = ready_owner_root(owner);
         if (owner->interval_usec)
                 return owner->interval_usec;
         if (!previous_usec)

@@ -27,6 +27,10 @@ struct ready_owner {
         uint64_t deadline_usec;       /* absolute; no single attempt may outlive it */
         uint64_t interval_usec;       /* poll period for polled checks; 0: the adaptive default */
         void (*on_met)(struct ready_owner *owner);
+        /* A check inside a check (HTTP='s connect gate) has an owner of its own for on_met,
+         * and the outer check's owner here: its deadline and interval are the ones that hold,
+         * read at each use and never copied, since EXTEND_TIMEOUT_USEC= moves the deadline. */
+        const struct ready_owner *parent;
 };
 
 struct ready_ops {
@@ -54,6 +58,9 @@ struct ready_check {
 
 /* A check calls this once its condition holds. */
 void ready_check_met(struct ready_check *c);
+
+/* The deadline that bounds an attempt now: the outermost owner's. */
+uint64_t ready_deadline(const struct ready_owner *owner);
 
 /* Poll period of the polled checks: short at first (a daemon is usually up within
  * milliseconds), growing to a cap that still keeps the median overshoot low. */

@@ -5,13 +5,13 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/stat.h>
-#include <time.h>
 
 #include "cgroup-run.h"
 #include "macro.h"
 #include "mountinfo.h"
 #include "proc.h"
 #include "scope.h"
+#include "time-util.h"
 
 static struct cgroup_run *process_run;
 static unsigned process_run_refs;
@@ -50,13 +50,11 @@ static void cgroup_wait_empty(const char *path, int timeout_ms)
                 return;
         for (;;) {
                 struct pollfd p = { .fd = fd, .events = POLLPRI };
-                struct timespec ts;
                 uint64_t now;
 
                 if (cgroup_read_populated(fd) <= 0)
                         return;
-                clock_gettime(CLOCK_MONOTONIC, &ts);
-                now = (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
+                now = now_usec() / USEC_PER_MSEC;
                 if (!deadline)
                         deadline = now + (uint64_t) timeout_ms;
                 if (now >= deadline || poll(&p, 1, (int) (deadline - now)) <= 0)

@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "time-util.h"
+
 struct watch;
 typedef void (*watch_fn)(struct watch *w, uint32_t events);
 
@@ -48,6 +50,5 @@ int timer_disarm(struct watch *w);
 
 int loop_dispatch(struct loop *l, int timeout_ms);
 
-uint64_t now_usec(void);
 /* now + span, saturating at infinity. */
 uint64_t deadline_after(uint64_t span_usec);

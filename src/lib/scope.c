@@ -15,11 +15,11 @@
 #include <sys/stat.h>
 #include <systemd/sd-bus.h>
 
-#include "loop.h"
 #include "macro.h"
 #include "mountinfo.h"
 #include "proc.h"
 #include "scope.h"
+#include "time-util.h"
 
 #define SCOPE_TIMEOUT_USEC (5 * USEC_PER_SEC)
 

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 
 #include "cmdline.h"
+#include "executor-defaults.h"
 #include "internal.h"
 #include "macro.h"
 #include "notify-socket.h"
@@ -18,9 +19,6 @@
 #include "timespan.h"
 
 extern char **environ;
-
-#define DEFAULT_START_TIMEOUT_USEC (90 * USEC_PER_SEC)
-#define DEFAULT_STOP_TIMEOUT_USEC (10 * USEC_PER_SEC)
 
 const char *ur_state_to_string(ur_state s)
 {
@@ -103,18 +101,18 @@ static int executor_alloc(ur_context *ctx, const char *name, ur_executor **ret)
                 free(e);
                 return -ENOMEM;
         }
-        e->type = UR_TYPE_SIMPLE;
-        e->start_timeout_usec = DEFAULT_START_TIMEOUT_USEC;
-        e->stop_timeout_usec = DEFAULT_STOP_TIMEOUT_USEC;
-        e->kill_signal = SIGTERM;
-        e->final_kill_signal = SIGKILL;
-        e->send_sigkill = true;
-        e->kill_mode = UR_KILL_CONTROL_GROUP;
-        e->notify_access = UR_NOTIFY_ALL;
+        e->type = EXECUTOR_DEFAULT_TYPE;
+        e->start_timeout_usec = EXECUTOR_DEFAULT_START_TIMEOUT_USEC;
+        e->stop_timeout_usec = EXECUTOR_DEFAULT_STOP_TIMEOUT_USEC;
+        e->kill_signal = EXECUTOR_DEFAULT_KILL_SIGNAL;
+        e->final_kill_signal = EXECUTOR_DEFAULT_FINAL_KILL_SIGNAL;
+        e->send_sigkill = EXECUTOR_DEFAULT_SEND_SIGKILL;
+        e->kill_mode = EXECUTOR_DEFAULT_KILL_MODE;
+        e->notify_access = EXECUTOR_DEFAULT_NOTIFY_ACCESS;
         e->child.watch.fd = e->control.watch.fd = e->main_watch.fd = e->exec_watch.fd = -1;
         e->notify_watch.fd = e->timer.fd = e->cgroup_watch.fd = -1;
         e->stdio_child[0] = e->stdio_child[1] = e->stdio_child[2] = -1;
-        e->refuse_if_ready = true;
+        e->refuse_if_ready = EXECUTOR_DEFAULT_REFUSE_IF_READY;
         e->owner = (struct ready_owner){
                 .loop = &ctx->loop,
                 .log = &ctx->log,

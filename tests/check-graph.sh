@@ -5,7 +5,8 @@
 # room; a header without a .c (internal.h, macro.h, ...) is a room of its own.
 # Prints the rooms, arrows, circles (strongly connected groups of two or more rooms), the
 # arrows that run back up (a small set whose removal leaves no circle, chosen greedily),
-# and floors. Usage: tests/check-graph.sh [SRCDIR] (default: the tree this script is in).
+# and floors; then which src/lib headers src/cli includes. VERBOSE=1 lists the floors.
+# Usage: tests/check-graph.sh [TOP] (a tree with src/; default: the one this script is in).
 # Exits 1 when there is a circle, so it can become a test once the tree is calm.
 set -eu
 top=${1:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -22,7 +23,8 @@ for f in "$top"/src/lib/*.c "$top"/src/lib/*.h; do
         sed -n "s|^#include \"\\([^\"]*\\)\".*|$(basename "$f") \\1|p" "$f"
 done >"$work/includes.txt"
 python3 - "$work/syms.txt" "$work/includes.txt" "$top/src/lib" <<'PY'
-import os, sys
+import os, signal, sys
+signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # | head is fine
 syms, incs, lib = sys.argv[1:4]
 def room(fname):
     base = fname.rsplit('.', 1)[0]
@@ -117,5 +119,13 @@ def analyze(edges, label, verbose):
 calls = {k: v for k, v in edges.items() if any(not x.startswith('#') for x in v)}
 analyze(calls, 'calls (nm)', False)
 n = analyze(edges, 'calls + includes', True)
+cli = os.path.join(lib, '..', 'cli')
+used = set()
+for f in sorted(os.listdir(cli)) if os.path.isdir(cli) else []:
+    if f.endswith(('.c', '.h')):
+        for line in open(os.path.join(cli, f)):
+            if line.startswith('#include "') and os.path.exists(os.path.join(lib, line.split('"')[1])):
+                used.add(line.split('"')[1])
+print("src/cli includes of src/lib:", " ".join(sorted(used)) or "none")
 sys.exit(1 if n else 0)
 PY

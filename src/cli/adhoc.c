@@ -1,6 +1,6 @@
-/* Ad-hoc units: --exec and the options after it become unit keys (ExecStart=, Type=, ...)
- * applied with the library's own key table, exactly as a unit file's lines would be, then
- * checked and turned into an executor the same way. */
+/* Ad-hoc units: --exec and the options after it become unit keys (ExecStart=, Type=, ...),
+ * which ur_context_add_unit() applies with the library's own key table, exactly as a unit
+ * file's lines would be, then checks and turns into an executor the same way. */
 #include <errno.h>
 #include <libgen.h>
 #include <stdlib.h>
@@ -10,7 +10,6 @@
 #include "cli.h"
 #include "macro.h"
 #include "strv.h"
-#include "unit-file.h"
 
 /* "redis-server" -> "redis-server.service", then -2, -3, ... while one is taken. */
 static int adhoc_default_name(const char *cmdline, ur_executor *const *taken, size_t n, char **ret)
@@ -39,24 +38,23 @@ static int adhoc_default_name(const char *cmdline, ur_executor *const *taken, si
         return *ret ? 0 : -ENOMEM;
 }
 
-static void print_diagnostics(struct unit_diagnostics *d)
+static void on_diagnostic(const char *file, unsigned line, bool error, const char *message, void *userdata)
 {
-        for (size_t i = 0; i < d->n; i++) {
-                _cleanup_free_ char *text = unit_diagnostic_format(&d->items[i]);
-                cli_error("%s", text ? text : d->items[i].message);
-        }
-        unit_diagnostics_done(d);
+        if (line)
+                cli_error("%s:%u: %s%s", file, line, error ? "" : "warning: ", message);
+        else
+                cli_error("%s: %s%s", file, error ? "" : "warning: ", message);
 }
 
 static int adhoc_unit_create(
-        ur_context *ctx, const struct adhoc_unit *u, const struct unit_specifiers *spec, unsigned number,
-        ur_executor *const *taken, size_t n_taken, ur_executor **ret)
+        ur_context *ctx, const struct adhoc_unit *u, unsigned number, ur_executor *const *taken,
+        size_t n_taken, ur_executor **ret)
 {
-        struct unit_diagnostics diags = {};
-        struct unit_config *c = NULL;
-        _cleanup_free_ char *name = NULL;
+        _cleanup_free_ char *name = NULL, *exec_start = NULL;
+        _cleanup_free_ const char **assignments = NULL;
+        size_t n = 0;
         char origin[64];
-        int r, status = 0;
+        int r;
 
         snprintf(origin, sizeof(origin), "--exec #%u", number);
         if (u->name) {
@@ -67,44 +65,38 @@ static int adhoc_unit_create(
                 }
         } else if (adhoc_default_name(u->argv[0], taken, n_taken, &name) < 0)
                 return EXIT_SYSTEM;
-        if (!name || !(c = unit_config_new(name)))
+        if (!name || asprintf(&exec_start, "ExecStart=%s", u->argv[0]) < 0)
                 return EXIT_SYSTEM;
 
-        r = unit_config_assign(c, "ExecStart", u->argv[0], spec, origin, &diags);
-        for (char **p = u->properties; r >= 0 && p && *p; p++) {
-                _cleanup_free_ char *key = strndup(*p, strcspn(*p, "="));
-                r = key ? unit_config_assign(c, key, *p + strlen(key) + 1, spec, origin, &diags) : -ENOMEM;
-        }
-        if (r >= 0)
-                r = unit_config_verify(c, &diags);
-        print_diagnostics(&diags);
+        /* ExecStart= first, then the options in their order, as lines of a unit file. */
+        assignments = calloc(strv_length(u->properties) + 2, sizeof(*assignments));
+        if (!assignments)
+                return EXIT_SYSTEM;
+        assignments[n++] = exec_start;
+        for (char **p = u->properties; p && *p; p++)
+                assignments[n++] = *p;
+
+        r = ur_context_add_unit(ctx, name, origin, assignments, on_diagnostic, NULL, ret);
         if (r == -ENOMEM)
-                status = EXIT_SYSTEM;
-        else if (r < 0)
-                status = EXIT_USAGE;
-        else {
-                r = unit_config_to_executor(ctx, c, ret);
-                if (r == -EEXIST) {
-                        cli_error("two units are named '%s'", name);
-                        status = EXIT_USAGE;
-                } else if (r < 0) {
-                        cli_error("%s: %s", name, strerror(-r));
-                        status = EXIT_SYSTEM;
-                }
+                return EXIT_SYSTEM;
+        if (r == -EINVAL)
+                return EXIT_USAGE;
+        if (r == -EEXIST) {
+                cli_error("two units are named '%s'", name);
+                return EXIT_USAGE;
         }
-        unit_config_free(c);
-        return status;
+        if (r < 0) {
+                cli_error("%s: %s", name, strerror(-r));
+                return EXIT_SYSTEM;
+        }
+        return 0;
 }
 
 int adhoc_units_create(ur_context *ctx, const struct run_options *o, ur_executor **executors)
 {
-        struct unit_specifiers spec;
-        char uid[32];
-
-        unit_specifiers_init(ctx, &spec, uid);
         for (size_t i = 0; i < o->n_units; i++) {
-                int status = adhoc_unit_create(
-                        ctx, &o->units[i], &spec, (unsigned) i + 1, executors, i, &executors[i]);
+                int status =
+                        adhoc_unit_create(ctx, &o->units[i], (unsigned) i + 1, executors, i, &executors[i]);
                 if (status)
                         return status;
         }

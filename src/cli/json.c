@@ -5,21 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 
 #include "json.h"
+#include "time-util.h"
 
 struct json_log {
         uint64_t start_usec;
 };
-
-static uint64_t monotonic_usec(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
-}
 
 int json_log_new(struct json_log **ret)
 {
@@ -27,7 +19,7 @@ int json_log_new(struct json_log **ret)
 
         if (!j)
                 return -1;
-        j->start_usec = monotonic_usec();
+        j->start_usec = now_usec();
         *ret = j;
         return 0;
 }
@@ -66,7 +58,7 @@ static const char *json_string(const char *s, char *buf, size_t size)
 
 static double json_time_ms(const struct json_log *j)
 {
-        return (double) (monotonic_usec() - j->start_usec) / 1000.0;
+        return (double) (now_usec() - j->start_usec) / 1000.0;
 }
 
 void json_log_isolation(struct json_log *j, ur_isolation isolation, const char *cgroup, const char *reason)

@@ -1,9 +1,6 @@
-/* cgroup v2 placement: one directory per run holding the launcher's own leaf ("supervisor")
- * and one leaf per executor. The run directory is per process (the launcher can only sit
- * in one cgroup), shared by every context of the process and reference counted.
- *
- * Isolation is chosen here: (a) our own cgroup subtree is writable; (b) a delegated systemd
- * scope (later: cgroup_setup_try_scope() is the seam); (c) none, with the reason why. */
+/* cgroup v2 mechanics: one directory per run holding the launcher's own leaf ("supervisor")
+ * and one leaf per executor; creating, watching, signalling, killing and removing leaves.
+ * Which run directory the process gets (own subtree or delegated scope) is cgroup-run.h's. */
 #pragma once
 
 #include <stdbool.h>
@@ -16,20 +13,11 @@ struct cgroup_run {
         char *path;       /* the run directory, absolute */
         char *supervisor; /* our leaf inside it */
         bool delegated;   /* path is a transient scope a systemd manager delegated to us (path b) */
-        bool settled;     /* we are in supervisor (see cgroup_run_settle()) */
+        bool settled;     /* we are in supervisor (see cgroup-run.h: cgroup_run_settle()) */
 };
 
-/* Returns the process's shared run (creating it on first use), or a negative errno with a
- * human-readable reason in *ret_reason (malloc'ed) saying why cgroups cannot be used.
- * Tries (a) our own subtree, then (b) a delegated systemd scope (scope.h). Test hook:
- * UNITRUN_NO_OWN_CGROUP=1 skips (a) only, so that root can exercise (b). */
-int cgroup_run_acquire(struct cgroup_run **ret, char **ret_reason);
-void cgroup_run_release(struct cgroup_run *run);
 /* Frees the struct only (for the setup paths that give up on a run). */
 void cgroup_run_free(struct cgroup_run *run);
-
-/* Moves the launcher into its supervisor leaf, once; see cgroup.c for why not earlier. */
-int cgroup_run_settle(struct cgroup_run *run);
 
 /* Creates a fresh leaf for `name` (made unique), returning its absolute path. */
 int cgroup_leaf_create(struct cgroup_run *run, const char *name, char **ret_path);

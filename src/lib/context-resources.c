@@ -13,15 +13,11 @@
 
 void context_log(ur_context *ctx, ur_log_level level, const char *unit, const char *fmt, ...)
 {
-        char message[4096];
         va_list ap;
 
-        if (!ctx->log_fn)
-                return;
         va_start(ap, fmt);
-        vsnprintf(message, sizeof(message), fmt, ap);
+        log_unitv(&ctx->log, level, unit, fmt, ap);
         va_end(ap);
-        ctx->log_fn(level, unit, message, ctx->log_userdata);
 }
 
 /* Runtime directories are named unitrun.<pid>.XXXXXX: one whose launcher is gone (it was
@@ -43,8 +39,7 @@ static void runtime_dir_sweep_stale(const char *base)
                 if (strncmp(de->d_name, "unitrun.", 8) != 0)
                         continue;
                 pid = strtol(de->d_name + 8, &end, 10);
-                if (*end != '.' || pid <= 0 || pid == getpid() || kill((pid_t) pid, 0) == 0 ||
-                    errno != ESRCH)
+                if (*end != '.' || pid == getpid() || !pid_is_gone((pid_t) pid))
                         continue;
                 /* Only our own: /tmp is shared with other users. */
                 if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode) ||
@@ -115,8 +110,7 @@ int context_ensure_guardian(ur_context *ctx)
 
 void ur_context_set_log(ur_context *ctx, ur_log_fn fn, void *userdata)
 {
-        ctx->log_fn = fn;
-        ctx->log_userdata = userdata;
+        ctx->log = (struct log_target){ .fn = fn, .userdata = userdata };
 }
 
 void ur_context_set_state_callback(ur_context *ctx, ur_state_fn fn, void *userdata)

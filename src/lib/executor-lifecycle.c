@@ -15,6 +15,7 @@
 
 #include "condition-value.h"
 #include "condition.h"
+#include "executor-defaults.h"
 #include "internal.h"
 #include "macro.h"
 #include "proc.h"
@@ -24,12 +25,6 @@
 #include "timespan.h"
 
 extern char **environ;
-
-#define DEFAULT_START_TIMEOUT_USEC (90 * USEC_PER_SEC)
-#define DEFAULT_STOP_TIMEOUT_USEC (10 * USEC_PER_SEC)
-#define DEFAULT_RESTART_USEC (100 * USEC_PER_MSEC)
-#define DEFAULT_START_LIMIT_INTERVAL_USEC (10 * USEC_PER_SEC)
-#define DEFAULT_START_LIMIT_BURST 5
 
 /* Without cgroup.events the fallback has no "empty" event: it rechecks at this period. */
 #define FALLBACK_POLL_USEC (10 * USEC_PER_MSEC)
@@ -1025,23 +1020,23 @@ int executor_alloc(ur_context *ctx, const char *name, ur_executor **ret)
                 free(e);
                 return -ENOMEM;
         }
-        e->type = UR_TYPE_SIMPLE;
-        e->start_timeout_usec = DEFAULT_START_TIMEOUT_USEC;
-        e->stop_timeout_usec = DEFAULT_STOP_TIMEOUT_USEC;
-        e->kill_signal = SIGTERM;
-        e->final_kill_signal = SIGKILL;
-        e->send_sigkill = true;
-        e->kill_mode = UR_KILL_CONTROL_GROUP;
-        e->notify_access = UR_NOTIFY_ALL;
+        e->type = EXECUTOR_DEFAULT_TYPE;
+        e->start_timeout_usec = EXECUTOR_DEFAULT_START_TIMEOUT_USEC;
+        e->stop_timeout_usec = EXECUTOR_DEFAULT_STOP_TIMEOUT_USEC;
+        e->kill_signal = EXECUTOR_DEFAULT_KILL_SIGNAL;
+        e->final_kill_signal = EXECUTOR_DEFAULT_FINAL_KILL_SIGNAL;
+        e->send_sigkill = EXECUTOR_DEFAULT_SEND_SIGKILL;
+        e->kill_mode = EXECUTOR_DEFAULT_KILL_MODE;
+        e->notify_access = EXECUTOR_DEFAULT_NOTIFY_ACCESS;
         e->child.watch.fd = e->control.watch.fd = e->main_watch.fd = e->exec_watch.fd = -1;
         e->notify_watch.fd = e->timer.fd = e->cgroup_watch.fd = -1;
         e->stdio_child[0] = e->stdio_child[1] = e->stdio_child[2] = -1;
-        e->refuse_if_ready = true;
-        e->guess_main_pid = true;
-        e->restart_usec = DEFAULT_RESTART_USEC;
-        e->start_limit_interval_usec = DEFAULT_START_LIMIT_INTERVAL_USEC;
-        e->start_limit_burst = DEFAULT_START_LIMIT_BURST;
-        e->start_times = calloc(DEFAULT_START_LIMIT_BURST, sizeof(*e->start_times));
+        e->refuse_if_ready = EXECUTOR_DEFAULT_REFUSE_IF_READY;
+        e->guess_main_pid = EXECUTOR_DEFAULT_GUESS_MAIN_PID;
+        e->restart_usec = EXECUTOR_DEFAULT_RESTART_USEC;
+        e->start_limit_interval_usec = EXECUTOR_DEFAULT_START_LIMIT_INTERVAL_USEC;
+        e->start_limit_burst = EXECUTOR_DEFAULT_START_LIMIT_BURST;
+        e->start_times = calloc(EXECUTOR_DEFAULT_START_LIMIT_BURST, sizeof(*e->start_times));
         e->pid_file_watch.fd = -1;
         if (!e->start_times) {
                 strv_free(e->env);
@@ -1050,7 +1045,11 @@ int executor_alloc(ur_context *ctx, const char *name, ur_executor **ret)
                 return -ENOMEM;
         }
         e->owner = (struct ready_owner){
-                .ctx = ctx, .loop = &ctx->loop, .name = e->name, .on_met = executor_on_check_met
+                .loop = &ctx->loop,
+                .log = &ctx->log,
+                .http = &ctx->http,
+                .name = e->name,
+                .on_met = executor_on_check_met,
         };
         output_stream_init(&e->out[0], UR_STDOUT, executor_on_line, e);
         output_stream_init(&e->out[1], UR_STDERR, executor_on_line, e);

@@ -407,82 +407,42 @@ void executor_set_error(ur_executor *e, const char *message)
         e->error = copy;
 }
 
-/* Adds a check made by a ready_*_new() constructor, or keeps its error message. */
-static int executor_add_check(ur_executor *e, int r, struct ready_check *c, char *error)
+/* Adds the check, or keeps the constructor's message as the executor's error. */
+static int executor_add_ready(ur_executor *e, const struct ready_spec *spec)
 {
-        if (r < 0) {
-                if (error)
-                        executor_set_error(e, error);
-                free(error);
-                return r;
-        }
-        ready_list_append(&e->checks, c);
-        return 0;
+        char *error = NULL;
+        int r = ready_list_add(&e->checks, spec, &e->owner, &error);
+
+        if (error)
+                executor_set_error(e, error);
+        free(error);
+        return r;
 }
 
 int ur_executor_add_ready_output(ur_executor *e, const char *regex, ur_stream streams)
 {
-        struct ready_check *c = NULL;
-        char *error = NULL;
-        int r;
-
-        if (!regex)
-                return -EINVAL;
-        r = ready_output_new(&e->owner, regex, (int) streams, &c, &error);
-
-        return executor_add_check(e, r, c, error);
+        return executor_add_ready(
+                e, &(struct ready_spec){ .kind = READY_OUTPUT, .arg = regex, .streams = (int) streams });
 }
 
 int ur_executor_add_ready_tcp(ur_executor *e, const char *host_port)
 {
-        struct ready_check *c = NULL;
-        char *error = NULL;
-        int r;
-
-        if (!host_port)
-                return -EINVAL;
-        r = ready_tcp_new(&e->owner, host_port, &c, &error);
-
-        return executor_add_check(e, r, c, error);
+        return executor_add_ready(e, &(struct ready_spec){ .kind = READY_TCP, .arg = host_port });
 }
 
 int ur_executor_add_ready_unix(ur_executor *e, const char *path)
 {
-        struct ready_check *c = NULL;
-        char *error = NULL;
-        int r;
-
-        if (!path)
-                return -EINVAL;
-        r = ready_unix_new(&e->owner, path, &c, &error);
-
-        return executor_add_check(e, r, c, error);
+        return executor_add_ready(e, &(struct ready_spec){ .kind = READY_UNIX, .arg = path });
 }
 
 int ur_executor_add_ready_http(ur_executor *e, const ur_http_check *check)
 {
-        struct ready_check *c = NULL;
-        char *error = NULL;
-        int r;
-
-        if (!check || !check->url)
-                return -EINVAL;
-        r = ready_http_new(&e->owner, check, &c, &error);
-
-        return executor_add_check(e, r, c, error);
+        return executor_add_ready(e, &(struct ready_spec){ .kind = READY_HTTP, .http = check });
 }
 
 int ur_executor_add_ready_file(ur_executor *e, const char *path)
 {
-        struct ready_check *c = NULL;
-        char *error = NULL;
-        int r;
-
-        if (!path)
-                return -EINVAL;
-        r = ready_file_new(&e->owner, path, &c, &error);
-
-        return executor_add_check(e, r, c, error);
+        return executor_add_ready(e, &(struct ready_spec){ .kind = READY_FILE, .arg = path });
 }
 
 int ur_executor_set_remain_after_exit(ur_executor *e, bool remain)

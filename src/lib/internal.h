@@ -3,8 +3,9 @@
 
 #include <stdarg.h>
 
-#include "cgroup.h"
+#include "cgroup-run.h"
 #include "guardian.h"
+#include "log.h"
 #include "loop.h"
 #include "notify-message.h"
 #include "output.h"
@@ -19,8 +20,7 @@ struct ur_context {
         ur_isolation isolation;
         char *isolation_reason;
         struct cgroup_run *cgroup;
-        ur_log_fn log_fn;
-        void *log_userdata;
+        struct log_target log; /* ur_context_set_log(); lent to the readiness checks */
         ur_state_fn state_fn;
         void *state_userdata;
         ur_output_fn output_fn;

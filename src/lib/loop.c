@@ -214,14 +214,6 @@ int loop_dispatch(struct loop *l, int timeout_ms)
         return n;
 }
 
-uint64_t now_usec(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / NSEC_PER_USEC;
-}
-
 uint64_t deadline_after(uint64_t span_usec)
 {
         uint64_t now = now_usec();

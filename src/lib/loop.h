@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "time-util.h"
+
 struct watch;
 typedef void (*watch_fn)(struct watch *w, uint32_t events);
 
@@ -65,6 +67,5 @@ void loop_defer(struct loop *l, struct loop_defer *d);
 /* Waits up to timeout_ms for events, handles one batch, then runs the deferred work. */
 int loop_dispatch(struct loop *l, int timeout_ms);
 
-uint64_t now_usec(void);
 /* now + span, saturating at infinity. */
 uint64_t deadline_after(uint64_t span_usec);

@@ -2,6 +2,7 @@
 #include <ctype.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdbool.h>
 
 #include "macro.h"
@@ -67,6 +68,11 @@ int write_string_file(const char *path, const char *s)
         if (fd < 0)
                 return negative_errno();
         return write_string_fd(fd, s);
+}
+
+bool pid_is_gone(pid_t pid)
+{
+        return pid > 0 && kill(pid, 0) < 0 && errno == ESRCH;
 }
 
 int proc_get_stat(pid_t pid, struct proc_stat *ret)

@@ -26,6 +26,9 @@ int write_string_fd(int fd, const char *s);
 int rm_rf_at(int dir_fd, const char *name);
 
 int proc_get_stat(pid_t pid, struct proc_stat *ret);
+/* True when no process `pid` exists (kill(pid, 0) says ESRCH), as for a launcher that died
+ * and left its run behind. False for pid <= 0 and when in doubt (EPERM: someone's alive). */
+bool pid_is_gone(pid_t pid);
 /* The process's cgroup v2 path relative to the cgroup2 mount ("/a/b"). */
 int proc_get_cgroup(pid_t pid, char **ret);
 

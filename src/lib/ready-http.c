@@ -9,7 +9,7 @@
 #include <sys/un.h>
 
 #include "http-multi.h"
-#include "internal.h"
+#include "loop.h"
 #include "macro.h"
 #include "ready.h"
 #include "socket-owner.h"
@@ -25,8 +25,8 @@ struct ready_http {
         char *unix_socket;
         bool insecure;
 
-        struct ready_check *gate; /* connect check to the server's address, or NULL */
-        struct ready_owner gate_owner;
+        struct ready_check *gate;      /* connect check to the server's address, or NULL */
+        struct ready_owner gate_owner; /* ours: its parent is the check's owner */
         bool gate_open;
 
         CURL *easy; /* the request in flight, or NULL */
@@ -35,13 +35,15 @@ struct ready_http {
         char last[256]; /* what the last attempt got, for "still waiting for" */
 };
 
+/* Made on the first request, on the owner's loop, and shared with the owner's other HTTP
+ * checks; the owner frees it. */
 static struct http_multi *ready_http_multi(struct ready_http *h)
 {
-        ur_context *ctx = h->check.owner->ctx;
+        struct ready_owner *o = h->check.owner;
 
-        if (!ctx->http && http_multi_new(&ctx->loop, &ctx->http) < 0)
+        if (!*o->http && http_multi_new(o->loop, o->http) < 0)
                 return NULL;
-        return ctx->http;
+        return *o->http;
 }
 
 static size_t discard_body(char *data, size_t size, size_t n, void *userdata)
@@ -80,7 +82,7 @@ static void ready_http_on_done(CURL *easy, CURLcode result, void *userdata)
         if (result == CURLE_OK)
                 snprintf(h->last, sizeof(h->last), "status %03ld", status);
         else if (!(result == CURLE_OPERATION_TIMEDOUT && h->last[0] &&
-                   now_usec() + USEC_PER_MSEC >= h->check.owner->deadline_usec))
+                   now_usec() + USEC_PER_MSEC >= ready_deadline(h->check.owner)))
                 /* A request cut short by the start deadline itself says nothing new: the
                  * last real answer is what the timeout message should show. */
                 snprintf(h->last, sizeof(h->last), "%s", curl_easy_strerror(result));
@@ -89,7 +91,7 @@ static void ready_http_on_done(CURL *easy, CURLcode result, void *userdata)
 
 static CURL *ready_http_request(struct ready_http *h)
 {
-        uint64_t now = now_usec(), deadline = h->check.owner->deadline_usec;
+        uint64_t now = now_usec(), deadline = ready_deadline(h->check.owner);
         CURL *easy = curl_easy_init();
 
         if (!easy)
@@ -171,8 +173,6 @@ static int ready_http_begin(struct ready_check *c)
                 return r;
         if (h->gate) {
                 h->gate_open = false;
-                h->gate_owner = *c->owner;
-                h->gate_owner.on_met = ready_http_on_gate_open;
                 h->gate->met = false;
                 r = h->gate->ops->begin(h->gate);
                 if (r >= 0)
@@ -190,7 +190,7 @@ static void ready_http_end(struct ready_check *c)
         struct ready_http *h = (struct ready_http *) c;
 
         if (h->easy) {
-                http_multi_remove(c->owner->ctx->http, h->easy);
+                http_multi_remove(*c->owner->http, h->easy);
                 curl_easy_cleanup(h->easy);
                 h->easy = NULL;
         }
@@ -344,6 +344,14 @@ int ready_http_new(
                 }
                 h->headers = l;
         }
+        h->gate_owner = (struct ready_owner){
+                .loop = owner->loop,
+                .log = owner->log,
+                .http = owner->http,
+                .name = owner->name,
+                .on_met = ready_http_on_gate_open,
+                .parent = owner,
+        };
         if (ready_http_connect_check(h, &h->gate_owner, &h->gate) < 0)
                 h->gate = NULL;
         *ret = &h->check;

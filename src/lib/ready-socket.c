@@ -157,8 +157,8 @@ static void ready_socket_attempt(struct ready_socket *s)
                 return;
         }
         attempt_end = now_usec() + CONNECT_ATTEMPT_USEC;
-        if (attempt_end > s->check.owner->deadline_usec)
-                attempt_end = s->check.owner->deadline_usec;
+        if (attempt_end > ready_deadline(s->check.owner))
+                attempt_end = ready_deadline(s->check.owner);
         (void) timer_arm(&s->timer, attempt_end);
 }
 

@@ -3,7 +3,8 @@
  * The Type= condition (exec, READY=1, clean exit) lives in the executor itself.
  *
  * A check belongs to an owner (an executor, or a waiter that starts nothing): the owner
- * lends it the loop, the deadline that bounds single attempts, and a callback for "met". */
+ * lends it the loop, the log, the HTTP multi handle, the deadline that bounds single
+ * attempts, and a callback for "met". A check learns nothing else about its owner. */
 #pragma once
 
 #include <stdbool.h>
@@ -14,15 +15,22 @@
 
 struct ready_check;
 
+struct http_multi;
+struct log_target;
 struct loop;
 
 struct ready_owner {
-        ur_context *ctx;
         struct loop *loop;
-        const char *name;       /* for log messages */
-        uint64_t deadline_usec; /* absolute; no single attempt may outlive it */
-        uint64_t interval_usec; /* poll period for polled checks; 0: the adaptive default */
+        const struct log_target *log; /* "condition holds" messages */
+        struct http_multi **http;     /* shared by the HTTP checks; ready-http.c makes it on loop */
+        const char *name;             /* for log messages */
+        uint64_t deadline_usec;       /* absolute; no single attempt may outlive it */
+        uint64_t interval_usec;       /* poll period for polled checks; 0: the adaptive default */
         void (*on_met)(struct ready_owner *owner);
+        /* A check inside a check (HTTP='s connect gate) has an owner of its own for on_met,
+         * and the outer check's owner here: its deadline and interval are the ones that hold,
+         * read at each use and never copied, since EXTEND_TIMEOUT_USEC= moves the deadline. */
+        const struct ready_owner *parent;
 };
 
 struct ready_ops {
@@ -51,6 +59,9 @@ struct ready_check {
 /* A check calls this once its condition holds. */
 void ready_check_met(struct ready_check *c);
 
+/* The deadline that bounds an attempt now: the outermost owner's. */
+uint64_t ready_deadline(const struct ready_owner *owner);
+
 /* Poll period of the polled checks: short at first (a daemon is usually up within
  * milliseconds), growing to a cap that still keeps the median overshoot low. */
 uint64_t ready_next_interval(const struct ready_owner *owner, uint64_t previous_usec);
@@ -64,6 +75,27 @@ int ready_file_new(struct ready_owner *o, const char *path, struct ready_check *
 int ready_http_new(
         struct ready_owner *o, const ur_http_check *spec, struct ready_check **ret, char **ret_error);
 
+enum ready_kind {
+        READY_OUTPUT,
+        READY_TCP,
+        READY_UNIX,
+        READY_FILE,
+        READY_HTTP,
+};
+
+/* One condition as the public API gives it: which kind, and the kind's argument. */
+struct ready_spec {
+        enum ready_kind kind;
+        const char *arg;           /* regex, host:port, socket path or file path */
+        int streams;               /* READY_OUTPUT: which streams */
+        const ur_http_check *http; /* READY_HTTP */
+};
+
+/* Makes the check `spec` describes for `owner` and appends it to *list. -EINVAL for a missing
+ * argument; a constructor's message (invalid argument) in *ret_error, else NULL there. */
+int ready_list_add(
+        struct ready_check **list, const struct ready_spec *spec, struct ready_owner *owner,
+        char **ret_error);
 void ready_list_append(struct ready_check **list, struct ready_check *c);
 void ready_list_free(struct ready_check **list);
 /* "a, b, c" of the checks not met yet. */

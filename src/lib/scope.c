@@ -14,12 +14,12 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <systemd/sd-bus.h>
-#include <time.h>
 
 #include "macro.h"
 #include "mountinfo.h"
 #include "proc.h"
 #include "scope.h"
+#include "time-util.h"
 
 #define SCOPE_TIMEOUT_USEC (5 * USEC_PER_SEC)
 
@@ -35,14 +35,6 @@ struct job_wait {
 /* sd-bus.h provides the *p cleanup functions. */
 #define _cleanup_bus_ _cleanup_(sd_bus_flush_close_unrefp)
 #define _cleanup_bus_message_ _cleanup_(sd_bus_message_unrefp)
-
-static uint64_t now_usec(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
-}
 
 /* What a user can do about it, for the end of every reason. `systemd-run --user --scope`
  * would not help where our own request failed (it asks for the same move); a service of
@@ -305,13 +297,11 @@ static pid_t scope_name_pid(const char *name)
         return (pid_t) pid;
 }
 
-static bool cgroup_populated(const char *path)
+static bool scope_populated(const char *path)
 {
-        char p[PATH_MAX];
-        _cleanup_free_ char *text = NULL;
+        _cleanup_close_ int fd = cgroup_open_events(path);
 
-        snprintf(p, sizeof(p), "%s/cgroup.events", path);
-        return read_full_file(p, &text) >= 0 && strstr(text, "populated 1");
+        return fd >= 0 && cgroup_read_populated(fd) > 0;
 }
 
 /* Launchers that were SIGKILLed leave their scope alive as long as a unit survives in it:
@@ -334,13 +324,11 @@ static void scope_sweep_stale(sd_bus *bus, const char *scope_path, uint64_t dead
                 char path[PATH_MAX], supervisor[PATH_MAX + 16];
                 pid_t pid = scope_name_pid(de->d_name);
 
-                if (de->d_type != DT_DIR || pid <= 0 || pid == getpid())
-                        continue;
-                if (kill(pid, 0) == 0 || errno != ESRCH)
+                if (de->d_type != DT_DIR || pid == getpid() || !pid_is_gone(pid))
                         continue;
                 snprintf(path, sizeof(path), "%s/%s", parent, de->d_name);
                 snprintf(supervisor, sizeof(supervisor), "%s/supervisor", path);
-                if (!cgroup_populated(path) || cgroup_populated(supervisor))
+                if (!scope_populated(path) || scope_populated(supervisor))
                         continue;
                 if (call_bounded(bus, "StopUnit", de->d_name, deadline) == -ETIMEDOUT)
                         return;

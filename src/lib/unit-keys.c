@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "cmdline.h"
+#include "executor-defaults.h"
 #include "macro.h"
 #include "signal-name.h"
 #include "strv.h"
@@ -21,26 +22,23 @@
 
 #define FIELD(c, key, type) ((type *) (void *) ((char *) (c) + (key)->offset))
 
-#define UNIT_DEFAULT_TIMEOUT_START_USEC (90 * USEC_PER_SEC)
-/* Shorter than systemd's 90s on purpose (SPEC §1): a test run should not hang that long. */
-#define UNIT_DEFAULT_TIMEOUT_STOP_USEC (10 * USEC_PER_SEC)
 /* systemd's UNIT_NAME_MAX. */
 #define UNIT_NAME_MAX 255
 
 void unit_config_set_defaults(struct unit_config *c)
 {
-        c->type = UR_TYPE_SIMPLE;
-        c->timeout_start_usec = UNIT_DEFAULT_TIMEOUT_START_USEC;
-        c->timeout_stop_usec = UNIT_DEFAULT_TIMEOUT_STOP_USEC;
-        c->kill_signal = SIGTERM;
-        c->final_kill_signal = SIGKILL;
-        c->kill_mode = UR_KILL_CONTROL_GROUP;
-        c->send_sigkill = true;
-        c->notify_access = UR_NOTIFY_ALL;
+        c->type = EXECUTOR_DEFAULT_TYPE;
+        c->timeout_start_usec = EXECUTOR_DEFAULT_START_TIMEOUT_USEC;
+        c->timeout_stop_usec = EXECUTOR_DEFAULT_STOP_TIMEOUT_USEC;
+        c->kill_signal = EXECUTOR_DEFAULT_KILL_SIGNAL;
+        c->final_kill_signal = EXECUTOR_DEFAULT_FINAL_KILL_SIGNAL;
+        c->kill_mode = EXECUTOR_DEFAULT_KILL_MODE;
+        c->send_sigkill = EXECUTOR_DEFAULT_SEND_SIGKILL;
+        c->notify_access = EXECUTOR_DEFAULT_NOTIFY_ACCESS;
         c->standard_output.mode = UR_STDIO_CAPTURE;
         c->standard_error.mode = UR_STDIO_CAPTURE;
         c->output_stream = UR_STDOUT_AND_STDERR;
-        c->refuse_if_ready = true;
+        c->refuse_if_ready = EXECUTOR_DEFAULT_REFUSE_IF_READY;
 }
 
 /* ---- generic fields ------------------------------------------------------------------ */
@@ -283,9 +281,9 @@ static int unit_parse_timeout(
 static void unit_reset_timeout(struct unit_config *c, const struct unit_key *key)
 {
         if (!streq_ptr(key->name, "TimeoutStopSec"))
-                c->timeout_start_usec = UNIT_DEFAULT_TIMEOUT_START_USEC;
+                c->timeout_start_usec = EXECUTOR_DEFAULT_START_TIMEOUT_USEC;
         if (!streq_ptr(key->name, "TimeoutStartSec"))
-                c->timeout_stop_usec = UNIT_DEFAULT_TIMEOUT_STOP_USEC;
+                c->timeout_stop_usec = EXECUTOR_DEFAULT_STOP_TIMEOUT_USEC;
 }
 
 static int unit_parse_signal(
@@ -302,7 +300,8 @@ static int unit_parse_signal(
 
 static void unit_reset_kill_signal(struct unit_config *c, const struct unit_key *key)
 {
-        *FIELD(c, key, int) = streq_ptr(key->name, "KillSignal") ? SIGTERM : SIGKILL;
+        *FIELD(c, key, int) = streq_ptr(key->name, "KillSignal") ? EXECUTOR_DEFAULT_KILL_SIGNAL
+                                                                 : EXECUTOR_DEFAULT_FINAL_KILL_SIGNAL;
 }
 
 static int unit_parse_kill_mode(
@@ -327,7 +326,7 @@ static int unit_parse_kill_mode(
 
 static void unit_reset_kill_mode(struct unit_config *c, const struct unit_key *key)
 {
-        c->kill_mode = UR_KILL_CONTROL_GROUP;
+        c->kill_mode = EXECUTOR_DEFAULT_KILL_MODE;
 }
 
 /* "exec" only narrows "all" to the processes systemd itself started; every process of the
@@ -361,7 +360,7 @@ static int unit_parse_notify_access(
 
 static void unit_reset_notify_access(struct unit_config *c, const struct unit_key *key)
 {
-        c->notify_access = UR_NOTIFY_ALL;
+        c->notify_access = EXECUTOR_DEFAULT_NOTIFY_ACCESS;
         c->notify_access_set = false;
         c->lines.notify_access = 0;
 }

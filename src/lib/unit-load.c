@@ -369,3 +369,61 @@ out:
                 return r;
         return l.errors > 0 ? -EINVAL : 0;
 }
+
+/* One unit from assignments, for units made without a file (the CLI's --exec). The same
+ * steps as a file's: each key through the key table, then the check of the whole unit,
+ * and only then an executor. */
+int ur_context_add_unit(
+        ur_context *ctx, const char *name, const char *origin, const char *const *assignments,
+        ur_diagnostic_fn diagnostic, void *userdata, ur_executor **ret)
+{
+        struct unit_loader l = {
+                .ctx = ctx,
+                .diagnostic = diagnostic,
+                .userdata = userdata,
+        };
+        struct unit_diagnostics diags = {};
+        struct unit_config *c;
+        int r = 0;
+
+        if (!ctx || !name || !ret)
+                return -EINVAL;
+        origin = origin ?: name;
+        c = unit_config_new(name);
+        if (!c)
+                return -ENOMEM;
+        unit_specifiers_init(ctx, &l.specifiers, l.uid);
+        for (const char *const *a = assignments; r >= 0 && a && *a; a++) {
+                _cleanup_free_ char *key = strndup(*a, strcspn(*a, "="));
+
+                if (!key)
+                        r = -ENOMEM;
+                else if (!(*a)[strlen(key)]) {
+                        char message[512];
+
+                        snprintf(message, sizeof(message), "'%s': expected KEY=VALUE", *a);
+                        loader_report(&l, origin, 0, true, message);
+                        r = -EINVAL;
+                } else
+                        r = unit_config_assign(c, key, *a + strlen(key) + 1, &l.specifiers, origin, &diags);
+        }
+        if (r >= 0)
+                r = unit_config_verify(c, &diags);
+        loader_report_diagnostics(&l, &diags);
+        if (r >= 0) {
+                r = unit_config_to_executor(ctx, c, ret);
+                if (r == -EINVAL) {
+                        /* The keys were checked: what is left is the name (see ur_executor_new()). */
+                        char message[512];
+
+                        snprintf(
+                                message, sizeof(message),
+                                "invalid unit name '%s' (empty, with '/', starting with '.' or longer than "
+                                "200 bytes)",
+                                name);
+                        loader_report(&l, origin, 0, true, message);
+                }
+        }
+        unit_config_free(c);
+        return r;
+}

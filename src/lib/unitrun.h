@@ -375,6 +375,20 @@ int ur_context_load_units(
         ur_context *ctx, char *const *paths, unsigned flags, ur_diagnostic_fn diagnostic, void *userdata,
         ur_executor ***ret_executors, size_t *ret_n);
 
+/* One unit made without a file (what `unitrun run --exec` does): each assignment is a
+ * "KEY=VALUE" line as it could stand in a unit file's [Unit], [Service] or [X-Ready]
+ * section (any key of unitrun.unit(5), specifiers expanded), applied in order, e.g.
+ * { "ExecStart=redis-server --port 7000", "TCP=127.0.0.1:7000", NULL }. The unit is then
+ * checked as a whole and becomes an executor called name (dependency keys are checked but
+ * not wired: there are no other units to wire them to). Every problem goes to diagnostic
+ * at line 0, from origin (e.g. "--exec #1"; NULL: name) for an assignment, from name for
+ * the unit as a whole. Returns 0 with *ret set; -EINVAL when an assignment or the unit is
+ * invalid (at least one error went to diagnostic); -EEXIST when ctx has a unit of that
+ * name; -ENOMEM. Nothing is created on failure. */
+int ur_context_add_unit(
+        ur_context *ctx, const char *name, const char *origin, const char *const *assignments,
+        ur_diagnostic_fn diagnostic, void *userdata, ur_executor **ret);
+
 /* ---- Dependencies and starting a set of executors --------------------------------------- */
 
 #define UR_DEP_REQUIRES (1u << 0) /* if dep fails (and AFTER is set), e is not started */

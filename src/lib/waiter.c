@@ -38,7 +38,11 @@ int ur_waiter_new(ur_context *ctx, ur_waiter **ret)
         w->ctx = ctx;
         w->timer.fd = -1;
         w->owner = (struct ready_owner){
-                .ctx = ctx, .loop = &ctx->loop, .name = "wait", .on_met = waiter_on_met
+                .loop = &ctx->loop,
+                .log = &ctx->log,
+                .http = &ctx->http,
+                .name = "wait",
+                .on_met = waiter_on_met,
         };
         *ret = w;
         return 0;
@@ -55,66 +59,31 @@ ur_waiter *ur_waiter_free(ur_waiter *w)
         return NULL;
 }
 
-static int waiter_add(ur_waiter *w, int r, struct ready_check *c, char *error)
+/* The last add's message (or none) is what ur_waiter_get_error() says. */
+static int waiter_add(ur_waiter *w, const struct ready_spec *spec)
 {
         free(w->error);
-        w->error = error;
-        if (r < 0)
-                return r;
-        ready_list_append(&w->checks, c);
-        return 0;
+        return ready_list_add(&w->checks, spec, &w->owner, &w->error);
 }
 
 int ur_waiter_add_tcp(ur_waiter *w, const char *host_port)
 {
-        struct ready_check *c = NULL;
-        char *error = NULL;
-        int r;
-
-        if (!host_port)
-                return -EINVAL;
-        r = ready_tcp_new(&w->owner, host_port, &c, &error);
-
-        return waiter_add(w, r, c, error);
+        return waiter_add(w, &(struct ready_spec){ .kind = READY_TCP, .arg = host_port });
 }
 
 int ur_waiter_add_unix(ur_waiter *w, const char *path)
 {
-        struct ready_check *c = NULL;
-        char *error = NULL;
-        int r;
-
-        if (!path)
-                return -EINVAL;
-        r = ready_unix_new(&w->owner, path, &c, &error);
-
-        return waiter_add(w, r, c, error);
+        return waiter_add(w, &(struct ready_spec){ .kind = READY_UNIX, .arg = path });
 }
 
 int ur_waiter_add_http(ur_waiter *w, const ur_http_check *check)
 {
-        struct ready_check *c = NULL;
-        char *error = NULL;
-        int r;
-
-        if (!check || !check->url)
-                return -EINVAL;
-        r = ready_http_new(&w->owner, check, &c, &error);
-
-        return waiter_add(w, r, c, error);
+        return waiter_add(w, &(struct ready_spec){ .kind = READY_HTTP, .http = check });
 }
 
 int ur_waiter_add_file(ur_waiter *w, const char *path)
 {
-        struct ready_check *c = NULL;
-        char *error = NULL;
-        int r;
-
-        if (!path)
-                return -EINVAL;
-        r = ready_file_new(&w->owner, path, &c, &error);
-
-        return waiter_add(w, r, c, error);
+        return waiter_add(w, &(struct ready_spec){ .kind = READY_FILE, .arg = path });
 }
 
 int ur_waiter_set_interval(ur_waiter *w, uint64_t usec)

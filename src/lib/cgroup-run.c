@@ -1,0 +1,224 @@
+/* The process's run: path (a), our own subtree (the stale sweep of dead launchers' runs,
+ * the run directory and its supervisor leaf, moving the launcher in and out), else path
+ * (b), a delegated scope from scope.c; one shared, reference-counted run per process. */
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/stat.h>
+
+#include "cgroup-run.h"
+#include "macro.h"
+#include "mountinfo.h"
+#include "proc.h"
+#include "scope.h"
+#include "time-util.h"
+
+static struct cgroup_run *process_run;
+static unsigned process_run_refs;
+
+static int move_self(const char *cgroup_dir)
+{
+        char path[PATH_MAX];
+
+        snprintf(path, sizeof(path), "%s/cgroup.procs", cgroup_dir);
+        /* "0" means the writing process: all of its threads move together. */
+        return write_string_file(path, "0");
+}
+
+/* "what path: error", kept for the fallback warning. */
+static int set_reason(char **ret_reason, int r, const char *what, const char *path)
+{
+        char buf[PATH_MAX + 256];
+
+        snprintf(buf, sizeof(buf), "%s%s%s", what, path ? " " : "", path ? path : "");
+        if (r < 0) {
+                size_t l = strlen(buf);
+                snprintf(buf + l, sizeof(buf) - l, ": %s", strerror(-r));
+        }
+        free(*ret_reason);
+        *ret_reason = strdup(buf);
+        return r;
+}
+
+/* Waits (bounded) for a killed cgroup to empty, on its cgroup.events, not by sleeping. */
+static void cgroup_wait_empty(const char *path, int timeout_ms)
+{
+        _cleanup_close_ int fd = cgroup_open_events(path);
+        uint64_t deadline = 0;
+
+        if (fd < 0)
+                return;
+        for (;;) {
+                struct pollfd p = { .fd = fd, .events = POLLPRI };
+                uint64_t now;
+
+                if (cgroup_read_populated(fd) <= 0)
+                        return;
+                now = now_usec() / USEC_PER_MSEC;
+                if (!deadline)
+                        deadline = now + (uint64_t) timeout_ms;
+                if (now >= deadline || poll(&p, 1, (int) (deadline - now)) <= 0)
+                        return;
+        }
+}
+
+/* Runs of launchers that died without cleaning up (SIGKILL, crash) left unitrun-<pid>
+ * directories: kill whatever survives in them and remove them. */
+static void cgroup_sweep_stale(const char *parent)
+{
+        _cleanup_closedir_ DIR *d = opendir(parent);
+        struct dirent *de;
+
+        if (!d)
+                return;
+        while ((de = readdir(d))) {
+                char path[PATH_MAX], *end;
+                long pid;
+
+                if (de->d_type != DT_DIR || strncmp(de->d_name, "unitrun-", 8) != 0)
+                        continue;
+                pid = strtol(de->d_name + 8, &end, 10);
+                if (*end || pid == getpid() || !pid_is_gone((pid_t) pid))
+                        continue;
+                snprintf(path, sizeof(path), "%s/%s", parent, de->d_name);
+                (void) cgroup_kill(path);
+                cgroup_wait_empty(path, 1000);
+                (void) cgroup_remove(path);
+        }
+}
+
+/* Path (a): our own cgroup is writable, as for root or inside a delegated subtree. */
+static int cgroup_setup_own_subtree(struct cgroup_run **ret, char **ret_reason)
+{
+        struct cgroup_run *run = NULL;
+        _cleanup_free_ char *mountinfo = NULL, *self_cgroup = NULL, *rel = NULL;
+        char path[PATH_MAX];
+        int r;
+
+        r = read_full_file("/proc/self/mountinfo", &mountinfo);
+        if (r < 0)
+                return set_reason(ret_reason, r, "cannot read /proc/self/mountinfo", NULL);
+        run = calloc(1, sizeof(*run));
+        if (!run)
+                return -ENOMEM;
+        r = mountinfo_find_cgroup2(mountinfo, &run->mount);
+        if (r < 0) {
+                cgroup_run_free(run);
+                return set_reason(ret_reason, -ENOENT, "no cgroup2 filesystem is mounted", NULL);
+        }
+        r = read_full_file("/proc/self/cgroup", &self_cgroup);
+        if (r >= 0)
+                r = proc_cgroup_v2_path(self_cgroup, &rel);
+        if (r < 0) {
+                cgroup_run_free(run);
+                return set_reason(ret_reason, r, "cannot find our own cgroup v2 path", NULL);
+        }
+        snprintf(path, sizeof(path), "%s%s", run->mount, streq_ptr(rel, "/") ? "" : rel);
+        run->origin = strdup(path);
+        cgroup_sweep_stale(run->origin);
+        snprintf(path, sizeof(path), "%s/unitrun-%d", run->origin, (int) getpid());
+        run->path = strdup(path);
+        snprintf(path, sizeof(path), "%s/supervisor", run->path);
+        run->supervisor = strdup(path);
+        if (!run->origin || !run->path || !run->supervisor) {
+                cgroup_run_free(run);
+                return -ENOMEM;
+        }
+
+        if (mkdir(run->path, 0755) < 0 && errno != EEXIST) {
+                r = set_reason(ret_reason, negative_errno(), "cannot create a cgroup in", run->origin);
+                cgroup_run_free(run);
+                return r;
+        }
+        if (mkdir(run->supervisor, 0755) < 0 && errno != EEXIST) {
+                r = set_reason(ret_reason, negative_errno(), "cannot create", run->supervisor);
+                (void) rmdir(run->path);
+                cgroup_run_free(run);
+                return r;
+        }
+        /* We move into it later (cgroup_run_settle()); whether we may is known now. */
+        snprintf(path, sizeof(path), "%s/cgroup.procs", run->supervisor);
+        if (access(path, W_OK) < 0) {
+                r = set_reason(ret_reason, negative_errno(), "cannot move into", run->supervisor);
+                (void) rmdir(run->supervisor);
+                (void) rmdir(run->path);
+                cgroup_run_free(run);
+                return r;
+        }
+        *ret = run;
+        return 0;
+}
+
+/* The launcher leaves the inner node for its supervisor leaf, so that nothing killed or
+ * removed in the run directory ever involves it, and controllers could be enabled there.
+ * It is done after the first spawn, not before: a process's first cgroup migration waits
+ * for an RCU grace period in the kernel (12 ms measured here), and a unit born meanwhile
+ * in its own leaf (CLONE_INTO_CGROUP: no migration) is starting instead of waiting. */
+int cgroup_run_settle(struct cgroup_run *run)
+{
+        int r;
+
+        if (run->settled)
+                return 0;
+        r = move_self(run->supervisor);
+        if (r < 0)
+                return r;
+        run->settled = true;
+        return 0;
+}
+
+int cgroup_run_acquire(struct cgroup_run **ret, char **ret_reason)
+{
+        const char *no_own = getenv("UNITRUN_NO_OWN_CGROUP");
+        _cleanup_free_ char *own_reason = NULL;
+        char *reason;
+        int r;
+
+        if (process_run) {
+                process_run_refs++;
+                *ret = process_run;
+                return 0;
+        }
+        /* An earlier run left us in our own delegated scope: it is still ours. */
+        r = scope_reuse(&process_run, ret_reason);
+        if (r == -ENOENT) {
+                if (no_own && strcmp(no_own, "1") == 0) {
+                        own_reason = strdup("UNITRUN_NO_OWN_CGROUP=1 is set");
+                        r = -EPERM;
+                } else
+                        r = cgroup_setup_own_subtree(&process_run, &own_reason);
+                if (r < 0)
+                        r = scope_acquire(&process_run, ret_reason);
+        }
+        if (r < 0) {
+                /* One reason: why not (a), then why not (b) and what to do. */
+                if (own_reason && !*ret_reason)
+                        *ret_reason = TAKE_PTR(own_reason);
+                else if (own_reason && asprintf(&reason, "%s; %s", own_reason, *ret_reason) >= 0) {
+                        free(*ret_reason);
+                        *ret_reason = reason;
+                }
+                process_run = NULL;
+                return r;
+        }
+        process_run_refs = 1;
+        *ret = process_run;
+        return 0;
+}
+
+void cgroup_run_release(struct cgroup_run *run)
+{
+        if (!run || run != process_run || --process_run_refs > 0)
+                return;
+        if (run->delegated)
+                scope_release(run);
+        else {
+                /* Back to where we came from, so the run directory can go. */
+                if (run->settled)
+                        (void) move_self(run->origin);
+                (void) rmdir(run->supervisor);
+                (void) rmdir(run->path);
+        }
+        cgroup_run_free(run);
+        process_run = NULL;
+}

@@ -16,7 +16,7 @@
 #include "shims.h"
 #include "signal-name.h"
 #include "strv.h"
-#include "unit-file.h"
+#include "environment-file.h"
 
 void format_exit(int code, int status, char *buf, size_t size)
 {

@@ -15,8 +15,6 @@
 #include "unit-file-internal.h"
 #include "unit-file.h"
 
-#define FIELD(c, key, type) ((type *) (void *) ((char *) (c) + (key)->offset))
-
 void unit_commands_done(struct unit_commands *l)
 {
         for (size_t i = 0; i < l->n; i++)

@@ -1,7 +1,9 @@
-/* What the files of the unit-file parser share: the key table (unit-keys.c, with the
- * Exec*= commands in unit-exec.c and the [X-Ready] value checks in unit-ready-keys.c), the per-assignment
- * context the value parsers report through, diagnostics and specifier expansion (unit-file.c). Not
- * installed, not exported. */
+/* What the files of the unit-file parser share, in three layers with calls only going
+ * down: unit-value.c at the bottom (diagnostics, specifiers, small checks, generic setters),
+ * the key table in the middle (unit-keys.c, with the Exec*= commands in unit-exec.c and the
+ * [X-Ready] value checks in unit-ready-keys.c; unit-keys.c also owns the config's lifetime,
+ * since it knows every field), and the reader on top (unit-file.c). Also the per-assignment
+ * context the value parsers report through. Not installed, not exported. */
 #pragma once
 
 #include <stdbool.h>
@@ -42,6 +44,9 @@ typedef void (*unit_key_reset_fn)(struct unit_config *c, const struct unit_key *
 /* Meaningless without HTTP=: its line goes to unit_config.lines.http_option. */
 #define UNIT_KEY_HTTP_OPTION (1u << 1)
 
+/* The field of struct unit_config that a table row's offset names. */
+#define FIELD(c, key, type) ((type *) (void *) ((char *) (c) + (key)->offset))
+
 struct unit_key {
         const char *name;
         enum unit_section section;
@@ -56,10 +61,12 @@ const struct unit_key *unit_key_lookup(const char *name);
 /* Case-insensitive, for a "did you mean" hint; NULL if none. */
 const struct unit_key *unit_key_lookup_case(const char *name);
 
-/* Applies every key's default. */
+/* Applies every key's default (unit-keys.c). */
 void unit_config_set_defaults(struct unit_config *c);
-/* Frees what a key's field owns; used by the resets and unit_config_free(). */
+/* Frees what a key's field owns; used by the resets and unit_config_free() (unit-exec.c). */
 void unit_commands_done(struct unit_commands *l);
+
+/* ---- unit-value.c: the bottom layer ---- */
 
 int unit_diag_add(
         struct unit_diagnostics *d, const char *file, unsigned line, bool error, const char *fmt, ...)
@@ -109,7 +116,13 @@ int unit_parse_ready_path_list(
 int unit_parse_ready_path(
         struct unit_config *c, const struct unit_key *key, const char *value, struct unit_parse_ctx *ctx);
 
-/* Shared generic parsers (unit-keys.c), also used by [X-Ready]. */
+/* Generic parsers and setters (unit-value.c), used by every section's keys. */
+/* systemd's parse_boolean(): 1, 0, or -EINVAL. */
+int unit_parse_boolean(const char *v);
+int unit_parse_string(
+        struct unit_config *c, const struct unit_key *key, const char *value, struct unit_parse_ctx *ctx);
+void unit_reset_bool_true(struct unit_config *c, const struct unit_key *key);
+void unit_reset_bool_false(struct unit_config *c, const struct unit_key *key);
 int unit_parse_bool_field(
         struct unit_config *c, const struct unit_key *key, const char *value, struct unit_parse_ctx *ctx);
 void unit_reset_strv(struct unit_config *c, const struct unit_key *key);

@@ -148,14 +148,3 @@ void unit_diagnostics_done(struct unit_diagnostics *d);
 /* "FILE:LINE: message" ("FILE: message" for line 0; "warning: " before the message of a
  * warning), malloc'ed; NULL when out of memory. */
 char *unit_diagnostic_format(const struct unit_diagnostic *d);
-
-/* The EnvironmentFile= format (systemd.exec(5)): NAME=VALUE lines, comments, quoting,
- * continuations. Appends to *env (later wins); -EINVAL with *ret_line set on a syntax error
- * (*env untouched then). Lines without '=' are ignored, as systemd does, and so are
- * assignments to invalid names ("export FOO=bar" is the name "export FOO"). An unterminated
- * quote is our only syntax error: systemd takes the rest of the file as the value. */
-int environment_file_parse(const char *text, char ***env, unsigned *ret_line);
-/* The same, with diagnostics naming path: the error, and a warning per ignored assignment
- * (diags may be NULL). */
-int environment_file_parse_full(
-        const char *path, const char *text, char ***env, struct unit_diagnostics *diags);

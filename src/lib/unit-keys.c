@@ -1,7 +1,8 @@
 /* The keys of [Unit] and [Service]: the table every assignment is looked up in, the
- * defaults, and one value parser per kind of value. Each parser builds the new value
- * completely before it touches the config, so a refused assignment (or -ENOMEM) leaves the
- * config as it was; that is what lets `-p KEY=VALUE` be retried or reported cleanly.
+ * defaults and the config's lifetime (this file knows every field), and one value parser
+ * per kind of value. Each parser builds the new value completely before it touches the
+ * config, so a refused assignment (or -ENOMEM) leaves the config as it was; that is what
+ * lets `-p KEY=VALUE` be retried or reported cleanly.
  * Command lines (Exec*=) have their own file, unit-exec.c. */
 
 #include <ctype.h>
@@ -18,8 +19,6 @@
 #include "timespan.h"
 #include "unit-file-internal.h"
 #include "unit-file.h"
-
-#define FIELD(c, key, type) ((type *) (void *) ((char *) (c) + (key)->offset))
 
 #define UNIT_DEFAULT_TIMEOUT_START_USEC (90 * USEC_PER_SEC)
 /* Shorter than systemd's 90s on purpose (SPEC §1): a test run should not hang that long. */
@@ -43,97 +42,63 @@ void unit_config_set_defaults(struct unit_config *c)
         c->refuse_if_ready = true;
 }
 
-/* ---- generic fields ------------------------------------------------------------------ */
+/* ---- config lifetime ------------------------------------------------------------ */
 
-void unit_reset_string(struct unit_config *c, const struct unit_key *key)
+struct unit_config *unit_config_new(const char *name)
 {
-        char **field = FIELD(c, key, char *);
+        struct unit_config *c;
 
-        *field = mfree(*field);
+        if (!name)
+                return NULL;
+        c = calloc(1, sizeof(*c));
+        if (!c)
+                return NULL;
+        c->name = strdup(name);
+        if (!c->name)
+                return mfree(c);
+        unit_config_set_defaults(c);
+        return c;
 }
 
-void unit_reset_strv(struct unit_config *c, const struct unit_key *key)
+struct unit_config *unit_config_free(struct unit_config *c)
 {
-        char ***field = FIELD(c, key, char **);
-
-        *field = strv_free(*field);
-}
-
-int unit_set_string(struct unit_config *c, const struct unit_key *key, const char *value)
-{
-        char **field = FIELD(c, key, char *);
-        char *copy = strdup(value);
-
-        if (!copy)
-                return -ENOMEM;
-        free(*field);
-        *field = copy;
-        return 0;
-}
-
-/* Appends unless already there: a repeated entry of a list key means nothing more. */
-int unit_append_string(struct unit_config *c, const struct unit_key *key, const char *value)
-{
-        char ***field = FIELD(c, key, char **);
-
-        for (char **s = *field; s && *s; s++)
-                if (streq_ptr(*s, value))
-                        return 0;
-        return strv_push(field, value);
-}
-
-static int unit_parse_string(
-        struct unit_config *c, const struct unit_key *key, const char *value, struct unit_parse_ctx *ctx)
-{
-        return unit_set_string(c, key, value);
-}
-
-/* systemd's parse_boolean(): case-insensitive, with the one-letter forms too. */
-static int unit_parse_boolean(const char *v)
-{
-        static const char *const yes[] = { "1", "yes", "y", "true", "t", "on" };
-        static const char *const no[] = { "0", "no", "n", "false", "f", "off" };
-
-        for (size_t i = 0; i < ELEMENTSOF(yes); i++) {
-                if (strcasecmp(v, yes[i]) == 0)
-                        return 1;
-                if (strcasecmp(v, no[i]) == 0)
-                        return 0;
-        }
-        return -EINVAL;
-}
-
-int unit_parse_bool_field(
-        struct unit_config *c, const struct unit_key *key, const char *value, struct unit_parse_ctx *ctx)
-{
-        int b = unit_parse_boolean(value);
-
-        if (b < 0)
-                return unit_key_error(
-                        ctx, "%s=%s: not a boolean (expected yes/no, true/false, on/off or 1/0)", key->name,
-                        value);
-        *FIELD(c, key, bool) = b;
-        return 0;
-}
-
-static void unit_reset_bool_true(struct unit_config *c, const struct unit_key *key)
-{
-        *FIELD(c, key, bool) = true;
-}
-
-static void unit_reset_bool_false(struct unit_config *c, const struct unit_key *key)
-{
-        *FIELD(c, key, bool) = false;
-}
-
-int unit_check_absolute_path(struct unit_parse_ctx *ctx, const char *key, const char *path)
-{
-        if (unit_string_has_control(path))
-                return unit_key_error(ctx, "%s=: the path contains control characters", key);
-        if (path[0] != '/')
-                return unit_key_error(
-                        ctx, "%s=%s: not an absolute path (%%t is the run's runtime directory)", key, path);
-        return 0;
+        if (!c)
+                return NULL;
+        free(c->path);
+        free(c->name);
+        free(c->description);
+        strv_free(c->requires);
+        strv_free(c->wants);
+        strv_free(c->after);
+        strv_free(c->before);
+        unit_commands_done(&c->exec_start);
+        unit_commands_done(&c->exec_start_pre);
+        unit_commands_done(&c->exec_start_post);
+        unit_commands_done(&c->exec_stop);
+        unit_commands_done(&c->exec_stop_post);
+        strv_free(c->environment);
+        for (size_t i = 0; i < c->n_environment_files; i++)
+                free(c->environment_files[i].path);
+        free(c->environment_files);
+        strv_free(c->unset_environment);
+        free(c->working_directory);
+        free(c->success_statuses);
+        free(c->success_signals);
+        free(c->pid_file);
+        strv_free(c->runtime_directories);
+        free(c->standard_output.path);
+        free(c->standard_error.path);
+        strv_free(c->ready_tcp);
+        strv_free(c->ready_unix);
+        strv_free(c->ready_http);
+        strv_free(c->ready_output);
+        strv_free(c->ready_file);
+        free(c->http_status);
+        free(c->http_method);
+        free(c->http_body);
+        free(c->http_unix_socket);
+        strv_free(c->http_headers);
+        return mfree(c);
 }
 
 /* Splits a list value into words, with systemd's quoting rules. */

@@ -16,8 +16,6 @@
 #include "unit-file-internal.h"
 #include "unit-file.h"
 
-#define FIELD(c, key, type) ((type *) (void *) ((char *) (c) + (key)->offset))
-
 /* A port number, 1..65535, decimal only: service names would need a lookup. */
 static bool ready_port_valid(const char *s, size_t len)
 {

@@ -99,14 +99,13 @@ static int adhoc_unit_create(
 int adhoc_units_create(ur_context *ctx, const struct run_options *o, ur_executor **executors)
 {
         struct unit_specifiers spec;
-        char uid[32];
+        int status = 0;
 
-        unit_specifiers_init(ctx, &spec, uid);
-        for (size_t i = 0; i < o->n_units; i++) {
-                int status = adhoc_unit_create(
+        if (unit_specifiers_init(ctx, &spec) < 0)
+                return EXIT_SYSTEM;
+        for (size_t i = 0; i < o->n_units && !status; i++)
+                status = adhoc_unit_create(
                         ctx, &o->units[i], &spec, (unsigned) i + 1, executors, i, &executors[i]);
-                if (status)
-                        return status;
-        }
-        return 0;
+        unit_specifiers_done(&spec);
+        return status;
 }

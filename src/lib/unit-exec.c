@@ -143,7 +143,7 @@ static int unit_exec_one(
         struct unit_parse_ctx *ctx, const char *key, const char **p, struct unit_command *ret,
         bool *ret_separator)
 {
-        struct unit_command cmd = { .line_no = ctx->line };
+        struct unit_command cmd = { .line_no = ctx->line, .file_no = ctx->file_index };
         _cleanup_free_ char *line = NULL;
         size_t size = 0;
         FILE *f;

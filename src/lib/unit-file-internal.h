@@ -24,9 +24,11 @@ const char *unit_section_name(enum unit_section s);
 
 /* One assignment being parsed. */
 struct unit_parse_ctx {
-        const char *file; /* for diagnostics: the path, or the origin of a -p */
-        unsigned line;    /* 0 for -p */
-        const char *name; /* the unit name, for %n and %N */
+        const char *file;     /* for diagnostics: the path, or the origin of a -p */
+        unsigned line;        /* 0 for -p */
+        const char *name;     /* the unit name, for %n %N %p %i ... */
+        const char *fragment; /* the unit file (for a template: foo@.service), for %y %Y */
+        unsigned file_index;  /* of file in unit_config.files; 0 for -p */
         const struct unit_specifiers *specifiers;
         struct unit_diagnostics *diags;
 };
@@ -43,6 +45,13 @@ typedef void (*unit_key_reset_fn)(struct unit_config *c, const struct unit_key *
 #define UNIT_KEY_SPECIFIERS (1u << 0)
 /* Meaningless without HTTP=: its line goes to unit_config.lines.http_option. */
 #define UNIT_KEY_HTTP_OPTION (1u << 1)
+
+/* Records where a key of unit_config.lines was set. */
+#define UNIT_MARK_LINE(c, ctx, field)                                                                       \
+        do {                                                                                                \
+                (c)->lines.field = (ctx)->line;                                                             \
+                (c)->line_files.field = (ctx)->file_index;                                                  \
+        } while (0)
 
 /* The field of struct unit_config that a table row's offset names. */
 #define FIELD(c, key, type) ((type *) (void *) ((char *) (c) + (key)->offset))
@@ -76,13 +85,31 @@ int unit_key_error(struct unit_parse_ctx *ctx, const char *fmt, ...) _printf_(2,
 /* A warning about the current assignment: returns 0 (or -ENOMEM). */
 int unit_key_warn(struct unit_parse_ctx *ctx, const char *fmt, ...) _printf_(2, 3);
 
-/* %n %N %t %T %h %u %U %% in s; an unknown or unavailable specifier is an error naming key. */
+/* Every specifier of systemd.unit(5) in s ("%%" is a '%'); an unknown or unavailable one
+ * is an error naming key. */
 int unit_specifiers_expand(struct unit_parse_ctx *ctx, const char *key, const char *s, char **ret);
 
 /* systemd's rule: ASCII letters, digits and '_', not starting with a digit. */
 bool unit_env_name_is_valid(const char *name);
 /* Whether s holds a control character (C0 or DEL). */
 bool unit_string_has_control(const char *s);
+
+/* Keys accepted and not applied (unit-accepted-keys.c), looked up after the table. */
+enum unit_accept_kind {
+        UNIT_ACCEPT_SILENT, /* no meaning in a run */
+        UNIT_ACCEPT_LISTED, /* not applied: unit_config.not_applied, listed by verify */
+};
+struct unit_accepted_key {
+        const char *name;
+        enum unit_section section;
+        enum unit_accept_kind kind;
+};
+const struct unit_accepted_key *unit_accepted_key_lookup(const char *name);
+const struct unit_accepted_key *unit_accepted_key_lookup_case(const char *name);
+/* Checks the value (no control characters) and records a LISTED key; 0, -EINVAL, -ENOMEM. */
+int unit_accept_key(
+        struct unit_config *c, const struct unit_accepted_key *k, const char *value,
+        struct unit_parse_ctx *ctx);
 
 /* Exec*= (unit-exec.c). */
 int unit_parse_exec(

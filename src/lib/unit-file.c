@@ -71,7 +71,7 @@ unit_assign(struct unit_config *c, const struct unit_key *key, const char *value
         }
         r = key->parse(c, key, value, ctx);
         if (r >= 0 && (key->flags & UNIT_KEY_HTTP_OPTION))
-                c->lines.http_option = ctx->line;
+                UNIT_MARK_LINE(c, ctx, http_option);
         return r;
 }
 
@@ -82,12 +82,19 @@ int unit_config_assign(
         struct unit_parse_ctx ctx = {
                 .file = origin ?: "-p",
                 .name = c->name,
+                .fragment = c->path,
                 .specifiers = specifiers,
                 .diags = diags,
         };
         const struct unit_key *k = unit_key_lookup(key);
         _cleanup_free_ char *copy = NULL;
 
+        if (!k && unit_accepted_key_lookup(key)) {
+                copy = strdup(value ?: "");
+                if (!copy)
+                        return -ENOMEM;
+                return unit_accept_key(c, unit_accepted_key_lookup(key), unit_strip(copy), &ctx);
+        }
         if (!k) {
                 const struct unit_key *hint = unit_key_lookup_case(key);
 
@@ -183,6 +190,16 @@ static int parser_assignment(struct unit_file_parser *p, char *l)
                 return 0;
 
         k = unit_key_lookup(key);
+        if (!k && unit_accepted_key_lookup(key)) {
+                const struct unit_accepted_key *a = unit_accepted_key_lookup(key);
+
+                if (a->section != p->section)
+                        return parser_note(
+                                p, unit_key_error(
+                                           &p->ctx, "%s= belongs in [%s], not in [%s]", key,
+                                           unit_section_name(a->section), unit_section_name(p->section)));
+                return parser_note(p, unit_accept_key(p->config, a, value, &p->ctx));
+        }
         if (!k) {
                 const struct unit_key *hint = unit_key_lookup_case(key);
                 const char *section = unit_section_name(p->section);
@@ -298,15 +315,41 @@ static int parser_run(struct unit_file_parser *p, const char *text)
         return 0;
 }
 
+int unit_file_parse_into(
+        struct unit_config *c, const char *path, const char *text, const struct unit_specifiers *specifiers,
+        bool strict, struct unit_diagnostics *diags)
+{
+        struct unit_file_parser p = {
+                .config = c,
+                .strict = strict,
+                .state = SECTION_NONE,
+        };
+        int r;
+
+        if (!c || !path || !text)
+                return -EINVAL;
+        r = strv_push(&c->files, path);
+        if (r < 0)
+                return r;
+        p.ctx = (struct unit_parse_ctx){
+                .file = c->files[strv_length(c->files) - 1],
+                .file_index = (unsigned) strv_length(c->files) - 1,
+                .name = c->name,
+                .fragment = c->path,
+                .specifiers = specifiers,
+                .diags = diags,
+        };
+        r = parser_run(&p, text);
+        if (r < 0)
+                return r;
+        return p.n_errors > 0 ? -EINVAL : 0;
+}
+
 int unit_file_parse(
         const char *path, const char *name, const char *text, const struct unit_specifiers *specifiers,
         bool strict, struct unit_config **ret, struct unit_diagnostics *diags)
 {
         _cleanup_(unit_config_freep) struct unit_config *c = NULL;
-        struct unit_file_parser p = {
-                .strict = strict,
-                .state = SECTION_NONE,
-        };
         int r;
 
         if (!name || !text)
@@ -317,20 +360,9 @@ int unit_file_parse(
         c->path = strdup(path ?: name);
         if (!c->path)
                 return -ENOMEM;
-
-        p.config = c;
-        p.ctx = (struct unit_parse_ctx){
-                .file = c->path,
-                .name = c->name,
-                .specifiers = specifiers,
-                .diags = diags,
-        };
-        r = parser_run(&p, text);
+        r = unit_file_parse_into(c, c->path, text, specifiers, strict, diags);
         if (r < 0)
                 return r;
-        if (p.n_errors > 0)
-                return -EINVAL;
-
         *ret = TAKE_PTR(c);
         return 0;
 }

@@ -32,6 +32,7 @@ struct unit_command {
         bool no_env_expand;  /* ":" */
         bool argv0;          /* "@": the second word is argv[0] */
         unsigned line_no;
+        unsigned file_no; /* index in unit_config.files */
 };
 
 struct unit_commands {
@@ -44,13 +45,29 @@ struct unit_environment_file {
         bool optional; /* "-" */
 };
 
+/* Where a dependency was named, for a diagnostic about it (a missing Requires= unit). */
+struct unit_dep_location {
+        char *key;  /* "Requires" */
+        char *name; /* the unit named */
+        unsigned file, line;
+};
+
 struct unit_config {
-        char *path; /* as given, for diagnostics */
-        char *name; /* file name: "redis.service" */
+        char *path;   /* the unit file (for an instance: its template's), for diagnostics */
+        char *name;   /* the unit name: "redis.service", "postgresql@15-main.service" */
+        char **files; /* path, then each drop-in applied, in order: file indexes point here */
 
         /* [Unit] */
         char *description;
-        char **requires, **wants, **after, **before; /* unit names */
+        /* Service names only: names of other unit types (network.target, foo.socket) are
+         * satisfied at once in a run, so they are accepted and not kept. BindsTo= and
+         * Requisite= add to requires, PartOf= is accepted and kept nowhere. */
+        char **requires, **wants, **after, **before;
+        struct unit_dep_location *dep_locations;
+        size_t n_dep_locations;
+        /* Keys accepted and not applied (sandboxing, WatchdogSec=, ...), each once, in the
+         * order first seen: verify lists them in one line. */
+        char **not_applied;
 
         /* [Service] */
         ur_type type;      /* UR_TYPE_FORKING for Type=forking */
@@ -95,15 +112,46 @@ struct unit_config {
         struct {
                 unsigned type, pid_file, notify_access, http_option, output_stream;
         } lines;
+        /* ... and in which of files (set with UNIT_MARK_LINE()). */
+        struct {
+                unsigned type, pid_file, notify_access, http_option, output_stream;
+        } line_files;
 };
 
-/* What %-specifiers expand to; NULL fields make the specifier an error. */
+/* What the host and run %-specifiers expand to (systemd.unit(5), "Specifiers"); NULL
+ * fields make the specifier an error. The unit's own ones (%n %N %p %P %i %I %j %J %f %y
+ * %Y) come from the unit name and file being parsed. %t %S %C %L are this run's private
+ * directories: the run's runtime directory and its state/, cache/ and logs/. */
 struct unit_specifiers {
-        const char *runtime_dir; /* %t */
-        const char *tmp_dir;     /* %T */
-        const char *home;        /* %h */
-        const char *user;        /* %u */
-        const char *uid;         /* %U */
+        const char *runtime_dir;      /* %t */
+        const char *state_dir;        /* %S */
+        const char *cache_dir;        /* %C */
+        const char *logs_dir;         /* %L */
+        const char *config_dir;       /* %E: /etc (root), else $XDG_CONFIG_HOME */
+        const char *credentials_dir;  /* %d: the unit name is appended */
+        const char *tmp_dir;          /* %T */
+        const char *var_tmp_dir;      /* %V */
+        const char *home;             /* %h */
+        const char *user;             /* %u */
+        const char *uid;              /* %U */
+        const char *group;            /* %g */
+        const char *gid;              /* %G */
+        const char *shell;            /* %s */
+        const char *hostname;         /* %H */
+        const char *short_hostname;   /* %l */
+        const char *pretty_hostname;  /* %q */
+        const char *machine_id;       /* %m */
+        const char *boot_id;          /* %b */
+        const char *kernel_release;   /* %v */
+        const char *architecture;     /* %a */
+        const char *os_id;            /* %o */
+        const char *os_version_id;    /* %w */
+        const char *os_variant_id;    /* %W */
+        const char *os_build_id;      /* %B */
+        const char *os_image_id;      /* %M */
+        const char *os_image_version; /* %A */
+        char *owned[32];              /* what unit_specifiers_init() allocated */
+        unsigned n_owned;
 };
 
 struct unit_diagnostic {
@@ -127,6 +175,13 @@ int unit_file_parse(
         const char *path, const char *name, const char *text, const struct unit_specifiers *specifiers,
         bool strict, struct unit_config **ret, struct unit_diagnostics *diags);
 
+/* Parses one more file into c: a drop-in (or, from unit_file_parse(), the unit file
+ * itself), whose assignments apply on top of what c holds, empty ones resetting. path is
+ * appended to c->files and named by its diagnostics. -EINVAL after error diagnostics (c
+ * then holds what the good lines set), -ENOMEM. */
+int unit_file_parse_into(
+        struct unit_config *c, const char *path, const char *text, const struct unit_specifiers *specifiers,
+        bool strict, struct unit_diagnostics *diags);
 /* A config with every default, for ad-hoc units; then unit_config_assign() per -p KEY=VALUE
  * (section looked up from the key). Errors name `origin` (e.g. "--exec #1") with line 0; an
  * unknown key is an error here, and a refused value leaves c as it was. */
@@ -138,8 +193,11 @@ int unit_config_assign(
  * ExecStart=, PIDFile= for forking, ...); -EINVAL with diagnostics. */
 int unit_config_verify(const struct unit_config *c, struct unit_diagnostics *diags);
 struct unit_config *unit_config_free(struct unit_config *c);
-/* What the specifiers mean for units of ctx run by this user; uid_buf backs %U. */
-void unit_specifiers_init(ur_context *ctx, struct unit_specifiers *ret, char uid_buf[static 32]);
+/* What the specifiers mean for units of ctx run by this user, read from the host
+ * (unit-host.c); free with unit_specifiers_done(). -ENOMEM only: what cannot be read is
+ * left NULL (its specifier is then an error) or "" where systemd expands to "" too. */
+int unit_specifiers_init(ur_context *ctx, struct unit_specifiers *ret);
+void unit_specifiers_done(struct unit_specifiers *s);
 /* An executor of ctx configured as the (verified) config says; dependencies are wired by
  * the caller, who knows the other units (unit-load.c). */
 int unit_config_to_executor(ur_context *ctx, const struct unit_config *c, ur_executor **ret);

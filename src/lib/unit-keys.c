@@ -19,12 +19,11 @@
 #include "timespan.h"
 #include "unit-file-internal.h"
 #include "unit-file.h"
+#include "unit-name.h"
 
 #define UNIT_DEFAULT_TIMEOUT_START_USEC (90 * USEC_PER_SEC)
 /* Shorter than systemd's 90s on purpose (SPEC §1): a test run should not hang that long. */
 #define UNIT_DEFAULT_TIMEOUT_STOP_USEC (10 * USEC_PER_SEC)
-/* systemd's UNIT_NAME_MAX. */
-#define UNIT_NAME_MAX 255
 
 void unit_config_set_defaults(struct unit_config *c)
 {
@@ -71,6 +70,13 @@ struct unit_config *unit_config_free(struct unit_config *c)
         strv_free(c->wants);
         strv_free(c->after);
         strv_free(c->before);
+        for (size_t i = 0; i < c->n_dep_locations; i++) {
+                free(c->dep_locations[i].key);
+                free(c->dep_locations[i].name);
+        }
+        free(c->dep_locations);
+        strv_free(c->not_applied);
+        strv_free(c->files);
         unit_commands_done(&c->exec_start);
         unit_commands_done(&c->exec_start_pre);
         unit_commands_done(&c->exec_start_post);
@@ -114,54 +120,116 @@ static int unit_split_words(struct unit_parse_ctx *ctx, const char *key, const c
 
 /* ---- [Unit] ---------------------------------------------------------------------- */
 
-static const char *unit_name_problem(const char *name)
+/* Why a dependency cannot name this unit, or NULL. */
+static const char *unit_dep_problem(const char *name)
 {
-        static const char suffix[] = ".service";
-        size_t len = strlen(name);
+        const char *problem = unit_name_problem(name);
 
-        if (len > UNIT_NAME_MAX)
-                return "too long";
-        if (len <= strlen(suffix) || strcmp(name + len - strlen(suffix), suffix) != 0)
-                return "not a service name (it must end in .service)";
-        for (const char *p = name; *p; p++)
-                if (!isalnum((unsigned char) *p) && !strchr(":_.\\-@", *p))
-                        return "invalid character in a unit name (allowed: letters, digits, and : _ . \\ - "
-                               "@)";
-        if (strstr(name, "@.service"))
+        if (problem)
+                return problem;
+        if (unit_name_kind(name) == UNIT_NAME_TEMPLATE)
                 return "a template needs an instance (name@instance.service)";
         return NULL;
 }
 
+static int
+unit_dep_location_add(struct unit_config *c, const char *key, const char *name, struct unit_parse_ctx *ctx)
+{
+        struct unit_dep_location *l;
+        char *k = strdup(key), *n = strdup(name);
+
+        l = k && n ? realloc(c->dep_locations, (c->n_dep_locations + 1) * sizeof(*l)) : NULL;
+        if (!l) {
+                free(k);
+                free(n);
+                return -ENOMEM;
+        }
+        c->dep_locations = l;
+        l[c->n_dep_locations++] = (struct unit_dep_location){
+                .key = k,
+                .name = n,
+                .file = ctx->file_index,
+                .line = ctx->line,
+        };
+        return 0;
+}
+
+/* Requires=, Wants=, After=, Before=, BindsTo=, Requisite=, PartOf=. Names of other unit
+ * types than services are checked and dropped: no such unit exists in a run, so the
+ * dependency is satisfied at once. PartOf= (offset 0) keeps nothing: a run stops all its
+ * units together anyway. */
 static int unit_parse_unit_names(
         struct unit_config *c, const struct unit_key *key, const char *value, struct unit_parse_ctx *ctx)
 {
         _cleanup_strv_free_ char **words = NULL, **list = NULL;
-        char ***field = FIELD(c, key, char **);
+        char ***field = key->offset ? FIELD(c, key, char **) : NULL;
         int r;
 
         r = unit_split_words(ctx, key->name, value, &words);
         if (r < 0)
                 return r;
         for (char **w = words; *w; w++) {
-                const char *problem = unit_name_problem(*w);
+                const char *problem = unit_dep_problem(*w);
 
                 if (problem)
                         return unit_key_error(ctx, "%s=%s: %s", key->name, *w, problem);
         }
+        if (!field)
+                return 0;
         list = strv_copy(*field);
         if (!list)
                 return -ENOMEM;
         for (char **w = words; *w; w++) {
                 bool seen = false;
 
+                if (!unit_name_is_service(*w))
+                        continue;
                 for (char **s = list; *s; s++)
                         seen = seen || streq_ptr(*s, *w);
                 if (!seen && strv_push(&list, *w) < 0)
+                        return -ENOMEM;
+                if (unit_dep_location_add(c, key->name, *w, ctx) < 0)
                         return -ENOMEM;
         }
         strv_free(*field);
         *field = TAKE_PTR(list);
         return 0;
+}
+
+/* An empty BindsTo= forgets what BindsTo= added to requires, not what Requires= did. */
+static void unit_reset_unit_names(struct unit_config *c, const struct unit_key *key)
+{
+        char ***field = key->offset ? FIELD(c, key, char **) : NULL;
+        size_t kept = 0;
+
+        if (!field)
+                return;
+        for (size_t i = 0; i < c->n_dep_locations; i++) {
+                struct unit_dep_location *l = &c->dep_locations[i];
+
+                if (streq_ptr(l->key, key->name)) {
+                        free(l->key);
+                        free(l->name);
+                } else
+                        c->dep_locations[kept++] = *l;
+        }
+        c->n_dep_locations = kept;
+        for (char **s = *field; s && *s;) {
+                bool named = false;
+
+                for (size_t i = 0; i < c->n_dep_locations; i++) {
+                        const struct unit_dep_location *l = &c->dep_locations[i];
+                        const struct unit_key *other = unit_key_lookup(l->key);
+
+                        named = named || (other && other->offset == key->offset && streq_ptr(l->name, *s));
+                }
+                if (named) {
+                        s++;
+                        continue;
+                }
+                free(*s);
+                memmove(s, s + 1, (strv_length(s + 1) + 1) * sizeof(*s));
+        }
 }
 
 /* ---- [Service]: Type=, modes, signals, timeouts -------------------------------------- */
@@ -182,7 +250,7 @@ static int unit_parse_type(
                 if (streq_ptr(value, types[i].name)) {
                         c->type = types[i].type;
                         c->type_forking = c->type == UR_TYPE_FORKING;
-                        c->lines.type = ctx->line;
+                        UNIT_MARK_LINE(c, ctx, type);
                         return 0;
                 }
         /* Close enough to be mapped: idle only delays the start until the boot's jobs are
@@ -195,7 +263,7 @@ static int unit_parse_type(
                         return r;
                 c->type = idle ? UR_TYPE_SIMPLE : UR_TYPE_NOTIFY;
                 c->type_forking = false;
-                c->lines.type = ctx->line;
+                UNIT_MARK_LINE(c, ctx, type);
                 return 0;
         }
         if (streq_ptr(value, "dbus"))
@@ -320,7 +388,7 @@ static int unit_parse_notify_access(
         else
                 return unit_key_error(ctx, "NotifyAccess=%s: unknown value (expected all or main)", value);
         c->notify_access_set = true;
-        c->lines.notify_access = ctx->line;
+        UNIT_MARK_LINE(c, ctx, notify_access);
         return 0;
 }
 
@@ -414,7 +482,7 @@ static int unit_parse_pid_file(
         r = unit_set_string(c, key, value);
         if (r < 0)
                 return r;
-        c->lines.pid_file = ctx->line;
+        UNIT_MARK_LINE(c, ctx, pid_file);
         return 0;
 }
 
@@ -690,10 +758,15 @@ static void unit_reset_environment_files(struct unit_config *c, const struct uni
 
 static const struct unit_key unit_keys[] = {
         { "Description", UNIT_SECTION_UNIT, unit_parse_string, unit_reset_string, OFF(description), S },
-        { "Requires", UNIT_SECTION_UNIT, unit_parse_unit_names, unit_reset_strv, OFF(requires), S },
-        { "Wants", UNIT_SECTION_UNIT, unit_parse_unit_names, unit_reset_strv, OFF(wants), S },
-        { "After", UNIT_SECTION_UNIT, unit_parse_unit_names, unit_reset_strv, OFF(after), S },
-        { "Before", UNIT_SECTION_UNIT, unit_parse_unit_names, unit_reset_strv, OFF(before), S },
+        { "Requires", UNIT_SECTION_UNIT, unit_parse_unit_names, unit_reset_unit_names, OFF(requires), S },
+        { "Wants", UNIT_SECTION_UNIT, unit_parse_unit_names, unit_reset_unit_names, OFF(wants), S },
+        { "After", UNIT_SECTION_UNIT, unit_parse_unit_names, unit_reset_unit_names, OFF(after), S },
+        { "Before", UNIT_SECTION_UNIT, unit_parse_unit_names, unit_reset_unit_names, OFF(before), S },
+        /* In a run nothing else starts units: BindsTo= and Requisite= start what they name,
+         * as Requires= does, and PartOf= is what a run does anyway (all stop together). */
+        { "BindsTo", UNIT_SECTION_UNIT, unit_parse_unit_names, unit_reset_unit_names, OFF(requires), S },
+        { "Requisite", UNIT_SECTION_UNIT, unit_parse_unit_names, unit_reset_unit_names, OFF(requires), S },
+        { "PartOf", UNIT_SECTION_UNIT, unit_parse_unit_names, unit_reset_unit_names, 0, S },
 
         { "Type", UNIT_SECTION_SERVICE, unit_parse_type, unit_reset_type, OFF(type), 0 },
         { "ExecStart", UNIT_SECTION_SERVICE, unit_parse_exec, unit_reset_commands, OFF(exec_start), S },

@@ -239,7 +239,7 @@ int unit_parse_output_stream(
                 c->output_stream = UR_STDOUT_AND_STDERR;
         else
                 return unit_key_error(ctx, "OutputStream=%s: expected stdout, stderr or both", value);
-        c->lines.output_stream = ctx->line;
+        UNIT_MARK_LINE(c, ctx, output_stream);
         return 0;
 }
 

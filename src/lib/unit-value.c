@@ -5,6 +5,7 @@
  * unit-keys.c, unit-exec.c and unit-ready-keys.c build on it, and unit-file.c on them. */
 
 #include <ctype.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include "strv.h"
 #include "unit-file-internal.h"
 #include "unit-file.h"
+#include "unit-name.h"
 
 /* ---- diagnostics ---------------------------------------------------------------- */
 
@@ -128,6 +130,98 @@ bool unit_string_has_control(const char *s)
 
 /* ---- specifiers ------------------------------------------------------------------ */
 
+/* The unit's own specifiers, from its name: NULL when c is none of them. */
+static int unit_specifier_name_part(struct unit_parse_ctx *ctx, char c, char **ret)
+{
+        _cleanup_free_ char *part = NULL;
+        int r;
+
+        switch (c) {
+        case 'N': {
+                /* The name without its type suffix: "redis.service" gives "redis". */
+                const char *dot = strrchr(ctx->name, '.');
+
+                *ret = strndup(ctx->name, dot ? (size_t) (dot - ctx->name) : strlen(ctx->name));
+                return *ret ? 1 : -ENOMEM;
+        }
+        case 'p':
+                return unit_name_prefix(ctx->name, ret) < 0 ? -ENOMEM : 1;
+        case 'i':
+                return unit_name_instance(ctx->name, ret) < 0 ? -ENOMEM : 1;
+        case 'j':
+                return unit_name_prefix_last(ctx->name, ret) < 0 ? -ENOMEM : 1;
+        case 'P':
+                r = unit_name_prefix(ctx->name, &part);
+                break;
+        case 'I':
+                r = unit_name_instance(ctx->name, &part);
+                break;
+        case 'J':
+                r = unit_name_prefix_last(ctx->name, &part);
+                break;
+        case 'f':
+                /* The unescaped instance as a path, or the prefix when there is none. */
+                r = unit_name_instance(ctx->name, &part);
+                if (r >= 0 && !*part) {
+                        part = mfree(part);
+                        r = unit_name_prefix(ctx->name, &part);
+                }
+                if (r < 0)
+                        return -ENOMEM;
+                return unit_name_path_unescape(part, ret) < 0 ? -ENOMEM : 1;
+        default:
+                return 0;
+        }
+        if (r < 0)
+                return -ENOMEM;
+        return unit_name_unescape(part, ret) < 0 ? -ENOMEM : 1;
+}
+
+/* A host or run specifier: its value (NULL: not available), or false when c is unknown. */
+static bool unit_specifier_host(const struct unit_specifiers *sp, char c, const char **ret)
+{
+        static const struct {
+                char c;
+                size_t offset;
+        } table[] = {
+                { 't', offsetof(struct unit_specifiers, runtime_dir) },
+                { 'S', offsetof(struct unit_specifiers, state_dir) },
+                { 'C', offsetof(struct unit_specifiers, cache_dir) },
+                { 'L', offsetof(struct unit_specifiers, logs_dir) },
+                { 'E', offsetof(struct unit_specifiers, config_dir) },
+                { 'T', offsetof(struct unit_specifiers, tmp_dir) },
+                { 'V', offsetof(struct unit_specifiers, var_tmp_dir) },
+                { 'h', offsetof(struct unit_specifiers, home) },
+                { 'u', offsetof(struct unit_specifiers, user) },
+                { 'U', offsetof(struct unit_specifiers, uid) },
+                { 'g', offsetof(struct unit_specifiers, group) },
+                { 'G', offsetof(struct unit_specifiers, gid) },
+                { 's', offsetof(struct unit_specifiers, shell) },
+                { 'H', offsetof(struct unit_specifiers, hostname) },
+                { 'l', offsetof(struct unit_specifiers, short_hostname) },
+                { 'q', offsetof(struct unit_specifiers, pretty_hostname) },
+                { 'm', offsetof(struct unit_specifiers, machine_id) },
+                { 'b', offsetof(struct unit_specifiers, boot_id) },
+                { 'v', offsetof(struct unit_specifiers, kernel_release) },
+                { 'a', offsetof(struct unit_specifiers, architecture) },
+                { 'o', offsetof(struct unit_specifiers, os_id) },
+                { 'w', offsetof(struct unit_specifiers, os_version_id) },
+                { 'W', offsetof(struct unit_specifiers, os_variant_id) },
+                { 'B', offsetof(struct unit_specifiers, os_build_id) },
+                { 'M', offsetof(struct unit_specifiers, os_image_id) },
+                { 'A', offsetof(struct unit_specifiers, os_image_version) },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(table); i++)
+                if (table[i].c == c) {
+                        *ret = sp ? *(const char *const *) (const void
+                                                                    *) ((const char *) sp + table[i].offset)
+                                  : NULL;
+                        return true;
+                }
+        return false;
+}
+
 int unit_specifiers_expand(struct unit_parse_ctx *ctx, const char *key, const char *s, char **ret)
 {
         const struct unit_specifiers *sp = ctx->specifiers;
@@ -140,51 +234,62 @@ int unit_specifiers_expand(struct unit_parse_ctx *ctx, const char *key, const ch
         if (!f)
                 return -ENOMEM;
         for (const char *p = s; *p && r == 0; p++) {
+                _cleanup_free_ char *owned = NULL;
                 const char *v = NULL;
-                size_t suffix;
+                int k;
 
                 if (*p != '%') {
                         fputc(*p, f);
                         continue;
                 }
-                switch (*++p) {
-                case '%':
-                        v = "%";
-                        break;
-                case 'n':
-                        v = ctx->name;
-                        break;
-                case 'N':
-                        /* The name without its type suffix: "redis.service" gives "redis". */
-                        suffix = strrchr(ctx->name, '.') ? strlen(strrchr(ctx->name, '.')) : 0;
-                        fwrite(ctx->name, 1, strlen(ctx->name) - suffix, f);
-                        continue;
-                case 't':
-                        v = sp ? sp->runtime_dir : NULL;
-                        break;
-                case 'T':
-                        v = sp ? sp->tmp_dir : NULL;
-                        break;
-                case 'h':
-                        v = sp ? sp->home : NULL;
-                        break;
-                case 'u':
-                        v = sp ? sp->user : NULL;
-                        break;
-                case 'U':
-                        v = sp ? sp->uid : NULL;
-                        break;
-                case '\0':
+                p++;
+                if (*p == '\0') {
                         /* systemd keeps a '%' that ends the value: "100%" means what it says. */
                         fputc('%', f);
                         p--;
                         continue;
-                default:
+                }
+                k = unit_specifier_name_part(ctx, *p, &owned);
+                if (k < 0) {
+                        r = k;
+                        continue;
+                }
+                if (k > 0)
+                        v = owned;
+                else if (*p == '%')
+                        v = "%";
+                else if (*p == 'n')
+                        v = ctx->name;
+                else if (*p == 'y' || *p == 'Y') {
+                        const char *slash = ctx->fragment ? strrchr(ctx->fragment, '/') : NULL;
+
+                        if (*p == 'y')
+                                v = ctx->fragment;
+                        else if (slash) {
+                                owned = slash == ctx->fragment
+                                                ? strdup("/")
+                                                : strndup(ctx->fragment, (size_t) (slash - ctx->fragment));
+                                if (!owned) {
+                                        r = -ENOMEM;
+                                        continue;
+                                }
+                                v = owned;
+                        }
+                } else if (*p == 'd') {
+                        if (sp && sp->credentials_dir) {
+                                if (asprintf(&owned, "%s/%s", sp->credentials_dir, ctx->name) < 0) {
+                                        owned = NULL;
+                                        r = -ENOMEM;
+                                        continue;
+                                }
+                                v = owned;
+                        }
+                } else if (!unit_specifier_host(sp, *p, &v)) {
                         r = unit_key_error(
                                 ctx,
-                                "%s=: unknown specifier '%%%c' (supported: %%n %%N %%t %%T %%h %%u %%U "
-                                "%%%%; write "
-                                "%%%% for a literal '%%')",
+                                "%s=: unknown specifier '%%%c' (see systemd.unit(5) for the list; write "
+                                "%%%% "
+                                "for a literal '%%')",
                                 key, isprint((unsigned char) *p) ? *p : '?');
                         continue;
                 }

@@ -193,11 +193,16 @@ static int parser_assignment(struct unit_file_parser *p, char *l)
         if (!k && unit_accepted_key_lookup(key)) {
                 const struct unit_accepted_key *a = unit_accepted_key_lookup(key);
 
-                if (a->section != p->section)
+                /* systemd ignores such a line with a warning: so do we, the key is unused. */
+                if (a->section != p->section && p->strict)
                         return parser_note(
                                 p, unit_key_error(
                                            &p->ctx, "%s= belongs in [%s], not in [%s]", key,
                                            unit_section_name(a->section), unit_section_name(p->section)));
+                if (a->section != p->section)
+                        return unit_key_warn(
+                                &p->ctx, "%s= belongs in [%s], not in [%s]: ignored", key,
+                                unit_section_name(a->section), unit_section_name(p->section));
                 return parser_note(p, unit_accept_key(p->config, a, value, &p->ctx));
         }
         if (!k) {

@@ -399,6 +399,29 @@ static void unit_reset_notify_access(struct unit_config *c, const struct unit_ke
         c->lines.notify_access = 0;
 }
 
+/* The exit status names systemd's SuccessExitStatus= takes besides numbers: the BSD
+ * sysexits.h and the LSB init-script ones (systemd.exec(5), "Process Exit Codes"). */
+static int unit_exit_status_from_name(const char *name)
+{
+        static const struct {
+                const char *name;
+                int status;
+        } names[] = {
+                { "INVALIDARGUMENT", 2 }, { "NOTIMPLEMENTED", 3 }, { "NOPERMISSION", 4 },
+                { "NOTINSTALLED", 5 },    { "NOTCONFIGURED", 6 },  { "NOTRUNNING", 7 },
+                { "USAGE", 64 },          { "DATAERR", 65 },       { "NOINPUT", 66 },
+                { "NOUSER", 67 },         { "NOHOST", 68 },        { "UNAVAILABLE", 69 },
+                { "SOFTWARE", 70 },       { "OSERR", 71 },         { "OSFILE", 72 },
+                { "CANTCREAT", 73 },      { "IOERR", 74 },         { "TEMPFAIL", 75 },
+                { "PROTOCOL", 76 },       { "NOPERM", 77 },        { "CONFIG", 78 },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(names); i++)
+                if (streq_ptr(name, names[i].name))
+                        return names[i].status;
+        return -1;
+}
+
 /* Numbers are exit statuses, names are signals, as in systemd: "15" is exit(15), "TERM"
  * is death by SIGTERM. */
 static int unit_parse_success_exit_status(
@@ -434,6 +457,8 @@ static int unit_parse_success_exit_status(
                                 return unit_key_error(
                                         ctx, "SuccessExitStatus=%s: exit status out of range 0..255", *w);
                         v = (int) l;
+                } else if ((v = unit_exit_status_from_name(*w)) >= 0) {
+                        /* A name of systemd's exit status table: an exit status. */
                 } else {
                         v = signal_from_string(*w);
                         if (v < 0)

@@ -12,6 +12,8 @@
 #include "strv.h"
 #include "unit-file.h"
 
+extern char **environ;
+
 /* "redis-server" -> "redis-server.service", then -2, -3, ... while one is taken. */
 static int adhoc_default_name(const char *cmdline, ur_executor *const *taken, size_t n, char **ret)
 {
@@ -75,6 +77,8 @@ static int adhoc_unit_create(
                 _cleanup_free_ char *key = strndup(*p, strcspn(*p, "="));
                 r = key ? unit_config_assign(c, key, *p + strlen(key) + 1, spec, origin, &diags) : -ENOMEM;
         }
+        if (r >= 0)
+                r = unit_config_expand(c, environ, spec, &diags);
         if (r >= 0)
                 r = unit_config_verify(c, &diags);
         print_diagnostics(&diags);

@@ -29,6 +29,7 @@ struct unit_parse_ctx {
         const char *name;     /* the unit name, for %n %N %p %i ... */
         const char *fragment; /* the unit file (for a template: foo@.service), for %y %Y */
         unsigned file_index;  /* of file in unit_config.files; 0 for -p */
+        bool expanding;       /* unit_config_expand(): variables are already expanded */
         const struct unit_specifiers *specifiers;
         struct unit_diagnostics *diags;
 };
@@ -88,6 +89,11 @@ int unit_key_warn(struct unit_parse_ctx *ctx, const char *fmt, ...) _printf_(2, 
 /* Every specifier of systemd.unit(5) in s ("%%" is a '%'); an unknown or unavailable one
  * is an error naming key. */
 int unit_specifiers_expand(struct unit_parse_ctx *ctx, const char *key, const char *s, char **ret);
+
+/* Whether s references a variable: '$' then a letter, '_' or '{'. */
+bool unit_string_has_variable(const char *s);
+/* $NAME, ${NAME} from env (unset: empty), "$$" a '$'; -EINVAL for an unterminated ${. */
+int unit_env_expand(const char *s, char *const *env, char **ret);
 
 /* systemd's rule: ASCII letters, digits and '_', not starting with a digit. */
 bool unit_env_name_is_valid(const char *name);

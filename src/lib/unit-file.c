@@ -53,6 +53,39 @@ static char *unit_strip(char *s)
         return s;
 }
 
+/* ---- [X-Ready] values that name variables ------------------------------------------- */
+
+static void unit_deferred_drop(struct unit_config *c, const char *key)
+{
+        size_t kept = 0;
+
+        for (size_t i = 0; i < c->n_deferred; i++)
+                if (streq_ptr(c->deferred[i].key, key)) {
+                        free(c->deferred[i].key);
+                        free(c->deferred[i].value);
+                } else
+                        c->deferred[kept++] = c->deferred[i];
+        c->n_deferred = kept;
+}
+
+static int
+unit_deferred_add(struct unit_config *c, const char *key, const char *value, struct unit_parse_ctx *ctx)
+{
+        struct unit_deferred *d;
+        char *k = strdup(key), *v = strdup(value);
+
+        d = k && v ? realloc(c->deferred, (c->n_deferred + 1) * sizeof(*d)) : NULL;
+        if (!d) {
+                free(k);
+                free(v);
+                return -ENOMEM;
+        }
+        c->deferred = d;
+        d[c->n_deferred++] =
+                (struct unit_deferred){ .key = k, .value = v, .file = ctx->file_index, .line = ctx->line };
+        return 0;
+}
+
 static int
 unit_assign(struct unit_config *c, const struct unit_key *key, const char *value, struct unit_parse_ctx *ctx)
 {
@@ -61,6 +94,7 @@ unit_assign(struct unit_config *c, const struct unit_key *key, const char *value
 
         if (!*value) {
                 key->reset(c, key);
+                unit_deferred_drop(c, key->name);
                 return 0;
         }
         if (key->flags & UNIT_KEY_SPECIFIERS) {
@@ -69,6 +103,8 @@ unit_assign(struct unit_config *c, const struct unit_key *key, const char *value
                         return r;
                 value = expanded;
         }
+        if (key->section == UNIT_SECTION_READY && !ctx->expanding && unit_string_has_variable(value))
+                return unit_deferred_add(c, key->name, value, ctx);
         r = key->parse(c, key, value, ctx);
         if (r >= 0 && (key->flags & UNIT_KEY_HTTP_OPTION))
                 UNIT_MARK_LINE(c, ctx, http_option);
@@ -106,6 +142,78 @@ int unit_config_assign(
         if (!copy)
                 return -ENOMEM;
         return unit_assign(c, k, unit_strip(copy), &ctx);
+}
+
+int unit_config_expand(
+        struct unit_config *c, char *const *base, const struct unit_specifiers *specifiers,
+        struct unit_diagnostics *diags)
+{
+        _cleanup_strv_free_ char **env = strv_copy(base);
+        unsigned errors = 0;
+        int r;
+
+        if (!env)
+                return -ENOMEM;
+        for (char **a = c->environment; a && *a; a++) {
+                _cleanup_free_ char *name = strndup(*a, strcspn(*a, "="));
+
+                if (!name || strv_env_set(&env, name, *a + strlen(name) + 1) < 0)
+                        return -ENOMEM;
+        }
+        for (char **u = c->unset_environment; u && *u; u++)
+                if (!strchr(*u, '='))
+                        (void) strv_env_unset(env, *u);
+        for (size_t i = 0; i < c->n_deferred; i++) {
+                const struct unit_deferred *d = &c->deferred[i];
+                const struct unit_key *k = unit_key_lookup(d->key);
+                struct unit_parse_ctx ctx = {
+                        .file = d->file < strv_length(c->files) ? c->files[d->file] : c->path ?: c->name,
+                        .line = d->line,
+                        .file_index = d->file,
+                        .name = c->name,
+                        .fragment = c->path,
+                        .specifiers = specifiers,
+                        .diags = diags,
+                        .expanding = true,
+                };
+                _cleanup_free_ char *value = NULL;
+
+                if (!k)
+                        continue;
+                r = unit_env_expand(d->value, env, &value);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0) {
+                        r = unit_key_error(&ctx, "%s=%s: unterminated ${", d->key, d->value);
+                        if (r == -ENOMEM)
+                                return r;
+                        errors++;
+                        continue;
+                }
+                if (!*value) {
+                        r = unit_key_error(
+                                &ctx, "%s=%s: empty once its variables are expanded", d->key, d->value);
+                        if (r == -ENOMEM)
+                                return r;
+                        errors++;
+                        continue;
+                }
+                /* No second round of specifiers: the variable's value is taken as it is. */
+                r = k->parse(c, k, value, &ctx);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0)
+                        errors++;
+                else if (k->flags & UNIT_KEY_HTTP_OPTION)
+                        UNIT_MARK_LINE(c, (&ctx), http_option);
+        }
+        for (size_t i = 0; i < c->n_deferred; i++) {
+                free(c->deferred[i].key);
+                free(c->deferred[i].value);
+        }
+        c->deferred = mfree(c->deferred);
+        c->n_deferred = 0;
+        return errors > 0 ? -EINVAL : 0;
 }
 
 /* ---- the file ------------------------------------------------------------------ */

@@ -45,6 +45,14 @@ struct unit_environment_file {
         bool optional; /* "-" */
 };
 
+/* An [X-Ready] value that names a variable ($VAR, ${VAR}): kept as written (specifiers
+ * expanded) until unit_config_expand() knows the unit's whole environment, then parsed. */
+struct unit_deferred {
+        char *key;
+        char *value;
+        unsigned file, line;
+};
+
 /* Where a dependency was named, for a diagnostic about it (a missing Requires= unit). */
 struct unit_dep_location {
         char *key;  /* "Requires" */
@@ -106,6 +114,8 @@ struct unit_config {
         bool http_insecure;
         uint64_t interval_usec; /* 0: default */
         bool refuse_if_ready;   /* default true */
+        struct unit_deferred *deferred;
+        size_t n_deferred;
 
         /* Where some keys were last set (0: not set, or not from a file), so that
          * unit_config_verify() can name the line of a whole-unit problem. */
@@ -189,6 +199,14 @@ struct unit_config *unit_config_new(const char *name);
 int unit_config_assign(
         struct unit_config *c, const char *key, const char *value, const struct unit_specifiers *specifiers,
         const char *origin, struct unit_diagnostics *diags);
+/* Expands $VAR and ${VAR} in the [X-Ready] values that name variables, with the unit's
+ * environment (base, e.g. environ, then Environment= and UnsetEnvironment=; not
+ * EnvironmentFile=, which is read at start), and parses them; an unset variable is
+ * empty, "$$" is a '$'. Call once the config is complete, before unit_config_verify().
+ * -EINVAL with diagnostics naming each value's FILE:LINE, -ENOMEM. */
+int unit_config_expand(
+        struct unit_config *c, char *const *base, const struct unit_specifiers *specifiers,
+        struct unit_diagnostics *diags);
 /* Checks that need the whole unit (ExecStart= present, Type=oneshot for several
  * ExecStart=, PIDFile= for forking, ...); -EINVAL with diagnostics. */
 int unit_config_verify(const struct unit_config *c, struct unit_diagnostics *diags);

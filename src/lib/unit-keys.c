@@ -77,6 +77,11 @@ struct unit_config *unit_config_free(struct unit_config *c)
         free(c->dep_locations);
         strv_free(c->not_applied);
         strv_free(c->files);
+        for (size_t i = 0; i < c->n_deferred; i++) {
+                free(c->deferred[i].key);
+                free(c->deferred[i].value);
+        }
+        free(c->deferred);
         unit_commands_done(&c->exec_start);
         unit_commands_done(&c->exec_start_pre);
         unit_commands_done(&c->exec_start_post);

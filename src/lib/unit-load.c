@@ -17,6 +17,8 @@
 #include "unit-file.h"
 #include "unit-search.h"
 
+extern char **environ;
+
 struct loaded_unit {
         char *path;
         char **aliases; /* names it was also asked by */
@@ -248,6 +250,8 @@ static int loader_load(
                 if (k < 0)
                         r = k;
         }
+        if (r >= 0)
+                r = unit_config_expand(config, environ, &l->specifiers, &diags);
         if (r >= 0)
                 r = unit_config_verify(config, &diags);
         if (r >= 0 && l->list_not_applied && config->not_applied) {

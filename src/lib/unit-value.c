@@ -128,6 +128,69 @@ bool unit_string_has_control(const char *s)
         return false;
 }
 
+bool unit_string_has_variable(const char *s)
+{
+        for (const char *p = strchr(s, '$'); p; p = strchr(p + 1, '$'))
+                if (p[1] == '{' || p[1] == '_' || isalpha((unsigned char) p[1]))
+                        return true;
+        return false;
+}
+
+int unit_env_expand(const char *s, char *const *env, char **ret)
+{
+        _cleanup_free_ char *out = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&out, &size);
+        int r = 0;
+
+        if (!f)
+                return -ENOMEM;
+        for (const char *p = s; *p; p++) {
+                const char *name = p + 1, *end, *v;
+                _cleanup_free_ char *n = NULL;
+
+                if (*p != '$' || !p[1]) {
+                        fputc(*p, f);
+                        continue;
+                }
+                if (p[1] == '$') {
+                        fputc('$', f);
+                        p++;
+                        continue;
+                }
+                if (p[1] == '{') {
+                        name = p + 2;
+                        end = strchr(name, '}');
+                        if (!end) {
+                                r = -EINVAL;
+                                break;
+                        }
+                } else {
+                        for (end = name; *end == '_' || isalnum((unsigned char) *end); end++)
+                                ;
+                        if (end == name || isdigit((unsigned char) *name)) {
+                                fputc('$', f);
+                                continue;
+                        }
+                }
+                n = strndup(name, (size_t) (end - name));
+                if (!n) {
+                        r = -ENOMEM;
+                        break;
+                }
+                v = strv_env_get(env, n);
+                if (v)
+                        fputs(v, f);
+                p = *end == '}' ? end : end - 1;
+        }
+        if (fclose(f) != 0 && r == 0)
+                r = -ENOMEM;
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(out);
+        return 0;
+}
+
 /* ---- specifiers ------------------------------------------------------------------ */
 
 /* The unit's own specifiers, from its name: NULL when c is none of them. */

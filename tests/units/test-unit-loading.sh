@@ -92,6 +92,13 @@ printf '[Service]\nExecStart=/bin/sh -c "sleep 0.3; touch %s; exec sleep 30"\n' 
 printf '[X-Ready]\nFile=%s\n' "$T/m/ready-file" >"$T/own/slow.service.d/ready.conf"
 U run -q "$T/own/slow.service" -- sh -c "test -e $T/m/ready-file" || fail "[X-Ready] from a drop-in was not waited for"
 
+# [X-Ready] values expand $VAR/${VAR} from the unit's environment, set after them too.
+mkdir -p "$T/own/envready.service.d"
+printf '[X-Ready]\nFile=${DIR}/env-ready\n[Service]\nExecStart=/bin/sh -c "sleep 0.3; touch $DIR/env-ready; exec sleep 30"\n' \
+        >"$T/own/envready.service"
+printf '[Service]\nEnvironment=DIR=%s\n' "$T/m" >"$T/own/envready.service.d/env.conf"
+U run -q "$T/own/envready.service" -- sh -c "test -e $T/m/env-ready" || fail "File=\${DIR}/... was not expanded or not waited for"
+
 # A wrong line in a drop-in is reported with the drop-in's FILE:LINE.
 mkdir -p "$T/own/bad.service.d"
 oneshot "touch $T/m/started" >"$T/own/bad.service"

@@ -90,6 +90,8 @@ static const char usage_run[] =
         "      --http-method M    request method (default GET)\n"
         "      --http-header 'K: V'  request header (repeatable)\n"
         "      --ready-file PATH  ready once the file exists\n"
+        "      --ready-listen[=ADDR]  Listen= (yes, PORT, HOST:PORT, /path, @name): parsed,\n"
+        "                         refused until this build can watch listening sockets\n"
         "      --timeout SPAN     start timeout (TimeoutStartSec=, default 90s)\n"
         "      --stop-timeout SPAN  stop grace period (TimeoutStopSec=, default 10s)\n"
         "      --kill-signal SIG  signal that asks it to stop (default SIGTERM)\n"

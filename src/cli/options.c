@@ -116,6 +116,13 @@ int run_options_parse(int argc, char **argv, int first, bool want_command, struc
                         o.after_unit_file = true;
                         continue;
                 }
+                if (strcmp(a, "--ready-listen") == 0 || strncmp(a, "--ready-listen=", 15) == 0) {
+                        /* The one optional value: "--ready-listen" alone is Listen=yes. */
+                        r = add_property(&o, "--ready-listen", "Listen", a[14] == '=' ? a + 15 : "yes");
+                        if (r)
+                                goto out;
+                        continue;
+                }
                 if (!value) {
                         cli_error("option %s needs a value", a);
                         goto usage;

@@ -125,6 +125,8 @@ void unit_reset_commands(struct unit_config *c, const struct unit_key *key);
 /* Value parsers of [X-Ready] (unit-ready-keys.c). */
 int unit_parse_ready_tcp(
         struct unit_config *c, const struct unit_key *key, const char *value, struct unit_parse_ctx *ctx);
+int unit_parse_ready_listen(
+        struct unit_config *c, const struct unit_key *key, const char *value, struct unit_parse_ctx *ctx);
 int unit_parse_ready_http(
         struct unit_config *c, const struct unit_key *key, const char *value, struct unit_parse_ctx *ctx);
 int unit_parse_ready_regex_list(

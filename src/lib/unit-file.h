@@ -108,6 +108,10 @@ struct unit_config {
 
         /* [X-Ready] */
         char **ready_tcp, **ready_unix, **ready_http, **ready_output, **ready_file;
+        /* Listen=: "yes" or addresses as written (PORT, HOST:PORT, [::1]:PORT, /path,
+         * @name). Parsed and checked; refused by unit_config_verify() until the executor
+         * can watch for a listening socket. */
+        char **ready_listen;
         ur_stream output_stream; /* default UR_STDOUT_AND_STDERR */
         char *http_status, *http_method, *http_body, *http_unix_socket;
         char **http_headers;
@@ -120,11 +124,11 @@ struct unit_config {
         /* Where some keys were last set (0: not set, or not from a file), so that
          * unit_config_verify() can name the line of a whole-unit problem. */
         struct {
-                unsigned type, pid_file, notify_access, http_option, output_stream;
+                unsigned type, pid_file, notify_access, http_option, output_stream, listen;
         } lines;
         /* ... and in which of files (set with UNIT_MARK_LINE()). */
         struct {
-                unsigned type, pid_file, notify_access, http_option, output_stream;
+                unsigned type, pid_file, notify_access, http_option, output_stream, listen;
         } line_files;
 };
 

@@ -104,6 +104,7 @@ struct unit_config *unit_config_free(struct unit_config *c)
         strv_free(c->ready_http);
         strv_free(c->ready_output);
         strv_free(c->ready_file);
+        strv_free(c->ready_listen);
         free(c->http_status);
         free(c->http_method);
         free(c->http_body);
@@ -841,6 +842,7 @@ static const struct unit_key unit_keys[] = {
           S },
 
         { "TCP", UNIT_SECTION_READY, unit_parse_ready_tcp, unit_reset_strv, OFF(ready_tcp), S },
+        { "Listen", UNIT_SECTION_READY, unit_parse_ready_listen, unit_reset_strv, OFF(ready_listen), S },
         { "UnixSocket", UNIT_SECTION_READY, unit_parse_ready_path_list, unit_reset_strv, OFF(ready_unix),
           S },
         { "HTTP", UNIT_SECTION_READY, unit_parse_ready_http, unit_reset_strv, OFF(ready_http), S },

@@ -1,5 +1,5 @@
-/* [X-Ready] values that name variables (SPEC §1): kept until the unit's environment is
- * complete, whatever the order of the lines and files, then expanded ($VAR, ${VAR}, "$$",
+/* [X-Ready] values: Listen='s syntax, and the values that name variables (SPEC §1): kept until the unit's
+ * environment is complete, whatever the order of the lines and files, then expanded ($VAR, ${VAR}, "$$",
  * unset = empty) and checked like any value, with the FILE:LINE where they were written. */
 
 #include <errno.h>
@@ -124,7 +124,84 @@ static void test_http_option_needs_http(void)
         unit_diagnostics_done(&diags);
 }
 
+static struct unit_config *listen_config(const char *value, struct unit_diagnostics *diags, int *ret)
+{
+        struct unit_config *c = NULL;
+        char text[512];
+
+        snprintf(text, sizeof(text), "[Service]\nExecStart=/bin/true\n[X-Ready]\nListen=%s\n", value);
+        *ret = unit_file_parse("/u/t.service", "t.service", text, &specs, true, &c, diags);
+        return c;
+}
+
+static void test_listen_values(void)
+{
+        static const struct {
+                const char *value, *stored;
+        } good[] = {
+                { "yes", "yes" },
+                { "true", "yes" },
+                { "1", "yes" },
+                { "6379", "6379" },
+                { "127.0.0.1:6379", "127.0.0.1:6379" },
+                { "[::1]:80", "[::1]:80" },
+                { "localhost:5432", "localhost:5432" },
+                { "/run/x.sock", "/run/x.sock" },
+                { "@abstract-name", "@abstract-name" },
+        };
+        static const struct {
+                const char *value, *reason;
+        } bad[] = {
+                { "00000", "1 to 65535" },        { "65536", "1 to 65535" },
+                { "::1:80", "needs brackets" },   { "[::1]", "expected :PORT" },
+                { "host", "expected HOST:PORT" }, { "@", "needs a name" },
+                { "rel/path", "expected HOST:PORT" },
+        };
+        struct unit_diagnostics diags = {};
+        struct unit_config *c;
+        int r;
+
+        for (size_t i = 0; i < ELEMENTSOF(good); i++) {
+                c = listen_config(good[i].value, &diags, &r);
+                CU_ASSERT_EQUAL(r, 0);
+                CU_ASSERT_EQUAL(diags.n, 0);
+                if (c) {
+                        CU_ASSERT_STRING_EQUAL(c->ready_listen[0], good[i].stored);
+                        /* Checked, stored, and refused at verify: not applied yet. */
+                        CU_ASSERT_EQUAL(unit_config_verify(c, &diags), -EINVAL);
+                        CU_ASSERT_EQUAL_FATAL(diags.n, 1);
+                        CU_ASSERT_EQUAL(diags.items[0].line, 4);
+                        CU_ASSERT_PTR_NOT_NULL(strstr(diags.items[0].message, "not implemented yet"));
+                }
+                unit_config_free(c);
+                unit_diagnostics_done(&diags);
+        }
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                c = listen_config(bad[i].value, &diags, &r);
+                CU_ASSERT_EQUAL(r, -EINVAL);
+                CU_ASSERT_EQUAL_FATAL(diags.n, 1);
+                if (!strstr(diags.items[0].message, bad[i].reason))
+                        fprintf(stderr, "  Listen=%s: %s\n", bad[i].value, diags.items[0].message);
+                CU_ASSERT_PTR_NOT_NULL(strstr(diags.items[0].message, bad[i].reason));
+                CU_ASSERT_EQUAL(diags.items[0].line, 4);
+                unit_diagnostics_done(&diags);
+        }
+
+        /* "no" and an empty value clear the list. */
+        CU_ASSERT_EQUAL(
+                unit_file_parse(
+                        "/u/t.service", "t.service",
+                        "[Service]\nExecStart=/bin/true\n[X-Ready]\nListen=yes\nListen=80\nListen=no\n",
+                        &specs, true, &c, &diags),
+                0);
+        CU_ASSERT_PTR_NULL(c->ready_listen);
+        CU_ASSERT_EQUAL(unit_config_verify(c, &diags), 0);
+        unit_config_free(c);
+        unit_diagnostics_done(&diags);
+}
+
 static CU_TestInfo tests[] = {
+        { "Listen= values", test_listen_values },
         { "expand a string", test_expand_string },
         { "the order of lines and files does not matter", test_order_does_not_matter },
         { "errors name the line", test_errors_name_the_line },

@@ -152,9 +152,12 @@ static void test_listen_values(void)
         static const struct {
                 const char *value, *reason;
         } bad[] = {
-                { "00000", "1 to 65535" },        { "65536", "1 to 65535" },
-                { "::1:80", "needs brackets" },   { "[::1]", "expected :PORT" },
-                { "host", "expected HOST:PORT" }, { "@", "needs a name" },
+                { "00000", "1 to 65535" },
+                { "65536", "1 to 65535" },
+                { "::1:80", "needs brackets" },
+                { "[::1]", "expected :PORT" },
+                { "host", "expected HOST:PORT" },
+                { "@", "needs a name" },
                 { "rel/path", "expected HOST:PORT" },
         };
         struct unit_diagnostics diags = {};

@@ -94,18 +94,22 @@ int unit_search_path_default(char *const *extra, char ***ret)
 int unit_search_path_insert(char *const *search, size_t n_extra, const char *dir, char ***ret)
 {
         _cleanup_strv_free_ char **with = NULL;
+        size_t n = strv_length(search);
+        bool present = false;
         int r;
 
-        for (size_t i = 0; i <= strv_length(search); i++) {
-                if (i == n_extra && dir) {
+        /* A directory of the path keeps its place: /etc's drop-ins beat /lib's whoever
+         * names the unit. */
+        for (size_t i = 0; dir && i < n; i++)
+                present = present || strcmp(search[i], dir) == 0;
+        for (size_t i = 0; i <= n; i++) {
+                if (i == n_extra && dir && !present) {
                         r = strv_push(&with, dir);
                         if (r < 0)
                                 return r;
                 }
-                if (!search || !search[i])
+                if (i == n)
                         break;
-                if (dir && strcmp(search[i], dir) == 0)
-                        continue;
                 r = strv_push(&with, search[i]);
                 if (r < 0)
                         return r;
@@ -446,7 +450,7 @@ int unit_read_file(const char *path, char **ret, unsigned *ret_nul_line)
 {
         _cleanup_close_ int fd = -1;
         _cleanup_free_ char *text = NULL;
-        size_t len = 0;
+        size_t len = 0, size;
         struct stat st;
         const char *nul;
 
@@ -464,13 +468,26 @@ int unit_read_file(const char *path, char **ret, unsigned *ret_nul_line)
                 return -errno;
         if (!S_ISREG(st.st_mode))
                 return -EBADFD;
-        text = malloc((size_t) st.st_size + 2);
+        /* Sized by stat, grown if the file grows while we read; the cap holds either way. */
+        size = (size_t) st.st_size + 1;
+        text = malloc(size + 1);
         if (!text)
                 return -ENOMEM;
-        /* Read one byte more than stat said: a file that grows past the cap is still refused. */
         for (;;) {
-                ssize_t k = read(fd, text + len, (size_t) st.st_size + 1 - len);
+                ssize_t k;
 
+                if (len == size) {
+                        char *grown;
+
+                        if (size > UNIT_FILE_SIZE_MAX)
+                                return -EFBIG;
+                        size = size * 2 > UNIT_FILE_SIZE_MAX + 1 ? UNIT_FILE_SIZE_MAX + 1 : size * 2;
+                        grown = realloc(text, size + 1);
+                        if (!grown)
+                                return -ENOMEM;
+                        text = grown;
+                }
+                k = read(fd, text + len, size - len);
                 if (k < 0 && errno == EINTR)
                         continue;
                 if (k < 0)
@@ -478,9 +495,9 @@ int unit_read_file(const char *path, char **ret, unsigned *ret_nul_line)
                 if (k == 0)
                         break;
                 len += (size_t) k;
-                if (len > (size_t) st.st_size)
-                        return -EFBIG;
         }
+        if (len > UNIT_FILE_SIZE_MAX)
+                return -EFBIG;
         text[len] = 0;
         nul = memchr(text, 0, len);
         if (nul) {

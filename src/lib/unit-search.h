@@ -23,8 +23,8 @@ int unit_search_path_build(
 int unit_search_path_default(char *const *extra, char ***ret);
 
 /* search with dir (a unit's own directory) inserted after its first n_extra entries (the
- * --unit-path ones) and dropped from later ones: where a unit given by path finds its
- * drop-ins and the units it names. Pure. */
+ * --unit-path ones), unless dir is in search already (it then keeps its place): where a
+ * unit finds its drop-ins and the units it names. Pure. */
 int unit_search_path_insert(char *const *search, size_t n_extra, const char *dir, char ***ret);
 
 struct unit_found {

@@ -242,10 +242,11 @@ static void test_search_path(void)
         CU_ASSERT_STRING_EQUAL(l[2], "/run/systemd/user");
         l = strv_free(l);
 
-        /* A unit's own directory goes after --unit-path, once. */
+        /* A unit's own directory goes after --unit-path; one of the path keeps its place
+         * (/etc before /lib, whichever of them the unit came from). */
         CU_ASSERT_EQUAL_FATAL(
-                unit_search_path_insert((char *[]){ "/a", "/b", "/own", "/c", NULL }, 2, "/own", &l), 0);
-        check_strv(l, (const char *const[]){ "/a", "/b", "/own", "/c", NULL });
+                unit_search_path_insert((char *[]){ "/a", "/etc", "/lib", NULL }, 1, "/lib", &l), 0);
+        check_strv(l, (const char *const[]){ "/a", "/etc", "/lib", NULL });
         l = strv_free(l);
         CU_ASSERT_EQUAL_FATAL(unit_search_path_insert((char *[]){ "/a", "/c", NULL }, 0, "/own", &l), 0);
         check_strv(l, (const char *const[]){ "/own", "/a", "/c", NULL });

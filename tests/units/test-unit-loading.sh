@@ -29,6 +29,21 @@ U run -q pick-nowhere.service -- touch "$T/m/ran"
 has err "pick-nowhere.service: no such unit"
 [ ! -e "$T/m/ran" ] || fail "COMMAND ran although a unit was missing"
 
+# ---- a user other than root also searches the systemd --user directories -----------------
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && id nobody >/dev/null 2>&1; then
+        mkdir -p "$T/user/cfg/systemd/user"
+        oneshot true >"$T/user/cfg/systemd/user/mine.service"
+        chmod -R a+rX "$T/user" && chmod a+x "$T"
+        (cd / && setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups env -i PATH=/usr/bin:/bin \
+                HOME="$T/user" XDG_CONFIG_HOME="$T/user/cfg" "$UNITRUN" cat mine.service) >"$T/out" 2>"$T/err" ||
+                fail "a user unit in \$XDG_CONFIG_HOME/systemd/user was not found for a non-root user"
+        has out "# $T/user/cfg/systemd/user/mine.service"
+        XDG_CONFIG_HOME="$T/user/cfg" HOME="$T/user" U cat mine.service
+        [ $? = 65 ] || fail "root (a system manager) must not search the --user directories"
+else
+        echo "note: user search path not checked end to end (needs root, setpriv and user nobody)"
+fi
+
 # ---- aliases load under the target's name ---------------------------------------------
 oneshot "echo \$0 >$T/m/alias" >"$T/lo/target.service"
 ln -s target.service "$T/lo/nick.service"

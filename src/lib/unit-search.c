@@ -266,23 +266,42 @@ int unit_search_find(char *const *search, const char *name, struct unit_found *r
         return 0;
 }
 
-/* The "-" prefixes of a unit name's prefix: "a-b-c.service" gives "a-b-.service",
- * "a-.service". */
-static int push_dash_prefixes(char ***l, const char *dir, const char *name, const char *suffix)
+/* The "-" prefixes of a unit name, as systemd walks them: "a-b-c.service" gives
+ * "a-b-.service" and "a-.service"; an instance keeps its instance ("a-b@x.service" gives
+ * "a-@x.service", then its template "a-@.service"). A trailing '-' of the name is cut
+ * once first, a leading one ends the walk. */
+static int push_dash_prefixes(char ***l, const char *dir, const char *name)
 {
-        _cleanup_free_ char *prefix = NULL;
+        _cleanup_free_ char *prefix = NULL, *instance = NULL;
+        const char *suffix = strrchr(name, '.');
+        bool chopped = false;
         int r = unit_name_prefix(name, &prefix);
 
+        if (r >= 0)
+                r = unit_name_instance(name, &instance);
         if (r < 0)
                 return r;
-        for (char *dash = strrchr(prefix, '-'); dash; dash = strrchr(prefix, '-')) {
+        for (;;) {
+                char *dash = strrchr(prefix, '-');
+
+                if (!dash || dash == prefix)
+                        return 0;
+                if (!dash[1] && !chopped) {
+                        *dash = 0;
+                        chopped = true;
+                        continue;
+                }
                 dash[1] = 0;
-                r = push_printf(l, "%s/%s%s.d", dir, prefix, suffix);
+                chopped = false;
+                if (*instance) {
+                        r = push_printf(l, "%s/%s@%s%s.d", dir, prefix, instance, suffix);
+                        if (r >= 0)
+                                r = push_printf(l, "%s/%s@%s.d", dir, prefix, suffix);
+                } else
+                        r = push_printf(l, "%s/%s%s.d", dir, prefix, suffix);
                 if (r < 0)
                         return r;
-                dash[0] = 0;
         }
-        return 0;
 }
 
 int unit_dropin_dirs(char *const *search, const char *name, char *const *aliases, char ***ret)
@@ -307,9 +326,7 @@ int unit_dropin_dirs(char *const *search, const char *name, char *const *aliases
                                         r = push_printf(&l, "%s/%s.d", *d, template_name);
                         }
                         if (r >= 0 && suffix)
-                                r = push_dash_prefixes(
-                                        &l, *d, *n,
-                                        unit_name_kind(*n) == UNIT_NAME_INSTANCE ? "@.service" : suffix);
+                                r = push_dash_prefixes(&l, *d, *n);
                         if (r < 0)
                                 return r;
                 }

@@ -266,16 +266,23 @@ static void test_dropin_dirs(void)
                         (char *[]){ "alias.service", NULL }, &l),
                 0);
         check_strv(
-                l, (const char *const[]){ "/etc/foo-bar@x.service.d", "/etc/foo-bar@.service.d",
-                                          "/etc/foo-@.service.d", "/lib/foo-bar@x.service.d",
-                                          "/lib/foo-bar@.service.d", "/lib/foo-@.service.d",
-                                          "/etc/alias.service.d", "/lib/alias.service.d", "/etc/service.d",
-                                          "/lib/service.d", NULL });
+                l, (const char *const[]){
+                           "/etc/foo-bar@x.service.d", "/etc/foo-bar@.service.d", "/etc/foo-@x.service.d",
+                           "/etc/foo-@.service.d", "/lib/foo-bar@x.service.d", "/lib/foo-bar@.service.d",
+                           "/lib/foo-@x.service.d", "/lib/foo-@.service.d", "/etc/alias.service.d",
+                           "/lib/alias.service.d", "/etc/service.d", "/lib/service.d", NULL });
         l = strv_free(l);
         CU_ASSERT_EQUAL_FATAL(unit_dropin_dirs((char *[]){ "/d", NULL }, "a-b-c.service", NULL, &l), 0);
         check_strv(
                 l, (const char *const[]){ "/d/a-b-c.service.d", "/d/a-b-.service.d", "/d/a-.service.d",
                                           "/d/service.d", NULL });
+        l = strv_free(l);
+        /* A trailing '-' is cut once; a leading one ends the walk. */
+        CU_ASSERT_EQUAL_FATAL(unit_dropin_dirs((char *[]){ "/d", NULL }, "a-b-.service", NULL, &l), 0);
+        check_strv(l, (const char *const[]){ "/d/a-b-.service.d", "/d/a-.service.d", "/d/service.d", NULL });
+        l = strv_free(l);
+        CU_ASSERT_EQUAL_FATAL(unit_dropin_dirs((char *[]){ "/d", NULL }, "-x.service", NULL, &l), 0);
+        check_strv(l, (const char *const[]){ "/d/-x.service.d", "/d/service.d", NULL });
         strv_free(l);
 }
 

@@ -109,6 +109,9 @@ struct unit_accepted_key {
         const char *name;
         enum unit_section section;
         enum unit_accept_kind kind;
+        /* NULL: any value; "b": a boolean; "t": a time span; "b|w1|w2": a boolean or one
+         * of the words; "w1|w2": one of the words. */
+        const char *check;
 };
 const struct unit_accepted_key *unit_accepted_key_lookup(const char *name);
 const struct unit_accepted_key *unit_accepted_key_lookup_case(const char *name);

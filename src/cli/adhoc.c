@@ -11,6 +11,8 @@
 #include "macro.h"
 #include "strv.h"
 
+extern char **environ;
+
 /* "redis-server" -> "redis-server.service", then -2, -3, ... while one is taken. */
 static int adhoc_default_name(const char *cmdline, ur_executor *const *taken, size_t n, char **ret)
 {

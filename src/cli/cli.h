@@ -34,7 +34,9 @@ struct run_options {
         bool json;
         bool color;
         const char *log_dir;
-        char **unit_files;
+        char **unit_path;             /* --unit-path DIR..., searched first */
+        char **unit_files;            /* unit files and unit names, in order */
+        char ***unit_file_properties; /* per unit_files entry: "Key=Value" from the options after it */
         struct adhoc_unit *units;
         size_t n_units;
         char **command;       /* after "--" */
@@ -59,3 +61,4 @@ int verb_run(int argc, char **argv);
 int verb_wait(int argc, char **argv);
 int verb_up(int argc, char **argv);
 int verb_verify(int argc, char **argv);
+int verb_cat(int argc, char **argv);

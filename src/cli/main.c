@@ -37,7 +37,8 @@ void cli_warning(const char *fmt, ...)
 static const char usage_main[] =
         "Usage: unitrun run    [OPTIONS] [UNIT-FILE | AD-HOC-UNIT]... -- COMMAND [ARG]...\n"
         "       unitrun up     [OPTIONS] [UNIT-FILE | AD-HOC-UNIT]...\n"
-        "       unitrun verify [--strict] UNIT-FILE...\n"
+        "       unitrun verify [--strict] [--unit-path DIR]... UNIT...\n"
+        "       unitrun cat    [--unit-path DIR]... UNIT...\n"
         "       unitrun wait   [--timeout SPAN] CONDITION...\n"
         "       unitrun --help | --version | help COMMAND\n"
         "\n"
@@ -48,6 +49,7 @@ static const char usage_main[] =
         "  run     start units, run COMMAND, tear down; exit with COMMAND's status\n"
         "  up      start units, stay until SIGINT/SIGTERM or a unit fails, tear down\n"
         "  verify  check unit files (keys, values, dependencies, cycles), start nothing\n"
+        "  cat     print a unit and its drop-ins as a run reads them, start nothing\n"
         "  wait    wait until conditions hold (tcp:, unix:, http(s)://, file:), start nothing\n"
         "\n"
         "Exit status: COMMAND's, or 64 bad command line, 69 a unit did not become ready,\n"
@@ -55,24 +57,29 @@ static const char usage_main[] =
         "128+N after signal N.\n";
 
 static const char usage_run[] =
-        "Usage: unitrun run [OPTIONS] [UNIT-FILE | --exec CMDLINE [UNIT-OPTIONS]]... -- COMMAND [ARG]...\n"
-        "       unitrun up  [OPTIONS] [UNIT-FILE | --exec CMDLINE [UNIT-OPTIONS]]...\n"
+        "Usage: unitrun run [OPTIONS] [UNIT [UNIT-OPTIONS] | --exec CMDLINE [UNIT-OPTIONS]]... -- COMMAND "
+        "[ARG]...\n"
+        "       unitrun up  [OPTIONS] [UNIT [UNIT-OPTIONS] | --exec CMDLINE [UNIT-OPTIONS]]...\n"
         "\n"
         "run starts every unit (each once what it is ordered after is ready, independent ones\n"
         "in parallel), runs COMMAND with stdin/stdout/stderr inherited, stops all units in\n"
         "reverse order, and exits with COMMAND's status. up starts them, prints a summary,\n"
-        "and stays until SIGINT/SIGTERM or a unit fails. Units named by Requires=/Wants= are\n"
-        "loaded from the directory of the unit that names them.\n"
+        "and stays until SIGINT/SIGTERM or a unit fails. A UNIT is a unit file (a path with a\n"
+        "'/') or a unit name (redis-server.service, postgresql@15-main.service) found on\n"
+        "systemd's search path, with its drop-ins; the UNIT-OPTIONS after it apply on top.\n"
+        "Units named by Requires=/Wants= are loaded from the naming unit's directory, then\n"
+        "the search path.\n"
         "\n"
         "Options:\n"
         "  -q, --quiet            don't forward unit output\n"
         "  -v, --verbose          also say which isolation was obtained and what happens\n"
         "      --log-dir DIR      write each unit's output to DIR/NAME.log\n"
+        "      --unit-path DIR    look units up in DIR first (repeatable)\n"
         "      --json             one JSON object per line on stderr for every event\n"
         "      --color=WHEN       color unit prefixes: auto (default), always, never\n"
         "\n"
-        "Ad-hoc units: --exec CMDLINE begins one (no shell: use sh -c '...'); until the next\n"
-        "--exec these options configure it:\n"
+        "Ad-hoc units: --exec CMDLINE begins one (no shell: use sh -c '...'). Until the next\n"
+        "--exec or UNIT these options configure it (after a UNIT, that unit; not --name):\n"
         "      --name NAME        unit name (default: program name + .service)\n"
         "      --type TYPE        simple, exec, notify or oneshot\n"
         "      --ready-output RE  ready once an output line matches the extended regex\n"
@@ -83,6 +90,8 @@ static const char usage_run[] =
         "      --http-method M    request method (default GET)\n"
         "      --http-header 'K: V'  request header (repeatable)\n"
         "      --ready-file PATH  ready once the file exists\n"
+        "      --ready-listen[=ADDR]  Listen= (yes, PORT, HOST:PORT, /path, @name): parsed,\n"
+        "                         refused until this build can watch listening sockets\n"
         "      --timeout SPAN     start timeout (TimeoutStartSec=, default 90s)\n"
         "      --stop-timeout SPAN  stop grace period (TimeoutStopSec=, default 10s)\n"
         "      --kill-signal SIG  signal that asks it to stop (default SIGTERM)\n"
@@ -118,11 +127,19 @@ static const char usage_wait[] = "Usage: unitrun wait [OPTIONS] CONDITION...\n"
                                  "Exit status: 0 when all hold, 69 on timeout, 64 bad command line.\n";
 
 static const char usage_verify[] =
-        "Usage: unitrun verify [--strict] UNIT-FILE...\n"
+        "Usage: unitrun verify [--strict] [--unit-path DIR]... UNIT...\n"
         "\n"
-        "Parses and checks unit files and the units they pull in (keys, values, dependencies,\n"
-        "cycles), starting nothing. Prints FILE:LINE: message per problem. --strict makes\n"
-        "unknown keys errors. Exit status: 0, or 65 when any file has an error.\n";
+        "Finds, parses and checks units (files or names), their drop-ins and the units they\n"
+        "pull in (keys, values, dependencies, cycles), starting nothing. Prints FILE:LINE:\n"
+        "message per problem, and one line per unit listing the keys it sets that a run\n"
+        "accepts and does not apply (sandboxing, resource control). --strict makes unknown\n"
+        "keys errors. Exit status: 0, or 65 when any unit has an error.\n";
+
+static const char usage_cat[] =
+        "Usage: unitrun cat [--unit-path DIR]... UNIT...\n"
+        "\n"
+        "Prints each unit file and its drop-ins in the order they apply, each after a\n"
+        "'# PATH' line, as systemctl cat does. Exit status: 0, or 65 when a unit is not found.\n";
 
 static int print_help(const char *verb)
 {
@@ -142,6 +159,10 @@ static int print_help(const char *verb)
                 fputs(usage_wait, stdout);
                 return 0;
         }
+        if (strcmp(verb, "cat") == 0) {
+                fputs(usage_cat, stdout);
+                return 0;
+        }
         cli_error("unknown command '%s'; see '%s --help'", verb, program_name);
         return EXIT_USAGE;
 }
@@ -150,10 +171,8 @@ static const struct {
         const char *name;
         int (*fn)(int argc, char **argv);
 } verbs[] = {
-        { "run", verb_run },
-        { "up", verb_up },
-        { "verify", verb_verify },
-        { "wait", verb_wait },
+        { "run", verb_run },   { "up", verb_up },   { "verify", verb_verify },
+        { "wait", verb_wait }, { "cat", verb_cat },
 };
 
 int main(int argc, char **argv)

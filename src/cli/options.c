@@ -1,5 +1,6 @@
-/* Command-line parsing for run (and later up): global options, then ad-hoc units, each
- * begun by --exec and configured by the options that follow it, then "--" COMMAND. */
+/* Command-line parsing for run and up: global options, then units, each a unit file or
+ * unit name, or an ad-hoc unit begun by --exec, and each configured by the unit options
+ * that follow it (as a last drop-in would), then "--" COMMAND. */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -14,19 +15,29 @@ static struct adhoc_unit *current_unit(struct run_options *o)
         return o->n_units && !o->after_unit_file ? &o->units[o->n_units - 1] : NULL;
 }
 
+/* Where the unit options go: the last --exec's list, or the last unit file's. */
+static char ***current_properties(struct run_options *o)
+{
+        size_t n_files = strv_length(o->unit_files);
+
+        if (o->after_unit_file && n_files > 0)
+                return &o->unit_file_properties[n_files - 1];
+        return current_unit(o) ? &current_unit(o)->properties : NULL;
+}
+
 static int add_property(struct run_options *o, const char *option, const char *key, const char *value)
 {
-        struct adhoc_unit *u = current_unit(o);
+        char ***properties = current_properties(o);
         char *kv;
         int r;
 
-        if (!u) {
-                cli_error("%s must follow an --exec", option);
+        if (!properties) {
+                cli_error("%s must follow an --exec, a unit file or a unit name", option);
                 return EXIT_USAGE;
         }
         if (asprintf(&kv, "%s=%s", key, value) < 0)
                 return EXIT_SYSTEM;
-        r = strv_push(&u->properties, kv);
+        r = strv_push(properties, kv);
         free(kv);
         return r < 0 ? EXIT_SYSTEM : 0;
 }
@@ -92,10 +103,24 @@ int run_options_parse(int argc, char **argv, int first, bool want_command, struc
                         continue;
                 }
                 if (a[0] != '-') {
-                        /* A unit file; it also ends the ad-hoc unit before it. */
+                        /* A unit file or name; it also ends the ad-hoc unit before it. */
+                        size_t n = strv_length(o.unit_files);
+                        char ***props = realloc(o.unit_file_properties, (n + 2) * sizeof(*props));
+
+                        if (!props)
+                                goto fail;
+                        o.unit_file_properties = props;
+                        props[n] = props[n + 1] = NULL;
                         if (strv_push(&o.unit_files, a) < 0)
                                 goto fail;
                         o.after_unit_file = true;
+                        continue;
+                }
+                if (strcmp(a, "--ready-listen") == 0 || strncmp(a, "--ready-listen=", 15) == 0) {
+                        /* The one optional value: "--ready-listen" alone is Listen=yes. */
+                        r = add_property(&o, "--ready-listen", "Listen", a[14] == '=' ? a + 15 : "yes");
+                        if (r)
+                                goto out;
                         continue;
                 }
                 if (!value) {
@@ -104,8 +129,21 @@ int run_options_parse(int argc, char **argv, int first, bool want_command, struc
                 }
                 if (strcmp(a, "--log-dir") == 0) {
                         o.log_dir = value;
+                } else if (strcmp(a, "--unit-path") == 0) {
+                        if (value[0] == 0) {
+                                cli_error("--unit-path needs a directory");
+                                goto usage;
+                        }
+                        if (strv_push(&o.unit_path, value) < 0)
+                                goto fail;
                 } else if (strcmp(a, "--exec") == 0) {
-                        struct adhoc_unit *units = realloc(o.units, (o.n_units + 1) * sizeof(*units));
+                        struct adhoc_unit *units;
+
+                        if (value[strspn(value, " \t")] == 0) {
+                                cli_error("--exec needs a command line, got '%s'", value);
+                                goto usage;
+                        }
+                        units = realloc(o.units, (o.n_units + 1) * sizeof(*units));
                         if (!units)
                                 goto fail;
                         o.units = units;
@@ -115,7 +153,8 @@ int run_options_parse(int argc, char **argv, int first, bool want_command, struc
                                 goto fail;
                 } else if (strcmp(a, "--name") == 0) {
                         if (!current_unit(&o)) {
-                                cli_error("--name must follow an --exec");
+                                cli_error("--name must follow an --exec (a unit file or name has its own "
+                                          "name)");
                                 goto usage;
                         }
                         free(current_unit(&o)->name);
@@ -203,6 +242,10 @@ void run_options_done(struct run_options *o)
         }
         free(o->units);
         strv_free(o->command);
+        for (size_t i = 0; o->unit_file_properties && i < strv_length(o->unit_files); i++)
+                strv_free(o->unit_file_properties[i]);
+        free(o->unit_file_properties);
         strv_free(o->unit_files);
+        strv_free(o->unit_path);
         *o = (struct run_options){};
 }

@@ -132,8 +132,13 @@ static int session_create_units(struct session *s)
         int r;
 
         if (s->options.unit_files) {
-                r = ur_context_load_units(
-                        s->ctx, s->options.unit_files, 0, on_diagnostic, s, &loaded, &n_loaded);
+                const ur_load_options load = {
+                        .unit_path = s->options.unit_path,
+                        .assignments = (char *const *const *) s->options.unit_file_properties,
+                };
+
+                r = ur_context_load_units_with(
+                        s->ctx, s->options.unit_files, &load, 0, on_diagnostic, s, &loaded, &n_loaded);
                 if (r == -EINVAL)
                         return EXIT_BAD_UNIT;
                 if (r < 0) {

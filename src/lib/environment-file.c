@@ -18,6 +18,7 @@
 
 #include "macro.h"
 #include "strv.h"
+#include "environment-file.h"
 #include "unit-file-internal.h"
 #include "unit-file.h"
 

@@ -19,7 +19,7 @@
 #include "shims.h"
 #include "signal-name.h"
 #include "strv.h"
-#include "unit-file.h"
+#include "environment-file.h"
 
 void executor_format_exit(int code, int status, char *buf, size_t size)
 {

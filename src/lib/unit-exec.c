@@ -15,8 +15,6 @@
 #include "unit-file-internal.h"
 #include "unit-file.h"
 
-#define FIELD(c, key, type) ((type *) (void *) ((char *) (c) + (key)->offset))
-
 void unit_commands_done(struct unit_commands *l)
 {
         for (size_t i = 0; i < l->n; i++)
@@ -145,7 +143,7 @@ static int unit_exec_one(
         struct unit_parse_ctx *ctx, const char *key, const char **p, struct unit_command *ret,
         bool *ret_separator)
 {
-        struct unit_command cmd = { .line_no = ctx->line };
+        struct unit_command cmd = { .line_no = ctx->line, .file_no = ctx->file_index };
         _cleanup_free_ char *line = NULL;
         size_t size = 0;
         FILE *f;

@@ -1,7 +1,9 @@
-/* What the files of the unit-file parser share: the key table (unit-keys.c, with the
- * Exec*= commands in unit-exec.c and the [X-Ready] value checks in unit-ready-keys.c), the per-assignment
- * context the value parsers report through, diagnostics and specifier expansion (unit-file.c). Not
- * installed, not exported. */
+/* What the files of the unit-file parser share, in three layers with calls only going
+ * down: unit-value.c at the bottom (diagnostics, specifiers, small checks, generic setters),
+ * the key table in the middle (unit-keys.c, with the Exec*= commands in unit-exec.c and the
+ * [X-Ready] value checks in unit-ready-keys.c; unit-keys.c also owns the config's lifetime,
+ * since it knows every field), and the reader on top (unit-file.c). Also the per-assignment
+ * context the value parsers report through. Not installed, not exported. */
 #pragma once
 
 #include <stdbool.h>
@@ -22,9 +24,12 @@ const char *unit_section_name(enum unit_section s);
 
 /* One assignment being parsed. */
 struct unit_parse_ctx {
-        const char *file; /* for diagnostics: the path, or the origin of a -p */
-        unsigned line;    /* 0 for -p */
-        const char *name; /* the unit name, for %n and %N */
+        const char *file;     /* for diagnostics: the path, or the origin of a -p */
+        unsigned line;        /* 0 for -p */
+        const char *name;     /* the unit name, for %n %N %p %i ... */
+        const char *fragment; /* the unit file (for a template: foo@.service), for %y %Y */
+        unsigned file_index;  /* of file in unit_config.files; 0 for -p */
+        bool expanding;       /* unit_config_expand(): variables are already expanded */
         const struct unit_specifiers *specifiers;
         struct unit_diagnostics *diags;
 };
@@ -42,6 +47,16 @@ typedef void (*unit_key_reset_fn)(struct unit_config *c, const struct unit_key *
 /* Meaningless without HTTP=: its line goes to unit_config.lines.http_option. */
 #define UNIT_KEY_HTTP_OPTION (1u << 1)
 
+/* Records where a key of unit_config.lines was set. */
+#define UNIT_MARK_LINE(c, ctx, field)                                                                       \
+        do {                                                                                                \
+                (c)->lines.field = (ctx)->line;                                                             \
+                (c)->line_files.field = (ctx)->file_index;                                                  \
+        } while (0)
+
+/* The field of struct unit_config that a table row's offset names. */
+#define FIELD(c, key, type) ((type *) (void *) ((char *) (c) + (key)->offset))
+
 struct unit_key {
         const char *name;
         enum unit_section section;
@@ -56,10 +71,12 @@ const struct unit_key *unit_key_lookup(const char *name);
 /* Case-insensitive, for a "did you mean" hint; NULL if none. */
 const struct unit_key *unit_key_lookup_case(const char *name);
 
-/* Applies every key's default. */
+/* Applies every key's default (unit-keys.c). */
 void unit_config_set_defaults(struct unit_config *c);
-/* Frees what a key's field owns; used by the resets and unit_config_free(). */
+/* Frees what a key's field owns; used by the resets and unit_config_free() (unit-exec.c). */
 void unit_commands_done(struct unit_commands *l);
+
+/* ---- unit-value.c: the bottom layer ---- */
 
 int unit_diag_add(
         struct unit_diagnostics *d, const char *file, unsigned line, bool error, const char *fmt, ...)
@@ -69,13 +86,39 @@ int unit_key_error(struct unit_parse_ctx *ctx, const char *fmt, ...) _printf_(2,
 /* A warning about the current assignment: returns 0 (or -ENOMEM). */
 int unit_key_warn(struct unit_parse_ctx *ctx, const char *fmt, ...) _printf_(2, 3);
 
-/* %n %N %t %T %h %u %U %% in s; an unknown or unavailable specifier is an error naming key. */
+/* Every specifier of systemd.unit(5) in s ("%%" is a '%'); an unknown or unavailable one
+ * is an error naming key. */
 int unit_specifiers_expand(struct unit_parse_ctx *ctx, const char *key, const char *s, char **ret);
+
+/* Whether s references a variable: '$' then a letter, '_' or '{'. */
+bool unit_string_has_variable(const char *s);
+/* $NAME, ${NAME} from env (unset: empty), "$$" a '$'; -EINVAL for an unterminated ${. */
+int unit_env_expand(const char *s, char *const *env, char **ret);
 
 /* systemd's rule: ASCII letters, digits and '_', not starting with a digit. */
 bool unit_env_name_is_valid(const char *name);
 /* Whether s holds a control character (C0 or DEL). */
 bool unit_string_has_control(const char *s);
+
+/* Keys accepted and not applied (unit-accepted-keys.c), looked up after the table. */
+enum unit_accept_kind {
+        UNIT_ACCEPT_SILENT, /* no meaning in a run */
+        UNIT_ACCEPT_LISTED, /* not applied: unit_config.not_applied, listed by verify */
+};
+struct unit_accepted_key {
+        const char *name;
+        enum unit_section section;
+        enum unit_accept_kind kind;
+        /* NULL: any value; "b": a boolean; "t": a time span; "b|w1|w2": a boolean or one
+         * of the words; "w1|w2": one of the words. */
+        const char *check;
+};
+const struct unit_accepted_key *unit_accepted_key_lookup(const char *name);
+const struct unit_accepted_key *unit_accepted_key_lookup_case(const char *name);
+/* Checks the value (no control characters) and records a LISTED key; 0, -EINVAL, -ENOMEM. */
+int unit_accept_key(
+        struct unit_config *c, const struct unit_accepted_key *k, const char *value,
+        struct unit_parse_ctx *ctx);
 
 /* Exec*= (unit-exec.c). */
 int unit_parse_exec(
@@ -84,6 +127,8 @@ void unit_reset_commands(struct unit_config *c, const struct unit_key *key);
 
 /* Value parsers of [X-Ready] (unit-ready-keys.c). */
 int unit_parse_ready_tcp(
+        struct unit_config *c, const struct unit_key *key, const char *value, struct unit_parse_ctx *ctx);
+int unit_parse_ready_listen(
         struct unit_config *c, const struct unit_key *key, const char *value, struct unit_parse_ctx *ctx);
 int unit_parse_ready_http(
         struct unit_config *c, const struct unit_key *key, const char *value, struct unit_parse_ctx *ctx);
@@ -109,7 +154,13 @@ int unit_parse_ready_path_list(
 int unit_parse_ready_path(
         struct unit_config *c, const struct unit_key *key, const char *value, struct unit_parse_ctx *ctx);
 
-/* Shared generic parsers (unit-keys.c), also used by [X-Ready]. */
+/* Generic parsers and setters (unit-value.c), used by every section's keys. */
+/* systemd's parse_boolean(): 1, 0, or -EINVAL. */
+int unit_parse_boolean(const char *v);
+int unit_parse_string(
+        struct unit_config *c, const struct unit_key *key, const char *value, struct unit_parse_ctx *ctx);
+void unit_reset_bool_true(struct unit_config *c, const struct unit_key *key);
+void unit_reset_bool_false(struct unit_config *c, const struct unit_key *key);
 int unit_parse_bool_field(
         struct unit_config *c, const struct unit_key *key, const char *value, struct unit_parse_ctx *ctx);
 void unit_reset_strv(struct unit_config *c, const struct unit_key *key);

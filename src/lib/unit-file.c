@@ -1,7 +1,7 @@
 /* The syntax layer of unit files (systemd.syntax(7)): physical lines joined at a trailing
  * backslash, comments, [Section] headers and Key=Value assignments, each dispatched to the
- * key table of unit-keys.c. Also what every value parser shares: diagnostics and the
- * %-specifiers. The whole-unit checks live in unit-verify.c.
+ * key table of unit-keys.c. This is the top layer of the parser: what values share lives in
+ * unit-value.c, the keys in unit-keys.c; the whole-unit checks live in unit-verify.c.
  *
  * Lines follow systemd 252's reader: a line whose first non-blank character is '#' or ';'
  * is a comment wherever it is, also in the middle of a continuation (where it is skipped
@@ -33,249 +33,6 @@ const char *unit_section_name(enum unit_section s)
         return s < _UNIT_SECTION_MAX ? unit_section_names[s] : "?";
 }
 
-/* ---- diagnostics ---------------------------------------------------------------- */
-
-static int unit_diag_addv(
-        struct unit_diagnostics *d, const char *file, unsigned line, bool error, const char *fmt, va_list ap)
-{
-        _cleanup_free_ char *message = NULL, *file_copy = NULL;
-        struct unit_diagnostic *items;
-
-        if (!d)
-                return 0;
-        if (vasprintf(&message, fmt, ap) < 0) {
-                message = NULL;
-                return -ENOMEM;
-        }
-        file_copy = strdup(file ?: "");
-        if (!file_copy)
-                return -ENOMEM;
-        items = realloc(d->items, (d->n + 1) * sizeof(*items));
-        if (!items)
-                return -ENOMEM;
-        d->items = items;
-        d->items[d->n++] = (struct unit_diagnostic){
-                .file = TAKE_PTR(file_copy),
-                .line = line,
-                .error = error,
-                .message = TAKE_PTR(message),
-        };
-        return 0;
-}
-
-int unit_diag_add(
-        struct unit_diagnostics *d, const char *file, unsigned line, bool error, const char *fmt, ...)
-{
-        va_list ap;
-        int r;
-
-        va_start(ap, fmt);
-        r = unit_diag_addv(d, file, line, error, fmt, ap);
-        va_end(ap);
-        return r;
-}
-
-int unit_key_error(struct unit_parse_ctx *ctx, const char *fmt, ...)
-{
-        va_list ap;
-        int r;
-
-        va_start(ap, fmt);
-        r = unit_diag_addv(ctx->diags, ctx->file, ctx->line, true, fmt, ap);
-        va_end(ap);
-        return r < 0 ? r : -EINVAL;
-}
-
-int unit_key_warn(struct unit_parse_ctx *ctx, const char *fmt, ...)
-{
-        va_list ap;
-        int r;
-
-        va_start(ap, fmt);
-        r = unit_diag_addv(ctx->diags, ctx->file, ctx->line, false, fmt, ap);
-        va_end(ap);
-        return r;
-}
-
-void unit_diagnostics_done(struct unit_diagnostics *d)
-{
-        if (!d)
-                return;
-        for (size_t i = 0; i < d->n; i++) {
-                free(d->items[i].file);
-                free(d->items[i].message);
-        }
-        d->items = mfree(d->items);
-        d->n = 0;
-}
-
-char *unit_diagnostic_format(const struct unit_diagnostic *d)
-{
-        char *s;
-        int r;
-
-        if (d->line > 0)
-                r = asprintf(&s, "%s:%u: %s%s", d->file, d->line, d->error ? "" : "warning: ", d->message);
-        else
-                r = asprintf(&s, "%s: %s%s", d->file, d->error ? "" : "warning: ", d->message);
-        return r < 0 ? NULL : s;
-}
-
-/* ---- small shared checks ------------------------------------------------------------ */
-
-bool unit_env_name_is_valid(const char *name)
-{
-        if (!name || !*name || isdigit((unsigned char) *name))
-                return false;
-        for (const char *p = name; *p; p++)
-                if (!isalnum((unsigned char) *p) && *p != '_')
-                        return false;
-        return true;
-}
-
-bool unit_string_has_control(const char *s)
-{
-        for (; *s; s++)
-                if ((unsigned char) *s < 0x20 || *s == 0x7f)
-                        return true;
-        return false;
-}
-
-/* ---- specifiers ------------------------------------------------------------------ */
-
-int unit_specifiers_expand(struct unit_parse_ctx *ctx, const char *key, const char *s, char **ret)
-{
-        const struct unit_specifiers *sp = ctx->specifiers;
-        _cleanup_free_ char *out = NULL;
-        size_t size = 0;
-        FILE *f;
-        int r = 0;
-
-        f = open_memstream(&out, &size);
-        if (!f)
-                return -ENOMEM;
-        for (const char *p = s; *p && r == 0; p++) {
-                const char *v = NULL;
-                size_t suffix;
-
-                if (*p != '%') {
-                        fputc(*p, f);
-                        continue;
-                }
-                switch (*++p) {
-                case '%':
-                        v = "%";
-                        break;
-                case 'n':
-                        v = ctx->name;
-                        break;
-                case 'N':
-                        /* The name without its type suffix: "redis.service" gives "redis". */
-                        suffix = strrchr(ctx->name, '.') ? strlen(strrchr(ctx->name, '.')) : 0;
-                        fwrite(ctx->name, 1, strlen(ctx->name) - suffix, f);
-                        continue;
-                case 't':
-                        v = sp ? sp->runtime_dir : NULL;
-                        break;
-                case 'T':
-                        v = sp ? sp->tmp_dir : NULL;
-                        break;
-                case 'h':
-                        v = sp ? sp->home : NULL;
-                        break;
-                case 'u':
-                        v = sp ? sp->user : NULL;
-                        break;
-                case 'U':
-                        v = sp ? sp->uid : NULL;
-                        break;
-                case '\0':
-                        /* systemd keeps a '%' that ends the value: "100%" means what it says. */
-                        fputc('%', f);
-                        p--;
-                        continue;
-                default:
-                        r = unit_key_error(
-                                ctx,
-                                "%s=: unknown specifier '%%%c' (supported: %%n %%N %%t %%T %%h %%u %%U "
-                                "%%%%; write "
-                                "%%%% for a literal '%%')",
-                                key, isprint((unsigned char) *p) ? *p : '?');
-                        continue;
-                }
-                if (!v) {
-                        r = unit_key_error(ctx, "%s=: specifier '%%%c' is not available here", key, *p);
-                        continue;
-                }
-                fputs(v, f);
-        }
-        if (fclose(f) != 0 && r == 0)
-                r = -ENOMEM;
-        if (r < 0)
-                return r;
-        *ret = TAKE_PTR(out);
-        return 0;
-}
-
-/* ---- config lifetime ------------------------------------------------------------ */
-
-struct unit_config *unit_config_new(const char *name)
-{
-        struct unit_config *c;
-
-        if (!name)
-                return NULL;
-        c = calloc(1, sizeof(*c));
-        if (!c)
-                return NULL;
-        c->name = strdup(name);
-        if (!c->name)
-                return mfree(c);
-        unit_config_set_defaults(c);
-        return c;
-}
-
-struct unit_config *unit_config_free(struct unit_config *c)
-{
-        if (!c)
-                return NULL;
-        free(c->path);
-        free(c->name);
-        free(c->description);
-        strv_free(c->requires);
-        strv_free(c->wants);
-        strv_free(c->after);
-        strv_free(c->before);
-        unit_commands_done(&c->exec_start);
-        unit_commands_done(&c->exec_start_pre);
-        unit_commands_done(&c->exec_start_post);
-        unit_commands_done(&c->exec_stop);
-        unit_commands_done(&c->exec_stop_post);
-        strv_free(c->environment);
-        for (size_t i = 0; i < c->n_environment_files; i++)
-                free(c->environment_files[i].path);
-        free(c->environment_files);
-        strv_free(c->unset_environment);
-        free(c->working_directory);
-        free(c->success_statuses);
-        free(c->success_signals);
-        free(c->pid_file);
-        strv_free(c->runtime_directories);
-        free(c->standard_output.path);
-        free(c->standard_error.path);
-        strv_free(c->ready_tcp);
-        strv_free(c->ready_unix);
-        strv_free(c->ready_http);
-        strv_free(c->ready_output);
-        strv_free(c->ready_file);
-        free(c->http_status);
-        free(c->http_method);
-        free(c->http_body);
-        free(c->http_unix_socket);
-        strv_free(c->http_headers);
-        return mfree(c);
-}
-
 static void unit_config_freep(struct unit_config **c)
 {
         unit_config_free(*c);
@@ -296,6 +53,39 @@ static char *unit_strip(char *s)
         return s;
 }
 
+/* ---- [X-Ready] values that name variables ------------------------------------------- */
+
+static void unit_deferred_drop(struct unit_config *c, const char *key)
+{
+        size_t kept = 0;
+
+        for (size_t i = 0; i < c->n_deferred; i++)
+                if (streq_ptr(c->deferred[i].key, key)) {
+                        free(c->deferred[i].key);
+                        free(c->deferred[i].value);
+                } else
+                        c->deferred[kept++] = c->deferred[i];
+        c->n_deferred = kept;
+}
+
+static int
+unit_deferred_add(struct unit_config *c, const char *key, const char *value, struct unit_parse_ctx *ctx)
+{
+        struct unit_deferred *d;
+        char *k = strdup(key), *v = strdup(value);
+
+        d = k && v ? realloc(c->deferred, (c->n_deferred + 1) * sizeof(*d)) : NULL;
+        if (!d) {
+                free(k);
+                free(v);
+                return -ENOMEM;
+        }
+        c->deferred = d;
+        d[c->n_deferred++] =
+                (struct unit_deferred){ .key = k, .value = v, .file = ctx->file_index, .line = ctx->line };
+        return 0;
+}
+
 static int
 unit_assign(struct unit_config *c, const struct unit_key *key, const char *value, struct unit_parse_ctx *ctx)
 {
@@ -304,6 +94,7 @@ unit_assign(struct unit_config *c, const struct unit_key *key, const char *value
 
         if (!*value) {
                 key->reset(c, key);
+                unit_deferred_drop(c, key->name);
                 return 0;
         }
         if (key->flags & UNIT_KEY_SPECIFIERS) {
@@ -312,9 +103,11 @@ unit_assign(struct unit_config *c, const struct unit_key *key, const char *value
                         return r;
                 value = expanded;
         }
+        if (key->section == UNIT_SECTION_READY && !ctx->expanding && unit_string_has_variable(value))
+                return unit_deferred_add(c, key->name, value, ctx);
         r = key->parse(c, key, value, ctx);
         if (r >= 0 && (key->flags & UNIT_KEY_HTTP_OPTION))
-                c->lines.http_option = ctx->line;
+                UNIT_MARK_LINE(c, ctx, http_option);
         return r;
 }
 
@@ -325,12 +118,19 @@ int unit_config_assign(
         struct unit_parse_ctx ctx = {
                 .file = origin ?: "-p",
                 .name = c->name,
+                .fragment = c->path,
                 .specifiers = specifiers,
                 .diags = diags,
         };
         const struct unit_key *k = unit_key_lookup(key);
         _cleanup_free_ char *copy = NULL;
 
+        if (!k && unit_accepted_key_lookup(key)) {
+                copy = strdup(value ?: "");
+                if (!copy)
+                        return -ENOMEM;
+                return unit_accept_key(c, unit_accepted_key_lookup(key), unit_strip(copy), &ctx);
+        }
         if (!k) {
                 const struct unit_key *hint = unit_key_lookup_case(key);
 
@@ -342,6 +142,78 @@ int unit_config_assign(
         if (!copy)
                 return -ENOMEM;
         return unit_assign(c, k, unit_strip(copy), &ctx);
+}
+
+int unit_config_expand(
+        struct unit_config *c, char *const *base, const struct unit_specifiers *specifiers,
+        struct unit_diagnostics *diags)
+{
+        _cleanup_strv_free_ char **env = strv_copy(base);
+        unsigned errors = 0;
+        int r;
+
+        if (!env)
+                return -ENOMEM;
+        for (char **a = c->environment; a && *a; a++) {
+                _cleanup_free_ char *name = strndup(*a, strcspn(*a, "="));
+
+                if (!name || strv_env_set(&env, name, *a + strlen(name) + 1) < 0)
+                        return -ENOMEM;
+        }
+        for (char **u = c->unset_environment; u && *u; u++)
+                if (!strchr(*u, '='))
+                        (void) strv_env_unset(env, *u);
+        for (size_t i = 0; i < c->n_deferred; i++) {
+                const struct unit_deferred *d = &c->deferred[i];
+                const struct unit_key *k = unit_key_lookup(d->key);
+                struct unit_parse_ctx ctx = {
+                        .file = d->file < strv_length(c->files) ? c->files[d->file] : c->path ?: c->name,
+                        .line = d->line,
+                        .file_index = d->file,
+                        .name = c->name,
+                        .fragment = c->path,
+                        .specifiers = specifiers,
+                        .diags = diags,
+                        .expanding = true,
+                };
+                _cleanup_free_ char *value = NULL;
+
+                if (!k)
+                        continue;
+                r = unit_env_expand(d->value, env, &value);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0) {
+                        r = unit_key_error(&ctx, "%s=%s: unterminated ${", d->key, d->value);
+                        if (r == -ENOMEM)
+                                return r;
+                        errors++;
+                        continue;
+                }
+                if (!*value) {
+                        r = unit_key_error(
+                                &ctx, "%s=%s: empty once its variables are expanded", d->key, d->value);
+                        if (r == -ENOMEM)
+                                return r;
+                        errors++;
+                        continue;
+                }
+                /* No second round of specifiers: the variable's value is taken as it is. */
+                r = k->parse(c, k, value, &ctx);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0)
+                        errors++;
+                else if (k->flags & UNIT_KEY_HTTP_OPTION)
+                        UNIT_MARK_LINE(c, (&ctx), http_option);
+        }
+        for (size_t i = 0; i < c->n_deferred; i++) {
+                free(c->deferred[i].key);
+                free(c->deferred[i].value);
+        }
+        c->deferred = mfree(c->deferred);
+        c->n_deferred = 0;
+        return errors > 0 ? -EINVAL : 0;
 }
 
 /* ---- the file ------------------------------------------------------------------ */
@@ -426,6 +298,21 @@ static int parser_assignment(struct unit_file_parser *p, char *l)
                 return 0;
 
         k = unit_key_lookup(key);
+        if (!k && unit_accepted_key_lookup(key)) {
+                const struct unit_accepted_key *a = unit_accepted_key_lookup(key);
+
+                /* systemd ignores such a line with a warning: so do we, the key is unused. */
+                if (a->section != p->section && p->strict)
+                        return parser_note(
+                                p, unit_key_error(
+                                           &p->ctx, "%s= belongs in [%s], not in [%s]", key,
+                                           unit_section_name(a->section), unit_section_name(p->section)));
+                if (a->section != p->section)
+                        return unit_key_warn(
+                                &p->ctx, "%s= belongs in [%s], not in [%s]: ignored", key,
+                                unit_section_name(a->section), unit_section_name(p->section));
+                return parser_note(p, unit_accept_key(p->config, a, value, &p->ctx));
+        }
         if (!k) {
                 const struct unit_key *hint = unit_key_lookup_case(key);
                 const char *section = unit_section_name(p->section);
@@ -541,15 +428,41 @@ static int parser_run(struct unit_file_parser *p, const char *text)
         return 0;
 }
 
+int unit_file_parse_into(
+        struct unit_config *c, const char *path, const char *text, const struct unit_specifiers *specifiers,
+        bool strict, struct unit_diagnostics *diags)
+{
+        struct unit_file_parser p = {
+                .config = c,
+                .strict = strict,
+                .state = SECTION_NONE,
+        };
+        int r;
+
+        if (!c || !path || !text)
+                return -EINVAL;
+        r = strv_push(&c->files, path);
+        if (r < 0)
+                return r;
+        p.ctx = (struct unit_parse_ctx){
+                .file = c->files[strv_length(c->files) - 1],
+                .file_index = (unsigned) strv_length(c->files) - 1,
+                .name = c->name,
+                .fragment = c->path,
+                .specifiers = specifiers,
+                .diags = diags,
+        };
+        r = parser_run(&p, text);
+        if (r < 0)
+                return r;
+        return p.n_errors > 0 ? -EINVAL : 0;
+}
+
 int unit_file_parse(
         const char *path, const char *name, const char *text, const struct unit_specifiers *specifiers,
         bool strict, struct unit_config **ret, struct unit_diagnostics *diags)
 {
         _cleanup_(unit_config_freep) struct unit_config *c = NULL;
-        struct unit_file_parser p = {
-                .strict = strict,
-                .state = SECTION_NONE,
-        };
         int r;
 
         if (!name || !text)
@@ -560,20 +473,9 @@ int unit_file_parse(
         c->path = strdup(path ?: name);
         if (!c->path)
                 return -ENOMEM;
-
-        p.config = c;
-        p.ctx = (struct unit_parse_ctx){
-                .file = c->path,
-                .name = c->name,
-                .specifiers = specifiers,
-                .diags = diags,
-        };
-        r = parser_run(&p, text);
+        r = unit_file_parse_into(c, c->path, text, specifiers, strict, diags);
         if (r < 0)
                 return r;
-        if (p.n_errors > 0)
-                return -EINVAL;
-
         *ret = TAKE_PTR(c);
         return 0;
 }

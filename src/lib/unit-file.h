@@ -32,6 +32,7 @@ struct unit_command {
         bool no_env_expand;  /* ":" */
         bool argv0;          /* "@": the second word is argv[0] */
         unsigned line_no;
+        unsigned file_no; /* index in unit_config.files */
 };
 
 struct unit_commands {
@@ -44,13 +45,37 @@ struct unit_environment_file {
         bool optional; /* "-" */
 };
 
+/* An [X-Ready] value that names a variable ($VAR, ${VAR}): kept as written (specifiers
+ * expanded) until unit_config_expand() knows the unit's whole environment, then parsed. */
+struct unit_deferred {
+        char *key;
+        char *value;
+        unsigned file, line;
+};
+
+/* Where a dependency was named, for a diagnostic about it (a missing Requires= unit). */
+struct unit_dep_location {
+        char *key;  /* "Requires" */
+        char *name; /* the unit named */
+        unsigned file, line;
+};
+
 struct unit_config {
-        char *path; /* as given, for diagnostics */
-        char *name; /* file name: "redis.service" */
+        char *path;   /* the unit file (for an instance: its template's), for diagnostics */
+        char *name;   /* the unit name: "redis.service", "postgresql@15-main.service" */
+        char **files; /* path, then each drop-in applied, in order: file indexes point here */
 
         /* [Unit] */
         char *description;
-        char **requires, **wants, **after, **before; /* unit names */
+        /* Service names only: names of other unit types (network.target, foo.socket) are
+         * satisfied at once in a run, so they are accepted and not kept. BindsTo= and
+         * Requisite= add to requires, PartOf= is accepted and kept nowhere. */
+        char **requires, **wants, **after, **before;
+        struct unit_dep_location *dep_locations;
+        size_t n_dep_locations;
+        /* Keys accepted and not applied (sandboxing, WatchdogSec=, ...), each once, in the
+         * order first seen: verify lists them in one line. */
+        char **not_applied;
 
         /* [Service] */
         ur_type type;      /* UR_TYPE_FORKING for Type=forking */
@@ -83,27 +108,64 @@ struct unit_config {
 
         /* [X-Ready] */
         char **ready_tcp, **ready_unix, **ready_http, **ready_output, **ready_file;
+        /* Listen=: "yes" or addresses as written (PORT, HOST:PORT, [::1]:PORT, /path,
+         * @name). Parsed and checked; refused by unit_config_verify() until the executor
+         * can watch for a listening socket. */
+        char **ready_listen;
         ur_stream output_stream; /* default UR_STDOUT_AND_STDERR */
         char *http_status, *http_method, *http_body, *http_unix_socket;
         char **http_headers;
         bool http_insecure;
         uint64_t interval_usec; /* 0: default */
         bool refuse_if_ready;   /* default true */
+        struct unit_deferred *deferred;
+        size_t n_deferred;
 
         /* Where some keys were last set (0: not set, or not from a file), so that
          * unit_config_verify() can name the line of a whole-unit problem. */
         struct {
-                unsigned type, pid_file, notify_access, http_option, output_stream;
+                unsigned type, pid_file, notify_access, http_option, output_stream, listen;
         } lines;
+        /* ... and in which of files (set with UNIT_MARK_LINE()). */
+        struct {
+                unsigned type, pid_file, notify_access, http_option, output_stream, listen;
+        } line_files;
 };
 
-/* What %-specifiers expand to; NULL fields make the specifier an error. */
+/* What the host and run %-specifiers expand to (systemd.unit(5), "Specifiers"); NULL
+ * fields make the specifier an error. The unit's own ones (%n %N %p %P %i %I %j %J %f %y
+ * %Y) come from the unit name and file being parsed. %t %S %C %L are this run's private
+ * directories: the run's runtime directory and its state/, cache/ and logs/. */
 struct unit_specifiers {
-        const char *runtime_dir; /* %t */
-        const char *tmp_dir;     /* %T */
-        const char *home;        /* %h */
-        const char *user;        /* %u */
-        const char *uid;         /* %U */
+        const char *runtime_dir;      /* %t */
+        const char *state_dir;        /* %S */
+        const char *cache_dir;        /* %C */
+        const char *logs_dir;         /* %L */
+        const char *config_dir;       /* %E: /etc (root), else $XDG_CONFIG_HOME */
+        const char *credentials_dir;  /* %d: the unit name is appended */
+        const char *tmp_dir;          /* %T */
+        const char *var_tmp_dir;      /* %V */
+        const char *home;             /* %h */
+        const char *user;             /* %u */
+        const char *uid;              /* %U */
+        const char *group;            /* %g */
+        const char *gid;              /* %G */
+        const char *shell;            /* %s */
+        const char *hostname;         /* %H */
+        const char *short_hostname;   /* %l */
+        const char *pretty_hostname;  /* %q */
+        const char *machine_id;       /* %m */
+        const char *boot_id;          /* %b */
+        const char *kernel_release;   /* %v */
+        const char *architecture;     /* %a */
+        const char *os_id;            /* %o */
+        const char *os_version_id;    /* %w */
+        const char *os_variant_id;    /* %W */
+        const char *os_build_id;      /* %B */
+        const char *os_image_id;      /* %M */
+        const char *os_image_version; /* %A */
+        char *owned[32];              /* what unit_specifiers_init() allocated */
+        unsigned n_owned;
 };
 
 struct unit_diagnostic {
@@ -127,6 +189,13 @@ int unit_file_parse(
         const char *path, const char *name, const char *text, const struct unit_specifiers *specifiers,
         bool strict, struct unit_config **ret, struct unit_diagnostics *diags);
 
+/* Parses one more file into c: a drop-in (or, from unit_file_parse(), the unit file
+ * itself), whose assignments apply on top of what c holds, empty ones resetting. path is
+ * appended to c->files and named by its diagnostics. -EINVAL after error diagnostics (c
+ * then holds what the good lines set), -ENOMEM. */
+int unit_file_parse_into(
+        struct unit_config *c, const char *path, const char *text, const struct unit_specifiers *specifiers,
+        bool strict, struct unit_diagnostics *diags);
 /* A config with every default, for ad-hoc units; then unit_config_assign() per -p KEY=VALUE
  * (section looked up from the key). Errors name `origin` (e.g. "--exec #1") with line 0; an
  * unknown key is an error here, and a refused value leaves c as it was. */
@@ -134,12 +203,23 @@ struct unit_config *unit_config_new(const char *name);
 int unit_config_assign(
         struct unit_config *c, const char *key, const char *value, const struct unit_specifiers *specifiers,
         const char *origin, struct unit_diagnostics *diags);
+/* Expands $VAR and ${VAR} in the [X-Ready] values that name variables, with the unit's
+ * environment (base, e.g. environ, then Environment= and UnsetEnvironment=; not
+ * EnvironmentFile=, which is read at start), and parses them; an unset variable is
+ * empty, "$$" is a '$'. Call once the config is complete, before unit_config_verify().
+ * -EINVAL with diagnostics naming each value's FILE:LINE, -ENOMEM. */
+int unit_config_expand(
+        struct unit_config *c, char *const *base, const struct unit_specifiers *specifiers,
+        struct unit_diagnostics *diags);
 /* Checks that need the whole unit (ExecStart= present, Type=oneshot for several
  * ExecStart=, PIDFile= for forking, ...); -EINVAL with diagnostics. */
 int unit_config_verify(const struct unit_config *c, struct unit_diagnostics *diags);
 struct unit_config *unit_config_free(struct unit_config *c);
-/* What the specifiers mean for units of ctx run by this user; uid_buf backs %U. */
-void unit_specifiers_init(ur_context *ctx, struct unit_specifiers *ret, char uid_buf[static 32]);
+/* What the specifiers mean for units of ctx run by this user, read from the host
+ * (unit-host.c); free with unit_specifiers_done(). -ENOMEM only: what cannot be read is
+ * left NULL (its specifier is then an error) or "" where systemd expands to "" too. */
+int unit_specifiers_init(ur_context *ctx, struct unit_specifiers *ret);
+void unit_specifiers_done(struct unit_specifiers *s);
 /* An executor of ctx configured as the (verified) config says; dependencies are wired by
  * the caller, who knows the other units (unit-load.c). */
 int unit_config_to_executor(ur_context *ctx, const struct unit_config *c, ur_executor **ret);
@@ -148,14 +228,3 @@ void unit_diagnostics_done(struct unit_diagnostics *d);
 /* "FILE:LINE: message" ("FILE: message" for line 0; "warning: " before the message of a
  * warning), malloc'ed; NULL when out of memory. */
 char *unit_diagnostic_format(const struct unit_diagnostic *d);
-
-/* The EnvironmentFile= format (systemd.exec(5)): NAME=VALUE lines, comments, quoting,
- * continuations. Appends to *env (later wins); -EINVAL with *ret_line set on a syntax error
- * (*env untouched then). Lines without '=' are ignored, as systemd does, and so are
- * assignments to invalid names ("export FOO=bar" is the name "export FOO"). An unterminated
- * quote is our only syntax error: systemd takes the rest of the file as the value. */
-int environment_file_parse(const char *text, char ***env, unsigned *ret_line);
-/* The same, with diagnostics naming path: the error, and a warning per ignored assignment
- * (diags may be NULL). */
-int environment_file_parse_full(
-        const char *path, const char *text, char ***env, struct unit_diagnostics *diags);

@@ -1,7 +1,8 @@
 /* The keys of [Unit] and [Service]: the table every assignment is looked up in, the
- * defaults, and one value parser per kind of value. Each parser builds the new value
- * completely before it touches the config, so a refused assignment (or -ENOMEM) leaves the
- * config as it was; that is what lets `-p KEY=VALUE` be retried or reported cleanly.
+ * defaults and the config's lifetime (this file knows every field), and one value parser
+ * per kind of value. Each parser builds the new value completely before it touches the
+ * config, so a refused assignment (or -ENOMEM) leaves the config as it was; that is what
+ * lets `-p KEY=VALUE` be retried or reported cleanly.
  * Command lines (Exec*=) have their own file, unit-exec.c. */
 
 #include <ctype.h>
@@ -19,8 +20,7 @@
 #include "timespan.h"
 #include "unit-file-internal.h"
 #include "unit-file.h"
-
-#define FIELD(c, key, type) ((type *) (void *) ((char *) (c) + (key)->offset))
+#include "unit-name.h"
 
 /* systemd's UNIT_NAME_MAX. */
 #define UNIT_NAME_MAX 255
@@ -41,97 +41,76 @@ void unit_config_set_defaults(struct unit_config *c)
         c->refuse_if_ready = EXECUTOR_DEFAULT_REFUSE_IF_READY;
 }
 
-/* ---- generic fields ------------------------------------------------------------------ */
+/* ---- config lifetime ------------------------------------------------------------ */
 
-void unit_reset_string(struct unit_config *c, const struct unit_key *key)
+struct unit_config *unit_config_new(const char *name)
 {
-        char **field = FIELD(c, key, char *);
+        struct unit_config *c;
 
-        *field = mfree(*field);
+        if (!name)
+                return NULL;
+        c = calloc(1, sizeof(*c));
+        if (!c)
+                return NULL;
+        c->name = strdup(name);
+        if (!c->name)
+                return mfree(c);
+        unit_config_set_defaults(c);
+        return c;
 }
 
-void unit_reset_strv(struct unit_config *c, const struct unit_key *key)
+struct unit_config *unit_config_free(struct unit_config *c)
 {
-        char ***field = FIELD(c, key, char **);
-
-        *field = strv_free(*field);
-}
-
-int unit_set_string(struct unit_config *c, const struct unit_key *key, const char *value)
-{
-        char **field = FIELD(c, key, char *);
-        char *copy = strdup(value);
-
-        if (!copy)
-                return -ENOMEM;
-        free(*field);
-        *field = copy;
-        return 0;
-}
-
-/* Appends unless already there: a repeated entry of a list key means nothing more. */
-int unit_append_string(struct unit_config *c, const struct unit_key *key, const char *value)
-{
-        char ***field = FIELD(c, key, char **);
-
-        for (char **s = *field; s && *s; s++)
-                if (streq_ptr(*s, value))
-                        return 0;
-        return strv_push(field, value);
-}
-
-static int unit_parse_string(
-        struct unit_config *c, const struct unit_key *key, const char *value, struct unit_parse_ctx *ctx)
-{
-        return unit_set_string(c, key, value);
-}
-
-/* systemd's parse_boolean(): case-insensitive, with the one-letter forms too. */
-static int unit_parse_boolean(const char *v)
-{
-        static const char *const yes[] = { "1", "yes", "y", "true", "t", "on" };
-        static const char *const no[] = { "0", "no", "n", "false", "f", "off" };
-
-        for (size_t i = 0; i < ELEMENTSOF(yes); i++) {
-                if (strcasecmp(v, yes[i]) == 0)
-                        return 1;
-                if (strcasecmp(v, no[i]) == 0)
-                        return 0;
+        if (!c)
+                return NULL;
+        free(c->path);
+        free(c->name);
+        free(c->description);
+        strv_free(c->requires);
+        strv_free(c->wants);
+        strv_free(c->after);
+        strv_free(c->before);
+        for (size_t i = 0; i < c->n_dep_locations; i++) {
+                free(c->dep_locations[i].key);
+                free(c->dep_locations[i].name);
         }
-        return -EINVAL;
-}
-
-int unit_parse_bool_field(
-        struct unit_config *c, const struct unit_key *key, const char *value, struct unit_parse_ctx *ctx)
-{
-        int b = unit_parse_boolean(value);
-
-        if (b < 0)
-                return unit_key_error(
-                        ctx, "%s=%s: not a boolean (expected yes/no, true/false, on/off or 1/0)", key->name,
-                        value);
-        *FIELD(c, key, bool) = b;
-        return 0;
-}
-
-static void unit_reset_bool_true(struct unit_config *c, const struct unit_key *key)
-{
-        *FIELD(c, key, bool) = true;
-}
-
-static void unit_reset_bool_false(struct unit_config *c, const struct unit_key *key)
-{
-        *FIELD(c, key, bool) = false;
-}
-
-int unit_check_absolute_path(struct unit_parse_ctx *ctx, const char *key, const char *path)
-{
-        if (unit_string_has_control(path))
-                return unit_key_error(ctx, "%s=: the path contains control characters", key);
-        if (path[0] != '/')
-                return unit_key_error(
-                        ctx, "%s=%s: not an absolute path (%%t is the run's runtime directory)", key, path);
-        return 0;
+        free(c->dep_locations);
+        strv_free(c->not_applied);
+        strv_free(c->files);
+        for (size_t i = 0; i < c->n_deferred; i++) {
+                free(c->deferred[i].key);
+                free(c->deferred[i].value);
+        }
+        free(c->deferred);
+        unit_commands_done(&c->exec_start);
+        unit_commands_done(&c->exec_start_pre);
+        unit_commands_done(&c->exec_start_post);
+        unit_commands_done(&c->exec_stop);
+        unit_commands_done(&c->exec_stop_post);
+        strv_free(c->environment);
+        for (size_t i = 0; i < c->n_environment_files; i++)
+                free(c->environment_files[i].path);
+        free(c->environment_files);
+        strv_free(c->unset_environment);
+        free(c->working_directory);
+        free(c->success_statuses);
+        free(c->success_signals);
+        free(c->pid_file);
+        strv_free(c->runtime_directories);
+        free(c->standard_output.path);
+        free(c->standard_error.path);
+        strv_free(c->ready_tcp);
+        strv_free(c->ready_unix);
+        strv_free(c->ready_http);
+        strv_free(c->ready_output);
+        strv_free(c->ready_file);
+        strv_free(c->ready_listen);
+        free(c->http_status);
+        free(c->http_method);
+        free(c->http_body);
+        free(c->http_unix_socket);
+        strv_free(c->http_headers);
+        return mfree(c);
 }
 
 /* Splits a list value into words, with systemd's quoting rules. */
@@ -147,54 +126,116 @@ static int unit_split_words(struct unit_parse_ctx *ctx, const char *key, const c
 
 /* ---- [Unit] ---------------------------------------------------------------------- */
 
-static const char *unit_name_problem(const char *name)
+/* Why a dependency cannot name this unit, or NULL. */
+static const char *unit_dep_problem(const char *name)
 {
-        static const char suffix[] = ".service";
-        size_t len = strlen(name);
+        const char *problem = unit_name_problem(name);
 
-        if (len > UNIT_NAME_MAX)
-                return "too long";
-        if (len <= strlen(suffix) || strcmp(name + len - strlen(suffix), suffix) != 0)
-                return "not a service name (it must end in .service)";
-        for (const char *p = name; *p; p++)
-                if (!isalnum((unsigned char) *p) && !strchr(":_.\\-@", *p))
-                        return "invalid character in a unit name (allowed: letters, digits, and : _ . \\ - "
-                               "@)";
-        if (strstr(name, "@.service"))
+        if (problem)
+                return problem;
+        if (unit_name_kind(name) == UNIT_NAME_TEMPLATE)
                 return "a template needs an instance (name@instance.service)";
         return NULL;
 }
 
+static int
+unit_dep_location_add(struct unit_config *c, const char *key, const char *name, struct unit_parse_ctx *ctx)
+{
+        struct unit_dep_location *l;
+        char *k = strdup(key), *n = strdup(name);
+
+        l = k && n ? realloc(c->dep_locations, (c->n_dep_locations + 1) * sizeof(*l)) : NULL;
+        if (!l) {
+                free(k);
+                free(n);
+                return -ENOMEM;
+        }
+        c->dep_locations = l;
+        l[c->n_dep_locations++] = (struct unit_dep_location){
+                .key = k,
+                .name = n,
+                .file = ctx->file_index,
+                .line = ctx->line,
+        };
+        return 0;
+}
+
+/* Requires=, Wants=, After=, Before=, BindsTo=, Requisite=, PartOf=. Names of other unit
+ * types than services are checked and dropped: no such unit exists in a run, so the
+ * dependency is satisfied at once. PartOf= (offset 0) keeps nothing: a run stops all its
+ * units together anyway. */
 static int unit_parse_unit_names(
         struct unit_config *c, const struct unit_key *key, const char *value, struct unit_parse_ctx *ctx)
 {
         _cleanup_strv_free_ char **words = NULL, **list = NULL;
-        char ***field = FIELD(c, key, char **);
+        char ***field = key->offset ? FIELD(c, key, char **) : NULL;
         int r;
 
         r = unit_split_words(ctx, key->name, value, &words);
         if (r < 0)
                 return r;
         for (char **w = words; *w; w++) {
-                const char *problem = unit_name_problem(*w);
+                const char *problem = unit_dep_problem(*w);
 
                 if (problem)
                         return unit_key_error(ctx, "%s=%s: %s", key->name, *w, problem);
         }
+        if (!field)
+                return 0;
         list = strv_copy(*field);
         if (!list)
                 return -ENOMEM;
         for (char **w = words; *w; w++) {
                 bool seen = false;
 
+                if (!unit_name_is_service(*w))
+                        continue;
                 for (char **s = list; *s; s++)
                         seen = seen || streq_ptr(*s, *w);
                 if (!seen && strv_push(&list, *w) < 0)
+                        return -ENOMEM;
+                if (unit_dep_location_add(c, key->name, *w, ctx) < 0)
                         return -ENOMEM;
         }
         strv_free(*field);
         *field = TAKE_PTR(list);
         return 0;
+}
+
+/* An empty BindsTo= forgets what BindsTo= added to requires, not what Requires= did. */
+static void unit_reset_unit_names(struct unit_config *c, const struct unit_key *key)
+{
+        char ***field = key->offset ? FIELD(c, key, char **) : NULL;
+        size_t kept = 0;
+
+        if (!field)
+                return;
+        for (size_t i = 0; i < c->n_dep_locations; i++) {
+                struct unit_dep_location *l = &c->dep_locations[i];
+
+                if (streq_ptr(l->key, key->name)) {
+                        free(l->key);
+                        free(l->name);
+                } else
+                        c->dep_locations[kept++] = *l;
+        }
+        c->n_dep_locations = kept;
+        for (char **s = *field; s && *s;) {
+                bool named = false;
+
+                for (size_t i = 0; i < c->n_dep_locations; i++) {
+                        const struct unit_dep_location *l = &c->dep_locations[i];
+                        const struct unit_key *other = unit_key_lookup(l->key);
+
+                        named = named || (other && other->offset == key->offset && streq_ptr(l->name, *s));
+                }
+                if (named) {
+                        s++;
+                        continue;
+                }
+                free(*s);
+                memmove(s, s + 1, (strv_length(s + 1) + 1) * sizeof(*s));
+        }
 }
 
 /* ---- [Service]: Type=, modes, signals, timeouts -------------------------------------- */
@@ -215,7 +256,7 @@ static int unit_parse_type(
                 if (streq_ptr(value, types[i].name)) {
                         c->type = types[i].type;
                         c->type_forking = c->type == UR_TYPE_FORKING;
-                        c->lines.type = ctx->line;
+                        UNIT_MARK_LINE(c, ctx, type);
                         return 0;
                 }
         /* Close enough to be mapped: idle only delays the start until the boot's jobs are
@@ -228,7 +269,7 @@ static int unit_parse_type(
                         return r;
                 c->type = idle ? UR_TYPE_SIMPLE : UR_TYPE_NOTIFY;
                 c->type_forking = false;
-                c->lines.type = ctx->line;
+                UNIT_MARK_LINE(c, ctx, type);
                 return 0;
         }
         if (streq_ptr(value, "dbus"))
@@ -354,7 +395,7 @@ static int unit_parse_notify_access(
         else
                 return unit_key_error(ctx, "NotifyAccess=%s: unknown value (expected all or main)", value);
         c->notify_access_set = true;
-        c->lines.notify_access = ctx->line;
+        UNIT_MARK_LINE(c, ctx, notify_access);
         return 0;
 }
 
@@ -363,6 +404,29 @@ static void unit_reset_notify_access(struct unit_config *c, const struct unit_ke
         c->notify_access = EXECUTOR_DEFAULT_NOTIFY_ACCESS;
         c->notify_access_set = false;
         c->lines.notify_access = 0;
+}
+
+/* The exit status names systemd's SuccessExitStatus= takes besides numbers: the BSD
+ * sysexits.h and the LSB init-script ones (systemd.exec(5), "Process Exit Codes"). */
+static int unit_exit_status_from_name(const char *name)
+{
+        static const struct {
+                const char *name;
+                int status;
+        } names[] = {
+                { "INVALIDARGUMENT", 2 }, { "NOTIMPLEMENTED", 3 }, { "NOPERMISSION", 4 },
+                { "NOTINSTALLED", 5 },    { "NOTCONFIGURED", 6 },  { "NOTRUNNING", 7 },
+                { "USAGE", 64 },          { "DATAERR", 65 },       { "NOINPUT", 66 },
+                { "NOUSER", 67 },         { "NOHOST", 68 },        { "UNAVAILABLE", 69 },
+                { "SOFTWARE", 70 },       { "OSERR", 71 },         { "OSFILE", 72 },
+                { "CANTCREAT", 73 },      { "IOERR", 74 },         { "TEMPFAIL", 75 },
+                { "PROTOCOL", 76 },       { "NOPERM", 77 },        { "CONFIG", 78 },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(names); i++)
+                if (streq_ptr(name, names[i].name))
+                        return names[i].status;
+        return -1;
 }
 
 /* Numbers are exit statuses, names are signals, as in systemd: "15" is exit(15), "TERM"
@@ -400,6 +464,8 @@ static int unit_parse_success_exit_status(
                                 return unit_key_error(
                                         ctx, "SuccessExitStatus=%s: exit status out of range 0..255", *w);
                         v = (int) l;
+                } else if ((v = unit_exit_status_from_name(*w)) >= 0) {
+                        /* A name of systemd's exit status table: an exit status. */
                 } else {
                         v = signal_from_string(*w);
                         if (v < 0)
@@ -448,7 +514,7 @@ static int unit_parse_pid_file(
         r = unit_set_string(c, key, value);
         if (r < 0)
                 return r;
-        c->lines.pid_file = ctx->line;
+        UNIT_MARK_LINE(c, ctx, pid_file);
         return 0;
 }
 
@@ -724,10 +790,15 @@ static void unit_reset_environment_files(struct unit_config *c, const struct uni
 
 static const struct unit_key unit_keys[] = {
         { "Description", UNIT_SECTION_UNIT, unit_parse_string, unit_reset_string, OFF(description), S },
-        { "Requires", UNIT_SECTION_UNIT, unit_parse_unit_names, unit_reset_strv, OFF(requires), S },
-        { "Wants", UNIT_SECTION_UNIT, unit_parse_unit_names, unit_reset_strv, OFF(wants), S },
-        { "After", UNIT_SECTION_UNIT, unit_parse_unit_names, unit_reset_strv, OFF(after), S },
-        { "Before", UNIT_SECTION_UNIT, unit_parse_unit_names, unit_reset_strv, OFF(before), S },
+        { "Requires", UNIT_SECTION_UNIT, unit_parse_unit_names, unit_reset_unit_names, OFF(requires), S },
+        { "Wants", UNIT_SECTION_UNIT, unit_parse_unit_names, unit_reset_unit_names, OFF(wants), S },
+        { "After", UNIT_SECTION_UNIT, unit_parse_unit_names, unit_reset_unit_names, OFF(after), S },
+        { "Before", UNIT_SECTION_UNIT, unit_parse_unit_names, unit_reset_unit_names, OFF(before), S },
+        /* In a run nothing else starts units: BindsTo= and Requisite= start what they name,
+         * as Requires= does, and PartOf= is what a run does anyway (all stop together). */
+        { "BindsTo", UNIT_SECTION_UNIT, unit_parse_unit_names, unit_reset_unit_names, OFF(requires), S },
+        { "Requisite", UNIT_SECTION_UNIT, unit_parse_unit_names, unit_reset_unit_names, OFF(requires), S },
+        { "PartOf", UNIT_SECTION_UNIT, unit_parse_unit_names, unit_reset_unit_names, 0, S },
 
         { "Type", UNIT_SECTION_SERVICE, unit_parse_type, unit_reset_type, OFF(type), 0 },
         { "ExecStart", UNIT_SECTION_SERVICE, unit_parse_exec, unit_reset_commands, OFF(exec_start), S },
@@ -772,6 +843,7 @@ static const struct unit_key unit_keys[] = {
           S },
 
         { "TCP", UNIT_SECTION_READY, unit_parse_ready_tcp, unit_reset_strv, OFF(ready_tcp), S },
+        { "Listen", UNIT_SECTION_READY, unit_parse_ready_listen, unit_reset_strv, OFF(ready_listen), S },
         { "UnixSocket", UNIT_SECTION_READY, unit_parse_ready_path_list, unit_reset_strv, OFF(ready_unix),
           S },
         { "HTTP", UNIT_SECTION_READY, unit_parse_ready_http, unit_reset_strv, OFF(ready_http), S },

@@ -1,31 +1,39 @@
-/* Loading unit files into executors: read and parse each file given, follow Requires= and
- * Wants= to units in the same directory, check everything (keys, values, dependencies,
- * cycles), and only then create the executors with their dependencies. Nothing is created
- * when any file has an error. */
+/* Loading units into executors: find each one (by path, or by name on the search path,
+ * through aliases and templates), read it and its drop-ins, apply command-line
+ * assignments, follow Requires=/Wants=/BindsTo=/Requisite= to the units they name, check
+ * everything (keys, values, dependencies, cycles), and only then create the executors
+ * with their dependencies. Nothing is created when any unit has an error. */
 #include <libgen.h>
 #include <limits.h>
 #include <pwd.h>
+#include <stdarg.h>
 #include <sys/stat.h>
 
 #include "internal.h"
 #include "macro.h"
 #include "proc.h"
 #include "strv.h"
+#include "unit-file-internal.h"
 #include "unit-file.h"
+#include "unit-search.h"
+
+extern char **environ;
 
 struct loaded_unit {
         char *path;
+        char **aliases; /* names it was also asked by */
         struct unit_config *config;
         ur_executor *executor;
 };
 
 struct unit_loader {
         ur_context *ctx;
-        bool strict;
+        bool strict, list_not_applied;
         ur_diagnostic_fn diagnostic;
         void *userdata;
         struct unit_specifiers specifiers;
-        char uid[32];
+        char *const *extra; /* --unit-path */
+        char **search;      /* extra, then systemd's */
         struct loaded_unit *units;
         size_t n_units;
         unsigned errors;
@@ -40,6 +48,21 @@ loader_report(struct unit_loader *l, const char *file, unsigned line, bool error
                 l->diagnostic(file, line, error, message, l->userdata);
 }
 
+static void
+loader_reportf(struct unit_loader *l, const char *file, unsigned line, bool error, const char *fmt, ...)
+        _printf_(5, 6);
+static void
+loader_reportf(struct unit_loader *l, const char *file, unsigned line, bool error, const char *fmt, ...)
+{
+        char message[PATH_MAX + 512];
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(message, sizeof(message), fmt, ap);
+        va_end(ap);
+        loader_report(l, file, line, error, message);
+}
+
 static void loader_report_diagnostics(struct unit_loader *l, struct unit_diagnostics *d)
 {
         for (size_t i = 0; i < d->n; i++)
@@ -49,96 +72,253 @@ static void loader_report_diagnostics(struct unit_loader *l, struct unit_diagnos
 
 static struct loaded_unit *loader_find(struct unit_loader *l, const char *name)
 {
-        for (size_t i = 0; i < l->n_units; i++)
+        for (size_t i = 0; i < l->n_units; i++) {
                 if (l->units[i].config && strcmp(l->units[i].config->name, name) == 0)
                         return &l->units[i];
+                for (char **a = l->units[i].aliases; a && *a; a++)
+                        if (strcmp(*a, name) == 0)
+                                return &l->units[i];
+        }
         return NULL;
 }
 
-static int loader_load_file(struct unit_loader *l, const char *path)
+static int loader_search_with(struct unit_loader *l, const char *dir, char ***ret)
 {
-        struct unit_diagnostics diags = {};
-        _cleanup_free_ char *text = NULL, *copy = strdup(path);
-        struct unit_config *config = NULL;
-        struct loaded_unit *units;
-        const char *name;
-        char message[PATH_MAX + 128];
-        int r;
+        return unit_search_path_insert(l->search, strv_length(l->extra), dir, ret);
+}
 
-        if (!copy)
-                return -ENOMEM;
-        name = basename(copy);
-        if (loader_find(l, name)) {
-                snprintf(message, sizeof(message), "a unit named %s is given twice", name);
-                loader_report(l, path, 0, true, message);
-                return 0;
-        }
-        r = read_full_file(path, &text);
-        if (r < 0) {
-                snprintf(message, sizeof(message), "cannot read unit file: %s", strerror(-r));
-                loader_report(l, path, 0, true, message);
-                return 0;
-        }
-        r = unit_file_parse(path, name, text, &l->specifiers, l->strict, &config, &diags);
-        if (r >= 0)
-                r = unit_config_verify(config, &diags);
-        loader_report_diagnostics(l, &diags);
-        if (r == -ENOMEM) {
-                unit_config_free(config);
+/* Reads one file into c; problems are diagnostics (-EINVAL), -ENOMEM is returned. */
+static int loader_parse_file(
+        struct unit_loader *l, struct unit_config *c, const char *path, struct unit_diagnostics *diags)
+{
+        _cleanup_free_ char *text = NULL;
+        unsigned nul_line = 0;
+        int r = unit_read_file(path, &text, &nul_line);
+
+        if (r == -ENOMEM)
                 return r;
-        }
-        if (r < 0) {
-                /* Keep a name-only entry so that dependencies on it are not reported twice. */
-                unit_config_free(config);
-                config = unit_config_new(name);
-                if (!config)
-                        return -ENOMEM;
-        }
-        units = realloc(l->units, (l->n_units + 1) * sizeof(*units));
+        if (r == -EBADMSG)
+                return unit_diag_add(
+                               diags, path, nul_line, true,
+                               "a NUL byte inside the unit file (it would silently cut the line)") < 0
+                               ? -ENOMEM
+                               : -EINVAL;
+        if (r < 0)
+                return unit_diag_add(diags, path, 0, true, "cannot read unit file: %s", unit_read_error(r)) <
+                                       0
+                               ? -ENOMEM
+                               : -EINVAL;
+        return unit_file_parse_into(c, path, text, &l->specifiers, l->strict, diags);
+}
+
+static int loader_add(struct unit_loader *l, const char *path, char **aliases, struct unit_config *config)
+{
+        struct loaded_unit *units = realloc(l->units, (l->n_units + 1) * sizeof(*units));
+
         if (!units) {
                 unit_config_free(config);
+                strv_free(aliases);
                 return -ENOMEM;
         }
         l->units = units;
-        l->units[l->n_units] = (struct loaded_unit){ .path = strdup(path), .config = config };
+        l->units[l->n_units] =
+                (struct loaded_unit){ .path = strdup(path), .aliases = aliases, .config = config };
         if (!l->units[l->n_units].path) {
                 unit_config_free(config);
+                strv_free(aliases);
                 return -ENOMEM;
         }
         l->n_units++;
         return 0;
 }
 
-/* Requires= and Wants= pull in units from the directory of the unit naming them. */
+/* What is wrong with a dependency or a given name, said where it was named. */
+struct loader_origin {
+        const char *file; /* NULL: the given name itself */
+        unsigned line;
+        const char *key; /* "Requires", or NULL for a given name */
+        bool required;
+};
+
+/* Loads name (a unit name, or a path). Problems are diagnostics; only -ENOMEM is returned. */
+static int loader_load(
+        struct unit_loader *l, const char *name, const char *from_dir, char *const *assignments,
+        const struct loader_origin *origin)
+{
+        _cleanup_strv_free_ char **find_search = NULL, **search = NULL, **dropins = NULL, **aliases = NULL;
+        _cleanup_free_ char *bad_dir = NULL, *dir_copy = NULL, *origin_name = NULL;
+        struct unit_diagnostics diags = {};
+        struct unit_found found = {};
+        struct unit_config *config = NULL;
+        struct loaded_unit *known;
+        const char *reason = NULL, *dir;
+        int r;
+
+        if (loader_find(l, name) && origin->key)
+                return 0;
+        r = loader_search_with(l, from_dir, &find_search);
+        if (r < 0)
+                return r;
+        r = unit_search_find(find_search, name, &found, &reason);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0) {
+                const char *what = reason ? reason : r == -ENOENT ? "no such unit" : strerror(-r);
+
+                if (!origin->key && r == -ENOENT && strchr(name, '/'))
+                        what = "cannot read unit file: No such file or directory";
+                if (origin->key)
+                        loader_reportf(
+                                l, origin->file, origin->line, origin->required, "%s=%s: %s%s", origin->key,
+                                name, what,
+                                r == -ENOENT ? " (looked in the naming unit's directory and the unit "
+                                               "search path)"
+                                             : "");
+                else
+                        loader_reportf(
+                                l, name, 0, true, "%s%s", what,
+                                r == -ENOENT && !strchr(name, '/')
+                                        ? " on the unit search path (see --unit-path)"
+                                        : "");
+                return 0;
+        }
+        known = loader_find(l, found.name);
+        if (known) {
+                if (!origin->key)
+                        loader_reportf(l, found.path, 0, true, "a unit named %s is given twice", found.name);
+                for (char **a = found.aliases; a && *a; a++)
+                        if (!loader_find(l, *a) && strv_push(&known->aliases, *a) < 0)
+                                r = -ENOMEM;
+                unit_found_done(&found);
+                return r;
+        }
+
+        dir_copy = strdup(found.path);
+        config = unit_config_new(found.name);
+        if (!dir_copy || !config || !(config->path = strdup(found.path))) {
+                r = -ENOMEM;
+                goto out;
+        }
+        dir = dirname(dir_copy);
+        r = loader_parse_file(l, config, found.path, &diags);
+        if (r == -ENOMEM)
+                goto out;
+        if (r >= 0 || r == -EINVAL) {
+                int k = loader_search_with(l, dir, &search);
+
+                if (k >= 0)
+                        k = unit_dropins_find(search, found.name, found.aliases, &dropins, &bad_dir);
+                if (k == -ENOMEM) {
+                        r = k;
+                        goto out;
+                }
+                if (k < 0) {
+                        if (unit_diag_add(
+                                    &diags, bad_dir ? bad_dir : found.path, 0, true,
+                                    "cannot read the drop-in directory: %s", strerror(-k)) < 0) {
+                                r = -ENOMEM;
+                                goto out;
+                        }
+                        r = -EINVAL;
+                }
+                for (char **d = dropins; d && *d; d++) {
+                        k = loader_parse_file(l, config, *d, &diags);
+                        if (k == -ENOMEM) {
+                                r = k;
+                                goto out;
+                        }
+                        if (k < 0)
+                                r = k;
+                }
+        }
+        if (asprintf(&origin_name, "%s (command line)", found.name) < 0) {
+                origin_name = NULL;
+                r = -ENOMEM;
+                goto out;
+        }
+        for (char *const *a = assignments; a && *a; a++) {
+                _cleanup_free_ char *key = strndup(*a, strcspn(*a, "="));
+                int k = key ? unit_config_assign(
+                                      config, key, (*a)[strlen(key)] ? *a + strlen(key) + 1 : "",
+                                      &l->specifiers, origin_name, &diags)
+                            : -ENOMEM;
+
+                if (k == -ENOMEM) {
+                        r = k;
+                        goto out;
+                }
+                if (k < 0)
+                        r = k;
+        }
+        if (r >= 0)
+                r = unit_config_expand(config, environ, &l->specifiers, &diags);
+        if (r >= 0)
+                r = unit_config_verify(config, &diags);
+        if (r >= 0 && l->list_not_applied && config->not_applied) {
+                _cleanup_free_ char *list = strv_join(config->not_applied, "=, ");
+
+                if (!list ||
+                    unit_diag_add(
+                            &diags, found.path, 0, false,
+                            "accepted, not applied in a run: %s= (see unitrun.unit(5))", list) < 0) {
+                        r = -ENOMEM;
+                        goto out;
+                }
+        }
+        loader_report_diagnostics(l, &diags);
+        if (r == -ENOMEM)
+                goto out;
+        if (r < 0) {
+                /* Keep a name-only entry so that dependencies on it are not reported twice. */
+                unit_config_free(config);
+                config = unit_config_new(found.name);
+                if (!config) {
+                        r = -ENOMEM;
+                        goto out;
+                }
+        }
+        aliases = TAKE_PTR(found.aliases);
+        r = loader_add(l, found.path, TAKE_PTR(aliases), TAKE_PTR(config));
+out:
+        unit_diagnostics_done(&diags);
+        unit_config_free(config);
+        unit_found_done(&found);
+        return r == -ENOMEM ? r : 0;
+}
+
+/* Requires=, BindsTo=, Requisite= and Wants= pull in the units they name. */
 static int loader_follow(struct unit_loader *l, size_t index)
 {
-        char *const *lists[2] = { l->units[index].config->requires, l->units[index].config->wants };
+        _cleanup_free_ char *dir_copy = strdup(l->units[index].path);
+        const struct unit_config *c = l->units[index].config;
 
-        for (int k = 0; k < 2; k++)
-                for (char *const *n = lists[k]; n && *n; n++) {
-                        _cleanup_free_ char *dir_copy = NULL;
-                        char path[PATH_MAX], message[PATH_MAX + 128];
-                        struct stat st;
-                        int r;
+        if (!dir_copy)
+                return -ENOMEM;
+        for (size_t i = 0; i < c->n_dep_locations; i++) {
+                const struct unit_dep_location *d = &c->dep_locations[i];
+                bool wants = strcmp(d->key, "Wants") == 0;
+                struct loader_origin origin = {
+                        .file = d->file < strv_length(c->files) ? c->files[d->file] : l->units[index].path,
+                        .line = d->line,
+                        .key = d->key,
+                        /* A missing Wants= is not fatal in systemd either. */
+                        .required = !wants,
+                };
+                int r;
 
-                        if (loader_find(l, *n))
-                                continue;
-                        dir_copy = strdup(l->units[index].path);
-                        if (!dir_copy)
-                                return -ENOMEM;
-                        snprintf(path, sizeof(path), "%s/%s", dirname(dir_copy), *n);
-                        if (stat(path, &st) < 0) {
-                                snprintf(
-                                        message, sizeof(message), "%s=%s: no such unit file (looked for %s)",
-                                        k == 0 ? "Requires" : "Wants", *n, path);
-                                /* A missing Wants= is not fatal in systemd either. */
-                                loader_report(l, l->units[index].path, 0, k == 0, message);
-                                continue;
-                        }
-                        r = loader_load_file(l, path);
-                        if (r < 0)
-                                return r;
-                }
+                if (!wants && strcmp(d->key, "Requires") != 0 && strcmp(d->key, "BindsTo") != 0 &&
+                    strcmp(d->key, "Requisite") != 0)
+                        continue;
+                /* The loop below may move l->units: nothing of it is used after this call. */
+                r = loader_load(l, d->name, dirname(dir_copy), NULL, &origin);
+                if (r < 0)
+                        return r;
+                c = l->units[index].config;
+                free(dir_copy);
+                dir_copy = strdup(l->units[index].path);
+                if (!dir_copy)
+                        return -ENOMEM;
+        }
         return 0;
 }
 
@@ -289,39 +469,52 @@ static int loader_link(struct unit_loader *l)
         return 0;
 }
 
-void unit_specifiers_init(ur_context *ctx, struct unit_specifiers *ret, char uid_buf[static 32])
+int ur_context_load_units(
+        ur_context *ctx, char *const *names, unsigned flags, ur_diagnostic_fn diagnostic, void *userdata,
+        ur_executor ***ret_executors, size_t *ret_n)
 {
-        struct passwd *pw = getpwuid(geteuid());
-
-        snprintf(uid_buf, 32, "%u", (unsigned) geteuid());
-        *ret = (struct unit_specifiers){
-                .runtime_dir = ur_context_get_runtime_dir(ctx),
-                .tmp_dir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp",
-                .home = getenv("HOME") ? getenv("HOME")
-                        : pw           ? pw->pw_dir
-                                       : NULL,
-                .user = pw ? pw->pw_name : NULL,
-                .uid = uid_buf,
-        };
+        return ur_context_load_units_with(
+                ctx, names, NULL, flags, diagnostic, userdata, ret_executors, ret_n);
 }
 
-int ur_context_load_units(
-        ur_context *ctx, char *const *paths, unsigned flags, ur_diagnostic_fn diagnostic, void *userdata,
-        ur_executor ***ret_executors, size_t *ret_n)
+/* The run's %S %C %L directories exist before anything runs, as /var/lib does on a host. */
+static int loader_make_dirs(struct unit_loader *l)
+{
+        const char *dirs[] = { l->specifiers.state_dir, l->specifiers.cache_dir, l->specifiers.logs_dir };
+
+        for (size_t i = 0; i < ELEMENTSOF(dirs); i++)
+                if (dirs[i] && mkdir(dirs[i], 0755) < 0 && errno != EEXIST)
+                        return -errno;
+        return 0;
+}
+
+int ur_context_load_units_with(
+        ur_context *ctx, char *const *names, const ur_load_options *options, unsigned flags,
+        ur_diagnostic_fn diagnostic, void *userdata, ur_executor ***ret_executors, size_t *ret_n)
 {
         struct unit_loader l = {
                 .ctx = ctx,
                 .strict = flags & UR_LOAD_STRICT,
+                .list_not_applied = flags & UR_LOAD_LIST_NOT_APPLIED,
                 .diagnostic = diagnostic,
                 .userdata = userdata,
+                .extra = options ? options->unit_path : NULL,
         };
         _cleanup_free_ char *cycle = NULL;
         ur_executor **executors = NULL;
         int r = 0;
 
-        unit_specifiers_init(ctx, &l.specifiers, l.uid);
-        for (char *const *p = paths; p && *p && r >= 0; p++)
-                r = loader_load_file(&l, *p);
+        r = unit_specifiers_init(ctx, &l.specifiers);
+        if (r < 0)
+                return r;
+        r = unit_search_path_default(l.extra, &l.search);
+        for (size_t i = 0; names && names[i] && r >= 0; i++) {
+                const struct loader_origin origin = { .required = true };
+
+                r = loader_load(
+                        &l, names[i], NULL, options && options->assignments ? options->assignments[i] : NULL,
+                        &origin);
+        }
         /* The list grows while we walk it: dependencies of dependencies. */
         for (size_t i = 0; i < l.n_units && r >= 0; i++)
                 r = loader_follow(&l, i);
@@ -340,6 +533,8 @@ int ur_context_load_units(
         }
         if (r >= 0)
                 r = loader_link(&l);
+        if (r >= 0 && l.errors == 0)
+                r = loader_make_dirs(&l);
         if (r >= 0 && ur_context_check_cycles(ctx, &cycle) == -ELOOP) {
                 char message[4096];
                 snprintf(message, sizeof(message), "ordering cycle: %s", cycle ? cycle : "?");
@@ -362,9 +557,12 @@ out:
         }
         for (size_t i = 0; i < l.n_units; i++) {
                 free(l.units[i].path);
+                strv_free(l.units[i].aliases);
                 unit_config_free(l.units[i].config);
         }
         free(l.units);
+        strv_free(l.search);
+        unit_specifiers_done(&l.specifiers);
         if (r < 0)
                 return r;
         return l.errors > 0 ? -EINVAL : 0;
@@ -392,7 +590,10 @@ int ur_context_add_unit(
         c = unit_config_new(name);
         if (!c)
                 return -ENOMEM;
-        unit_specifiers_init(ctx, &l.specifiers, l.uid);
+        if (unit_specifiers_init(ctx, &l.specifiers) < 0) {
+                unit_config_free(c);
+                return -ENOMEM;
+        }
         for (const char *const *a = assignments; r >= 0 && a && *a; a++) {
                 _cleanup_free_ char *key = strndup(*a, strcspn(*a, "="));
 
@@ -407,6 +608,8 @@ int ur_context_add_unit(
                 } else
                         r = unit_config_assign(c, key, *a + strlen(key) + 1, &l.specifiers, origin, &diags);
         }
+        if (r >= 0)
+                r = unit_config_expand(c, environ, &l.specifiers, &diags);
         if (r >= 0)
                 r = unit_config_verify(c, &diags);
         loader_report_diagnostics(&l, &diags);
@@ -424,6 +627,87 @@ int ur_context_add_unit(
                         loader_report(&l, origin, 0, true, message);
                 }
         }
+        unit_specifiers_done(&l.specifiers);
         unit_config_free(c);
         return r;
+}
+
+/* `systemctl cat`: each file after a "# PATH" header, a blank line between files. */
+static int unit_cat_append(char **text, size_t *len, const char *path, char **ret_error)
+{
+        _cleanup_free_ char *body = NULL;
+        unsigned nul_line = 0;
+        size_t bl;
+        char *grown;
+        int r = unit_read_file(path, &body, &nul_line);
+
+        if (r < 0) {
+                if (r == -EBADMSG)
+                        r = asprintf(ret_error, "%s:%u: %s", path, nul_line, unit_read_error(-EBADMSG)) < 0
+                                    ? -ENOMEM
+                                    : -EBADMSG;
+                else if (r != -ENOMEM)
+                        r = asprintf(ret_error, "%s: cannot read: %s", path, unit_read_error(r)) < 0
+                                    ? -ENOMEM
+                                    : r;
+                return r;
+        }
+        bl = strlen(body);
+        grown = realloc(*text, *len + strlen(path) + bl + 8);
+        if (!grown)
+                return -ENOMEM;
+        *text = grown;
+        *len += (size_t) sprintf(
+                *text + *len, "%s# %s\n%s%s", *len ? "\n" : "", path, body,
+                bl && body[bl - 1] != '\n' ? "\n" : "");
+        return 0;
+}
+
+int ur_unit_cat(const char *name, char *const *unit_path, char **ret_text, char **ret_error)
+{
+        _cleanup_strv_free_ char **search = NULL, **with = NULL, **dropins = NULL;
+        _cleanup_free_ char *dir = NULL, *bad = NULL, *text = NULL;
+        struct unit_found found = {};
+        const char *reason = NULL;
+        size_t len = 0;
+        int r;
+
+        if (!name || !ret_text || !ret_error)
+                return -EINVAL;
+        *ret_error = NULL;
+        if (unit_search_path_default(unit_path, &search) < 0)
+                return -ENOMEM;
+        r = unit_search_find(search, name, &found, &reason);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return asprintf(
+                               ret_error, "%s: %s", name,
+                               reason         ? reason
+                               : r == -ENOENT ? "no such unit on the unit search path (see --unit-path)"
+                                              : strerror(-r)) < 0
+                               ? -ENOMEM
+                               : r;
+        dir = strdup(found.path);
+        if (!dir || unit_search_path_insert(search, strv_length(unit_path), dirname(dir), &with) < 0) {
+                unit_found_done(&found);
+                return -ENOMEM;
+        }
+        r = unit_dropins_find(with, found.name, found.aliases, &dropins, &bad);
+        if (r < 0) {
+                if (r != -ENOMEM && asprintf(
+                                            ret_error, "%s: cannot read the drop-in directory: %s",
+                                            bad ? bad : found.name, strerror(-r)) < 0)
+                        r = -ENOMEM;
+                unit_found_done(&found);
+                return r;
+        }
+        r = unit_cat_append(&text, &len, found.path, ret_error);
+        for (char **d = dropins; r >= 0 && d && *d; d++)
+                r = unit_cat_append(&text, &len, *d, ret_error);
+        unit_found_done(&found);
+        if (r < 0)
+                return r;
+        *ret_text = TAKE_PTR(text);
+        return 0;
 }

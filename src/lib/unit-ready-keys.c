@@ -16,8 +16,6 @@
 #include "unit-file-internal.h"
 #include "unit-file.h"
 
-#define FIELD(c, key, type) ((type *) (void *) ((char *) (c) + (key)->offset))
-
 /* A port number, 1..65535, decimal only: service names would need a lookup. */
 static bool ready_port_valid(const char *s, size_t len)
 {
@@ -241,7 +239,7 @@ int unit_parse_output_stream(
                 c->output_stream = UR_STDOUT_AND_STDERR;
         else
                 return unit_key_error(ctx, "OutputStream=%s: expected stdout, stderr or both", value);
-        c->lines.output_stream = ctx->line;
+        UNIT_MARK_LINE(c, ctx, output_stream);
         return 0;
 }
 
@@ -268,6 +266,46 @@ int unit_parse_interval(
 void unit_reset_interval(struct unit_config *c, const struct unit_key *key)
 {
         c->interval_usec = 0;
+}
+
+/* Listen=: "yes" (any socket of the unit), a PORT, HOST:PORT, [IPv6]:PORT, an absolute
+ * unix socket path or an @abstract name. Stored as written; "no" clears the list. */
+int unit_parse_ready_listen(
+        struct unit_config *c, const struct unit_key *key, const char *value, struct unit_parse_ctx *ctx)
+{
+        const size_t sun_max = sizeof(((struct sockaddr_un *) NULL)->sun_path) - 1;
+        int b = unit_parse_boolean(value);
+        const char *problem = NULL;
+
+        if (b == 1) {
+                UNIT_MARK_LINE(c, ctx, listen);
+                return unit_append_string(c, key, "yes");
+        }
+        if (b == 0) {
+                unit_reset_strv(c, key);
+                return 0;
+        }
+        if (unit_string_has_control(value))
+                return unit_key_error(ctx, "Listen=: the value contains control characters");
+        if (value[0] == '/') {
+                if (strlen(value) > sun_max)
+                        problem = "longer than a unix socket path may be";
+        } else if (value[0] == '@') {
+                if (!value[1])
+                        problem = "an abstract socket needs a name after '@'";
+                else if (strlen(value) > sun_max)
+                        problem = "longer than an abstract socket name may be";
+        } else if (strspn(value, "0123456789") == strlen(value)) {
+                if (!ready_port_valid(value, strlen(value)))
+                        problem = "the port must be a number from 1 to 65535";
+        } else
+                problem = ready_host_port_problem(value, true);
+        if (problem)
+                return unit_key_error(
+                        ctx, "Listen=%s: %s (expected yes, PORT, HOST:PORT, [IPv6]:PORT, /path or @name)",
+                        value, problem);
+        UNIT_MARK_LINE(c, ctx, listen);
+        return unit_append_string(c, key, value);
 }
 
 /* Unix socket paths must fit sun_path with its terminating NUL. */

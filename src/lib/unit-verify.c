@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "macro.h"
+#include "strv.h"
 #include "unit-file-internal.h"
 #include "unit-file.h"
 
@@ -26,8 +27,15 @@ struct verify {
         unsigned n_errors;
 };
 
-static int verify_report(struct verify *v, unsigned line, bool error, const char *fmt, ...) _printf_(4, 5);
-static int verify_report(struct verify *v, unsigned line, bool error, const char *fmt, ...)
+/* The file a location's index names: the unit file, or one of its drop-ins. */
+static const char *verify_file(struct verify *v, unsigned file)
+{
+        return file < strv_length(v->c->files) ? v->c->files[file] : v->file;
+}
+
+static int verify_report_at(struct verify *v, unsigned file, unsigned line, bool error, const char *fmt, ...)
+        _printf_(5, 6);
+static int verify_report_at(struct verify *v, unsigned file, unsigned line, bool error, const char *fmt, ...)
 {
         _cleanup_free_ char *message = NULL;
         va_list ap;
@@ -42,8 +50,10 @@ static int verify_report(struct verify *v, unsigned line, bool error, const char
         }
         if (error)
                 v->n_errors++;
-        return unit_diag_add(v->diags, v->file, line, error, "%s", message);
+        return unit_diag_add(v->diags, line ? verify_file(v, file) : v->file, line, error, "%s", message);
 }
+
+#define verify_report(v, line, error, ...) verify_report_at(v, 0, line, error, __VA_ARGS__)
 
 static int verify_dependencies(struct verify *v)
 {
@@ -89,25 +99,26 @@ int unit_config_verify(const struct unit_config *c, struct unit_diagnostics *dia
         if (c->exec_start.n == 0)
                 r = verify_report(&v, 0, true, "ExecStart= is missing: a service needs a command to run");
         else if (c->exec_start.n > 1 && c->type != UR_TYPE_ONESHOT)
-                r = verify_report(
-                        &v, c->exec_start.items[1].line_no, true,
+                r = verify_report_at(
+                        &v, c->exec_start.items[1].file_no, c->exec_start.items[1].line_no, true,
                         "more than one ExecStart= command is only allowed with Type=oneshot");
         if (r < 0)
                 return r;
 
         if (c->type == UR_TYPE_FORKING && !c->pid_file)
-                r = verify_report(
-                        &v, c->lines.type, true,
+                r = verify_report_at(
+                        &v, c->line_files.type, c->lines.type, true,
                         "Type=forking needs PIDFile=: unitrun does not guess which process is the daemon");
         else if (c->type != UR_TYPE_FORKING && c->pid_file)
-                r = verify_report(
-                        &v, c->lines.pid_file, false, "PIDFile= is only used with Type=forking, ignored");
+                r = verify_report_at(
+                        &v, c->line_files.pid_file, c->lines.pid_file, false,
+                        "PIDFile= is only used with Type=forking, ignored");
         if (r < 0)
                 return r;
 
         if (http_options && !c->ready_http) {
-                r = verify_report(
-                        &v, c->lines.http_option, true,
+                r = verify_report_at(
+                        &v, c->line_files.http_option, c->lines.http_option, true,
                         "HTTPStatus=, HTTPMethod=, HTTPHeader=, HTTPBody=, HTTPUnixSocket= and "
                         "HTTPInsecure= need "
                         "an HTTP= condition");
@@ -115,9 +126,21 @@ int unit_config_verify(const struct unit_config *c, struct unit_diagnostics *dia
                         return r;
         }
         if (c->lines.output_stream > 0 && !c->ready_output) {
-                r = verify_report(
-                        &v, c->lines.output_stream, false,
+                r = verify_report_at(
+                        &v, c->line_files.output_stream, c->lines.output_stream, false,
                         "OutputStream= without an Output= condition, ignored");
+                if (r < 0)
+                        return r;
+        }
+
+        /* Parsed so that the syntax is settled and checked; the readiness itself needs the
+         * executor to watch the unit's sockets, which this build does not do yet. */
+        if (c->ready_listen) {
+                r = verify_report_at(
+                        &v, c->line_files.listen, c->lines.listen, true,
+                        "Listen=%s: waiting for a listening socket is not implemented yet; use TCP= or "
+                        "UnixSocket=",
+                        c->ready_listen[0]);
                 if (r < 0)
                         return r;
         }

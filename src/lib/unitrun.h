@@ -362,18 +362,40 @@ uint64_t ur_executor_get_ready_msec(const ur_executor *e);
 /* ---- Unit files ------------------------------------------------------------------------ */
 
 #define UR_LOAD_STRICT (1u << 0) /* unknown keys are errors, not warnings */
+/* One warning per unit (line 0) listing the keys it sets that a run accepts and does not
+ * apply (sandboxing, resource control, WatchdogSec=, ...): what `unitrun verify` shows. */
+#define UR_LOAD_LIST_NOT_APPLIED (1u << 1)
 
 /* One problem in a unit file: file, line (0: the file as a whole), error or warning. */
 typedef void (*ur_diagnostic_fn)(
         const char *file, unsigned line, bool error, const char *message, void *userdata);
 
-/* Loads unit files (systemd syntax, SPEC §1) into executors of ctx, following Requires=
- * and Wants= to units in the same directory, with their dependencies wired. Every problem
- * goes to diagnostic. On any error (-EINVAL) nothing is created; on success *ret_executors
- * (malloc'ed, optional) lists the executors made, given files first. */
+/* Loads units (systemd syntax, SPEC §1) into executors of ctx. Each entry of names is a
+ * unit file's path (it contains a '/') or a unit name looked up on the search path
+ * (systemd's, see unitrun.unit(5)); aliases resolve to their target, an instance
+ * "foo@x.service" loads "foo@.service", and the drop-ins of every directory apply.
+ * Requires=/Wants= (and BindsTo=, Requisite=) pull in the units they name, from the naming
+ * unit's directory first, then the search path; dependencies on other unit types than
+ * services are satisfied at once. Every problem goes to diagnostic. On any error (-EINVAL)
+ * nothing is created; on success *ret_executors (malloc'ed, optional) lists the executors
+ * made, given names first. */
 int ur_context_load_units(
-        ur_context *ctx, char *const *paths, unsigned flags, ur_diagnostic_fn diagnostic, void *userdata,
+        ur_context *ctx, char *const *names, unsigned flags, ur_diagnostic_fn diagnostic, void *userdata,
         ur_executor ***ret_executors, size_t *ret_n);
+
+/* What ur_context_load_units_with() adds. */
+typedef struct ur_load_options {
+        /* Directories searched before systemd's search path (unitrun --unit-path). */
+        char *const *unit_path;
+        /* Per entry of names (same index; NULL entries or a NULL array: none): KEY=VALUE
+         * assignments applied after the unit file and its drop-ins, as a last drop-in
+         * would; their diagnostics name "UNIT (command line)". */
+        char *const *const *assignments;
+} ur_load_options;
+
+int ur_context_load_units_with(
+        ur_context *ctx, char *const *names, const ur_load_options *options, unsigned flags,
+        ur_diagnostic_fn diagnostic, void *userdata, ur_executor ***ret_executors, size_t *ret_n);
 
 /* One unit made without a file (what `unitrun run --exec` does): each assignment is a
  * "KEY=VALUE" line as it could stand in a unit file's [Unit], [Service] or [X-Ready]
@@ -388,6 +410,13 @@ int ur_context_load_units(
 int ur_context_add_unit(
         ur_context *ctx, const char *name, const char *origin, const char *const *assignments,
         ur_diagnostic_fn diagnostic, void *userdata, ur_executor **ret);
+
+/* `unitrun cat`: the files unit name (or path) is read from, found as the loader finds them
+ * (unit_path first, then systemd's search path), each after a "# PATH" header, drop-ins in
+ * the order they apply, as `systemctl cat` shows them. *ret_text and *ret_error are
+ * malloc'ed; on failure *ret_error says why when it can (-ENOENT, -EINVAL, -ELOOP, -EBADMSG
+ * for a NUL byte, ...). */
+int ur_unit_cat(const char *name, char *const *unit_path, char **ret_text, char **ret_error);
 
 /* ---- Dependencies and starting a set of executors --------------------------------------- */
 

@@ -2,6 +2,7 @@
  * which a failure must leave untouched. */
 #include "fuzz-util.h"
 #include "strv.h"
+#include "environment-file.h"
 #include "unit-file.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -1,5 +1,6 @@
-/* Fuzzes unit_file_parse() and, on success, unit_config_verify(): whatever the text, no
- * crash, no leak, no sanitizer report; an error always comes with a diagnostic. */
+/* Fuzzes unit_file_parse() and, on success, unit_config_expand() (the [X-Ready] values that
+ * name variables) and unit_config_verify(): whatever the text, no crash, no leak, no
+ * sanitizer report; an error always comes with a diagnostic. */
 #include <stdbool.h>
 
 #include "fuzz-util.h"
@@ -28,9 +29,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 if (r == -EINVAL && diags.n == 0)
                         abort(); /* an error nobody is told about */
                 if (r >= 0) {
+                        static char *const env[] = { "HOST=127.0.0.1", "PORT=80", NULL };
+
                         if (!c)
                                 abort();
-                        (void) unit_config_verify(c, &diags);
+                        r = unit_config_expand(c, env, &specifiers, &diags);
+                        if (r == -EINVAL && diags.n == 0)
+                                abort();
+                        if (r >= 0)
+                                (void) unit_config_verify(c, &diags);
                 }
                 for (size_t i = 0; i < diags.n; i++)
                         free(unit_diagnostic_format(&diags.items[i]));

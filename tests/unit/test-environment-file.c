@@ -10,6 +10,7 @@
 #include "cunit-main.h"
 #include "macro.h"
 #include "strv.h"
+#include "environment-file.h"
 #include "unit-file.h"
 
 /* Parses text into a fresh environment and checks it against NAME=VALUE entries. */

@@ -1,8 +1,9 @@
 /* The unit-file corpus: every file of tests/unit-files/bad/ must be refused with the error
  * its first line announces ("# expect: LINE: part of the message"; a "# strict" line asks
- * for strict parsing; line 0 is an error about the whole unit), by unit_file_parse() or
- * else by unit_config_verify(). Every file of good/ must parse in strict mode and verify
- * without a single diagnostic. The directory comes from $UNIT_CORPUS_DIR (set by meson). */
+ * for strict parsing; line 0 is an error about the whole unit), by unit_file_parse(),
+ * unit_config_expand() (with an empty base environment) or unit_config_verify(). Every file of good/ must
+ * parse in strict mode and verify without a single diagnostic. The directory comes from $UNIT_CORPUS_DIR
+ * (set by meson). */
 
 #include <dirent.h>
 #include <errno.h>
@@ -20,6 +21,28 @@ static const struct unit_specifiers specs = {
         .home = "/home/tester",
         .user = "tester",
         .uid = "1000",
+        .state_dir = "/run/user/1000/unitrun.test/state",
+        .cache_dir = "/run/user/1000/unitrun.test/cache",
+        .logs_dir = "/run/user/1000/unitrun.test/logs",
+        .config_dir = "/home/tester/.config",
+        .credentials_dir = "/run/user/1000/unitrun.test/credentials",
+        .var_tmp_dir = "/var/tmp",
+        .group = "tester",
+        .gid = "1000",
+        .shell = "/bin/sh",
+        .hostname = "ci.example.org",
+        .short_hostname = "ci",
+        .pretty_hostname = "CI",
+        .machine_id = "0123456789abcdef0123456789abcdef",
+        .boot_id = "fedcba9876543210fedcba9876543210",
+        .kernel_release = "6.1.0-18-amd64",
+        .architecture = "x86-64",
+        .os_id = "debian",
+        .os_version_id = "12",
+        .os_variant_id = "",
+        .os_build_id = "",
+        .os_image_id = "",
+        .os_image_version = "",
 };
 
 static char *read_text(const char *path)
@@ -103,7 +126,9 @@ static void check_bad(const char *path, const char *name, const char *text)
 
         r = unit_file_parse(path, name, text, &specs, strict, &c, &diags);
         if (r == 0) {
-                r = unit_config_verify(c, &diags);
+                r = unit_config_expand(c, NULL, &specs, &diags);
+                if (r >= 0)
+                        r = unit_config_verify(c, &diags);
                 unit_config_free(c);
         }
         for (size_t i = 0; i < diags.n; i++)
@@ -127,7 +152,9 @@ static void check_good(const char *path, const char *name, const char *text)
 
         r = unit_file_parse(path, name, text, &specs, true, &c, &diags);
         if (r == 0) {
-                r = unit_config_verify(c, &diags);
+                r = unit_config_expand(c, NULL, &specs, &diags);
+                if (r >= 0)
+                        r = unit_config_verify(c, &diags);
                 unit_config_free(c);
         }
         if (r != 0 || diags.n > 0) {

@@ -215,7 +215,7 @@ static void test_sections(void)
         warns("[Socket]\nListenStream=80\n" SVC, 1, "unknown section [Socket]", true);
         warns(SVC "Restart=always\n", 3, "unknown key Restart= in [Service]", true);
         warns(SVC "execstart=/bin/x\n", 3, "did you mean ExecStart=", true);
-        warns("[Unit]\nDocumentation=man:x\n" SVC, 2, "unknown key Documentation= in [Unit]", true);
+        warns("[Unit]\nFrobnicate=man:x\n" SVC, 2, "unknown key Frobnicate= in [Unit]", true);
         /* A key of ours in the wrong section names the right one. */
         bad("[Unit]\nExecStart=/bin/true\n", 2, "ExecStart= belongs in [Service], not in [Unit]");
         bad(SVC "TCP=localhost:80\n", 3, "TCP= belongs in [X-Ready], not in [Service]");
@@ -238,10 +238,10 @@ static void test_unit_section(void)
         unit_config_free(c);
 
         bad("[Unit]\nRequires=db\n" SVC, 2, "must end in .service");
-        bad("[Unit]\nAfter=network.target\n" SVC, 2, "must end in .service");
+        bad("[Unit]\nAfter=network.tagret\n" SVC, 2, "must end in .service");
         bad("[Unit]\nWants=a/b.service\n" SVC, 2, "invalid character");
         bad("[Unit]\nBefore=tpl@.service\n" SVC, 2, "template");
-        bad("[Unit]\nRequires=.service\n" SVC, 2, "must end in .service");
+        bad("[Unit]\nRequires=.service\n" SVC, 2, "before its type suffix");
 }
 
 /* ---- [Service] ------------------------------------------------------------------- */
@@ -342,7 +342,7 @@ static void test_exec(void)
         bad("[Service]\nExecStart=; /bin/echo\n", 2, "empty command before ';'");
         bad("[Service]\nExecStart=$PROG arg\n", 2, "may not be a variable");
         bad("[Service]\nExecStart=/bin/echo ${X\n", 2, "unterminated ${");
-        bad("[Service]\nExecStartPre=/bin/echo %i\n"
+        bad("[Service]\nExecStartPre=/bin/echo %Z\n"
             "ExecStart=/bin/true\n",
             2, "unknown specifier");
         /* ':' turns expansion off, so a '$' is just a character. */
@@ -669,7 +669,7 @@ static void test_specifiers(void)
         c = ok("[Unit]\nDescription=%n %N %t %T %h %u %U %%\n" SVC);
         CU_ASSERT_STRING_EQUAL(c->description, "t.service t /run/ur /tmp /home/u u 1000 %");
         unit_config_free(c);
-        bad("[Unit]\nDescription=%i\n" SVC, 2, "unknown specifier '%i'");
+        bad("[Unit]\nDescription=%k\n" SVC, 2, "unknown specifier '%k'");
         bad("[Unit]\nDescription=a %Z b\n" SVC, 2, "unknown specifier '%Z'");
         /* A '%' that ends the value stays, as in systemd. */
         c = ok("[Unit]\nDescription=100%\n" SVC);

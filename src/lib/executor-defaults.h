@@ -13,6 +13,8 @@
 #define EXECUTOR_DEFAULT_START_TIMEOUT_USEC (90 * USEC_PER_SEC)
 /* Shorter than systemd's 90s on purpose (SPEC §1): a test run should not hang that long. */
 #define EXECUTOR_DEFAULT_STOP_TIMEOUT_USEC (10 * USEC_PER_SEC)
+/* systemd's DefaultTimeoutStopSec=, for units from files (unit_config_new_for_file()). */
+#define UNIT_FILE_DEFAULT_STOP_TIMEOUT_USEC (90 * USEC_PER_SEC)
 #define EXECUTOR_DEFAULT_KILL_SIGNAL SIGTERM
 #define EXECUTOR_DEFAULT_FINAL_KILL_SIGNAL SIGKILL
 #define EXECUTOR_DEFAULT_SEND_SIGKILL true

@@ -169,3 +169,31 @@ int unit_set_string(struct unit_config *c, const struct unit_key *key, const cha
 int unit_append_string(struct unit_config *c, const struct unit_key *key, const char *value);
 /* Path checks shared by several keys: absolute, no control characters. */
 int unit_check_absolute_path(struct unit_parse_ctx *ctx, const char *key, const char *path);
+
+/* A SuccessExitStatus=-style list: exit statuses (numbers, systemd's names) and signals,
+ * added to the lists (unit-keys.c). */
+int unit_parse_exit_statuses(
+        struct unit_parse_ctx *ctx, const char *key, const char *value, int **statuses, size_t *n_statuses,
+        int **signals, size_t *n_signals);
+
+/* Lifecycle keys (unit-lifecycle-keys.c). */
+int unit_parse_restart(
+        struct unit_config *c, const struct unit_key *key, const char *value, struct unit_parse_ctx *ctx);
+void unit_reset_restart(struct unit_config *c, const struct unit_key *key);
+int unit_parse_exit_type(
+        struct unit_config *c, const struct unit_key *key, const char *value, struct unit_parse_ctx *ctx);
+void unit_reset_exit_type(struct unit_config *c, const struct unit_key *key);
+int unit_parse_span(
+        struct unit_config *c, const struct unit_key *key, const char *value, struct unit_parse_ctx *ctx);
+void unit_reset_restart_sec(struct unit_config *c, const struct unit_key *key);
+void unit_reset_start_limit_interval(struct unit_config *c, const struct unit_key *key);
+int unit_parse_start_limit_burst(
+        struct unit_config *c, const struct unit_key *key, const char *value, struct unit_parse_ctx *ctx);
+void unit_reset_start_limit_burst(struct unit_config *c, const struct unit_key *key);
+int unit_parse_restart_prevent_exit_status(
+        struct unit_config *c, const struct unit_key *key, const char *value, struct unit_parse_ctx *ctx);
+void unit_reset_restart_prevent_exit_status(struct unit_config *c, const struct unit_key *key);
+int unit_parse_condition(
+        struct unit_config *c, const struct unit_key *key, const char *value, struct unit_parse_ctx *ctx);
+void unit_reset_conditions(struct unit_config *c, const struct unit_key *key);
+void unit_conditions_done(struct unit_config *c);

@@ -467,7 +467,7 @@ int unit_file_parse(
 
         if (!name || !text)
                 return -EINVAL;
-        c = unit_config_new(name);
+        c = unit_config_new_for_file(name);
         if (!c)
                 return -ENOMEM;
         c->path = strdup(path ?: name);

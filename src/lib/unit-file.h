@@ -40,6 +40,12 @@ struct unit_commands {
         size_t n;
 };
 
+struct unit_condition {
+        ur_condition_kind kind;
+        unsigned flags; /* UR_CONDITION_*: "|", "!", Assert */
+        char *value;    /* after the prefixes */
+};
+
 struct unit_environment_file {
         char *path;
         bool optional; /* "-" */
@@ -61,9 +67,10 @@ struct unit_dep_location {
 };
 
 struct unit_config {
-        char *path;   /* the unit file (for an instance: its template's), for diagnostics */
-        char *name;   /* the unit name: "redis.service", "postgresql@15-main.service" */
-        char **files; /* path, then each drop-in applied, in order: file indexes point here */
+        char *path;     /* the unit file (for an instance: its template's), for diagnostics */
+        char *name;     /* the unit name: "redis.service", "postgresql@15-main.service" */
+        bool from_file; /* unit_config_new_for_file(): systemd's defaults where ours differ */
+        char **files;   /* path, then each drop-in applied, in order: file indexes point here */
 
         /* [Unit] */
         char *description;
@@ -80,7 +87,8 @@ struct unit_config {
         /* [Service] */
         ur_type type;      /* UR_TYPE_FORKING for Type=forking */
         bool type_forking; /* type == UR_TYPE_FORKING; kept for older callers */
-        struct unit_commands exec_start, exec_start_pre, exec_start_post, exec_stop, exec_stop_post;
+        struct unit_commands exec_start, exec_start_pre, exec_start_post, exec_stop, exec_stop_post,
+                exec_condition;
         char **environment; /* NAME=VALUE, in order, later wins */
         struct unit_environment_file *environment_files;
         size_t n_environment_files;
@@ -97,6 +105,20 @@ struct unit_config {
         int *success_signals;
         size_t n_success_signals;
         char *pid_file;
+        /* Lifecycle (unit-lifecycle-keys.c). */
+        ur_restart restart;
+        uint64_t restart_usec;
+        uint64_t start_limit_interval_usec;
+        unsigned start_limit_burst;
+        int *restart_prevent_statuses;
+        size_t n_restart_prevent_statuses;
+        int *restart_prevent_signals;
+        size_t n_restart_prevent_signals;
+        bool remain_after_exit;
+        bool guess_main_pid; /* default true */
+        ur_exit_type exit_type;
+        struct unit_condition *conditions; /* Condition*= and Assert*=, in order */
+        size_t n_conditions;
         ur_notify_access notify_access;
         bool notify_access_set;
         char **runtime_directories;
@@ -200,6 +222,8 @@ int unit_file_parse_into(
  * (section looked up from the key). Errors name `origin` (e.g. "--exec #1") with line 0; an
  * unknown key is an error here, and a refused value leaves c as it was. */
 struct unit_config *unit_config_new(const char *name);
+/* The same for a unit file: TimeoutStopSec= defaults to systemd's 90 s there. */
+struct unit_config *unit_config_new_for_file(const char *name);
 int unit_config_assign(
         struct unit_config *c, const char *key, const char *value, const struct unit_specifiers *specifiers,
         const char *origin, struct unit_diagnostics *diags);

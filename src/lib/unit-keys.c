@@ -39,6 +39,10 @@ void unit_config_set_defaults(struct unit_config *c)
         c->standard_error.mode = UR_STDIO_CAPTURE;
         c->output_stream = UR_STDOUT_AND_STDERR;
         c->refuse_if_ready = EXECUTOR_DEFAULT_REFUSE_IF_READY;
+        c->guess_main_pid = EXECUTOR_DEFAULT_GUESS_MAIN_PID;
+        c->restart_usec = EXECUTOR_DEFAULT_RESTART_USEC;
+        c->start_limit_interval_usec = EXECUTOR_DEFAULT_START_LIMIT_INTERVAL_USEC;
+        c->start_limit_burst = EXECUTOR_DEFAULT_START_LIMIT_BURST;
 }
 
 /* ---- config lifetime ------------------------------------------------------------ */
@@ -56,6 +60,19 @@ struct unit_config *unit_config_new(const char *name)
         if (!c->name)
                 return mfree(c);
         unit_config_set_defaults(c);
+        return c;
+}
+
+/* A unit file's daemon gets systemd's DefaultTimeoutStopSec= (squid needs 30 s to shut down);
+ * ad-hoc units keep the executor's shorter default. */
+struct unit_config *unit_config_new_for_file(const char *name)
+{
+        struct unit_config *c = unit_config_new(name);
+
+        if (c) {
+                c->from_file = true;
+                c->timeout_stop_usec = UNIT_FILE_DEFAULT_STOP_TIMEOUT_USEC;
+        }
         return c;
 }
 
@@ -87,6 +104,10 @@ struct unit_config *unit_config_free(struct unit_config *c)
         unit_commands_done(&c->exec_start_post);
         unit_commands_done(&c->exec_stop);
         unit_commands_done(&c->exec_stop_post);
+        unit_commands_done(&c->exec_condition);
+        unit_conditions_done(c);
+        free(c->restart_prevent_statuses);
+        free(c->restart_prevent_signals);
         strv_free(c->environment);
         for (size_t i = 0; i < c->n_environment_files; i++)
                 free(c->environment_files[i].path);
@@ -264,7 +285,8 @@ static int unit_parse_type(
         if (streq_ptr(value, "idle") || streq_ptr(value, "notify-reload")) {
                 bool idle = streq_ptr(value, "idle");
 
-                r = unit_key_warn(ctx, "Type=%s is treated as Type=%s", value, idle ? "simple" : "notify");
+                /* idle is simple after a delay that only means something at boot: no warning. */
+                r = idle ? 0 : unit_key_warn(ctx, "Type=%s is treated as Type=notify", value);
                 if (r < 0)
                         return r;
                 c->type = idle ? UR_TYPE_SIMPLE : UR_TYPE_NOTIFY;
@@ -324,7 +346,8 @@ static void unit_reset_timeout(struct unit_config *c, const struct unit_key *key
         if (!streq_ptr(key->name, "TimeoutStopSec"))
                 c->timeout_start_usec = EXECUTOR_DEFAULT_START_TIMEOUT_USEC;
         if (!streq_ptr(key->name, "TimeoutStartSec"))
-                c->timeout_stop_usec = EXECUTOR_DEFAULT_STOP_TIMEOUT_USEC;
+                c->timeout_stop_usec = c->from_file ? UNIT_FILE_DEFAULT_STOP_TIMEOUT_USEC
+                                                    : EXECUTOR_DEFAULT_STOP_TIMEOUT_USEC;
 }
 
 static int unit_parse_signal(
@@ -429,17 +452,18 @@ static int unit_exit_status_from_name(const char *name)
         return -1;
 }
 
-/* Numbers are exit statuses, names are signals, as in systemd: "15" is exit(15), "TERM"
- * is death by SIGTERM. */
-static int unit_parse_success_exit_status(
-        struct unit_config *c, const struct unit_key *key, const char *value, struct unit_parse_ctx *ctx)
+/* Numbers (and systemd's exit status names) are exit statuses, signal names are signals,
+ * as in systemd: "15" is exit(15), "TERM" is death by SIGTERM. Adds to the lists. */
+int unit_parse_exit_statuses(
+        struct unit_parse_ctx *ctx, const char *key, const char *value, int **statuses_list,
+        size_t *n_statuses_list, int **signals_list, size_t *n_signals_list)
 {
         _cleanup_strv_free_ char **words = NULL;
         _cleanup_free_ int *statuses = NULL, *signals = NULL;
-        size_t n_statuses = c->n_success_statuses, n_signals = c->n_success_signals, n_words;
+        size_t n_statuses = *n_statuses_list, n_signals = *n_signals_list, n_words;
         int r;
 
-        r = unit_split_words(ctx, key->name, value, &words);
+        r = unit_split_words(ctx, key, value, &words);
         if (r < 0)
                 return r;
         n_words = strv_length(words);
@@ -448,9 +472,9 @@ static int unit_parse_success_exit_status(
         if (!statuses || !signals)
                 return -ENOMEM;
         if (n_statuses > 0)
-                memcpy(statuses, c->success_statuses, n_statuses * sizeof(int));
+                memcpy(statuses, *statuses_list, n_statuses * sizeof(int));
         if (n_signals > 0)
-                memcpy(signals, c->success_signals, n_signals * sizeof(int));
+                memcpy(signals, *signals_list, n_signals * sizeof(int));
 
         for (char **w = words; *w; w++) {
                 int *list = statuses, v;
@@ -462,7 +486,7 @@ static int unit_parse_success_exit_status(
 
                         if (*end || l < 0 || l > 255)
                                 return unit_key_error(
-                                        ctx, "SuccessExitStatus=%s: exit status out of range 0..255", *w);
+                                        ctx, "%s=%s: exit status out of range 0..255", key, *w);
                         v = (int) l;
                 } else if ((v = unit_exit_status_from_name(*w)) >= 0) {
                         /* A name of systemd's exit status table: an exit status. */
@@ -470,9 +494,7 @@ static int unit_parse_success_exit_status(
                         v = signal_from_string(*w);
                         if (v < 0)
                                 return unit_key_error(
-                                        ctx,
-                                        "SuccessExitStatus=%s: neither an exit status (0..255) nor a signal "
-                                        "name",
+                                        ctx, "%s=%s: neither an exit status (0..255) nor a signal name", key,
                                         *w);
                         list = signals;
                         n = &n_signals;
@@ -483,13 +505,21 @@ static int unit_parse_success_exit_status(
                         list[(*n)++] = v;
         }
 
-        free(c->success_statuses);
-        free(c->success_signals);
-        c->success_statuses = TAKE_PTR(statuses);
-        c->success_signals = TAKE_PTR(signals);
-        c->n_success_statuses = n_statuses;
-        c->n_success_signals = n_signals;
+        free(*statuses_list);
+        free(*signals_list);
+        *statuses_list = TAKE_PTR(statuses);
+        *signals_list = TAKE_PTR(signals);
+        *n_statuses_list = n_statuses;
+        *n_signals_list = n_signals;
         return 0;
+}
+
+static int unit_parse_success_exit_status(
+        struct unit_config *c, const struct unit_key *key, const char *value, struct unit_parse_ctx *ctx)
+{
+        return unit_parse_exit_statuses(
+                ctx, key->name, value, &c->success_statuses, &c->n_success_statuses, &c->success_signals,
+                &c->n_success_signals);
 }
 
 static void unit_reset_success_exit_status(struct unit_config *c, const struct unit_key *key)
@@ -841,6 +871,89 @@ static const struct unit_key unit_keys[] = {
           S },
         { "StandardError", UNIT_SECTION_SERVICE, unit_parse_stdio, unit_reset_stdio, OFF(standard_error),
           S },
+
+        { "RemainAfterExit", UNIT_SECTION_SERVICE, unit_parse_bool_field, unit_reset_bool_false,
+          OFF(remain_after_exit), 0 },
+        { "GuessMainPID", UNIT_SECTION_SERVICE, unit_parse_bool_field, unit_reset_bool_true,
+          OFF(guess_main_pid), 0 },
+        { "ExitType", UNIT_SECTION_SERVICE, unit_parse_exit_type, unit_reset_exit_type, OFF(exit_type), 0 },
+        { "Restart", UNIT_SECTION_SERVICE, unit_parse_restart, unit_reset_restart, OFF(restart), 0 },
+        { "RestartSec", UNIT_SECTION_SERVICE, unit_parse_span, unit_reset_restart_sec, OFF(restart_usec),
+          0 },
+        { "RestartPreventExitStatus", UNIT_SECTION_SERVICE, unit_parse_restart_prevent_exit_status,
+          unit_reset_restart_prevent_exit_status, OFF(restart_prevent_statuses), 0 },
+        { "StartLimitIntervalSec", UNIT_SECTION_UNIT, unit_parse_span, unit_reset_start_limit_interval,
+          OFF(start_limit_interval_usec), 0 },
+        { "StartLimitBurst", UNIT_SECTION_UNIT, unit_parse_start_limit_burst, unit_reset_start_limit_burst,
+          OFF(start_limit_burst), 0 },
+        /* Before systemd 230 these two lived in [Service]; old units still say so. */
+        { "StartLimitInterval", UNIT_SECTION_SERVICE, unit_parse_span, unit_reset_start_limit_interval,
+          OFF(start_limit_interval_usec), 0 },
+        { "ExecCondition", UNIT_SECTION_SERVICE, unit_parse_exec, unit_reset_commands, OFF(exec_condition),
+          S },
+        { "ConditionPathExists", UNIT_SECTION_UNIT, unit_parse_condition, unit_reset_conditions, 0, S },
+        { "AssertPathExists", UNIT_SECTION_UNIT, unit_parse_condition, unit_reset_conditions, 0, S },
+        { "ConditionPathExistsGlob", UNIT_SECTION_UNIT, unit_parse_condition, unit_reset_conditions, 0, S },
+        { "AssertPathExistsGlob", UNIT_SECTION_UNIT, unit_parse_condition, unit_reset_conditions, 0, S },
+        { "ConditionPathIsDirectory", UNIT_SECTION_UNIT, unit_parse_condition, unit_reset_conditions, 0, S },
+        { "AssertPathIsDirectory", UNIT_SECTION_UNIT, unit_parse_condition, unit_reset_conditions, 0, S },
+        { "ConditionPathIsSymbolicLink", UNIT_SECTION_UNIT, unit_parse_condition, unit_reset_conditions, 0,
+          S },
+        { "AssertPathIsSymbolicLink", UNIT_SECTION_UNIT, unit_parse_condition, unit_reset_conditions, 0, S },
+        { "ConditionPathIsMountPoint", UNIT_SECTION_UNIT, unit_parse_condition, unit_reset_conditions, 0,
+          S },
+        { "AssertPathIsMountPoint", UNIT_SECTION_UNIT, unit_parse_condition, unit_reset_conditions, 0, S },
+        { "ConditionPathIsReadWrite", UNIT_SECTION_UNIT, unit_parse_condition, unit_reset_conditions, 0, S },
+        { "AssertPathIsReadWrite", UNIT_SECTION_UNIT, unit_parse_condition, unit_reset_conditions, 0, S },
+        { "ConditionPathIsEncrypted", UNIT_SECTION_UNIT, unit_parse_condition, unit_reset_conditions, 0, S },
+        { "AssertPathIsEncrypted", UNIT_SECTION_UNIT, unit_parse_condition, unit_reset_conditions, 0, S },
+        { "ConditionDirectoryNotEmpty", UNIT_SECTION_UNIT, unit_parse_condition, unit_reset_conditions, 0,
+          S },
+        { "AssertDirectoryNotEmpty", UNIT_SECTION_UNIT, unit_parse_condition, unit_reset_conditions, 0, S },
+        { "ConditionFileNotEmpty", UNIT_SECTION_UNIT, unit_parse_condition, unit_reset_conditions, 0, S },
+        { "AssertFileNotEmpty", UNIT_SECTION_UNIT, unit_parse_condition, unit_reset_conditions, 0, S },
+        { "ConditionFileIsExecutable", UNIT_SECTION_UNIT, unit_parse_condition, unit_reset_conditions, 0,
+          S },
+        { "AssertFileIsExecutable", UNIT_SECTION_UNIT, unit_parse_condition, unit_reset_conditions, 0, S },
+        { "ConditionUser", UNIT_SECTION_UNIT, unit_parse_condition, unit_reset_conditions, 0, S },
+        { "AssertUser", UNIT_SECTION_UNIT, unit_parse_condition, unit_reset_conditions, 0, S },
+        { "ConditionGroup", UNIT_SECTION_UNIT, unit_parse_condition, unit_reset_conditions, 0, S },
+        { "AssertGroup", UNIT_SECTION_UNIT, unit_parse_condition, unit_reset_conditions, 0, S },
+        { "ConditionHost", UNIT_SECTION_UNIT, unit_parse_condition, unit_reset_conditions, 0, S },
+        { "AssertHost", UNIT_SECTION_UNIT, unit_parse_condition, unit_reset_conditions, 0, S },
+        { "ConditionKernelCommandLine", UNIT_SECTION_UNIT, unit_parse_condition, unit_reset_conditions, 0,
+          S },
+        { "AssertKernelCommandLine", UNIT_SECTION_UNIT, unit_parse_condition, unit_reset_conditions, 0, S },
+        { "ConditionKernelVersion", UNIT_SECTION_UNIT, unit_parse_condition, unit_reset_conditions, 0, S },
+        { "AssertKernelVersion", UNIT_SECTION_UNIT, unit_parse_condition, unit_reset_conditions, 0, S },
+        { "ConditionVirtualization", UNIT_SECTION_UNIT, unit_parse_condition, unit_reset_conditions, 0, S },
+        { "AssertVirtualization", UNIT_SECTION_UNIT, unit_parse_condition, unit_reset_conditions, 0, S },
+        { "ConditionEnvironment", UNIT_SECTION_UNIT, unit_parse_condition, unit_reset_conditions, 0, S },
+        { "AssertEnvironment", UNIT_SECTION_UNIT, unit_parse_condition, unit_reset_conditions, 0, S },
+        { "ConditionArchitecture", UNIT_SECTION_UNIT, unit_parse_condition, unit_reset_conditions, 0, S },
+        { "AssertArchitecture", UNIT_SECTION_UNIT, unit_parse_condition, unit_reset_conditions, 0, S },
+        { "ConditionFirstBoot", UNIT_SECTION_UNIT, unit_parse_condition, unit_reset_conditions, 0, S },
+        { "AssertFirstBoot", UNIT_SECTION_UNIT, unit_parse_condition, unit_reset_conditions, 0, S },
+        { "ConditionNeedsUpdate", UNIT_SECTION_UNIT, unit_parse_condition, unit_reset_conditions, 0, S },
+        { "AssertNeedsUpdate", UNIT_SECTION_UNIT, unit_parse_condition, unit_reset_conditions, 0, S },
+        { "ConditionACPower", UNIT_SECTION_UNIT, unit_parse_condition, unit_reset_conditions, 0, S },
+        { "AssertACPower", UNIT_SECTION_UNIT, unit_parse_condition, unit_reset_conditions, 0, S },
+        { "ConditionSecurity", UNIT_SECTION_UNIT, unit_parse_condition, unit_reset_conditions, 0, S },
+        { "AssertSecurity", UNIT_SECTION_UNIT, unit_parse_condition, unit_reset_conditions, 0, S },
+        { "ConditionCapability", UNIT_SECTION_UNIT, unit_parse_condition, unit_reset_conditions, 0, S },
+        { "AssertCapability", UNIT_SECTION_UNIT, unit_parse_condition, unit_reset_conditions, 0, S },
+        { "ConditionControlGroupController", UNIT_SECTION_UNIT, unit_parse_condition, unit_reset_conditions,
+          0, S },
+        { "AssertControlGroupController", UNIT_SECTION_UNIT, unit_parse_condition, unit_reset_conditions, 0,
+          S },
+        { "ConditionMemory", UNIT_SECTION_UNIT, unit_parse_condition, unit_reset_conditions, 0, S },
+        { "AssertMemory", UNIT_SECTION_UNIT, unit_parse_condition, unit_reset_conditions, 0, S },
+        { "ConditionCPUs", UNIT_SECTION_UNIT, unit_parse_condition, unit_reset_conditions, 0, S },
+        { "AssertCPUs", UNIT_SECTION_UNIT, unit_parse_condition, unit_reset_conditions, 0, S },
+        { "ConditionOSRelease", UNIT_SECTION_UNIT, unit_parse_condition, unit_reset_conditions, 0, S },
+        { "AssertOSRelease", UNIT_SECTION_UNIT, unit_parse_condition, unit_reset_conditions, 0, S },
+        { "ConditionCredential", UNIT_SECTION_UNIT, unit_parse_condition, unit_reset_conditions, 0, S },
+        { "AssertCredential", UNIT_SECTION_UNIT, unit_parse_condition, unit_reset_conditions, 0, S },
 
         { "TCP", UNIT_SECTION_READY, unit_parse_ready_tcp, unit_reset_strv, OFF(ready_tcp), S },
         { "Listen", UNIT_SECTION_READY, unit_parse_ready_listen, unit_reset_strv, OFF(ready_listen), S },

@@ -194,7 +194,7 @@ static int loader_load(
         }
 
         dir_copy = strdup(found.path);
-        config = unit_config_new(found.name);
+        config = unit_config_new_for_file(found.name);
         if (!dir_copy || !config || !(config->path = strdup(found.path))) {
                 r = -ENOMEM;
                 goto out;
@@ -271,7 +271,7 @@ static int loader_load(
         if (r < 0) {
                 /* Keep a name-only entry so that dependencies on it are not reported twice. */
                 unit_config_free(config);
-                config = unit_config_new(found.name);
+                config = unit_config_new_for_file(found.name);
                 if (!config) {
                         r = -ENOMEM;
                         goto out;
@@ -338,6 +338,7 @@ int unit_config_to_executor(ur_context *ctx, const struct unit_config *c, ur_exe
                 { offsetof(struct unit_config, exec_start_post), UR_EXEC_START_POST },
                 { offsetof(struct unit_config, exec_stop), UR_EXEC_STOP },
                 { offsetof(struct unit_config, exec_stop_post), UR_EXEC_STOP_POST },
+                { offsetof(struct unit_config, exec_condition), UR_EXEC_CONDITION },
         };
         const struct unit_command *main_cmd = &c->exec_start.items[0];
         ur_executor *e = NULL;
@@ -398,6 +399,20 @@ int unit_config_to_executor(ur_context *ctx, const struct unit_config *c, ur_exe
                 TRY(ur_executor_add_success_signal(e, c->success_signals[i]));
         if (c->pid_file)
                 TRY(ur_executor_set_pid_file(e, c->pid_file));
+        TRY(ur_executor_set_remain_after_exit(e, c->remain_after_exit));
+        TRY(ur_executor_set_guess_main_pid(e, c->guess_main_pid));
+        TRY(ur_executor_set_exit_type(e, c->exit_type));
+        TRY(ur_executor_set_restart(e, c->restart, c->restart_usec));
+        /* StartLimitIntervalSec=0 turns the limit off, as a burst of 0 does. */
+        TRY(ur_executor_set_start_limit(
+                e, c->start_limit_interval_usec, c->start_limit_interval_usec ? c->start_limit_burst : 0));
+        for (size_t i = 0; i < c->n_restart_prevent_statuses; i++)
+                TRY(ur_executor_add_restart_prevent_status(e, c->restart_prevent_statuses[i]));
+        for (size_t i = 0; i < c->n_restart_prevent_signals; i++)
+                TRY(ur_executor_add_restart_prevent_signal(e, c->restart_prevent_signals[i]));
+        for (size_t i = 0; i < c->n_conditions; i++)
+                TRY(ur_executor_add_condition(
+                        e, c->conditions[i].kind, c->conditions[i].value, c->conditions[i].flags));
         if (c->notify_access_set)
                 TRY(ur_executor_set_notify_access(e, c->notify_access));
         for (char **d = c->runtime_directories; d && *d; d++)

@@ -105,11 +105,8 @@ int unit_config_verify(const struct unit_config *c, struct unit_diagnostics *dia
         if (r < 0)
                 return r;
 
-        if (c->type == UR_TYPE_FORKING && !c->pid_file)
-                r = verify_report_at(
-                        &v, c->line_files.type, c->lines.type, true,
-                        "Type=forking needs PIDFile=: unitrun does not guess which process is the daemon");
-        else if (c->type != UR_TYPE_FORKING && c->pid_file)
+        /* Type=forking without PIDFile= is fine: GuessMainPID= (or the cgroup) knows the daemon. */
+        if (c->type != UR_TYPE_FORKING && c->pid_file)
                 r = verify_report_at(
                         &v, c->line_files.pid_file, c->lines.pid_file, false,
                         "PIDFile= is only used with Type=forking, ignored");

@@ -665,8 +665,6 @@ static const struct bad_unit bad_units[] = {
         { "requires-itself.service",
           "[Unit]\nRequires=requires-itself.service\n[Service]\nExecStart=/bin/touch @D@/started\n", 0,
           "Requires= names the unit itself" },
-        { "forking-no-pidfile.service", "[Service]\nExecStart=/bin/touch @D@/started\nType=forking\n", 3,
-          "Type=forking needs PIDFile=" },
         { "bad-killmode.service", "[Service]\nExecStart=/bin/touch @D@/started\nKillMode=nuke\n", 3,
           "KillMode=nuke: unknown mode", .systemd_agrees = true },
         { "bad-success-status.service",
@@ -838,20 +836,20 @@ static void test_valid_unit_and_warnings(void)
         /* An unknown key is a warning: exit 0, and run goes ahead. */
         warned = write_file(
                 "warned.service",
-                "[Service]\nExecStart=/bin/sh -c 'touch @D@/started; exec sleep 100'\nRestart=always\n"
+                "[Service]\nExecStart=/bin/sh -c 'touch @D@/started; exec sleep 100'\nFrobnicate=always\n"
                 "[X-Ready]\nFile=@D@/started\n");
         r = run(ARGV("verify", (char *) warned));
         CHECK(r, r->status == 0);
-        CHECK(r, has_diagnostic(r->out, warned, 3, true, "Restart="));
+        CHECK(r, has_diagnostic(r->out, warned, 3, true, "Frobnicate="));
         CHECK(r, strstr(r->out, "warning") != NULL);
         free(r);
         r = run(ARGV("verify", "--strict", (char *) warned));
         CHECK(r, r->status == 65);
-        CHECK(r, has_diagnostic(r->out, warned, 3, false, "unknown key Restart="));
+        CHECK(r, has_diagnostic(r->out, warned, 3, false, "unknown key Frobnicate="));
         free(r);
         r = run(ARGV("run", (char *) warned, "--", "touch", (char *) in_dir("command-ran")));
         CHECK(r, r->status == 0);
-        CHECK(r, has_diagnostic(r->err, warned, 3, true, "Restart="));
+        CHECK(r, has_diagnostic(r->err, warned, 3, true, "Frobnicate="));
         CU_ASSERT(exists("started"));
         CU_ASSERT(exists("command-ran"));
         free(r);

@@ -50,6 +50,11 @@ ln -s target.service "$T/lo/nick.service"
 U run -q --unit-path "$T/lo" nick.service -- sh -c 'echo "$UNITRUN_TARGET_PID" >'"$T/m/env" ||
         fail "run through an alias"
 [ -s "$T/m/env" ] || fail "the alias did not load under its target's name (no UNITRUN_TARGET_PID)"
+mkdir -p "$T/lo/nick.service.d"
+printf '[Service]\nEnvironment=VIA=alias\nExecStart=\nExecStart=/bin/sh -c "echo $VIA >%s"\n' "$T/m/via" \
+        >"$T/lo/nick.service.d/via.conf"
+U run -q --unit-path "$T/lo" nick.service -- true || fail "run through an alias with a drop-in"
+[ "$(cat "$T/m/via")" = alias ] || fail "the alias's drop-in did not apply"
 
 # ---- templates and specifiers ----------------------------------------------------------
 cat >"$T/lo/inst@.service" <<EOF2

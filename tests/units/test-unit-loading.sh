@@ -129,6 +129,13 @@ has out "$T/own/bad.service.d/x.conf:3: TimeoutStopSec=bogus"
 U run -q "$T/own/bad.service" -- touch "$T/m/ran"
 [ $? = 65 ] && [ ! -e "$T/m/started" ] && [ ! -e "$T/m/ran" ] || fail "a bad drop-in: something started"
 
+# Requires= finds its unit on the search path too, after the naming unit's own directory.
+oneshot "touch $T/m/dep-ran" >"$T/lo/dep-on-path.service"
+printf '[Unit]\nRequires=dep-on-path.service\nAfter=dep-on-path.service\n[Service]\nType=oneshot\nExecStart=/bin/true\n' \
+        >"$T/own/needs-path.service"
+U run -q --unit-path "$T/lo" "$T/own/needs-path.service" -- true || fail "Requires= on a unit of the search path"
+[ -e "$T/m/dep-ran" ] || fail "the unit named by Requires= was not found on --unit-path"
+
 # ---- unit options after a unit name configure that unit ------------------------------------
 printf '[Service]\nType=oneshot\nExecStart=/bin/sh -c "echo $OPT >%s"\n' "$T/m/opt" >"$T/lo/opts.service"
 U run -q --unit-path "$T/lo" opts.service --env OPT=from-cli -p TimeoutStopSec=5 -- true || fail "options after a unit name"

@@ -50,6 +50,11 @@ ln -s target.service "$T/lo/nick.service"
 U run -q --unit-path "$T/lo" nick.service -- sh -c 'echo "$UNITRUN_TARGET_PID" >'"$T/m/env" ||
         fail "run through an alias"
 [ -s "$T/m/env" ] || fail "the alias did not load under its target's name (no UNITRUN_TARGET_PID)"
+mkdir -p "$T/lo/nick.service.d"
+printf '[Service]\nEnvironment=VIA=alias\nExecStart=\nExecStart=/bin/sh -c "echo $VIA >%s"\n' "$T/m/via" \
+        >"$T/lo/nick.service.d/via.conf"
+U run -q --unit-path "$T/lo" nick.service -- true || fail "run through an alias with a drop-in"
+[ "$(cat "$T/m/via")" = alias ] || fail "the alias's drop-in did not apply"
 
 # ---- templates and specifiers ----------------------------------------------------------
 cat >"$T/lo/inst@.service" <<EOF2
@@ -123,6 +128,13 @@ U verify "$T/own/bad.service"
 has out "$T/own/bad.service.d/x.conf:3: TimeoutStopSec=bogus"
 U run -q "$T/own/bad.service" -- touch "$T/m/ran"
 [ $? = 65 ] && [ ! -e "$T/m/started" ] && [ ! -e "$T/m/ran" ] || fail "a bad drop-in: something started"
+
+# Requires= finds its unit on the search path too, after the naming unit's own directory.
+oneshot "touch $T/m/dep-ran" >"$T/lo/dep-on-path.service"
+printf '[Unit]\nRequires=dep-on-path.service\nAfter=dep-on-path.service\n[Service]\nType=oneshot\nExecStart=/bin/true\n' \
+        >"$T/own/needs-path.service"
+U run -q --unit-path "$T/lo" "$T/own/needs-path.service" -- true || fail "Requires= on a unit of the search path"
+[ -e "$T/m/dep-ran" ] || fail "the unit named by Requires= was not found on --unit-path"
 
 # ---- unit options after a unit name configure that unit ------------------------------------
 printf '[Service]\nType=oneshot\nExecStart=/bin/sh -c "echo $OPT >%s"\n' "$T/m/opt" >"$T/lo/opts.service"

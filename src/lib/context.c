@@ -75,6 +75,14 @@ static int runtime_dir_create(char **ret)
         snprintf(path, sizeof(path), "%s/unitrun.%d.XXXXXX", base, (int) getpid());
         if (!mkdtemp(path)) /* mkdtemp creates it 0700 */
                 return negative_errno();
+        /* Searchable, not listable: a unit running as another user (User=, or a daemon that
+         * drops privileges itself) must reach its directories and its notify socket in
+         * here, as it would reach /run/NAME and /run/systemd/notify under systemd. */
+        if (chmod(path, 0711) < 0) {
+                int r = negative_errno();
+                (void) rmdir(path);
+                return r;
+        }
         *ret = strdup(path);
         if (!*ret) {
                 (void) rmdir(path);

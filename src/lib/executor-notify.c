@@ -93,19 +93,23 @@ void executor_on_notify_event(struct watch *w, uint32_t events)
                 if (r < 0)
                         return;
                 if (r == 0) {
+                        e->notify_ignored++;
                         context_log(e->ctx, UR_LOG_DEBUG, e->name, "notify message dropped: %s", dropped);
                         continue;
                 }
                 /* A sender that has exited already cannot be placed: systemd has the same
                  * limit, and BARRIER=1 (which keeps the sender waiting) is the cure. */
                 if (e->notify_access == UR_NOTIFY_MAIN ? sender != e->main_pid
-                                                       : !executor_owns_pid(e, sender))
+                                                       : !executor_owns_pid(e, sender)) {
+                        e->notify_ignored++;
                         context_log(
                                 e->ctx, UR_LOG_DEBUG, e->name,
                                 "notify message from PID %d ignored: not a process of this unit",
                                 (int) sender);
-                else
+                } else {
+                        e->notify_received++;
                         executor_apply_notify(e, &m);
+                }
                 notify_message_done(&m);
                 if (!watch_active(w))
                         return;

@@ -347,15 +347,22 @@ static void executor_pending_conditions(const ur_executor *e, char *buf, size_t 
 
 void executor_start_on_timer(ur_executor *e)
 {
-        char pending[2048], span[64];
+        char pending[2048], span[64], received[160] = "";
 
         (void) timer_disarm(&e->timer);
         if (e->state != UR_STATE_STARTING)
                 return;
         executor_pending_conditions(e, pending, sizeof(pending));
+        /* Whether the unit spoke at all tells a daemon that never sends READY=1 from one
+         * whose messages cannot reach us (or are not its own). */
+        if (e->type == UR_TYPE_NOTIFY && !e->notify_ready)
+                snprintf(
+                        received, sizeof(received),
+                        " (%u sd_notify message%s received from the unit, %u ignored)", e->notify_received,
+                        e->notify_received == 1 ? "" : "s", e->notify_ignored);
         executor_fail(
-                e, UR_FAILURE_TIMEOUT, "not ready after %s; still waiting for: %s",
-                timespan_format(span, sizeof(span), e->start_timeout_usec), pending);
+                e, UR_FAILURE_TIMEOUT, "not ready after %s; still waiting for: %s%s",
+                timespan_format(span, sizeof(span), e->start_timeout_usec), pending, received);
 }
 
 /* ---- Public entry points ------------------------------------------------------------ */
@@ -371,6 +378,7 @@ static void executor_reset_run(ur_executor *e)
         e->control = (struct spawned){ .watch.fd = -1 };
         e->main_pid = 0;
         e->main_exited = e->exec_done = e->notify_ready = false;
+        e->notify_received = e->notify_ignored = 0;
         e->main_code = e->main_status = e->exec_errno = 0;
         e->final_kill_sent = e->stop_unclean = e->leaf_killed = false;
         e->cpu_known = e->memory_peak_known = false;

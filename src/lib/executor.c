@@ -115,6 +115,7 @@ static int executor_alloc(ur_context *ctx, const char *name, ur_executor **ret)
         e->notify_watch.fd = e->timer.fd = e->cgroup_watch.fd = -1;
         e->stdio_child[0] = e->stdio_child[1] = e->stdio_child[2] = -1;
         e->refuse_if_ready = true;
+        process_config_init(&e->proc);
         e->owner = (struct ready_owner){
                 .ctx = ctx, .loop = &ctx->loop, .name = e->name, .on_met = executor_on_check_met
         };
@@ -254,6 +255,7 @@ ur_executor *ur_executor_free(ur_executor *e)
                 free(e->environment_files[i].path);
         free(e->environment_files);
         strv_free(e->runtime_directories);
+        process_config_done(&e->proc);
         strv_free(e->unset_environment);
         free(e->pid_file);
         strv_free(e->env);

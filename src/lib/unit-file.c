@@ -261,6 +261,7 @@ struct unit_config *unit_config_free(struct unit_config *c)
         free(c->success_signals);
         free(c->pid_file);
         strv_free(c->runtime_directories);
+        unit_process_config_done(&c->process);
         free(c->standard_output.path);
         free(c->standard_error.path);
         strv_free(c->ready_tcp);

@@ -132,16 +132,34 @@ static void child_apply_attrs(const struct spawn_attrs *a, int error_pipe)
 {
         bool keep_caps = a->set_ambient && a->set_credentials && a->uid != 0;
 
-        for (int r = 0; r < SPAWN_RLIMIT_MAX; r++)
-                if (a->rlimit_set[r] && setrlimit((__rlimit_resource_t) r, &a->rlimits[r]) < 0)
+        for (int r = 0; r < SPAWN_RLIMIT_MAX; r++) {
+                struct rlimit now, closest;
+
+                if (!a->rlimit_set[r] || setrlimit((__rlimit_resource_t) r, &a->rlimits[r]) >= 0)
+                        continue;
+                /* Above our own hard limit without CAP_SYS_RESOURCE (containers, or above
+                 * fs.nr_open): the closest allowed value, as systemd's setrlimit_closest()
+                 * does; a vendor unit's LimitNOFILE=65536 must not stop it from starting. */
+                if (errno != EPERM || getrlimit((__rlimit_resource_t) r, &now) < 0)
                         child_fail(error_pipe, SPAWN_STEP_RLIMIT);
+                closest.rlim_max =
+                        a->rlimits[r].rlim_max < now.rlim_max ? a->rlimits[r].rlim_max : now.rlim_max;
+                closest.rlim_cur = a->rlimits[r].rlim_cur < closest.rlim_max ? a->rlimits[r].rlim_cur
+                                                                             : closest.rlim_max;
+                if (setrlimit((__rlimit_resource_t) r, &closest) < 0)
+                        child_fail(error_pipe, SPAWN_STEP_RLIMIT);
+        }
         if (a->oom_score_adjust) {
                 int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
                 size_t len = strlen(a->oom_score_adjust);
 
-                if (fd < 0 || write(fd, a->oom_score_adjust, len) != (ssize_t) len)
+                /* Lowering it needs CAP_SYS_RESOURCE, which containers lack: systemd
+                 * ignores that refusal too ("assuming containerized execution"). */
+                if ((fd < 0 || write(fd, a->oom_score_adjust, len) != (ssize_t) len) && errno != EACCES &&
+                    errno != EPERM)
                         child_fail(error_pipe, SPAWN_STEP_OOM_SCORE_ADJUST);
-                close(fd);
+                if (fd >= 0)
+                        close(fd);
         }
         if (a->set_nice && setpriority(PRIO_PROCESS, 0, a->nice) < 0)
                 child_fail(error_pipe, SPAWN_STEP_NICE);

@@ -769,9 +769,12 @@ void unit_reset_process_key(struct unit_config *c, const struct unit_key *key)
                 p->oom_score_adjust_set = false;
         else if (i >= 0)
                 p->rlimit_set[limits[i].resource] = false;
-        else if (streq_ptr(k, "CapabilityBoundingSet"))
-                p->bounding_set_set = false, p->bounding_set = 0;
-        else if (streq_ptr(k, "AmbientCapabilities"))
+        else if (streq_ptr(k, "CapabilityBoundingSet")) {
+                /* Not "unset": systemd.exec(5) says an empty assignment empties the set
+                 * (vendor units use it to drop every capability). */
+                p->bounding_set_set = true;
+                p->bounding_set = 0;
+        } else if (streq_ptr(k, "AmbientCapabilities"))
                 p->ambient_set = false, p->ambient = 0;
         else if (streq_ptr(k, "NoNewPrivileges"))
                 p->no_new_privileges = false;

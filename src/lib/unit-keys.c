@@ -778,6 +778,8 @@ static const struct unit_key unit_keys[] = {
         { "Group", UNIT_SECTION_SERVICE, unit_parse_process_key, unit_reset_process_key, OFF(process), S },
         { "SupplementaryGroups", UNIT_SECTION_SERVICE, unit_parse_process_key, unit_reset_process_key,
           OFF(process), S },
+        { "DynamicUser", UNIT_SECTION_SERVICE, unit_parse_process_key, unit_reset_process_key, OFF(process),
+          0 },
         { "PermissionsStartOnly", UNIT_SECTION_SERVICE, unit_parse_process_key, unit_reset_process_key,
           OFF(process), 0 },
         { "UMask", UNIT_SECTION_SERVICE, unit_parse_process_key, unit_reset_process_key, OFF(process), 0 },

@@ -712,6 +712,28 @@ static int parse_standard_input_data(
         return 0;
 }
 
+/* DynamicUser=yes asks for a user made up for the unit; ignoring it would run the daemon
+ * as root, the silent wrong-user run User= refuses too. */
+static int parse_dynamic_user(
+        struct unit_config *c, const struct unit_key *key, const char *value, struct unit_parse_ctx *ctx)
+{
+        static const char *const no[] = { "0", "no", "n", "false", "f", "off" };
+        static const char *const yes[] = { "1", "yes", "y", "true", "t", "on" };
+
+        for (size_t i = 0; i < ELEMENTSOF(no); i++) {
+                if (strcasecmp(value, no[i]) == 0)
+                        return 0;
+                if (strcasecmp(value, yes[i]) == 0)
+                        return unit_key_error(
+                                ctx,
+                                "DynamicUser=%s is not supported: unitrun makes no users; set User= to an "
+                                "existing user",
+                                value);
+        }
+        return unit_key_error(
+                ctx, "DynamicUser=%s: not a boolean (expected yes/no, true/false, on/off or 1/0)", value);
+}
+
 /* ---- dispatch --------------------------------------------------------------------------- */
 
 int unit_parse_process_key(
@@ -723,6 +745,8 @@ int unit_parse_process_key(
                 return parse_user_or_group(c, key, value, ctx);
         if (streq_ptr(k, "SupplementaryGroups"))
                 return parse_supplementary_groups(c, key, value, ctx);
+        if (streq_ptr(k, "DynamicUser"))
+                return parse_dynamic_user(c, key, value, ctx);
         if (streq_ptr(k, "UMask") || streq_ptr(k, "Nice") || streq_ptr(k, "OOMScoreAdjust"))
                 return parse_number_key(c, key, value, ctx);
         if (limit_index(k) >= 0)

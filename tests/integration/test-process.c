@@ -270,6 +270,27 @@ static void test_notify_after_setuid(void)
         ur_context_free(ctx);
 }
 
+/* The same for a unit we start as another user: its NOTIFY_SOCKET is reachable by it. */
+static void test_notify_as_user(void)
+{
+        _cleanup_free_ char *notify = test_fixture_path("notify");
+        char *argv[] = { notify, "wait=50", "send=READY=1", NULL };
+        ur_context *ctx = new_context();
+        ur_executor *e = new_exec(ctx, "asuser.service", argv);
+        _cleanup_free_ char *uid = NULL;
+
+        CU_ASSERT_EQUAL(ur_executor_set_user(e, "nobody"), 0);
+        CU_ASSERT_EQUAL(ur_executor_set_type(e, UR_TYPE_NOTIFY), 0);
+        CU_ASSERT_EQUAL(ur_executor_set_start_timeout(e, 20 * 1000000ULL), 0);
+        CU_ASSERT_EQUAL(ur_executor_start(e), 0);
+        if (ur_executor_get_error(e))
+                fprintf(stderr, "\n    %s\n", ur_executor_get_error(e));
+        uid = proc_status_field(ur_executor_get_pid(e), "Uid");
+        CU_ASSERT_STRING_EQUAL(uid, "65534\t65534\t65534\t65534");
+        CU_ASSERT_EQUAL(ur_executor_stop(e), 0);
+        ur_context_free(ctx);
+}
+
 /* A notify unit that times out says whether it heard anything. */
 static void test_notify_timeout_message(void)
 {
@@ -642,6 +663,7 @@ int main(void)
                 { "not root: another user is refused", test_nonroot_refused },
                 { "directories: place, owner, mode, environment", test_directories },
                 { "READY=1 after the daemon dropped privileges", test_notify_after_setuid },
+                { "READY=1 from a unit run as another user", test_notify_as_user },
                 { "a notify timeout says what was received", test_notify_timeout_message },
                 { "a setresuid failure is an exec failure", test_setresuid_failure },
                 { "UMask= Nice= OOMScoreAdjust= LimitNOFILE= NoNewPrivileges= capabilities",

@@ -469,7 +469,7 @@ int executor_spawn_command(ur_executor *e, ur_command_kind kind, size_t index)
                 .path = path,
                 .argv = argv,
                 .envp = env,
-                .cwd = process_working_directory(&e->proc, e->cwd, env),
+                .cwd = e->cwd,
                 .stdio = { stdin_fd >= 0 ? stdin_fd : e->stdio_child[0], e->stdio_child[1],
                            e->stdio_child[2] },
                 .cgroup_dir_fd = cgroup_dir,

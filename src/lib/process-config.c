@@ -192,26 +192,21 @@ int ur_executor_set_permissions_start_only(ur_executor *e, bool only)
 
 int ur_executor_set_working_directory(ur_executor *e, const char *directory, bool optional)
 {
-        bool home = directory && strcmp(directory, "~") == 0;
         int r;
 
-        if (directory && !home && directory[0] != '/')
+        if (directory && strcmp(directory, "~") == 0) {
+                /* Resolved now, so that every message can name the directory. */
+                directory = e->proc.home                   ? e->proc.home
+                            : strv_env_get(e->env, "HOME") ? strv_env_get(e->env, "HOME")
+                                                           : "/";
+        }
+        if (directory && directory[0] != '/')
                 return -EINVAL;
-        r = ur_executor_set_cwd(e, home ? NULL : directory);
+        r = ur_executor_set_cwd(e, directory);
         if (r < 0)
                 return r;
-        e->proc.cwd_home = home;
         e->proc.cwd_optional = optional;
         return 0;
-}
-
-const char *process_working_directory(const struct process_config *p, const char *cwd, char *const *env)
-{
-        if (cwd || !p->cwd_home)
-                return cwd;
-        if (p->home)
-                return p->home;
-        return strv_env_get(env, "HOME") ? strv_env_get(env, "HOME") : "/";
 }
 
 /* ---- Resources and capabilities -------------------------------------------------------- */

@@ -27,8 +27,7 @@ struct process_config {
         size_t n_supplementary_groups;
         bool permissions_start_only;
 
-        bool cwd_home; /* WorkingDirectory=~ */
-        bool cwd_optional;
+        bool cwd_optional; /* WorkingDirectory=-... */
 
         bool set_umask;
         mode_t umask;
@@ -68,8 +67,6 @@ void process_config_done(struct process_config *p);
 int process_spawn_attrs(
         struct process_config *p, unsigned command_flags, bool main, struct spawn_attrs *ret,
         gid_t **ret_groups);
-/* The working directory of a spawn: cwd as configured, or the home of User= for "~". */
-const char *process_working_directory(const struct process_config *p, const char *cwd, char *const *env);
 
 /* Makes the directories of a run under base (the context's runtime directory): the
  * RuntimeDirectory= names into *runtime_paths (removed by the caller at the stop), the

@@ -141,9 +141,10 @@ static int parse_number_key(
         long v;
 
         if (streq_ptr(key->name, "UMask")) {
-                if (parse_int_range(value, 0, 0777, 8, &v) < 0)
-                        return unit_key_error(ctx, "UMask=%s: not an octal mask from 0000 to 0777", value);
-                p->umask = (mode_t) v;
+                /* systemd takes any mode; umask(2) uses the permission bits. */
+                if (parse_int_range(value, 0, 07777, 8, &v) < 0)
+                        return unit_key_error(ctx, "UMask=%s: not an octal mode from 0000 to 7777", value);
+                p->umask = (mode_t) v & 0777;
                 p->umask_set = true;
         } else if (streq_ptr(key->name, "Nice")) {
                 if (parse_int_range(value, -20, 19, 10, &v) < 0)
@@ -344,6 +345,11 @@ static const char *const capability_names[] = {
 
 static int capability_from_name(const char *s)
 {
+        long n;
+
+        /* Numbers too, as systemd's capability_from_name() allows. */
+        if (parse_int_range(s, 0, 63, 10, &n) == 0)
+                return (int) n;
         if (strncasecmp(s, "cap_", 4) != 0)
                 return -1;
         for (size_t i = 0; i < ELEMENTSOF(capability_names); i++)

@@ -185,7 +185,8 @@ int ur_executor_add_environment_file(ur_executor *e, const char *path, bool opti
 int ur_executor_add_command(ur_executor *e, ur_command_kind kind, const char *cmdline, unsigned flags);
 /* For UR_TYPE_FORKING: where the daemon writes its PID (relative: to the runtime dir). */
 int ur_executor_set_pid_file(ur_executor *e, const char *path);
-/* RuntimeDirectory=: made under the runtime dir at start ($RUNTIME_DIRECTORY), removed at stop. */
+/* RuntimeDirectory=: made under the runtime dir at start ($RUNTIME_DIRECTORY), removed at
+ * stop; owned by User= with the mode of ur_executor_set_directory_mode(). */
 int ur_executor_add_runtime_directory(ur_executor *e, const char *name);
 /* stream: UR_STDOUT or UR_STDERR; path only for FILE/APPEND. */
 int ur_executor_set_stdio(ur_executor *e, ur_stream stream, ur_stdio mode, const char *path);
@@ -217,8 +218,9 @@ int ur_executor_set_group(ur_executor *e, const char *group);
 int ur_executor_add_supplementary_group(ur_executor *e, const char *group);
 /* PermissionsStartOnly=: every command but ExecStart= runs as if it had the "+" prefix. */
 int ur_executor_set_permissions_start_only(ur_executor *e, bool only);
-/* WorkingDirectory=: "~" is the home of User= (else $HOME); optional: a directory that does
- * not exist is no error ("-"). The change happens after the user change, as that user. */
+/* WorkingDirectory=: "~" is the home of User= (else $HOME), resolved now: call it after
+ * set_user(). optional: a directory that does not exist is no error ("-"). The change
+ * happens after the user change, as that user. */
 int ur_executor_set_working_directory(ur_executor *e, const char *directory, bool optional);
 /* UMask= (0..0777). */
 int ur_executor_set_umask(ur_executor *e, mode_t mask);

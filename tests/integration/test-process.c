@@ -253,6 +253,39 @@ static void test_directories(void)
         ur_context_free(ctx);
 }
 
+/* Root with a private XDG_RUNTIME_DIR (/run/user/0 is 0700): the run directory goes
+ * where the unit's user can reach it. */
+static void test_private_xdg_runtime_dir(void)
+{
+        _cleanup_free_ char *xdg = test_path_join(tmp_dir, "xdg"), *notify = test_fixture_path("notify");
+        char *saved = getenv("XDG_RUNTIME_DIR") ? strdup(getenv("XDG_RUNTIME_DIR")) : NULL;
+        char *argv[] = { notify, "send=READY=1", NULL };
+        ur_context *ctx;
+        ur_executor *e;
+        const char *run;
+
+        CU_ASSERT_EQUAL_FATAL(mkdir(xdg, 0700), 0);
+        setenv("XDG_RUNTIME_DIR", xdg, 1);
+        ctx = new_context();
+        e = new_exec(ctx, "xdg.service", argv);
+        CU_ASSERT_EQUAL(ur_executor_set_user(e, "nobody"), 0);
+        CU_ASSERT_EQUAL(ur_executor_set_type(e, UR_TYPE_NOTIFY), 0);
+        CU_ASSERT_EQUAL(ur_executor_add_directory(e, UR_DIRECTORY_RUNTIME, "x"), 0);
+        CU_ASSERT_EQUAL(ur_executor_set_start_timeout(e, 20 * 1000000ULL), 0);
+        run = ur_context_get_runtime_dir(ctx);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(run);
+        CU_ASSERT_NOT_EQUAL(strncmp(run, xdg, strlen(xdg)), 0);
+        CU_ASSERT_EQUAL(ur_executor_start(e), 0);
+        CU_ASSERT_EQUAL(ur_executor_stop(e), 0);
+        ur_context_free(ctx);
+        if (saved)
+                setenv("XDG_RUNTIME_DIR", saved, 1);
+        else
+                unsetenv("XDG_RUNTIME_DIR");
+        free(saved);
+        (void) rmdir(xdg);
+}
+
 /* A daemon that drops privileges itself reaches the notify socket. */
 static void test_notify_after_setuid(void)
 {
@@ -664,6 +697,7 @@ int main(void)
                 { "directories: place, owner, mode, environment", test_directories },
                 { "READY=1 after the daemon dropped privileges", test_notify_after_setuid },
                 { "READY=1 from a unit run as another user", test_notify_as_user },
+                { "root with a private XDG_RUNTIME_DIR", test_private_xdg_runtime_dir },
                 { "a notify timeout says what was received", test_notify_timeout_message },
                 { "a setresuid failure is an exec failure", test_setresuid_failure },
                 { "UMask= Nice= OOMScoreAdjust= LimitNOFILE= NoNewPrivileges= capabilities",

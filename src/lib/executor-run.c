@@ -142,6 +142,8 @@ static int executor_make_runtime_directories(ur_executor *e)
         const char *base;
         int r;
 
+        if (!process_wants_directories(&e->proc, e->runtime_directories))
+                return 0;
         base = ur_context_get_runtime_dir(e->ctx);
         if (!base)
                 return -EIO;
@@ -460,8 +462,8 @@ int executor_spawn_command(ur_executor *e, ur_command_kind kind, size_t index)
         if (r < 0) {
                 char msg[PATH_MAX + 128];
                 snprintf(
-                        msg, sizeof(msg), "cannot open standard input %s: %s", e->proc.stdin_path,
-                        strerror(-r));
+                        msg, sizeof(msg), "cannot open standard input %s: %s",
+                        e->proc.stdin_path ?: "(data)", strerror(-r));
                 executor_set_error(e, msg);
                 return r;
         }

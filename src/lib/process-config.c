@@ -424,6 +424,16 @@ static int make_directory(const struct process_config *p, char *path, size_t bas
         return 0;
 }
 
+bool process_wants_directories(const struct process_config *p, char *const *runtime_names)
+{
+        if (runtime_names && runtime_names[0])
+                return true;
+        for (int k = 0; k < PROCESS_DIRECTORY_KINDS; k++)
+                if (p->directories[k] && p->directories[k][0])
+                        return true;
+        return false;
+}
+
 int process_make_directories(
         struct process_config *p, const char *base, char *const *runtime_names, char ***runtime_paths,
         char **ret_failed)

@@ -68,6 +68,8 @@ int process_spawn_attrs(
         struct process_config *p, unsigned command_flags, bool main, struct spawn_attrs *ret,
         gid_t **ret_groups);
 
+/* Whether a run has directories to make (runtime_names: the RuntimeDirectory= names). */
+bool process_wants_directories(const struct process_config *p, char *const *runtime_names);
 /* Makes the directories of a run under base (the context's runtime directory): the
  * RuntimeDirectory= names into *runtime_paths (removed by the caller at the stop), the
  * others into p->directory_paths. Each owned by User=/Group= with its mode. Returns 0 or

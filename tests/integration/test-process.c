@@ -637,7 +637,8 @@ static void test_stdin_pipe(void)
 
 /* The CLI: a unit file whose User= does not exist, and User=root when not root: 65,
  * nothing started. */
-static int run_cli(const char *as_nobody, const char *unit, char *out, size_t size)
+static int
+run_cli_command(const char *as_nobody, const char *unit, const char *command, char *out, size_t size)
 {
         const char *unitrun = getenv("UNITRUN");
         char cmd[8192];
@@ -645,13 +646,55 @@ static int run_cli(const char *as_nobody, const char *unit, char *out, size_t si
         size_t n;
         int status;
 
-        snprintf(cmd, sizeof(cmd), "%s %s run %s -- true 2>&1", as_nobody ? as_nobody : "", unitrun, unit);
+        snprintf(
+                cmd, sizeof(cmd), "%s %s run %s -- %s 2>&1", as_nobody ? as_nobody : "", unitrun, unit,
+                command);
         f = popen(cmd, "r");
         CU_ASSERT_PTR_NOT_NULL_FATAL(f);
         n = fread(out, 1, size - 1, f);
         out[n] = 0;
         status = pclose(f);
         return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static int run_cli(const char *as_nobody, const char *unit, char *out, size_t size)
+{
+        return run_cli_command(as_nobody, unit, "true", out, size);
+}
+
+/* A unit file end to end: the keys reach the process. */
+static void test_cli_unit_file(void)
+{
+        _cleanup_free_ char *path = test_path_join(tmp_dir, "keys.service");
+        char out[8192];
+
+        if (!getenv("UNITRUN")) {
+                fprintf(stderr, "\n    skipped: UNITRUN is not set\n");
+                return;
+        }
+        CU_ASSERT_EQUAL_FATAL(
+                test_write_file(
+                        path,
+                        "[Service]\n"
+                        "Type=oneshot\n"
+                        "User=nobody\n"
+                        "StateDirectory=st\n"
+                        "StandardInputText=hello\n"
+                        "LimitNOFILE=777\n"
+                        "UMask=0077\n"
+                        "ExecStartPre=+/bin/sh -c 'id -u > /dev/null'\n"
+                        "ExecStart=/bin/sh -c 'cd \"$STATE_DIRECTORY\" && cat > in && id -u >> in && ulimit "
+                        "-n >> in "
+                        "&& stat -c %%U:%%a . >> in && umask >> in'\n",
+                        0644),
+                0);
+        CU_ASSERT_EQUAL(
+                run_cli_command(
+                        NULL, path, "sh -c 'cat \"$UNITRUN_RUNTIME_DIR/state/st/in\"'", out, sizeof(out)),
+                0);
+        CU_ASSERT_PTR_NOT_NULL(strstr(out, "hello\n65534\n777\nnobody:755\n0077\n"));
+        if (!strstr(out, "hello\n65534\n777\nnobody:755\n0077\n"))
+                fprintf(stderr, "\n    got: %s\n", out);
 }
 
 static void test_cli_refusals(void)
@@ -707,6 +750,7 @@ int main(void)
                 { "PermissionsStartOnly=", test_permissions_start_only },
                 { "standard input: data, file, null", test_stdin },
                 { "standard input: a pipe the caller writes", test_stdin_pipe },
+                { "CLI: a unit file's process keys reach the process", test_cli_unit_file },
                 { "CLI: missing user, non-root User=root: 65", test_cli_refusals },
                 CU_TEST_INFO_NULL,
         };

@@ -47,6 +47,7 @@ fail=0
         redis-cli -p 6379 ping >"$0/ping" 2>&1
         redis-cli -p 6379 set unitrun-user-test 1 >/dev/null
         redis-cli -p 6379 save >/dev/null
+        echo "$UNITRUN_REDIS_SERVER_PID" >"$0/pid"
         stat -c %u "/proc/$UNITRUN_REDIS_SERVER_PID" >"$0/uid"
         grep "^Max open files" "/proc/$UNITRUN_REDIS_SERVER_PID/limits" >"$0/limits"
         grep -E "^(CapBnd|NoNewPrivs|Umask):" "/proc/$UNITRUN_REDIS_SERVER_PID/status" >"$0/status"
@@ -76,5 +77,6 @@ check "LimitNOFILE=65535 applied, or the closest value ($ours): got ${soft:-?}:$
 check "redis saved its data (dump.rdb) in /var/lib/redis" '[ -e /var/lib/redis/dump.rdb ]'
 root_owned=$(find /var/lib/redis /var/log/redis -uid 0 -mindepth 1 2>/dev/null)
 check "nothing root-owned in /var/lib/redis or /var/log/redis: $root_owned" '[ -z "$root_owned" ]'
-check "no redis-server left running" '! pgrep -u redis -x redis-server >/dev/null'
+pid=$(cat "$tmp/pid" 2>/dev/null)
+check "redis-server ($pid) is gone after the run" '[ -n "$pid" ] && [ ! -e "/proc/$pid" ]'
 exit $fail

@@ -192,7 +192,7 @@ int ur_executor_set_permissions_start_only(ur_executor *e, bool only)
 
 int ur_executor_set_working_directory(ur_executor *e, const char *directory, bool optional)
 {
-        int r;
+        char *copy = NULL;
 
         if (directory && strcmp(directory, "~") == 0) {
                 /* Resolved now, so that every message can name the directory. */
@@ -202,9 +202,11 @@ int ur_executor_set_working_directory(ur_executor *e, const char *directory, boo
         }
         if (directory && directory[0] != '/')
                 return -EINVAL;
-        r = ur_executor_set_cwd(e, directory);
-        if (r < 0)
-                return r;
+        /* What ur_executor_set_cwd() does, without calling back into executor.c. */
+        if (directory && !(copy = strdup(directory)))
+                return -ENOMEM;
+        free(e->cwd);
+        e->cwd = copy;
         e->proc.cwd_optional = optional;
         return 0;
 }
@@ -378,7 +380,7 @@ int ur_executor_add_directory(ur_executor *e, ur_directory kind, const char *nam
                         p++;
         }
         if (kind == UR_DIRECTORY_RUNTIME)
-                return ur_executor_add_runtime_directory(e, name);
+                return strv_push(&e->runtime_directories, name); /* as add_runtime_directory() */
         for (char **s = e->proc.directories[kind]; s && *s; s++)
                 if (strcmp(*s, name) == 0)
                         return 0;

@@ -272,8 +272,10 @@ int ur_executor_set_stdin(ur_executor *e, ur_stdin mode, const char *path);
 int ur_executor_set_stdin_data(ur_executor *e, const void *data, size_t size);
 /* UR_STDIN_FD with a duplicate of fd (the caller keeps its own). */
 int ur_executor_set_stdin_fd(ur_executor *e, int fd);
-/* UR_STDIN_PIPE: the write end, from the start until the stop (owned by the executor: do
- * not close it, call ur_executor_close_stdin() for end of file); -1 otherwise. */
+/* UR_STDIN_PIPE: the write end (blocking, close-on-exec), from the start until the stop;
+ * owned by the executor: do not close it, call ur_executor_close_stdin() for end of file.
+ * -1 otherwise. A write after the unit closed its end raises SIGPIPE unless the caller
+ * ignores it (the library installs no handler). */
 int ur_executor_get_stdin_fd(const ur_executor *e);
 void ur_executor_close_stdin(ur_executor *e);
 

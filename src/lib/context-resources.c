@@ -53,14 +53,28 @@ static int runtime_dir_create(char **ret)
 {
         const char *base = getenv("XDG_RUNTIME_DIR");
         char path[PATH_MAX];
+        struct stat st;
 
         /* Notify socket paths must fit in sun_path (108 bytes): keep the directory short. */
         if (!base || base[0] != '/' || strlen(base) > 60 || access(base, W_OK) < 0)
+                base = "/tmp";
+        /* As root, units may run as other users (User=, daemons that drop privileges): they
+         * must be able to pass through to the run directory, which a 0700 /run/user/0
+         * forbids. */
+        else if (geteuid() == 0 && (stat(base, &st) < 0 || !(st.st_mode & S_IXOTH)))
                 base = "/tmp";
         runtime_dir_sweep_stale(base);
         snprintf(path, sizeof(path), "%s/unitrun.%d.XXXXXX", base, (int) getpid());
         if (!mkdtemp(path)) /* mkdtemp creates it 0700 */
                 return negative_errno();
+        /* Searchable, not listable: a unit running as another user (User=, or a daemon that
+         * drops privileges itself) must reach its directories and its notify socket in
+         * here, as it would reach /run/NAME and /run/systemd/notify under systemd. */
+        if (chmod(path, 0711) < 0) {
+                int r = negative_errno();
+                (void) rmdir(path);
+                return r;
+        }
         *ret = strdup(path);
         if (!*ret) {
                 (void) rmdir(path);

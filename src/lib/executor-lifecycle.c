@@ -854,7 +854,7 @@ static void executor_on_cgroup_changed(ur_executor *e)
 
 static void executor_on_timer(ur_executor *e)
 {
-        char pending[2048], span[64];
+        char pending[2048], span[64], received[160] = "";
 
         switch (e->state) {
         case EXECUTOR_AUTO_RESTART:
@@ -883,9 +883,16 @@ static void executor_on_timer(ur_executor *e)
                 }
                 (void) timer_disarm(&e->timer);
                 executor_pending_conditions(e, pending, sizeof(pending));
+                /* Whether the unit spoke at all tells a daemon that never sends READY=1 from
+                 * one whose messages cannot reach us (or are not its own). */
+                if (e->type == UR_TYPE_NOTIFY && !e->notify_ready)
+                        snprintf(
+                                received, sizeof(received),
+                                " (%u sd_notify message%s received from the unit, %u ignored)",
+                                e->notify_received, e->notify_received == 1 ? "" : "s", e->notify_ignored);
                 executor_fail(
-                        e, UR_FAILURE_TIMEOUT, "not ready after %s; still waiting for: %s",
-                        timespan_format(span, sizeof(span), e->start_timeout_usec), pending);
+                        e, UR_FAILURE_TIMEOUT, "not ready after %s; still waiting for: %s%s",
+                        timespan_format(span, sizeof(span), e->start_timeout_usec), pending, received);
                 return;
         default:
                 break;
@@ -972,12 +979,15 @@ static void executor_on_notify(ur_executor *e, const struct notify_message *m, p
 {
         /* A sender that has exited already cannot be placed: systemd has the same limit, and
          * BARRIER=1 (which keeps the sender waiting) is the cure. */
-        if (e->notify_access == UR_NOTIFY_MAIN ? sender != e->main_pid : !executor_owns_pid(e, sender))
+        if (e->notify_access == UR_NOTIFY_MAIN ? sender != e->main_pid : !executor_owns_pid(e, sender)) {
+                e->notify_ignored++;
                 context_log(
                         e->ctx, UR_LOG_DEBUG, e->name,
                         "notify message from PID %d ignored: not a process of this unit", (int) sender);
-        else
+        } else {
+                e->notify_received++;
                 executor_apply_notify(e, m);
+        }
 }
 
 static const struct executor_events lifecycle_events = {
@@ -1038,6 +1048,7 @@ int executor_alloc(ur_context *ctx, const char *name, ur_executor **ret)
         e->start_limit_burst = EXECUTOR_DEFAULT_START_LIMIT_BURST;
         e->start_times = calloc(EXECUTOR_DEFAULT_START_LIMIT_BURST, sizeof(*e->start_times));
         e->pid_file_watch.fd = -1;
+        process_config_init(&e->proc);
         if (!e->start_times) {
                 strv_free(e->env);
                 free(e->name);
@@ -1078,6 +1089,7 @@ static void executor_reset_run(ur_executor *e)
         e->control = (struct spawned){ .watch.fd = -1 };
         e->main_pid = 0;
         e->main_exited = e->exec_done = e->notify_ready = false;
+        e->notify_received = e->notify_ignored = 0;
         e->main_code = e->main_status = e->exec_errno = 0;
         e->stop_unclean = e->leaf_killed = false;
         e->cpu_known = e->memory_peak_known = false;

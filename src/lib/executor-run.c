@@ -94,6 +94,7 @@ static void executor_on_notify_event(struct watch *w, uint32_t events)
                 if (r < 0)
                         return;
                 if (r == 0) {
+                        e->notify_ignored++;
                         context_log(e->ctx, UR_LOG_DEBUG, e->name, "notify message dropped: %s", dropped);
                         continue;
                 }
@@ -335,29 +336,24 @@ static int executor_open_stdio(ur_executor *e, int which)
 
 static int executor_make_runtime_directories(ur_executor *e)
 {
+        _cleanup_free_ char *failed = NULL;
         const char *base;
+        int r;
 
-        if (!e->runtime_directories || !e->runtime_directories[0])
+        if (!process_wants_directories(&e->proc, e->runtime_directories))
                 return 0;
         base = ur_context_get_runtime_dir(e->ctx);
         if (!base)
                 return -EIO;
-        for (char **n = e->runtime_directories; *n; n++) {
-                char path[PATH_MAX];
-
-                snprintf(path, sizeof(path), "%s/%s", base, *n);
-                /* Nested names ("a/b") are allowed: make the parents too. */
-                for (char *p = path + strlen(base) + 1; (p = strchr(p, '/')); p++) {
-                        *p = 0;
-                        (void) mkdir(path, 0755);
-                        *p = '/';
-                }
-                if (mkdir(path, 0755) < 0 && errno != EEXIST)
-                        return negative_errno();
-                if (strv_push(&e->runtime_directory_paths, path) < 0)
-                        return -ENOMEM;
+        /* RuntimeDirectory=, StateDirectory=, ...: process-config.c. */
+        r = process_make_directories(
+                &e->proc, base, e->runtime_directories, &e->runtime_directory_paths, &failed);
+        if (r < 0 && failed) {
+                char msg[PATH_MAX + 128];
+                snprintf(msg, sizeof(msg), "cannot create directory %s: %s", failed, strerror(-r));
+                executor_set_error(e, msg);
         }
-        return 0;
+        return r;
 }
 
 static bool executor_needs_notify_socket(const ur_executor *e)
@@ -417,16 +413,9 @@ int executor_run_setup(ur_executor *e)
         if (r < 0)
                 return r;
 
-        e->stdio_child[0] = open("/dev/null", O_RDONLY | O_CLOEXEC);
-        if (e->stdio_child[0] < 0)
-                return negative_errno();
-        if (e->stdio_child[0] <= 2) {
-                int moved = fcntl(e->stdio_child[0], F_DUPFD_CLOEXEC, 3);
-                close(e->stdio_child[0]);
-                e->stdio_child[0] = moved;
-                if (moved < 0)
-                        return negative_errno();
-        }
+        r = process_stdin_setup(&e->proc, &e->stdio_child[0]);
+        if (r < 0)
+                return r;
         r = executor_open_stdio(e, UR_STDOUT);
         if (r >= 0)
                 r = executor_open_stdio(e, UR_STDERR);
@@ -473,6 +462,7 @@ void executor_release_run(ur_executor *e)
                         (void) rm_rf_at(dir_fd, slash + 1);
         }
         e->runtime_directory_paths = strv_free(e->runtime_directory_paths);
+        process_release_run(&e->proc);
         if (e->cgroup_path) {
                 int r = cgroup_remove(e->cgroup_path);
                 if (r < 0)
@@ -532,6 +522,8 @@ static int executor_command_env(ur_executor *e, ur_command_kind kind, char ***re
                 _cleanup_free_ char *joined = strv_join(e->runtime_directory_paths, ":");
                 r = joined ? strv_env_set(&env, "RUNTIME_DIRECTORY", joined) : -ENOMEM;
         }
+        if (r >= 0)
+                r = process_directories_env(&e->proc, &env);
         if (r >= 0 && (kind == UR_EXEC_STOP || kind == UR_EXEC_STOP_POST) && e->main_pid > 0 &&
             !e->main_exited) {
                 char pid[32];
@@ -642,7 +634,9 @@ int executor_spawn_command(ur_executor *e, ur_command_kind kind, size_t index)
         struct spawned *s = is_main ? &e->child : &e->control;
         _cleanup_strv_free_ char **env = NULL, **argv = NULL;
         _cleanup_free_ char *path = NULL;
-        _cleanup_close_ int cgroup_dir = -1;
+        _cleanup_close_ int cgroup_dir = -1, stdin_fd = -1;
+        _cleanup_free_ gid_t *groups = NULL;
+        struct spawn_attrs attrs;
         struct spawn_request req;
         struct spawn_result res;
         pid_t *sessions;
@@ -658,17 +652,31 @@ int executor_spawn_command(ur_executor *e, ur_command_kind kind, size_t index)
                 if (cgroup_dir < 0)
                         return cgroup_dir;
         }
+        r = process_spawn_attrs(&e->proc, cmd->flags, is_main, &attrs, &groups);
+        if (r < 0)
+                return r;
+        r = process_stdin_for_spawn(&e->proc, &stdin_fd);
+        if (r < 0) {
+                char msg[PATH_MAX + 128];
+                snprintf(
+                        msg, sizeof(msg), "cannot open standard input %s: %s",
+                        e->proc.stdin_path ?: "(data)", strerror(-r));
+                executor_set_error(e, msg);
+                return r;
+        }
         req = (struct spawn_request){
                 .path = path,
                 .argv = argv,
                 .envp = env,
                 .cwd = e->cwd,
-                .stdio = { e->stdio_child[0], e->stdio_child[1], e->stdio_child[2] },
+                .stdio = { stdin_fd >= 0 ? stdin_fd : e->stdio_child[0], e->stdio_child[1],
+                           e->stdio_child[2] },
                 .cgroup_dir_fd = cgroup_dir,
                 .cgroup_path = e->cgroup_path,
                 /* A process born (CLONE_INTO_CGROUP) in a cgroup that was cgroup.kill'ed is
                  * killed at birth on this kernel; one that joins it afterwards is not. */
                 .join_cgroup = e->leaf_killed,
+                .attrs = &attrs,
         };
         r = spawn_process(&req, &res);
         if (r < 0)

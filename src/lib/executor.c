@@ -193,6 +193,7 @@ void executor_done(ur_executor *e)
                 free(e->environment_files[i].path);
         free(e->environment_files);
         strv_free(e->runtime_directories);
+        process_config_done(&e->proc);
         strv_free(e->unset_environment);
         free(e->pid_file);
         strv_free(e->env);

@@ -9,6 +9,7 @@
 #include "loop.h"
 #include "notify-message.h"
 #include "output.h"
+#include "process-config.h"
 #include "ready.h"
 #include "spawn.h"
 #include "unitrun.h"
@@ -114,6 +115,7 @@ struct ur_executor {
         ur_type type;
         char *pid_file; /* Type=forking */
         char **runtime_directories;
+        struct process_config proc; /* User=, Limit*=, StandardInput=, ... (process-config.c) */
         uint64_t start_timeout_usec;
         uint64_t stop_timeout_usec;
         int kill_signal;
@@ -177,6 +179,8 @@ struct ur_executor {
         struct watch notify_watch;
         char *notify_path;
         bool notify_ready;
+        unsigned notify_received; /* messages this run accepted from the unit */
+        unsigned notify_ignored;  /* dropped, or from processes not of the unit */
 
         int stdio_child[3];          /* the child ends of our pipes, kept for every spawn of the run */
         struct output_stream out[2]; /* stdout, stderr */

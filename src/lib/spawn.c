@@ -1,8 +1,12 @@
 /* Process creation. The child between clone and execve runs in a copy of our address space
  * without atfork handlers, so it only makes async-signal-safe calls on data prepared here. */
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
+#include <linux/capability.h>
 #include <signal.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -14,6 +18,11 @@
 /* Set once clone3 was refused (ENOSYS on old kernels, EPERM/ENOSYS under container seccomp
  * profiles): from then on every spawn uses fork(). */
 static bool clone3_refused;
+
+#ifndef PR_CAP_AMBIENT
+#define PR_CAP_AMBIENT 47
+#define PR_CAP_AMBIENT_RAISE 2
+#endif
 
 const char *spawn_step_to_string(int step)
 {
@@ -28,6 +37,26 @@ const char *spawn_step_to_string(int step)
                 return "changing to its working directory";
         case SPAWN_STEP_EXEC:
                 return "executing";
+        case SPAWN_STEP_RLIMIT:
+                return "setting its resource limits (setrlimit)";
+        case SPAWN_STEP_OOM_SCORE_ADJUST:
+                return "setting its OOM score adjustment";
+        case SPAWN_STEP_NICE:
+                return "setting its nice level (setpriority)";
+        case SPAWN_STEP_CAPABILITY_BOUNDING_SET:
+                return "dropping capabilities from its bounding set";
+        case SPAWN_STEP_KEEP_CAPABILITIES:
+                return "keeping capabilities across the user change (PR_SET_KEEPCAPS)";
+        case SPAWN_STEP_SETGROUPS:
+                return "setting its supplementary groups (setgroups)";
+        case SPAWN_STEP_SETRESGID:
+                return "changing its group (setresgid)";
+        case SPAWN_STEP_SETRESUID:
+                return "changing its user (setresuid)";
+        case SPAWN_STEP_AMBIENT_CAPABILITIES:
+                return "raising its ambient capabilities";
+        case SPAWN_STEP_NO_NEW_PRIVILEGES:
+                return "setting no_new_privs";
         default:
                 return "starting";
         }
@@ -65,6 +94,94 @@ _Noreturn static void child_fail(int error_pipe, int step)
 
         (void) !write(error_pipe, &e, sizeof(e));
         _exit(127);
+}
+
+/* Capabilities the unit keeps after dropping to a non-root user: permitted, effective and
+ * inheritable become exactly the ambient set, which is then raised (capabilities(7): a
+ * capability can only be ambient if it is permitted and inheritable). For a unit that
+ * stays root only the inheritable set grows. */
+static int child_raise_ambient(const struct spawn_attrs *a)
+{
+        struct __user_cap_header_struct header = { .version = _LINUX_CAPABILITY_VERSION_3 };
+        struct __user_cap_data_struct data[2] = {};
+        bool dropped = a->set_credentials && a->uid != 0;
+
+        if (syscall(SYS_capget, &header, data) < 0)
+                return -1;
+        for (int i = 0; i < 2; i++) {
+                uint32_t mask = (uint32_t) (a->ambient >> (32 * i));
+
+                data[i].inheritable = mask;
+                if (dropped) {
+                        data[i].permitted &= mask;
+                        data[i].effective = data[i].permitted;
+                }
+        }
+        if (syscall(SYS_capset, &header, data) < 0)
+                return -1;
+        for (int cap = 0; cap <= a->cap_last && cap < 64; cap++)
+                if ((a->ambient & (UINT64_C(1) << cap)) &&
+                    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, (unsigned long) cap, 0UL, 0UL) < 0)
+                        return -1;
+        return 0;
+}
+
+/* The process attributes, in the order spawn.h documents: whatever needs privileges first,
+ * then the user change, which gives them up. */
+static void child_apply_attrs(const struct spawn_attrs *a, int error_pipe)
+{
+        bool keep_caps = a->set_ambient && a->set_credentials && a->uid != 0;
+
+        for (int r = 0; r < SPAWN_RLIMIT_MAX; r++) {
+                struct rlimit now, closest;
+
+                if (!a->rlimit_set[r] || setrlimit((__rlimit_resource_t) r, &a->rlimits[r]) >= 0)
+                        continue;
+                /* Above our own hard limit without CAP_SYS_RESOURCE (containers, or above
+                 * fs.nr_open): the closest allowed value, as systemd's setrlimit_closest()
+                 * does; a vendor unit's LimitNOFILE=65536 must not stop it from starting. */
+                if (errno != EPERM || getrlimit((__rlimit_resource_t) r, &now) < 0)
+                        child_fail(error_pipe, SPAWN_STEP_RLIMIT);
+                closest.rlim_max =
+                        a->rlimits[r].rlim_max < now.rlim_max ? a->rlimits[r].rlim_max : now.rlim_max;
+                closest.rlim_cur = a->rlimits[r].rlim_cur < closest.rlim_max ? a->rlimits[r].rlim_cur
+                                                                             : closest.rlim_max;
+                if (setrlimit((__rlimit_resource_t) r, &closest) < 0)
+                        child_fail(error_pipe, SPAWN_STEP_RLIMIT);
+        }
+        if (a->oom_score_adjust) {
+                int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+                size_t len = strlen(a->oom_score_adjust);
+
+                /* Lowering it needs CAP_SYS_RESOURCE, which containers lack: systemd
+                 * ignores that refusal too ("assuming containerized execution"). */
+                if ((fd < 0 || write(fd, a->oom_score_adjust, len) != (ssize_t) len) && errno != EACCES &&
+                    errno != EPERM)
+                        child_fail(error_pipe, SPAWN_STEP_OOM_SCORE_ADJUST);
+                if (fd >= 0)
+                        close(fd);
+        }
+        if (a->set_nice && setpriority(PRIO_PROCESS, 0, a->nice) < 0)
+                child_fail(error_pipe, SPAWN_STEP_NICE);
+        if (a->set_umask)
+                (void) umask(a->umask);
+        if (a->set_bounding_set)
+                for (int cap = 0; cap <= a->cap_last && cap < 64; cap++)
+                        if (!(a->bounding_set & (UINT64_C(1) << cap)) &&
+                            prctl(PR_CAPBSET_DROP, (unsigned long) cap, 0UL, 0UL, 0UL) < 0)
+                                child_fail(error_pipe, SPAWN_STEP_CAPABILITY_BOUNDING_SET);
+        if (keep_caps && prctl(PR_SET_KEEPCAPS, 1UL, 0UL, 0UL, 0UL) < 0)
+                child_fail(error_pipe, SPAWN_STEP_KEEP_CAPABILITIES);
+        if (a->set_credentials) {
+                if (setgroups(a->n_groups, a->groups) < 0)
+                        child_fail(error_pipe, SPAWN_STEP_SETGROUPS);
+                if (setresgid(a->gid, a->gid, a->gid) < 0)
+                        child_fail(error_pipe, SPAWN_STEP_SETRESGID);
+                if (setresuid(a->uid, a->uid, a->uid) < 0)
+                        child_fail(error_pipe, SPAWN_STEP_SETRESUID);
+        }
+        if (a->set_ambient && child_raise_ambient(a) < 0)
+                child_fail(error_pipe, SPAWN_STEP_AMBIENT_CAPABILITIES);
 }
 
 _Noreturn static void child_run(const struct spawn_request *req, int error_pipe, bool join_cgroup)
@@ -116,8 +233,17 @@ _Noreturn static void child_run(const struct spawn_request *req, int error_pipe,
                         if (fd != error_pipe)
                                 (void) close(fd);
 
-        if (req->cwd && chdir(req->cwd) < 0)
+        if (req->attrs)
+                child_apply_attrs(req->attrs, error_pipe);
+
+        /* After the user change: the directory may only be reachable by that user. */
+        if (req->cwd && chdir(req->cwd) < 0 &&
+            !(req->attrs && req->attrs->cwd_optional && (errno == ENOENT || errno == ENOTDIR)))
                 child_fail(error_pipe, SPAWN_STEP_CHDIR);
+
+        if (req->attrs && req->attrs->no_new_privileges &&
+            prctl(PR_SET_NO_NEW_PRIVS, 1UL, 0UL, 0UL, 0UL) < 0)
+                child_fail(error_pipe, SPAWN_STEP_NO_NEW_PRIVILEGES);
 
         execve(req->path, req->argv, req->envp);
         child_fail(error_pipe, SPAWN_STEP_EXEC);

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 
 /* Which step of the child failed; sent with the errno through the pipe. */
@@ -13,6 +15,16 @@ enum spawn_step {
         SPAWN_STEP_STDIO,
         SPAWN_STEP_CHDIR,
         SPAWN_STEP_EXEC,
+        SPAWN_STEP_RLIMIT,
+        SPAWN_STEP_OOM_SCORE_ADJUST,
+        SPAWN_STEP_NICE,
+        SPAWN_STEP_CAPABILITY_BOUNDING_SET,
+        SPAWN_STEP_KEEP_CAPABILITIES,
+        SPAWN_STEP_SETGROUPS,
+        SPAWN_STEP_SETRESGID,
+        SPAWN_STEP_SETRESUID,
+        SPAWN_STEP_AMBIENT_CAPABILITIES,
+        SPAWN_STEP_NO_NEW_PRIVILEGES,
 };
 
 struct spawn_error {
@@ -20,15 +32,46 @@ struct spawn_error {
         int error;
 };
 
+/* RLIMIT_NLIMITS of Linux (RLIMIT_RTTIME + 1). */
+#define SPAWN_RLIMIT_MAX 16
+
+/* What the child does to itself between clone and execve, beyond stdio and the cgroup:
+ * everything already resolved to numbers by the parent (no NSS lookups in the child).
+ * Applied in this order, each step checked: rlimits, oom_score_adj, nice, umask, the
+ * capability bounding set, then setgroups/setresgid/setresuid, ambient capabilities, the
+ * working directory (as the new user, as systemd does), no_new_privs, execve. */
+struct spawn_attrs {
+        bool set_credentials;
+        uid_t uid;
+        gid_t gid;
+        const gid_t *groups; /* the supplementary groups (setgroups()), n_groups may be 0 */
+        size_t n_groups;
+        bool set_umask;
+        mode_t umask;
+        bool set_nice;
+        int nice;
+        const char *oom_score_adjust; /* written to /proc/self/oom_score_adj, or NULL */
+        bool rlimit_set[SPAWN_RLIMIT_MAX];
+        struct rlimit rlimits[SPAWN_RLIMIT_MAX];
+        bool set_bounding_set;
+        uint64_t bounding_set; /* bit n: capability n is kept */
+        bool set_ambient;
+        uint64_t ambient; /* bit n: capability n raised in the ambient set */
+        int cap_last;     /* highest capability the kernel knows (/proc/sys/kernel/cap_last_cap) */
+        bool no_new_privileges;
+        bool cwd_optional; /* a working directory that does not exist is no error ("-") */
+};
+
 struct spawn_request {
         const char *path; /* what to execve() */
         char *const *argv;
         char *const *envp;
-        const char *cwd;         /* or NULL */
-        int stdio[3];            /* fds to become 0, 1, 2 in the child */
-        int cgroup_dir_fd;       /* leaf to be born in, or -1 */
-        const char *cgroup_path; /* the same leaf, for the fork fallback */
-        bool join_cgroup;        /* join it from the child instead of being born in it */
+        const char *cwd;                 /* or NULL */
+        int stdio[3];                    /* fds to become 0, 1, 2 in the child */
+        int cgroup_dir_fd;               /* leaf to be born in, or -1 */
+        const char *cgroup_path;         /* the same leaf, for the fork fallback */
+        bool join_cgroup;                /* join it from the child instead of being born in it */
+        const struct spawn_attrs *attrs; /* or NULL: inherit everything */
 };
 
 struct spawn_result {

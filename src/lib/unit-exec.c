@@ -53,13 +53,12 @@ static const char *unit_exec_word_end(const char *p)
         return p;
 }
 
-/* Reads the prefixes of one command: each at most once, "+" and "!"/"!!" exclusive. The
- * privilege prefixes change nothing here: every command runs as the invoking user. */
+/* Reads the prefixes of one command: each at most once, "+" and "!"/"!!" exclusive. "!!"
+ * is taken as "!": the user is not changed for that command. */
 static int
 unit_exec_prefixes(struct unit_parse_ctx *ctx, const char *key, const char **p, struct unit_command *cmd)
 {
         bool plus = false, bang = false;
-        int r;
 
         for (;; (*p)++) {
                 char c = **p;
@@ -85,13 +84,8 @@ unit_exec_prefixes(struct unit_parse_ctx *ctx, const char *key, const char **p, 
         }
         if (plus && bang)
                 return unit_key_error(ctx, "%s=: prefixes '+' and '!' exclude each other", key);
-        if (plus || bang) {
-                r = unit_key_warn(
-                        ctx, "%s=: prefix '%s' ignored: unitrun runs every command as the invoking user",
-                        key, plus ? "+" : "!");
-                if (r < 0)
-                        return r;
-        }
+        cmd->privileged = plus;
+        cmd->no_setuid = bang;
         if (!**p || isspace((unsigned char) **p))
                 return unit_key_error(ctx, "%s=: missing program after the prefixes", key);
         return 0;

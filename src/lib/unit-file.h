@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "unit-process-keys.h"
 #include "unitrun.h"
 
 /* One Exec*= command. The line keeps $VAR/${VAR} unexpanded: they are expanded with the
@@ -31,6 +32,8 @@ struct unit_command {
         bool ignore_failure; /* "-" */
         bool no_env_expand;  /* ":" */
         bool argv0;          /* "@": the second word is argv[0] */
+        bool privileged;     /* "+": full privileges */
+        bool no_setuid;      /* "!" or "!!": User=/Group= not applied */
         unsigned line_no;
         unsigned file_no; /* index in unit_config.files */
 };
@@ -127,6 +130,7 @@ struct unit_config {
                                 * FILE ("file:" and "truncate:") truncates */
                 char *path;    /* absolute, for FILE and APPEND */
         } standard_output, standard_error;
+        struct unit_process_config process; /* User=, Limit*=, ... (unit-process-keys.c) */
 
         /* [X-Ready] */
         char **ready_tcp, **ready_unix, **ready_http, **ready_output, **ready_file;

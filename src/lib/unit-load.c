@@ -325,7 +325,8 @@ static int loader_follow(struct unit_loader *l, size_t index)
 static unsigned unit_command_flags(const struct unit_command *c)
 {
         return (c->ignore_failure ? UR_COMMAND_IGNORE_FAILURE : 0) |
-               (c->no_env_expand ? UR_COMMAND_NO_ENV_EXPAND : 0) | (c->argv0 ? UR_COMMAND_ARGV0 : 0);
+               (c->no_env_expand ? UR_COMMAND_NO_ENV_EXPAND : 0) | (c->argv0 ? UR_COMMAND_ARGV0 : 0) |
+               (c->privileged ? UR_COMMAND_PRIVILEGED : 0) | (c->no_setuid ? UR_COMMAND_NO_SETUID : 0);
 }
 
 int unit_config_to_executor(ur_context *ctx, const struct unit_config *c, ur_executor **ret)
@@ -378,15 +379,8 @@ int unit_config_to_executor(ur_context *ctx, const struct unit_config *c, ur_exe
         for (size_t i = 0; i < c->n_environment_files; i++)
                 TRY(ur_executor_add_environment_file(
                         e, c->environment_files[i].path, c->environment_files[i].optional));
-        if (c->working_directory) {
-                const char *dir =
-                        strcmp(c->working_directory, "~") == 0 ? getenv("HOME") : c->working_directory;
-                struct stat st;
-
-                /* "-": a directory that does not exist is no error, just not used. */
-                if (dir && (!c->working_directory_optional || stat(dir, &st) == 0))
-                        TRY(ur_executor_set_cwd(e, dir));
-        }
+        /* User=, WorkingDirectory=, Limit*=, StandardInput=, ... */
+        TRY(unit_process_to_executor(e, c));
         TRY(ur_executor_set_start_timeout(e, c->timeout_start_usec));
         TRY(ur_executor_set_stop_timeout(e, c->timeout_stop_usec));
         TRY(ur_executor_set_kill_signal(e, c->kill_signal));

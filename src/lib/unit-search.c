@@ -396,8 +396,11 @@ static int dropin_dir_list(const char *dir, char ***ret, bool **ret_masked)
 
         *ret = NULL;
         *ret_masked = NULL;
+        /* A directory we cannot even see (EACCES on a parent: $HOME/.config of another user
+         * when HOME was kept across a privilege change) is not there for us, as for systemd;
+         * one that is there and cannot be read is an error. */
         if (stat(dir, &st) < 0)
-                return errno == ENOENT ? 0 : -errno;
+                return errno == ENOENT || errno == EACCES || errno == ENOTDIR ? 0 : -errno;
         if (!S_ISDIR(st.st_mode))
                 return -ENOTDIR;
         n = scandir(dir, &entries, conf_filter, by_name);

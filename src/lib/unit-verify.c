@@ -145,5 +145,10 @@ int unit_config_verify(const struct unit_config *c, struct unit_diagnostics *dia
         r = verify_dependencies(&v);
         if (r < 0)
                 return r;
+        /* User=, Group=, StandardInput= (unit-process-keys.c). */
+        r = unit_process_verify(c, v.file, diags);
+        if (r < 0)
+                return r;
+        v.n_errors += (unsigned) r;
         return v.n_errors > 0 ? -EINVAL : 0;
 }

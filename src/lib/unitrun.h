@@ -53,7 +53,8 @@ void ur_context_set_log(ur_context *ctx, ur_log_fn fn, void *userdata);
 ur_isolation ur_context_get_isolation(ur_context *ctx);
 /* Why the fallback was chosen (NULL with cgroup isolation). */
 const char *ur_context_get_isolation_reason(ur_context *ctx);
-/* The run's private runtime directory (0700): what %t means in unit files. NULL if it
+/* The run's private runtime directory (0711: searchable by the units' users, not
+ * listable): what %t means in unit files. NULL if it
  * cannot be created. */
 const char *ur_context_get_runtime_dir(ur_context *ctx);
 /* The cgroup v2 directory holding the run's leaves (NULL in the fallback). */
@@ -88,6 +89,12 @@ typedef enum ur_command_kind {
 #define UR_COMMAND_IGNORE_FAILURE (1u << 0) /* "-": its failure does not count */
 #define UR_COMMAND_NO_ENV_EXPAND (1u << 1)  /* ":": no $VAR expansion */
 #define UR_COMMAND_ARGV0 (1u << 2)          /* "@": the second word is argv[0] */
+/* "+": full privileges: no User=/Group=/SupplementaryGroups=, no capability limits, no
+ * no_new_privs for this command (resource limits, nice, umask still apply). */
+#define UR_COMMAND_PRIVILEGED (1u << 3)
+/* "!" (and "!!"): the user, group and supplementary groups are not changed for this command;
+ * everything else applies. */
+#define UR_COMMAND_NO_SETUID (1u << 4)
 
 typedef enum ur_state {
         UR_STATE_INACTIVE, /* never started, or stopped */
@@ -181,7 +188,8 @@ int ur_executor_add_environment_file(ur_executor *e, const char *path, bool opti
 int ur_executor_add_command(ur_executor *e, ur_command_kind kind, const char *cmdline, unsigned flags);
 /* For UR_TYPE_FORKING: where the daemon writes its PID (relative: to the runtime dir). */
 int ur_executor_set_pid_file(ur_executor *e, const char *path);
-/* RuntimeDirectory=: made under the runtime dir at start ($RUNTIME_DIRECTORY), removed at stop. */
+/* RuntimeDirectory=: made under the runtime dir at start ($RUNTIME_DIRECTORY), removed at
+ * stop; owned by User= with the mode of ur_executor_set_directory_mode(). */
 int ur_executor_add_runtime_directory(ur_executor *e, const char *name);
 /* stream: UR_STDOUT or UR_STDERR; path only for FILE/APPEND. */
 int ur_executor_set_stdio(ur_executor *e, ur_stream stream, ur_stdio mode, const char *path);
@@ -281,6 +289,83 @@ int ur_executor_add_condition(ur_executor *e, ur_condition_kind kind, const char
 const char *ur_condition_kind_to_string(ur_condition_kind kind);
 /* Why the last start skipped the unit ("ConditionPathExists=/x was not met"), or NULL. */
 const char *ur_executor_get_skip_reason(const ur_executor *e);
+
+/* ---- Process attributes (systemd.exec(5)); applied between fork and execve --------------- */
+
+/* User=: a name or a numeric uid, resolved now (-ESRCH: no such user; a numeric uid need not
+ * exist). The group becomes the user's primary group unless set_group() says otherwise, the
+ * supplementary groups those of the user's group memberships (initgroups()), and $USER,
+ * $LOGNAME, $HOME and $SHELL are set in the environment as set_env() would (later set_env()
+ * calls win). Not running as root, only our own user is allowed: -EPERM for any other.
+ * NULL goes back to running as the caller. */
+int ur_executor_set_user(ur_executor *e, const char *user);
+/* Group=: a name or a numeric gid (-ESRCH: no such group; -EPERM when not root and not our
+ * own group). NULL: the user's primary group again. */
+int ur_executor_set_group(ur_executor *e, const char *group);
+/* SupplementaryGroups=: added to those of the user (-ESRCH, -EPERM as for set_group). */
+int ur_executor_add_supplementary_group(ur_executor *e, const char *group);
+/* PermissionsStartOnly=: every command but ExecStart= runs as if it had the "+" prefix. */
+int ur_executor_set_permissions_start_only(ur_executor *e, bool only);
+/* WorkingDirectory=: "~" is the home of User= (else $HOME), resolved now: call it after
+ * set_user(). optional: a directory that does not exist is no error ("-"). The change
+ * happens after the user change, as that user. */
+int ur_executor_set_working_directory(ur_executor *e, const char *directory, bool optional);
+/* UMask= (0..0777). */
+int ur_executor_set_umask(ur_executor *e, mode_t mask);
+/* Nice= (-20..19). */
+int ur_executor_set_nice(ur_executor *e, int nice);
+/* OOMScoreAdjust= (-1000..1000). */
+int ur_executor_set_oom_score_adjust(ur_executor *e, int adjust);
+
+#define UR_RLIMIT_INFINITY UINT64_MAX
+/* Limit*=: resource is an RLIMIT_* of <sys/resource.h>; soft <= hard. */
+int ur_executor_set_rlimit(ur_executor *e, int resource, uint64_t soft, uint64_t hard);
+/* NoNewPrivileges= (prctl PR_SET_NO_NEW_PRIVS). */
+int ur_executor_set_no_new_privileges(ur_executor *e, bool on);
+/* CapabilityBoundingSet=: bit n of keep is capability n (CAP_* of <linux/capability.h>);
+ * every other capability is dropped from the bounding set. Needs CAP_SETPCAP (root). */
+int ur_executor_set_capability_bounding_set(ur_executor *e, uint64_t keep);
+/* AmbientCapabilities=: raised in the ambient set, so that they survive the change to a
+ * non-root User= and the execve(). */
+int ur_executor_set_ambient_capabilities(ur_executor *e, uint64_t caps);
+
+typedef enum ur_directory {
+        UR_DIRECTORY_RUNTIME,       /* RUNTIME/NAME,        $RUNTIME_DIRECTORY, removed at stop */
+        UR_DIRECTORY_STATE,         /* RUNTIME/state/NAME,  $STATE_DIRECTORY */
+        UR_DIRECTORY_CACHE,         /* RUNTIME/cache/NAME,  $CACHE_DIRECTORY */
+        UR_DIRECTORY_LOGS,          /* RUNTIME/logs/NAME,   $LOGS_DIRECTORY */
+        UR_DIRECTORY_CONFIGURATION, /* /etc/NAME of the host, $CONFIGURATION_DIRECTORY; never made */
+} ur_directory;
+
+/* RuntimeDirectory=, StateDirectory=, ... (RUNTIME is the run's runtime directory, see
+ * ur_context_get_runtime_dir()). name is relative, without "." or ".." components. Made
+ * at start (state, cache and logs directories live until the context is freed, the runtime
+ * ones until the stop), owned by User=/Group= with the mode of set_directory_mode(). */
+int ur_executor_add_directory(ur_executor *e, ur_directory kind, const char *name);
+/* RuntimeDirectoryMode= etc.: default 0755. */
+int ur_executor_set_directory_mode(ur_executor *e, ur_directory kind, mode_t mode);
+
+typedef enum ur_stdin {
+        UR_STDIN_NULL, /* default: /dev/null */
+        UR_STDIN_INHERIT,
+        UR_STDIN_FILE, /* opened read-only for each command */
+        UR_STDIN_DATA, /* the bytes of set_stdin_data(), from the start for each command */
+        UR_STDIN_PIPE, /* a pipe whose write end ur_executor_get_stdin_fd() gives while it runs */
+        UR_STDIN_FD,   /* an fd of the caller (duplicated now) */
+} ur_stdin;
+
+/* StandardInput=: path only for UR_STDIN_FILE; for UR_STDIN_FD see set_stdin_fd(). */
+int ur_executor_set_stdin(ur_executor *e, ur_stdin mode, const char *path);
+/* UR_STDIN_DATA with a copy of these bytes (StandardInputData=, StandardInputText=). */
+int ur_executor_set_stdin_data(ur_executor *e, const void *data, size_t size);
+/* UR_STDIN_FD with a duplicate of fd (the caller keeps its own). */
+int ur_executor_set_stdin_fd(ur_executor *e, int fd);
+/* UR_STDIN_PIPE: the write end (blocking, close-on-exec), from the start until the stop;
+ * owned by the executor: do not close it, call ur_executor_close_stdin() for end of file.
+ * -1 otherwise. A write after the unit closed its end raises SIGPIPE unless the caller
+ * ignores it (the library installs no handler). */
+int ur_executor_get_stdin_fd(const ur_executor *e);
+void ur_executor_close_stdin(ur_executor *e);
 
 /* Ready once a line of the stream matches the POSIX extended regex (searched, not anchored).
  * -EINVAL for a bad regex (see ur_executor_get_error()). */

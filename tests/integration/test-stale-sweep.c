@@ -164,6 +164,8 @@ static void test_sweep(void)
         CU_ASSERT_FATAL(chown(foreign_rt, 65534, 65534) == 0);
         stale_file = test_path_join(stale_rt, "notify.sock");
         CU_ASSERT_FATAL(test_write_file(stale_file, "", 0600) == 0);
+        /* Passable by others, or a root launcher would not put its run directory here. */
+        CU_ASSERT_FATAL(chmod(tmp, 0711) == 0);
         CU_ASSERT_FATAL(setenv("XDG_RUNTIME_DIR", tmp, 1) == 0);
 
         /* The next launcher: isolation and runtime directory at first need. */

@@ -138,6 +138,10 @@ bool torture_init(void)
                 perror("torture: mkdtemp");
                 return false;
         }
+        /* As root, unitrun only puts its run directory in an XDG_RUNTIME_DIR that other
+         * users can pass through (its units may run as other users); else it uses /tmp,
+         * where the leftover checks below would not look. */
+        (void) chmod(runtime_base, 0711);
         setenv("XDG_RUNTIME_DIR", runtime_base, 1);
 
         if (find_own_cgroup(own, sizeof(own))) {

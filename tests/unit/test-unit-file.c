@@ -331,8 +331,14 @@ static void test_exec(void)
         CU_ASSERT_EQUAL(c->exec_stop.n, 0);
         unit_config_free(c);
 
-        warns("[Service]\nExecStart=+/bin/true\n", 2, "prefix '+' ignored", false);
-        warns("[Service]\nExecStart=!!/bin/true\n", 2, "prefix '!' ignored", false);
+        /* The privilege prefixes are recorded for the spawn (process-config.c). */
+        c = ok("[Service]\nExecStart=+/bin/true\nExecStartPre=!!/bin/a\nExecStop=!/bin/b\n");
+        CU_ASSERT_TRUE(c->exec_start.items[0].privileged);
+        CU_ASSERT_FALSE(c->exec_start.items[0].no_setuid);
+        CU_ASSERT_TRUE(c->exec_start_pre.items[0].no_setuid);
+        CU_ASSERT_TRUE(c->exec_stop.items[0].no_setuid);
+        CU_ASSERT_STRING_EQUAL(c->exec_start_pre.items[0].line, "/bin/a");
+        unit_config_free(c);
         bad("[Service]\nExecStart=--/bin/true\n", 2, "prefix '-' given twice");
         bad("[Service]\nExecStart=+!/bin/true\n", 2, "exclude each other");
         bad("[Service]\nExecStart=- /bin/true\n", 2, "missing program after the prefixes");

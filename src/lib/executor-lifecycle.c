@@ -1004,7 +1004,7 @@ static const struct executor_events lifecycle_events = {
 
 /* The common part of the constructors; the caller adds the main command, then links it
  * into the context (executor_link), so that a failure on the way frees a private object. */
-int executor_alloc(ur_context *ctx, const char *name, ur_executor **ret)
+static int executor_alloc(ur_context *ctx, const char *name, ur_executor **ret)
 {
         ur_executor *e;
 
@@ -1068,11 +1068,61 @@ int executor_alloc(ur_context *ctx, const char *name, ur_executor **ret)
         return 0;
 }
 
-void executor_link(ur_executor *e)
+static void executor_link(ur_executor *e)
 {
         e->id = ++e->ctx->next_id;
         e->next = e->ctx->executors;
         e->ctx->executors = e;
+}
+
+int ur_executor_new(ur_context *ctx, const char *name, char *const argv[], ur_executor **ret)
+{
+        ur_executor *e = NULL;
+        int r;
+
+        if (!argv || !argv[0])
+                return -EINVAL;
+        r = executor_alloc(ctx, name, &e);
+        if (r < 0)
+                return r;
+        r = executor_commands_append(&e->commands[UR_EXEC_START], argv, NULL, 0);
+        if (r < 0) {
+                executor_done(e);
+                return r;
+        }
+        executor_link(e);
+        *ret = e;
+        return 0;
+}
+
+int ur_executor_new_shell(ur_context *ctx, const char *name, const char *cmdline, ur_executor **ret)
+{
+        char *argv[] = { (char *) "/bin/sh", (char *) "-c", (char *) cmdline, NULL };
+
+        if (!cmdline)
+                return -EINVAL;
+        return ur_executor_new(ctx, name, argv, ret);
+}
+
+int ur_executor_new_cmdline(
+        ur_context *ctx, const char *name, const char *cmdline, unsigned flags, ur_executor **ret)
+{
+        ur_executor *e = NULL;
+        int r;
+
+        if (executor_command_line_check(cmdline) < 0)
+                return -EINVAL;
+        r = executor_alloc(ctx, name, &e);
+        if (r < 0)
+                return r;
+        r = executor_commands_append(&e->commands[UR_EXEC_START], NULL, cmdline, flags);
+        if (r < 0) {
+                executor_done(e);
+                return r;
+        }
+        executor_link(e);
+        *ret = e;
+        return 0;
 }
 
 /* ---- Public entry points ------------------------------------------------------------ */

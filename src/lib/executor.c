@@ -48,7 +48,7 @@ const char *ur_failure_to_string(ur_failure f)
 
 /* ---- Creation and configuration ---------------------------------------------------- */
 
-static int command_list_append(struct command_list *l, char *const *argv, const char *line, unsigned flags)
+int executor_commands_append(struct command_list *l, char *const *argv, const char *line, unsigned flags)
 {
         struct command *items = realloc(l->items, (l->n + 1) * sizeof(*items));
         struct command c = { .flags = flags };
@@ -74,37 +74,8 @@ static void command_list_done(struct command_list *l)
         l->n = 0;
 }
 
-int ur_executor_new(ur_context *ctx, const char *name, char *const argv[], ur_executor **ret)
-{
-        ur_executor *e = NULL;
-        int r;
-
-        if (!argv || !argv[0])
-                return -EINVAL;
-        r = executor_alloc(ctx, name, &e);
-        if (r < 0)
-                return r;
-        r = command_list_append(&e->commands[UR_EXEC_START], argv, NULL, 0);
-        if (r < 0) {
-                executor_done(e);
-                return r;
-        }
-        executor_link(e);
-        *ret = e;
-        return 0;
-}
-
-int ur_executor_new_shell(ur_context *ctx, const char *name, const char *cmdline, ur_executor **ret)
-{
-        char *argv[] = { (char *) "/bin/sh", (char *) "-c", (char *) cmdline, NULL };
-
-        if (!cmdline)
-                return -EINVAL;
-        return ur_executor_new(ctx, name, argv, ret);
-}
-
 /* A command line must at least split (the $VAR expansion waits for the spawn). */
-static int command_line_check(const char *cmdline)
+int executor_command_line_check(const char *cmdline)
 {
         _cleanup_strv_free_ char **argv = NULL;
         const char *reason = NULL;
@@ -112,34 +83,13 @@ static int command_line_check(const char *cmdline)
         return cmdline && cmdline_split(cmdline, &argv, &reason) >= 0 ? 0 : -EINVAL;
 }
 
-int ur_executor_new_cmdline(
-        ur_context *ctx, const char *name, const char *cmdline, unsigned flags, ur_executor **ret)
-{
-        ur_executor *e = NULL;
-        int r;
-
-        if (command_line_check(cmdline) < 0)
-                return -EINVAL;
-        r = executor_alloc(ctx, name, &e);
-        if (r < 0)
-                return r;
-        r = command_list_append(&e->commands[UR_EXEC_START], NULL, cmdline, flags);
-        if (r < 0) {
-                executor_done(e);
-                return r;
-        }
-        executor_link(e);
-        *ret = e;
-        return 0;
-}
-
 int ur_executor_add_command(ur_executor *e, ur_command_kind kind, const char *cmdline, unsigned flags)
 {
-        if (!e || (unsigned) kind >= COMMAND_KINDS || command_line_check(cmdline) < 0)
+        if (!e || (unsigned) kind >= COMMAND_KINDS || executor_command_line_check(cmdline) < 0)
                 return -EINVAL;
         if (kind == UR_EXEC_START && e->type != UR_TYPE_ONESHOT)
                 return -EINVAL; /* only a oneshot runs several main commands */
-        return command_list_append(&e->commands[kind], NULL, cmdline, flags);
+        return executor_commands_append(&e->commands[kind], NULL, cmdline, flags);
 }
 
 int ur_executor_add_environment_file(ur_executor *e, const char *path, bool optional)

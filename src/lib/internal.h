@@ -232,6 +232,9 @@ void context_log(ur_context *ctx, ur_log_level level, const char *unit, const ch
 ur_state executor_public_state(const ur_executor *e);
 bool executor_is_stopping(const ur_executor *e);
 void executor_set_error(ur_executor *e, const char *message);
+int executor_commands_append(struct command_list *l, char *const *argv, const char *line, unsigned flags);
+/* A command line must at least split (the $VAR expansion waits for the spawn). */
+int executor_command_line_check(const char *cmdline);
 /* Frees what executor_alloc() and the setters made; the executor must be unlinked. */
 void executor_done(ur_executor *e);
 const char *executor_describe_command(const struct command *cmd, char *buf, size_t size);
@@ -260,8 +263,6 @@ int executor_arm_timer(ur_executor *e, uint64_t deadline_usec);
 void executor_format_exit(int code, int status, char *buf, size_t size);
 
 /* executor-lifecycle.c: the state machine; creation wires its handlers */
-int executor_alloc(ur_context *ctx, const char *name, ur_executor **ret);
-void executor_link(ur_executor *e);
 /* A unit that is not started at all (a dependency failed) fails without a run. */
 void executor_fail_unstarted(ur_executor *e, ur_failure failure, const char *message);
 

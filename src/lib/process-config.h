@@ -88,3 +88,8 @@ int process_stdin_setup(struct process_config *p, int *ret_run_fd);
 int process_stdin_for_spawn(const struct process_config *p, int *ret_fd);
 /* The end of a run: the pipe's write end is closed. */
 void process_release_run(struct process_config *p);
+
+/* A decimal id (uid, gid), or -1. */
+long long process_parse_id(const char *s);
+/* A group name or number; -ESRCH: no such group. */
+int process_resolve_group(const char *name, gid_t *ret);

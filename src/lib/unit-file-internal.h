@@ -170,8 +170,10 @@ int unit_append_string(struct unit_config *c, const struct unit_key *key, const 
 /* Path checks shared by several keys: absolute, no control characters. */
 int unit_check_absolute_path(struct unit_parse_ctx *ctx, const char *key, const char *path);
 
+/* Splits a list value into words, with systemd's quoting rules (unit-value.c). */
+int unit_split_words(struct unit_parse_ctx *ctx, const char *key, const char *value, char ***ret);
 /* A SuccessExitStatus=-style list: exit statuses (numbers, systemd's names) and signals,
- * added to the lists (unit-keys.c). */
+ * added to the lists (unit-value.c). */
 int unit_parse_exit_statuses(
         struct unit_parse_ctx *ctx, const char *key, const char *value, int **statuses, size_t *n_statuses,
         int **signals, size_t *n_signals);

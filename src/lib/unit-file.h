@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "unit-process-keys.h"
+#include "unit-process-config.h"
 #include "unitrun.h"
 
 /* One Exec*= command. The line keeps $VAR/${VAR} unexpanded: they are expanded with the

@@ -9,12 +9,12 @@
 #include <stdarg.h>
 #include <sys/stat.h>
 
-#include "internal.h"
 #include "macro.h"
 #include "proc.h"
 #include "strv.h"
 #include "unit-file-internal.h"
 #include "unit-file.h"
+#include "unit-process-keys.h"
 #include "unit-search.h"
 
 extern char **environ;

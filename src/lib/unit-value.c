@@ -11,7 +11,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "cmdline.h"
 #include "macro.h"
+#include "signal-name.h"
 #include "strv.h"
 #include "unit-file-internal.h"
 #include "unit-file.h"
@@ -460,5 +462,101 @@ int unit_check_absolute_path(struct unit_parse_ctx *ctx, const char *key, const 
         if (path[0] != '/')
                 return unit_key_error(
                         ctx, "%s=%s: not an absolute path (%%t is the run's runtime directory)", key, path);
+        return 0;
+}
+
+/* Splits a list value into words, with systemd's quoting rules. */
+int unit_split_words(struct unit_parse_ctx *ctx, const char *key, const char *value, char ***ret)
+{
+        const char *reason = NULL;
+        int r = cmdline_split(value, ret, &reason);
+
+        if (r == -EINVAL)
+                return unit_key_error(ctx, "%s=: %s", key, reason);
+        return r;
+}
+
+/* The exit status names systemd's SuccessExitStatus= takes besides numbers: the BSD
+ * sysexits.h and the LSB init-script ones (systemd.exec(5), "Process Exit Codes"). */
+static int unit_exit_status_from_name(const char *name)
+{
+        static const struct {
+                const char *name;
+                int status;
+        } names[] = {
+                { "INVALIDARGUMENT", 2 }, { "NOTIMPLEMENTED", 3 }, { "NOPERMISSION", 4 },
+                { "NOTINSTALLED", 5 },    { "NOTCONFIGURED", 6 },  { "NOTRUNNING", 7 },
+                { "USAGE", 64 },          { "DATAERR", 65 },       { "NOINPUT", 66 },
+                { "NOUSER", 67 },         { "NOHOST", 68 },        { "UNAVAILABLE", 69 },
+                { "SOFTWARE", 70 },       { "OSERR", 71 },         { "OSFILE", 72 },
+                { "CANTCREAT", 73 },      { "IOERR", 74 },         { "TEMPFAIL", 75 },
+                { "PROTOCOL", 76 },       { "NOPERM", 77 },        { "CONFIG", 78 },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(names); i++)
+                if (streq_ptr(name, names[i].name))
+                        return names[i].status;
+        return -1;
+}
+
+/* Numbers (and systemd's exit status names) are exit statuses, signal names are signals,
+ * as in systemd: "15" is exit(15), "TERM" is death by SIGTERM. Adds to the lists. */
+int unit_parse_exit_statuses(
+        struct unit_parse_ctx *ctx, const char *key, const char *value, int **statuses_list,
+        size_t *n_statuses_list, int **signals_list, size_t *n_signals_list)
+{
+        _cleanup_strv_free_ char **words = NULL;
+        _cleanup_free_ int *statuses = NULL, *signals = NULL;
+        size_t n_statuses = *n_statuses_list, n_signals = *n_signals_list, n_words;
+        int r;
+
+        r = unit_split_words(ctx, key, value, &words);
+        if (r < 0)
+                return r;
+        n_words = strv_length(words);
+        statuses = malloc((n_statuses + n_words) * sizeof(int));
+        signals = malloc((n_signals + n_words) * sizeof(int));
+        if (!statuses || !signals)
+                return -ENOMEM;
+        if (n_statuses > 0)
+                memcpy(statuses, *statuses_list, n_statuses * sizeof(int));
+        if (n_signals > 0)
+                memcpy(signals, *signals_list, n_signals * sizeof(int));
+
+        for (char **w = words; *w; w++) {
+                int *list = statuses, v;
+                size_t *n = &n_statuses, i;
+
+                if (isdigit((unsigned char) **w)) {
+                        char *end;
+                        long l = strtol(*w, &end, 10);
+
+                        if (*end || l < 0 || l > 255)
+                                return unit_key_error(
+                                        ctx, "%s=%s: exit status out of range 0..255", key, *w);
+                        v = (int) l;
+                } else if ((v = unit_exit_status_from_name(*w)) >= 0) {
+                        /* A name of systemd's exit status table: an exit status. */
+                } else {
+                        v = signal_from_string(*w);
+                        if (v < 0)
+                                return unit_key_error(
+                                        ctx, "%s=%s: neither an exit status (0..255) nor a signal name", key,
+                                        *w);
+                        list = signals;
+                        n = &n_signals;
+                }
+                for (i = 0; i < *n && list[i] != v; i++)
+                        ;
+                if (i == *n)
+                        list[(*n)++] = v;
+        }
+
+        free(*statuses_list);
+        free(*signals_list);
+        *statuses_list = TAKE_PTR(statuses);
+        *signals_list = TAKE_PTR(signals);
+        *n_statuses_list = n_statuses;
+        *n_signals_list = n_signals;
         return 0;
 }

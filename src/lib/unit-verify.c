@@ -11,6 +11,7 @@
 #include "strv.h"
 #include "unit-file-internal.h"
 #include "unit-file.h"
+#include "unit-process-keys.h"
 
 static bool strv_contains(char *const *l, const char *s)
 {

@@ -1,6 +1,6 @@
 #!/bin/sh
 # The include/call graph of src/lib, measured as in architecture-review.md: compile every
-# src/lib/*.c on its own, read nm, and call it an edge A -> B when A has B's defined symbol
+# src/lib/*/*.c on its own, read nm, and call it an edge A -> B when A has B's defined symbol
 # as undefined; add an edge A -> B for every #include "B.h". A file and its header are one
 # room; a header without a .c (internal.h, macro.h, ...) is a room of its own.
 # Prints the rooms, arrows, circles (strongly connected groups of two or more rooms), the
@@ -12,24 +12,27 @@ set -eu
 top=${1:-$(cd "$(dirname "$0")/.." && pwd)}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-cflags="-std=gnu11 -D_GNU_SOURCE -I $top/src/lib $(pkg-config --cflags libsystemd libcurl)"
-for c in "$top"/src/lib/*.c; do
+cflags="-std=gnu11 -D_GNU_SOURCE -I $top/src/lib"
+for d in "$top"/src/lib/*/; do cflags="$cflags -I $d"; done
+cflags="$cflags $(pkg-config --cflags libsystemd libcurl)"
+for c in "$top"/src/lib/*/*.c; do
         n=$(basename "$c" .c)
         # shellcheck disable=SC2086
         gcc $cflags -c "$c" -o "$work/$n.o"
         nm "$work/$n.o" | sed "s|^|$n |" >>"$work/syms.txt"
 done
-for f in "$top"/src/lib/*.c "$top"/src/lib/*.h; do
+for f in "$top"/src/lib/*/*.c "$top"/src/lib/*/*.h "$top"/src/lib/*.h; do
         sed -n "s|^#include \"\\([^\"]*\\)\".*|$(basename "$f") \\1|p" "$f"
 done >"$work/includes.txt"
 python3 - "$work/syms.txt" "$work/includes.txt" "$top/src/lib" <<'PY'
 import os, signal, sys
 signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # | head is fine
 syms, incs, lib = sys.argv[1:4]
+files = {f for _, _, names in os.walk(lib) for f in names if f.endswith(('.c', '.h'))}
 def room(fname):
     base = fname.rsplit('.', 1)[0]
-    return base + '.c' if os.path.exists(os.path.join(lib, base + '.c')) else fname
-rooms = {room(f) for f in os.listdir(lib) if f.endswith(('.c', '.h'))}
+    return base + '.c' if base + '.c' in files else fname
+rooms = {room(f) for f in files}
 edges = {}
 defined, undefined = {}, []
 for line in open(syms):
@@ -124,7 +127,7 @@ used = set()
 for f in sorted(os.listdir(cli)) if os.path.isdir(cli) else []:
     if f.endswith(('.c', '.h')):
         for line in open(os.path.join(cli, f)):
-            if line.startswith('#include "') and os.path.exists(os.path.join(lib, line.split('"')[1])):
+            if line.startswith('#include "') and line.split('"')[1] in files:
                 used.add(line.split('"')[1])
 print("src/cli includes of src/lib:", " ".join(sorted(used)) or "none")
 sys.exit(1 if n else 0)

@@ -1,9 +1,9 @@
 #!/bin/sh
 # unitrun.unit(5) names every key of the accepted-not-applied table
-# (src/lib/unit-accepted-keys.c), so that the page stays the list a user can trust.
+# (src/lib/unit/unit-accepted-keys.c), so that the page stays the list a user can trust.
 #   SOURCE_ROOT=path/to/tree test-man-accepted-keys.sh
 set -u
-table="$SOURCE_ROOT/src/lib/unit-accepted-keys.c"
+table="$SOURCE_ROOT/src/lib/unit/unit-accepted-keys.c"
 man="$SOURCE_ROOT/src/man/unitrun.unit.5"
 keys=$(sed -n 's/^ *{ "\([A-Za-z]*\)", \(U\|SV\), .*/\1/p' "$table")
 [ -n "$keys" ] || { echo "FAIL: no keys read from $table"; exit 1; }

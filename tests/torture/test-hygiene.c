@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../integration/test-util.h"
+#include "test-util.h"
 #include "torture-util.h"
 #include "unitrun.h"
 

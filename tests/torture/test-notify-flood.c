@@ -21,7 +21,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "../integration/test-util.h"
+#include "test-util.h"
 #include "torture-util.h"
 #include "unitrun.h"
 

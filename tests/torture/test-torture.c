@@ -29,7 +29,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../integration/test-util.h"
+#include "test-util.h"
 #include "torture-util.h"
 
 #define REQUIRE(expr)                                                                                       \

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "torture-util.h"
-#include "../integration/test-util.h"
+#include "test-util.h"
 
 static char top_cgroup[PATH_MAX + 64]; /* "" without boxes */
 static char top_kill[PATH_MAX + 128];  /* its cgroup.kill, for the signal handler */

@@ -39,6 +39,20 @@ static void remember(pid_t pid, bool add)
         }
 }
 
+int cli_run_kill_all(void)
+{
+        int killed = 0;
+
+        for (size_t i = 0; i < sizeof(active) / sizeof(active[0]); i++)
+                if (active[i] > 0) {
+                        (void) kill(active[i], SIGKILL);
+                        (void) waitpid(active[i], NULL, 0);
+                        active[i] = 0;
+                        killed++;
+                }
+        return killed;
+}
+
 void cli_run_init(cli_run *r)
 {
         r->pid = 0;

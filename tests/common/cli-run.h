@@ -51,6 +51,10 @@ int cli_run_finish(cli_run *r, int timeout_ms);
 /* spawn + finish. */
 int cli_run_capture(cli_run *r, const char *program, char *const args[], char *const env[], int timeout_ms);
 
+/* SIGKILLs and reaps every run still going (a suite cleanup); how many there were. The
+ * objects keep their state: cli_run_free() them as usual. */
+int cli_run_kill_all(void);
+
 /* Prints the run (status, time, stdout, stderr) to stderr, under the heading what. */
 void cli_run_show(const cli_run *r, const char *what);
 /* An assertion that shows the run when it fails. */

@@ -353,8 +353,10 @@ int cunit_run(CU_SuiteInfo *suites)
                 return CUNIT_EXIT_HARD_ERROR;
         }
 
-        /* Read before the cleanup, which throws the run's results away. */
-        failures = CU_get_number_of_failures();
+        /* Read before the cleanup, which throws the run's results away. Failure records,
+         * not failed assertions only: a suite whose setup failed ran none of its cases,
+         * and that must not pass. */
+        failures = CU_get_number_of_failure_records();
         CU_cleanup_registry();
         if (n_skipped > 0)
                 printf("%u case(s) skipped (SKIP lines above)\n", n_skipped);

@@ -2,6 +2,7 @@
  * the library under test, so a library bug cannot hide in its own checks. */
 #include "test-util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -259,6 +260,21 @@ int test_write_file(const char *path, const char *content, mode_t mode)
         }
         close(fd);
         return 0;
+}
+
+int test_count_fds(void)
+{
+        DIR *d = opendir("/proc/self/fd");
+        struct dirent *de;
+        int n = 0;
+
+        if (!d)
+                return -1;
+        while ((de = readdir(d)))
+                if (de->d_name[0] != '.')
+                        n++;
+        closedir(d);
+        return n - 1; /* the directory's own fd */
 }
 
 char *test_find_program(const char *program)

@@ -51,6 +51,9 @@ char *test_read_file(const char *path);
 /* Writes CONTENT to PATH with MODE; 0 or -errno. */
 int test_write_file(const char *path, const char *content, mode_t mode);
 
+/* Open fds of this process (/proc/self/fd), or -1. */
+int test_count_fds(void);
+
 /* Finds PROGRAM in $PATH (malloc'ed), or NULL. */
 char *test_find_program(const char *program);
 

@@ -32,21 +32,6 @@
 
 static const char *sleep_bin;
 
-static int count_fds(void)
-{
-        DIR *d = opendir("/proc/self/fd");
-        struct dirent *de;
-        int n = 0;
-
-        if (!d)
-                return -1;
-        while ((de = readdir(d)))
-                if (de->d_name[0] != '.')
-                        n++;
-        closedir(d);
-        return n - 1; /* the directory's own fd */
-}
-
 static long rss_kb(void)
 {
         char *status = test_read_file("/proc/self/status");
@@ -128,7 +113,7 @@ static void test_500_executors_one_context(void)
         CU_ASSERT_EQUAL_FATAL(ur_context_new(&ctx), 0);
         for (unsigned i = 0; i < N_EXECUTORS; i++) {
                 if (i == WARMUP) {
-                        fds0 = count_fds();
+                        fds0 = test_count_fds();
                         rss0 = rss_kb();
                         children0 = count_children();
                         cg0 = count_subdirs(ur_context_get_cgroup(ctx));
@@ -141,9 +126,9 @@ static void test_500_executors_one_context(void)
         fprintf(stderr,
                 "\n    after %d cycles: fds %d -> %d, VmRSS %ld -> %ld kB, children %d -> %d, cgroups %d -> "
                 "%d\n",
-                N_EXECUTORS - WARMUP, fds0, count_fds(), rss0, rss_kb(), children0, count_children(), cg0,
-                count_subdirs(cgroup));
-        CU_ASSERT_EQUAL(count_fds(), fds0);
+                N_EXECUTORS - WARMUP, fds0, test_count_fds(), rss0, rss_kb(), children0, count_children(),
+                cg0, count_subdirs(cgroup));
+        CU_ASSERT_EQUAL(test_count_fds(), fds0);
         CU_ASSERT_EQUAL(count_children(), children0);
         if (cgroup)
                 CU_ASSERT_EQUAL(count_subdirs(cgroup), cg0);
@@ -168,7 +153,7 @@ static void test_50_contexts(void)
                 const char *cg;
 
                 if (i == 5) {
-                        fds0 = count_fds();
+                        fds0 = test_count_fds();
                         rss0 = rss_kb();
                         children0 = count_children();
                 }
@@ -200,8 +185,8 @@ static void test_50_contexts(void)
         }
         CU_ASSERT_EQUAL(failures, 0);
         fprintf(stderr, "\n    after %d contexts: fds %d -> %d, VmRSS %ld -> %ld kB, children %d -> %d\n",
-                N_CONTEXTS - 5, fds0, count_fds(), rss0, rss_kb(), children0, count_children());
-        CU_ASSERT_EQUAL(count_fds(), fds0);
+                N_CONTEXTS - 5, fds0, test_count_fds(), rss0, rss_kb(), children0, count_children());
+        CU_ASSERT_EQUAL(test_count_fds(), fds0);
         CU_ASSERT_EQUAL(count_children(), children0);
 #ifndef UNDER_ASAN
         CU_ASSERT_TRUE(rss_kb() <= rss0 + RSS_SLACK_KB);

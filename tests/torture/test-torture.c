@@ -29,16 +29,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cunit-main.h"
+#include "test-assert.h"
 #include "test-util.h"
 #include "torture-util.h"
-
-#define REQUIRE(expr)                                                                                       \
-        do {                                                                                                \
-                CU_BOOL require_ok_ = (expr) ? CU_TRUE : CU_FALSE;                                          \
-                CU_assertImplementation(require_ok_, __LINE__, #expr, __FILE__, "", CU_FALSE);              \
-                if (!require_ok_)                                                                           \
-                        goto out;                                                                           \
-        } while (0)
 
 /* The SIGKILL cases: SPEC §2 says within one second; we allow three (2 loaded cores). */
 #define KILL_DEADLINE_MS 3000
@@ -787,20 +781,15 @@ out:
 
 /* ---- Runner --------------------------------------------------------------------------------- */
 
-typedef struct entry {
-        char name[128];
-        CU_TestFunc func;
-        const char *fallback_skip;
-} entry;
-
-static entry entries[64];
+static cunit_case entries[64];
+static char entry_names[64][128];
 static size_t n_entries;
 
-static void add(const char *name, CU_TestFunc func, const char *fallback_skip)
+static void add(const char *name, CU_TestFunc func, const char *fallback_na)
 {
-        snprintf(entries[n_entries].name, sizeof(entries[n_entries].name), "%s", name);
-        entries[n_entries].func = func;
-        entries[n_entries].fallback_skip = fallback_skip;
+        snprintf(entry_names[n_entries], sizeof(entry_names[n_entries]), "%s", name);
+        entries[n_entries] =
+                (cunit_case){ .name = entry_names[n_entries], .func = func, .fallback_na = fallback_na };
         n_entries++;
 }
 
@@ -907,12 +896,10 @@ static bool find_programs(void)
 
 int main(int argc, char *argv[])
 {
-        static CU_TestInfo tests[65];
-        const char *no_cgroup = getenv("UNITRUN_NO_CGROUP");
-        unsigned failures;
-        size_t n = 0;
+        char suite_name[128];
+        int r;
 
-        fallback_mode = no_cgroup && strcmp(no_cgroup, "1") == 0;
+        fallback_mode = cunit_fallback_mode();
         if (argc != 2 || !select_group(argv[1])) {
                 fprintf(stderr,
                         "usage: test-torture cli-stop|cli-kill|lib-stop|lib-exit|start-kill|signals\n");
@@ -941,43 +928,13 @@ int main(int argc, char *argv[])
                         torture_box_reason());
         }
 
-        for (size_t i = 0; i < n_entries; i++) {
-                /* TORTURE_RUN_ALL=1: run them anyway, to see the limits for oneself. */
-                if (fallback_mode && entries[i].fallback_skip && !getenv("TORTURE_RUN_ALL")) {
-                        fprintf(stderr, "skipping \"%s\" on the fallback path: %s\n", entries[i].name,
-                                entries[i].fallback_skip);
-                        continue;
-                }
-                tests[n].pName = entries[i].name;
-                tests[n].pTestFunc = entries[i].func;
-                n++;
-        }
-        tests[n] = (CU_TestInfo) CU_TEST_INFO_NULL;
-        if (n == 0) {
-                fprintf(stderr, "skipped: nothing of this group runs on this path\n");
-                return 77;
-        }
-        {
-                char suite_name[128];
-                CU_SuiteInfo suites[] = {
-                        { .pName = suite_name, .pTests = tests },
-                        CU_SUITE_INFO_NULL,
-                };
-
-                snprintf(
-                        suite_name, sizeof(suite_name), "torture %s (%s)", argv[1],
-                        fallback_mode ? "fallback" : "cgroup");
-                if (CU_initialize_registry() != CUE_SUCCESS)
-                        return 99;
-                if (CU_register_suites(suites) != CUE_SUCCESS) {
-                        CU_cleanup_registry();
-                        return 99;
-                }
-                CU_basic_set_mode(CU_BRM_VERBOSE);
-                CU_basic_run_tests();
-                failures = CU_get_number_of_failures();
-                CU_cleanup_registry();
-        }
+        snprintf(
+                suite_name, sizeof(suite_name), "torture %s (%s)", argv[1],
+                fallback_mode ? "fallback" : "cgroup");
+        /* TORTURE_RUN_ALL=1: run the cases the fallback cannot guarantee anyway, to see the
+         * limits for oneself. */
+        r = cunit_run_cases(
+                suite_name, entries, n_entries, NULL, fallback_mode && !getenv("TORTURE_RUN_ALL"));
         torture_cleanup();
-        return failures > 0 ? 1 : 0;
+        return r;
 }

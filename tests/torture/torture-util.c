@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "torture-util.h"
+#include "cunit-main.h"
 #include "test-util.h"
 
 static char top_cgroup[PATH_MAX + 64]; /* "" without boxes */
@@ -106,10 +107,11 @@ static void kill_everything(void)
         (void) torture_kill_children();
 }
 
-static void on_fatal_signal(int sig)
+/* cgroup.kill on the top box; only async-signal-safe calls: a signal handler's and the
+ * runner's deadline hook. (The emptied top cgroup stays behind then: removing it needs
+ * the processes gone first, which is no job for a signal handler.) */
+static void kill_top_now(void)
 {
-        /* A meson timeout: leave nothing behind, then die of the signal. Only
-         * async-signal-safe calls on the kill path. */
         if (top_cgroup[0]) {
                 int fd = open(top_kill, O_WRONLY | O_CLOEXEC);
 
@@ -118,6 +120,12 @@ static void on_fatal_signal(int sig)
                         close(fd);
                 }
         }
+}
+
+static void on_fatal_signal(int sig)
+{
+        /* A meson timeout: leave nothing behind, then die of the signal. */
+        kill_top_now();
         signal(sig, SIG_DFL);
         raise(sig);
 }
@@ -156,6 +164,7 @@ bool torture_init(void)
         sigaction(SIGINT, &sa, NULL);
         sigaction(SIGHUP, &sa, NULL);
         atexit(torture_cleanup);
+        cunit_add_kill_hook(kill_top_now);
         initialized = true;
         return true;
 }
@@ -323,6 +332,8 @@ pid_t torture_spawn(const char *box, char *const argv[], const char *log_path, c
                         fprintf(stderr, "torture: cannot move into %s: %m\n", box);
                         _exit(126);
                 }
+                /* A suite started by nohup must not hand its ignored SIGINT/SIGHUP on. */
+                cunit_reset_signals();
                 (void) setpgid(0, 0);
                 fd = open(
                         log_path ? log_path : "/dev/null", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);

@@ -648,6 +648,56 @@ static void test_start_kill_storm(void)
         run_start_kill("start-kill-storm", "storm", extra, 500, true);
 }
 
+/* ---- The final kill is atomic: a fork chain -------------------------------------------------- */
+
+/* The fork-chain unit's TimeoutStopSec, and how much longer its stop may take: generous (a
+ * loaded 2-core host) and still a verdict, since a list-and-kill final kill never ends
+ * against it (it kills again every TimeoutStopSec, and the chain outruns every pass). */
+#define CHAIN_STOP_MS 1000
+#define CHAIN_MARGIN_MS 10000
+#define CHAIN_FALLBACK                                                                                      \
+        "the fallback kills what a session scan lists, and a fork chain outruns every list: only "          \
+        "cgroup.kill is atomic"
+
+static void test_fork_chain(void)
+{
+        char *argv[4], *units[2] = { NULL, NULL };
+        char *chain_bin = test_fixture_path("fork-chain");
+        uint64_t begin, took;
+        int code, status;
+        bool exited;
+        tcase t;
+
+        if (!tcase_init(&t, "fork-chain"))
+                goto out;
+        REQUIRE(chain_bin && access(chain_bin, X_OK) == 0);
+        argv[0] = chain_bin;
+        argv[1] = t.pids;
+        argv[2] = (char *) "16";
+        argv[3] = NULL;
+        units[0] = write_unit(&t, "chain.service", "notify", argv, CHAIN_STOP_MS, NULL);
+        REQUIRE(units[0]);
+        REQUIRE(spawn_unitrun(&t, units) > 0);
+        REQUIRE(wait_file_while_running(&t, t.trigger, 60000, &status, &exited));
+        assert_tree_alive(t.pids, 1, false);
+
+        /* COMMAND ends; SIGTERM is ignored; at TimeoutStopSec the final kill must win. */
+        begin = torture_now_ms();
+        REQUIRE(test_write_file(t.go, "", 0644) == 0);
+        code = wait_launcher(&t, CHAIN_STOP_MS + CHAIN_MARGIN_MS);
+        took = torture_now_ms() - begin;
+        if (code != 70 || took >= CHAIN_STOP_MS + CHAIN_MARGIN_MS)
+                fprintf(stderr, "\n    unitrun exited %d after %llu ms (TimeoutStopSec=%dms; expected 70)\n",
+                        code, (unsigned long long) took, CHAIN_STOP_MS);
+        CU_ASSERT_EQUAL(code, 70); /* the final kill was needed: a stop error */
+        CU_ASSERT_TRUE(took < CHAIN_STOP_MS + CHAIN_MARGIN_MS);
+        assert_nothing_left(&t, 1, false, 0);
+out:
+        free(units[0]);
+        free(chain_bin);
+        tcase_done(&t);
+}
+
 /* ---- signals -------------------------------------------------------------------------------- */
 
 enum phase { PHASE_START, PHASE_COMMAND, PHASE_STOP };
@@ -855,6 +905,7 @@ static bool select_group(const char *group)
                 add("start-kill: tree", test_start_kill_tree, NULL);
                 add("start-kill: tree with setsid", test_start_kill_tree_setsid, SETSID_KILLED);
                 add("start-kill: fork storm", test_start_kill_storm, NULL);
+                add("final kill: a fork chain that ignores SIGTERM", test_fork_chain, CHAIN_FALLBACK);
                 return true;
         }
         if (strcmp(group, "signals") == 0) {

@@ -698,6 +698,69 @@ out:
         tcase_done(&t);
 }
 
+/* ---- The stale-run sweep: what a dead launcher left is removed by the next run ----------- */
+
+static void test_stale_sweep(void)
+{
+        char stale_cg[PATH_MAX] = "", stale_leaf[PATH_MAX] = "", stale_rt[PATH_MAX], marker[PATH_MAX + 16];
+        char *argv[] = { (char *) unitrun_bin,
+                         (char *) "run",
+                         (char *) "--exec",
+                         (char *) "sleep 100",
+                         (char *) "--",
+                         (char *) "true",
+                         NULL };
+        char *sleeper_argv[] = { (char *) "/bin/sleep", (char *) "100", NULL };
+        pid_t dead, sleeper = 0;
+        unsigned long long sleeper_start = 0;
+        int code;
+        tcase t;
+
+        if (!tcase_init(&t, "stale-sweep"))
+                goto out;
+        /* A launcher PID that is certainly gone: a child of ours, exited and reaped. */
+        dead = fork();
+        REQUIRE(dead >= 0);
+        if (dead == 0)
+                _exit(0);
+        REQUIRE(waitpid(dead, NULL, 0) == dead);
+
+        /* Its runtime directory, with something in it. */
+        snprintf(stale_rt, sizeof(stale_rt), "%s/unitrun.%d.Stale1", torture_runtime_base(), (int) dead);
+        snprintf(marker, sizeof(marker), "%s/notify", stale_rt);
+        REQUIRE(mkdir(stale_rt, 0700) == 0);
+        REQUIRE(test_write_file(marker, "", 0600) == 0);
+        if (!fallback_mode) {
+                /* Its run cgroup, beside where the next launcher makes its own, with a leaf in
+                 * which a process still runs. */
+                snprintf(stale_cg, sizeof(stale_cg), "%s/unitrun-%d", t.box, (int) dead);
+                snprintf(stale_leaf, sizeof(stale_leaf), "%s/old.service", stale_cg);
+                REQUIRE(mkdir(stale_cg, 0755) == 0);
+                REQUIRE(mkdir(stale_leaf, 0755) == 0);
+                sleeper = torture_spawn(stale_leaf, sleeper_argv, t.log, NULL);
+                REQUIRE(sleeper > 0);
+                sleeper_start = test_proc_starttime(sleeper);
+                /* The child moves itself there after the fork: wait for it. */
+                for (int i = 0; i < 500 && !box_populated(stale_leaf); i++)
+                        torture_sleep_ms(10);
+                REQUIRE(box_populated(stale_leaf));
+        }
+
+        t.launcher = torture_spawn(t.box, argv, t.log, NULL);
+        REQUIRE(t.launcher > 0);
+        code = wait_launcher(&t, 30000);
+        CU_ASSERT_EQUAL(code, 0);
+        CU_ASSERT_FALSE(test_dir_exists(stale_rt));
+        if (!fallback_mode) {
+                CU_ASSERT_FALSE(test_dir_exists(stale_cg));
+                CU_ASSERT_FALSE(test_process_alive(sleeper, sleeper_start));
+        }
+out:
+        tcase_done(&t); /* the box, and anything the sweep left in it */
+        if (stale_rt[0] && test_dir_exists(stale_rt))
+                test_remove_temp_dir(strdup(stale_rt));
+}
+
 /* ---- signals -------------------------------------------------------------------------------- */
 
 enum phase { PHASE_START, PHASE_COMMAND, PHASE_STOP };
@@ -906,6 +969,7 @@ static bool select_group(const char *group)
                 add("start-kill: tree with setsid", test_start_kill_tree_setsid, SETSID_KILLED);
                 add("start-kill: fork storm", test_start_kill_storm, NULL);
                 add("final kill: a fork chain that ignores SIGTERM", test_fork_chain, CHAIN_FALLBACK);
+                add("stale run: a dead launcher's cgroup and runtime dir are swept", test_stale_sweep, NULL);
                 return true;
         }
         if (strcmp(group, "signals") == 0) {

@@ -651,30 +651,32 @@ static void test_start_kill_storm(void)
 /* ---- The final kill is atomic: a fork chain -------------------------------------------------- */
 
 /* The fork-chain unit's TimeoutStopSec, and how much longer its stop may take: generous (a
- * loaded 2-core host) and still a verdict, since a list-and-kill final kill never ends
- * against it (it kills again every TimeoutStopSec, and the chain outruns every pass). */
+ * loaded 2-core host) and still a verdict. In its sub-cgroup the swarm is out of reach of
+ * any kill that reads the unit's cgroup.procs (checked: with cgroup_kill() replaced by
+ * such a loop, that case fails, and so does the stale sweep); only cgroup.kill ends it. */
 #define CHAIN_STOP_MS 1000
 #define CHAIN_MARGIN_MS 10000
 #define CHAIN_FALLBACK                                                                                      \
         "the fallback kills what a session scan lists, and a fork chain outruns every list: only "          \
         "cgroup.kill is atomic"
 
-static void test_fork_chain(void)
+static void run_fork_chain(bool subgroup)
 {
-        char *argv[4], *units[2] = { NULL, NULL };
+        char *argv[5], *units[2] = { NULL, NULL };
         char *chain_bin = test_fixture_path("fork-chain");
         uint64_t begin, took;
         int code, status;
         bool exited;
         tcase t;
 
-        if (!tcase_init(&t, "fork-chain"))
+        if (!tcase_init(&t, subgroup ? "fork-chain-subgroup" : "fork-chain"))
                 goto out;
         REQUIRE(chain_bin && access(chain_bin, X_OK) == 0);
         argv[0] = chain_bin;
         argv[1] = t.pids;
         argv[2] = (char *) "16";
-        argv[3] = NULL;
+        argv[3] = subgroup ? (char *) "subgroup" : NULL;
+        argv[4] = NULL;
         units[0] = write_unit(&t, "chain.service", "notify", argv, CHAIN_STOP_MS, NULL);
         REQUIRE(units[0]);
         REQUIRE(spawn_unitrun(&t, units) > 0);
@@ -696,6 +698,18 @@ out:
         free(units[0]);
         free(chain_bin);
         tcase_done(&t);
+}
+
+static void test_fork_chain(void)
+{
+        run_fork_chain(false);
+}
+
+/* The same swarm in a cgroup of its own below the unit's (as a container runtime makes
+ * one): whatever reads only the unit's cgroup.procs finds nobody to kill. */
+static void test_fork_chain_subgroup(void)
+{
+        run_fork_chain(true);
 }
 
 /* ---- The stale-run sweep: what a dead launcher left is removed by the next run ----------- */
@@ -969,6 +983,8 @@ static bool select_group(const char *group)
                 add("start-kill: tree with setsid", test_start_kill_tree_setsid, SETSID_KILLED);
                 add("start-kill: fork storm", test_start_kill_storm, NULL);
                 add("final kill: a fork chain that ignores SIGTERM", test_fork_chain, CHAIN_FALLBACK);
+                add("final kill: a fork chain in a sub-cgroup of its unit", test_fork_chain_subgroup,
+                    CHAIN_FALLBACK);
                 add("stale run: a dead launcher's cgroup and runtime dir are swept", test_stale_sweep, NULL);
                 return true;
         }

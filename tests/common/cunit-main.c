@@ -23,7 +23,7 @@ static unsigned deadline_sec;
 static unsigned n_skipped;
 static cunit_kill_hook kill_hooks[8];
 static size_t n_kill_hooks;
-/* The deadline of each registered case, by its CU_pTest name pointer. */
+/* The deadline of each registered case, by name (CUnit keeps a copy of the name). */
 static const cunit_case *registered;
 static size_t n_registered;
 
@@ -241,23 +241,57 @@ static unsigned multiplier(void)
 static unsigned deadline_of(const char *name)
 {
         for (size_t i = 0; i < n_registered; i++)
-                if (registered[i].name == name && registered[i].deadline_sec > 0)
+                if (registered[i].deadline_sec > 0 && strcmp(registered[i].name, name) == 0)
                         return registered[i].deadline_sec;
         return CUNIT_CASE_DEADLINE_SEC;
 }
 
-static void on_test_start(const CU_pTest test, const CU_pSuite suite)
+/* CU_basic_run_tests() installs its own test start/complete handlers, so the deadline
+ * cannot hang on those: after registration, every test's function is swapped for this
+ * trampoline, which finds the real one by the running CU_pTest. */
+#define MAX_WRAPPED 1024
+static struct wrapped {
+        CU_pTest test;
+        CU_TestFunc func;
+        unsigned deadline_sec;
+} wrapped[MAX_WRAPPED];
+static size_t n_wrapped;
+
+static void trampoline(void)
 {
-        current_case = test->pName ? test->pName : "?";
-        current_suite = suite->pName ? suite->pName : "?";
-        deadline_sec = deadline_of(test->pName) * multiplier();
-        alarm(deadline_sec);
+        CU_pTest test = CU_get_current_test();
+        CU_pSuite suite = CU_get_current_suite();
+
+        for (size_t i = 0; i < n_wrapped; i++)
+                if (wrapped[i].test == test) {
+                        current_case = test->pName ? test->pName : "?";
+                        current_suite = suite && suite->pName ? suite->pName : "?";
+                        deadline_sec = wrapped[i].deadline_sec * multiplier();
+                        alarm(deadline_sec);
+                        wrapped[i].func();
+                        alarm(0);
+                        current_case = "";
+                        return;
+                }
+        CU_FAIL("cunit-main: a test the runner did not wrap");
 }
 
-static void on_test_complete(const CU_pTest test, const CU_pSuite suite, const CU_pFailureRecord failures)
+static int wrap_registry(void)
 {
-        alarm(0);
-        current_case = "";
+        CU_pTestRegistry registry = CU_get_registry();
+
+        for (CU_pSuite suite = registry ? registry->pSuite : NULL; suite; suite = suite->pNext)
+                for (CU_pTest test = suite->pTest; test; test = test->pNext) {
+                        if (n_wrapped == MAX_WRAPPED)
+                                return -1;
+                        wrapped[n_wrapped++] = (struct wrapped){
+                                .test = test,
+                                .func = test->pTestFunc,
+                                .deadline_sec = deadline_of(test->pName),
+                        };
+                        test->pTestFunc = trampoline;
+                }
+        return 0;
 }
 
 static void install_handlers(void)
@@ -272,8 +306,6 @@ static void install_handlers(void)
                 (void) sigaction(SIGTERM, &sa, NULL);
         if (sigaction(SIGINT, NULL, &old) == 0 && old.sa_handler == SIG_DFL)
                 (void) sigaction(SIGINT, &sa, NULL);
-        CU_set_test_start_handler(on_test_start);
-        CU_set_test_complete_handler(on_test_complete);
 }
 
 /* ---- Skips ----------------------------------------------------------------------------- */
@@ -343,6 +375,11 @@ int cunit_run(CU_SuiteInfo *suites)
                 return CUNIT_EXIT_HARD_ERROR;
         if (CU_register_suites(suites) != CUE_SUCCESS) {
                 fprintf(stderr, "cannot register the tests: %s\n", CU_get_error_msg());
+                CU_cleanup_registry();
+                return CUNIT_EXIT_HARD_ERROR;
+        }
+        if (wrap_registry() < 0) {
+                fprintf(stderr, "cunit-main: more than %d tests\n", MAX_WRAPPED);
                 CU_cleanup_registry();
                 return CUNIT_EXIT_HARD_ERROR;
         }

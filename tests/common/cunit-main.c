@@ -183,13 +183,14 @@ static size_t list_own_tasks(pid_t *tids, size_t max)
         return n;
 }
 
-static void kill_descendants(void)
+/* Stops the whole tree below us, a level at a time, until no new process shows up. The
+ * hooks run after this: a helper they kill first would orphan its children out of reach. */
+static void stop_descendants(void)
 {
         pid_t self = getpid(), tids[256];
         size_t n_tids = list_own_tasks(tids, 256);
 
         n_descendants = 0;
-        /* Stop the whole tree, a level at a time, until no new process shows up. */
         for (int round = 0; round < 50; round++) {
                 size_t added = 0;
 
@@ -200,6 +201,10 @@ static void kill_descendants(void)
                 if (added == 0)
                         break;
         }
+}
+
+static void kill_stopped_descendants(void)
+{
         for (size_t i = 0; i < n_descendants; i++)
                 (void) kill(descendants[i], SIGKILL);
         say("    killed ");
@@ -222,9 +227,10 @@ static void on_deadline(int sig)
                 say_number((unsigned long) sig);
                 say(" (a whole-program timeout?): killing its processes\n");
         }
+        stop_descendants();
         for (size_t i = 0; i < n_kill_hooks; i++)
                 kill_hooks[i]();
-        kill_descendants();
+        kill_stopped_descendants();
         _exit(1);
 }
 

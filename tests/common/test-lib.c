@@ -4,6 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "test-util.h"
 
 static const char *isolation_name(ur_isolation isolation)
 {
@@ -53,6 +56,19 @@ int test_lib_check_isolation(bool fallback, const char *other_test)
                 fprintf(stderr, "isolation: %s\n", isolation_name(isolation));
         ur_context_free(ctx);
         return r;
+}
+
+int test_lib_check_setup(const char *fixture, bool fallback, const char *other_test)
+{
+        char *probe = test_fixture_path(fixture);
+        bool found = probe && access(probe, X_OK) == 0;
+
+        free(probe);
+        if (!found) {
+                fprintf(stderr, "skipped: the fixtures are not found (set FIXTURE_DIR)\n");
+                return 77;
+        }
+        return test_lib_check_isolation(fallback, other_test);
 }
 
 void test_log_cb(ur_log_level level, const char *unit, const char *message, void *userdata)

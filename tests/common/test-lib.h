@@ -16,6 +16,9 @@
  * nothing. */
 int test_lib_check_isolation(bool fallback, const char *other_test);
 
+/* The same after checking that the fixture FIXTURE is in $FIXTURE_DIR (77 when not). */
+int test_lib_check_setup(const char *fixture, bool fallback, const char *other_test);
+
 typedef struct test_log {
         char text[16384];
         size_t len;

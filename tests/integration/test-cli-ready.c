@@ -220,75 +220,90 @@ out:
 
 /* ---- run: HTTP= ------------------------------------------------------------------------ */
 
-/* POST with a body, a header and a query string, a server answering 500 for its first
- * 300 ms: COMMAND runs only once the exact request got its 200. */
-static void test_run_ready_http_post(void)
+/* One table for --ready-http against the HTTP fixture, which answers only the exact
+ * request it was told to expect (and leaves %t/served when it did): COMMAND runs only
+ * once that request got its 200. */
+struct http_run_row {
+        bool unix_socket;      /* the server on %t/h.sock, not a TCP port */
+        const char *server;    /* the fixture's options after --port N / --unix ... */
+        const char *url_path;  /* after http://127.0.0.1:PORT (http://localhost on a socket) */
+        const char *extra[10]; /* more `unitrun run` options, NULL-terminated */
+        unsigned min_ms;       /* the least the run may take */
+};
+
+static const struct http_run_row http_run_rows[] = {
+        /* POST with a body, a header and a query string, a server answering 500 for its
+         * first 300 ms. */
+        { .server = "--delay 200 --fail-for 300 --path /ready --query check=1 --method POST --body hello "
+                    "--header \"X-Token: abc\" --served %t/served",
+          .url_path = "/ready?check=1",
+          .extra = { "--http-method", "POST", "--http-header", "X-Token: abc", "-p", "HTTPBody=hello", "-p",
+                     "Interval=50ms", NULL },
+          .min_ms = 500 - SLACK_MS },
+        { .server = "--delay 200 --method HEAD --path /ping --served %t/served",
+          .url_path = "/ping",
+          .extra = { "--http-method", "HEAD", NULL } },
+        { .unix_socket = true,
+          .server = "--delay 200 --path /health --served %t/served",
+          .url_path = "/health",
+          .extra = { "-p", "HTTPUnixSocket=%t/h.sock", NULL } },
+};
+
+static void run_http_row(const struct http_run_row *row)
 {
         ccase t;
-        char exec[8192], url[128];
-        int port;
+        char exec[8192], url[256];
+        char *args[32];
+        int port = 0, n = 0;
 
         if (!http_available())
                 return;
         if (!ccase_init(&t))
                 goto out;
-        port = test_free_port(AF_INET);
-        REQUIRE(port > 0);
-        FMT(url, "http://127.0.0.1:%d/ready?check=1", port);
-        FMT(exec,
-            "%s %s --port %d --delay 200 --fail-for 300 --path /ready --query check=1 --method POST --body "
-            "hello "
-            "--header \"X-Token: abc\" --served %%t/served",
-            python_bin, http_script, port);
-        run(&t, ARGS("run", "--quiet", "--exec", exec, "--ready-http", url, "--http-method", "POST",
-                     "--http-header", "X-Token: abc", "-p", "HTTPBody=hello", "-p", "Interval=50ms",
-                     "--timeout", "15s", "--", "/bin/sh", "-c", "test -e \"$UNITRUN_RUNTIME_DIR/served\""));
+        if (row->unix_socket) {
+                FMT(url, "http://localhost%s", row->url_path);
+                FMT(exec, "%s %s --unix %%t/h.sock %s", python_bin, http_script, row->server);
+        } else {
+                port = test_free_port(AF_INET);
+                REQUIRE(port > 0);
+                FMT(url, "http://127.0.0.1:%d%s", port, row->url_path);
+                FMT(exec, "%s %s --port %d %s", python_bin, http_script, port, row->server);
+        }
+        args[n++] = (char *) "run";
+        args[n++] = (char *) "--quiet";
+        args[n++] = (char *) "--exec";
+        args[n++] = exec;
+        args[n++] = (char *) "--ready-http";
+        args[n++] = url;
+        for (int i = 0; row->extra[i]; i++)
+                args[n++] = (char *) row->extra[i];
+        args[n++] = (char *) "--timeout";
+        args[n++] = (char *) "15s";
+        args[n++] = (char *) "--";
+        args[n++] = (char *) "/bin/sh";
+        args[n++] = (char *) "-c";
+        args[n++] = (char *) "test -e \"$UNITRUN_RUNTIME_DIR/served\"";
+        args[n] = NULL;
+        run(&t, args);
         CHECK(&t, t.res.status == 0);
-        CHECK(&t, t.res.elapsed_ms >= 500 - SLACK_MS);
+        CHECK(&t, t.res.elapsed_ms >= row->min_ms);
 out:
         ccase_done(&t);
+}
+
+static void test_run_ready_http_post(void)
+{
+        run_http_row(&http_run_rows[0]);
 }
 
 static void test_run_ready_http_head(void)
 {
-        ccase t;
-        char exec[8192], url[128];
-        int port;
-
-        if (!http_available())
-                return;
-        if (!ccase_init(&t))
-                goto out;
-        port = test_free_port(AF_INET);
-        REQUIRE(port > 0);
-        FMT(url, "http://127.0.0.1:%d/ping", port);
-        FMT(exec, "%s %s --port %d --delay 200 --method HEAD --path /ping --served %%t/served", python_bin,
-            http_script, port);
-        run(&t, ARGS("run", "--quiet", "--exec", exec, "--ready-http", url, "--http-method", "HEAD",
-                     "--timeout", "15s", "--", "/bin/sh", "-c", "test -e \"$UNITRUN_RUNTIME_DIR/served\""));
-        CHECK(&t, t.res.status == 0);
-out:
-        ccase_done(&t);
+        run_http_row(&http_run_rows[1]);
 }
 
-/* HTTPUnixSocket=%t/h.sock. */
 static void test_run_ready_http_unix(void)
 {
-        ccase t;
-        char exec[8192];
-
-        if (!http_available())
-                return;
-        if (!ccase_init(&t))
-                goto out;
-        FMT(exec, "%s %s --unix %%t/h.sock --delay 200 --path /health --served %%t/served", python_bin,
-            http_script);
-        run(&t, ARGS("run", "--quiet", "--exec", exec, "--ready-http", "http://localhost/health", "-p",
-                     "HTTPUnixSocket=%t/h.sock", "--timeout", "15s", "--", "/bin/sh", "-c",
-                     "test -e \"$UNITRUN_RUNTIME_DIR/served\""));
-        CHECK(&t, t.res.status == 0);
-out:
-        ccase_done(&t);
+        run_http_row(&http_run_rows[2]);
 }
 
 /* 404: ready with --http-status '404|200'; with the default 2xx a timeout naming 404. */

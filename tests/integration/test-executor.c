@@ -1544,19 +1544,10 @@ static const cunit_case all_tests[] = {
 
 int main(void)
 {
-        char *probe;
         int r;
 
         fallback_mode = cunit_fallback_mode();
-        probe = test_fixture_path("notify");
-        if (!probe || access(probe, X_OK) < 0) {
-                fprintf(stderr, "skipped: the fixtures are not found (set FIXTURE_DIR)\n");
-                free(probe);
-                return 77;
-        }
-        free(probe);
-
-        r = test_lib_check_isolation(fallback_mode, "executor-fallback");
+        r = test_lib_check_setup("notify", fallback_mode, "executor-fallback");
         if (r != 0)
                 return r;
         return cunit_run_cases(

@@ -284,80 +284,131 @@ static void assert_not_running(ur_executor *e)
 /* "127.0.0.1:PORT" and friends in a caller's buffer. */
 #define ADDR(buf, fmt, ...) (snprintf((buf), sizeof(buf), (fmt), __VA_ARGS__), (buf))
 
-/* ---- TCP= --------------------------------------------------------------------------- */
+/* ---- TCP=, UnixSocket=, File=: ready 300 ms late, one table -------------------------- */
+
+/* The fixture opens a TCP port, listens on a unix socket or creates a file 300 ms after
+ * it started; the unit is ready no earlier than that and not much later, and then what
+ * the row says holds. */
+struct late_row {
+        const char *unit;
+        int family;         /* TCP: the port's family; 0: a path in the temp dir */
+        const char *path;   /* path-based: the file name */
+        const char *listen; /* the listener's argument, before the port or the path */
+        const char *spec;   /* the condition, before the port or the path */
+        int (*add)(ur_executor *e, const char *spec);
+        bool stale_socket;    /* a dead server's socket file is there first */
+        bool ready_msec;      /* ur_executor_get_ready_msec() shows the delay too */
+        const char *connects; /* connects to the port afterwards (NULL: not checked) */
+        const char *refuses;  /* is refused on the port afterwards */
+        bool gone_after_stop; /* nothing listens after the stop */
+};
+
+static const struct late_row late_rows[] = {
+        { .unit = "tcp4.service",
+          .family = AF_INET,
+          .listen = "tcp=127.0.0.1:",
+          .spec = "127.0.0.1:",
+          .add = ur_executor_add_ready_tcp,
+          .ready_msec = true,
+          .connects = "127.0.0.1",
+          .gone_after_stop = true },
+        /* A host name: every address it resolves to is tried (localhost is 127.0.0.1 at least). */
+        { .unit = "tcp-name.service",
+          .family = AF_INET,
+          .listen = "tcp=127.0.0.1:",
+          .spec = "localhost:",
+          .add = ur_executor_add_ready_tcp },
+        /* The listener is IPv6-only: readiness came from ::1 itself. */
+        { .unit = "tcp6.service",
+          .family = AF_INET6,
+          .listen = "tcp=[::1]:",
+          .spec = "[::1]:",
+          .add = ur_executor_add_ready_tcp,
+          .connects = "::1",
+          .refuses = "127.0.0.1" },
+        /* A socket file left behind by a dead server is not "already in use". */
+        { .unit = "unix-stale.service",
+          .path = "stale.sock",
+          .listen = "unix=",
+          .spec = "",
+          .add = ur_executor_add_ready_unix,
+          .stale_socket = true },
+        { .unit = "file-late.service",
+          .path = "ready",
+          .listen = "touch=",
+          .spec = "",
+          .add = ur_executor_add_ready_file },
+};
+
+static void run_late(const struct late_row *row)
+{
+        lcase t;
+        char spec[4200], arg[4200], *path = NULL;
+        uint64_t ms;
+        int port = 0;
+
+        if (!lcase_init(&t))
+                goto out;
+        if (row->family) {
+                port = test_free_port(row->family);
+                if (port <= 0 && row->family == AF_INET6) {
+                        cunit_skip("no IPv6 loopback here (%s)", strerror(-port));
+                        goto out;
+                }
+                REQUIRE(port > 0);
+                ADDR(arg, "%s%d", row->listen, port);
+                ADDR(spec, "%s%d", row->spec, port);
+        } else {
+                path = test_path_join(t.tc.dir, row->path);
+                REQUIRE(path);
+                ADDR(arg, "%s%s", row->listen, path);
+                ADDR(spec, "%s%s", row->spec, path);
+        }
+        if (row->stale_socket) {
+                REQUIRE(test_make_stale_unix_socket(path) == 0);
+                REQUIRE(test_file_exists(path));
+        }
+        REQUIRE(new_fixture(&t, 0, row->unit, "listener", "wait=300", arg, NULL));
+        REQUIRE(row->add(t.e[0], spec) == 0);
+        REQUIRE(start_ok(&t, t.e[0], &ms));
+        ASSERT_MS(ms, ms >= 300 - SLACK_MS && ms < LATE_MS);
+        if (row->ready_msec)
+                CU_ASSERT_TRUE(ur_executor_get_ready_msec(t.e[0]) >= 300 - SLACK_MS);
+        if (row->connects)
+                CU_ASSERT_TRUE(test_connects_tcp(row->connects, port));
+        if (row->refuses)
+                CU_ASSERT_FALSE(test_connects_tcp(row->refuses, port));
+        CU_ASSERT_EQUAL(ur_executor_stop(t.e[0]), 0);
+        if (row->gone_after_stop)
+                CU_ASSERT_FALSE(test_connects_tcp(row->connects, port));
+out:
+        lcase_done(&t);
+        free(path);
+}
 
 static void test_tcp_ipv4_delayed(void)
 {
-        lcase t;
-        char spec[64], arg[80];
-        uint64_t ms;
-        int port;
-
-        if (!lcase_init(&t))
-                goto out;
-        port = test_free_port(AF_INET);
-        REQUIRE(port > 0);
-        REQUIRE(new_fixture(
-                &t, 0, "tcp4.service", "listener", "wait=300", ADDR(arg, "tcp=127.0.0.1:%d", port), NULL));
-        REQUIRE(ur_executor_add_ready_tcp(t.e[0], ADDR(spec, "127.0.0.1:%d", port)) == 0);
-        REQUIRE(start_ok(&t, t.e[0], &ms));
-        ASSERT_MS(ms, ms >= 300 - SLACK_MS && ms < LATE_MS);
-        CU_ASSERT_TRUE(ur_executor_get_ready_msec(t.e[0]) >= 300 - SLACK_MS);
-        CU_ASSERT_TRUE(test_connects_tcp("127.0.0.1", port));
-        CU_ASSERT_EQUAL(ur_executor_stop(t.e[0]), 0);
-        CU_ASSERT_FALSE(test_connects_tcp("127.0.0.1", port));
-out:
-        lcase_done(&t);
+        run_late(&late_rows[0]);
 }
 
-/* A host name: every address it resolves to is tried (localhost is 127.0.0.1 at least). */
 static void test_tcp_host_name(void)
 {
-        lcase t;
-        char spec[64], arg[80];
-        uint64_t ms;
-        int port;
-
-        if (!lcase_init(&t))
-                goto out;
-        port = test_free_port(AF_INET);
-        REQUIRE(port > 0);
-        REQUIRE(new_fixture(
-                &t, 0, "tcp-name.service", "listener", "wait=300", ADDR(arg, "tcp=127.0.0.1:%d", port),
-                NULL));
-        REQUIRE(ur_executor_add_ready_tcp(t.e[0], ADDR(spec, "localhost:%d", port)) == 0);
-        REQUIRE(start_ok(&t, t.e[0], &ms));
-        ASSERT_MS(ms, ms >= 300 - SLACK_MS && ms < LATE_MS);
-        CU_ASSERT_EQUAL(ur_executor_stop(t.e[0]), 0);
-out:
-        lcase_done(&t);
+        run_late(&late_rows[1]);
 }
 
 static void test_tcp_ipv6_only(void)
 {
-        lcase t;
-        char spec[64], arg[80];
-        uint64_t ms;
-        int port;
+        run_late(&late_rows[2]);
+}
 
-        if (!lcase_init(&t))
-                goto out;
-        port = test_free_port(AF_INET6);
-        if (port <= 0) {
-                cunit_skip("no IPv6 loopback here (%s)", strerror(-port));
-                goto out;
-        }
-        REQUIRE(new_fixture(
-                &t, 0, "tcp6.service", "listener", "wait=300", ADDR(arg, "tcp=[::1]:%d", port), NULL));
-        REQUIRE(ur_executor_add_ready_tcp(t.e[0], ADDR(spec, "[::1]:%d", port)) == 0);
-        REQUIRE(start_ok(&t, t.e[0], &ms));
-        ASSERT_MS(ms, ms >= 300 - SLACK_MS && ms < LATE_MS);
-        /* The listener really is IPv6-only: readiness came from ::1 itself. */
-        CU_ASSERT_TRUE(test_connects_tcp("::1", port));
-        CU_ASSERT_FALSE(test_connects_tcp("127.0.0.1", port));
-        CU_ASSERT_EQUAL(ur_executor_stop(t.e[0]), 0);
-out:
-        lcase_done(&t);
+static void test_unix_stale_file(void)
+{
+        run_late(&late_rows[3]);
+}
+
+static void test_file_created_late(void)
+{
+        run_late(&late_rows[4]);
 }
 
 /* An IPv4 condition is not met by an IPv6-only listener on the same port number. */
@@ -452,29 +503,6 @@ static void test_unix_bound_before_listening(void)
         ASSERT_MS(ms, ms >= 600 - SLACK_MS && ms < LATE_MS);
         CU_ASSERT_TRUE(ur_executor_get_ready_msec(t.e[0]) >= 600 - SLACK_MS);
         CU_ASSERT_TRUE(test_connects_unix(sock));
-        CU_ASSERT_EQUAL(ur_executor_stop(t.e[0]), 0);
-out:
-        lcase_done(&t);
-        free(sock);
-}
-
-/* A socket file left behind by a dead server is not "already in use". */
-static void test_unix_stale_file(void)
-{
-        lcase t;
-        char *sock = NULL, arg[4200];
-        uint64_t ms;
-
-        if (!lcase_init(&t))
-                goto out;
-        sock = test_path_join(t.tc.dir, "stale.sock");
-        REQUIRE(test_make_stale_unix_socket(sock) == 0);
-        REQUIRE(test_file_exists(sock));
-        REQUIRE(new_fixture(
-                &t, 0, "unix-stale.service", "listener", "wait=300", ADDR(arg, "unix=%s", sock), NULL));
-        REQUIRE(ur_executor_add_ready_unix(t.e[0], sock) == 0);
-        REQUIRE(start_ok(&t, t.e[0], &ms));
-        ASSERT_MS(ms, ms >= 300 - SLACK_MS && ms < LATE_MS);
         CU_ASSERT_EQUAL(ur_executor_stop(t.e[0]), 0);
 out:
         lcase_done(&t);
@@ -718,26 +746,6 @@ out:
 }
 
 /* ---- File= -------------------------------------------------------------------------- */
-
-static void test_file_created_late(void)
-{
-        lcase t;
-        char *file = NULL, arg[4200];
-        uint64_t ms;
-
-        if (!lcase_init(&t))
-                goto out;
-        file = test_path_join(t.tc.dir, "ready");
-        REQUIRE(new_fixture(
-                &t, 0, "file-late.service", "listener", "wait=300", ADDR(arg, "touch=%s", file), NULL));
-        REQUIRE(ur_executor_add_ready_file(t.e[0], file) == 0);
-        REQUIRE(start_ok(&t, t.e[0], &ms));
-        ASSERT_MS(ms, ms >= 300 - SLACK_MS && ms < LATE_MS);
-        CU_ASSERT_EQUAL(ur_executor_stop(t.e[0]), 0);
-out:
-        lcase_done(&t);
-        free(file);
-}
 
 /* The directories appear later, level by level, then the file. */
 static void test_file_in_missing_directories(void)
@@ -1287,22 +1295,12 @@ static const cunit_case all_tests[] = {
 int main(int argc, char *argv[])
 {
         const char *group = argc > 1 ? argv[1] : NULL;
-        char *probe;
         int r;
 
         fallback_mode = cunit_fallback_mode();
         /* A unit's server dying must not take the test down with it. */
         signal(SIGPIPE, SIG_IGN);
-
-        probe = test_fixture_path("listener");
-        if (!probe || access(probe, X_OK) < 0) {
-                fprintf(stderr, "skipped: the fixtures are not found (set FIXTURE_DIR)\n");
-                free(probe);
-                return 77;
-        }
-        free(probe);
-
-        r = test_lib_check_isolation(fallback_mode, "ready-*-fallback");
+        r = test_lib_check_setup("listener", fallback_mode, "ready-*-fallback");
         if (r != 0)
                 return r;
         return cunit_run_cases(

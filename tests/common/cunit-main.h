@@ -29,7 +29,7 @@
 #define CUNIT_EXIT_HARD_ERROR 99
 
 /* The default deadline of one case, before $TEST_TIMEOUT_MULTIPLIER. */
-#define CUNIT_CASE_DEADLINE_SEC 60
+#define CUNIT_CASE_DEADLINE_SEC 90
 
 /* One case of a table-run program. */
 typedef struct cunit_case {

@@ -262,6 +262,25 @@ int test_write_file(const char *path, const char *content, mode_t mode)
         return 0;
 }
 
+int test_list_children(pid_t *pids, int max)
+{
+        char path[64];
+        FILE *f;
+        int n = 0, pid;
+
+        snprintf(path, sizeof(path), "/proc/self/task/%d/children", (int) getpid());
+        f = fopen(path, "re");
+        if (!f)
+                return 0;
+        while (n < max && fscanf(f, "%d", &pid) == 1) {
+                if (pids)
+                        pids[n] = pid;
+                n++;
+        }
+        fclose(f);
+        return n;
+}
+
 int test_count_fds(void)
 {
         DIR *d = opendir("/proc/self/fd");

@@ -51,6 +51,9 @@ char *test_read_file(const char *path);
 /* Writes CONTENT to PATH with MODE; 0 or -errno. */
 int test_write_file(const char *path, const char *content, mode_t mode);
 
+/* Our children (zombies included: a leaked zombie is a leak too), from the main thread's
+ * /proc children file: up to max PIDs into pids (NULL: only count); how many. */
+int test_list_children(pid_t *pids, int max);
 /* Open fds of this process (/proc/self/fd), or -1. */
 int test_count_fds(void);
 

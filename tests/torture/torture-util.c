@@ -255,20 +255,14 @@ char *box_new(const char *name)
 
 bool box_populated(const char *box)
 {
-        char path[PATH_MAX], buf[256];
-        ssize_t n;
-        int fd;
+        char path[PATH_MAX], *text;
+        bool populated;
 
         snprintf(path, sizeof(path), "%s/cgroup.events", box);
-        fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-                return false;
-        n = read(fd, buf, sizeof(buf) - 1);
-        close(fd);
-        if (n <= 0)
-                return false;
-        buf[n] = 0;
-        return strstr(buf, "populated 1") != NULL;
+        text = test_read_file(path);
+        populated = text && strstr(text, "populated 1") != NULL;
+        free(text);
+        return populated;
 }
 
 static void list_subdirs(const char *path, const char *prefix, char **buf, size_t *len)
@@ -390,23 +384,6 @@ void torture_reap(void)
                 ;
 }
 
-/* Reads our children from every thread's children file (a single-threaded test: one). */
-static int read_children(pid_t *pids, int max)
-{
-        char path[64];
-        FILE *f;
-        int n = 0, pid;
-
-        snprintf(path, sizeof(path), "/proc/self/task/%d/children", (int) getpid());
-        f = fopen(path, "re");
-        if (!f)
-                return 0;
-        while (n < max && fscanf(f, "%d", &pid) == 1)
-                pids[n++] = pid;
-        fclose(f);
-        return n;
-}
-
 int torture_live_children(char *buf, size_t size)
 {
         pid_t pids[4096];
@@ -414,7 +391,7 @@ int torture_live_children(char *buf, size_t size)
         size_t len = 0;
 
         torture_reap();
-        n = read_children(pids, 4096);
+        n = test_list_children(pids, 4096);
         if (size)
                 buf[0] = 0;
         for (int i = 0; i < n; i++) {
@@ -449,7 +426,7 @@ int torture_kill_children(void)
 
                 while (waitpid(-1, NULL, WNOHANG) > 0)
                         ;
-                n = read_children(pids, 4096);
+                n = test_list_children(pids, 4096);
                 if (n == 0)
                         break;
                 for (int i = 0; i < n; i++) {

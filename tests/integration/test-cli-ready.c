@@ -89,88 +89,138 @@ static bool http_available(void)
 
 /* ---- run: TCP=, UnixSocket=, File= --------------------------------------------------- */
 
-static void test_run_ready_tcp(void)
+/* One table: the listener opens a TCP port, listens on a unix socket or creates a file
+ * late; `unitrun run` holds COMMAND back until then, and COMMAND checks by itself that it
+ * really is there (the probe fixture connects; the file exists). "@SPEC" in a row stands
+ * for the TCP HOST:PORT the case got from the kernel. */
+struct run_late_row {
+        int family;             /* TCP: the port's family; 0: none */
+        const char *host;       /* TCP: the listener's address, as in a spec */
+        const char *listener;   /* the listener fixture's arguments */
+        const char *ready[4];   /* the readiness options, NULL-terminated */
+        const char *command[5]; /* COMMAND after the probe or sh, NULL-terminated */
+        bool probe;             /* COMMAND is the probe fixture (else /bin/sh -c) */
+        unsigned min_ms;        /* the listener's delay */
+        bool gone_after;        /* the port is closed once unitrun returned */
+};
+
+static const struct run_late_row run_late_rows[] = {
+        { .family = AF_INET,
+          .host = "127.0.0.1",
+          .listener = "wait=300 tcp=@SPEC",
+          .ready = { "--ready-tcp", "@SPEC", NULL },
+          .command = { "tcp=@SPEC", NULL },
+          .probe = true,
+          .min_ms = 300,
+          .gone_after = true },
+        { .family = AF_INET6,
+          .host = "[::1]",
+          .listener = "wait=300 tcp=@SPEC",
+          .ready = { "--ready-tcp", "@SPEC", NULL },
+          .command = { "tcp=@SPEC", NULL },
+          .probe = true,
+          .min_ms = 300 },
+        /* %t/s.sock: bound at once, listening after 400 ms; COMMAND connects to it. */
+        { .listener = "bind-unix=%t/s.sock wait=400 listen",
+          .ready = { "--ready-unix", "%t/s.sock", "-p", "Interval=20ms" },
+          .command = { "exec \"$0\" unix=\"$UNITRUN_RUNTIME_DIR/s.sock\"", "@PROBE", NULL },
+          .min_ms = 400 },
+        /* The file appears 300 ms in, in directories that do not exist before (created one by
+         * one: test-ready's burst test covers a whole tree created at once). */
+        { .listener = "wait=100 mkdir=%t/a wait=100 mkdir=%t/a/b wait=100 mkdir=%t/a/b/c wait=100 "
+                      "touch=%t/a/b/c/ready",
+          .ready = { "--ready-file", "%t/a/b/c/ready", NULL },
+          .command = { "test -e \"$UNITRUN_RUNTIME_DIR/a/b/c/ready\"", NULL },
+          .min_ms = 300 },
+};
+
+/* TEXT with "@SPEC" and "@PROBE" replaced, into one of a few rotating buffers. */
+static char *subst(const char *text, const char *spec)
+{
+        static char bufs[12][4200];
+        static unsigned next;
+        char *out = bufs[next++ % 12];
+        size_t n = 0;
+
+        while (*text && n < sizeof(bufs[0]) - 1) {
+                const char *with = strncmp(text, "@SPEC", 5) == 0    ? spec
+                                   : strncmp(text, "@PROBE", 6) == 0 ? probe_bin
+                                                                     : NULL;
+                if (with) {
+                        n += (size_t) snprintf(out + n, sizeof(bufs[0]) - n, "%s", with);
+                        text += text[1] == 'S' ? 5 : 6;
+                } else
+                        out[n++] = *text++;
+        }
+        out[n < sizeof(bufs[0]) ? n : sizeof(bufs[0]) - 1] = 0;
+        return out;
+}
+
+static void run_late_row(const struct run_late_row *row)
 {
         ccase t;
-        char exec[4200], spec[64], probe[80];
-        int port;
+        char exec[4200], spec[64] = "";
+        char *args[32];
+        int port = 0, n = 0;
 
         if (!ccase_init(&t))
                 goto out;
-        port = test_free_port(AF_INET);
-        REQUIRE(port > 0);
-        FMT(spec, "127.0.0.1:%d", port);
-        FMT(exec, "%s wait=300 tcp=%s", listener_bin, spec);
-        run(&t, ARGS("run", "--quiet", "--exec", exec, "--ready-tcp", spec, "--timeout", "15s", "--",
-                     probe_bin, FMT(probe, "tcp=%s", spec)));
+        if (row->family) {
+                port = test_free_port(row->family);
+                if (port <= 0 && row->family == AF_INET6) {
+                        cunit_skip("no IPv6 loopback here (%s)", strerror(-port));
+                        goto out;
+                }
+                REQUIRE(port > 0);
+                FMT(spec, "%s:%d", row->host, port);
+        }
+        FMT(exec, "%s %s", listener_bin, subst(row->listener, spec));
+        args[n++] = (char *) "run";
+        args[n++] = (char *) "--quiet";
+        args[n++] = (char *) "--exec";
+        args[n++] = exec;
+        for (int i = 0; i < 4 && row->ready[i]; i++)
+                args[n++] = subst(row->ready[i], spec);
+        args[n++] = (char *) "--timeout";
+        args[n++] = (char *) "15s";
+        args[n++] = (char *) "--";
+        if (row->probe)
+                args[n++] = probe_bin;
+        else {
+                args[n++] = (char *) "/bin/sh";
+                args[n++] = (char *) "-c";
+        }
+        for (int i = 0; row->command[i]; i++)
+                args[n++] = subst(row->command[i], spec);
+        args[n] = NULL;
+        run(&t, args);
         CHECK(&t, t.res.status == 0);
-        CHECK(&t, t.res.elapsed_ms >= 300 - SLACK_MS);
-        /* Torn down: nothing listens any more. */
-        CU_ASSERT_FALSE(test_connects_tcp("127.0.0.1", port));
+        CHECK(&t, t.res.elapsed_ms >= row->min_ms - SLACK_MS);
+        if (row->gone_after)
+                /* Torn down: nothing listens any more. */
+                CU_ASSERT_FALSE(test_connects_tcp(row->host, port));
 out:
         ccase_done(&t);
+}
+
+static void test_run_ready_tcp(void)
+{
+        run_late_row(&run_late_rows[0]);
 }
 
 static void test_run_ready_tcp_ipv6(void)
 {
-        ccase t;
-        char exec[4200], spec[64], probe[80];
-        int port;
-
-        if (!ccase_init(&t))
-                goto out;
-        port = test_free_port(AF_INET6);
-        if (port <= 0) {
-                cunit_skip("no IPv6 loopback here (%s)", strerror(-port));
-                goto out;
-        }
-        FMT(spec, "[::1]:%d", port);
-        FMT(exec, "%s wait=300 tcp=%s", listener_bin, spec);
-        run(&t, ARGS("run", "--quiet", "--exec", exec, "--ready-tcp", spec, "--timeout", "15s", "--",
-                     probe_bin, FMT(probe, "tcp=%s", spec)));
-        CHECK(&t, t.res.status == 0);
-        CHECK(&t, t.res.elapsed_ms >= 300 - SLACK_MS);
-out:
-        ccase_done(&t);
+        run_late_row(&run_late_rows[1]);
 }
 
-/* %t/s.sock: bound at once, listening after 400 ms; COMMAND connects to it. */
 static void test_run_ready_unix(void)
 {
-        ccase t;
-        char exec[4200];
-
-        if (!ccase_init(&t))
-                goto out;
-        FMT(exec, "%s bind-unix=%%t/s.sock wait=400 listen", listener_bin);
-        run(&t, ARGS("run", "--quiet", "--exec", exec, "--ready-unix", "%t/s.sock", "-p", "Interval=20ms",
-                     "--timeout", "15s", "--", "/bin/sh", "-c",
-                     "exec \"$0\" unix=\"$UNITRUN_RUNTIME_DIR/s.sock\"", probe_bin));
-        CHECK(&t, t.res.status == 0);
-        CHECK(&t, t.res.elapsed_ms >= 400 - SLACK_MS);
-out:
-        ccase_done(&t);
+        run_late_row(&run_late_rows[2]);
 }
 
-/* The file appears 300 ms in, in directories that do not exist before (created one by one:
- * test-ready's burst test covers a whole tree created at once). */
 static void test_run_ready_file(void)
 {
-        ccase t;
-        char exec[4200];
-
-        if (!ccase_init(&t))
-                goto out;
-        FMT(exec,
-            "%s wait=100 mkdir=%%t/a wait=100 mkdir=%%t/a/b wait=100 mkdir=%%t/a/b/c wait=100 "
-            "touch=%%t/a/b/c/ready",
-            listener_bin);
-        run(&t, ARGS("run", "--quiet", "--exec", exec, "--ready-file", "%t/a/b/c/ready", "--timeout", "15s",
-                     "--", "/bin/sh", "-c", "test -e \"$UNITRUN_RUNTIME_DIR/a/b/c/ready\""));
-        CHECK(&t, t.res.status == 0);
-        CHECK(&t, t.res.elapsed_ms >= 300 - SLACK_MS);
-out:
-        ccase_done(&t);
+        run_late_row(&run_late_rows[3]);
 }
 
 /* TCP + file + output on one ad-hoc unit. */

@@ -1071,55 +1071,52 @@ out:
 /* TCP + file + output on one unit: ready when the last of them holds, whichever it is. */
 static void test_combined_conditions(void)
 {
+        /* The listener's steps, the port opening last, then the file, then the banner:
+         * "@FILE" and "@TCP" stand for touch=FILE and tcp=127.0.0.1:PORT. */
+        static const struct {
+                const char *unit;
+                const char *steps[7];
+        } rows[] = {
+                { "combo-tcp-last.service",
+                  { "wait=100", "@FILE", "wait=100", "say=combo banner up", "wait=300", "@TCP", NULL } },
+                { "combo-file-last.service", { "@TCP", "say=combo banner up", "wait=500", "@FILE", NULL } },
+                { "combo-output-last.service",
+                  { "@TCP", "@FILE", "say=starting", "wait=500", "say=combo banner up", NULL } },
+        };
         lcase t;
-        char *file = NULL, spec[64], a1[4200], a2[80];
+        char *file = NULL, spec[64], touch[4200], tcp[80];
         uint64_t ms;
         int port;
 
         if (!lcase_init(&t))
                 goto out;
         file = test_path_join(t.tc.dir, "ready-file");
+        ADDR(touch, "touch=%s", file);
+        for (int u = 0; u < (int) ELEMENTS(rows); u++) {
+                char *argv[12];
+                int n = 0;
 
-        /* The port opens last. */
-        port = test_free_port(AF_INET);
-        REQUIRE(port > 0);
-        REQUIRE(new_fixture(
-                &t, 0, "combo-tcp-last.service", "listener", "wait=100", ADDR(a1, "touch=%s", file),
-                "wait=100", "say=combo banner up", "wait=300", ADDR(a2, "tcp=127.0.0.1:%d", port), NULL));
-        REQUIRE(ur_executor_add_ready_tcp(t.e[0], ADDR(spec, "127.0.0.1:%d", port)) == 0);
-        REQUIRE(ur_executor_add_ready_file(t.e[0], file) == 0);
-        REQUIRE(ur_executor_add_ready_output(t.e[0], "banner up$", UR_STDOUT) == 0);
-        REQUIRE(start_ok(&t, t.e[0], &ms));
-        ASSERT_MS(ms, ms >= 500 - SLACK_MS && ms < LATE_MS);
-        CU_ASSERT_EQUAL(ur_executor_stop(t.e[0]), 0);
-        unlink(file);
-
-        /* The file comes last. */
-        port = test_free_port(AF_INET);
-        REQUIRE(port > 0);
-        REQUIRE(new_fixture(
-                &t, 1, "combo-file-last.service", "listener", ADDR(a2, "tcp=127.0.0.1:%d", port),
-                "say=combo banner up", "wait=500", ADDR(a1, "touch=%s", file), NULL));
-        REQUIRE(ur_executor_add_ready_tcp(t.e[1], ADDR(spec, "127.0.0.1:%d", port)) == 0);
-        REQUIRE(ur_executor_add_ready_file(t.e[1], file) == 0);
-        REQUIRE(ur_executor_add_ready_output(t.e[1], "banner up$", UR_STDOUT) == 0);
-        REQUIRE(start_ok(&t, t.e[1], &ms));
-        ASSERT_MS(ms, ms >= 500 - SLACK_MS && ms < LATE_MS);
-        CU_ASSERT_EQUAL(ur_executor_stop(t.e[1]), 0);
-        unlink(file);
-
-        /* The banner comes last. */
-        port = test_free_port(AF_INET);
-        REQUIRE(port > 0);
-        REQUIRE(new_fixture(
-                &t, 2, "combo-output-last.service", "listener", ADDR(a2, "tcp=127.0.0.1:%d", port),
-                ADDR(a1, "touch=%s", file), "say=starting", "wait=500", "say=combo banner up", NULL));
-        REQUIRE(ur_executor_add_ready_tcp(t.e[2], ADDR(spec, "127.0.0.1:%d", port)) == 0);
-        REQUIRE(ur_executor_add_ready_file(t.e[2], file) == 0);
-        REQUIRE(ur_executor_add_ready_output(t.e[2], "banner up$", UR_STDOUT) == 0);
-        REQUIRE(start_ok(&t, t.e[2], &ms));
-        ASSERT_MS(ms, ms >= 500 - SLACK_MS && ms < LATE_MS);
-        CU_ASSERT_EQUAL(ur_executor_stop(t.e[2]), 0);
+                port = test_free_port(AF_INET);
+                REQUIRE(port > 0);
+                ADDR(tcp, "tcp=127.0.0.1:%d", port);
+                argv[n++] = test_fixture_path("listener");
+                REQUIRE(argv[0]);
+                for (int i = 0; rows[u].steps[i]; i++)
+                        argv[n++] = strcmp(rows[u].steps[i], "@FILE") == 0  ? touch
+                                    : strcmp(rows[u].steps[i], "@TCP") == 0 ? tcp
+                                                                            : (char *) rows[u].steps[i];
+                argv[n] = NULL;
+                t.e[u] = new_unit_argv(&t, u, rows[u].unit, argv);
+                free(argv[0]);
+                REQUIRE(t.e[u]);
+                REQUIRE(ur_executor_add_ready_tcp(t.e[u], ADDR(spec, "127.0.0.1:%d", port)) == 0);
+                REQUIRE(ur_executor_add_ready_file(t.e[u], file) == 0);
+                REQUIRE(ur_executor_add_ready_output(t.e[u], "banner up$", UR_STDOUT) == 0);
+                REQUIRE(start_ok(&t, t.e[u], &ms));
+                ASSERT_MS(ms, ms >= 500 - SLACK_MS && ms < LATE_MS);
+                CU_ASSERT_EQUAL(ur_executor_stop(t.e[u]), 0);
+                unlink(file);
+        }
 out:
         lcase_done(&t);
         free(file);

@@ -23,7 +23,7 @@ static unsigned deadline_sec;
 static unsigned n_skipped;
 static cunit_kill_hook kill_hooks[8];
 static size_t n_kill_hooks;
-/* The deadline of each registered case, by name (CUnit keeps a copy of the name). */
+/* The table of cunit_run_cases(), for deadlines and table-driven cases. */
 static const cunit_case *registered;
 static size_t n_registered;
 
@@ -244,12 +244,25 @@ static unsigned multiplier(void)
         return v >= 1 && v <= 100 ? (unsigned) v : 1;
 }
 
-static unsigned deadline_of(const char *name)
+/* The table entry of a registered case, by name (CUnit keeps a copy of the name). */
+static const cunit_case *case_of(const char *name)
 {
         for (size_t i = 0; i < n_registered; i++)
-                if (registered[i].deadline_sec > 0 && strcmp(registered[i].name, name) == 0)
-                        return registered[i].deadline_sec;
-        return CUNIT_CASE_DEADLINE_SEC;
+                if (strcmp(registered[i].name, name) == 0)
+                        return &registered[i];
+        return NULL;
+}
+
+static unsigned deadline_of(const char *name)
+{
+        const cunit_case *c = case_of(name);
+
+        return c && c->deadline_sec > 0 ? c->deadline_sec : CUNIT_CASE_DEADLINE_SEC;
+}
+
+/* What CUnit is given for a table-driven case: the trampoline replaces it anyway. */
+static void table_case(void)
+{
 }
 
 /* CU_basic_run_tests() installs its own test start/complete handlers, so the deadline
@@ -259,6 +272,8 @@ static unsigned deadline_of(const char *name)
 static struct wrapped {
         CU_pTest test;
         CU_TestFunc func;
+        void (*run)(const void *data);
+        const void *data;
         unsigned deadline_sec;
 } wrapped[MAX_WRAPPED];
 static size_t n_wrapped;
@@ -274,7 +289,10 @@ static void trampoline(void)
                         current_suite = suite && suite->pName ? suite->pName : "?";
                         deadline_sec = wrapped[i].deadline_sec * multiplier();
                         alarm(deadline_sec);
-                        wrapped[i].func();
+                        if (wrapped[i].run)
+                                wrapped[i].run(wrapped[i].data);
+                        else
+                                wrapped[i].func();
                         alarm(0);
                         current_case = "";
                         return;
@@ -288,11 +306,15 @@ static int wrap_registry(void)
 
         for (CU_pSuite suite = registry ? registry->pSuite : NULL; suite; suite = suite->pNext)
                 for (CU_pTest test = suite->pTest; test; test = test->pNext) {
+                        const cunit_case *c = case_of(test->pName);
+
                         if (n_wrapped == MAX_WRAPPED)
                                 return -1;
                         wrapped[n_wrapped++] = (struct wrapped){
                                 .test = test,
                                 .func = test->pTestFunc,
+                                .run = c ? c->run : NULL,
+                                .data = c ? c->data : NULL,
                                 .deadline_sec = deadline_of(test->pName),
                         };
                         test->pTestFunc = trampoline;
@@ -426,7 +448,7 @@ int cunit_run_cases(
                         continue;
                 }
                 tests[k].pName = cases[i].name;
-                tests[k].pTestFunc = cases[i].func;
+                tests[k].pTestFunc = cases[i].run ? table_case : cases[i].func;
                 k++;
         }
         tests[k] = (CU_TestInfo) CU_TEST_INFO_NULL;

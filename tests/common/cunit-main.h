@@ -40,6 +40,9 @@ typedef struct cunit_case {
          * registered there (not applicable, said on stderr, not a skip). */
         const char *fallback_na;
         unsigned deadline_sec; /* 0: CUNIT_CASE_DEADLINE_SEC */
+        /* Instead of func: a table-driven case, run(data) (no trampoline per row). */
+        void (*run)(const void *data);
+        const void *data;
 } cunit_case;
 
 /* Runs the NULL-terminated suites; the exit code of the program. */

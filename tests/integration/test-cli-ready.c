@@ -156,8 +156,9 @@ static char *subst(const char *text, const char *spec)
         return out;
 }
 
-static void run_late_row(const struct run_late_row *row)
+static void run_late_row(const void *data)
 {
+        const struct run_late_row *row = data;
         ccase t;
         char exec[4200], spec[64] = "";
         char *args[32];
@@ -201,26 +202,6 @@ static void run_late_row(const struct run_late_row *row)
                 CU_ASSERT_FALSE(test_connects_tcp(row->host, port));
 out:
         ccase_done(&t);
-}
-
-static void test_run_ready_tcp(void)
-{
-        run_late_row(&run_late_rows[0]);
-}
-
-static void test_run_ready_tcp_ipv6(void)
-{
-        run_late_row(&run_late_rows[1]);
-}
-
-static void test_run_ready_unix(void)
-{
-        run_late_row(&run_late_rows[2]);
-}
-
-static void test_run_ready_file(void)
-{
-        run_late_row(&run_late_rows[3]);
 }
 
 /* TCP + file + output on one ad-hoc unit. */
@@ -299,8 +280,9 @@ static const struct http_run_row http_run_rows[] = {
           .extra = { "-p", "HTTPUnixSocket=%t/h.sock", NULL } },
 };
 
-static void run_http_row(const struct http_run_row *row)
+static void run_http_row(const void *data)
 {
+        const struct http_run_row *row = data;
         ccase t;
         char exec[8192], url[256];
         char *args[32];
@@ -339,21 +321,6 @@ static void run_http_row(const struct http_run_row *row)
         CHECK(&t, t.res.elapsed_ms >= row->min_ms);
 out:
         ccase_done(&t);
-}
-
-static void test_run_ready_http_post(void)
-{
-        run_http_row(&http_run_rows[0]);
-}
-
-static void test_run_ready_http_head(void)
-{
-        run_http_row(&http_run_rows[1]);
-}
-
-static void test_run_ready_http_unix(void)
-{
-        run_http_row(&http_run_rows[2]);
 }
 
 /* 404: ready with --http-status '404|200'; with the default 2xx a timeout naming 404. */
@@ -707,31 +674,45 @@ out:
 
 /* ---- Runner ------------------------------------------------------------------------------ */
 
-static CU_TestInfo run_tests[] = {
-        { "run: --ready-tcp", test_run_ready_tcp },
-        { "run: --ready-tcp [::1]", test_run_ready_tcp_ipv6 },
-        { "run: --ready-unix %t/s.sock, -p Interval=", test_run_ready_unix },
-        { "run: --ready-file in missing directories", test_run_ready_file },
-        { "run: TCP + output + file", test_run_combined },
-        { "run: exit while --ready-tcp is pending", test_run_exit_while_pending },
-        { "run: --ready-http POST, -p HTTPBody=, --http-header", test_run_ready_http_post },
-        { "run: --ready-http HEAD", test_run_ready_http_head },
-        { "run: -p HTTPUnixSocket=", test_run_ready_http_unix },
-        { "run: --http-status", test_run_http_status },
-        { "run: TCP already in use", test_run_in_use_tcp },
-        { "run: unix socket already in use", test_run_in_use_unix },
-        { "run: HTTP already in use", test_run_in_use_http },
-        CU_TEST_INFO_NULL,
-};
-
-static CU_TestInfo wait_tests[] = {
-        { "wait: every kind holds", test_wait_all_hold },
-        { "wait: conditions met later", test_wait_later },
-        { "wait: timeout names the pending", test_wait_timeout },
-        { "wait: an HTTP server that never answers", test_wait_http_never_answers },
-        { "wait: bad command lines", test_wait_usage },
-        { "wait: --http-method/--http-header/--http-status", test_wait_http_options },
-        CU_TEST_INFO_NULL,
+/* group "run": `unitrun run` (on both paths), "wait": `unitrun wait` (starts nothing). */
+static const cunit_case all_tests[] = {
+        { .group = "run", .name = "run: --ready-tcp", .run = run_late_row, .data = &run_late_rows[0] },
+        { .group = "run", .name = "run: --ready-tcp [::1]", .run = run_late_row, .data = &run_late_rows[1] },
+        { .group = "run",
+          .name = "run: --ready-unix %t/s.sock, -p Interval=",
+          .run = run_late_row,
+          .data = &run_late_rows[2] },
+        { .group = "run",
+          .name = "run: --ready-file in missing directories",
+          .run = run_late_row,
+          .data = &run_late_rows[3] },
+        { .group = "run", .name = "run: TCP + output + file", .func = test_run_combined },
+        { .group = "run",
+          .name = "run: exit while --ready-tcp is pending",
+          .func = test_run_exit_while_pending },
+        { .group = "run",
+          .name = "run: --ready-http POST, -p HTTPBody=, --http-header",
+          .run = run_http_row,
+          .data = &http_run_rows[0] },
+        { .group = "run", .name = "run: --ready-http HEAD", .run = run_http_row, .data = &http_run_rows[1] },
+        { .group = "run",
+          .name = "run: -p HTTPUnixSocket=",
+          .run = run_http_row,
+          .data = &http_run_rows[2] },
+        { .group = "run", .name = "run: --http-status", .func = test_run_http_status },
+        { .group = "run", .name = "run: TCP already in use", .func = test_run_in_use_tcp },
+        { .group = "run", .name = "run: unix socket already in use", .func = test_run_in_use_unix },
+        { .group = "run", .name = "run: HTTP already in use", .func = test_run_in_use_http },
+        { .group = "wait", .name = "wait: every kind holds", .func = test_wait_all_hold },
+        { .group = "wait", .name = "wait: conditions met later", .func = test_wait_later },
+        { .group = "wait", .name = "wait: timeout names the pending", .func = test_wait_timeout },
+        { .group = "wait",
+          .name = "wait: an HTTP server that never answers",
+          .func = test_wait_http_never_answers },
+        { .group = "wait", .name = "wait: bad command lines", .func = test_wait_usage },
+        { .group = "wait",
+          .name = "wait: --http-method/--http-header/--http-status",
+          .func = test_wait_http_options },
 };
 
 int main(int argc, char *argv[])
@@ -753,20 +734,8 @@ int main(int argc, char *argv[])
                 goto out;
         }
 
-        {
-                CU_SuiteInfo suites[] = {
-                        { .pName = "unitrun run: readiness", .pTests = run_tests },
-                        { .pName = "unitrun wait", .pTests = wait_tests },
-                        CU_SUITE_INFO_NULL,
-                };
-                CU_SuiteInfo *selected = suites;
-
-                if (group && strcmp(group, "wait") == 0)
-                        selected = suites + 1;
-                else if (group && strcmp(group, "run") == 0)
-                        suites[1] = (CU_SuiteInfo) CU_SUITE_INFO_NULL;
-                status = cunit_run(selected);
-        }
+        status =
+                cunit_run_cases("unitrun run/wait: readiness", all_tests, ELEMENTS(all_tests), group, false);
 out:
         free(listener_bin);
         free(probe_bin);

@@ -340,8 +340,9 @@ static const struct late_row late_rows[] = {
           .add = ur_executor_add_ready_file },
 };
 
-static void run_late(const struct late_row *row)
+static void run_late(const void *data)
 {
+        const struct late_row *row = data;
         lcase t;
         char spec[4200], arg[4200], *path = NULL;
         uint64_t ms;
@@ -384,31 +385,6 @@ static void run_late(const struct late_row *row)
 out:
         lcase_done(&t);
         free(path);
-}
-
-static void test_tcp_ipv4_delayed(void)
-{
-        run_late(&late_rows[0]);
-}
-
-static void test_tcp_host_name(void)
-{
-        run_late(&late_rows[1]);
-}
-
-static void test_tcp_ipv6_only(void)
-{
-        run_late(&late_rows[2]);
-}
-
-static void test_unix_stale_file(void)
-{
-        run_late(&late_rows[3]);
-}
-
-static void test_file_created_late(void)
-{
-        run_late(&late_rows[4]);
 }
 
 /* An IPv4 condition is not met by an IPv6-only listener on the same port number. */
@@ -1258,22 +1234,31 @@ out:
 
 /* { group (argv[1] selects one; none: all), name, function } */
 static const cunit_case all_tests[] = {
-        { "sockets-files", "TCP: IPv4 listener after 300 ms", test_tcp_ipv4_delayed },
-        { "sockets-files", "TCP: IPv6-only listener [::1]", test_tcp_ipv6_only },
-        { "sockets-files", "TCP: a host name", test_tcp_host_name },
+        { .group = "sockets-files",
+          .name = "TCP: IPv4 listener after 300 ms",
+          .run = run_late,
+          .data = &late_rows[0] },
+        { .group = "sockets-files",
+          .name = "TCP: IPv6-only listener [::1]",
+          .run = run_late,
+          .data = &late_rows[2] },
+        { .group = "sockets-files", .name = "TCP: a host name", .run = run_late, .data = &late_rows[1] },
         { "sockets-files", "TCP: IPv4 condition, IPv6-only listener: not ready",
           test_tcp_wrong_family_not_ready },
         { "sockets-files", "TCP: Interval= is the poll period", test_tcp_interval },
         { "sockets-files", "UnixSocket: bound at once, listening after 600 ms",
           test_unix_bound_before_listening },
-        { "sockets-files", "UnixSocket: a stale socket file is not in use", test_unix_stale_file },
+        { .group = "sockets-files",
+          .name = "UnixSocket: a stale socket file is not in use",
+          .run = run_late,
+          .data = &late_rows[3] },
         { "http", "HTTP: 500, then 200", test_http_500_then_200 },
         { "http", "HTTP: HEAD, GET, POST with body and headers", test_http_methods_body_headers },
         { "http", "HTTP: status regex", test_http_status_regex },
         { "http", "HTTP: query string", test_http_query_string },
         { "http", "HTTP: over a unix socket", test_http_unix_socket },
         { "http", "HTTP: a server that never answers", test_http_never_answers },
-        { "sockets-files", "File: created late", test_file_created_late },
+        { .group = "sockets-files", .name = "File: created late", .run = run_late, .data = &late_rows[4] },
         { "sockets-files", "File: in directories created later", test_file_in_missing_directories },
         { "file-burst", "File: a deep tree and the file created in one burst", test_file_tree_burst },
         { "sockets-files", "File: exists before the start", test_file_exists_before },

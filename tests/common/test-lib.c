@@ -6,6 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <CUnit/CUnit.h>
+
 #include "test-util.h"
 
 static const char *isolation_name(ur_isolation isolation)
@@ -69,6 +71,21 @@ int test_lib_check_setup(const char *fixture, bool fallback, const char *other_t
                 return 77;
         }
         return test_lib_check_isolation(fallback, other_test);
+}
+
+bool test_lib_new_context(ur_context **ret, test_log *log, ur_state_fn state_fn, void *userdata)
+{
+        int r = ur_context_new(ret);
+
+        CU_ASSERT_EQUAL(r, 0);
+        if (r < 0) {
+                fprintf(stderr, "\n    ur_context_new: %s\n", strerror(-r));
+                *ret = NULL;
+                return false;
+        }
+        ur_context_set_log(*ret, test_log_cb, log);
+        ur_context_set_state_callback(*ret, state_fn, userdata);
+        return true;
 }
 
 void test_log_cb(ur_log_level level, const char *unit, const char *message, void *userdata)

@@ -24,6 +24,10 @@ typedef struct test_log {
         size_t len;
 } test_log;
 
+/* A new context that logs into log and reports states to state_fn(userdata); false (an
+ * assertion failed, and why is printed) when it cannot be made. */
+bool test_lib_new_context(ur_context **ret, test_log *log, ur_state_fn state_fn, void *userdata);
+
 /* A ur_log_fn; userdata is a test_log. UR_TEST_VERBOSE=1 prints every line too. */
 void test_log_cb(ur_log_level level, const char *unit, const char *message, void *userdata);
 /* Prints the log (its last max bytes, 0: all) under a heading; nothing when empty. */

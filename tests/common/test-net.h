@@ -12,6 +12,10 @@
  * (AF_INET6), read back, closed. > 0, or -errno. */
 int test_free_port(int family);
 
+/* test_free_port() for a case: for AF_INET6 where this host has no IPv6 loopback, 0 after
+ * cunit_skip() (the caller leaves the case); else the port, or -errno (and why). */
+int test_free_port_case(int family);
+
 /* A listening socket in this very process (CLOEXEC, so children never hold it), on
  * "127.0.0.1" or "::1" (IPv6-only). The fd, or -errno. */
 int test_listen_tcp(const char *ip, int port);

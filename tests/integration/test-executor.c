@@ -79,20 +79,10 @@ static void state_cb(ur_executor *e, ur_state state, void *userdata)
 
 static bool lcase_init(lcase *t)
 {
-        int r;
-
         memset(t, 0, sizeof(*t));
         if (!tcase_init(&t->tc))
                 return false;
-        r = ur_context_new(&t->ctx);
-        CU_ASSERT_EQUAL(r, 0);
-        if (r < 0) {
-                fprintf(stderr, "\n    ur_context_new: %s\n", strerror(-r));
-                return false;
-        }
-        ur_context_set_log(t->ctx, test_log_cb, &t->log);
-        ur_context_set_state_callback(t->ctx, state_cb, t);
-        return true;
+        return test_lib_new_context(&t->ctx, &t->log, state_cb, t);
 }
 
 /* Kills what a pid file in the temp dir still names (only if the library failed to),

@@ -96,21 +96,11 @@ static void state_cb(ur_executor *e, ur_state state, void *userdata)
 
 static bool lcase_init(lcase *t)
 {
-        int r;
-
         memset(t, 0, sizeof(*t));
         t->began = test_now_msec();
         if (!tcase_init(&t->tc))
                 return false;
-        r = ur_context_new(&t->ctx);
-        CU_ASSERT_EQUAL(r, 0);
-        if (r < 0) {
-                fprintf(stderr, "\n    ur_context_new: %s\n", strerror(-r));
-                return false;
-        }
-        ur_context_set_log(t->ctx, test_log_cb, &t->log);
-        ur_context_set_state_callback(t->ctx, state_cb, t);
-        return true;
+        return test_lib_new_context(&t->ctx, &t->log, state_cb, t);
 }
 
 static void lcase_done(lcase *t)
@@ -351,11 +341,9 @@ static void run_late(const void *data)
         if (!lcase_init(&t))
                 goto out;
         if (row->family) {
-                port = test_free_port(row->family);
-                if (port <= 0 && row->family == AF_INET6) {
-                        cunit_skip("no IPv6 loopback here (%s)", strerror(-port));
-                        goto out;
-                }
+                port = test_free_port_case(row->family);
+                if (port == 0)
+                        goto out; /* skipped */
                 REQUIRE(port > 0);
                 ADDR(arg, "%s%d", row->listen, port);
                 ADDR(spec, "%s%d", row->spec, port);
@@ -397,11 +385,10 @@ static void test_tcp_wrong_family_not_ready(void)
 
         if (!lcase_init(&t))
                 goto out;
-        port = test_free_port(AF_INET6);
-        if (port <= 0) {
-                cunit_skip("no IPv6 loopback here (%s)", strerror(-port));
-                goto out;
-        }
+        port = test_free_port_case(AF_INET6);
+        if (port == 0)
+                goto out; /* skipped */
+        REQUIRE(port > 0);
         REQUIRE(new_fixture(&t, 0, "tcp6.service", "listener", ADDR(arg, "tcp=[::1]:%d", port), NULL));
         REQUIRE(ur_executor_add_ready_tcp(t.e[0], ADDR(spec, "127.0.0.1:%d", port)) == 0);
         REQUIRE(ur_executor_set_start_timeout(t.e[0], 700 * USEC_PER_MSEC) == 0);

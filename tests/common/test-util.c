@@ -2,6 +2,8 @@
  * the library under test, so a library bug cannot hide in its own checks. */
 #include "test-util.h"
 
+#include "../fixtures/fixture-util.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -88,32 +90,7 @@ int test_read_pid_file(const char *path, test_proc **ret)
 /* Reads /proc/PID/stat; state and starttime out. False if it cannot be read. */
 static bool read_proc_stat(pid_t pid, char *ret_state, unsigned long long *ret_starttime)
 {
-        char path[64], buf[4096];
-        const char *p;
-        ssize_t n;
-        int fd, field;
-
-        snprintf(path, sizeof(path), "/proc/%d/stat", (int) pid);
-        fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-                return false;
-        n = read(fd, buf, sizeof(buf) - 1);
-        close(fd);
-        if (n <= 0)
-                return false;
-        buf[n] = '\0';
-
-        /* The command name may contain spaces and ')': fields are counted from the last ')'. */
-        p = strrchr(buf, ')');
-        if (!p || p[1] != ' ')
-                return false;
-        p += 2; /* field 3: state */
-        *ret_state = *p;
-        for (field = 3; field < 22 && p; field++)
-                p = strchr(p + 1, ' ');
-        if (!p || sscanf(p, " %llu", ret_starttime) != 1)
-                return false;
-        return true;
+        return fixture_proc_stat(pid, ret_state, ret_starttime);
 }
 
 unsigned long long test_proc_starttime(pid_t pid)

@@ -429,6 +429,16 @@ int cunit_run(CU_SuiteInfo *suites)
         return failures > 0 ? 1 : 0;
 }
 
+int cunit_run_tests(const char *suite_name, CU_TestInfo *tests)
+{
+        CU_SuiteInfo suites[] = {
+                { .pName = suite_name, .pTests = tests },
+                CU_SUITE_INFO_NULL,
+        };
+
+        return cunit_run(suites);
+}
+
 int cunit_run_cases(
         const char *suite_name, const cunit_case *cases, size_t n, const char *group, bool fallback)
 {
@@ -464,13 +474,7 @@ int cunit_run_cases(
         }
         registered = cases;
         n_registered = n;
-        {
-                CU_SuiteInfo suites[] = {
-                        { .pName = suite_name, .pTests = tests },
-                        CU_SUITE_INFO_NULL,
-                };
-                r = cunit_run(suites);
-        }
+        r = cunit_run_tests(suite_name, tests);
         free(tests);
         return r;
 }

@@ -48,6 +48,9 @@ typedef struct cunit_case {
 /* Runs the NULL-terminated suites; the exit code of the program. */
 int cunit_run(CU_SuiteInfo *suites);
 
+/* Runs one suite: the CU_TEST_INFO_NULL-terminated tests under suite_name. */
+int cunit_run_tests(const char *suite_name, CU_TestInfo *tests);
+
 /* Runs the cases of cases[0..n) in one suite named suite_name; group (argv[1], may be NULL
  * for all) selects, fallback drops the cases not applicable there. */
 int cunit_run_cases(

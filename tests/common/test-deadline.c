@@ -115,10 +115,6 @@ int main(int argc, char *argv[])
                           test_deadline_names_the_case_and_kills },
                         CU_TEST_INFO_NULL,
                 };
-                CU_SuiteInfo suites[] = {
-                        { .pName = "runner deadline", .pTests = tests },
-                        CU_SUITE_INFO_NULL,
-                };
-                return cunit_run(suites);
+                return cunit_run_tests("runner deadline", tests);
         }
 }

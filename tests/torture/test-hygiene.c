@@ -189,10 +189,6 @@ int main(void)
                 { "50 contexts", test_50_contexts },
                 CU_TEST_INFO_NULL,
         };
-        CU_SuiteInfo suites[] = {
-                { .pName = "hygiene", .pTests = tests },
-                CU_SUITE_INFO_NULL,
-        };
         const char *no_cgroup = getenv("UNITRUN_NO_CGROUP");
         bool fallback = no_cgroup && strcmp(no_cgroup, "1") == 0;
 
@@ -201,5 +197,5 @@ int main(void)
                 fprintf(stderr, "skipped: no sleep(1) in PATH\n");
                 return 77;
         }
-        return torture_run_library_suites(suites, fallback);
+        return torture_run_library_tests("hygiene", tests, fallback);
 }

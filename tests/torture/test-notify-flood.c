@@ -207,10 +207,6 @@ int main(void)
                 { "garbage, oversized, fds, foreign senders", test_notify_flood },
                 CU_TEST_INFO_NULL,
         };
-        CU_SuiteInfo suites[] = {
-                { .pName = "notify socket flood", .pTests = tests },
-                CU_SUITE_INFO_NULL,
-        };
         static char proc[PATH_MAX + 32];
         char self[PATH_MAX];
         const char *no_cgroup = getenv("UNITRUN_NO_CGROUP");
@@ -227,5 +223,5 @@ int main(void)
                 fprintf(stderr, "skipped: %s not found\n", proc_bin);
                 return 77;
         }
-        return torture_run_library_suites(suites, fallback);
+        return torture_run_library_tests("notify socket flood", tests, fallback);
 }

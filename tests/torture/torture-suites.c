@@ -5,7 +5,7 @@
 #include "test-lib.h"
 #include "torture-util.h"
 
-int torture_run_library_suites(CU_SuiteInfo *suites, bool fallback)
+int torture_run_library_tests(const char *suite_name, CU_TestInfo *tests, bool fallback)
 {
         int r;
 
@@ -14,7 +14,7 @@ int torture_run_library_suites(CU_SuiteInfo *suites, bool fallback)
         /* The cgroup variant means nothing where the library can only fall back. */
         r = test_lib_check_isolation(fallback, "the -fallback variant");
         if (r == 0)
-                r = cunit_run(suites);
+                r = cunit_run_tests(suite_name, tests);
         torture_cleanup();
         return r;
 }

@@ -194,10 +194,6 @@ int main(void)
                 { "allocation failures", test_alloc_failure },
                 CU_TEST_INFO_NULL,
         };
-        CU_SuiteInfo suites[] = {
-                { .pName = "environment-file", .pTests = tests },
-                CU_SUITE_INFO_NULL,
-        };
 
-        return cunit_run(suites);
+        return cunit_run_tests("environment-file", tests);
 }

@@ -169,14 +169,10 @@ int main(void)
                 { "good/ files parse and verify cleanly", test_good },
                 CU_TEST_INFO_NULL,
         };
-        CU_SuiteInfo suites[] = {
-                { .pName = "unit-corpus", .pTests = tests },
-                CU_SUITE_INFO_NULL,
-        };
 
         if (!getenv("UNIT_CORPUS_DIR")) {
                 fprintf(stderr, "UNIT_CORPUS_DIR is not set\n");
                 return 77;
         }
-        return cunit_run(suites);
+        return cunit_run_tests("unit-corpus", tests);
 }

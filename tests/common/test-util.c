@@ -152,6 +152,26 @@ char *test_fixture_path(const char *name)
         return test_path_join(dir, name);
 }
 
+int test_fixture_argv(char **argv, size_t max, const char *fixture, va_list ap)
+{
+        const char *arg;
+        size_t n = 1;
+
+        argv[0] = test_fixture_path(fixture);
+        if (!argv[0])
+                return -ENOENT;
+        while ((arg = va_arg(ap, const char *))) {
+                if (n + 1 >= max) {
+                        free(argv[0]);
+                        argv[0] = NULL;
+                        return -E2BIG;
+                }
+                argv[n++] = (char *) arg;
+        }
+        argv[n] = NULL;
+        return 0;
+}
+
 uint64_t test_now_msec(void)
 {
         struct timespec ts;

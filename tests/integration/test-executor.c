@@ -146,23 +146,17 @@ static void lcase_done(lcase *t)
 static ur_executor *new_fixture(lcase *t, const char *name, const char *fixture, ...)
 {
         char *argv[16];
-        char *path = test_fixture_path(fixture);
-        const char *arg;
         va_list ap;
-        int argc = 0, r;
+        int r;
 
-        CU_ASSERT_PTR_NOT_NULL(path);
-        if (!path)
-                return NULL;
-        argv[argc++] = path;
         va_start(ap, fixture);
-        while ((arg = va_arg(ap, const char *)) && argc < 15)
-                argv[argc++] = (char *) arg;
+        r = test_fixture_argv(argv, 16, fixture, ap);
         va_end(ap);
-        argv[argc] = NULL;
-
+        CU_ASSERT_EQUAL(r, 0);
+        if (r < 0)
+                return NULL;
         r = ur_executor_new(t->ctx, name, argv, &t->e);
-        free(path);
+        free(argv[0]);
         CU_ASSERT_EQUAL(r, 0);
         if (r < 0) {
                 t->e = NULL;

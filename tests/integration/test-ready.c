@@ -154,23 +154,18 @@ static ur_executor *new_unit_argv(lcase *t, int slot, const char *name, char *co
 static ur_executor *new_fixture(lcase *t, int slot, const char *name, const char *fixture, ...)
 {
         char *argv[24];
-        char *path = test_fixture_path(fixture);
-        const char *arg;
         ur_executor *e;
         va_list ap;
-        int argc = 0;
+        int r;
 
-        CU_ASSERT_PTR_NOT_NULL(path);
-        if (!path)
-                return NULL;
-        argv[argc++] = path;
         va_start(ap, fixture);
-        while ((arg = va_arg(ap, const char *)) && argc < 23)
-                argv[argc++] = (char *) arg;
+        r = test_fixture_argv(argv, 24, fixture, ap);
         va_end(ap);
-        argv[argc] = NULL;
+        CU_ASSERT_EQUAL(r, 0);
+        if (r < 0)
+                return NULL;
         e = new_unit_argv(t, slot, name, argv);
-        free(path);
+        free(argv[0]);
         return e;
 }
 

@@ -28,7 +28,9 @@
 #define CUNIT_EXIT_SKIP 77
 #define CUNIT_EXIT_HARD_ERROR 99
 
-/* The default deadline of one case, before $TEST_TIMEOUT_MULTIPLIER. */
+/* The default deadline of one case, before $TEST_TIMEOUT_MULTIPLIER; $TEST_CASE_DEADLINE_SEC
+ * overrides it for a program (keep it below the program's meson timeout, so that a hang
+ * is named by its case). */
 #define CUNIT_CASE_DEADLINE_SEC 90
 
 /* One case of a table-run program. */

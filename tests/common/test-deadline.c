@@ -2,8 +2,10 @@
  * any whole-program timeout, and every process it started must be dead afterwards, the
  * fixture's helper and a grandchild it does not know about alike.
  *
- *   test-deadline          runs itself as "test-deadline hang" and checks the outcome
- *   test-deadline hang     a CUnit program whose second case hangs (deadline 2 s) */
+ *   test-deadline          runs itself as "test-deadline hang" and checks the outcome: once
+ *                          at the case's deadline, once SIGTERMed as by a meson timeout
+ *   test-deadline hang     a CUnit program whose second case hangs (deadline 2 s, or 60 s
+ *                          with TEST_DEADLINE_LONG=1) */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,7 +68,9 @@ static pid_t read_pid(const char *dir, const char *name)
         return pid;
 }
 
-static void test_deadline_names_the_case_and_kills(void)
+/* by_term: the case has a long deadline, and the program gets SIGTERM once the case runs,
+ * as from meson's whole-program timeout: the runner names the case all the same. */
+static void run_hanging(bool by_term)
 {
         char self[4096];
         ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
@@ -79,12 +83,25 @@ static void test_deadline_names_the_case_and_kills(void)
         self[n] = 0;
         snprintf(env_dir, sizeof(env_dir), "TEST_DEADLINE_DIR=%s", dir);
         env[0] = env_dir;
-        cli_run_capture(r, self, (char *const[]){ "hang", NULL }, env, 30000);
+        env[1] = by_term ? (char *) "TEST_DEADLINE_LONG=1" : NULL;
+        REQUIRE(cli_run_spawn(r, self, (char *const[]){ "hang", NULL }, env) == 0);
+        if (by_term) {
+                char *pid_file = test_path_join(dir, "helper.pid");
+
+                /* The hanging case is running once its helper wrote its PID. */
+                CU_ASSERT_TRUE(test_wait_for_file(pid_file, 10000));
+                free(pid_file);
+                usleep(100 * 1000);
+                (void) kill(r->pid, SIGTERM);
+        }
+        cli_run_finish(r, 30000);
         CLI_CHECK(r, r->status == 1);
         CLI_CHECK(r, !r->timed_out && r->elapsed_ms < 20000);
         CLI_CHECK(r, strstr(r->err, "FAIL: case \"hangs on purpose\"") != NULL);
         /* 2 s, times $TEST_TIMEOUT_MULTIPLIER (the sanitizer build's 3). */
-        CLI_CHECK(r, strstr(r->err, "missed its deadline of ") != NULL);
+        CLI_CHECK(
+                r, strstr(r->err, by_term ? "was interrupted by signal 15" : "missed its deadline of ") !=
+                           NULL);
         CLI_CHECK(r, strstr(r->out, "never reached") == NULL);
         helper = read_pid(dir, "helper.pid");
         grandchild = read_pid(dir, "grandchild.pid");
@@ -101,18 +118,35 @@ out:
         test_remove_temp_dir(dir);
 }
 
+static void test_deadline_names_the_case_and_kills(void)
+{
+        run_hanging(false);
+}
+
+static void test_sigterm_names_the_case_and_kills(void)
+{
+        run_hanging(true);
+}
+
 int main(int argc, char *argv[])
 {
         if (argc == 2 && strcmp(argv[1], "hang") == 0) {
+                static cunit_case cases[ELEMENTS(hang_cases)];
+
                 record_dir = getenv("TEST_DEADLINE_DIR");
                 if (!record_dir)
                         return CUNIT_EXIT_HARD_ERROR;
-                return cunit_run_cases("deadline (hangs)", hang_cases, ELEMENTS(hang_cases), NULL, false);
+                memcpy(cases, hang_cases, sizeof(cases));
+                if (getenv("TEST_DEADLINE_LONG"))
+                        cases[1].deadline_sec = 60;
+                return cunit_run_cases("deadline (hangs)", cases, ELEMENTS(cases), NULL, false);
         }
         {
                 static CU_TestInfo tests[] = {
                         { "a case that hangs fails by name; its processes die",
                           test_deadline_names_the_case_and_kills },
+                        { "a SIGTERM (meson's timeout) during a case names it; its processes die",
+                          test_sigterm_names_the_case_and_kills },
                         CU_TEST_INFO_NULL,
                 };
                 return cunit_run_tests("runner deadline", tests);

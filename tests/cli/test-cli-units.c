@@ -29,9 +29,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli-run.h"
 #include "cunit-main.h"
+#include "test-util.h"
 
-#define ELEMENTS(a) (sizeof(a) / sizeof((a)[0]))
 #define ARGV(...) ((char *const[]){ __VA_ARGS__, NULL })
 
 /* Generous: only reached when something hangs, and then the test fails anyway. */
@@ -45,14 +46,6 @@ static char test_dir[256]; /* the current test's own directory, "@D@" in templat
 static unsigned long long self_start_time;
 
 /* ---- Small utilities ------------------------------------------------------------------ */
-
-static long long now_ms(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Replaces every "@D@" in text by the current test directory. The result is malloc'd. */
 static char *expand(const char *text)
@@ -142,30 +135,6 @@ static void begin_test(const char *name)
 
 /* ---- Processes ------------------------------------------------------------------------ */
 
-/* Start time (clock ticks since boot) of a live, non-zombie process; 0 when there is none. */
-static unsigned long long process_start_time(int pid)
-{
-        char path[64], buf[1024], state;
-        unsigned long long start;
-        const char *p;
-        FILE *f;
-        size_t n;
-
-        snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-        f = fopen(path, "re");
-        if (!f)
-                return 0;
-        n = fread(buf, 1, sizeof(buf) - 1, f);
-        fclose(f);
-        buf[n] = 0;
-        p = strrchr(buf, ')');
-        if (!p ||
-            sscanf(p + 2, "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
-                   &state, &start) != 2)
-                return 0;
-        return state == 'Z' || state == 'X' ? 0 : start;
-}
-
 /* Alive, and one of ours: started no earlier than this program (a recycled pid is not). */
 static bool ours_alive(int pid)
 {
@@ -173,8 +142,8 @@ static bool ours_alive(int pid)
 
         if (pid <= 0)
                 return false;
-        start = process_start_time(pid);
-        return start != 0 && start >= self_start_time;
+        start = test_proc_starttime(pid);
+        return start != 0 && test_process_alive(pid, start) && start >= self_start_time;
 }
 
 /* Asserts that the process a unit recorded in name is gone; kills it if it is not. */
@@ -194,181 +163,33 @@ static void assert_gone(const char *name)
 
 /* ---- Running unitrun -------------------------------------------------------------------- */
 
-struct run {
-        pid_t pid;
-        int out_fd, err_fd;
-        int status; /* exit status, 128+N after signal N, -1 while running or when hung */
-        size_t out_len, err_len;
-        char out[65536];
-        char err[262144];
-};
-
-/* Every unitrun still running, for the suite cleanup. */
-static pid_t active_runs[16];
-
-static void remember_run(pid_t pid, bool add)
-{
-        for (size_t i = 0; i < ELEMENTS(active_runs); i++)
-                if (add ? active_runs[i] == 0 : active_runs[i] == pid) {
-                        active_runs[i] = add ? pid : 0;
-                        return;
-                }
-}
-
 /* Starts unitrun ARGV in the background; env: NULL-terminated NAME=VALUE list for it. */
-static struct run *run_start(char *const argv[], char *const env[])
+static cli_run *run_start(char *const argv[], char *const env[])
 {
-        struct run *r = calloc(1, sizeof(*r));
-        int out_pipe[2], err_pipe[2];
+        cli_run *r = cli_run_new();
 
-        if (!r)
+        if (cli_run_spawn(r, unitrun_bin, argv, env) < 0)
                 abort();
-        r->status = -1;
-        if (pipe2(out_pipe, O_CLOEXEC) < 0 || pipe2(err_pipe, O_CLOEXEC) < 0)
-                abort();
-        r->pid = fork();
-        if (r->pid < 0)
-                abort();
-        if (r->pid == 0) {
-                char *full[96] = { (char *) unitrun_bin };
-                size_t n = 1;
-
-                for (size_t i = 0; argv[i] && n < ELEMENTS(full) - 1; i++)
-                        full[n++] = argv[i];
-                full[n] = NULL;
-                /* A service manager that runs this test is not the business of unitrun. */
-                unsetenv("NOTIFY_SOCKET");
-                for (size_t i = 0; env && env[i]; i++)
-                        putenv(env[i]);
-                dup2(out_pipe[1], 1);
-                dup2(err_pipe[1], 2);
-                execv(unitrun_bin, full);
-                _exit(127);
-        }
-        remember_run(r->pid, true);
-        close(out_pipe[1]);
-        close(err_pipe[1]);
-        r->out_fd = out_pipe[0];
-        r->err_fd = err_pipe[0];
-        fcntl(r->out_fd, F_SETFL, O_NONBLOCK);
-        fcntl(r->err_fd, F_SETFL, O_NONBLOCK);
         return r;
 }
 
-/* Reads what is there (waiting up to timeout_ms for the first bytes). */
-static void run_pump(struct run *r, int timeout_ms)
+static cli_run *run_env(char *const argv[], char *const env[])
 {
-        struct pollfd fds[2] = { { .fd = r->out_fd, .events = POLLIN },
-                                 { .fd = r->err_fd, .events = POLLIN } };
+        cli_run *r = run_start(argv, env);
 
-        if (r->out_fd < 0 && r->err_fd < 0) {
-                if (timeout_ms > 0)
-                        poll(NULL, 0, timeout_ms);
-                return;
-        }
-        if (poll(fds, 2, timeout_ms) <= 0)
-                return;
-        for (int i = 0; i < 2; i++) {
-                int *fd = i == 0 ? &r->out_fd : &r->err_fd;
-                char *buf = i == 0 ? r->out : r->err;
-                size_t *len = i == 0 ? &r->out_len : &r->err_len;
-                size_t size = i == 0 ? sizeof(r->out) : sizeof(r->err);
-
-                for (;;) {
-                        ssize_t k;
-
-                        if (*fd < 0)
-                                break;
-                        k = read(*fd, buf + *len, size - 1 - *len);
-                        if (k > 0) {
-                                *len += (size_t) k;
-                                buf[*len] = 0;
-                                if (*len == size - 1) /* full: keep the start, drop the rest */
-                                        *len = size - 2;
-                                continue;
-                        }
-                        if (k < 0 && (errno == EAGAIN || errno == EINTR))
-                                break;
-                        close(*fd);
-                        *fd = -1;
-                }
-        }
-}
-
-/* Waits until needle shows up on stdout (or stderr); false on timeout or exit. */
-static bool run_wait_for(struct run *r, bool on_stdout, const char *needle, int timeout_ms)
-{
-        long long deadline = now_ms() + timeout_ms;
-
-        for (;;) {
-                if (strstr(on_stdout ? r->out : r->err, needle))
-                        return true;
-                if (now_ms() >= deadline || (r->out_fd < 0 && r->err_fd < 0))
-                        return false;
-                run_pump(r, 50);
-        }
-}
-
-/* Is unitrun still running? Reaps it when it is not. */
-static bool run_alive(struct run *r)
-{
-        int ws;
-
-        if (r->status >= 0)
-                return false;
-        if (waitpid(r->pid, &ws, WNOHANG) == r->pid) {
-                r->status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
-                remember_run(r->pid, false);
-                return false;
-        }
-        return true;
-}
-
-/* Collects output until unitrun exits (SIGKILL after timeout_ms: status stays -1). Output
- * read after the exit too: COMMAND or a straggler may hold the pipes, so drain, not EOF. */
-static int run_finish(struct run *r, int timeout_ms)
-{
-        long long deadline = now_ms() + timeout_ms;
-
-        while (run_alive(r)) {
-                if (now_ms() >= deadline) {
-                        fprintf(stderr, "\nunitrun (pid %d) hung; killed\n", (int) r->pid);
-                        kill(r->pid, SIGKILL);
-                        waitpid(r->pid, NULL, 0);
-                        remember_run(r->pid, false);
-                        break;
-                }
-                run_pump(r, 20);
-        }
-        run_pump(r, 0);
-        if (r->out_fd >= 0)
-                close(r->out_fd);
-        if (r->err_fd >= 0)
-                close(r->err_fd);
-        r->out_fd = r->err_fd = -1;
-        if (getenv("TEST_VERBOSE"))
-                fprintf(stderr, "\n--- status %d\n--- stdout\n%s--- stderr\n%s\n", r->status, r->out,
-                        r->err);
-        return r->status;
-}
-
-static struct run *run_env(char *const argv[], char *const env[])
-{
-        struct run *r = run_start(argv, env);
-
-        run_finish(r, RUN_DEADLINE_MS);
+        cli_run_finish(r, RUN_DEADLINE_MS);
         return r;
 }
 
-static struct run *run(char *const argv[])
+static cli_run *run(char *const argv[])
 {
         return run_env(argv, NULL);
 }
 
-static void show(const struct run *r, const char *what)
+static void show(const cli_run *r, const char *what)
 {
-        fprintf(stderr, "\n[%s] %s: unitrun exited %d\n--- stdout\n%s--- stderr\n%s---\n", test_dir, what,
-                r->status, r->out, r->err);
+        fprintf(stderr, "\n[%s]", test_dir);
+        cli_run_show(r, what);
 }
 
 /* An assertion that prints unitrun's output when it fails. */
@@ -551,7 +372,7 @@ struct events {
 };
 
 /* Every stderr line starting with '{' must be one valid flat JSON object. */
-static struct events *parse_events(const struct run *r)
+static struct events *parse_events(const cli_run *r)
 {
         struct events *ev = calloc(1, sizeof(*ev));
         const char *line = r->err;
@@ -723,7 +544,7 @@ static void check_bad_unit(size_t index, const struct bad_unit *b)
 {
         char dir[64], *also = NULL;
         const char *path;
-        struct run *r;
+        cli_run *r;
 
         snprintf(dir, sizeof(dir), "corpus-%02zu", index);
         begin_test(dir);
@@ -739,13 +560,13 @@ static void check_bad_unit(size_t index, const struct bad_unit *b)
         CHECK(r, has_diagnostic(r->out, path, b->line, b->strict_only, b->message));
         if (also)
                 CHECK(r, strstr(r->out, also) != NULL);
-        free(r);
+        cli_run_free(r);
 
         if (b->strict_only) {
                 r = run(ARGV("verify", "--strict", (char *) path));
                 CHECK(r, r->status == 65);
                 CHECK(r, has_diagnostic(r->out, path, b->line, false, b->message));
-                free(r);
+                cli_run_free(r);
         } else {
                 /* run: the same diagnostic on stderr, 65, and nothing started at all. */
                 r = run(ARGV("run", (char *) path, "--", "touch", (char *) in_dir("command-ran")));
@@ -754,7 +575,7 @@ static void check_bad_unit(size_t index, const struct bad_unit *b)
                 CU_ASSERT(!exists("started"));
                 CU_ASSERT(!exists("started-b"));
                 CU_ASSERT(!exists("command-ran"));
-                free(r);
+                cli_run_free(r);
         }
 
         /* The independent oracle: systemd names the same line for the mistakes it knows. */
@@ -792,7 +613,7 @@ static void test_corpus_of_broken_units(void)
 static void test_valid_unit_and_warnings(void)
 {
         const char *good, *warned, *broken;
-        struct run *r;
+        cli_run *r;
 
         begin_test("valid");
         /* Everything here is valid: quoting, continuation, specifiers, X- keys and sections
@@ -827,11 +648,11 @@ static void test_valid_unit_and_warnings(void)
         r = run(ARGV("verify", (char *) good));
         CHECK(r, r->status == 0);
         CHECK(r, r->out[0] == 0 && r->err[0] == 0);
-        free(r);
+        cli_run_free(r);
         r = run(ARGV("verify", "--strict", (char *) good));
         CHECK(r, r->status == 0);
         CHECK(r, r->out[0] == 0);
-        free(r);
+        cli_run_free(r);
 
         /* An unknown key is a warning: exit 0, and run goes ahead. */
         warned = write_file(
@@ -842,17 +663,17 @@ static void test_valid_unit_and_warnings(void)
         CHECK(r, r->status == 0);
         CHECK(r, has_diagnostic(r->out, warned, 3, true, "Frobnicate="));
         CHECK(r, strstr(r->out, "warning") != NULL);
-        free(r);
+        cli_run_free(r);
         r = run(ARGV("verify", "--strict", (char *) warned));
         CHECK(r, r->status == 65);
         CHECK(r, has_diagnostic(r->out, warned, 3, false, "unknown key Frobnicate="));
-        free(r);
+        cli_run_free(r);
         r = run(ARGV("run", (char *) warned, "--", "touch", (char *) in_dir("command-ran")));
         CHECK(r, r->status == 0);
         CHECK(r, has_diagnostic(r->err, warned, 3, true, "Frobnicate="));
         CU_ASSERT(exists("started"));
         CU_ASSERT(exists("command-ran"));
-        free(r);
+        cli_run_free(r);
 
         /* Several files: each problem named with its own file, one bad file is enough. */
         broken = write_file("broken.service", "[Service]\nExecStart=/bin/true\nType=nope\n");
@@ -860,7 +681,7 @@ static void test_valid_unit_and_warnings(void)
         CHECK(r, r->status == 65);
         CHECK(r, has_diagnostic(r->out, broken, 3, false, "Type=nope"));
         CHECK(r, strstr(r->out, good) == NULL);
-        free(r);
+        cli_run_free(r);
 
         /* Requires= without After= in both directions is no ordering cycle (systemd agrees). */
         write_file(
@@ -871,7 +692,7 @@ static void test_valid_unit_and_warnings(void)
                 "[Unit]\nRequires=mutual-a.service\n[Service]\nExecStart=/bin/sleep 100\n");
         r = run(ARGV("verify", (char *) in_dir("mutual-a.service")));
         CHECK(r, r->status == 0);
-        free(r);
+        cli_run_free(r);
 }
 
 /* ---- Dependencies, checked by what real processes recorded -------------------------------- */
@@ -882,7 +703,7 @@ static void test_after_requires_order_start_and_stop(void)
 {
         long long a_start, a_ready, b_start, cmd_start, a_stop, b_stop;
         const char *b;
-        struct run *r;
+        cli_run *r;
         char *saw;
 
         begin_test("order");
@@ -942,7 +763,7 @@ static void test_after_requires_order_start_and_stop(void)
                 show(r, "timestamps out of order");
         assert_gone("a.pid");
         assert_gone("b.pid");
-        free(r);
+        cli_run_free(r);
 
         /* Before= is After= seen from the other side: the same order with B's file saying it. */
         begin_test("order-before");
@@ -961,12 +782,12 @@ static void test_after_requires_order_start_and_stop(void)
         CHECK(r, r->status == 0);
         CU_ASSERT(
                 read_number("first.ready") > 0 && read_number("second.start") > read_number("first.ready"));
-        free(r);
+        cli_run_free(r);
 }
 
 static void test_independent_units_overlap(void)
 {
-        struct run *r;
+        cli_run *r;
 
         begin_test("overlap");
         /* Each becomes ready only once the other has started: starting them one after the
@@ -983,12 +804,12 @@ static void test_independent_units_overlap(void)
         CHECK(r, r->status == 0);
         assert_gone("p1.pid");
         assert_gone("p2.pid");
-        free(r);
+        cli_run_free(r);
 }
 
 static void test_requires_failure_propagates(void)
 {
-        struct run *r;
+        cli_run *r;
         struct events *ev;
 
         begin_test("requires-fail");
@@ -1009,7 +830,7 @@ static void test_requires_failure_propagates(void)
         CU_ASSERT(!exists("fb.started"));
         CU_ASSERT(!exists("command-ran"));
         assert_gone("fa.pid");
-        free(r);
+        cli_run_free(r);
 
         /* Wants= + After=: A's failure fails the run (69), but does not keep B from being
          * started. The start failure then stops everything, B included, so B's own marker
@@ -1037,12 +858,12 @@ static void test_requires_failure_propagates(void)
         }
         CU_ASSERT(!exists("command-ran"));
         free(ev);
-        free(r);
+        cli_run_free(r);
 }
 
 static void test_after_cycle_is_an_error(void)
 {
-        struct run *r;
+        cli_run *r;
         const char *x;
 
         begin_test("cycle");
@@ -1055,7 +876,7 @@ static void test_after_cycle_is_an_error(void)
         CHECK(r, r->status == 65);
         CHECK(r, strstr(r->out, "ordering cycle: ") != NULL);
         CHECK(r, strstr(r->out, "x.service") && strstr(r->out, "y.service") && strstr(r->out, "z.service"));
-        free(r);
+        cli_run_free(r);
         r = run(
                 ARGV("run", (char *) x, (char *) in_dir("y.service"), (char *) in_dir("z.service"), "--",
                      "touch", (char *) in_dir("command-ran")));
@@ -1064,18 +885,18 @@ static void test_after_cycle_is_an_error(void)
         CU_ASSERT(
                 !exists("x.started") && !exists("y.started") && !exists("z.started") &&
                 !exists("command-ran"));
-        free(r);
+        cli_run_free(r);
         /* Without z the chain is open: valid. */
         r = run(ARGV("verify", (char *) x, (char *) in_dir("y.service")));
         CHECK(r, r->status == 0);
-        free(r);
+        cli_run_free(r);
 }
 
 /* ---- [Service] lifecycle ------------------------------------------------------------------ */
 
 static void test_exec_command_order_and_mainpid(void)
 {
-        struct run *r;
+        cli_run *r;
         char expected[512], *log;
         long long main_pid;
 
@@ -1115,12 +936,12 @@ static void test_exec_command_order_and_mainpid(void)
                 fprintf(stderr, "\norder.log:\n%sexpected:\n%s", log, expected);
         CU_ASSERT(log && strcmp(log, expected) == 0);
         assert_gone("main.pid");
-        free(r);
+        cli_run_free(r);
 }
 
 static void test_failing_exec_start_pre(void)
 {
-        struct run *r;
+        cli_run *r;
 
         begin_test("pre-fails");
         write_file(
@@ -1141,12 +962,12 @@ static void test_failing_exec_start_pre(void)
         }
         CU_ASSERT(!exists("started"));
         CU_ASSERT(!exists("command-ran"));
-        free(r);
+        cli_run_free(r);
 }
 
 static void test_environment_and_expansion(void)
 {
-        struct run *r;
+        cli_run *r;
         char *got;
 
         begin_test("environment");
@@ -1178,7 +999,7 @@ static void test_environment_and_expansion(void)
         if (got && strcmp(got, "[1][two words][file value][a b][from file][unset][unset]\n") != 0)
                 fprintf(stderr, "\nenv.out: %s", got);
         assert_gone("show.pid");
-        free(r);
+        cli_run_free(r);
 
         /* A missing EnvironmentFile= without '-' is a start failure, and the message must say
          * which file (not a bare "No such file or directory", which sends a user looking for
@@ -1190,7 +1011,7 @@ static void test_environment_and_expansion(void)
         CHECK(r, r->status == 69 || r->status == 65);
         CHECK(r, strstr(r->err, "no-such.env") != NULL || strstr(r->err, "EnvironmentFile") != NULL);
         CU_ASSERT(!exists("started"));
-        free(r);
+        cli_run_free(r);
 
         /* $VAR splits into words, ${VAR} stays one, $$ is a literal '$' (systemd rules);
          * printf shows the argument boundaries. */
@@ -1204,12 +1025,12 @@ static void test_environment_and_expansion(void)
         CU_ASSERT(got && strcmp(got, "[two][words][two words][x1y][$ONE]") == 0);
         if (got && strcmp(got, "[two][words][two words][x1y][$ONE]") != 0)
                 fprintf(stderr, "\nexpand.out: %s\n", got);
-        free(r);
+        cli_run_free(r);
 }
 
 static void test_runtime_directory(void)
 {
-        struct run *r;
+        cli_run *r;
         char *dir, *runtime, cmd[512];
 
         begin_test("runtime-dir");
@@ -1239,12 +1060,12 @@ static void test_runtime_directory(void)
                 CU_ASSERT(access(runtime, F_OK) < 0);
         }
         assert_gone("rt.pid");
-        free(r);
+        cli_run_free(r);
 }
 
 static void test_oneshot_commands_in_order(void)
 {
-        struct run *r;
+        cli_run *r;
         char *log, cmd[512];
 
         begin_test("oneshot");
@@ -1257,7 +1078,7 @@ static void test_oneshot_commands_in_order(void)
         CHECK(r, r->status == 0);
         log = read_text(in_dir("once.log"));
         CU_ASSERT(log && strcmp(log, "one\ntwo\ncommand\n") == 0);
-        free(r);
+        cli_run_free(r);
 
         /* A failing command of a oneshot is a start failure; the next one does not run. */
         write_file(
@@ -1267,7 +1088,7 @@ static void test_oneshot_commands_in_order(void)
         CHECK(r, r->status == 69);
         CHECK(r, strstr(r->err, "once-fails.service") != NULL && strstr(r->err, "status 4") != NULL);
         CU_ASSERT(!exists("second"));
-        free(r);
+        cli_run_free(r);
 }
 
 /* The isolation this host gives unitrun, from its --json "isolation" event. */
@@ -1276,21 +1097,21 @@ static bool isolation_is_fallback(void)
         static int known = -1;
 
         if (known < 0) {
-                struct run *r = run(ARGV("run", "--json", "--", "true"));
+                cli_run *r = run(ARGV("run", "--json", "--", "true"));
                 struct events *ev = parse_events(r);
                 int i = find_event(ev, 0, "isolation", NULL);
                 const char *iso = i >= 0 ? json_str(&ev->items[i], "isolation") : NULL;
 
                 known = iso && strcmp(iso, "fallback") == 0;
                 free(ev);
-                free(r);
+                cli_run_free(r);
         }
         return known == 1;
 }
 
 static void test_forking_with_pid_file(void)
 {
-        struct run *r;
+        cli_run *r;
         char cmd[512];
         long long daemon_pid, seen_pid;
         bool fallback = isolation_is_fallback();
@@ -1332,7 +1153,7 @@ static void test_forking_with_pid_file(void)
         CU_ASSERT_EQUAL(seen_pid, daemon_pid);
         CU_ASSERT(read_number("launcher.pid") != daemon_pid);
         assert_gone("daemon.pid");
-        free(r);
+        cli_run_free(r);
 
         /* A launcher that fails, or one that exits 0 without writing the PID file, is a start
          * failure (69). Regression guard: both used to hang forever (the Type=forking branch
@@ -1347,11 +1168,11 @@ static void test_forking_with_pid_file(void)
                 ARGV("run", (char *) in_dir("forky-fails.service"), "--", "touch",
                      (char *) in_dir("command-ran")),
                 NULL);
-        run_finish(r, 6000);
+        cli_run_finish(r, 6000);
         CHECK(r, r->status == 69);
         CHECK(r, strstr(r->err, "forky-fails.service: exited with status 2 before it was ready") != NULL);
         CU_ASSERT(!exists("command-ran"));
-        free(r);
+        cli_run_free(r);
         write_file(
                 "forky-no-pidfile.service",
                 "[Service]\nType=forking\nPIDFile=nope.pid\nExecStart=/bin/true\n");
@@ -1359,17 +1180,17 @@ static void test_forking_with_pid_file(void)
                 ARGV("run", (char *) in_dir("forky-no-pidfile.service"), "--", "touch",
                      (char *) in_dir("command-ran")),
                 NULL);
-        run_finish(r, 6000);
+        cli_run_finish(r, 6000);
         CHECK(r, r->status == 69);
         CHECK(r,
               strstr(r->err, "forky-no-pidfile.service: the starting process exited, but PID file") != NULL);
         CU_ASSERT(!exists("command-ran"));
-        free(r);
+        cli_run_free(r);
 }
 
 static void test_stop_semantics(void)
 {
-        struct run *r;
+        cli_run *r;
         char *got;
         long long t0;
 
@@ -1383,7 +1204,7 @@ static void test_stop_semantics(void)
         CHECK(r, r->status == 70);
         CHECK(r, strstr(r->err, "exit3.service: main process exited with status 3 when stopped") != NULL);
         assert_gone("exit3.pid");
-        free(r);
+        cli_run_free(r);
         /* ...unless SuccessExitStatus= says so. */
         write_file(
                 "exit3-ok.service", "[Service]\nExecStart=/bin/sh @D@/exit3.sh\nSuccessExitStatus=1 "
@@ -1391,7 +1212,7 @@ static void test_stop_semantics(void)
         r = run(ARGV("run", (char *) in_dir("exit3-ok.service"), "--", "true"));
         CHECK(r, r->status == 0);
         assert_gone("exit3.pid");
-        free(r);
+        cli_run_free(r);
 
         /* KillSignal=: the daemon is asked with that signal, and dying of it is clean. */
         write_file(
@@ -1407,7 +1228,7 @@ static void test_stop_semantics(void)
         got = read_text(in_dir("usr1.got"));
         CU_ASSERT(got && strcmp(got, "USR1\n") == 0);
         assert_gone("usr1.pid");
-        free(r);
+        cli_run_free(r);
         write_file(
                 "usr2.service", "[Service]\nExecStart=/bin/sh -c 'echo $$$$ > @D@/usr2.tmp; mv @D@/usr2.tmp "
                                 "@D@/usr2.pid; exec sleep 1000'\n"
@@ -1416,7 +1237,7 @@ static void test_stop_semantics(void)
         r = run(ARGV("run", (char *) in_dir("usr2.service"), "--", "true"));
         CHECK(r, r->status == 0); /* sleep dies of SIGUSR2: its KillSignal, clean */
         assert_gone("usr2.pid");
-        free(r);
+        cli_run_free(r);
 
         /* TimeoutStopSec=: ignoring SIGTERM earns SIGKILL after it, and a stop error (70)
          * although COMMAND succeeded. Well below the 10 s default, so the value is used. */
@@ -1424,13 +1245,13 @@ static void test_stop_semantics(void)
                 "stubborn.service",
                 "[Service]\nExecStart=/bin/sh -c 'echo $$$$ > @D@/stubborn.pid; trap \"\" TERM; echo up;"
                 " while :; do sleep 0.05; done'\nTimeoutStopSec=300ms\n[X-Ready]\nOutput=^up$\n");
-        t0 = now_ms();
+        t0 = (long long) test_now_msec();
         r = run(ARGV("run", (char *) in_dir("stubborn.service"), "--", "true"));
         CHECK(r, r->status == 70);
         CHECK(r, strstr(r->err, "stubborn.service: processes were still running after 300ms") != NULL);
-        CU_ASSERT(now_ms() - t0 < 8000);
+        CU_ASSERT((long long) test_now_msec() - t0 < 8000);
         assert_gone("stubborn.pid");
-        free(r);
+        cli_run_free(r);
 }
 
 /* ---- unitrun up ----------------------------------------------------------------------------- */
@@ -1474,24 +1295,25 @@ static bool summary_runtime_dir(const char *summary, char *buf, size_t size)
 static void check_up_until_signal(char *const argv[], const char *unit, int sig)
 {
         char runtime[512] = "";
-        struct run *r = run_start(argv, NULL);
+        cli_run *r = run_start(argv, NULL);
         bool summary;
         int pid;
 
-        summary = run_wait_for(r, true, "runtime directory: ", 30000) && run_wait_for(r, true, "\n", 1000);
+        summary = cli_run_wait_for(r, true, "runtime directory: ", 30000) &&
+                  cli_run_wait_for(r, true, "\n", 1000);
         /* The line is written at once; wait for its end. */
-        run_pump(r, 100);
+        cli_run_pump(r, 100);
         CHECK(r, summary);
         pid = summary_pid(r->out, unit);
         CHECK(r, pid > 0);
         CHECK(r, summary_runtime_dir(r->out, runtime, sizeof(runtime)));
         CU_ASSERT(runtime[0] == 0 || access(runtime, F_OK) == 0);
         /* up stays up. */
-        run_pump(r, 300);
-        CHECK(r, run_alive(r));
+        cli_run_pump(r, 300);
+        CHECK(r, cli_run_alive(r));
         CU_ASSERT(ours_alive(pid));
         kill(r->pid, sig);
-        run_finish(r, RUN_DEADLINE_MS);
+        cli_run_finish(r, RUN_DEADLINE_MS);
         CHECK(r, r->status == 0);
         CU_ASSERT(!ours_alive(pid));
         if (ours_alive(pid))
@@ -1512,13 +1334,13 @@ static void check_up_until_signal(char *const argv[], const char *unit, int sig)
                 }
                 free(ev);
         }
-        free(r);
+        cli_run_free(r);
 }
 
 static void test_up_sigint(void)
 {
         char app[512];
-        struct run *r;
+        cli_run *r;
 
         begin_test("up-sigint");
         /* The shipped dependency example: app-db.service is loaded from units/. */
@@ -1527,13 +1349,13 @@ static void test_up_sigint(void)
 
         /* The summary names every unit, the pulled-in dependency too. */
         r = run_start(ARGV("up", app), NULL);
-        CHECK(r, run_wait_for(r, true, "runtime directory: ", 30000));
+        CHECK(r, cli_run_wait_for(r, true, "runtime directory: ", 30000));
         CHECK(r, summary_pid(r->out, "app.service") > 0);
         CHECK(r, strstr(r->out, "app-db.service ") != NULL);
         kill(r->pid, SIGINT);
-        run_finish(r, RUN_DEADLINE_MS);
+        cli_run_finish(r, RUN_DEADLINE_MS);
         CHECK(r, r->status == 0);
-        free(r);
+        cli_run_free(r);
 }
 
 static void test_up_sigterm(void)
@@ -1548,7 +1370,7 @@ static void test_up_sigterm(void)
 static void test_up_unit_crash(void)
 {
         char runtime[512] = "";
-        struct run *r;
+        cli_run *r;
 
         begin_test("up-crash");
         /* Crashes (exit 1) once the test says so, after up has printed its summary. */
@@ -1562,18 +1384,18 @@ static void test_up_unit_crash(void)
                                      "[X-Ready]\nFile=@D@/bystander.pid\n");
         r = run_start(
                 ARGV("up", (char *) in_dir("crashy.service"), (char *) in_dir("bystander.service")), NULL);
-        CHECK(r, run_wait_for(r, true, "runtime directory: ", 30000));
-        run_pump(r, 200);
+        CHECK(r, cli_run_wait_for(r, true, "runtime directory: ", 30000));
+        cli_run_pump(r, 200);
         CHECK(r, summary_runtime_dir(r->out, runtime, sizeof(runtime)));
-        CHECK(r, run_alive(r));
+        CHECK(r, cli_run_alive(r));
         write_file("crash-now", "");
-        run_finish(r, RUN_DEADLINE_MS);
+        cli_run_finish(r, RUN_DEADLINE_MS);
         CHECK(r, r->status == 70);
         CHECK(r, strstr(r->err, "crashy.service: main process exited with status 1") != NULL);
         assert_gone("crashy.pid");
         assert_gone("bystander.pid");
         CU_ASSERT(runtime[0] && access(runtime, F_OK) < 0);
-        free(r);
+        cli_run_free(r);
 }
 
 /* Receives one datagram within timeout_ms into buf; false on timeout. */
@@ -1595,7 +1417,7 @@ static void test_up_notifies_service_manager(void)
 {
         struct sockaddr_un addr = { .sun_family = AF_UNIX };
         char env[sizeof(addr.sun_path) + 32], demo[512], runtime[512] = "", msg[4096] = "", state[600];
-        struct run *r;
+        cli_run *r;
         int fd;
         bool got_ready, got_stopping;
 
@@ -1613,8 +1435,8 @@ static void test_up_notifies_service_manager(void)
         CHECK(r, got_ready && strstr(msg, "READY=1") != NULL);
         if (!got_ready || !strstr(msg, "READY=1"))
                 fprintf(stderr, "\nfirst notification: '%s'\n", msg);
-        CHECK(r, run_wait_for(r, true, "runtime directory: ", 5000));
-        run_pump(r, 100);
+        CHECK(r, cli_run_wait_for(r, true, "runtime directory: ", 5000));
+        cli_run_pump(r, 100);
         CHECK(r, summary_runtime_dir(r->out, runtime, sizeof(runtime)));
         snprintf(state, sizeof(state), "%s/notify-demo/state", runtime);
         CU_ASSERT(access(state, F_OK) == 0);
@@ -1629,12 +1451,12 @@ static void test_up_notifies_service_manager(void)
                 got_stopping = strstr(msg, "STOPPING=1") != NULL;
         }
         CHECK(r, got_stopping);
-        run_finish(r, RUN_DEADLINE_MS);
+        cli_run_finish(r, RUN_DEADLINE_MS);
         CHECK(r, r->status == 0);
         CU_ASSERT(runtime[0] && access(runtime, F_OK) < 0);
         if (fd >= 0)
                 close(fd);
-        free(r);
+        cli_run_free(r);
 }
 
 /* ---- --json --------------------------------------------------------------------------------- */
@@ -1642,7 +1464,7 @@ static void test_up_notifies_service_manager(void)
 static void test_json_events(void)
 {
         static const char *const units[] = { "ja.service", "jb.service" };
-        struct run *r;
+        cli_run *r;
         struct events *ev;
         int exited;
         double t, last_time = -1;
@@ -1724,12 +1546,12 @@ static void test_json_events(void)
         CHECK(r, strstr(r->err, "jb.service| ready \"quoted\" {\"event\":1}\n") != NULL);
         assert_gone("ja.pid");
         free(ev);
-        free(r);
+        cli_run_free(r);
 }
 
 static void test_json_failed_event(void)
 {
-        struct run *r;
+        cli_run *r;
         struct events *ev;
         int failed, stopped;
 
@@ -1762,7 +1584,7 @@ static void test_json_failed_event(void)
         CU_ASSERT(find_event(ev, 0, "command-exited", NULL) < 0);
         CU_ASSERT(!exists("command-ran"));
         free(ev);
-        free(r);
+        cli_run_free(r);
 
         /* A start timeout has its own reason. */
         write_file(
@@ -1779,7 +1601,7 @@ static void test_json_failed_event(void)
                 CU_ASSERT(reason && strcmp(reason, "timeout") == 0);
         }
         free(ev);
-        free(r);
+        cli_run_free(r);
 }
 
 /* ---- The shipped units ---------------------------------------------------------------------- */
@@ -1809,11 +1631,11 @@ static void test_shipped_units_verify_strict(void)
 
         CU_ASSERT(n >= 4);
         for (int i = 0; i < n; i++) {
-                struct run *r = run(ARGV("verify", "--strict", paths[i]));
+                cli_run *r = run(ARGV("verify", "--strict", paths[i]));
 
                 CHECK(r, r->status == 0);
                 CHECK(r, r->out[0] == 0 && r->err[0] == 0); /* not even a warning */
-                free(r);
+                cli_run_free(r);
         }
 }
 
@@ -1832,8 +1654,7 @@ static void test_shipped_units_systemd_analyze(void)
         int n;
 
         if (!systemd_analyze) {
-                printf("\n  skipped: systemd-analyze not found, the shipped units are not checked by "
-                       "systemd ");
+                cunit_skip("systemd-analyze not found, the shipped units are not checked by systemd");
                 return;
         }
         n = shipped_units(paths, 32);
@@ -1916,19 +1737,14 @@ static int setup(void)
                 fprintf(stderr, "UNITRUN and UNITS_DIR must be set (meson does)\n");
                 return -1;
         }
-        self_start_time = process_start_time(getpid());
+        self_start_time = test_proc_starttime(getpid());
         snprintf(tmp_root, sizeof(tmp_root), "%s/test-cli-units.XXXXXX", tmp);
         return mkdtemp(tmp_root) ? 0 : -1;
 }
 
 static int teardown(void)
 {
-        for (size_t i = 0; i < ELEMENTS(active_runs); i++)
-                if (active_runs[i] > 0) {
-                        kill(active_runs[i], SIGKILL);
-                        waitpid(active_runs[i], NULL, 0);
-                        active_runs[i] = 0;
-                }
+        (void) cli_run_kill_all();
         if (!tmp_root[0])
                 return 0;
         nftw(tmp_root, kill_recorded, 16, FTW_PHYS);
@@ -1941,7 +1757,7 @@ static int teardown(void)
 static void test_start_pre_leftovers_and_stop_post_after_kill(void)
 {
         char command[1024];
-        struct run *r;
+        cli_run *r;
         char *got;
 
         begin_test("pre-leftovers");
@@ -1964,7 +1780,7 @@ static void test_start_pre_leftovers_and_stop_post_after_kill(void)
         CU_ASSERT(read_number("main.pid") > 0);
         assert_gone("leftover.pid");
         assert_gone("main.pid");
-        free(r);
+        cli_run_free(r);
 
         begin_test("stop-post-after-kill");
         write_file(
@@ -1978,7 +1794,7 @@ static void test_start_pre_leftovers_and_stop_post_after_kill(void)
         CHECK(r, r->status == 70);
         got = read_text(in_dir("stop-post"));
         CU_ASSERT(got && strcmp(got, "ran\n") == 0);
-        free(r);
+        cli_run_free(r);
 }
 
 static CU_TestInfo parsing_tests[] = {

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../unit/cunit-main.h"
+#include "cunit-main.h"
 #include "test-util.h"
 #include "unitrun.h"
 

@@ -19,6 +19,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "cli-run.h"
+#include "cunit-main.h"
+#include "tcase.h"
+#include "test-assert.h"
 #include "test-net.h"
 #include "test-util.h"
 
@@ -38,230 +42,176 @@ static const char *python_bin, *http_script;
 
 /* ---- Per-test state ----------------------------------------------------------------- */
 
-typedef struct tcase {
-        char *dir;
-        pid_t helpers[4];
-        int fds[4];
-        test_run res;
-        unsigned failures_before;
-} tcase;
+/* The common fixture (temp dir, the test's own servers and listeners) and the run. */
+typedef struct ccase {
+        tcase tc;
+        cli_run res;
+} ccase;
 
-static bool tcase_init(tcase *t)
+static bool ccase_init(ccase *t)
 {
-        memset(t, 0, sizeof(*t));
-        for (int i = 0; i < 4; i++)
-                t->fds[i] = -1;
-        t->failures_before = CU_get_number_of_failures();
-        t->dir = test_make_temp_dir();
-        CU_ASSERT_PTR_NOT_NULL(t->dir);
-        return t->dir != NULL;
+        cli_run_init(&t->res);
+        return tcase_init(&t->tc);
 }
 
-static void tcase_done(tcase *t)
+static void ccase_done(ccase *t)
 {
-        for (int i = 0; i < 4; i++) {
-                t->helpers[i] = test_kill_wait(t->helpers[i]);
-                if (t->fds[i] >= 0)
-                        close(t->fds[i]);
-                t->fds[i] = -1;
-        }
-        if (CU_get_number_of_failures() > t->failures_before && t->dir) {
-                char *log_path = test_path_join(t->dir, "helpers.log");
-                char *helper_log = log_path ? test_read_file(log_path) : NULL;
-
-                if (helper_log && *helper_log)
-                        fprintf(stderr, "\n    output of the test's own servers:\n%s", helper_log);
-                free(helper_log);
-                free(log_path);
-        }
-        t->dir = test_remove_temp_dir(t->dir);
-}
-
-static bool add_helper(tcase *t, pid_t pid)
-{
-        if (pid <= 0) {
-                fprintf(stderr, "\n    cannot start a helper: %s\n", strerror(-pid));
-                return false;
-        }
-        for (int i = 0; i < 4; i++)
-                if (t->helpers[i] <= 0) {
-                        t->helpers[i] = pid;
-                        return true;
-                }
-        test_kill_wait(pid);
-        return false;
-}
-
-static bool add_fd(tcase *t, int fd)
-{
-        if (fd < 0) {
-                fprintf(stderr, "\n    cannot listen: %s\n", strerror(-fd));
-                return false;
-        }
-        for (int i = 0; i < 4; i++)
-                if (t->fds[i] < 0) {
-                        t->fds[i] = fd;
-                        return true;
-                }
-        close(fd);
-        return false;
+        tcase_done(&t->tc);
 }
 
 /* A helper log in the temp dir (malloc'ed). */
-static char *helper_log(tcase *t)
+static char *helper_log(ccase *t)
 {
-        return test_path_join(t->dir, "helpers.log");
+        return strdup(tcase_helper_log(&t->tc));
 }
 
-static void run(tcase *t, char *const args[])
+static void run(ccase *t, char *const args[])
 {
-        test_run_capture(unitrun_bin, args, RUN_LIMIT_MS, &t->res);
+        cli_run_capture(&t->res, unitrun_bin, args, NULL, RUN_LIMIT_MS);
         if (getenv("UR_TEST_VERBOSE"))
-                fprintf(stderr, "\n--- status %d after %llu ms\n--- stdout\n%s--- stderr\n%s\n",
-                        t->res.status, (unsigned long long) t->res.elapsed_ms, t->res.out, t->res.err);
-}
-
-static void show_run(const tcase *t)
-{
-        fprintf(stderr, "\n    unitrun exited %d after %llu ms%s\n    stdout:\n%s\n    stderr:\n%s\n",
-                t->res.status, (unsigned long long) t->res.elapsed_ms,
-                t->res.timed_out ? " (killed: it hung)" : "", t->res.out, t->res.err);
+                cli_run_show(&t->res, "run");
 }
 
 /* CHECK(t, cond): an assertion that shows the run when it fails. */
-#define CHECK(t, cond)                                                                                      \
-        do {                                                                                                \
-                bool check_ok_ = (cond);                                                                    \
-                if (!check_ok_)                                                                             \
-                        show_run(t);                                                                        \
-                CU_ASSERT(check_ok_);                                                                       \
-        } while (0)
+#define CHECK(t, cond) CLI_CHECK(&(t)->res, cond)
 
-#define REQUIRE(expr)                                                                                       \
-        do {                                                                                                \
-                CU_BOOL require_ok_ = (expr) ? CU_TRUE : CU_FALSE;                                          \
-                CU_assertImplementation(require_ok_, __LINE__, #expr, __FILE__, "", CU_FALSE);              \
-                if (!require_ok_)                                                                           \
-                        goto out;                                                                           \
-        } while (0)
-
-static bool err_has(const tcase *t, const char *needle)
+static bool err_has(const ccase *t, const char *needle)
 {
         return strstr(t->res.err, needle) != NULL;
-}
-
-static int free_port(int family)
-{
-        int port = test_free_port(family);
-
-        if (port <= 0)
-                fprintf(stderr, "\n    no free port: %s\n", strerror(-port));
-        return port;
 }
 
 #define FMT(buf, fmt, ...) (snprintf((buf), sizeof(buf), (fmt), __VA_ARGS__), (buf))
 
 static bool http_available(void)
 {
-        return python_bin && http_script && test_http_server_available();
+        return test_http_server_available();
 }
 
 /* ---- run: TCP=, UnixSocket=, File= --------------------------------------------------- */
 
-static void test_run_ready_tcp(void)
+/* One table: the listener opens a TCP port, listens on a unix socket or creates a file
+ * late; `unitrun run` holds COMMAND back until then, and COMMAND checks by itself that it
+ * really is there (the probe fixture connects; the file exists). "@SPEC" in a row stands
+ * for the TCP HOST:PORT the case got from the kernel. */
+struct run_late_row {
+        int family;             /* TCP: the port's family; 0: none */
+        const char *host;       /* TCP: the listener's address, as in a spec */
+        const char *listener;   /* the listener fixture's arguments */
+        const char *ready[4];   /* the readiness options, NULL-terminated */
+        const char *command[5]; /* COMMAND after the probe or sh, NULL-terminated */
+        bool probe;             /* COMMAND is the probe fixture (else /bin/sh -c) */
+        unsigned min_ms;        /* the listener's delay */
+        bool gone_after;        /* the port is closed once unitrun returned */
+};
+
+static const struct run_late_row run_late_rows[] = {
+        { .family = AF_INET,
+          .host = "127.0.0.1",
+          .listener = "wait=300 tcp=@SPEC",
+          .ready = { "--ready-tcp", "@SPEC", NULL },
+          .command = { "tcp=@SPEC", NULL },
+          .probe = true,
+          .min_ms = 300,
+          .gone_after = true },
+        { .family = AF_INET6,
+          .host = "[::1]",
+          .listener = "wait=300 tcp=@SPEC",
+          .ready = { "--ready-tcp", "@SPEC", NULL },
+          .command = { "tcp=@SPEC", NULL },
+          .probe = true,
+          .min_ms = 300 },
+        /* %t/s.sock: bound at once, listening after 400 ms; COMMAND connects to it. */
+        { .listener = "bind-unix=%t/s.sock wait=400 listen",
+          .ready = { "--ready-unix", "%t/s.sock", "-p", "Interval=20ms" },
+          .command = { "exec \"$0\" unix=\"$UNITRUN_RUNTIME_DIR/s.sock\"", "@PROBE", NULL },
+          .min_ms = 400 },
+        /* The file appears 300 ms in, in directories that do not exist before (created one by
+         * one: test-ready's burst test covers a whole tree created at once). */
+        { .listener = "wait=100 mkdir=%t/a wait=100 mkdir=%t/a/b wait=100 mkdir=%t/a/b/c wait=100 "
+                      "touch=%t/a/b/c/ready",
+          .ready = { "--ready-file", "%t/a/b/c/ready", NULL },
+          .command = { "test -e \"$UNITRUN_RUNTIME_DIR/a/b/c/ready\"", NULL },
+          .min_ms = 300 },
+};
+
+/* TEXT with "@SPEC" and "@PROBE" replaced, into one of a few rotating buffers. */
+static char *subst(const char *text, const char *spec)
 {
-        tcase t;
-        char exec[4200], spec[64], probe[80];
-        int port;
+        static char bufs[12][4200];
+        static unsigned next;
+        char *out = bufs[next++ % 12];
+        size_t n = 0;
 
-        if (!tcase_init(&t))
-                goto out;
-        port = free_port(AF_INET);
-        REQUIRE(port > 0);
-        FMT(spec, "127.0.0.1:%d", port);
-        FMT(exec, "%s wait=300 tcp=%s", listener_bin, spec);
-        run(&t, ARGS("run", "--quiet", "--exec", exec, "--ready-tcp", spec, "--timeout", "15s", "--",
-                     probe_bin, FMT(probe, "tcp=%s", spec)));
-        CHECK(&t, t.res.status == 0);
-        CHECK(&t, t.res.elapsed_ms >= 300 - SLACK_MS);
-        /* Torn down: nothing listens any more. */
-        CU_ASSERT_FALSE(test_connects_tcp("127.0.0.1", port));
-out:
-        tcase_done(&t);
-}
-
-static void test_run_ready_tcp_ipv6(void)
-{
-        tcase t;
-        char exec[4200], spec[64], probe[80];
-        int port;
-
-        if (!tcase_init(&t))
-                goto out;
-        port = test_free_port(AF_INET6);
-        if (port <= 0) {
-                fprintf(stderr, "\n    skipped: no IPv6 loopback here\n");
-                goto out;
+        while (*text && n < sizeof(bufs[0]) - 1) {
+                const char *with = strncmp(text, "@SPEC", 5) == 0    ? spec
+                                   : strncmp(text, "@PROBE", 6) == 0 ? probe_bin
+                                                                     : NULL;
+                if (with) {
+                        n += (size_t) snprintf(out + n, sizeof(bufs[0]) - n, "%s", with);
+                        text += text[1] == 'S' ? 5 : 6;
+                } else
+                        out[n++] = *text++;
         }
-        FMT(spec, "[::1]:%d", port);
-        FMT(exec, "%s wait=300 tcp=%s", listener_bin, spec);
-        run(&t, ARGS("run", "--quiet", "--exec", exec, "--ready-tcp", spec, "--timeout", "15s", "--",
-                     probe_bin, FMT(probe, "tcp=%s", spec)));
-        CHECK(&t, t.res.status == 0);
-        CHECK(&t, t.res.elapsed_ms >= 300 - SLACK_MS);
-out:
-        tcase_done(&t);
+        out[n < sizeof(bufs[0]) ? n : sizeof(bufs[0]) - 1] = 0;
+        return out;
 }
 
-/* %t/s.sock: bound at once, listening after 400 ms; COMMAND connects to it. */
-static void test_run_ready_unix(void)
+static void run_late_row(const void *data)
 {
-        tcase t;
-        char exec[4200];
+        const struct run_late_row *row = data;
+        ccase t;
+        char exec[4200], spec[64] = "";
+        char *args[32];
+        int port = 0, n = 0;
 
-        if (!tcase_init(&t))
+        if (!ccase_init(&t))
                 goto out;
-        FMT(exec, "%s bind-unix=%%t/s.sock wait=400 listen", listener_bin);
-        run(&t, ARGS("run", "--quiet", "--exec", exec, "--ready-unix", "%t/s.sock", "-p", "Interval=20ms",
-                     "--timeout", "15s", "--", "/bin/sh", "-c",
-                     "exec \"$0\" unix=\"$UNITRUN_RUNTIME_DIR/s.sock\"", probe_bin));
+        if (row->family) {
+                port = test_free_port_case(row->family);
+                if (port == 0)
+                        goto out; /* skipped */
+                REQUIRE(port > 0);
+                FMT(spec, "%s:%d", row->host, port);
+        }
+        FMT(exec, "%s %s", listener_bin, subst(row->listener, spec));
+        args[n++] = (char *) "run";
+        args[n++] = (char *) "--quiet";
+        args[n++] = (char *) "--exec";
+        args[n++] = exec;
+        for (int i = 0; i < 4 && row->ready[i]; i++)
+                args[n++] = subst(row->ready[i], spec);
+        args[n++] = (char *) "--timeout";
+        args[n++] = (char *) "15s";
+        args[n++] = (char *) "--";
+        if (row->probe)
+                args[n++] = probe_bin;
+        else {
+                args[n++] = (char *) "/bin/sh";
+                args[n++] = (char *) "-c";
+        }
+        for (int i = 0; row->command[i]; i++)
+                args[n++] = subst(row->command[i], spec);
+        args[n] = NULL;
+        run(&t, args);
         CHECK(&t, t.res.status == 0);
-        CHECK(&t, t.res.elapsed_ms >= 400 - SLACK_MS);
+        CHECK(&t, t.res.elapsed_ms >= row->min_ms - SLACK_MS);
+        if (row->gone_after)
+                /* Torn down: nothing listens any more. */
+                CU_ASSERT_FALSE(test_connects_tcp(row->host, port));
 out:
-        tcase_done(&t);
-}
-
-/* The file appears 300 ms in, in directories that do not exist before (created one by one:
- * test-ready's burst test covers a whole tree created at once). */
-static void test_run_ready_file(void)
-{
-        tcase t;
-        char exec[4200];
-
-        if (!tcase_init(&t))
-                goto out;
-        FMT(exec,
-            "%s wait=100 mkdir=%%t/a wait=100 mkdir=%%t/a/b wait=100 mkdir=%%t/a/b/c wait=100 "
-            "touch=%%t/a/b/c/ready",
-            listener_bin);
-        run(&t, ARGS("run", "--quiet", "--exec", exec, "--ready-file", "%t/a/b/c/ready", "--timeout", "15s",
-                     "--", "/bin/sh", "-c", "test -e \"$UNITRUN_RUNTIME_DIR/a/b/c/ready\""));
-        CHECK(&t, t.res.status == 0);
-        CHECK(&t, t.res.elapsed_ms >= 300 - SLACK_MS);
-out:
-        tcase_done(&t);
+        ccase_done(&t);
 }
 
 /* TCP + file + output on one ad-hoc unit. */
 static void test_run_combined(void)
 {
-        tcase t;
+        ccase t;
         char exec[4200], spec[64], probe[80];
         int port;
 
-        if (!tcase_init(&t))
+        if (!ccase_init(&t))
                 goto out;
-        port = free_port(AF_INET);
+        port = test_free_port(AF_INET);
         REQUIRE(port > 0);
         FMT(spec, "127.0.0.1:%d", port);
         FMT(exec, "%s tcp=%s wait=200 \"say=server up\" wait=200 touch=%%t/ready", listener_bin, spec);
@@ -272,19 +222,19 @@ static void test_run_combined(void)
         CHECK(&t, t.res.status == 0);
         CHECK(&t, t.res.elapsed_ms >= 400 - SLACK_MS);
 out:
-        tcase_done(&t);
+        ccase_done(&t);
 }
 
 /* Dies with status 3 while --ready-tcp is pending: 69 at once, not at the 20 s timeout. */
 static void test_run_exit_while_pending(void)
 {
-        tcase t;
+        ccase t;
         char exec[4200], spec[64];
         int port;
 
-        if (!tcase_init(&t))
+        if (!ccase_init(&t))
                 goto out;
-        port = free_port(AF_INET);
+        port = test_free_port(AF_INET);
         REQUIRE(port > 0);
         FMT(spec, "127.0.0.1:%d", port);
         FMT(exec, "%s -d 200 3", exiter_bin);
@@ -294,94 +244,95 @@ static void test_run_exit_while_pending(void)
         CHECK(&t, t.res.elapsed_ms < 5000);
         CHECK(&t, err_has(&t, "status 3"));
 out:
-        tcase_done(&t);
+        ccase_done(&t);
 }
 
 /* ---- run: HTTP= ------------------------------------------------------------------------ */
 
-/* POST with a body, a header and a query string, a server answering 500 for its first
- * 300 ms: COMMAND runs only once the exact request got its 200. */
-static void test_run_ready_http_post(void)
+/* One table for --ready-http against the HTTP fixture, which answers only the exact
+ * request it was told to expect (and leaves %t/served when it did): COMMAND runs only
+ * once that request got its 200. */
+struct http_run_row {
+        bool unix_socket;      /* the server on %t/h.sock, not a TCP port */
+        const char *server;    /* the fixture's options after --port N / --unix ... */
+        const char *url_path;  /* after http://127.0.0.1:PORT (http://localhost on a socket) */
+        const char *extra[10]; /* more `unitrun run` options, NULL-terminated */
+        unsigned min_ms;       /* the least the run may take */
+};
+
+static const struct http_run_row http_run_rows[] = {
+        /* POST with a body, a header and a query string, a server answering 500 for its
+         * first 300 ms. */
+        { .server = "--delay 200 --fail-for 300 --path /ready --query check=1 --method POST --body hello "
+                    "--header \"X-Token: abc\" --served %t/served",
+          .url_path = "/ready?check=1",
+          .extra = { "--http-method", "POST", "--http-header", "X-Token: abc", "-p", "HTTPBody=hello", "-p",
+                     "Interval=50ms", NULL },
+          .min_ms = 500 - SLACK_MS },
+        { .server = "--delay 200 --method HEAD --path /ping --served %t/served",
+          .url_path = "/ping",
+          .extra = { "--http-method", "HEAD", NULL } },
+        { .unix_socket = true,
+          .server = "--delay 200 --path /health --served %t/served",
+          .url_path = "/health",
+          .extra = { "-p", "HTTPUnixSocket=%t/h.sock", NULL } },
+};
+
+static void run_http_row(const void *data)
 {
-        tcase t;
-        char exec[8192], url[128];
-        int port;
+        const struct http_run_row *row = data;
+        ccase t;
+        char exec[8192], url[256];
+        char *args[32];
+        int port = 0, n = 0;
 
         if (!http_available())
                 return;
-        if (!tcase_init(&t))
+        if (!ccase_init(&t))
                 goto out;
-        port = free_port(AF_INET);
-        REQUIRE(port > 0);
-        FMT(url, "http://127.0.0.1:%d/ready?check=1", port);
-        FMT(exec,
-            "%s %s --port %d --delay 200 --fail-for 300 --path /ready --query check=1 --method POST --body "
-            "hello "
-            "--header \"X-Token: abc\" --served %%t/served",
-            python_bin, http_script, port);
-        run(&t, ARGS("run", "--quiet", "--exec", exec, "--ready-http", url, "--http-method", "POST",
-                     "--http-header", "X-Token: abc", "-p", "HTTPBody=hello", "-p", "Interval=50ms",
-                     "--timeout", "15s", "--", "/bin/sh", "-c", "test -e \"$UNITRUN_RUNTIME_DIR/served\""));
+        if (row->unix_socket) {
+                FMT(url, "http://localhost%s", row->url_path);
+                FMT(exec, "%s %s --unix %%t/h.sock %s", python_bin, http_script, row->server);
+        } else {
+                port = test_free_port(AF_INET);
+                REQUIRE(port > 0);
+                FMT(url, "http://127.0.0.1:%d%s", port, row->url_path);
+                FMT(exec, "%s %s --port %d %s", python_bin, http_script, port, row->server);
+        }
+        args[n++] = (char *) "run";
+        args[n++] = (char *) "--quiet";
+        args[n++] = (char *) "--exec";
+        args[n++] = exec;
+        args[n++] = (char *) "--ready-http";
+        args[n++] = url;
+        for (int i = 0; row->extra[i]; i++)
+                args[n++] = (char *) row->extra[i];
+        args[n++] = (char *) "--timeout";
+        args[n++] = (char *) "15s";
+        args[n++] = (char *) "--";
+        args[n++] = (char *) "/bin/sh";
+        args[n++] = (char *) "-c";
+        args[n++] = (char *) "test -e \"$UNITRUN_RUNTIME_DIR/served\"";
+        args[n] = NULL;
+        run(&t, args);
         CHECK(&t, t.res.status == 0);
-        CHECK(&t, t.res.elapsed_ms >= 500 - SLACK_MS);
+        CHECK(&t, t.res.elapsed_ms >= row->min_ms);
 out:
-        tcase_done(&t);
-}
-
-static void test_run_ready_http_head(void)
-{
-        tcase t;
-        char exec[8192], url[128];
-        int port;
-
-        if (!http_available())
-                return;
-        if (!tcase_init(&t))
-                goto out;
-        port = free_port(AF_INET);
-        REQUIRE(port > 0);
-        FMT(url, "http://127.0.0.1:%d/ping", port);
-        FMT(exec, "%s %s --port %d --delay 200 --method HEAD --path /ping --served %%t/served", python_bin,
-            http_script, port);
-        run(&t, ARGS("run", "--quiet", "--exec", exec, "--ready-http", url, "--http-method", "HEAD",
-                     "--timeout", "15s", "--", "/bin/sh", "-c", "test -e \"$UNITRUN_RUNTIME_DIR/served\""));
-        CHECK(&t, t.res.status == 0);
-out:
-        tcase_done(&t);
-}
-
-/* HTTPUnixSocket=%t/h.sock. */
-static void test_run_ready_http_unix(void)
-{
-        tcase t;
-        char exec[8192];
-
-        if (!http_available())
-                return;
-        if (!tcase_init(&t))
-                goto out;
-        FMT(exec, "%s %s --unix %%t/h.sock --delay 200 --path /health --served %%t/served", python_bin,
-            http_script);
-        run(&t, ARGS("run", "--quiet", "--exec", exec, "--ready-http", "http://localhost/health", "-p",
-                     "HTTPUnixSocket=%t/h.sock", "--timeout", "15s", "--", "/bin/sh", "-c",
-                     "test -e \"$UNITRUN_RUNTIME_DIR/served\""));
-        CHECK(&t, t.res.status == 0);
-out:
-        tcase_done(&t);
+        ccase_done(&t);
 }
 
 /* 404: ready with --http-status '404|200'; with the default 2xx a timeout naming 404. */
 static void test_run_http_status(void)
 {
-        tcase t;
+        ccase t;
         char exec[8192], url[128];
         int port;
 
         if (!http_available())
                 return;
-        if (!tcase_init(&t))
+        if (!ccase_init(&t))
                 goto out;
-        port = free_port(AF_INET);
+        port = test_free_port(AF_INET);
         REQUIRE(port > 0);
         FMT(url, "http://127.0.0.1:%d/", port);
         FMT(exec, "%s %s --port %d --status 404", python_bin, http_script, port);
@@ -396,13 +347,13 @@ static void test_run_http_status(void)
         CHECK(&t, err_has(&t, url));
         CHECK(&t, t.res.elapsed_ms < 1000 + 3000);
 out:
-        tcase_done(&t);
+        ccase_done(&t);
 }
 
 /* ---- run: RefuseIfReady= ---------------------------------------------------------------- */
 
 /* Refused: 69, the address and the owner's PID named, and the unit never ran (no marker). */
-static void check_refused(tcase *t, const char *address, pid_t owner, const char *marker)
+static void check_refused(ccase *t, const char *address, pid_t owner, const char *marker)
 {
         char pid_text[32];
 
@@ -416,17 +367,17 @@ static void check_refused(tcase *t, const char *address, pid_t owner, const char
 
 static void test_run_in_use_tcp(void)
 {
-        tcase t;
+        ccase t;
         char *marker = NULL, exec[4200], spec[64];
         int port;
 
-        if (!tcase_init(&t))
+        if (!ccase_init(&t))
                 goto out;
-        port = free_port(AF_INET);
+        port = test_free_port(AF_INET);
         REQUIRE(port > 0);
-        REQUIRE(add_fd(&t, test_listen_tcp("127.0.0.1", port)));
+        REQUIRE(tcase_add_fd(&t.tc, test_listen_tcp("127.0.0.1", port)));
         FMT(spec, "127.0.0.1:%d", port);
-        marker = test_path_join(t.dir, "spawned");
+        marker = test_path_join(t.tc.dir, "spawned");
         FMT(exec, "%s touch=%s", listener_bin, marker);
         run(&t,
             ARGS("run", "--quiet", "--exec", exec, "--ready-tcp", spec, "--timeout", "15s", "--", "true"));
@@ -436,20 +387,20 @@ static void test_run_in_use_tcp(void)
                      "--timeout", "15s", "--", "true"));
         CHECK(&t, t.res.status == 0);
 out:
-        tcase_done(&t);
+        ccase_done(&t);
         free(marker);
 }
 
 static void test_run_in_use_unix(void)
 {
-        tcase t;
+        ccase t;
         char *marker = NULL, *sock = NULL, exec[4200];
 
-        if (!tcase_init(&t))
+        if (!ccase_init(&t))
                 goto out;
-        sock = test_path_join(t.dir, "taken.sock");
-        REQUIRE(add_fd(&t, test_listen_unix(sock)));
-        marker = test_path_join(t.dir, "spawned");
+        sock = test_path_join(t.tc.dir, "taken.sock");
+        REQUIRE(tcase_add_fd(&t.tc, test_listen_unix(sock)));
+        marker = test_path_join(t.tc.dir, "spawned");
         FMT(exec, "%s touch=%s", listener_bin, marker);
         run(&t,
             ARGS("run", "--quiet", "--exec", exec, "--ready-unix", sock, "--timeout", "15s", "--", "true"));
@@ -459,29 +410,29 @@ static void test_run_in_use_unix(void)
                      "--timeout", "15s", "--", "true"));
         CHECK(&t, t.res.status == 0);
 out:
-        tcase_done(&t);
+        ccase_done(&t);
         free(marker);
         free(sock);
 }
 
 static void test_run_in_use_http(void)
 {
-        tcase t;
+        ccase t;
         char *marker = NULL, *log = NULL, exec[4200], url[128], spec[64];
         pid_t server;
         int port;
 
         if (!http_available())
                 return;
-        if (!tcase_init(&t))
+        if (!ccase_init(&t))
                 goto out;
-        port = free_port(AF_INET);
+        port = test_free_port(AF_INET);
         REQUIRE(port > 0);
         log = helper_log(&t);
         server = test_spawn_http_server(log, port, NULL, SERVER_UP_MS, NULL);
-        REQUIRE(add_helper(&t, server));
+        REQUIRE(tcase_add_helper(&t.tc, server));
         FMT(url, "http://127.0.0.1:%d/", port);
-        marker = test_path_join(t.dir, "spawned");
+        marker = test_path_join(t.tc.dir, "spawned");
         FMT(exec, "%s touch=%s", listener_bin, marker);
         run(&t,
             ARGS("run", "--quiet", "--exec", exec, "--ready-http", url, "--timeout", "15s", "--", "true"));
@@ -491,7 +442,7 @@ static void test_run_in_use_http(void)
                      "--timeout", "15s", "--", "true"));
         CHECK(&t, t.res.status == 0);
 out:
-        tcase_done(&t);
+        ccase_done(&t);
         free(marker);
         free(log);
 }
@@ -501,36 +452,37 @@ out:
 /* Every kind of condition, each already holding: exit 0 at once. */
 static void test_wait_all_hold(void)
 {
-        tcase t;
+        ccase t;
         char *sock = NULL, *file = NULL, *log = NULL, tcp[64], tcp6[64], unix_arg[4200], file_arg[4200],
              url[128];
         int port, port6;
 
-        if (!tcase_init(&t))
+        if (!ccase_init(&t))
                 goto out;
-        port = free_port(AF_INET);
+        port = test_free_port(AF_INET);
         REQUIRE(port > 0);
-        REQUIRE(add_fd(&t, test_listen_tcp("127.0.0.1", port)));
-        sock = test_path_join(t.dir, "w.sock");
-        REQUIRE(add_fd(&t, test_listen_unix(sock)));
-        file = test_path_join(t.dir, "w-file");
+        REQUIRE(tcase_add_fd(&t.tc, test_listen_tcp("127.0.0.1", port)));
+        sock = test_path_join(t.tc.dir, "w.sock");
+        REQUIRE(tcase_add_fd(&t.tc, test_listen_unix(sock)));
+        file = test_path_join(t.tc.dir, "w-file");
         REQUIRE(test_write_file(file, "", 0644) == 0);
         FMT(tcp, "tcp:127.0.0.1:%d", port);
         FMT(unix_arg, "unix:%s", sock);
         FMT(file_arg, "file:%s", file);
 
         port6 = test_free_port(AF_INET6);
-        if (port6 > 0 && add_fd(&t, test_listen_tcp("::1", port6)))
+        if (port6 > 0 && tcase_add_fd(&t.tc, test_listen_tcp("::1", port6)))
                 FMT(tcp6, "tcp:[::1]:%d", port6);
         else
                 snprintf(tcp6, sizeof(tcp6), "%s", tcp); /* no IPv6 here */
 
         if (http_available()) {
-                int http_port = free_port(AF_INET);
+                int http_port = test_free_port(AF_INET);
 
                 REQUIRE(http_port > 0);
                 log = helper_log(&t);
-                REQUIRE(add_helper(&t, test_spawn_http_server(log, http_port, NULL, SERVER_UP_MS, NULL)));
+                REQUIRE(tcase_add_helper(
+                        &t.tc, test_spawn_http_server(log, http_port, NULL, SERVER_UP_MS, NULL)));
                 FMT(url, "http://127.0.0.1:%d/", http_port);
         } else
                 snprintf(url, sizeof(url), "%s", tcp);
@@ -539,7 +491,7 @@ static void test_wait_all_hold(void)
         CHECK(&t, t.res.status == 0);
         CHECK(&t, t.res.elapsed_ms < 3000);
 out:
-        tcase_done(&t);
+        ccase_done(&t);
         free(sock);
         free(file);
         free(log);
@@ -549,32 +501,33 @@ out:
  * a unix socket listening 200 ms later. */
 static void test_wait_later(void)
 {
-        tcase t;
+        ccase t;
         char *log = NULL, *sock = NULL, tcp[64], a1[80], a2[4200], a3[4200], a4[4200], file_arg[4200],
              unix_arg[4200];
         int port;
 
-        if (!tcase_init(&t))
+        if (!ccase_init(&t))
                 goto out;
-        port = free_port(AF_INET);
+        port = test_free_port(AF_INET);
         REQUIRE(port > 0);
         log = helper_log(&t);
-        sock = test_path_join(t.dir, "late.sock");
+        sock = test_path_join(t.tc.dir, "late.sock");
         FMT(tcp, "tcp:127.0.0.1:%d", port);
-        FMT(file_arg, "file:%s/d/e/f/ready", t.dir);
+        FMT(file_arg, "file:%s/d/e/f/ready", t.tc.dir);
         FMT(unix_arg, "unix:%s", sock);
-        REQUIRE(add_helper(
-                &t, test_spawn(
-                            ARGS(listener_bin, "wait=300", FMT(a1, "tcp=127.0.0.1:%d", port),
-                                 FMT(a2, "mkdir=%s/d/e/f", t.dir), FMT(a3, "touch=%s/d/e/f/ready", t.dir),
-                                 FMT(a4, "bind-unix=%s", sock), "wait=200", "listen"),
-                            log)));
+        REQUIRE(tcase_add_helper(
+                &t.tc,
+                test_spawn(
+                        ARGS(listener_bin, "wait=300", FMT(a1, "tcp=127.0.0.1:%d", port),
+                             FMT(a2, "mkdir=%s/d/e/f", t.tc.dir), FMT(a3, "touch=%s/d/e/f/ready", t.tc.dir),
+                             FMT(a4, "bind-unix=%s", sock), "wait=200", "listen"),
+                        log)));
         run(&t, ARGS("wait", "--timeout", "15s", tcp, file_arg, unix_arg));
         CHECK(&t, t.res.status == 0);
         CHECK(&t, t.res.elapsed_ms >= 500 - SLACK_MS);
         CHECK(&t, t.res.elapsed_ms < 5000);
 out:
-        tcase_done(&t);
+        ccase_done(&t);
         free(log);
         free(sock);
 }
@@ -582,23 +535,23 @@ out:
 /* Timeout: 69, "still waiting for" and the pending conditions, not the one that held. */
 static void test_wait_timeout(void)
 {
-        tcase t;
+        ccase t;
         char *sock = NULL, *held = NULL, tcp[64], url[128], unix_arg[4200], missing_arg[4200],
              held_arg[4200];
         int port, port2;
 
-        if (!tcase_init(&t))
+        if (!ccase_init(&t))
                 goto out;
-        port = free_port(AF_INET);
-        port2 = free_port(AF_INET);
+        port = test_free_port(AF_INET);
+        port2 = test_free_port(AF_INET);
         REQUIRE(port > 0 && port2 > 0 && port != port2);
-        sock = test_path_join(t.dir, "nobody.sock");
-        held = test_path_join(t.dir, "held-file");
+        sock = test_path_join(t.tc.dir, "nobody.sock");
+        held = test_path_join(t.tc.dir, "held-file");
         REQUIRE(test_write_file(held, "", 0644) == 0);
         FMT(tcp, "tcp:127.0.0.1:%d", port);
         FMT(url, "http://127.0.0.1:%d/health", port2);
         FMT(unix_arg, "unix:%s", sock);
-        FMT(missing_arg, "file:%s/no/such/file", t.dir);
+        FMT(missing_arg, "file:%s/no/such/file", t.tc.dir);
         FMT(held_arg, "file:%s", held);
         run(&t, ARGS("wait", "--timeout", "300ms", tcp, url, unix_arg, missing_arg, held_arg));
         CHECK(&t, t.res.status == EXIT_NOT_READY);
@@ -611,7 +564,7 @@ static void test_wait_timeout(void)
         CHECK(&t, t.res.elapsed_ms >= 300 - SLACK_MS);
         CHECK(&t, t.res.elapsed_ms < 300 + 3000);
 out:
-        tcase_done(&t);
+        ccase_done(&t);
         free(sock);
         free(held);
 }
@@ -619,17 +572,17 @@ out:
 /* An HTTP server that accepts and never answers: 69 at the timeout, not later. */
 static void test_wait_http_never_answers(void)
 {
-        tcase t;
+        ccase t;
         char *log = NULL, url[128], arg[64];
         int port;
 
-        if (!tcase_init(&t))
+        if (!ccase_init(&t))
                 goto out;
-        port = free_port(AF_INET);
+        port = test_free_port(AF_INET);
         REQUIRE(port > 0);
         log = helper_log(&t);
-        REQUIRE(add_helper(
-                &t, test_spawn(ARGS(listener_bin, "hold", FMT(arg, "tcp=127.0.0.1:%d", port)), log)));
+        REQUIRE(tcase_add_helper(
+                &t.tc, test_spawn(ARGS(listener_bin, "hold", FMT(arg, "tcp=127.0.0.1:%d", port)), log)));
         REQUIRE(test_wait_connect_tcp("127.0.0.1", port, SERVER_UP_MS));
         FMT(url, "http://127.0.0.1:%d/", port);
         run(&t, ARGS("wait", "--timeout", "1s", url));
@@ -638,7 +591,7 @@ static void test_wait_http_never_answers(void)
         CHECK(&t, t.res.elapsed_ms >= 1000 - SLACK_MS);
         CHECK(&t, t.res.elapsed_ms < 1000 + 2000);
 out:
-        tcase_done(&t);
+        ccase_done(&t);
         free(log);
 }
 
@@ -655,9 +608,9 @@ static void test_wait_usage(void)
                 { "wait", "--http-status", "(", "http://127.0.0.1:1/", NULL },
                 { "wait", NULL },
         };
-        tcase t;
+        ccase t;
 
-        if (!tcase_init(&t))
+        if (!ccase_init(&t))
                 goto out;
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
                 run(&t, (char *const *) cases[i]);
@@ -669,31 +622,31 @@ static void test_wait_usage(void)
                 CHECK(&t, t.res.err[0] != '\0');
         }
 out:
-        tcase_done(&t);
+        ccase_done(&t);
 }
 
 /* --http-method, --http-header, --http-status are honoured, and without them the same
  * server does not satisfy the wait. */
 static void test_wait_http_options(void)
 {
-        tcase t;
+        ccase t;
         char *log = NULL, url[128], url404[128];
         int port, port404;
 
         if (!http_available())
                 return;
-        if (!tcase_init(&t))
+        if (!ccase_init(&t))
                 goto out;
-        port = free_port(AF_INET);
-        port404 = free_port(AF_INET);
+        port = test_free_port(AF_INET);
+        port404 = test_free_port(AF_INET);
         REQUIRE(port > 0 && port404 > 0 && port != port404);
         log = helper_log(&t);
-        REQUIRE(add_helper(
-                &t, test_spawn_http_server(
-                            log, port, NULL, SERVER_UP_MS, "--method", "PUT", "--header", "X-Token: t0k",
-                            "--status", "201", NULL)));
-        REQUIRE(add_helper(
-                &t, test_spawn_http_server(log, port404, NULL, SERVER_UP_MS, "--status", "404", NULL)));
+        REQUIRE(tcase_add_helper(
+                &t.tc, test_spawn_http_server(
+                               log, port, NULL, SERVER_UP_MS, "--method", "PUT", "--header", "X-Token: t0k",
+                               "--status", "201", NULL)));
+        REQUIRE(tcase_add_helper(
+                &t.tc, test_spawn_http_server(log, port404, NULL, SERVER_UP_MS, "--status", "404", NULL)));
         FMT(url, "http://127.0.0.1:%d/thing", port);
         FMT(url404, "http://127.0.0.1:%d/", port404);
 
@@ -713,43 +666,56 @@ static void test_wait_http_options(void)
         CHECK(&t, t.res.status == EXIT_NOT_READY);
         CHECK(&t, err_has(&t, "404"));
 out:
-        tcase_done(&t);
+        ccase_done(&t);
         free(log);
 }
 
 /* ---- Runner ------------------------------------------------------------------------------ */
 
-static CU_TestInfo run_tests[] = {
-        { "run: --ready-tcp", test_run_ready_tcp },
-        { "run: --ready-tcp [::1]", test_run_ready_tcp_ipv6 },
-        { "run: --ready-unix %t/s.sock, -p Interval=", test_run_ready_unix },
-        { "run: --ready-file in missing directories", test_run_ready_file },
-        { "run: TCP + output + file", test_run_combined },
-        { "run: exit while --ready-tcp is pending", test_run_exit_while_pending },
-        { "run: --ready-http POST, -p HTTPBody=, --http-header", test_run_ready_http_post },
-        { "run: --ready-http HEAD", test_run_ready_http_head },
-        { "run: -p HTTPUnixSocket=", test_run_ready_http_unix },
-        { "run: --http-status", test_run_http_status },
-        { "run: TCP already in use", test_run_in_use_tcp },
-        { "run: unix socket already in use", test_run_in_use_unix },
-        { "run: HTTP already in use", test_run_in_use_http },
-        CU_TEST_INFO_NULL,
-};
-
-static CU_TestInfo wait_tests[] = {
-        { "wait: every kind holds", test_wait_all_hold },
-        { "wait: conditions met later", test_wait_later },
-        { "wait: timeout names the pending", test_wait_timeout },
-        { "wait: an HTTP server that never answers", test_wait_http_never_answers },
-        { "wait: bad command lines", test_wait_usage },
-        { "wait: --http-method/--http-header/--http-status", test_wait_http_options },
-        CU_TEST_INFO_NULL,
+/* group "run": `unitrun run` (on both paths), "wait": `unitrun wait` (starts nothing). */
+static const cunit_case all_tests[] = {
+        { .group = "run", .name = "run: --ready-tcp", .run = run_late_row, .data = &run_late_rows[0] },
+        { .group = "run", .name = "run: --ready-tcp [::1]", .run = run_late_row, .data = &run_late_rows[1] },
+        { .group = "run",
+          .name = "run: --ready-unix %t/s.sock, -p Interval=",
+          .run = run_late_row,
+          .data = &run_late_rows[2] },
+        { .group = "run",
+          .name = "run: --ready-file in missing directories",
+          .run = run_late_row,
+          .data = &run_late_rows[3] },
+        { .group = "run", .name = "run: TCP + output + file", .func = test_run_combined },
+        { .group = "run",
+          .name = "run: exit while --ready-tcp is pending",
+          .func = test_run_exit_while_pending },
+        { .group = "run",
+          .name = "run: --ready-http POST, -p HTTPBody=, --http-header",
+          .run = run_http_row,
+          .data = &http_run_rows[0] },
+        { .group = "run", .name = "run: --ready-http HEAD", .run = run_http_row, .data = &http_run_rows[1] },
+        { .group = "run",
+          .name = "run: -p HTTPUnixSocket=",
+          .run = run_http_row,
+          .data = &http_run_rows[2] },
+        { .group = "run", .name = "run: --http-status", .func = test_run_http_status },
+        { .group = "run", .name = "run: TCP already in use", .func = test_run_in_use_tcp },
+        { .group = "run", .name = "run: unix socket already in use", .func = test_run_in_use_unix },
+        { .group = "run", .name = "run: HTTP already in use", .func = test_run_in_use_http },
+        { .group = "wait", .name = "wait: every kind holds", .func = test_wait_all_hold },
+        { .group = "wait", .name = "wait: conditions met later", .func = test_wait_later },
+        { .group = "wait", .name = "wait: timeout names the pending", .func = test_wait_timeout },
+        { .group = "wait",
+          .name = "wait: an HTTP server that never answers",
+          .func = test_wait_http_never_answers },
+        { .group = "wait", .name = "wait: bad command lines", .func = test_wait_usage },
+        { .group = "wait",
+          .name = "wait: --http-method/--http-header/--http-status",
+          .func = test_wait_http_options },
 };
 
 int main(int argc, char *argv[])
 {
         const char *group = argc > 1 ? argv[1] : NULL;
-        unsigned failures;
         int status = 0;
 
         signal(SIGPIPE, SIG_IGN);
@@ -766,33 +732,8 @@ int main(int argc, char *argv[])
                 goto out;
         }
 
-        {
-                CU_SuiteInfo suites[] = {
-                        { .pName = "unitrun run: readiness", .pTests = run_tests },
-                        { .pName = "unitrun wait", .pTests = wait_tests },
-                        CU_SUITE_INFO_NULL,
-                };
-                CU_SuiteInfo *selected = suites;
-
-                if (group && strcmp(group, "wait") == 0)
-                        selected = suites + 1;
-                else if (group && strcmp(group, "run") == 0)
-                        suites[1] = (CU_SuiteInfo) CU_SUITE_INFO_NULL;
-                if (CU_initialize_registry() != CUE_SUCCESS) {
-                        status = 99;
-                        goto out;
-                }
-                if (CU_register_suites(selected) != CUE_SUCCESS) {
-                        CU_cleanup_registry();
-                        status = 99;
-                        goto out;
-                }
-        }
-        CU_basic_set_mode(CU_BRM_VERBOSE);
-        CU_basic_run_tests();
-        failures = CU_get_number_of_failures();
-        CU_cleanup_registry();
-        status = failures > 0 ? 1 : 0;
+        status =
+                cunit_run_cases("unitrun run/wait: readiness", all_tests, ELEMENTS(all_tests), group, false);
 out:
         free(listener_bin);
         free(probe_bin);

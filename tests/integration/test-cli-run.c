@@ -16,107 +16,40 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli-run.h"
 #include "cunit-main.h"
+#include "test-util.h"
+
+/* Only reached when something hangs; the case fails then anyway. */
+#define RUN_DEADLINE_MS 30000
 
 static const char *unitrun_bin;
 static char tmp_dir[64];
 
-struct result {
-        int status; /* exit status, or 128+N */
-        char out[65536];
-        char err[65536];
-};
-
 /* Runs unitrun with argv; when trigger_file is set, sends sig to unitrun once that file
  * exists (COMMAND creates it). */
-static void run_unitrun_signal(char *const argv[], const char *trigger_file, int sig, struct result *res)
+static void run_unitrun_signal(char *const argv[], const char *trigger_file, int sig, cli_run *res)
 {
-        int out_pipe[2], err_pipe[2];
-        size_t out_len = 0, err_len = 0;
-        bool signalled = false;
-        pid_t pid;
-        int ws;
+        CU_ASSERT_FATAL(cli_run_spawn(res, unitrun_bin, argv, NULL) == 0);
+        if (trigger_file) {
+                uint64_t deadline = test_now_msec() + RUN_DEADLINE_MS;
 
-        memset(res, 0, sizeof(*res));
-        CU_ASSERT_FATAL(pipe2(out_pipe, O_CLOEXEC) == 0 && pipe2(err_pipe, O_CLOEXEC) == 0);
-        pid = fork();
-        CU_ASSERT_FATAL(pid >= 0);
-        if (pid == 0) {
-                char *full[64] = { (char *) unitrun_bin };
-                size_t n = 1;
-
-                for (size_t i = 0; argv[i] && n < 63; i++)
-                        full[n++] = argv[i];
-                full[n] = NULL;
-                dup2(out_pipe[1], 1);
-                dup2(err_pipe[1], 2);
-                execv(unitrun_bin, full);
-                _exit(127);
+                while (cli_run_alive(res) && !test_file_exists(trigger_file) && test_now_msec() < deadline)
+                        cli_run_pump(res, 10);
+                if (cli_run_alive(res) && test_file_exists(trigger_file))
+                        (void) kill(res->pid, sig);
         }
-        close(out_pipe[1]);
-        close(err_pipe[1]);
-
-        for (;;) {
-                struct pollfd fds[2] = { { .fd = out_pipe[0], .events = POLLIN },
-                                         { .fd = err_pipe[0], .events = POLLIN } };
-                int open_fds = (fds[0].fd >= 0) + (fds[1].fd >= 0);
-
-                if (open_fds == 0)
-                        break;
-                if (poll(fds, 2, trigger_file && !signalled ? 10 : -1) < 0)
-                        continue;
-                if (trigger_file && !signalled && access(trigger_file, F_OK) == 0) {
-                        kill(pid, sig);
-                        signalled = true;
-                }
-                for (int i = 0; i < 2; i++) {
-                        char *buf = i == 0 ? res->out : res->err;
-                        size_t *len = i == 0 ? &out_len : &err_len;
-                        ssize_t k;
-
-                        if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP)))
-                                continue;
-                        k = read(fds[i].fd, buf + *len, sizeof(res->out) - 1 - *len);
-                        if (k <= 0) {
-                                close(i == 0 ? out_pipe[0] : err_pipe[0]);
-                                if (i == 0)
-                                        out_pipe[0] = -1;
-                                else
-                                        err_pipe[0] = -1;
-                        } else
-                                *len += (size_t) k;
-                }
-                /* poll() ignores negative fds, but the array was built before closing. */
-                if (out_pipe[0] < 0 && err_pipe[0] < 0)
-                        break;
-        }
-        CU_ASSERT_FATAL(waitpid(pid, &ws, 0) == pid);
-        res->status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
-        if (CU_get_number_of_failures() == 0 && getenv("TEST_VERBOSE"))
-                fprintf(stderr, "--- status %d\n--- stdout\n%s--- stderr\n%s\n", res->status, res->out,
-                        res->err);
+        cli_run_finish(res, RUN_DEADLINE_MS);
 }
 
-static void run_unitrun(char *const argv[], struct result *res)
+static void run_unitrun(char *const argv[], cli_run *res)
 {
         run_unitrun_signal(argv, NULL, 0, res);
 }
 
 #define ARGV(...) ((char *const[]){ __VA_ARGS__, NULL })
 
-static void show_on_failure(const struct result *res, bool ok)
-{
-        if (!ok)
-                fprintf(stderr, "\nunitrun exited %d\nstdout:\n%s\nstderr:\n%s\n", res->status, res->out,
-                        res->err);
-}
-
-#define CHECK(res, cond)                                                                                    \
-        do {                                                                                                \
-                bool _ok = (cond);                                                                          \
-                show_on_failure(res, _ok);                                                                  \
-                CU_ASSERT(_ok);                                                                             \
-        } while (0)
+#define CHECK(res, cond) CLI_CHECK(res, cond)
 
 static char *path_in_tmp(const char *name)
 {
@@ -128,55 +61,21 @@ static char *path_in_tmp(const char *name)
         return p;
 }
 
+/* test_read_file(), freed by the next call: the cases compare and forget. */
 static char *read_file(const char *path)
 {
-        static char buf[65536];
-        FILE *f = fopen(path, "re");
-        size_t n;
+        static char *last;
 
-        if (!f)
-                return NULL;
-        n = fread(buf, 1, sizeof(buf) - 1, f);
-        buf[n] = 0;
-        fclose(f);
-        return buf;
-}
-
-/* A process recorded as "PID STARTTIME" is dead if it is gone, a zombie, or another one. */
-static bool process_alive(int pid, unsigned long long start_time)
-{
-        char path[64], buf[1024], state;
-        unsigned long long st;
-        const char *p;
-        FILE *f;
-        size_t n;
-
-        snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-        f = fopen(path, "re");
-        if (!f)
-                return false;
-        n = fread(buf, 1, sizeof(buf) - 1, f);
-        fclose(f);
-        buf[n] = 0;
-        p = strrchr(buf, ')');
-        if (!p ||
-            sscanf(p + 2, "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
-                   &state, &st) != 2)
-                return false;
-        return state != 'Z' && state != 'X' && (start_time == 0 || st == start_time);
-}
-
-static bool fallback(void)
-{
-        const char *v = getenv("UNITRUN_NO_CGROUP");
-        return v && strcmp(v, "1") == 0;
+        free(last);
+        last = test_read_file(path);
+        return last;
 }
 
 /* ---- Exit statuses ---------------------------------------------------------------------- */
 
 static void test_command_status_passes_through(void)
 {
-        struct result res;
+        cli_run res;
 
         run_unitrun(ARGV("run", "--exec", "sleep 100", "--", "sh", "-c", "exit 7"), &res);
         CHECK(&res, res.status == 7);
@@ -207,7 +106,7 @@ static void test_bad_command_lines(void)
         };
 
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-                struct result res;
+                cli_run res;
 
                 run_unitrun((char *const *) cases[i], &res);
                 CHECK(&res, res.status == 64);
@@ -217,7 +116,7 @@ static void test_bad_command_lines(void)
 
 static void test_help_and_version(void)
 {
-        struct result res;
+        cli_run res;
 
         run_unitrun(ARGV("--help"), &res);
         CHECK(&res, res.status == 0 && strstr(res.out, "unitrun run") != NULL);
@@ -231,7 +130,7 @@ static void test_help_and_version(void)
 
 static void test_exec_failure_is_reported_as_such(void)
 {
-        struct result res;
+        cli_run res;
 
         run_unitrun(ARGV("run", "--exec", "/nonexistent/daemon", "--", "touch", path_in_tmp("ran")), &res);
         CHECK(&res, res.status == 69);
@@ -244,7 +143,7 @@ static void test_exec_failure_is_reported_as_such(void)
 
 static void test_exit_before_ready(void)
 {
-        struct result res;
+        cli_run res;
 
         run_unitrun(
                 ARGV("run", "--exec", "sh -c 'echo last words; exit 3'", "--type", "notify", "--name",
@@ -258,7 +157,7 @@ static void test_exit_before_ready(void)
 
 static void test_start_timeout_names_pending_conditions(void)
 {
-        struct result res;
+        cli_run res;
 
         run_unitrun(
                 ARGV("run", "--exec", "sleep 100", "--type", "notify", "--ready-output", "never",
@@ -272,7 +171,7 @@ static void test_start_timeout_names_pending_conditions(void)
 
 static void test_unit_crash_during_command(void)
 {
-        struct result res;
+        cli_run res;
 
         run_unitrun(
                 ARGV("run", "--exec", "sleep 100", "--", "sh", "-c",
@@ -292,7 +191,7 @@ static void test_unit_crash_during_command(void)
 
 static void test_stop_error_is_reported(void)
 {
-        struct result res;
+        cli_run res;
 
         run_unitrun(
                 ARGV("run", "--exec", "sh -c 'trap \"\" TERM; echo up; while :; do sleep 0.05; done'",
@@ -304,7 +203,7 @@ static void test_stop_error_is_reported(void)
 
 static void test_clean_exit_codes_at_stop(void)
 {
-        struct result res;
+        cli_run res;
 
         /* Exit 3 on SIGTERM is unclean... */
         run_unitrun(
@@ -328,7 +227,7 @@ static void test_clean_exit_codes_at_stop(void)
 
 static void test_output_prefix_quiet_and_log_dir(void)
 {
-        struct result res;
+        cli_run res;
         char *log;
 
         run_unitrun(
@@ -354,7 +253,7 @@ static void test_output_prefix_quiet_and_log_dir(void)
 
 static void test_ready_output_on_stderr_only(void)
 {
-        struct result res;
+        cli_run res;
 
         /* OutputStream=stdout must not be satisfied by stderr. */
         run_unitrun(
@@ -373,7 +272,7 @@ static void test_ready_output_on_stderr_only(void)
 
 static void test_command_environment(void)
 {
-        struct result res;
+        cli_run res;
         char script[1024];
         char *env;
         int pid = 0;
@@ -396,8 +295,8 @@ static void test_command_environment(void)
         CU_ASSERT(strncmp(runtime, "/", 1) == 0);
         /* The runtime directory is gone afterwards, and so is the unit. */
         CU_ASSERT(access(runtime, F_OK) < 0);
-        CU_ASSERT(!process_alive(pid, 0));
-        if (!fallback()) {
+        CU_ASSERT(!test_process_alive(pid, 0));
+        if (!cunit_fallback_mode()) {
                 if (sscanf(env, "%*s\n%*d\n%*d\n%511s", cgroup) == 1) {
                         CU_ASSERT(strstr(cgroup, "/sleep.service") != NULL);
                         CU_ASSERT(access(cgroup, F_OK) < 0);
@@ -408,7 +307,7 @@ static void test_command_environment(void)
 
 static void test_unit_env_and_cwd(void)
 {
-        struct result res;
+        cli_run res;
 
         run_unitrun(
                 ARGV("run", "--exec",
@@ -429,7 +328,7 @@ static void test_unit_env_and_cwd(void)
 
 static void test_notify_socket_of_launcher_does_not_leak(void)
 {
-        struct result res;
+        cli_run res;
 
         /* unitrun under a service manager: its NOTIFY_SOCKET is not the units' business. */
         setenv("NOTIFY_SOCKET", "/run/not-for-units", 1);
@@ -447,7 +346,7 @@ static void test_notify_socket_of_launcher_does_not_leak(void)
 
 static void test_units_start_in_parallel(void)
 {
-        struct result res;
+        cli_run res;
 
         /* Each becomes ready only once the other has started: sequential starts would
          * deadlock into a timeout. */
@@ -465,7 +364,7 @@ static void test_units_start_in_parallel(void)
 
 static void test_one_failure_stops_the_others(void)
 {
-        struct result res;
+        cli_run res;
         char cmd[512];
         char *pid_text;
 
@@ -478,14 +377,14 @@ static void test_one_failure_stops_the_others(void)
         CHECK(&res, strstr(res.err, "bad: exited with status 1 before it was ready") != NULL);
         pid_text = read_file(path_in_tmp("slow.pid"));
         if (pid_text)
-                CU_ASSERT(!process_alive(atoi(pid_text), 0));
+                CU_ASSERT(!test_process_alive(atoi(pid_text), 0));
 }
 
 /* ---- Signals --------------------------------------------------------------------------------- */
 
 static void test_signal_during_command(int sig)
 {
-        struct result res;
+        cli_run res;
         char script[512];
         char *got;
 
@@ -521,7 +420,7 @@ static void test_sighup_during_command(void)
 
 static void test_signal_during_start(void)
 {
-        struct result res;
+        cli_run res;
         char cmd[512];
         char *pid_text;
 
@@ -536,14 +435,14 @@ static void test_signal_during_start(void)
         CU_ASSERT(access(path_in_tmp("ran"), F_OK) < 0);
         pid_text = read_file(path_in_tmp("starting.pid"));
         CU_ASSERT_PTR_NOT_NULL_FATAL(pid_text);
-        CU_ASSERT(!process_alive(atoi(pid_text), 0));
+        CU_ASSERT(!test_process_alive(atoi(pid_text), 0));
 }
 
 /* ---- Nothing survives ----------------------------------------------------------------------- */
 
 static void test_process_tree_is_gone_after_run(void)
 {
-        struct result res;
+        cli_run res;
         char script_path[256], pids_path[256], line[128];
         FILE *f;
         int alive = 0, seen = 0;
@@ -572,7 +471,7 @@ static void test_process_tree_is_gone_after_run(void)
         CU_ASSERT_PTR_NOT_NULL_FATAL(f);
         while (fgets(line, sizeof(line), f)) {
                 seen++;
-                if (process_alive(atoi(line), 0))
+                if (test_process_alive(atoi(line), 0))
                         alive++;
         }
         fclose(f);

@@ -23,58 +23,34 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cunit-main.h"
+#include "tcase.h"
+#include "test-assert.h"
+#include "test-lib.h"
 #include "test-util.h"
 #include "unitrun.h"
 
 #define USEC_PER_MSEC UINT64_C(1000)
 #define USEC_PER_SEC UINT64_C(1000000)
 
-/* Like CU_ASSERT, but leaves the test for its cleanup label on failure; expr is
- * evaluated once. */
-#define REQUIRE(expr)                                                                                       \
-        do {                                                                                                \
-                CU_BOOL require_ok_ = (expr) ? CU_TRUE : CU_FALSE;                                          \
-                CU_assertImplementation(require_ok_, __LINE__, #expr, __FILE__, "", CU_FALSE);              \
-                if (!require_ok_)                                                                           \
-                        goto out;                                                                           \
-        } while (0)
-
 static bool fallback_mode;
 
 /* ---- Per-test state and cleanup ----------------------------------------------------- */
 
-typedef struct tcase {
+/* The common fixture (its temp dir for pid files, scripts, sockets) plus the library side. */
+typedef struct lcase {
+        tcase tc;
         ur_context *ctx;
         ur_executor *e;
-        char *dir; /* a temp dir for pid files, scripts, sockets */
-        char log[16384];
-        size_t log_len;
+        test_log log;
         char lines[8192]; /* output callback records: "STREAM:LINE\n" */
         size_t lines_len;
         char *seen_cgroup; /* the executor's cgroup as last seen by the state callback */
-        unsigned failures_before;
-} tcase;
-
-static void log_cb(ur_log_level level, const char *unit, const char *message, void *userdata)
-{
-        tcase *t = userdata;
-        int n;
-
-        if (getenv("UR_TEST_VERBOSE"))
-                fprintf(stderr, "    log<%d> %s: %s\n", (int) level, unit ? unit : "-", message);
-        if (t->log_len >= sizeof(t->log) - 1)
-                return;
-        n = snprintf(
-                t->log + t->log_len, sizeof(t->log) - t->log_len, "<%d> %s: %s\n", (int) level,
-                unit ? unit : "-", message);
-        if (n > 0)
-                t->log_len += (size_t) n < sizeof(t->log) - t->log_len ? (size_t) n
-                                                                       : sizeof(t->log) - t->log_len - 1;
-}
+} lcase;
 
 static void output_cb(ur_executor *e, ur_stream stream, const char *line, size_t len, void *userdata)
 {
-        tcase *t = userdata;
+        lcase *t = userdata;
         int n;
 
         if (t->lines_len >= sizeof(t->lines) - 1)
@@ -92,7 +68,7 @@ static void output_cb(ur_executor *e, ur_stream stream, const char *line, size_t
  * which returns only after the stop, removed it. */
 static void state_cb(ur_executor *e, ur_state state, void *userdata)
 {
-        tcase *t = userdata;
+        lcase *t = userdata;
         const char *cg = ur_executor_get_cgroup(e);
 
         if (cg && (!t->seen_cgroup || strcmp(cg, t->seen_cgroup) != 0)) {
@@ -101,25 +77,12 @@ static void state_cb(ur_executor *e, ur_state state, void *userdata)
         }
 }
 
-static bool tcase_init(tcase *t)
+static bool lcase_init(lcase *t)
 {
-        int r;
-
         memset(t, 0, sizeof(*t));
-        t->failures_before = CU_get_number_of_failures();
-        t->dir = test_make_temp_dir();
-        CU_ASSERT_PTR_NOT_NULL(t->dir);
-        if (!t->dir)
+        if (!tcase_init(&t->tc))
                 return false;
-        r = ur_context_new(&t->ctx);
-        CU_ASSERT_EQUAL(r, 0);
-        if (r < 0) {
-                fprintf(stderr, "\n    ur_context_new: %s\n", strerror(-r));
-                return false;
-        }
-        ur_context_set_log(t->ctx, log_cb, t);
-        ur_context_set_state_callback(t->ctx, state_cb, t);
-        return true;
+        return test_lib_new_context(&t->ctx, &t->log, state_cb, t);
 }
 
 /* Kills what a pid file in the temp dir still names (only if the library failed to),
@@ -151,7 +114,7 @@ static int kill_recorded_survivors(const char *dir)
         return survivors;
 }
 
-static void tcase_done(tcase *t)
+static void lcase_done(lcase *t)
 {
         int survivors;
 
@@ -162,45 +125,38 @@ static void tcase_done(tcase *t)
                         ur_executor_get_error(t->e) ? ur_executor_get_error(t->e) : "(none)");
         t->e = ur_executor_free(t->e);
         t->ctx = ur_context_free(t->ctx);
-        if (t->dir) {
-                survivors = kill_recorded_survivors(t->dir);
+        if (t->tc.dir) {
+                survivors = kill_recorded_survivors(t->tc.dir);
                 if (survivors > 0)
                         fprintf(stderr,
                                 "\n    cleanup: SIGKILLed %d recorded process(es) still alive after the "
                                 "context was freed\n",
                                 survivors);
         }
-        t->dir = test_remove_temp_dir(t->dir);
+        if (tcase_failed(&t->tc))
+                test_log_dump(&t->log, 0);
+        tcase_done(&t->tc);
         free(t->seen_cgroup);
         t->seen_cgroup = NULL;
-
-        if (CU_get_number_of_failures() > t->failures_before && t->log_len > 0)
-                fprintf(stderr, "\n    library log of the failed test:\n%.*s", (int) t->log_len, t->log);
 }
 
 /* ---- Helpers ------------------------------------------------------------------------ */
 
 /* A new executor for FIXTURE with the NULL-terminated arguments; t->e. */
-static ur_executor *new_fixture(tcase *t, const char *name, const char *fixture, ...)
+static ur_executor *new_fixture(lcase *t, const char *name, const char *fixture, ...)
 {
         char *argv[16];
-        char *path = test_fixture_path(fixture);
-        const char *arg;
         va_list ap;
-        int argc = 0, r;
+        int r;
 
-        CU_ASSERT_PTR_NOT_NULL(path);
-        if (!path)
-                return NULL;
-        argv[argc++] = path;
         va_start(ap, fixture);
-        while ((arg = va_arg(ap, const char *)) && argc < 15)
-                argv[argc++] = (char *) arg;
+        r = test_fixture_argv(argv, 16, fixture, ap);
         va_end(ap);
-        argv[argc] = NULL;
-
+        CU_ASSERT_EQUAL(r, 0);
+        if (r < 0)
+                return NULL;
         r = ur_executor_new(t->ctx, name, argv, &t->e);
-        free(path);
+        free(argv[0]);
         CU_ASSERT_EQUAL(r, 0);
         if (r < 0) {
                 t->e = NULL;
@@ -209,7 +165,7 @@ static ur_executor *new_fixture(tcase *t, const char *name, const char *fixture,
         return t->e;
 }
 
-static ur_executor *new_shell(tcase *t, const char *name, const char *cmdline)
+static ur_executor *new_shell(lcase *t, const char *name, const char *cmdline)
 {
         int r = ur_executor_new_shell(t->ctx, name, cmdline, &t->e);
 
@@ -222,7 +178,7 @@ static ur_executor *new_shell(tcase *t, const char *name, const char *cmdline)
 }
 
 /* Runs the context's loop until the executor leaves FROM, up to timeout_ms. */
-static ur_state wait_state_change(tcase *t, ur_state from, int timeout_ms)
+static ur_state wait_state_change(lcase *t, ur_state from, int timeout_ms)
 {
         uint64_t deadline = test_now_msec() + (uint64_t) timeout_ms;
 
@@ -233,7 +189,7 @@ static ur_state wait_state_change(tcase *t, ur_state from, int timeout_ms)
 
 /* Runs the loop until the captured stream contains NEEDLE (output arrives asynchronously,
  * also after a oneshot exited), up to timeout_ms. */
-static bool wait_output(tcase *t, ur_stream stream, const char *needle, int timeout_ms)
+static bool wait_output(lcase *t, ur_stream stream, const char *needle, int timeout_ms)
 {
         uint64_t deadline = test_now_msec() + (uint64_t) timeout_ms;
 
@@ -249,7 +205,7 @@ static bool wait_output(tcase *t, ur_stream stream, const char *needle, int time
         }
 }
 
-static bool output_contains(tcase *t, ur_stream stream, const char *needle)
+static bool output_contains(lcase *t, ur_stream stream, const char *needle)
 {
         size_t len = 0;
         const char *out = ur_executor_get_output(t->e, stream, &len);
@@ -257,7 +213,7 @@ static bool output_contains(tcase *t, ur_stream stream, const char *needle)
         return test_contains(out, len, needle);
 }
 
-static bool error_contains(tcase *t, const char *needle)
+static bool error_contains(lcase *t, const char *needle)
 {
         const char *error = ur_executor_get_error(t->e);
         bool found = error && strstr(error, needle);
@@ -268,7 +224,7 @@ static bool error_contains(tcase *t, const char *needle)
         return found;
 }
 
-static int start_timed(tcase *t, uint64_t *ret_msec)
+static int start_timed(lcase *t, uint64_t *ret_msec)
 {
         uint64_t begin = test_now_msec();
         int r = ur_executor_start(t->e);
@@ -282,7 +238,7 @@ static int start_timed(tcase *t, uint64_t *ret_msec)
 
 /* The executor's cgroup now (copied), checked against the isolation path: a directory
  * below the context's cgroup on the cgroup path, NULL in the fallback. */
-static char *checked_cgroup(tcase *t)
+static char *checked_cgroup(lcase *t)
 {
         const char *cg = ur_executor_get_cgroup(t->e);
         const char *parent = ur_context_get_cgroup(t->ctx);
@@ -300,7 +256,7 @@ static char *checked_cgroup(tcase *t)
 }
 
 /* After a stop: the cgroup directory is gone (cgroup path) and no longer reported. */
-static void assert_cgroup_gone(tcase *t, const char *cg)
+static void assert_cgroup_gone(lcase *t, const char *cg)
 {
         CU_ASSERT_PTR_NULL(ur_executor_get_cgroup(t->e));
         if (!fallback_mode) {
@@ -313,7 +269,7 @@ static void assert_cgroup_gone(tcase *t, const char *cg)
 }
 
 /* A failed start stopped the executor before returning: no cgroup is left of it. */
-static void assert_failed_start_cleaned(tcase *t)
+static void assert_failed_start_cleaned(lcase *t)
 {
         CU_ASSERT_PTR_NULL(ur_executor_get_cgroup(t->e));
         CU_ASSERT_EQUAL(ur_executor_get_pid(t->e), 0);
@@ -369,16 +325,16 @@ static pid_t recorded_pid(const char *pid_file, int index)
 
 static void test_notify_ready(void)
 {
-        tcase t;
+        lcase t;
         char *pids = NULL;
         char self_arg[PATH_MAX + 16];
         uint64_t ms;
         const char *status;
         int r;
 
-        if (!tcase_init(&t))
+        if (!lcase_init(&t))
                 goto out;
-        pids = test_path_join(t.dir, "notify.pids");
+        pids = test_path_join(t.tc.dir, "notify.pids");
         snprintf(self_arg, sizeof(self_arg), "self=%s", pids);
         REQUIRE(new_fixture(
                 &t, "notify.service", "notify", self_arg, "wait=300", "send=STATUS=warming up", "wait=100",
@@ -401,7 +357,7 @@ static void test_notify_ready(void)
         CU_ASSERT_EQUAL(ur_executor_stop(t.e), 0);
         assert_all_dead(pids, 1);
 out:
-        tcase_done(&t);
+        lcase_done(&t);
         free(pids);
 }
 
@@ -409,16 +365,16 @@ out:
  * then sends BARRIER=1 with an fd: the shell is not exec'ed by it. */
 static void test_notify_systemd_notify(void)
 {
-        tcase t;
+        lcase t;
         char *program = test_find_program("systemd-notify");
         uint64_t ms;
         int r;
 
         if (!program) {
-                fprintf(stderr, "\n    skipped: systemd-notify is not installed\n");
+                cunit_skip("systemd-notify is not installed");
                 return;
         }
-        if (!tcase_init(&t))
+        if (!lcase_init(&t))
                 goto out;
         REQUIRE(new_shell(&t, "sh-notify.service", "systemd-notify --ready; sleep 100"));
         REQUIRE(ur_executor_set_type(t.e, UR_TYPE_NOTIFY) == 0);
@@ -430,17 +386,17 @@ static void test_notify_systemd_notify(void)
         CU_ASSERT_EQUAL(ur_executor_get_state(t.e), UR_STATE_RUNNING);
         CU_ASSERT_EQUAL(ur_executor_stop(t.e), 0);
 out:
-        tcase_done(&t);
+        lcase_done(&t);
         free(program);
 }
 
 /* READY=1 from another process of the unit counts with NotifyAccess=all (the default)... */
 static void test_notify_access_all_child(void)
 {
-        tcase t;
+        lcase t;
         uint64_t ms;
 
-        if (!tcase_init(&t))
+        if (!lcase_init(&t))
                 goto out;
         REQUIRE(new_fixture(&t, "child-ready.service", "notify", "child-send=READY=1", NULL));
         REQUIRE(ur_executor_set_type(t.e, UR_TYPE_NOTIFY) == 0);
@@ -448,17 +404,17 @@ static void test_notify_access_all_child(void)
         REQUIRE(start_timed(&t, &ms) == 0);
         CU_ASSERT_EQUAL(ur_executor_stop(t.e), 0);
 out:
-        tcase_done(&t);
+        lcase_done(&t);
 }
 
 /* ... and not with NotifyAccess=main. */
 static void test_notify_access_main_child(void)
 {
-        tcase t;
+        lcase t;
         uint64_t ms;
         int r;
 
-        if (!tcase_init(&t))
+        if (!lcase_init(&t))
                 goto out;
         REQUIRE(new_fixture(&t, "child-ready-main.service", "notify", "child-send=READY=1", NULL));
         REQUIRE(ur_executor_set_type(t.e, UR_TYPE_NOTIFY) == 0);
@@ -468,19 +424,19 @@ static void test_notify_access_main_child(void)
         CU_ASSERT_TRUE(r < 0);
         CU_ASSERT_EQUAL(ur_executor_get_failure(t.e), UR_FAILURE_TIMEOUT);
 out:
-        tcase_done(&t);
+        lcase_done(&t);
 }
 
 static void test_notify_mainpid(void)
 {
-        tcase t;
+        lcase t;
         char *pids = NULL;
         char self_arg[PATH_MAX + 16], main_arg[PATH_MAX + 16];
         pid_t child;
 
-        if (!tcase_init(&t))
+        if (!lcase_init(&t))
                 goto out;
-        pids = test_path_join(t.dir, "mainpid.pids");
+        pids = test_path_join(t.tc.dir, "mainpid.pids");
         snprintf(self_arg, sizeof(self_arg), "self=%s", pids);
         snprintf(main_arg, sizeof(main_arg), "mainpid=%s", pids);
         REQUIRE(new_fixture(&t, "mainpid.service", "notify", self_arg, main_arg, "send=READY=1", NULL));
@@ -496,7 +452,7 @@ static void test_notify_mainpid(void)
         CU_ASSERT_EQUAL(ur_executor_stop(t.e), 0);
         assert_all_dead(pids, 2);
 out:
-        tcase_done(&t);
+        lcase_done(&t);
         free(pids);
 }
 
@@ -504,15 +460,15 @@ out:
  * The executor follows the reported process and stays running. */
 static void test_notify_mainpid_original_exits(void)
 {
-        tcase t;
+        lcase t;
         char *pids = NULL;
         char main_arg[PATH_MAX + 16];
         uint64_t deadline;
         pid_t child;
 
-        if (!tcase_init(&t))
+        if (!lcase_init(&t))
                 goto out;
-        pids = test_path_join(t.dir, "mainpid-exit.pids");
+        pids = test_path_join(t.tc.dir, "mainpid-exit.pids");
         snprintf(main_arg, sizeof(main_arg), "mainpid=%s", pids);
         REQUIRE(new_fixture(&t, "mainpid-exit.service", "notify", main_arg, "send=READY=1", "exit=0", NULL));
         REQUIRE(ur_executor_set_type(t.e, UR_TYPE_NOTIFY) == 0);
@@ -531,7 +487,7 @@ static void test_notify_mainpid_original_exits(void)
         CU_ASSERT_EQUAL(ur_executor_stop(t.e), 0);
         assert_all_dead(pids, 1);
 out:
-        tcase_done(&t);
+        lcase_done(&t);
         free(pids);
 }
 
@@ -571,16 +527,16 @@ static void spoof_ready(const char *socket_file, int duration_ms)
 
 static void test_notify_spoofed_ready_ignored(void)
 {
-        tcase t;
+        lcase t;
         char *socket_file = NULL;
         char socket_arg[PATH_MAX + 16];
         pid_t spoofer = -1;
         uint64_t ms;
         int r, status;
 
-        if (!tcase_init(&t))
+        if (!lcase_init(&t))
                 goto out;
-        socket_file = test_path_join(t.dir, "notify-socket");
+        socket_file = test_path_join(t.tc.dir, "notify-socket");
         snprintf(socket_arg, sizeof(socket_arg), "socket=%s", socket_file);
         REQUIRE(new_fixture(&t, "spoofed.service", "notify", socket_arg, "send=STATUS=not ready", NULL));
         REQUIRE(ur_executor_set_type(t.e, UR_TYPE_NOTIFY) == 0);
@@ -605,17 +561,17 @@ out:
                 kill(spoofer, SIGKILL);
                 waitpid(spoofer, NULL, 0);
         }
-        tcase_done(&t);
+        lcase_done(&t);
         free(socket_file);
 }
 
 static void test_notify_extend_timeout(void)
 {
-        tcase t;
+        lcase t;
         uint64_t ms;
         int r;
 
-        if (!tcase_init(&t))
+        if (!lcase_init(&t))
                 goto out;
         /* Start timeout 1 s; EXTEND_TIMEOUT_USEC=1 s every 250 ms for 2 s, then READY=1. */
         REQUIRE(new_fixture(&t, "extend.service", "notify", "extend=1000000:8:250", "send=READY=1", NULL));
@@ -628,20 +584,20 @@ static void test_notify_extend_timeout(void)
         CU_ASSERT_TRUE(ms >= 1900);
         CU_ASSERT_EQUAL(ur_executor_get_state(t.e), UR_STATE_RUNNING);
 out:
-        tcase_done(&t);
+        lcase_done(&t);
 }
 
 static void test_start_timeout(void)
 {
-        tcase t;
+        lcase t;
         char *pids = NULL;
         char self_arg[PATH_MAX + 16];
         uint64_t ms;
         int r;
 
-        if (!tcase_init(&t))
+        if (!lcase_init(&t))
                 goto out;
-        pids = test_path_join(t.dir, "timeout.pids");
+        pids = test_path_join(t.tc.dir, "timeout.pids");
         snprintf(self_arg, sizeof(self_arg), "self=%s", pids);
         REQUIRE(new_fixture(
                 &t, "never-ready.service", "notify", self_arg, "print=loading forever\\n",
@@ -661,7 +617,7 @@ static void test_start_timeout(void)
         assert_all_dead(pids, 1);
         assert_failed_start_cleaned(&t);
 out:
-        tcase_done(&t);
+        lcase_done(&t);
         free(pids);
 }
 
@@ -669,10 +625,10 @@ out:
 
 static void test_output_banner_same_write(void)
 {
-        tcase t;
+        lcase t;
         uint64_t ms;
 
-        if (!tcase_init(&t))
+        if (!lcase_init(&t))
                 goto out;
         ur_context_set_output_callback(t.ctx, output_cb, &t);
         REQUIRE(new_fixture(
@@ -689,15 +645,15 @@ static void test_output_banner_same_write(void)
                 test_contains(t.lines, t.lines_len, "1:starting\n1:listening on port 1234\n1:more\n"));
         CU_ASSERT_EQUAL(ur_executor_stop(t.e), 0);
 out:
-        tcase_done(&t);
+        lcase_done(&t);
 }
 
 static void test_output_banner_no_newline(void)
 {
-        tcase t;
+        lcase t;
         uint64_t ms;
 
-        if (!tcase_init(&t))
+        if (!lcase_init(&t))
                 goto out;
         REQUIRE(new_fixture(&t, "no-newline.service", "output", "booting\\nready-without-newline", NULL));
         REQUIRE(ur_executor_add_ready_output(t.e, "ready-without-newline", UR_STDOUT) == 0);
@@ -707,17 +663,17 @@ static void test_output_banner_no_newline(void)
         CU_ASSERT_TRUE(ms < 4000);
         CU_ASSERT_EQUAL(ur_executor_get_state(t.e), UR_STATE_RUNNING);
 out:
-        tcase_done(&t);
+        lcase_done(&t);
 }
 
 static void test_output_megabyte_before_banner(void)
 {
-        tcase t;
+        lcase t;
         size_t len = 0;
         const char *out;
         uint64_t ms;
 
-        if (!tcase_init(&t))
+        if (!lcase_init(&t))
                 goto out;
         REQUIRE(new_fixture(
                 &t, "chatty.service", "output", "-f", "1048576", "BANNER-AFTER-FILLER\\n", NULL));
@@ -732,15 +688,15 @@ static void test_output_megabyte_before_banner(void)
         CU_ASSERT_TRUE(test_contains(out, len, "BANNER-AFTER-FILLER\n"));
         CU_ASSERT_EQUAL(ur_executor_stop(t.e), 0);
 out:
-        tcase_done(&t);
+        lcase_done(&t);
 }
 
 static void test_output_stderr(void)
 {
-        tcase t;
+        lcase t;
         uint64_t ms;
 
-        if (!tcase_init(&t))
+        if (!lcase_init(&t))
                 goto out;
         REQUIRE(new_fixture(&t, "stderr.service", "output", "-e", "warming\\nstderr banner\\n", NULL));
         REQUIRE(ur_executor_add_ready_output(t.e, "stderr banner", UR_STDERR) == 0);
@@ -752,17 +708,17 @@ static void test_output_stderr(void)
         CU_ASSERT_FALSE(output_contains(&t, UR_STDOUT, "stderr banner"));
         CU_ASSERT_EQUAL(ur_executor_stop(t.e), 0);
 out:
-        tcase_done(&t);
+        lcase_done(&t);
 }
 
 /* A banner on stderr does not satisfy a condition on stdout. */
 static void test_output_wrong_stream(void)
 {
-        tcase t;
+        lcase t;
         uint64_t ms;
         int r;
 
-        if (!tcase_init(&t))
+        if (!lcase_init(&t))
                 goto out;
         REQUIRE(new_fixture(&t, "wrong-stream.service", "output", "-e", "the banner\\n", NULL));
         REQUIRE(ur_executor_add_ready_output(t.e, "the banner", UR_STDOUT) == 0);
@@ -775,32 +731,32 @@ static void test_output_wrong_stream(void)
         /* The pending condition is named. */
         CU_ASSERT_TRUE(error_contains(&t, "the banner"));
 out:
-        tcase_done(&t);
+        lcase_done(&t);
 }
 
 static void test_output_bad_regex(void)
 {
-        tcase t;
+        lcase t;
 
-        if (!tcase_init(&t))
+        if (!lcase_init(&t))
                 goto out;
         REQUIRE(new_fixture(&t, "bad-regex.service", "output", "x\\n", NULL));
         CU_ASSERT_EQUAL(ur_executor_add_ready_output(t.e, "([unclosed", UR_STDOUT), -EINVAL);
         CU_ASSERT_PTR_NOT_NULL(ur_executor_get_error(t.e));
 out:
-        tcase_done(&t);
+        lcase_done(&t);
 }
 
 /* ---- Failing starts ----------------------------------------------------------------- */
 
 static void check_exec_failure(const char *program, int expected_errno)
 {
-        tcase t;
+        lcase t;
         char *argv[] = { (char *) program, (char *) "arg", NULL };
         uint64_t ms;
         int r;
 
-        if (!tcase_init(&t))
+        if (!lcase_init(&t))
                 goto out;
         r = ur_executor_new(t.ctx, "exec-fail.service", argv, &t.e);
         CU_ASSERT_EQUAL(r, 0);
@@ -822,7 +778,7 @@ static void check_exec_failure(const char *program, int expected_errno)
         CU_ASSERT_PTR_NOT_NULL(ur_executor_get_error(t.e));
         assert_failed_start_cleaned(&t);
 out:
-        tcase_done(&t);
+        lcase_done(&t);
 }
 
 static void test_exec_enoent(void)
@@ -851,11 +807,11 @@ static void test_exec_eacces(void)
 
 static void test_exit_before_ready(void)
 {
-        tcase t;
+        lcase t;
         uint64_t ms;
         int r, code = 0, status = 0;
 
-        if (!tcase_init(&t))
+        if (!lcase_init(&t))
                 goto out;
         REQUIRE(new_shell(&t, "boom.service", "echo boom; exit 3"));
         REQUIRE(ur_executor_set_type(t.e, UR_TYPE_NOTIFY) == 0);
@@ -873,21 +829,21 @@ static void test_exit_before_ready(void)
         CU_ASSERT_EQUAL(status, 3);
         assert_failed_start_cleaned(&t);
 out:
-        tcase_done(&t);
+        lcase_done(&t);
 }
 
 /* What the main process left behind when it exited before ready is killed before the
  * failure is reported. */
 static void test_exit_before_ready_kills_leftovers(void)
 {
-        tcase t;
+        lcase t;
         char *forker = test_fixture_path("forker");
         char *pids = NULL, *cmdline = NULL;
         int r;
 
-        if (!tcase_init(&t))
+        if (!lcase_init(&t))
                 goto out;
-        pids = test_path_join(t.dir, "leftover.pids");
+        pids = test_path_join(t.tc.dir, "leftover.pids");
         REQUIRE(forker && pids);
         /* The shell waits until the forker (told nothing of the notify socket, or its READY=1
          * would count) recorded itself and its child, then fails. */
@@ -908,7 +864,7 @@ static void test_exit_before_ready_kills_leftovers(void)
         assert_all_dead(pids, 2);
         assert_failed_start_cleaned(&t);
 out:
-        tcase_done(&t);
+        lcase_done(&t);
         free(forker);
         free(pids);
         free(cmdline);
@@ -917,11 +873,11 @@ out:
 /* Death by a signal before ready is an early exit too, with the signal in the message. */
 static void test_killed_before_ready(void)
 {
-        tcase t;
+        lcase t;
         uint64_t ms;
         int r, code = 0, status = 0;
 
-        if (!tcase_init(&t))
+        if (!lcase_init(&t))
                 goto out;
         REQUIRE(new_fixture(&t, "sigkilled.service", "exiter", "-d", "100", "-s", "9", NULL));
         REQUIRE(ur_executor_set_type(t.e, UR_TYPE_NOTIFY) == 0);
@@ -935,17 +891,17 @@ static void test_killed_before_ready(void)
         CU_ASSERT_EQUAL(code, CLD_KILLED);
         CU_ASSERT_EQUAL(status, SIGKILL);
 out:
-        tcase_done(&t);
+        lcase_done(&t);
 }
 
 /* ---- Oneshot ------------------------------------------------------------------------ */
 
 static void test_oneshot_clean(void)
 {
-        tcase t;
+        lcase t;
         int code = -1, status = -1;
 
-        if (!tcase_init(&t))
+        if (!lcase_init(&t))
                 goto out;
         REQUIRE(new_shell(&t, "oneshot.service", "sleep 0.2; echo done"));
         REQUIRE(ur_executor_set_type(t.e, UR_TYPE_ONESHOT) == 0);
@@ -959,15 +915,15 @@ static void test_oneshot_clean(void)
         CU_ASSERT_TRUE(wait_output(&t, UR_STDOUT, "done\n", 2000));
         CU_ASSERT_EQUAL(ur_executor_stop(t.e), 0);
 out:
-        tcase_done(&t);
+        lcase_done(&t);
 }
 
 static void test_oneshot_failing(void)
 {
-        tcase t;
+        lcase t;
         int r, code = -1, status = -1;
 
-        if (!tcase_init(&t))
+        if (!lcase_init(&t))
                 goto out;
         REQUIRE(new_shell(&t, "oneshot-fail.service", "echo failing; exit 4"));
         REQUIRE(ur_executor_set_type(t.e, UR_TYPE_ONESHOT) == 0);
@@ -982,15 +938,15 @@ static void test_oneshot_failing(void)
         CU_ASSERT_EQUAL(status, 4);
         CU_ASSERT_TRUE(error_contains(&t, "failing"));
 out:
-        tcase_done(&t);
+        lcase_done(&t);
 }
 
 /* A status made clean by add_success_status. */
 static void test_oneshot_success_status(void)
 {
-        tcase t;
+        lcase t;
 
-        if (!tcase_init(&t))
+        if (!lcase_init(&t))
                 goto out;
         REQUIRE(new_shell(&t, "oneshot-ok.service", "exit 7"));
         REQUIRE(ur_executor_set_type(t.e, UR_TYPE_ONESHOT) == 0);
@@ -999,21 +955,21 @@ static void test_oneshot_success_status(void)
         CU_ASSERT_EQUAL(ur_executor_start(t.e), 0);
         CU_ASSERT_EQUAL(ur_executor_get_state(t.e), UR_STATE_EXITED);
 out:
-        tcase_done(&t);
+        lcase_done(&t);
 }
 
 /* ---- Stop, kill, restart ------------------------------------------------------------ */
 
 static void test_stop_clean(void)
 {
-        tcase t;
+        lcase t;
         char *pids = NULL, *cg = NULL;
         char self_arg[PATH_MAX + 16];
         int code = -1, status = -1;
 
-        if (!tcase_init(&t))
+        if (!lcase_init(&t))
                 goto out;
-        pids = test_path_join(t.dir, "clean.pids");
+        pids = test_path_join(t.tc.dir, "clean.pids");
         snprintf(self_arg, sizeof(self_arg), "self=%s", pids);
         REQUIRE(new_fixture(&t, "clean.service", "notify", self_arg, "send=READY=1", NULL));
         REQUIRE(ur_executor_set_type(t.e, UR_TYPE_NOTIFY) == 0);
@@ -1032,21 +988,21 @@ static void test_stop_clean(void)
         /* Stopping an inactive executor is a no-op. */
         CU_ASSERT_EQUAL(ur_executor_stop(t.e), 0);
 out:
-        tcase_done(&t);
+        lcase_done(&t);
         free(pids);
         free(cg);
 }
 
 static void test_stop_sigterm_ignored(void)
 {
-        tcase t;
+        lcase t;
         char *pids = NULL, *cg = NULL;
         uint64_t begin, ms;
         int r;
 
-        if (!tcase_init(&t))
+        if (!lcase_init(&t))
                 goto out;
-        pids = test_path_join(t.dir, "ignore-term.pids");
+        pids = test_path_join(t.tc.dir, "ignore-term.pids");
         REQUIRE(new_fixture(&t, "stubborn.service", "ignore-term", "-c", pids, NULL));
         REQUIRE(ur_executor_set_type(t.e, UR_TYPE_NOTIFY) == 0);
         REQUIRE(ur_executor_set_start_timeout(t.e, 10 * USEC_PER_SEC) == 0);
@@ -1065,23 +1021,23 @@ static void test_stop_sigterm_ignored(void)
         assert_all_dead(pids, 2);
         assert_cgroup_gone(&t, cg);
 out:
-        tcase_done(&t);
+        lcase_done(&t);
         free(pids);
         free(cg);
 }
 
 static void test_restart(void)
 {
-        tcase t;
+        lcase t;
         char *pids = NULL;
         char self_arg[PATH_MAX + 16];
         pid_t first, second;
         test_proc *procs = NULL;
         int n;
 
-        if (!tcase_init(&t))
+        if (!lcase_init(&t))
                 goto out;
-        pids = test_path_join(t.dir, "restart.pids");
+        pids = test_path_join(t.tc.dir, "restart.pids");
         snprintf(self_arg, sizeof(self_arg), "self=%s", pids);
         REQUIRE(new_fixture(&t, "restart.service", "notify", self_arg, "send=READY=1", NULL));
         REQUIRE(ur_executor_set_type(t.e, UR_TYPE_NOTIFY) == 0);
@@ -1106,7 +1062,7 @@ static void test_restart(void)
         CU_ASSERT_EQUAL(ur_executor_stop(t.e), 0);
         assert_all_dead(pids, 2);
 out:
-        tcase_done(&t);
+        lcase_done(&t);
         free(pids);
         free(procs);
 }
@@ -1114,9 +1070,9 @@ out:
 /* A stop followed by a new start of the same executor works (a temporarily stopped unit). */
 static void test_stop_then_start_again(void)
 {
-        tcase t;
+        lcase t;
 
-        if (!tcase_init(&t))
+        if (!lcase_init(&t))
                 goto out;
         REQUIRE(new_fixture(&t, "again.service", "notify", "send=READY=1", NULL));
         REQUIRE(ur_executor_set_type(t.e, UR_TYPE_NOTIFY) == 0);
@@ -1126,7 +1082,7 @@ static void test_stop_then_start_again(void)
         CU_ASSERT_EQUAL(ur_executor_get_state(t.e), UR_STATE_RUNNING);
         CU_ASSERT_EQUAL(ur_executor_stop(t.e), 0);
 out:
-        tcase_done(&t);
+        lcase_done(&t);
 }
 
 static bool wait_proc_state(pid_t pid, char state, int timeout_ms)
@@ -1144,13 +1100,13 @@ static bool wait_proc_state(pid_t pid, char state, int timeout_ms)
 /* kill(all=false) reaches the main process only, kill(all=true) every process. */
 static void test_kill_main_and_all(void)
 {
-        tcase t;
+        lcase t;
         char *pids = NULL;
         pid_t main_pid, child;
 
-        if (!tcase_init(&t))
+        if (!lcase_init(&t))
                 goto out;
-        pids = test_path_join(t.dir, "kill.pids");
+        pids = test_path_join(t.tc.dir, "kill.pids");
         REQUIRE(new_fixture(&t, "kill.service", "forker", "child", pids, NULL));
         REQUIRE(ur_executor_set_type(t.e, UR_TYPE_NOTIFY) == 0);
         REQUIRE(ur_executor_start(t.e) == 0);
@@ -1176,17 +1132,17 @@ static void test_kill_main_and_all(void)
         CU_ASSERT_EQUAL(ur_executor_stop(t.e), 0);
         assert_all_dead(pids, 2);
 out:
-        tcase_done(&t);
+        lcase_done(&t);
         free(pids);
 }
 
 /* A deadly kill: the main process dies while running, which is a failure. */
 static void test_kill_crash(void)
 {
-        tcase t;
+        lcase t;
         int code = -1, status = -1;
 
-        if (!tcase_init(&t))
+        if (!lcase_init(&t))
                 goto out;
         REQUIRE(new_fixture(&t, "crash.service", "notify", "send=READY=1", NULL));
         REQUIRE(ur_executor_set_type(t.e, UR_TYPE_NOTIFY) == 0);
@@ -1200,20 +1156,20 @@ static void test_kill_crash(void)
         CU_ASSERT_EQUAL(status, SIGUSR1);
         CU_ASSERT_FALSE(ur_executor_is_running(t.e));
 out:
-        tcase_done(&t);
+        lcase_done(&t);
 }
 
 /* ---- Configuration reaching the child ----------------------------------------------- */
 
 static void test_env_and_cwd(void)
 {
-        tcase t;
+        lcase t;
         char resolved[PATH_MAX], expected[PATH_MAX + 16];
 
         setenv("UR_TEST_INHERITED", "inherited-value", 1);
         setenv("UR_TEST_UNSET_ME", "should-be-gone", 1);
         setenv("UR_TEST_OVERRIDE", "old", 1);
-        if (!tcase_init(&t))
+        if (!lcase_init(&t))
                 goto out;
         REQUIRE(new_shell(
                 &t, "env.service",
@@ -1224,8 +1180,8 @@ static void test_env_and_cwd(void)
         REQUIRE(ur_executor_set_env(t.e, "UR_TEST_SET", "alpha beta") == 0);
         REQUIRE(ur_executor_unset_env(t.e, "UR_TEST_UNSET_ME") >= 0);
         REQUIRE(ur_executor_set_env(t.e, "UR_TEST_OVERRIDE", "new") == 0);
-        REQUIRE(ur_executor_set_cwd(t.e, t.dir) == 0);
-        REQUIRE(realpath(t.dir, resolved));
+        REQUIRE(ur_executor_set_cwd(t.e, t.tc.dir) == 0);
+        REQUIRE(realpath(t.tc.dir, resolved));
 
         REQUIRE(ur_executor_start(t.e) == 0);
         REQUIRE(wait_output(&t, UR_STDOUT, "END\n", 3000));
@@ -1236,7 +1192,7 @@ static void test_env_and_cwd(void)
         snprintf(expected, sizeof(expected), "CWD=%s\n", resolved);
         CU_ASSERT_TRUE(output_contains(&t, UR_STDOUT, expected));
 out:
-        tcase_done(&t);
+        lcase_done(&t);
         unsetenv("UR_TEST_INHERITED");
         unsetenv("UR_TEST_UNSET_ME");
         unsetenv("UR_TEST_OVERRIDE");
@@ -1244,12 +1200,12 @@ out:
 
 static void test_env_clear(void)
 {
-        tcase t;
+        lcase t;
         char *argv[] = { (char *) "env", NULL };
         int r;
 
         setenv("UR_TEST_INHERITED", "inherited-value", 1);
-        if (!tcase_init(&t))
+        if (!lcase_init(&t))
                 goto out;
         r = ur_executor_new(t.ctx, "env-clear.service", argv, &t.e);
         CU_ASSERT_EQUAL(r, 0);
@@ -1267,19 +1223,19 @@ static void test_env_clear(void)
         CU_ASSERT_FALSE(output_contains(&t, UR_STDOUT, "UR_TEST_INHERITED"));
         CU_ASSERT_FALSE(output_contains(&t, UR_STDOUT, "HOME="));
 out:
-        tcase_done(&t);
+        lcase_done(&t);
         unsetenv("UR_TEST_INHERITED");
 }
 
 /* stdout to a file instead of the capture pipe. */
 static void test_stdio_file(void)
 {
-        tcase t;
+        lcase t;
         char *file = NULL, *content = NULL;
 
-        if (!tcase_init(&t))
+        if (!lcase_init(&t))
                 goto out;
-        file = test_path_join(t.dir, "stdout.log");
+        file = test_path_join(t.tc.dir, "stdout.log");
         REQUIRE(new_shell(&t, "to-file.service", "echo to-the-file"));
         REQUIRE(ur_executor_set_type(t.e, UR_TYPE_ONESHOT) == 0);
         REQUIRE(ur_executor_set_stdio(t.e, UR_STDOUT, UR_STDIO_FILE, file) == 0);
@@ -1287,7 +1243,7 @@ static void test_stdio_file(void)
         content = test_read_file(file);
         CU_ASSERT_TRUE(content && strcmp(content, "to-the-file\n") == 0);
 out:
-        tcase_done(&t);
+        lcase_done(&t);
         free(file);
         free(content);
 }
@@ -1296,14 +1252,14 @@ out:
 
 static void check_no_leak(const char *mode, const char *count, int expected)
 {
-        tcase t;
+        lcase t;
         char *pids = NULL, *cg = NULL;
         char name[64];
         int r;
 
-        if (!tcase_init(&t))
+        if (!lcase_init(&t))
                 goto out;
-        pids = test_path_join(t.dir, "forker.pids");
+        pids = test_path_join(t.tc.dir, "forker.pids");
         snprintf(name, sizeof(name), "forker-%s.service", mode);
         REQUIRE(new_fixture(&t, name, "forker", mode, pids, count, NULL));
         REQUIRE(ur_executor_set_type(t.e, UR_TYPE_NOTIFY) == 0);
@@ -1320,7 +1276,7 @@ static void check_no_leak(const char *mode, const char *count, int expected)
         assert_all_dead(pids, expected);
         assert_cgroup_gone(&t, cg);
 out:
-        tcase_done(&t);
+        lcase_done(&t);
         free(pids);
         free(cg);
 }
@@ -1353,13 +1309,13 @@ static void test_leak_100_sleepers(void)
 /* Freeing the context stops what is still running. */
 static void test_context_free_stops_everything(void)
 {
-        tcase t;
+        lcase t;
         char *pids = NULL, *cg = NULL;
         bool fine;
 
-        if (!tcase_init(&t))
+        if (!lcase_init(&t))
                 goto out;
-        pids = test_path_join(t.dir, "ctx-free.pids");
+        pids = test_path_join(t.tc.dir, "ctx-free.pids");
         REQUIRE(new_fixture(&t, "ctx-free.service", "forker", "child", pids, NULL));
         REQUIRE(ur_executor_set_type(t.e, UR_TYPE_NOTIFY) == 0);
         REQUIRE(ur_executor_start(t.e) == 0);
@@ -1372,7 +1328,7 @@ static void test_context_free_stops_everything(void)
         fine = !cg || !test_dir_exists(cg);
         CU_ASSERT_TRUE(fine);
 out:
-        tcase_done(&t);
+        lcase_done(&t);
         free(pids);
         free(cg);
 }
@@ -1382,13 +1338,13 @@ out:
 /* MAINPID= naming a process outside the unit (PID 1) is refused. */
 static void test_notify_mainpid_outside_ignored(void)
 {
-        tcase t;
+        lcase t;
         char *pids = NULL;
         char self_arg[PATH_MAX + 16];
 
-        if (!tcase_init(&t))
+        if (!lcase_init(&t))
                 goto out;
-        pids = test_path_join(t.dir, "mainpid-outside.pids");
+        pids = test_path_join(t.tc.dir, "mainpid-outside.pids");
         snprintf(self_arg, sizeof(self_arg), "self=%s", pids);
         REQUIRE(new_fixture(
                 &t, "mainpid-outside.service", "notify", self_arg, "send=MAINPID=1", "send=READY=1", NULL));
@@ -1398,14 +1354,14 @@ static void test_notify_mainpid_outside_ignored(void)
         CU_ASSERT_EQUAL(ur_executor_get_pid(t.e), recorded_pid(pids, 0));
         CU_ASSERT_EQUAL(ur_executor_stop(t.e), 0);
 out:
-        tcase_done(&t);
+        lcase_done(&t);
         free(pids);
 }
 
 /* A datagram over 4096 bytes is dropped, READY=1 in it included. */
 static void test_notify_oversized_dropped(void)
 {
-        tcase t;
+        lcase t;
         char message[5200];
         uint64_t ms;
         int r;
@@ -1413,7 +1369,7 @@ static void test_notify_oversized_dropped(void)
         strcpy(message, "send=READY=1\\nX_PADDING=");
         memset(message + strlen(message), 'a', 5000);
         message[sizeof(message) - 1] = '\0';
-        if (!tcase_init(&t))
+        if (!lcase_init(&t))
                 goto out;
         REQUIRE(new_fixture(&t, "oversized.service", "notify", message, NULL));
         REQUIRE(ur_executor_set_type(t.e, UR_TYPE_NOTIFY) == 0);
@@ -1422,18 +1378,18 @@ static void test_notify_oversized_dropped(void)
         CU_ASSERT_TRUE(r < 0);
         CU_ASSERT_EQUAL(ur_executor_get_failure(t.e), UR_FAILURE_TIMEOUT);
 out:
-        tcase_done(&t);
+        lcase_done(&t);
 }
 
 /* The embedder's way: start_begin() returns at once, the fd polls, dispatch() progresses. */
 static void test_start_begin_with_own_loop(void)
 {
-        tcase t;
+        lcase t;
         uint64_t begin, deadline;
         struct pollfd pfd;
         int r;
 
-        if (!tcase_init(&t))
+        if (!lcase_init(&t))
                 goto out;
         REQUIRE(new_fixture(&t, "async.service", "notify", "wait=600", "send=READY=1", NULL));
         REQUIRE(ur_executor_set_type(t.e, UR_TYPE_NOTIFY) == 0);
@@ -1457,20 +1413,20 @@ static void test_start_begin_with_own_loop(void)
         CU_ASSERT_TRUE(test_now_msec() - begin >= 550);
         CU_ASSERT_EQUAL(ur_executor_stop(t.e), 0);
 out:
-        tcase_done(&t);
+        lcase_done(&t);
 }
 
 /* stop_now() skips the rest of a long grace period. */
 static void test_stop_now(void)
 {
-        tcase t;
+        lcase t;
         char *pids = NULL;
         uint64_t begin, deadline;
         ur_state state;
 
-        if (!tcase_init(&t))
+        if (!lcase_init(&t))
                 goto out;
-        pids = test_path_join(t.dir, "stop-now.pids");
+        pids = test_path_join(t.tc.dir, "stop-now.pids");
         REQUIRE(new_fixture(&t, "stop-now.service", "ignore-term", pids, NULL));
         REQUIRE(ur_executor_set_type(t.e, UR_TYPE_NOTIFY) == 0);
         REQUIRE(ur_executor_set_stop_timeout(t.e, 60 * USEC_PER_SEC) == 0);
@@ -1487,18 +1443,18 @@ static void test_stop_now(void)
         CU_ASSERT_TRUE(test_now_msec() - begin < 5000);
         assert_all_dead(pids, 1);
 out:
-        tcase_done(&t);
+        lcase_done(&t);
         free(pids);
 }
 
 /* CPU time is measured through the cgroup (the fallback may say -ENODATA). */
 static void test_cpu_usage(void)
 {
-        tcase t;
+        lcase t;
         uint64_t usec = 0;
         int r;
 
-        if (!tcase_init(&t))
+        if (!lcase_init(&t))
                 goto out;
         REQUIRE(new_shell(&t, "busy.service", "i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done"));
         REQUIRE(ur_executor_set_type(t.e, UR_TYPE_ONESHOT) == 0);
@@ -1513,162 +1469,72 @@ static void test_cpu_usage(void)
                 CU_ASSERT_TRUE(usec >= 10 * USEC_PER_MSEC);
         }
 out:
-        tcase_done(&t);
+        lcase_done(&t);
 }
 
 /* ---- Runner ------------------------------------------------------------------------- */
-
-typedef struct test_entry {
-        const char *name;
-        CU_TestFunc func;
-        /* Non-NULL: why the fallback path cannot honestly guarantee this; skipped there. */
-        const char *fallback_skip;
-} test_entry;
 
 #define SETSID_REASON                                                                                       \
         "a setsid()'ed grandchild whose parent died is reparented away from us; without a "                 \
         "cgroup a library cannot find it"
 
-static const test_entry all_tests[] = {
-        { "notify: READY=1 after a delay, STATUS=", test_notify_ready, NULL },
-        { "notify: systemd-notify --ready from a shell", test_notify_systemd_notify, NULL },
-        { "notify: READY=1 from a child, NotifyAccess=all", test_notify_access_all_child, NULL },
-        { "notify: READY=1 from a child, NotifyAccess=main", test_notify_access_main_child, NULL },
-        { "notify: MAINPID=", test_notify_mainpid, NULL },
-        { "notify: MAINPID=, then the original exits", test_notify_mainpid_original_exits, NULL },
-        { "notify: spoofed READY=1 from outside is ignored", test_notify_spoofed_ready_ignored, NULL },
-        { "notify: EXTEND_TIMEOUT_USEC=", test_notify_extend_timeout, NULL },
-        { "notify: MAINPID= outside the unit is refused", test_notify_mainpid_outside_ignored, NULL },
-        { "notify: messages over 4096 bytes are dropped", test_notify_oversized_dropped, NULL },
-        { "start timeout names what is pending", test_start_timeout, NULL },
-        { "output: banner in the same write as earlier lines", test_output_banner_same_write, NULL },
-        { "output: banner without trailing newline", test_output_banner_no_newline, NULL },
-        { "output: 1 MB before the banner", test_output_megabyte_before_banner, NULL },
-        { "output: banner on stderr", test_output_stderr, NULL },
-        { "output: stderr banner does not satisfy stdout", test_output_wrong_stream, NULL },
-        { "output: bad regex", test_output_bad_regex, NULL },
-        { "exec failure: ENOENT", test_exec_enoent, NULL },
-        { "exec failure: ENOENT through PATH", test_exec_enoent_path_lookup, NULL },
-        { "exec failure: EACCES", test_exec_eacces, NULL },
-        { "exit before ready", test_exit_before_ready, NULL },
-        { "exit before ready kills the leftovers", test_exit_before_ready_kills_leftovers, NULL },
-        { "killed before ready", test_killed_before_ready, NULL },
-        { "oneshot: clean exit", test_oneshot_clean, NULL },
-        { "oneshot: failing", test_oneshot_failing, NULL },
-        { "oneshot: SuccessExitStatus", test_oneshot_success_status, NULL },
-        { "stop: clean", test_stop_clean, NULL },
-        { "stop: SIGTERM ignored, final kill", test_stop_sigterm_ignored, NULL },
-        { "restart", test_restart, NULL },
-        { "stop, then start again", test_stop_then_start_again, NULL },
-        { "kill: main vs all", test_kill_main_and_all, NULL },
-        { "kill: the main process dies", test_kill_crash, NULL },
-        { "env set/unset and cwd", test_env_and_cwd, NULL },
-        { "env clear", test_env_clear, NULL },
-        { "stdout to a file", test_stdio_file, NULL },
-        { "leak: background child", test_leak_background_child, NULL },
-        { "leak: double fork", test_leak_double_fork, NULL },
-        { "leak: double fork + setsid", test_leak_double_fork_setsid, SETSID_REASON },
-        { "leak: env -i + setsid grandchild", test_leak_env_setsid_grandchild, SETSID_REASON },
-        { "leak: 100 sleepers", test_leak_100_sleepers, NULL },
-        { "context free stops everything", test_context_free_stops_everything, NULL },
-        { "start_begin + own poll loop", test_start_begin_with_own_loop, NULL },
-        { "stop_now skips the grace period", test_stop_now, NULL },
-        { "cpu usage", test_cpu_usage, NULL },
+/* { group, name, function, why the fallback cannot honestly guarantee it } */
+static const cunit_case all_tests[] = {
+        { NULL, "notify: READY=1 after a delay, STATUS=", test_notify_ready, NULL },
+        { NULL, "notify: systemd-notify --ready from a shell", test_notify_systemd_notify, NULL },
+        { NULL, "notify: READY=1 from a child, NotifyAccess=all", test_notify_access_all_child, NULL },
+        { NULL, "notify: READY=1 from a child, NotifyAccess=main", test_notify_access_main_child, NULL },
+        { NULL, "notify: MAINPID=", test_notify_mainpid, NULL },
+        { NULL, "notify: MAINPID=, then the original exits", test_notify_mainpid_original_exits, NULL },
+        { NULL, "notify: spoofed READY=1 from outside is ignored", test_notify_spoofed_ready_ignored, NULL },
+        { NULL, "notify: EXTEND_TIMEOUT_USEC=", test_notify_extend_timeout, NULL },
+        { NULL, "notify: MAINPID= outside the unit is refused", test_notify_mainpid_outside_ignored, NULL },
+        { NULL, "notify: messages over 4096 bytes are dropped", test_notify_oversized_dropped, NULL },
+        { NULL, "start timeout names what is pending", test_start_timeout, NULL },
+        { NULL, "output: banner in the same write as earlier lines", test_output_banner_same_write, NULL },
+        { NULL, "output: banner without trailing newline", test_output_banner_no_newline, NULL },
+        { NULL, "output: 1 MB before the banner", test_output_megabyte_before_banner, NULL },
+        { NULL, "output: banner on stderr", test_output_stderr, NULL },
+        { NULL, "output: stderr banner does not satisfy stdout", test_output_wrong_stream, NULL },
+        { NULL, "output: bad regex", test_output_bad_regex, NULL },
+        { NULL, "exec failure: ENOENT", test_exec_enoent, NULL },
+        { NULL, "exec failure: ENOENT through PATH", test_exec_enoent_path_lookup, NULL },
+        { NULL, "exec failure: EACCES", test_exec_eacces, NULL },
+        { NULL, "exit before ready", test_exit_before_ready, NULL },
+        { NULL, "exit before ready kills the leftovers", test_exit_before_ready_kills_leftovers, NULL },
+        { NULL, "killed before ready", test_killed_before_ready, NULL },
+        { NULL, "oneshot: clean exit", test_oneshot_clean, NULL },
+        { NULL, "oneshot: failing", test_oneshot_failing, NULL },
+        { NULL, "oneshot: SuccessExitStatus", test_oneshot_success_status, NULL },
+        { NULL, "stop: clean", test_stop_clean, NULL },
+        { NULL, "stop: SIGTERM ignored, final kill", test_stop_sigterm_ignored, NULL },
+        { NULL, "restart", test_restart, NULL },
+        { NULL, "stop, then start again", test_stop_then_start_again, NULL },
+        { NULL, "kill: main vs all", test_kill_main_and_all, NULL },
+        { NULL, "kill: the main process dies", test_kill_crash, NULL },
+        { NULL, "env set/unset and cwd", test_env_and_cwd, NULL },
+        { NULL, "env clear", test_env_clear, NULL },
+        { NULL, "stdout to a file", test_stdio_file, NULL },
+        { NULL, "leak: background child", test_leak_background_child, NULL },
+        { NULL, "leak: double fork", test_leak_double_fork, NULL },
+        { NULL, "leak: double fork + setsid", test_leak_double_fork_setsid, SETSID_REASON },
+        { NULL, "leak: env -i + setsid grandchild", test_leak_env_setsid_grandchild, SETSID_REASON },
+        { NULL, "leak: 100 sleepers", test_leak_100_sleepers, NULL },
+        { NULL, "context free stops everything", test_context_free_stops_everything, NULL },
+        { NULL, "start_begin + own poll loop", test_start_begin_with_own_loop, NULL },
+        { NULL, "stop_now skips the grace period", test_stop_now, NULL },
+        { NULL, "cpu usage", test_cpu_usage, NULL },
 };
-
-#define N_TESTS (sizeof(all_tests) / sizeof(all_tests[0]))
-
-/* Which isolation do we get here? 0 to run, 77 to skip, 1 on a wrong setup. */
-static int check_isolation(void)
-{
-        ur_context *ctx = NULL;
-        ur_isolation isolation;
-        const char *reason;
-        int r = ur_context_new(&ctx);
-
-        if (r < 0) {
-                fprintf(stderr, "ur_context_new failed: %s\n", strerror(-r));
-                return 1;
-        }
-        isolation = ur_context_get_isolation(ctx);
-        reason = ur_context_get_isolation_reason(ctx);
-
-        if (fallback_mode) {
-                if (isolation != UR_ISOLATION_FALLBACK) {
-                        fprintf(stderr, "UNITRUN_NO_CGROUP=1 but the isolation is %d, not the fallback\n",
-                                (int) isolation);
-                        r = 1;
-                } else
-                        r = 0;
-        } else if (isolation == UR_ISOLATION_CGROUP || isolation == UR_ISOLATION_SCOPE)
-                r = 0;
-        else {
-                fprintf(stderr,
-                        "skipped: no cgroup isolation here (%s); the fallback path is tested by "
-                        "executor-fallback\n",
-                        reason ? reason : "no reason given");
-                r = 77;
-        }
-        ur_context_free(ctx);
-        return r;
-}
 
 int main(void)
 {
-        static CU_TestInfo tests[N_TESTS + 1];
-        const char *no_cgroup = getenv("UNITRUN_NO_CGROUP");
-        char *probe;
-        unsigned failures;
-        size_t i, n = 0;
         int r;
 
-        fallback_mode = no_cgroup && strcmp(no_cgroup, "1") == 0;
-
-        probe = test_fixture_path("notify");
-        if (!probe || access(probe, X_OK) < 0) {
-                fprintf(stderr, "skipped: the fixtures are not found (set FIXTURE_DIR)\n");
-                free(probe);
-                return 77;
-        }
-        free(probe);
-
-        r = check_isolation();
+        fallback_mode = cunit_fallback_mode();
+        r = test_lib_check_setup("notify", fallback_mode, "executor-fallback");
         if (r != 0)
                 return r;
-
-        for (i = 0; i < N_TESTS; i++) {
-                if (fallback_mode && all_tests[i].fallback_skip) {
-                        fprintf(stderr, "skipping \"%s\" on the fallback path: %s\n", all_tests[i].name,
-                                all_tests[i].fallback_skip);
-                        continue;
-                }
-                tests[n].pName = all_tests[i].name;
-                tests[n].pTestFunc = all_tests[i].func;
-                n++;
-        }
-        tests[n] = (CU_TestInfo) CU_TEST_INFO_NULL;
-
-        {
-                CU_SuiteInfo suites[] = {
-                        {
-                                .pName = fallback_mode ? "executor (fallback)" : "executor (cgroup)",
-                                .pTests = tests,
-                        },
-                        CU_SUITE_INFO_NULL,
-                };
-
-                if (CU_initialize_registry() != CUE_SUCCESS)
-                        return 1;
-                if (CU_register_suites(suites) != CUE_SUCCESS) {
-                        fprintf(stderr, "cannot register the tests: %s\n", CU_get_error_msg());
-                        CU_cleanup_registry();
-                        return 1;
-                }
-        }
-
-        CU_basic_set_mode(CU_BRM_VERBOSE);
-        CU_basic_run_tests();
-        failures = CU_get_number_of_failures();
-        CU_cleanup_registry();
-        return failures > 0 ? 1 : 0;
+        return cunit_run_cases(
+                fallback_mode ? "executor (fallback)" : "executor (cgroup)", all_tests, ELEMENTS(all_tests),
+                NULL, fallback_mode);
 }

@@ -12,7 +12,7 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include "../unit/cunit-main.h"
+#include "cunit-main.h"
 #include "internal.h"
 #include "unitrun.h"
 

@@ -20,7 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../unit/cunit-main.h"
+#include "cunit-main.h"
 #include "macro.h"
 #include "test-util.h"
 #include "unitrun.h"

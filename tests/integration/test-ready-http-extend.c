@@ -22,7 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../unit/cunit-main.h"
+#include "cunit-main.h"
 #include "test-util.h"
 #include "unitrun.h"
 

@@ -23,6 +23,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cunit-main.h"
+#include "tcase.h"
+#include "test-assert.h"
+#include "test-lib.h"
 #include "test-net.h"
 #include "test-util.h"
 #include "unitrun.h"
@@ -40,15 +44,6 @@
 #define BURST_ROUNDS 15
 #define BURST_DEPTH 120
 
-/* Like CU_ASSERT, but leaves the test for its cleanup label on failure. */
-#define REQUIRE(expr)                                                                                       \
-        do {                                                                                                \
-                CU_BOOL require_ok_ = (expr) ? CU_TRUE : CU_FALSE;                                          \
-                CU_assertImplementation(require_ok_, __LINE__, #expr, __FILE__, "", CU_FALSE);              \
-                if (!require_ok_)                                                                           \
-                        goto out;                                                                           \
-        } while (0)
-
 /* An assertion on a duration, printing the figure when it fails. */
 #define ASSERT_MS(ms, cond)                                                                                 \
         do {                                                                                                \
@@ -63,40 +58,21 @@ static bool fallback_mode;
 /* ---- Per-test state and cleanup ----------------------------------------------------- */
 
 #define MAX_UNITS 4
-#define MAX_HELPERS 4
-#define MAX_FDS 4
 
-typedef struct tcase {
+/* The common fixture (temp dir, the servers and listeners the test itself holds, their
+ * log) plus the library side. */
+typedef struct lcase {
+        tcase tc;
         ur_context *ctx;
         ur_executor *e[MAX_UNITS];
         test_proc unit_procs[16]; /* main processes seen, killed if the library left them */
         int n_unit_procs;
-        pid_t helpers[MAX_HELPERS]; /* servers the test itself spawned */
-        int fds[MAX_FDS];           /* listeners the test itself holds */
-        char *dir;
-        char log[16384];
-        size_t log_len;
+        test_log log;
         uint64_t running_at[MAX_UNITS]; /* test_now_msec() when each unit became RUNNING */
         uint64_t began;
-        unsigned failures_before;
-} tcase;
+} lcase;
 
-static void log_cb(ur_log_level level, const char *unit, const char *message, void *userdata)
-{
-        tcase *t = userdata;
-        size_t room = sizeof(t->log) - t->log_len;
-        int n;
-
-        if (getenv("UR_TEST_VERBOSE"))
-                fprintf(stderr, "    log<%d> %s: %s\n", (int) level, unit ? unit : "-", message);
-        if (room <= 1)
-                return;
-        n = snprintf(t->log + t->log_len, room, "<%d> %s: %s\n", (int) level, unit ? unit : "-", message);
-        if (n > 0)
-                t->log_len += (size_t) n < room ? (size_t) n : room - 1;
-}
-
-static void remember_pid(tcase *t, ur_executor *e)
+static void remember_pid(lcase *t, ur_executor *e)
 {
         pid_t pid = ur_executor_get_pid(e);
 
@@ -110,7 +86,7 @@ static void remember_pid(tcase *t, ur_executor *e)
 
 static void state_cb(ur_executor *e, ur_state state, void *userdata)
 {
-        tcase *t = userdata;
+        lcase *t = userdata;
 
         remember_pid(t, e);
         for (int i = 0; i < MAX_UNITS; i++)
@@ -118,32 +94,18 @@ static void state_cb(ur_executor *e, ur_state state, void *userdata)
                         t->running_at[i] = test_now_msec();
 }
 
-static bool tcase_init(tcase *t)
+static bool lcase_init(lcase *t)
 {
-        int r;
-
         memset(t, 0, sizeof(*t));
-        for (int i = 0; i < MAX_FDS; i++)
-                t->fds[i] = -1;
-        t->failures_before = CU_get_number_of_failures();
         t->began = test_now_msec();
-        t->dir = test_make_temp_dir();
-        CU_ASSERT_PTR_NOT_NULL(t->dir);
-        if (!t->dir)
+        if (!tcase_init(&t->tc))
                 return false;
-        r = ur_context_new(&t->ctx);
-        CU_ASSERT_EQUAL(r, 0);
-        if (r < 0) {
-                fprintf(stderr, "\n    ur_context_new: %s\n", strerror(-r));
-                return false;
-        }
-        ur_context_set_log(t->ctx, log_cb, t);
-        ur_context_set_state_callback(t->ctx, state_cb, t);
-        return true;
+        return test_lib_new_context(&t->ctx, &t->log, state_cb, t);
 }
 
-static void tcase_done(tcase *t)
+static void lcase_done(lcase *t)
 {
+        bool failed = tcase_failed(&t->tc);
         int survivors;
 
         for (int i = 0; i < MAX_UNITS; i++) {
@@ -163,64 +125,18 @@ static void tcase_done(tcase *t)
                         survivors);
                 CU_FAIL("a unit process survived ur_context_free()");
         }
-        for (int i = 0; i < MAX_HELPERS; i++)
-                t->helpers[i] = test_kill_wait(t->helpers[i]);
-        for (int i = 0; i < MAX_FDS; i++)
-                if (t->fds[i] >= 0) {
-                        close(t->fds[i]);
-                        t->fds[i] = -1;
-                }
-        if (CU_get_number_of_failures() > t->failures_before && t->dir) {
-                char *log_path = test_path_join(t->dir, "helpers.log");
-                char *helper_log = log_path ? test_read_file(log_path) : NULL;
-
-                if (helper_log && *helper_log)
-                        fprintf(stderr, "\n    output of the test's own servers:\n%s", helper_log);
-                free(helper_log);
-                free(log_path);
-        }
-        t->dir = test_remove_temp_dir(t->dir);
-        if (CU_get_number_of_failures() > t->failures_before && t->log_len > 0) {
-                size_t from = t->log_len > 3000 ? t->log_len - 3000 : 0;
-
-                fprintf(stderr, "\n    library log of the failed test%s:\n%.*s", from ? " (its end)" : "",
-                        (int) (t->log_len - from), t->log + from);
-        }
+        tcase_done(&t->tc);
+        if (failed || tcase_failed(&t->tc))
+                test_log_dump(&t->log, 3000);
         /* On stderr, for the timing budget of CI: */
         fprintf(stderr, "  (%llu ms) ", (unsigned long long) (test_now_msec() - t->began));
-}
-
-static void add_helper(tcase *t, pid_t pid)
-{
-        for (int i = 0; i < MAX_HELPERS; i++)
-                if (t->helpers[i] <= 0) {
-                        t->helpers[i] = pid;
-                        return;
-                }
-        test_kill_wait(pid);
-        CU_FAIL("too many helpers");
-}
-
-static bool add_fd(tcase *t, int fd)
-{
-        if (fd < 0) {
-                fprintf(stderr, "\n    cannot listen: %s\n", strerror(-fd));
-                return false;
-        }
-        for (int i = 0; i < MAX_FDS; i++)
-                if (t->fds[i] < 0) {
-                        t->fds[i] = fd;
-                        return true;
-                }
-        close(fd);
-        return false;
 }
 
 /* ---- Helpers ------------------------------------------------------------------------ */
 
 /* A new executor t->e[slot] running argv (NULL-terminated, argv[0] a path), start timeout
  * START_TIMEOUT_USEC. */
-static ur_executor *new_unit_argv(tcase *t, int slot, const char *name, char *const argv[])
+static ur_executor *new_unit_argv(lcase *t, int slot, const char *name, char *const argv[])
 {
         int r = ur_executor_new(t->ctx, name, argv, &t->e[slot]);
 
@@ -235,31 +151,26 @@ static ur_executor *new_unit_argv(tcase *t, int slot, const char *name, char *co
 }
 
 /* A fixture as t->e[slot]: FIXTURE then the NULL-terminated arguments. */
-static ur_executor *new_fixture(tcase *t, int slot, const char *name, const char *fixture, ...)
+static ur_executor *new_fixture(lcase *t, int slot, const char *name, const char *fixture, ...)
 {
         char *argv[24];
-        char *path = test_fixture_path(fixture);
-        const char *arg;
         ur_executor *e;
         va_list ap;
-        int argc = 0;
+        int r;
 
-        CU_ASSERT_PTR_NOT_NULL(path);
-        if (!path)
-                return NULL;
-        argv[argc++] = path;
         va_start(ap, fixture);
-        while ((arg = va_arg(ap, const char *)) && argc < 23)
-                argv[argc++] = (char *) arg;
+        r = test_fixture_argv(argv, 24, fixture, ap);
         va_end(ap);
-        argv[argc] = NULL;
+        CU_ASSERT_EQUAL(r, 0);
+        if (r < 0)
+                return NULL;
         e = new_unit_argv(t, slot, name, argv);
-        free(path);
+        free(argv[0]);
         return e;
 }
 
 /* The python HTTP fixture as t->e[slot], with the NULL-terminated arguments. */
-static ur_executor *new_http_unit(tcase *t, int slot, const char *name, ...)
+static ur_executor *new_http_unit(lcase *t, int slot, const char *name, ...)
 {
         char *argv[32];
         const char *arg;
@@ -277,7 +188,7 @@ static ur_executor *new_http_unit(tcase *t, int slot, const char *name, ...)
 }
 
 /* Blocking start, timed; the error on stderr when it fails. */
-static int start_timed(tcase *t, ur_executor *e, uint64_t *ret_msec)
+static int start_timed(lcase *t, ur_executor *e, uint64_t *ret_msec)
 {
         uint64_t begin = test_now_msec();
         int r = ur_executor_start(e);
@@ -291,7 +202,7 @@ static int start_timed(tcase *t, ur_executor *e, uint64_t *ret_msec)
 }
 
 /* Starts and expects readiness (0, RUNNING), printing the error otherwise. */
-static bool start_ok(tcase *t, ur_executor *e, uint64_t *ret_msec)
+static bool start_ok(lcase *t, ur_executor *e, uint64_t *ret_msec)
 {
         int r = start_timed(t, e, ret_msec);
 
@@ -328,7 +239,7 @@ static bool error_lacks(ur_executor *e, const char *needle)
 
 /* Runs the loop until the captured stream contains NEEDLE (output is read
  * asynchronously), up to timeout_ms. */
-static bool wait_output(tcase *t, ur_executor *e, ur_stream stream, const char *needle, int timeout_ms)
+static bool wait_output(lcase *t, ur_executor *e, ur_stream stream, const char *needle, int timeout_ms)
 {
         uint64_t deadline = test_now_msec() + (uint64_t) timeout_ms;
 
@@ -355,109 +266,124 @@ static void assert_not_running(ur_executor *e)
         CU_ASSERT_PTR_NULL(ur_executor_get_cgroup(e));
 }
 
-static int free_port(int family)
-{
-        int port = test_free_port(family);
-
-        if (port <= 0)
-                fprintf(stderr, "\n    no free port: %s\n", strerror(-port));
-        return port;
-}
-
 /* "127.0.0.1:PORT" and friends in a caller's buffer. */
 #define ADDR(buf, fmt, ...) (snprintf((buf), sizeof(buf), (fmt), __VA_ARGS__), (buf))
 
-/* ---- TCP= --------------------------------------------------------------------------- */
+/* ---- TCP=, UnixSocket=, File=: ready 300 ms late, one table -------------------------- */
 
-static void test_tcp_ipv4_delayed(void)
+/* The fixture opens a TCP port, listens on a unix socket or creates a file 300 ms after
+ * it started; the unit is ready no earlier than that and not much later, and then what
+ * the row says holds. */
+struct late_row {
+        const char *unit;
+        int family;         /* TCP: the port's family; 0: a path in the temp dir */
+        const char *path;   /* path-based: the file name */
+        const char *listen; /* the listener's argument, before the port or the path */
+        const char *spec;   /* the condition, before the port or the path */
+        int (*add)(ur_executor *e, const char *spec);
+        bool stale_socket;    /* a dead server's socket file is there first */
+        bool ready_msec;      /* ur_executor_get_ready_msec() shows the delay too */
+        const char *connects; /* connects to the port afterwards (NULL: not checked) */
+        const char *refuses;  /* is refused on the port afterwards */
+        bool gone_after_stop; /* nothing listens after the stop */
+};
+
+static const struct late_row late_rows[] = {
+        { .unit = "tcp4.service",
+          .family = AF_INET,
+          .listen = "tcp=127.0.0.1:",
+          .spec = "127.0.0.1:",
+          .add = ur_executor_add_ready_tcp,
+          .ready_msec = true,
+          .connects = "127.0.0.1",
+          .gone_after_stop = true },
+        /* A host name: every address it resolves to is tried (localhost is 127.0.0.1 at least). */
+        { .unit = "tcp-name.service",
+          .family = AF_INET,
+          .listen = "tcp=127.0.0.1:",
+          .spec = "localhost:",
+          .add = ur_executor_add_ready_tcp },
+        /* The listener is IPv6-only: readiness came from ::1 itself. */
+        { .unit = "tcp6.service",
+          .family = AF_INET6,
+          .listen = "tcp=[::1]:",
+          .spec = "[::1]:",
+          .add = ur_executor_add_ready_tcp,
+          .connects = "::1",
+          .refuses = "127.0.0.1" },
+        /* A socket file left behind by a dead server is not "already in use". */
+        { .unit = "unix-stale.service",
+          .path = "stale.sock",
+          .listen = "unix=",
+          .spec = "",
+          .add = ur_executor_add_ready_unix,
+          .stale_socket = true },
+        { .unit = "file-late.service",
+          .path = "ready",
+          .listen = "touch=",
+          .spec = "",
+          .add = ur_executor_add_ready_file },
+};
+
+static void run_late(const void *data)
 {
-        tcase t;
-        char spec[64], arg[80];
+        const struct late_row *row = data;
+        lcase t;
+        char spec[4200], arg[4200], *path = NULL;
         uint64_t ms;
-        int port;
+        int port = 0;
 
-        if (!tcase_init(&t))
+        if (!lcase_init(&t))
                 goto out;
-        port = free_port(AF_INET);
-        REQUIRE(port > 0);
-        REQUIRE(new_fixture(
-                &t, 0, "tcp4.service", "listener", "wait=300", ADDR(arg, "tcp=127.0.0.1:%d", port), NULL));
-        REQUIRE(ur_executor_add_ready_tcp(t.e[0], ADDR(spec, "127.0.0.1:%d", port)) == 0);
-        REQUIRE(start_ok(&t, t.e[0], &ms));
-        ASSERT_MS(ms, ms >= 300 - SLACK_MS && ms < LATE_MS);
-        CU_ASSERT_TRUE(ur_executor_get_ready_msec(t.e[0]) >= 300 - SLACK_MS);
-        CU_ASSERT_TRUE(test_connects_tcp("127.0.0.1", port));
-        CU_ASSERT_EQUAL(ur_executor_stop(t.e[0]), 0);
-        CU_ASSERT_FALSE(test_connects_tcp("127.0.0.1", port));
-out:
-        tcase_done(&t);
-}
-
-/* A host name: every address it resolves to is tried (localhost is 127.0.0.1 at least). */
-static void test_tcp_host_name(void)
-{
-        tcase t;
-        char spec[64], arg[80];
-        uint64_t ms;
-        int port;
-
-        if (!tcase_init(&t))
-                goto out;
-        port = free_port(AF_INET);
-        REQUIRE(port > 0);
-        REQUIRE(new_fixture(
-                &t, 0, "tcp-name.service", "listener", "wait=300", ADDR(arg, "tcp=127.0.0.1:%d", port),
-                NULL));
-        REQUIRE(ur_executor_add_ready_tcp(t.e[0], ADDR(spec, "localhost:%d", port)) == 0);
-        REQUIRE(start_ok(&t, t.e[0], &ms));
-        ASSERT_MS(ms, ms >= 300 - SLACK_MS && ms < LATE_MS);
-        CU_ASSERT_EQUAL(ur_executor_stop(t.e[0]), 0);
-out:
-        tcase_done(&t);
-}
-
-static void test_tcp_ipv6_only(void)
-{
-        tcase t;
-        char spec[64], arg[80];
-        uint64_t ms;
-        int port;
-
-        if (!tcase_init(&t))
-                goto out;
-        port = test_free_port(AF_INET6);
-        if (port <= 0) {
-                fprintf(stderr, "\n    skipped: no IPv6 loopback here (%s)\n", strerror(-port));
-                goto out;
+        if (row->family) {
+                port = test_free_port_case(row->family);
+                if (port == 0)
+                        goto out; /* skipped */
+                REQUIRE(port > 0);
+                ADDR(arg, "%s%d", row->listen, port);
+                ADDR(spec, "%s%d", row->spec, port);
+        } else {
+                path = test_path_join(t.tc.dir, row->path);
+                REQUIRE(path);
+                ADDR(arg, "%s%s", row->listen, path);
+                ADDR(spec, "%s%s", row->spec, path);
         }
-        REQUIRE(new_fixture(
-                &t, 0, "tcp6.service", "listener", "wait=300", ADDR(arg, "tcp=[::1]:%d", port), NULL));
-        REQUIRE(ur_executor_add_ready_tcp(t.e[0], ADDR(spec, "[::1]:%d", port)) == 0);
+        if (row->stale_socket) {
+                REQUIRE(test_make_stale_unix_socket(path) == 0);
+                REQUIRE(test_file_exists(path));
+        }
+        REQUIRE(new_fixture(&t, 0, row->unit, "listener", "wait=300", arg, NULL));
+        REQUIRE(row->add(t.e[0], spec) == 0);
         REQUIRE(start_ok(&t, t.e[0], &ms));
         ASSERT_MS(ms, ms >= 300 - SLACK_MS && ms < LATE_MS);
-        /* The listener really is IPv6-only: readiness came from ::1 itself. */
-        CU_ASSERT_TRUE(test_connects_tcp("::1", port));
-        CU_ASSERT_FALSE(test_connects_tcp("127.0.0.1", port));
+        if (row->ready_msec)
+                CU_ASSERT_TRUE(ur_executor_get_ready_msec(t.e[0]) >= 300 - SLACK_MS);
+        if (row->connects)
+                CU_ASSERT_TRUE(test_connects_tcp(row->connects, port));
+        if (row->refuses)
+                CU_ASSERT_FALSE(test_connects_tcp(row->refuses, port));
         CU_ASSERT_EQUAL(ur_executor_stop(t.e[0]), 0);
+        if (row->gone_after_stop)
+                CU_ASSERT_FALSE(test_connects_tcp(row->connects, port));
 out:
-        tcase_done(&t);
+        lcase_done(&t);
+        free(path);
 }
 
 /* An IPv4 condition is not met by an IPv6-only listener on the same port number. */
 static void test_tcp_wrong_family_not_ready(void)
 {
-        tcase t;
+        lcase t;
         char spec[64], arg[80];
         uint64_t ms;
         int port, r;
 
-        if (!tcase_init(&t))
+        if (!lcase_init(&t))
                 goto out;
-        port = test_free_port(AF_INET6);
-        if (port <= 0) {
-                fprintf(stderr, "\n    skipped: no IPv6 loopback here (%s)\n", strerror(-port));
-                goto out;
-        }
+        port = test_free_port_case(AF_INET6);
+        if (port == 0)
+                goto out; /* skipped */
+        REQUIRE(port > 0);
         REQUIRE(new_fixture(&t, 0, "tcp6.service", "listener", ADDR(arg, "tcp=[::1]:%d", port), NULL));
         REQUIRE(ur_executor_add_ready_tcp(t.e[0], ADDR(spec, "127.0.0.1:%d", port)) == 0);
         REQUIRE(ur_executor_set_start_timeout(t.e[0], 700 * USEC_PER_MSEC) == 0);
@@ -467,21 +393,21 @@ static void test_tcp_wrong_family_not_ready(void)
         CU_ASSERT_TRUE(error_contains(t.e[0], spec));
         assert_not_running(t.e[0]);
 out:
-        tcase_done(&t);
+        lcase_done(&t);
 }
 
 /* Interval= is the poll period: with 1 s, a port opened 300 ms in is seen ~1 s in; with
  * the default, soon after it opened. */
 static void test_tcp_interval(void)
 {
-        tcase t;
+        lcase t;
         char spec[64], arg[80];
         uint64_t ms, ready;
         int port;
 
-        if (!tcase_init(&t))
+        if (!lcase_init(&t))
                 goto out;
-        port = free_port(AF_INET);
+        port = test_free_port(AF_INET);
         REQUIRE(port > 0);
         REQUIRE(new_fixture(
                 &t, 0, "slow-poll.service", "listener", "wait=300", ADDR(arg, "tcp=127.0.0.1:%d", port),
@@ -499,7 +425,7 @@ static void test_tcp_interval(void)
         ASSERT_MS(ready, ready >= 300 - SLACK_MS && ready < 800);
         CU_ASSERT_EQUAL(ur_executor_stop(t.e[0]), 0);
 out:
-        tcase_done(&t);
+        lcase_done(&t);
 }
 
 /* ---- UnixSocket= -------------------------------------------------------------------- */
@@ -508,14 +434,14 @@ out:
  * until then. */
 static void test_unix_bound_before_listening(void)
 {
-        tcase t;
+        lcase t;
         char *sock = NULL, arg[4200];
         uint64_t begin, ms;
         bool saw_file_while_starting = false;
 
-        if (!tcase_init(&t))
+        if (!lcase_init(&t))
                 goto out;
-        sock = test_path_join(t.dir, "late.sock");
+        sock = test_path_join(t.tc.dir, "late.sock");
         REQUIRE(new_fixture(
                 &t, 0, "unix-late.service", "listener", ADDR(arg, "bind-unix=%s", sock), "wait=600",
                 "listen", NULL));
@@ -537,30 +463,7 @@ static void test_unix_bound_before_listening(void)
         CU_ASSERT_TRUE(test_connects_unix(sock));
         CU_ASSERT_EQUAL(ur_executor_stop(t.e[0]), 0);
 out:
-        tcase_done(&t);
-        free(sock);
-}
-
-/* A socket file left behind by a dead server is not "already in use". */
-static void test_unix_stale_file(void)
-{
-        tcase t;
-        char *sock = NULL, arg[4200];
-        uint64_t ms;
-
-        if (!tcase_init(&t))
-                goto out;
-        sock = test_path_join(t.dir, "stale.sock");
-        REQUIRE(test_make_stale_unix_socket(sock) == 0);
-        REQUIRE(test_file_exists(sock));
-        REQUIRE(new_fixture(
-                &t, 0, "unix-stale.service", "listener", "wait=300", ADDR(arg, "unix=%s", sock), NULL));
-        REQUIRE(ur_executor_add_ready_unix(t.e[0], sock) == 0);
-        REQUIRE(start_ok(&t, t.e[0], &ms));
-        ASSERT_MS(ms, ms >= 300 - SLACK_MS && ms < LATE_MS);
-        CU_ASSERT_EQUAL(ur_executor_stop(t.e[0]), 0);
-out:
-        tcase_done(&t);
+        lcase_done(&t);
         free(sock);
 }
 
@@ -569,7 +472,7 @@ out:
 /* 500 for the first 600 ms of listening, then 200: ready only after the switch. */
 static void test_http_500_then_200(void)
 {
-        tcase t;
+        lcase t;
         char url[64], port_arg[16], *served = NULL;
         ur_http_check check = { .url = url };
         uint64_t ms;
@@ -577,11 +480,11 @@ static void test_http_500_then_200(void)
 
         if (!test_http_server_available())
                 return;
-        if (!tcase_init(&t))
+        if (!lcase_init(&t))
                 goto out;
-        port = free_port(AF_INET);
+        port = test_free_port(AF_INET);
         REQUIRE(port > 0);
-        served = test_path_join(t.dir, "served");
+        served = test_path_join(t.tc.dir, "served");
         REQUIRE(new_http_unit(
                 &t, 0, "http-warmup.service", "--port", ADDR(port_arg, "%d", port), "--fail-for", "600",
                 "--served", served, NULL));
@@ -595,7 +498,7 @@ static void test_http_500_then_200(void)
         CU_ASSERT_TRUE(wait_output(&t, t.e[0], UR_STDERR, "-> 500", 5000));
         CU_ASSERT_EQUAL(ur_executor_stop(t.e[0]), 0);
 out:
-        tcase_done(&t);
+        lcase_done(&t);
         free(served);
 }
 
@@ -606,7 +509,7 @@ static void test_http_methods_body_headers(void)
         static const char *const post_headers[] = { "X-Token: s3cret", "Content-Type: application/json",
                                                     NULL };
         static const char *const no_headers[] = { "Content-Type: application/json", NULL };
-        tcase t;
+        lcase t;
         char url[3][64], port_arg[3][16];
         int port[3];
         uint64_t ms;
@@ -614,10 +517,10 @@ static void test_http_methods_body_headers(void)
 
         if (!test_http_server_available())
                 return;
-        if (!tcase_init(&t))
+        if (!lcase_init(&t))
                 goto out;
         for (int i = 0; i < 3; i++) {
-                port[i] = free_port(AF_INET);
+                port[i] = test_free_port(AF_INET);
                 REQUIRE(port[i] > 0);
                 ADDR(url[i], "http://127.0.0.1:%d/health", port[i]);
                 ADDR(port_arg[i], "%d", port[i]);
@@ -665,23 +568,23 @@ static void test_http_methods_body_headers(void)
         CU_ASSERT_TRUE(error_contains(t.e[0], "400"));
         assert_not_running(t.e[0]);
 out:
-        tcase_done(&t);
+        lcase_done(&t);
 }
 
 /* A 404 is accepted by "404|200", not by the default 2xx (the error shows the last status),
  * and not by "40" either: the whole code must match. */
 static void test_http_status_regex(void)
 {
-        tcase t;
+        lcase t;
         char url[64], port_arg[16];
         uint64_t ms;
         int port, r;
 
         if (!test_http_server_available())
                 return;
-        if (!tcase_init(&t))
+        if (!lcase_init(&t))
                 goto out;
-        port = free_port(AF_INET);
+        port = test_free_port(AF_INET);
         REQUIRE(port > 0);
         ADDR(url, "http://127.0.0.1:%d/missing", port);
         ADDR(port_arg, "%d", port);
@@ -716,22 +619,22 @@ static void test_http_status_regex(void)
         CU_ASSERT_EQUAL(r, -ETIMEDOUT);
         CU_ASSERT_TRUE(error_contains(t.e[0], "404"));
 out:
-        tcase_done(&t);
+        lcase_done(&t);
 }
 
 /* The query string reaches the server as given. */
 static void test_http_query_string(void)
 {
-        tcase t;
+        lcase t;
         char url[128], port_arg[16];
         uint64_t ms;
         int port;
 
         if (!test_http_server_available())
                 return;
-        if (!tcase_init(&t))
+        if (!lcase_init(&t))
                 goto out;
-        port = free_port(AF_INET);
+        port = test_free_port(AF_INET);
         REQUIRE(port > 0);
         ADDR(url, "http://127.0.0.1:%d/ready?probe=1&who=unit%%20test", port);
         REQUIRE(new_http_unit(
@@ -741,22 +644,22 @@ static void test_http_query_string(void)
         REQUIRE(start_ok(&t, t.e[0], &ms));
         CU_ASSERT_EQUAL(ur_executor_stop(t.e[0]), 0);
 out:
-        tcase_done(&t);
+        lcase_done(&t);
 }
 
 /* HTTP over a unix socket (HTTPUnixSocket=), the server listening only after 300 ms. */
 static void test_http_unix_socket(void)
 {
-        tcase t;
+        lcase t;
         char *sock = NULL, *served = NULL;
         uint64_t ms;
 
         if (!test_http_server_available())
                 return;
-        if (!tcase_init(&t))
+        if (!lcase_init(&t))
                 goto out;
-        sock = test_path_join(t.dir, "http.sock");
-        served = test_path_join(t.dir, "served");
+        sock = test_path_join(t.tc.dir, "http.sock");
+        served = test_path_join(t.tc.dir, "served");
         REQUIRE(new_http_unit(
                 &t, 0, "http-unix.service", "--unix", sock, "--delay", "300", "--path", "/health",
                 "--served", served, NULL));
@@ -768,7 +671,7 @@ static void test_http_unix_socket(void)
         CU_ASSERT_TRUE(test_file_exists(served));
         CU_ASSERT_EQUAL(ur_executor_stop(t.e[0]), 0);
 out:
-        tcase_done(&t);
+        lcase_done(&t);
         free(sock);
         free(served);
 }
@@ -776,14 +679,14 @@ out:
 /* A server that accepts and never answers: the start fails at its timeout, not later. */
 static void test_http_never_answers(void)
 {
-        tcase t;
+        lcase t;
         char url[64], arg[64];
         uint64_t ms;
         int port, r;
 
-        if (!tcase_init(&t))
+        if (!lcase_init(&t))
                 goto out;
-        port = free_port(AF_INET);
+        port = test_free_port(AF_INET);
         REQUIRE(port > 0);
         REQUIRE(new_fixture(
                 &t, 0, "mute.service", "listener", "hold", ADDR(arg, "tcp=127.0.0.1:%d", port), NULL));
@@ -797,45 +700,25 @@ static void test_http_never_answers(void)
         CU_ASSERT_TRUE(error_contains(t.e[0], url));
         assert_not_running(t.e[0]);
 out:
-        tcase_done(&t);
+        lcase_done(&t);
 }
 
 /* ---- File= -------------------------------------------------------------------------- */
 
-static void test_file_created_late(void)
-{
-        tcase t;
-        char *file = NULL, arg[4200];
-        uint64_t ms;
-
-        if (!tcase_init(&t))
-                goto out;
-        file = test_path_join(t.dir, "ready");
-        REQUIRE(new_fixture(
-                &t, 0, "file-late.service", "listener", "wait=300", ADDR(arg, "touch=%s", file), NULL));
-        REQUIRE(ur_executor_add_ready_file(t.e[0], file) == 0);
-        REQUIRE(start_ok(&t, t.e[0], &ms));
-        ASSERT_MS(ms, ms >= 300 - SLACK_MS && ms < LATE_MS);
-        CU_ASSERT_EQUAL(ur_executor_stop(t.e[0]), 0);
-out:
-        tcase_done(&t);
-        free(file);
-}
-
 /* The directories appear later, level by level, then the file. */
 static void test_file_in_missing_directories(void)
 {
-        tcase t;
+        lcase t;
         char *file = NULL, a1[4200], a2[4200], a3[4200], a4[4200];
         uint64_t ms;
 
-        if (!tcase_init(&t))
+        if (!lcase_init(&t))
                 goto out;
-        file = test_path_join(t.dir, "x/y/z/ready");
+        file = test_path_join(t.tc.dir, "x/y/z/ready");
         REQUIRE(new_fixture(
-                &t, 0, "file-deep.service", "listener", "wait=150", ADDR(a1, "mkdir=%s/x", t.dir),
-                "wait=100", ADDR(a2, "mkdir=%s/x/y", t.dir), "wait=100", ADDR(a3, "mkdir=%s/x/y/z", t.dir),
-                "wait=100", ADDR(a4, "touch=%s", file), NULL));
+                &t, 0, "file-deep.service", "listener", "wait=150", ADDR(a1, "mkdir=%s/x", t.tc.dir),
+                "wait=100", ADDR(a2, "mkdir=%s/x/y", t.tc.dir), "wait=100",
+                ADDR(a3, "mkdir=%s/x/y/z", t.tc.dir), "wait=100", ADDR(a4, "touch=%s", file), NULL));
         REQUIRE(ur_executor_add_ready_file(t.e[0], file) == 0);
         REQUIRE(start_ok(&t, t.e[0], &ms));
         ASSERT_MS(ms, ms >= 450 - SLACK_MS && ms < LATE_MS);
@@ -843,7 +726,7 @@ static void test_file_in_missing_directories(void)
 
         CU_ASSERT_EQUAL(ur_executor_stop(t.e[0]), 0);
 out:
-        tcase_done(&t);
+        lcase_done(&t);
         free(file);
 }
 
@@ -853,16 +736,16 @@ out:
  * in between is missed. Each round is a fresh unit. */
 static void test_file_tree_burst(void)
 {
-        tcase t;
+        lcase t;
         char name[64], dir[2048], mk[2100], touch[2200], file[2100];
         int rounds = 0, timeouts = 0, r;
         uint64_t begin = test_now_msec(), ms;
         size_t len;
 
-        if (!tcase_init(&t))
+        if (!lcase_init(&t))
                 goto out;
         while (rounds < BURST_ROUNDS && test_now_msec() - begin < 6000) {
-                len = (size_t) snprintf(dir, sizeof(dir), "%s/round%d", t.dir, rounds);
+                len = (size_t) snprintf(dir, sizeof(dir), "%s/round%d", t.tc.dir, rounds);
                 for (int level = 0; level < BURST_DEPTH && len + 2 < sizeof(dir); level++)
                         len += (size_t) snprintf(dir + len, sizeof(dir) - len, "/d");
                 snprintf(file, sizeof(file), "%s/ready", dir);
@@ -887,19 +770,19 @@ static void test_file_tree_burst(void)
         CU_ASSERT_EQUAL(timeouts, 0);
         CU_ASSERT_TRUE(timeouts > 0 || rounds >= 5);
 out:
-        tcase_done(&t);
+        lcase_done(&t);
 }
 
 /* Already there: ready at once, File= is not subject to RefuseIfReady=. */
 static void test_file_exists_before(void)
 {
-        tcase t;
+        lcase t;
         char *file = NULL;
         uint64_t ms;
 
-        if (!tcase_init(&t))
+        if (!lcase_init(&t))
                 goto out;
-        file = test_path_join(t.dir, "there");
+        file = test_path_join(t.tc.dir, "there");
         REQUIRE(test_write_file(file, "", 0644) == 0);
         REQUIRE(new_fixture(&t, 0, "file-there.service", "listener", NULL));
         REQUIRE(ur_executor_add_ready_file(t.e[0], file) == 0);
@@ -907,7 +790,7 @@ static void test_file_exists_before(void)
         ASSERT_MS(ms, ms < 2000);
         CU_ASSERT_EQUAL(ur_executor_stop(t.e[0]), 0);
 out:
-        tcase_done(&t);
+        lcase_done(&t);
         free(file);
 }
 
@@ -915,7 +798,7 @@ out:
 
 /* The unit would create MARKER first thing: a refused start must not have spawned it. */
 static void assert_refused(
-        tcase *t, ur_executor *e, int r, uint64_t ms, const char *address, pid_t owner, const char *marker)
+        lcase *t, ur_executor *e, int r, uint64_t ms, const char *address, pid_t owner, const char *marker)
 {
         char pid_text[32];
 
@@ -938,17 +821,17 @@ static void assert_refused(
 
 static void test_in_use_tcp(void)
 {
-        tcase t;
+        lcase t;
         char *marker = NULL, spec[64], arg[4200];
         uint64_t ms;
         int port, r;
 
-        if (!tcase_init(&t))
+        if (!lcase_init(&t))
                 goto out;
-        port = free_port(AF_INET);
+        port = test_free_port(AF_INET);
         REQUIRE(port > 0);
-        REQUIRE(add_fd(&t, test_listen_tcp("127.0.0.1", port)));
-        marker = test_path_join(t.dir, "spawned");
+        REQUIRE(tcase_add_fd(&t.tc, test_listen_tcp("127.0.0.1", port)));
+        marker = test_path_join(t.tc.dir, "spawned");
         REQUIRE(new_fixture(&t, 0, "tcp-taken.service", "listener", ADDR(arg, "touch=%s", marker), NULL));
         REQUIRE(ur_executor_add_ready_tcp(t.e[0], ADDR(spec, "127.0.0.1:%d", port)) == 0);
         r = start_timed(&t, t.e[0], &ms);
@@ -960,22 +843,22 @@ static void test_in_use_tcp(void)
         CU_ASSERT_TRUE(test_wait_for_file(marker, 5000));
         CU_ASSERT_EQUAL(ur_executor_stop(t.e[0]), 0);
 out:
-        tcase_done(&t);
+        lcase_done(&t);
         free(marker);
 }
 
 static void test_in_use_unix(void)
 {
-        tcase t;
+        lcase t;
         char *marker = NULL, *sock = NULL, arg[4200];
         uint64_t ms;
         int r;
 
-        if (!tcase_init(&t))
+        if (!lcase_init(&t))
                 goto out;
-        sock = test_path_join(t.dir, "taken.sock");
-        REQUIRE(add_fd(&t, test_listen_unix(sock)));
-        marker = test_path_join(t.dir, "spawned");
+        sock = test_path_join(t.tc.dir, "taken.sock");
+        REQUIRE(tcase_add_fd(&t.tc, test_listen_unix(sock)));
+        marker = test_path_join(t.tc.dir, "spawned");
         REQUIRE(new_fixture(&t, 0, "unix-taken.service", "listener", ADDR(arg, "touch=%s", marker), NULL));
         REQUIRE(ur_executor_add_ready_unix(t.e[0], sock) == 0);
         r = start_timed(&t, t.e[0], &ms);
@@ -986,7 +869,7 @@ static void test_in_use_unix(void)
         CU_ASSERT_TRUE(test_wait_for_file(marker, 5000));
         CU_ASSERT_EQUAL(ur_executor_stop(t.e[0]), 0);
 out:
-        tcase_done(&t);
+        lcase_done(&t);
         free(marker);
         free(sock);
 }
@@ -994,7 +877,7 @@ out:
 /* An HTTP server of the test's, answering 500: in use all the same, whatever it answers. */
 static void test_in_use_http(void)
 {
-        tcase t;
+        lcase t;
         char *marker = NULL, *log_path = NULL, *sock = NULL, url[64], spec[64], arg[4200];
         uint64_t ms;
         pid_t pid;
@@ -1002,15 +885,15 @@ static void test_in_use_http(void)
 
         if (!test_http_server_available())
                 return;
-        if (!tcase_init(&t))
+        if (!lcase_init(&t))
                 goto out;
-        port = free_port(AF_INET);
+        port = test_free_port(AF_INET);
         REQUIRE(port > 0);
-        log_path = test_path_join(t.dir, "helpers.log");
+        log_path = strdup(tcase_helper_log(&t.tc));
         pid = test_spawn_http_server(log_path, port, NULL, SERVER_UP_MS, "--status", "500", NULL);
         REQUIRE(pid > 0);
-        add_helper(&t, pid);
-        marker = test_path_join(t.dir, "spawned");
+        tcase_add_helper(&t.tc, pid);
+        marker = test_path_join(t.tc.dir, "spawned");
         ADDR(url, "http://127.0.0.1:%d/health", port);
         REQUIRE(new_fixture(&t, 0, "http-taken.service", "listener", ADDR(arg, "touch=%s", marker), NULL));
         REQUIRE(ur_executor_add_ready_http(t.e[0], &(ur_http_check){ .url = url }) == 0);
@@ -1030,8 +913,8 @@ static void test_in_use_http(void)
         unlink(marker);
 
         /* HTTP over a unix socket someone else listens on. */
-        sock = test_path_join(t.dir, "http-taken.sock");
-        REQUIRE(add_fd(&t, test_listen_unix(sock)));
+        sock = test_path_join(t.tc.dir, "http-taken.sock");
+        REQUIRE(tcase_add_fd(&t.tc, test_listen_unix(sock)));
         REQUIRE(new_fixture(
                 &t, 0, "http-unix-taken.service", "listener", ADDR(arg, "touch=%s", marker), NULL));
         REQUIRE(ur_executor_add_ready_http(
@@ -1039,7 +922,7 @@ static void test_in_use_http(void)
         r = start_timed(&t, t.e[0], &ms);
         assert_refused(&t, t.e[0], r, ms, sock, getpid(), marker);
 out:
-        tcase_done(&t);
+        lcase_done(&t);
         free(marker);
         free(log_path);
         free(sock);
@@ -1052,20 +935,20 @@ out:
 static void test_exit_while_pending(void)
 {
         static const char *const kinds[] = { "tcp", "unix", "http", "file" };
-        tcase t;
+        lcase t;
         char spec[64], url[64], name[64];
         char *sock = NULL, *file = NULL;
         uint64_t ms;
         int port, r, code = 0, status = 0;
 
-        if (!tcase_init(&t))
+        if (!lcase_init(&t))
                 goto out;
-        port = free_port(AF_INET);
+        port = test_free_port(AF_INET);
         REQUIRE(port > 0);
         ADDR(spec, "127.0.0.1:%d", port);
         ADDR(url, "http://127.0.0.1:%d/", port);
-        sock = test_path_join(t.dir, "nobody.sock");
-        file = test_path_join(t.dir, "never");
+        sock = test_path_join(t.tc.dir, "nobody.sock");
+        file = test_path_join(t.tc.dir, "never");
         for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
                 snprintf(name, sizeof(name), "dies-%s.service", kinds[i]);
                 t.e[0] = ur_executor_free(t.e[0]);
@@ -1093,7 +976,7 @@ static void test_exit_while_pending(void)
                 assert_not_running(t.e[0]);
         }
 out:
-        tcase_done(&t);
+        lcase_done(&t);
         free(sock);
         free(file);
 }
@@ -1101,20 +984,20 @@ out:
 /* The timeout message names every condition still pending, and only those. */
 static void test_timeout_names_pending(void)
 {
-        tcase t;
+        lcase t;
         char spec[64], url[64];
         char *sock = NULL, *missing = NULL, *present = NULL;
         uint64_t ms;
         int port, port2, r;
 
-        if (!tcase_init(&t))
+        if (!lcase_init(&t))
                 goto out;
-        port = free_port(AF_INET);
-        port2 = free_port(AF_INET);
+        port = test_free_port(AF_INET);
+        port2 = test_free_port(AF_INET);
         REQUIRE(port > 0 && port2 > 0 && port != port2);
-        sock = test_path_join(t.dir, "nobody.sock");
-        missing = test_path_join(t.dir, "missing-file");
-        present = test_path_join(t.dir, "present-file");
+        sock = test_path_join(t.tc.dir, "nobody.sock");
+        missing = test_path_join(t.tc.dir, "missing-file");
+        present = test_path_join(t.tc.dir, "present-file");
         REQUIRE(test_write_file(present, "", 0644) == 0);
         REQUIRE(new_fixture(&t, 0, "pending.service", "listener", NULL));
         REQUIRE(ur_executor_add_ready_tcp(t.e[0], ADDR(spec, "127.0.0.1:%d", port)) == 0);
@@ -1135,7 +1018,7 @@ static void test_timeout_names_pending(void)
         CU_ASSERT_TRUE(error_lacks(t.e[0], present));
         assert_not_running(t.e[0]);
 out:
-        tcase_done(&t);
+        lcase_done(&t);
         free(sock);
         free(missing);
         free(present);
@@ -1146,57 +1029,54 @@ out:
 /* TCP + file + output on one unit: ready when the last of them holds, whichever it is. */
 static void test_combined_conditions(void)
 {
-        tcase t;
-        char *file = NULL, spec[64], a1[4200], a2[80];
+        /* The listener's steps, the port opening last, then the file, then the banner:
+         * "@FILE" and "@TCP" stand for touch=FILE and tcp=127.0.0.1:PORT. */
+        static const struct {
+                const char *unit;
+                const char *steps[7];
+        } rows[] = {
+                { "combo-tcp-last.service",
+                  { "wait=100", "@FILE", "wait=100", "say=combo banner up", "wait=300", "@TCP", NULL } },
+                { "combo-file-last.service", { "@TCP", "say=combo banner up", "wait=500", "@FILE", NULL } },
+                { "combo-output-last.service",
+                  { "@TCP", "@FILE", "say=starting", "wait=500", "say=combo banner up", NULL } },
+        };
+        lcase t;
+        char *file = NULL, spec[64], touch[4200], tcp[80];
         uint64_t ms;
         int port;
 
-        if (!tcase_init(&t))
+        if (!lcase_init(&t))
                 goto out;
-        file = test_path_join(t.dir, "ready-file");
+        file = test_path_join(t.tc.dir, "ready-file");
+        ADDR(touch, "touch=%s", file);
+        for (int u = 0; u < (int) ELEMENTS(rows); u++) {
+                char *argv[12];
+                int n = 0;
 
-        /* The port opens last. */
-        port = free_port(AF_INET);
-        REQUIRE(port > 0);
-        REQUIRE(new_fixture(
-                &t, 0, "combo-tcp-last.service", "listener", "wait=100", ADDR(a1, "touch=%s", file),
-                "wait=100", "say=combo banner up", "wait=300", ADDR(a2, "tcp=127.0.0.1:%d", port), NULL));
-        REQUIRE(ur_executor_add_ready_tcp(t.e[0], ADDR(spec, "127.0.0.1:%d", port)) == 0);
-        REQUIRE(ur_executor_add_ready_file(t.e[0], file) == 0);
-        REQUIRE(ur_executor_add_ready_output(t.e[0], "banner up$", UR_STDOUT) == 0);
-        REQUIRE(start_ok(&t, t.e[0], &ms));
-        ASSERT_MS(ms, ms >= 500 - SLACK_MS && ms < LATE_MS);
-        CU_ASSERT_EQUAL(ur_executor_stop(t.e[0]), 0);
-        unlink(file);
-
-        /* The file comes last. */
-        port = free_port(AF_INET);
-        REQUIRE(port > 0);
-        REQUIRE(new_fixture(
-                &t, 1, "combo-file-last.service", "listener", ADDR(a2, "tcp=127.0.0.1:%d", port),
-                "say=combo banner up", "wait=500", ADDR(a1, "touch=%s", file), NULL));
-        REQUIRE(ur_executor_add_ready_tcp(t.e[1], ADDR(spec, "127.0.0.1:%d", port)) == 0);
-        REQUIRE(ur_executor_add_ready_file(t.e[1], file) == 0);
-        REQUIRE(ur_executor_add_ready_output(t.e[1], "banner up$", UR_STDOUT) == 0);
-        REQUIRE(start_ok(&t, t.e[1], &ms));
-        ASSERT_MS(ms, ms >= 500 - SLACK_MS && ms < LATE_MS);
-        CU_ASSERT_EQUAL(ur_executor_stop(t.e[1]), 0);
-        unlink(file);
-
-        /* The banner comes last. */
-        port = free_port(AF_INET);
-        REQUIRE(port > 0);
-        REQUIRE(new_fixture(
-                &t, 2, "combo-output-last.service", "listener", ADDR(a2, "tcp=127.0.0.1:%d", port),
-                ADDR(a1, "touch=%s", file), "say=starting", "wait=500", "say=combo banner up", NULL));
-        REQUIRE(ur_executor_add_ready_tcp(t.e[2], ADDR(spec, "127.0.0.1:%d", port)) == 0);
-        REQUIRE(ur_executor_add_ready_file(t.e[2], file) == 0);
-        REQUIRE(ur_executor_add_ready_output(t.e[2], "banner up$", UR_STDOUT) == 0);
-        REQUIRE(start_ok(&t, t.e[2], &ms));
-        ASSERT_MS(ms, ms >= 500 - SLACK_MS && ms < LATE_MS);
-        CU_ASSERT_EQUAL(ur_executor_stop(t.e[2]), 0);
+                port = test_free_port(AF_INET);
+                REQUIRE(port > 0);
+                ADDR(tcp, "tcp=127.0.0.1:%d", port);
+                argv[n++] = test_fixture_path("listener");
+                REQUIRE(argv[0]);
+                for (int i = 0; rows[u].steps[i]; i++)
+                        argv[n++] = strcmp(rows[u].steps[i], "@FILE") == 0  ? touch
+                                    : strcmp(rows[u].steps[i], "@TCP") == 0 ? tcp
+                                                                            : (char *) rows[u].steps[i];
+                argv[n] = NULL;
+                t.e[u] = new_unit_argv(&t, u, rows[u].unit, argv);
+                free(argv[0]);
+                REQUIRE(t.e[u]);
+                REQUIRE(ur_executor_add_ready_tcp(t.e[u], ADDR(spec, "127.0.0.1:%d", port)) == 0);
+                REQUIRE(ur_executor_add_ready_file(t.e[u], file) == 0);
+                REQUIRE(ur_executor_add_ready_output(t.e[u], "banner up$", UR_STDOUT) == 0);
+                REQUIRE(start_ok(&t, t.e[u], &ms));
+                ASSERT_MS(ms, ms >= 500 - SLACK_MS && ms < LATE_MS);
+                CU_ASSERT_EQUAL(ur_executor_stop(t.e[u]), 0);
+                unlink(file);
+        }
 out:
-        tcase_done(&t);
+        lcase_done(&t);
         free(file);
 }
 
@@ -1204,16 +1084,16 @@ out:
  * its own condition, independently of the other. */
 static void test_two_units_concurrently(void)
 {
-        tcase t;
+        lcase t;
         char *sock = NULL, spec[64], a1[80], a2[4200];
         uint64_t begin, ms;
         int port;
 
-        if (!tcase_init(&t))
+        if (!lcase_init(&t))
                 goto out;
-        port = free_port(AF_INET);
+        port = test_free_port(AF_INET);
         REQUIRE(port > 0);
-        sock = test_path_join(t.dir, "second.sock");
+        sock = test_path_join(t.tc.dir, "second.sock");
         REQUIRE(new_fixture(
                 &t, 0, "first.service", "listener", "wait=300", ADDR(a1, "tcp=127.0.0.1:%d", port), NULL));
         REQUIRE(ur_executor_add_ready_tcp(t.e[0], ADDR(spec, "127.0.0.1:%d", port)) == 0);
@@ -1244,7 +1124,7 @@ static void test_two_units_concurrently(void)
         CU_ASSERT_EQUAL(ur_executor_stop(t.e[0]), 0);
         CU_ASSERT_EQUAL(ur_executor_stop(t.e[1]), 0);
 out:
-        tcase_done(&t);
+        lcase_done(&t);
         free(sock);
 }
 
@@ -1252,7 +1132,7 @@ out:
 
 static void test_waiter(void)
 {
-        tcase t;
+        lcase t;
         ur_waiter *w = NULL;
         char *sock = NULL, *file = NULL, *missing = NULL, *log_path = NULL, spec[64], url[64], free_spec[64];
         const char *error;
@@ -1260,14 +1140,14 @@ static void test_waiter(void)
         pid_t pid;
         int port, http_port, nobody, r;
 
-        if (!tcase_init(&t))
+        if (!lcase_init(&t))
                 goto out;
-        port = free_port(AF_INET);
+        port = test_free_port(AF_INET);
         REQUIRE(port > 0);
-        REQUIRE(add_fd(&t, test_listen_tcp("127.0.0.1", port)));
-        sock = test_path_join(t.dir, "w.sock");
-        REQUIRE(add_fd(&t, test_listen_unix(sock)));
-        file = test_path_join(t.dir, "w-file");
+        REQUIRE(tcase_add_fd(&t.tc, test_listen_tcp("127.0.0.1", port)));
+        sock = test_path_join(t.tc.dir, "w.sock");
+        REQUIRE(tcase_add_fd(&t.tc, test_listen_unix(sock)));
+        file = test_path_join(t.tc.dir, "w-file");
         REQUIRE(test_write_file(file, "", 0644) == 0);
 
         REQUIRE(ur_waiter_new(t.ctx, &w) == 0);
@@ -1275,13 +1155,13 @@ static void test_waiter(void)
         REQUIRE(ur_waiter_add_unix(w, sock) == 0);
         REQUIRE(ur_waiter_add_file(w, file) == 0);
         if (test_http_server_available()) {
-                http_port = free_port(AF_INET);
+                http_port = test_free_port(AF_INET);
                 REQUIRE(http_port > 0);
-                log_path = test_path_join(t.dir, "helpers.log");
+                log_path = strdup(tcase_helper_log(&t.tc));
                 pid = test_spawn_http_server(
                         log_path, http_port, NULL, SERVER_UP_MS, "--status", "204", NULL);
                 REQUIRE(pid > 0);
-                add_helper(&t, pid);
+                tcase_add_helper(&t.tc, pid);
                 REQUIRE(ur_waiter_add_http(
                                 w, &(ur_http_check){
                                            .url = ADDR(url, "http://127.0.0.1:%d/", http_port) }) == 0);
@@ -1297,9 +1177,9 @@ static void test_waiter(void)
         w = ur_waiter_free(w);
 
         /* Timeout: names what is pending (a free port, a missing file), not what holds. */
-        nobody = free_port(AF_INET);
+        nobody = test_free_port(AF_INET);
         REQUIRE(nobody > 0);
-        missing = test_path_join(t.dir, "no/such/file");
+        missing = test_path_join(t.tc.dir, "no/such/file");
         REQUIRE(ur_waiter_new(t.ctx, &w) == 0);
         REQUIRE(ur_waiter_add_tcp(w, ADDR(free_spec, "127.0.0.1:%d", nobody)) == 0);
         REQUIRE(ur_waiter_add_file(w, missing) == 0);
@@ -1325,7 +1205,7 @@ static void test_waiter(void)
         CU_ASSERT_PTR_NOT_NULL(ur_waiter_get_error(w));
 out:
         ur_waiter_free(w);
-        tcase_done(&t);
+        lcase_done(&t);
         free(sock);
         free(file);
         free(missing);
@@ -1334,29 +1214,33 @@ out:
 
 /* ---- Runner ------------------------------------------------------------------------- */
 
-typedef struct test_entry {
-        const char *group; /* argv[1] selects one; none: all */
-        const char *name;
-        CU_TestFunc func;
-} test_entry;
-
-static const test_entry all_tests[] = {
-        { "sockets-files", "TCP: IPv4 listener after 300 ms", test_tcp_ipv4_delayed },
-        { "sockets-files", "TCP: IPv6-only listener [::1]", test_tcp_ipv6_only },
-        { "sockets-files", "TCP: a host name", test_tcp_host_name },
+/* { group (argv[1] selects one; none: all), name, function } */
+static const cunit_case all_tests[] = {
+        { .group = "sockets-files",
+          .name = "TCP: IPv4 listener after 300 ms",
+          .run = run_late,
+          .data = &late_rows[0] },
+        { .group = "sockets-files",
+          .name = "TCP: IPv6-only listener [::1]",
+          .run = run_late,
+          .data = &late_rows[2] },
+        { .group = "sockets-files", .name = "TCP: a host name", .run = run_late, .data = &late_rows[1] },
         { "sockets-files", "TCP: IPv4 condition, IPv6-only listener: not ready",
           test_tcp_wrong_family_not_ready },
         { "sockets-files", "TCP: Interval= is the poll period", test_tcp_interval },
         { "sockets-files", "UnixSocket: bound at once, listening after 600 ms",
           test_unix_bound_before_listening },
-        { "sockets-files", "UnixSocket: a stale socket file is not in use", test_unix_stale_file },
+        { .group = "sockets-files",
+          .name = "UnixSocket: a stale socket file is not in use",
+          .run = run_late,
+          .data = &late_rows[3] },
         { "http", "HTTP: 500, then 200", test_http_500_then_200 },
         { "http", "HTTP: HEAD, GET, POST with body and headers", test_http_methods_body_headers },
         { "http", "HTTP: status regex", test_http_status_regex },
         { "http", "HTTP: query string", test_http_query_string },
         { "http", "HTTP: over a unix socket", test_http_unix_socket },
         { "http", "HTTP: a server that never answers", test_http_never_answers },
-        { "sockets-files", "File: created late", test_file_created_late },
+        { .group = "sockets-files", .name = "File: created late", .run = run_late, .data = &late_rows[4] },
         { "sockets-files", "File: in directories created later", test_file_in_missing_directories },
         { "file-burst", "File: a deep tree and the file created in one burst", test_file_tree_burst },
         { "sockets-files", "File: exists before the start", test_file_exists_before },
@@ -1372,96 +1256,18 @@ static const test_entry all_tests[] = {
 
 #define N_TESTS (sizeof(all_tests) / sizeof(all_tests[0]))
 
-/* Which isolation do we get here? 0 to run, 77 to skip, 1 on a wrong setup. */
-static int check_isolation(void)
-{
-        ur_context *ctx = NULL;
-        ur_isolation isolation;
-        const char *reason;
-        int r = ur_context_new(&ctx);
-
-        if (r < 0) {
-                fprintf(stderr, "ur_context_new failed: %s\n", strerror(-r));
-                return 1;
-        }
-        isolation = ur_context_get_isolation(ctx);
-        reason = ur_context_get_isolation_reason(ctx);
-        if (fallback_mode)
-                r = isolation == UR_ISOLATION_FALLBACK ? 0 : 1;
-        else if (isolation == UR_ISOLATION_CGROUP || isolation == UR_ISOLATION_SCOPE)
-                r = 0;
-        else {
-                fprintf(stderr,
-                        "skipped: no cgroup isolation here (%s); ready-fallback tests the other path\n",
-                        reason ? reason : "no reason given");
-                r = 77;
-        }
-        if (r == 1)
-                fprintf(stderr, "UNITRUN_NO_CGROUP=1 but the isolation is %d, not the fallback\n",
-                        (int) isolation);
-        ur_context_free(ctx);
-        return r;
-}
-
 int main(int argc, char *argv[])
 {
-        static CU_TestInfo tests[N_TESTS + 1];
-        const char *no_cgroup = getenv("UNITRUN_NO_CGROUP");
         const char *group = argc > 1 ? argv[1] : NULL;
-        size_t n = 0;
-        char *probe;
-        unsigned failures;
         int r;
 
-        fallback_mode = no_cgroup && strcmp(no_cgroup, "1") == 0;
+        fallback_mode = cunit_fallback_mode();
         /* A unit's server dying must not take the test down with it. */
         signal(SIGPIPE, SIG_IGN);
-
-        probe = test_fixture_path("listener");
-        if (!probe || access(probe, X_OK) < 0) {
-                fprintf(stderr, "skipped: the fixtures are not found (set FIXTURE_DIR)\n");
-                free(probe);
-                return 77;
-        }
-        free(probe);
-
-        r = check_isolation();
+        r = test_lib_check_setup("listener", fallback_mode, "ready-*-fallback");
         if (r != 0)
                 return r;
-
-        for (size_t i = 0; i < N_TESTS; i++) {
-                if (group && strcmp(group, all_tests[i].group) != 0)
-                        continue;
-                tests[n].pName = all_tests[i].name;
-                tests[n].pTestFunc = all_tests[i].func;
-                n++;
-        }
-        tests[n] = (CU_TestInfo) CU_TEST_INFO_NULL;
-        if (n == 0) {
-                fprintf(stderr, "no test in group '%s'\n", group);
-                return 99;
-        }
-
-        {
-                CU_SuiteInfo suites[] = {
-                        {
-                                .pName = fallback_mode ? "ready (fallback)" : "ready (cgroup)",
-                                .pTests = tests,
-                        },
-                        CU_SUITE_INFO_NULL,
-                };
-
-                if (CU_initialize_registry() != CUE_SUCCESS)
-                        return 99;
-                if (CU_register_suites(suites) != CUE_SUCCESS) {
-                        fprintf(stderr, "cannot register the tests: %s\n", CU_get_error_msg());
-                        CU_cleanup_registry();
-                        return 99;
-                }
-        }
-        CU_basic_set_mode(CU_BRM_VERBOSE);
-        CU_basic_run_tests();
-        failures = CU_get_number_of_failures();
-        CU_cleanup_registry();
-        return failures > 0 ? 1 : 0;
+        return cunit_run_cases(
+                fallback_mode ? "ready (fallback)" : "ready (cgroup)", all_tests, ELEMENTS(all_tests), group,
+                fallback_mode);
 }

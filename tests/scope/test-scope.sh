@@ -305,8 +305,11 @@ library)
         [ -n "${TEST_EXECUTOR:-}" ] && [ -x "$TEST_EXECUTOR" ] || fail "TEST_EXECUTOR must name test-executor"
         start_manager 0 0 root
         timeout 300 env XDG_RUNTIME_DIR="$MANAGER_RUN" systemd-run --user --pipe --wait --quiet --collect \
-                -E UNITRUN_NO_OWN_CGROUP=1 -E FIXTURE_DIR="$FIXTURE_DIR" "$TEST_EXECUTOR" </dev/null
+                -E UNITRUN_NO_OWN_CGROUP=1 -E FIXTURE_DIR="$FIXTURE_DIR" -E EXPECT_ISOLATION=scope \
+                "$TEST_EXECUTOR" </dev/null
         STATUS=$?
+        # EXPECT_ISOLATION=scope: test-executor exits 1 unless its context got the delegated
+        # scope, so a run that silently fell back to another path does not pass here.
         [ "$STATUS" = 0 ] || fail "test-executor exited $STATUS on the delegated scope path"
         check_nothing_left
         ;;

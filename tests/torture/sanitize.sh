@@ -29,5 +29,8 @@ ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:detect_stack_use_af
 UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 export ASAN_OPTIONS UBSAN_OPTIONS
 
-# ASan makes everything slower: longer per-test timeouts, fewer tests at a time.
+# ASan makes everything slower: longer per-test timeouts, fewer tests at a time; the
+# per-case deadlines of tests/common's runner stretch by the same factor.
+TEST_TIMEOUT_MULTIPLIER=${TEST_TIMEOUT_MULTIPLIER:-3}
+export TEST_TIMEOUT_MULTIPLIER
 meson test -C "$builddir" --print-errorlogs --timeout-multiplier 3 --num-processes 2 "$@"

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../integration/test-util.h"
+#include "test-util.h"
 #include "torture-util.h"
 #include "unitrun.h"
 
@@ -31,21 +31,6 @@
 #endif
 
 static const char *sleep_bin;
-
-static int count_fds(void)
-{
-        DIR *d = opendir("/proc/self/fd");
-        struct dirent *de;
-        int n = 0;
-
-        if (!d)
-                return -1;
-        while ((de = readdir(d)))
-                if (de->d_name[0] != '.')
-                        n++;
-        closedir(d);
-        return n - 1; /* the directory's own fd */
-}
 
 static long rss_kb(void)
 {
@@ -79,18 +64,7 @@ static int count_subdirs(const char *path)
 /* Our child processes, zombies included: a leaked zombie is a leak too. */
 static int count_children(void)
 {
-        char path[64];
-        FILE *f;
-        int n = 0, pid;
-
-        snprintf(path, sizeof(path), "/proc/self/task/%d/children", (int) getpid());
-        f = fopen(path, "re");
-        if (!f)
-                return -1;
-        while (fscanf(f, "%d", &pid) == 1)
-                n++;
-        fclose(f);
-        return n;
+        return test_list_children(NULL, INT_MAX);
 }
 
 static int one_cycle(ur_context *ctx, unsigned i)
@@ -128,7 +102,7 @@ static void test_500_executors_one_context(void)
         CU_ASSERT_EQUAL_FATAL(ur_context_new(&ctx), 0);
         for (unsigned i = 0; i < N_EXECUTORS; i++) {
                 if (i == WARMUP) {
-                        fds0 = count_fds();
+                        fds0 = test_count_fds();
                         rss0 = rss_kb();
                         children0 = count_children();
                         cg0 = count_subdirs(ur_context_get_cgroup(ctx));
@@ -141,9 +115,9 @@ static void test_500_executors_one_context(void)
         fprintf(stderr,
                 "\n    after %d cycles: fds %d -> %d, VmRSS %ld -> %ld kB, children %d -> %d, cgroups %d -> "
                 "%d\n",
-                N_EXECUTORS - WARMUP, fds0, count_fds(), rss0, rss_kb(), children0, count_children(), cg0,
-                count_subdirs(cgroup));
-        CU_ASSERT_EQUAL(count_fds(), fds0);
+                N_EXECUTORS - WARMUP, fds0, test_count_fds(), rss0, rss_kb(), children0, count_children(),
+                cg0, count_subdirs(cgroup));
+        CU_ASSERT_EQUAL(test_count_fds(), fds0);
         CU_ASSERT_EQUAL(count_children(), children0);
         if (cgroup)
                 CU_ASSERT_EQUAL(count_subdirs(cgroup), cg0);
@@ -168,7 +142,7 @@ static void test_50_contexts(void)
                 const char *cg;
 
                 if (i == 5) {
-                        fds0 = count_fds();
+                        fds0 = test_count_fds();
                         rss0 = rss_kb();
                         children0 = count_children();
                 }
@@ -200,8 +174,8 @@ static void test_50_contexts(void)
         }
         CU_ASSERT_EQUAL(failures, 0);
         fprintf(stderr, "\n    after %d contexts: fds %d -> %d, VmRSS %ld -> %ld kB, children %d -> %d\n",
-                N_CONTEXTS - 5, fds0, count_fds(), rss0, rss_kb(), children0, count_children());
-        CU_ASSERT_EQUAL(count_fds(), fds0);
+                N_CONTEXTS - 5, fds0, test_count_fds(), rss0, rss_kb(), children0, count_children());
+        CU_ASSERT_EQUAL(test_count_fds(), fds0);
         CU_ASSERT_EQUAL(count_children(), children0);
 #ifndef UNDER_ASAN
         CU_ASSERT_TRUE(rss_kb() <= rss0 + RSS_SLACK_KB);
@@ -215,10 +189,6 @@ int main(void)
                 { "50 contexts", test_50_contexts },
                 CU_TEST_INFO_NULL,
         };
-        CU_SuiteInfo suites[] = {
-                { .pName = "hygiene", .pTests = tests },
-                CU_SUITE_INFO_NULL,
-        };
         const char *no_cgroup = getenv("UNITRUN_NO_CGROUP");
         bool fallback = no_cgroup && strcmp(no_cgroup, "1") == 0;
 
@@ -227,5 +197,5 @@ int main(void)
                 fprintf(stderr, "skipped: no sleep(1) in PATH\n");
                 return 77;
         }
-        return torture_run_library_suites(suites, fallback);
+        return torture_run_library_tests("hygiene", tests, fallback);
 }

@@ -21,17 +21,10 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "../integration/test-util.h"
+#include "test-assert.h"
+#include "test-util.h"
 #include "torture-util.h"
 #include "unitrun.h"
-
-#define REQUIRE(expr)                                                                                       \
-        do {                                                                                                \
-                CU_BOOL require_ok_ = (expr) ? CU_TRUE : CU_FALSE;                                          \
-                CU_assertImplementation(require_ok_, __LINE__, #expr, __FILE__, "", CU_FALSE);              \
-                if (!require_ok_)                                                                           \
-                        goto out;                                                                           \
-        } while (0)
 
 static const char *proc_bin;
 static unsigned wrong_transitions; /* state changes before the honest READY=1 */
@@ -51,21 +44,6 @@ static void on_log(ur_log_level level, const char *unit, const char *message, vo
 {
         if (getenv("TORTURE_VERBOSE"))
                 fprintf(stderr, "    log<%d> %s: %s\n", (int) level, unit ? unit : "-", message);
-}
-
-static int count_fds(void)
-{
-        DIR *d = opendir("/proc/self/fd");
-        struct dirent *de;
-        int n = 0;
-
-        if (!d)
-                return -1;
-        while ((de = readdir(d)))
-                if (de->d_name[0] != '.')
-                        n++;
-        closedir(d);
-        return n - 1;
 }
 
 /* Runs the loop until FILE exists (or the state leaves `while_state`), up to timeout_ms. */
@@ -161,7 +139,7 @@ static void test_notify_flood(void)
 
         /* The launcher's fds with the unit up and its socket open: nothing may add to it. */
         dispatch_for(ctx, 50);
-        fds0 = count_fds();
+        fds0 = test_count_fds();
 
         REQUIRE(test_write_file(go, "", 0644) == 0);
         REQUIRE(dispatch_until_file(ctx, e, flooded, 60000));
@@ -171,7 +149,7 @@ static void test_notify_flood(void)
         if (!result || strcmp(result, "closed\n") != 0)
                 fprintf(stderr, "\n    an fd passed by the unit was not closed by the launcher\n");
         CU_ASSERT_EQUAL(ur_executor_get_state(e), UR_STATE_STARTING);
-        CU_ASSERT_EQUAL(count_fds(), fds0);
+        CU_ASSERT_EQUAL(test_count_fds(), fds0);
 
         /* A foreign process: READY=1, a MAINPID= pointing at the unit, and an fd. */
         REQUIRE(send_foreign(socket_path, "READY=1", -1) == 0);
@@ -199,7 +177,7 @@ static void test_notify_flood(void)
         dispatch_for(ctx, 100);
         CU_ASSERT_EQUAL(ur_executor_get_state(e), UR_STATE_STARTING);
         CU_ASSERT_EQUAL(ur_executor_get_pid(e), unit_pid);
-        CU_ASSERT_EQUAL(count_fds(), fds0);
+        CU_ASSERT_EQUAL(test_count_fds(), fds0);
         CU_ASSERT_EQUAL(wrong_transitions, 0);
 
         /* The honest READY=1: the socket still works. */
@@ -229,10 +207,6 @@ int main(void)
                 { "garbage, oversized, fds, foreign senders", test_notify_flood },
                 CU_TEST_INFO_NULL,
         };
-        CU_SuiteInfo suites[] = {
-                { .pName = "notify socket flood", .pTests = tests },
-                CU_SUITE_INFO_NULL,
-        };
         static char proc[PATH_MAX + 32];
         char self[PATH_MAX];
         const char *no_cgroup = getenv("UNITRUN_NO_CGROUP");
@@ -249,5 +223,5 @@ int main(void)
                 fprintf(stderr, "skipped: %s not found\n", proc_bin);
                 return 77;
         }
-        return torture_run_library_suites(suites, fallback);
+        return torture_run_library_tests("notify socket flood", tests, fallback);
 }

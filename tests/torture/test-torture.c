@@ -29,16 +29,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../integration/test-util.h"
+#include "cunit-main.h"
+#include "test-assert.h"
+#include "test-util.h"
 #include "torture-util.h"
-
-#define REQUIRE(expr)                                                                                       \
-        do {                                                                                                \
-                CU_BOOL require_ok_ = (expr) ? CU_TRUE : CU_FALSE;                                          \
-                CU_assertImplementation(require_ok_, __LINE__, #expr, __FILE__, "", CU_FALSE);              \
-                if (!require_ok_)                                                                           \
-                        goto out;                                                                           \
-        } while (0)
 
 /* The SIGKILL cases: SPEC §2 says within one second; we allow three (2 loaded cores). */
 #define KILL_DEADLINE_MS 3000
@@ -654,6 +648,133 @@ static void test_start_kill_storm(void)
         run_start_kill("start-kill-storm", "storm", extra, 500, true);
 }
 
+/* ---- The final kill is atomic: a fork chain -------------------------------------------------- */
+
+/* The fork-chain unit's TimeoutStopSec, and how much longer its stop may take: generous (a
+ * loaded 2-core host) and still a verdict. In its sub-cgroup the swarm is out of reach of
+ * any kill that reads the unit's cgroup.procs (checked: with cgroup_kill() replaced by
+ * such a loop, that case fails, and so does the stale sweep); only cgroup.kill ends it. */
+#define CHAIN_STOP_MS 1000
+#define CHAIN_MARGIN_MS 10000
+#define CHAIN_FALLBACK                                                                                      \
+        "the fallback kills what a session scan lists, and a fork chain outruns every list: only "          \
+        "cgroup.kill is atomic"
+
+static void run_fork_chain(bool subgroup)
+{
+        char *argv[5], *units[2] = { NULL, NULL };
+        char *chain_bin = test_fixture_path("fork-chain");
+        uint64_t begin, took;
+        int code, status;
+        bool exited;
+        tcase t;
+
+        if (!tcase_init(&t, subgroup ? "fork-chain-subgroup" : "fork-chain"))
+                goto out;
+        REQUIRE(chain_bin && access(chain_bin, X_OK) == 0);
+        argv[0] = chain_bin;
+        argv[1] = t.pids;
+        argv[2] = (char *) "16";
+        argv[3] = subgroup ? (char *) "subgroup" : NULL;
+        argv[4] = NULL;
+        units[0] = write_unit(&t, "chain.service", "notify", argv, CHAIN_STOP_MS, NULL);
+        REQUIRE(units[0]);
+        REQUIRE(spawn_unitrun(&t, units) > 0);
+        REQUIRE(wait_file_while_running(&t, t.trigger, 60000, &status, &exited));
+        assert_tree_alive(t.pids, 1, false);
+
+        /* COMMAND ends; SIGTERM is ignored; at TimeoutStopSec the final kill must win. */
+        begin = torture_now_ms();
+        REQUIRE(test_write_file(t.go, "", 0644) == 0);
+        code = wait_launcher(&t, CHAIN_STOP_MS + CHAIN_MARGIN_MS);
+        took = torture_now_ms() - begin;
+        if (code != 70 || took >= CHAIN_STOP_MS + CHAIN_MARGIN_MS)
+                fprintf(stderr, "\n    unitrun exited %d after %llu ms (TimeoutStopSec=%dms; expected 70)\n",
+                        code, (unsigned long long) took, CHAIN_STOP_MS);
+        CU_ASSERT_EQUAL(code, 70); /* the final kill was needed: a stop error */
+        CU_ASSERT_TRUE(took < CHAIN_STOP_MS + CHAIN_MARGIN_MS);
+        assert_nothing_left(&t, 1, false, 0);
+out:
+        free(units[0]);
+        free(chain_bin);
+        tcase_done(&t);
+}
+
+static void test_fork_chain(void)
+{
+        run_fork_chain(false);
+}
+
+/* The same swarm in a cgroup of its own below the unit's (as a container runtime makes
+ * one): whatever reads only the unit's cgroup.procs finds nobody to kill. */
+static void test_fork_chain_subgroup(void)
+{
+        run_fork_chain(true);
+}
+
+/* ---- The stale-run sweep: what a dead launcher left is removed by the next run ----------- */
+
+static void test_stale_sweep(void)
+{
+        char stale_cg[PATH_MAX] = "", stale_leaf[PATH_MAX] = "", stale_rt[PATH_MAX], marker[PATH_MAX + 16];
+        char *argv[] = { (char *) unitrun_bin,
+                         (char *) "run",
+                         (char *) "--exec",
+                         (char *) "sleep 100",
+                         (char *) "--",
+                         (char *) "true",
+                         NULL };
+        char *sleeper_argv[] = { (char *) "/bin/sleep", (char *) "100", NULL };
+        pid_t dead, sleeper = 0;
+        unsigned long long sleeper_start = 0;
+        int code;
+        tcase t;
+
+        if (!tcase_init(&t, "stale-sweep"))
+                goto out;
+        /* A launcher PID that is certainly gone: a child of ours, exited and reaped. */
+        dead = fork();
+        REQUIRE(dead >= 0);
+        if (dead == 0)
+                _exit(0);
+        REQUIRE(waitpid(dead, NULL, 0) == dead);
+
+        /* Its runtime directory, with something in it. */
+        snprintf(stale_rt, sizeof(stale_rt), "%s/unitrun.%d.Stale1", torture_runtime_base(), (int) dead);
+        snprintf(marker, sizeof(marker), "%s/notify", stale_rt);
+        REQUIRE(mkdir(stale_rt, 0700) == 0);
+        REQUIRE(test_write_file(marker, "", 0600) == 0);
+        if (!fallback_mode) {
+                /* Its run cgroup, beside where the next launcher makes its own, with a leaf in
+                 * which a process still runs. */
+                snprintf(stale_cg, sizeof(stale_cg), "%s/unitrun-%d", t.box, (int) dead);
+                snprintf(stale_leaf, sizeof(stale_leaf), "%s/old.service", stale_cg);
+                REQUIRE(mkdir(stale_cg, 0755) == 0);
+                REQUIRE(mkdir(stale_leaf, 0755) == 0);
+                sleeper = torture_spawn(stale_leaf, sleeper_argv, t.log, NULL);
+                REQUIRE(sleeper > 0);
+                sleeper_start = test_proc_starttime(sleeper);
+                /* The child moves itself there after the fork: wait for it. */
+                for (int i = 0; i < 500 && !box_populated(stale_leaf); i++)
+                        torture_sleep_ms(10);
+                REQUIRE(box_populated(stale_leaf));
+        }
+
+        t.launcher = torture_spawn(t.box, argv, t.log, NULL);
+        REQUIRE(t.launcher > 0);
+        code = wait_launcher(&t, 30000);
+        CU_ASSERT_EQUAL(code, 0);
+        CU_ASSERT_FALSE(test_dir_exists(stale_rt));
+        if (!fallback_mode) {
+                CU_ASSERT_FALSE(test_dir_exists(stale_cg));
+                CU_ASSERT_FALSE(test_process_alive(sleeper, sleeper_start));
+        }
+out:
+        tcase_done(&t); /* the box, and anything the sweep left in it */
+        if (stale_rt[0] && test_dir_exists(stale_rt))
+                test_remove_temp_dir(strdup(stale_rt));
+}
+
 /* ---- signals -------------------------------------------------------------------------------- */
 
 enum phase { PHASE_START, PHASE_COMMAND, PHASE_STOP };
@@ -787,20 +908,15 @@ out:
 
 /* ---- Runner --------------------------------------------------------------------------------- */
 
-typedef struct entry {
-        char name[128];
-        CU_TestFunc func;
-        const char *fallback_skip;
-} entry;
-
-static entry entries[64];
+static cunit_case entries[64];
+static char entry_names[64][128];
 static size_t n_entries;
 
-static void add(const char *name, CU_TestFunc func, const char *fallback_skip)
+static void add(const char *name, CU_TestFunc func, const char *fallback_na)
 {
-        snprintf(entries[n_entries].name, sizeof(entries[n_entries].name), "%s", name);
-        entries[n_entries].func = func;
-        entries[n_entries].fallback_skip = fallback_skip;
+        snprintf(entry_names[n_entries], sizeof(entry_names[n_entries]), "%s", name);
+        entries[n_entries] =
+                (cunit_case){ .name = entry_names[n_entries], .func = func, .fallback_na = fallback_na };
         n_entries++;
 }
 
@@ -866,6 +982,10 @@ static bool select_group(const char *group)
                 add("start-kill: tree", test_start_kill_tree, NULL);
                 add("start-kill: tree with setsid", test_start_kill_tree_setsid, SETSID_KILLED);
                 add("start-kill: fork storm", test_start_kill_storm, NULL);
+                add("final kill: a fork chain that ignores SIGTERM", test_fork_chain, CHAIN_FALLBACK);
+                add("final kill: a fork chain in a sub-cgroup of its unit", test_fork_chain_subgroup,
+                    CHAIN_FALLBACK);
+                add("stale run: a dead launcher's cgroup and runtime dir are swept", test_stale_sweep, NULL);
                 return true;
         }
         if (strcmp(group, "signals") == 0) {
@@ -907,12 +1027,10 @@ static bool find_programs(void)
 
 int main(int argc, char *argv[])
 {
-        static CU_TestInfo tests[65];
-        const char *no_cgroup = getenv("UNITRUN_NO_CGROUP");
-        unsigned failures;
-        size_t n = 0;
+        char suite_name[128];
+        int r;
 
-        fallback_mode = no_cgroup && strcmp(no_cgroup, "1") == 0;
+        fallback_mode = cunit_fallback_mode();
         if (argc != 2 || !select_group(argv[1])) {
                 fprintf(stderr,
                         "usage: test-torture cli-stop|cli-kill|lib-stop|lib-exit|start-kill|signals\n");
@@ -941,43 +1059,13 @@ int main(int argc, char *argv[])
                         torture_box_reason());
         }
 
-        for (size_t i = 0; i < n_entries; i++) {
-                /* TORTURE_RUN_ALL=1: run them anyway, to see the limits for oneself. */
-                if (fallback_mode && entries[i].fallback_skip && !getenv("TORTURE_RUN_ALL")) {
-                        fprintf(stderr, "skipping \"%s\" on the fallback path: %s\n", entries[i].name,
-                                entries[i].fallback_skip);
-                        continue;
-                }
-                tests[n].pName = entries[i].name;
-                tests[n].pTestFunc = entries[i].func;
-                n++;
-        }
-        tests[n] = (CU_TestInfo) CU_TEST_INFO_NULL;
-        if (n == 0) {
-                fprintf(stderr, "skipped: nothing of this group runs on this path\n");
-                return 77;
-        }
-        {
-                char suite_name[128];
-                CU_SuiteInfo suites[] = {
-                        { .pName = suite_name, .pTests = tests },
-                        CU_SUITE_INFO_NULL,
-                };
-
-                snprintf(
-                        suite_name, sizeof(suite_name), "torture %s (%s)", argv[1],
-                        fallback_mode ? "fallback" : "cgroup");
-                if (CU_initialize_registry() != CUE_SUCCESS)
-                        return 99;
-                if (CU_register_suites(suites) != CUE_SUCCESS) {
-                        CU_cleanup_registry();
-                        return 99;
-                }
-                CU_basic_set_mode(CU_BRM_VERBOSE);
-                CU_basic_run_tests();
-                failures = CU_get_number_of_failures();
-                CU_cleanup_registry();
-        }
+        snprintf(
+                suite_name, sizeof(suite_name), "torture %s (%s)", argv[1],
+                fallback_mode ? "fallback" : "cgroup");
+        /* TORTURE_RUN_ALL=1: run the cases the fallback cannot guarantee anyway, to see the
+         * limits for oneself. */
+        r = cunit_run_cases(
+                suite_name, entries, n_entries, NULL, fallback_mode && !getenv("TORTURE_RUN_ALL"));
         torture_cleanup();
-        return failures > 0 ? 1 : 0;
+        return r;
 }

@@ -46,27 +46,6 @@
 
 static const char *pid_file;
 
-static pid_t fork_or_die(void)
-{
-        pid_t pid = fork();
-
-        if (pid < 0) {
-                perror("torture-proc: fork");
-                exit(3);
-        }
-        return pid;
-}
-
-static void wait_clean(pid_t pid)
-{
-        int status;
-
-        if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-                fprintf(stderr, "torture-proc: intermediate process %d failed\n", (int) pid);
-                exit(3);
-        }
-}
-
 static void touch(const char *path)
 {
         int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
@@ -94,26 +73,26 @@ static void say_ready(void)
 
 static void tree(bool with_setsid)
 {
-        pid_t pid = fork_or_die();
+        pid_t pid = fixture_fork_or_die();
 
         if (pid == 0)
                 fixture_pause_forever();
         fixture_record_pid(pid_file, pid);
 
         for (int round = 0; round < (with_setsid ? 2 : 1); round++) {
-                pid = fork_or_die();
+                pid = fixture_fork_or_die();
                 if (pid == 0) {
                         pid_t grandchild;
 
                         if (round == 1 && setsid() < 0)
                                 _exit(3);
-                        grandchild = fork_or_die();
+                        grandchild = fixture_fork_or_die();
                         if (grandchild == 0)
                                 fixture_pause_forever();
                         fixture_record_pid(pid_file, grandchild);
                         _exit(0);
                 }
-                wait_clean(pid);
+                fixture_wait_clean(pid);
         }
 }
 
@@ -127,9 +106,9 @@ static void term_grandchild(void)
 
         if (pipe2(ready, O_CLOEXEC) < 0)
                 exit(3);
-        child = fork_or_die();
+        child = fixture_fork_or_die();
         if (child == 0) {
-                pid_t grandchild = fork_or_die();
+                pid_t grandchild = fixture_fork_or_die();
 
                 if (grandchild == 0) {
                         signal(SIGTERM, SIG_IGN);
@@ -156,7 +135,7 @@ static void term_grandchild(void)
 
 static void stopped(void)
 {
-        pid_t pid = fork_or_die();
+        pid_t pid = fixture_fork_or_die();
         int status;
 
         if (pid == 0) {
@@ -180,7 +159,7 @@ static void regroup(int argc, char *argv[])
 
         if (pipe2(ready, O_CLOEXEC) < 0)
                 exit(3);
-        pid = fork_or_die();
+        pid = fixture_fork_or_die();
         if (pid == 0) {
                 char *end = argv[argc - 1] + strlen(argv[argc - 1]);
                 const char *name = "regrouped-daemon";
@@ -270,7 +249,7 @@ static void storm_run(const char *live, const char *cap, const char *lifetime)
         storm_arm_alarm();
         atomic_fetch_add(&storm->recorded, 1); /* this process, recorded by main() */
         atomic_fetch_add(&storm->forks, 1);
-        pid = fork_or_die();
+        pid = fixture_fork_or_die();
         if (pid == 0)
                 storm_member();
         while (atomic_load(&storm->recorded) < storm->live)
@@ -281,7 +260,7 @@ static void storm_run(const char *live, const char *cap, const char *lifetime)
 
 static void forking(const char *main_pid_file, bool new_session)
 {
-        pid_t daemon_pid = fork_or_die();
+        pid_t daemon_pid = fixture_fork_or_die();
 
         if (daemon_pid == 0) {
                 char tmp[PATH_MAX], line[32];
@@ -291,7 +270,7 @@ static void forking(const char *main_pid_file, bool new_session)
                 if (new_session && setsid() < 0)
                         _exit(3);
                 fixture_record_pid(pid_file, getpid());
-                worker = fork_or_die();
+                worker = fixture_fork_or_die();
                 if (worker == 0)
                         fixture_pause_forever();
                 fixture_record_pid(pid_file, worker);
@@ -341,7 +320,7 @@ static void slow_stop(const char *dir, const char *ms)
 
         /* Before the child is recorded: a complete record means the handler is in place. */
         sigaction(SIGTERM, &sa, NULL);
-        pid = fork_or_die();
+        pid = fixture_fork_or_die();
         if (pid == 0) {
                 signal(SIGTERM, SIG_DFL);
                 fixture_pause_forever();

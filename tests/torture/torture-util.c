@@ -16,7 +16,8 @@
 #include <unistd.h>
 
 #include "torture-util.h"
-#include "../integration/test-util.h"
+#include "cunit-main.h"
+#include "test-util.h"
 
 static char top_cgroup[PATH_MAX + 64]; /* "" without boxes */
 static char top_kill[PATH_MAX + 128];  /* its cgroup.kill, for the signal handler */
@@ -106,10 +107,11 @@ static void kill_everything(void)
         (void) torture_kill_children();
 }
 
-static void on_fatal_signal(int sig)
+/* cgroup.kill on the top box; only async-signal-safe calls: a signal handler's and the
+ * runner's deadline hook. (The emptied top cgroup stays behind then: removing it needs
+ * the processes gone first, which is no job for a signal handler.) */
+static void kill_top_now(void)
 {
-        /* A meson timeout: leave nothing behind, then die of the signal. Only
-         * async-signal-safe calls on the kill path. */
         if (top_cgroup[0]) {
                 int fd = open(top_kill, O_WRONLY | O_CLOEXEC);
 
@@ -118,6 +120,12 @@ static void on_fatal_signal(int sig)
                         close(fd);
                 }
         }
+}
+
+static void on_fatal_signal(int sig)
+{
+        /* A meson timeout: leave nothing behind, then die of the signal. */
+        kill_top_now();
         signal(sig, SIG_DFL);
         raise(sig);
 }
@@ -160,6 +168,7 @@ bool torture_init(void)
         sigaction(SIGINT, &sa, NULL);
         sigaction(SIGHUP, &sa, NULL);
         atexit(torture_cleanup);
+        cunit_add_kill_hook(kill_top_now);
         initialized = true;
         return true;
 }
@@ -250,20 +259,14 @@ char *box_new(const char *name)
 
 bool box_populated(const char *box)
 {
-        char path[PATH_MAX], buf[256];
-        ssize_t n;
-        int fd;
+        char path[PATH_MAX], *text;
+        bool populated;
 
         snprintf(path, sizeof(path), "%s/cgroup.events", box);
-        fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-                return false;
-        n = read(fd, buf, sizeof(buf) - 1);
-        close(fd);
-        if (n <= 0)
-                return false;
-        buf[n] = 0;
-        return strstr(buf, "populated 1") != NULL;
+        text = test_read_file(path);
+        populated = text && strstr(text, "populated 1") != NULL;
+        free(text);
+        return populated;
 }
 
 static void list_subdirs(const char *path, const char *prefix, char **buf, size_t *len)
@@ -327,6 +330,8 @@ pid_t torture_spawn(const char *box, char *const argv[], const char *log_path, c
                         fprintf(stderr, "torture: cannot move into %s: %m\n", box);
                         _exit(126);
                 }
+                /* A suite started by nohup must not hand its ignored SIGINT/SIGHUP on. */
+                cunit_reset_signals();
                 (void) setpgid(0, 0);
                 fd = open(
                         log_path ? log_path : "/dev/null", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
@@ -383,23 +388,6 @@ void torture_reap(void)
                 ;
 }
 
-/* Reads our children from every thread's children file (a single-threaded test: one). */
-static int read_children(pid_t *pids, int max)
-{
-        char path[64];
-        FILE *f;
-        int n = 0, pid;
-
-        snprintf(path, sizeof(path), "/proc/self/task/%d/children", (int) getpid());
-        f = fopen(path, "re");
-        if (!f)
-                return 0;
-        while (n < max && fscanf(f, "%d", &pid) == 1)
-                pids[n++] = pid;
-        fclose(f);
-        return n;
-}
-
 int torture_live_children(char *buf, size_t size)
 {
         pid_t pids[4096];
@@ -407,7 +395,7 @@ int torture_live_children(char *buf, size_t size)
         size_t len = 0;
 
         torture_reap();
-        n = read_children(pids, 4096);
+        n = test_list_children(pids, 4096);
         if (size)
                 buf[0] = 0;
         for (int i = 0; i < n; i++) {
@@ -442,7 +430,7 @@ int torture_kill_children(void)
 
                 while (waitpid(-1, NULL, WNOHANG) > 0)
                         ;
-                n = read_children(pids, 4096);
+                n = test_list_children(pids, 4096);
                 if (n == 0)
                         break;
                 for (int i = 0; i < n; i++) {

@@ -23,8 +23,8 @@ bool torture_init(void);
 /* Kills and removes everything torture_init() made; also at exit. */
 void torture_cleanup(void);
 /* main() of the library torture programs: init, skip (77) the cgroup variant where only the
- * fallback is possible, run the suites, clean up; the exit code meson expects. */
-int torture_run_library_suites(CU_SuiteInfo *suites, bool fallback);
+ * fallback is possible, run the tests as one suite, clean up; the exit code meson expects. */
+int torture_run_library_tests(const char *suite_name, CU_TestInfo *tests, bool fallback);
 
 /* Can we make boxes (a writable cgroup v2 below our own cgroup)? */
 bool torture_have_boxes(void);

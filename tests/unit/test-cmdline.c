@@ -186,10 +186,6 @@ int main(void)
                 { "expand: errors", test_expand_errors },
                 CU_TEST_INFO_NULL,
         };
-        CU_SuiteInfo suites[] = {
-                { .pName = "cmdline", .pTests = tests },
-                CU_SUITE_INFO_NULL,
-        };
 
-        return cunit_run(suites);
+        return cunit_run_tests("cmdline", tests);
 }

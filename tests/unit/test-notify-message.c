@@ -411,12 +411,7 @@ static CU_TestInfo notify_message_tests[] = {
         CU_TEST_INFO_NULL,
 };
 
-static CU_SuiteInfo suites[] = {
-        { .pName = "notify-message", .pTests = notify_message_tests },
-        CU_SUITE_INFO_NULL,
-};
-
 int main(void)
 {
-        return cunit_run(suites);
+        return cunit_run_tests("notify-message", notify_message_tests);
 }

@@ -166,12 +166,7 @@ static CU_TestInfo signal_name_tests[] = {
         CU_TEST_INFO_NULL,
 };
 
-static CU_SuiteInfo suites[] = {
-        { .pName = "signal-name", .pTests = signal_name_tests },
-        CU_SUITE_INFO_NULL,
-};
-
 int main(void)
 {
-        return cunit_run(suites);
+        return cunit_run_tests("signal-name", signal_name_tests);
 }

@@ -78,10 +78,6 @@ int main(void)
                 { "a live listener's owner", test_live_owner },
                 CU_TEST_INFO_NULL,
         };
-        CU_SuiteInfo suites[] = {
-                { .pName = "socket-owner", .pTests = tests },
-                CU_SUITE_INFO_NULL,
-        };
 
-        return cunit_run(suites);
+        return cunit_run_tests("socket-owner", tests);
 }

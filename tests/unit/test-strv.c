@@ -262,16 +262,20 @@ static void test_push_out_of_memory(void)
         /* The copy of the string and the growth of the vector. */
         CU_ASSERT_EQUAL(failures, 2);
 
+        failures = 0;
         for (long n = 0;; n++) {
                 alloc_fail_after(n);
                 r = strv_push(&none, "first");
                 alloc_fail_disarm();
                 if (!alloc_fail_was_triggered())
                         break;
+                failures++;
                 CU_ASSERT_EQUAL(r, -ENOMEM);
                 CU_ASSERT_PTR_NULL(none);
         }
         check_strv(none, (const char *const[]){ "first", NULL });
+        /* The copy of the string and the new vector. */
+        CU_ASSERT_EQUAL(failures, 2);
 }
 
 static void test_copy_out_of_memory(void)
@@ -365,12 +369,7 @@ static CU_TestInfo strv_tests[] = {
         CU_TEST_INFO_NULL,
 };
 
-static CU_SuiteInfo suites[] = {
-        { .pName = "strv", .pTests = strv_tests },
-        CU_SUITE_INFO_NULL,
-};
-
 int main(void)
 {
-        return cunit_run(suites);
+        return cunit_run_tests("strv", strv_tests);
 }

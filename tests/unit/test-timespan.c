@@ -400,12 +400,7 @@ static CU_TestInfo timespan_tests[] = {
         CU_TEST_INFO_NULL,
 };
 
-static CU_SuiteInfo suites[] = {
-        { .pName = "timespan", .pTests = timespan_tests },
-        CU_SUITE_INFO_NULL,
-};
-
 int main(void)
 {
-        return cunit_run(suites);
+        return cunit_run_tests("timespan", timespan_tests);
 }

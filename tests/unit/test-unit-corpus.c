@@ -65,14 +65,16 @@ static int by_name(const struct dirent **a, const struct dirent **b)
         return strcmp((*a)->d_name, (*b)->d_name);
 }
 
-/* Calls fn for every *.service in dir/sub; returns how many there were. */
+/* Calls fn for every file in dir/sub, which must all be *.service (a file of another name
+ * would be checked by nothing); returns how many it checked, and asserts that this is
+ * every file there. */
 static size_t
 for_each_unit(const char *sub, void (*fn)(const char *path, const char *name, const char *text))
 {
         const char *dir = getenv("UNIT_CORPUS_DIR");
         _cleanup_free_ char *path = NULL;
         struct dirent **entries = NULL;
-        size_t count = 0;
+        size_t count = 0, files = 0;
         int n;
 
         CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
@@ -83,6 +85,15 @@ for_each_unit(const char *sub, void (*fn)(const char *path, const char *name, co
                 const char *name = entries[i]->d_name;
                 size_t len = strlen(name);
 
+                if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
+                        free(entries[i]);
+                        continue;
+                }
+                files++;
+                if (len <= 8 || strcmp(name + len - 8, ".service") != 0) {
+                        fprintf(stderr, "\n  %s/%s: not a .service: no check reads it\n", path, name);
+                        CU_FAIL("a corpus file that no check reads");
+                }
                 if (len > 8 && strcmp(name + len - 8, ".service") == 0) {
                         _cleanup_free_ char *file = NULL, *text = NULL;
 
@@ -97,6 +108,7 @@ for_each_unit(const char *sub, void (*fn)(const char *path, const char *name, co
                 free(entries[i]);
         }
         free(entries);
+        CU_ASSERT_EQUAL(count, files);
         return count;
 }
 
@@ -167,7 +179,8 @@ static void check_good(const char *path, const char *name, const char *text)
 
 static void test_bad(void)
 {
-        /* The corpus promises at least 40 malformed files. */
+        /* Every file of bad/ was checked (for_each_unit asserts it), and the corpus is
+         * there: at least the 40 malformed files it promises. */
         CU_ASSERT(for_each_unit("bad", check_bad) >= 40);
 }
 
@@ -183,14 +196,10 @@ int main(void)
                 { "good/ files parse and verify cleanly", test_good },
                 CU_TEST_INFO_NULL,
         };
-        CU_SuiteInfo suites[] = {
-                { .pName = "unit-corpus", .pTests = tests },
-                CU_SUITE_INFO_NULL,
-        };
 
         if (!getenv("UNIT_CORPUS_DIR")) {
                 fprintf(stderr, "UNIT_CORPUS_DIR is not set\n");
                 return 77;
         }
-        return cunit_run(suites);
+        return cunit_run_tests("unit-corpus", tests);
 }

@@ -1,6 +1,6 @@
 /* Support for the readiness tests: free ports from the kernel, listeners owned by the test
- * process itself, connect probes, helper servers spawned and reaped by PID, and running a
- * program with its output captured. Plain libc, nothing of the library under test. */
+ * process itself, connect probes, and helper servers spawned and reaped by PID
+ * (running a program with its output captured: cli-run.h). Plain libc, nothing of the library under test. */
 #pragma once
 
 #include <stdbool.h>
@@ -11,6 +11,10 @@
 /* A port that was free a moment ago: bound with port 0 on 127.0.0.1 (AF_INET) or ::1
  * (AF_INET6), read back, closed. > 0, or -errno. */
 int test_free_port(int family);
+
+/* test_free_port() for a case: for AF_INET6 where this host has no IPv6 loopback, 0 after
+ * cunit_skip() (the caller leaves the case); else the port, or -errno (and why). */
+int test_free_port_case(int family);
 
 /* A listening socket in this very process (CLOEXEC, so children never hold it), on
  * "127.0.0.1" or "::1" (IPv6-only). The fd, or -errno. */
@@ -34,21 +38,9 @@ pid_t test_spawn(char *const argv[], const char *log_path);
 pid_t test_kill_wait(pid_t pid);
 
 /* The python3 HTTP fixture: interpreter and script from HTTP_SERVER_PYTHON/HTTP_SERVER.
- * false (and a message) when not available here. */
+ * false when not available here, after cunit_skip() (the caller leaves the case). */
 bool test_http_server_available(void);
 /* Spawns the HTTP fixture with the NULL-terminated extra arguments (after the interpreter
  * and the script) and, if wait_ms > 0, waits that long for it to accept connections on
  * TCP port (port > 0) or the unix socket. The PID, or -errno / -ETIMEDOUT (then killed). */
 pid_t test_spawn_http_server(const char *log_path, int port, const char *unix_path, int wait_ms, ...);
-
-typedef struct test_run {
-        int status;          /* exit status, 128+N after signal N, -1 when it could not run */
-        uint64_t elapsed_ms; /* from spawn to exit */
-        bool timed_out;      /* killed after timeout_ms */
-        char out[65536];
-        char err[65536];
-} test_run;
-
-/* Runs program (a path) with argv[1..] = args (NULL-terminated), capturing stdout and
- * stderr; SIGKILLs it after timeout_ms. Fills *res. */
-void test_run_capture(const char *program, char *const args[], int timeout_ms, test_run *res);

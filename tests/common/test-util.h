@@ -3,6 +3,7 @@
  * fixture lookup through $FIXTURE_DIR, a monotonic clock and cgroup directory checks. */
 #pragma once
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -36,6 +37,10 @@ int test_kill_survivors(const test_proc *procs, int n);
 
 /* $FIXTURE_DIR/NAME (malloc'ed), or NULL when FIXTURE_DIR is not set. */
 char *test_fixture_path(const char *name);
+/* argv[] = { $FIXTURE_DIR/FIXTURE (malloc'ed: the caller frees argv[0]), the NULL-terminated
+ * arguments in ap..., NULL }, at most max entries with the NULL. 0, or -ENOENT (no
+ * FIXTURE_DIR) or -E2BIG. */
+int test_fixture_argv(char **argv, size_t max, const char *fixture, va_list ap);
 
 uint64_t test_now_msec(void);
 
@@ -50,6 +55,12 @@ bool test_wait_for_file(const char *path, int timeout_ms);
 char *test_read_file(const char *path);
 /* Writes CONTENT to PATH with MODE; 0 or -errno. */
 int test_write_file(const char *path, const char *content, mode_t mode);
+
+/* Our children (zombies included: a leaked zombie is a leak too), from the main thread's
+ * /proc children file: up to max PIDs into pids (NULL: only count); how many. */
+int test_list_children(pid_t *pids, int max);
+/* Open fds of this process (/proc/self/fd), or -1. */
+int test_count_fds(void);
 
 /* Finds PROGRAM in $PATH (malloc'ed), or NULL. */
 char *test_find_program(const char *program);

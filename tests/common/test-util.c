@@ -2,6 +2,9 @@
  * the library under test, so a library bug cannot hide in its own checks. */
 #include "test-util.h"
 
+#include "../fixtures/fixture-util.h"
+
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -87,32 +90,7 @@ int test_read_pid_file(const char *path, test_proc **ret)
 /* Reads /proc/PID/stat; state and starttime out. False if it cannot be read. */
 static bool read_proc_stat(pid_t pid, char *ret_state, unsigned long long *ret_starttime)
 {
-        char path[64], buf[4096];
-        const char *p;
-        ssize_t n;
-        int fd, field;
-
-        snprintf(path, sizeof(path), "/proc/%d/stat", (int) pid);
-        fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-                return false;
-        n = read(fd, buf, sizeof(buf) - 1);
-        close(fd);
-        if (n <= 0)
-                return false;
-        buf[n] = '\0';
-
-        /* The command name may contain spaces and ')': fields are counted from the last ')'. */
-        p = strrchr(buf, ')');
-        if (!p || p[1] != ' ')
-                return false;
-        p += 2; /* field 3: state */
-        *ret_state = *p;
-        for (field = 3; field < 22 && p; field++)
-                p = strchr(p + 1, ' ');
-        if (!p || sscanf(p, " %llu", ret_starttime) != 1)
-                return false;
-        return true;
+        return fixture_proc_stat(pid, ret_state, ret_starttime);
 }
 
 unsigned long long test_proc_starttime(pid_t pid)
@@ -172,6 +150,26 @@ char *test_fixture_path(const char *name)
         if (!dir || !*dir)
                 return NULL;
         return test_path_join(dir, name);
+}
+
+int test_fixture_argv(char **argv, size_t max, const char *fixture, va_list ap)
+{
+        const char *arg;
+        size_t n = 1;
+
+        argv[0] = test_fixture_path(fixture);
+        if (!argv[0])
+                return -ENOENT;
+        while ((arg = va_arg(ap, const char *))) {
+                if (n + 1 >= max) {
+                        free(argv[0]);
+                        argv[0] = NULL;
+                        return -E2BIG;
+                }
+                argv[n++] = (char *) arg;
+        }
+        argv[n] = NULL;
+        return 0;
 }
 
 uint64_t test_now_msec(void)
@@ -259,6 +257,40 @@ int test_write_file(const char *path, const char *content, mode_t mode)
         }
         close(fd);
         return 0;
+}
+
+int test_list_children(pid_t *pids, int max)
+{
+        char path[64];
+        FILE *f;
+        int n = 0, pid;
+
+        snprintf(path, sizeof(path), "/proc/self/task/%d/children", (int) getpid());
+        f = fopen(path, "re");
+        if (!f)
+                return 0;
+        while (n < max && fscanf(f, "%d", &pid) == 1) {
+                if (pids)
+                        pids[n] = pid;
+                n++;
+        }
+        fclose(f);
+        return n;
+}
+
+int test_count_fds(void)
+{
+        DIR *d = opendir("/proc/self/fd");
+        struct dirent *de;
+        int n = 0;
+
+        if (!d)
+                return -1;
+        while ((de = readdir(d)))
+                if (de->d_name[0] != '.')
+                        n++;
+        closedir(d);
+        return n - 1; /* the directory's own fd */
 }
 
 char *test_find_program(const char *program)

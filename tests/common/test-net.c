@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cunit-main.h"
 #include "test-util.h"
 
 /* Fills a sockaddr for "127.0.0.1"/"::1"-style literals; its length, or 0 if invalid. */
@@ -71,6 +72,20 @@ int test_free_port(int family)
         port = family == AF_INET6 ? ntohs(((struct sockaddr_in6 *) &ss)->sin6_port)
                                   : ntohs(((struct sockaddr_in *) &ss)->sin_port);
         return port > 0 ? port : -EADDRNOTAVAIL;
+}
+
+int test_free_port_case(int family)
+{
+        int port = test_free_port(family);
+
+        if (port > 0)
+                return port;
+        if (family == AF_INET6) {
+                cunit_skip("no IPv6 loopback here (%s)", strerror(-port));
+                return 0;
+        }
+        fprintf(stderr, "\n    no free port: %s\n", strerror(-port));
+        return port;
 }
 
 int test_listen_tcp(const char *ip, int port)
@@ -200,6 +215,7 @@ pid_t test_spawn(char *const argv[], const char *log_path)
                 int out = log_path ? open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644)
                                    : open("/dev/null", O_WRONLY | O_CLOEXEC);
 
+                cunit_reset_signals();
                 if (in < 0 || out < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
                         _exit(126);
                 execv(argv[0], argv);
@@ -223,11 +239,11 @@ bool test_http_server_available(void)
         const char *python = getenv("HTTP_SERVER_PYTHON"), *script = getenv("HTTP_SERVER");
 
         if (!python || !*python || access(python, X_OK) < 0) {
-                fprintf(stderr, "\n    skipped: python3 is not available for the HTTP fixture\n");
+                cunit_skip("python3 is not available for the HTTP fixture");
                 return false;
         }
         if (!script || access(script, R_OK) < 0) {
-                fprintf(stderr, "\n    skipped: HTTP_SERVER (the HTTP fixture) is not set\n");
+                cunit_skip("HTTP_SERVER (the HTTP fixture) is not set");
                 return false;
         }
         return true;
@@ -272,92 +288,4 @@ pid_t test_spawn_http_server(const char *log_path, int port, const char *unix_pa
                 return -ETIMEDOUT;
         }
         return pid;
-}
-
-void test_run_capture(const char *program, char *const args[], int timeout_ms, test_run *res)
-{
-        int out_pipe[2] = { -1, -1 }, err_pipe[2] = { -1, -1 };
-        size_t lens[2] = { 0, 0 };
-        uint64_t begin = test_now_msec(), deadline = begin + (uint64_t) timeout_ms;
-        pid_t pid;
-        int ws;
-
-        memset(res, 0, sizeof(*res));
-        res->status = -1;
-        if (pipe2(out_pipe, O_CLOEXEC) < 0 || pipe2(err_pipe, O_CLOEXEC) < 0) {
-                fprintf(stderr, "test: pipe: %m\n");
-                goto out;
-        }
-        pid = fork();
-        if (pid < 0) {
-                fprintf(stderr, "test: fork: %m\n");
-                goto out;
-        }
-        if (pid == 0) {
-                char *argv[96] = { (char *) program };
-                size_t n = 1;
-                int in = open("/dev/null", O_RDONLY | O_CLOEXEC);
-
-                for (size_t i = 0; args[i] && n < 95; i++)
-                        argv[n++] = args[i];
-                argv[n] = NULL;
-                if (in < 0 || dup2(in, 0) < 0 || dup2(out_pipe[1], 1) < 0 || dup2(err_pipe[1], 2) < 0)
-                        _exit(126);
-                execv(program, argv);
-                _exit(127);
-        }
-        close(out_pipe[1]);
-        close(err_pipe[1]);
-        out_pipe[1] = err_pipe[1] = -1;
-
-        while (out_pipe[0] >= 0 || err_pipe[0] >= 0) {
-                struct pollfd fds[2] = {
-                        { .fd = out_pipe[0], .events = POLLIN },
-                        { .fd = err_pipe[0], .events = POLLIN },
-                };
-                uint64_t now = test_now_msec();
-                int r;
-
-                if (now >= deadline && !res->timed_out) {
-                        kill(pid, SIGKILL);
-                        res->timed_out = true;
-                }
-                r = poll(fds, 2, res->timed_out ? 1000 : (int) (deadline - now));
-                if (r < 0 && errno != EINTR)
-                        break;
-                if (r == 0 && res->timed_out)
-                        break; /* something it left behind still holds a pipe */
-                for (int i = 0; i < 2; i++) {
-                        char *buf = i == 0 ? res->out : res->err;
-                        int *fd = i == 0 ? &out_pipe[0] : &err_pipe[0];
-                        ssize_t k;
-
-                        if (*fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
-                                continue;
-                        k = read(*fd, buf + lens[i], sizeof(res->out) - 1 - lens[i]);
-                        if (k > 0) {
-                                lens[i] += (size_t) k;
-                                continue;
-                        }
-                        if (k < 0 && errno == EINTR)
-                                continue;
-                        close(*fd);
-                        *fd = -1;
-                }
-        }
-        while (waitpid(pid, &ws, 0) < 0) {
-                if (errno != EINTR) {
-                        fprintf(stderr, "test: waitpid: %m\n");
-                        goto out;
-                }
-        }
-        res->elapsed_ms = test_now_msec() - begin;
-        res->status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
-out:
-        for (int i = 0; i < 2; i++) {
-                if (out_pipe[i] >= 0)
-                        close(out_pipe[i]);
-                if (err_pipe[i] >= 0)
-                        close(err_pipe[i]);
-        }
 }

@@ -10,10 +10,13 @@
 #include <string.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cunit-main.h"
 #include "internal.h"
+#include "test-util.h"
+#include "time-util.h"
 #include "unitrun.h"
 
 static char fixture[4096], fixture_dir[4096];
@@ -474,6 +477,50 @@ static void test_exec_condition(void)
         ur_context_free(ctx);
 }
 
+/* A process the unit moved into a cgroup of its own below its leaf is the unit's too: the
+ * KillSignal reaches it (cgroup path only; the fallback has no cgroups). */
+static void test_stop_reaches_sub_cgroups(void)
+{
+        struct record rec = {};
+        ur_context *ctx = context_new(&rec, false);
+        char script[16384], pidfile[4200], inner[4200], procs[4300];
+        ur_executor *e;
+        uint64_t t0;
+        pid_t child = 0;
+        FILE *f;
+
+        if (!ur_context_get_cgroup(ctx)) {
+                ur_context_free(ctx);
+                return; /* the fallback: nothing to nest */
+        }
+        snprintf(pidfile, sizeof(pidfile), "%s/inner.pid", tmpdir);
+        unlink(pidfile);
+        snprintf(
+                script, sizeof(script), "sleep 1000 & echo $! > %s.tmp; mv %s.tmp %s; wait", pidfile,
+                pidfile, pidfile);
+        e = shell_unit(ctx, "nested.service", script);
+        CU_ASSERT_FATAL(ur_executor_set_stop_timeout(e, 20 * 1000 * 1000) >= 0);
+        CU_ASSERT_FATAL(ur_executor_add_ready_file(e, pidfile) >= 0);
+        CU_ASSERT_FATAL(ur_executor_start(e) == 0);
+        f = fopen(pidfile, "r");
+        CU_ASSERT_FATAL(f && fscanf(f, "%d", &child) == 1);
+        fclose(f);
+        snprintf(inner, sizeof(inner), "%s/inner", ur_executor_get_cgroup(e));
+        CU_ASSERT_FATAL(mkdir(inner, 0755) == 0);
+        snprintf(procs, sizeof(procs), "%s/cgroup.procs", inner);
+        f = fopen(procs, "w");
+        CU_ASSERT_FATAL(f && fprintf(f, "%d\n", (int) child) > 0 && fclose(f) == 0);
+        t0 = now_usec();
+        CU_ASSERT_EQUAL(ur_executor_stop(e), 0);
+        /* SIGTERM ended it: no need for the 20 s grace and the final kill. */
+        CU_ASSERT(now_usec() - t0 < 10 * 1000 * 1000);
+        CU_ASSERT_EQUAL(ur_executor_get_failure(e), UR_FAILURE_NONE);
+        /* Gone, or a zombie that nobody of ours has to reap (it was the shell's child). */
+        CU_ASSERT(test_proc_state(child) == 0 || test_proc_state(child) == 'Z');
+        unlink(pidfile);
+        ur_context_free(ctx);
+}
+
 int main(void)
 {
         const char *dir = getenv("FIXTURE_DIR");
@@ -492,6 +539,7 @@ int main(void)
                 { "Restart= start limit and RestartPreventExitStatus=", test_restart_start_limit },
                 { "Condition*= and Assert*=", test_conditions },
                 { "ExecCondition=", test_exec_condition },
+                { "stop reaches processes in sub-cgroups", test_stop_reaches_sub_cgroups },
                 CU_TEST_INFO_NULL,
         };
         CU_SuiteInfo suites[] = {

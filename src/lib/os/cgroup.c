@@ -1,5 +1,6 @@
 /* cgroup v2 mechanics: leaves per executor, their cgroup.events, signalling, killing,
  * statistics and removing them. Which cgroup the run lives in is cgroup-run.c's choice. */
+#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
@@ -87,13 +88,15 @@ int cgroup_read_populated(int events_fd)
         return p[strlen("populated ")] == '1';
 }
 
-int cgroup_list_pids(const char *path, pid_t **ret_pids, size_t *ret_n)
+/* Appends the processes of path and of every cgroup below it: a unit may make cgroups of its
+ * own (a delegated daemon, a container runtime), and its processes there are its too. */
+static int cgroup_collect_pids(const char *path, unsigned depth, pid_t **pids, size_t *n, size_t *alloc)
 {
         char p[PATH_MAX];
         _cleanup_free_ char *text = NULL;
-        _cleanup_free_ pid_t *pids = NULL;
-        size_t n = 0, alloc = 0;
+        _cleanup_closedir_ DIR *d = NULL;
         char *line, *save = NULL;
+        struct dirent *de;
         int r;
 
         snprintf(p, sizeof(p), "%s/cgroup.procs", path);
@@ -101,16 +104,43 @@ int cgroup_list_pids(const char *path, pid_t **ret_pids, size_t *ret_n)
         if (r < 0)
                 return r;
         for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-                if (n == alloc) {
-                        size_t new_alloc = alloc ? alloc * 2 : 16;
-                        pid_t *q = realloc(pids, new_alloc * sizeof(*q));
+                if (*n == *alloc) {
+                        size_t new_alloc = *alloc ? *alloc * 2 : 16;
+                        pid_t *q = realloc(*pids, new_alloc * sizeof(*q));
                         if (!q)
                                 return -ENOMEM;
-                        pids = q;
-                        alloc = new_alloc;
+                        *pids = q;
+                        *alloc = new_alloc;
                 }
-                pids[n++] = (pid_t) atoi(line);
+                (*pids)[(*n)++] = (pid_t) atoi(line);
         }
+        if (depth >= 32)
+                return 0; /* cgroup.max.depth is unlimited by default; a unit that nests
+                           * deeper than this is not worth a stack overflow */
+        d = opendir(path);
+        if (!d)
+                return errno == ENOENT ? 0 : negative_errno();
+        while ((de = readdir(d))) {
+                char sub[PATH_MAX];
+
+                if (de->d_type != DT_DIR || de->d_name[0] == '.')
+                        continue;
+                snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
+                r = cgroup_collect_pids(sub, depth + 1, pids, n, alloc);
+                if (r < 0 && r != -ENOENT)
+                        return r;
+        }
+        return 0;
+}
+
+int cgroup_list_pids(const char *path, pid_t **ret_pids, size_t *ret_n)
+{
+        _cleanup_free_ pid_t *pids = NULL;
+        size_t n = 0, alloc = 0;
+        int r = cgroup_collect_pids(path, 0, &pids, &n, &alloc);
+
+        if (r < 0)
+                return r;
         *ret_pids = TAKE_PTR(pids);
         *ret_n = n;
         return 0;

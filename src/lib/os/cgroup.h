@@ -27,6 +27,7 @@ int cgroup_open_dir(const char *path);
 int cgroup_open_events(const char *path);
 /* 1 populated, 0 empty, from an open cgroup.events fd. */
 int cgroup_read_populated(int events_fd);
+/* The processes of path and of every cgroup below it. */
 int cgroup_list_pids(const char *path, pid_t **ret_pids, size_t *ret_n);
 /* Sends sig to every process in the cgroup, again until no new process shows up. */
 int cgroup_signal_all(const char *path, int sig);

@@ -88,6 +88,16 @@ void json_log_state(struct json_log *j, ur_executor *e, ur_state state)
         json_string(ur_executor_get_name(e), name, sizeof(name));
         switch (state) {
         case UR_STATE_STARTING:
+                /* Starting again after a failure: Restart= at work, and why it ended. */
+                if (ur_executor_get_error(e)) {
+                        fprintf(stderr,
+                                "{\"event\":\"restarting\",\"time_ms\":%.3f,\"unit\":%s,\"restart\":%u,"
+                                "\"reason\":\"%s\",\"message\":%s}\n",
+                                json_time_ms(j), name, ur_executor_get_restarts(e) + 1,
+                                ur_failure_to_string(ur_executor_get_failure(e)),
+                                json_string(ur_executor_get_error(e), text, sizeof(text)));
+                        break;
+                }
                 /* Before the first spawn: no PID yet (it comes with "ready"). */
                 fprintf(stderr, "{\"event\":\"starting\",\"time_ms\":%.3f,\"unit\":%s,\"cgroup\":%s}\n",
                         json_time_ms(j), name,
@@ -109,6 +119,15 @@ void json_log_state(struct json_log *j, ur_executor *e, ur_state state)
                 break;
         case UR_STATE_FAILED:
         case UR_STATE_INACTIVE:
+                if (state == UR_STATE_INACTIVE && ur_executor_get_skip_reason(e) &&
+                    !ur_executor_get_exit(e, NULL, NULL)) {
+                        /* A condition skipped it: nothing ran, nothing stopped. */
+                        fprintf(stderr,
+                                "{\"event\":\"skipped\",\"time_ms\":%.3f,\"unit\":%s,\"reason\":%s}\n",
+                                json_time_ms(j), name,
+                                json_string(ur_executor_get_skip_reason(e), text, sizeof(text)));
+                        break;
+                }
                 if (state == UR_STATE_FAILED)
                         fprintf(stderr,
                                 "{\"event\":\"failed\",\"time_ms\":%.3f,\"unit\":%s,\"reason\":\"%s\","

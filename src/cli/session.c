@@ -51,7 +51,18 @@ static void on_state(ur_executor *e, ur_state state, void *userdata)
                 else
                         s->unit_failed = true;
                 break;
+        case UR_STATE_STARTING:
+                /* Starting again with the last run's reason still there: Restart= at work. */
+                if (ur_executor_get_error(e))
+                        cli_warning(
+                                "%s: %s; restarting (Restart=, restart %u)", ur_executor_get_name(e),
+                                ur_executor_get_error(e), ur_executor_get_restarts(e) + 1);
+                break;
         case UR_STATE_INACTIVE:
+                /* A condition that does not hold skips the unit: no failure, said once. */
+                if (ur_executor_get_skip_reason(e) && s->phase == SESSION_STARTING)
+                        cli_warning(
+                                "%s: skipped: %s", ur_executor_get_name(e), ur_executor_get_skip_reason(e));
                 if (s->options.verbose && ur_executor_get_cpu_usage(e, &cpu) >= 0) {
                         uint64_t memory;
                         char peak[64] = "";
@@ -270,8 +281,10 @@ static bool start_settled(const struct session *s)
                 return true;
         for (size_t i = 0; i < s->n_executors; i++) {
                 ur_state st = ur_executor_get_state(s->executors[i]);
-                /* Stopping during the start means failing: wait for the verdict. */
-                if (st == UR_STATE_STARTING || st == UR_STATE_STOPPING || st == UR_STATE_INACTIVE)
+                /* Stopping during the start means failing: wait for the verdict. A unit
+                 * that a condition skipped is done: it stays inactive. */
+                if (st == UR_STATE_STARTING || st == UR_STATE_STOPPING ||
+                    (st == UR_STATE_INACTIVE && !ur_executor_get_skip_reason(s->executors[i])))
                         return false;
         }
         return true;

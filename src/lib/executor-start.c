@@ -57,7 +57,7 @@ void executor_fail(ur_executor *e, ur_failure failure, const char *fmt, ...)
         /* Whatever it still had to say belongs in the message. */
         output_stream_drain(&e->out[0], &e->ctx->loop);
         output_stream_drain(&e->out[1], &e->ctx->loop);
-        if (e->recent.lines[(e->recent.next + OUTPUT_RECENT_LINES - 1) % OUTPUT_RECENT_LINES]) {
+        if (!line_ring_empty(&e->recent)) {
                 size_t l = strlen(message);
                 snprintf(message + l, sizeof(message) - l, "\nLast output:");
                 line_ring_format(&e->recent, "  ", message, sizeof(message));

@@ -260,8 +260,8 @@ static void executor_stop_complete(ur_executor *e)
                 e->cpu_known = true;
         if (e->cgroup_path && cgroup_read_memory_peak(e->cgroup_path, &e->memory_peak) >= 0)
                 e->memory_peak_known = true;
-        output_stream_drain(&e->out[0], &e->ctx->loop);
-        output_stream_drain(&e->out[1], &e->ctx->loop);
+        output_stream_finish(&e->out[0], &e->ctx->loop);
+        output_stream_finish(&e->out[1], &e->ctx->loop);
         executor_release_run(e);
         e->phase = RUN_IDLE;
         executor_set_state(e, final);

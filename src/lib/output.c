@@ -140,6 +140,14 @@ void output_stream_drain(struct output_stream *s, struct loop *l)
                         return;
 }
 
+void output_stream_finish(struct output_stream *s, struct loop *l)
+{
+        output_stream_drain(s, l);
+        /* Nothing can write any more (we hold a write end ourselves, so no EOF comes). */
+        output_flush_partial(s);
+        watch_remove(l, &s->watch);
+}
+
 static void output_on_event(struct watch *w, uint32_t events)
 {
         struct output_stream *s = w->data;

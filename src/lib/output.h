@@ -53,6 +53,9 @@ int output_stream_attach(struct output_stream *s, struct loop *l, int fd);
 /* Reads what is there now (at most OUTPUT_DRAIN_MAX, even when paused); at EOF delivers
  * the last partial line and detaches. */
 void output_stream_drain(struct output_stream *s, struct loop *l);
+/* The run is over (every process of it gone): drains, delivers an unfinished last line as
+ * complete, and detaches. */
+void output_stream_finish(struct output_stream *s, struct loop *l);
 void output_stream_done(struct output_stream *s, struct loop *l);
 /* Forgets the capture of the previous run (restart). */
 void output_stream_reset(struct output_stream *s);

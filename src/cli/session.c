@@ -417,25 +417,6 @@ static void session_report_usage(const struct session *s)
                 fprintf(stderr, "%s: CPU time: %s\n", program_name, line);
 }
 
-int session_teardown(struct session *s, int status)
-{
-        if (!s->ctx)
-                return status;
-        s->phase = SESSION_STOPPING;
-        if (s->n_signals > 1)
-                session_kill_all(s);
-        else
-                (void) ur_context_stop_all_begin(s->ctx);
-        if (session_wait(s, none_stopping) < 0)
-                status = EXIT_SYSTEM;
-        session_report_usage(s);
-        if (s->signal)
-                return 128 + s->signal;
-        if (s->unit_failed && status == 0)
-                return EXIT_UNIT_FAILED;
-        return status;
-}
-
 static uint64_t monotonic_msec(void)
 {
         struct timespec ts;
@@ -480,6 +461,9 @@ static void session_finish_output(struct session *s)
 {
         uint64_t deadline = 0;
 
+        if (s->sink_done)
+                return;
+        s->sink_done = true;
         if (s->saved_stderr)
                 fflush(stderr);
         while (sink_flush(&s->sink)) {
@@ -503,6 +487,28 @@ static void session_finish_output(struct session *s)
                 fclose(f);
         }
         sink_done(&s->sink);
+}
+
+int session_teardown(struct session *s, int status)
+{
+        if (!s->ctx)
+                return status;
+        s->phase = SESSION_STOPPING;
+        if (s->n_signals > 1)
+                session_kill_all(s);
+        else
+                (void) ur_context_stop_all_begin(s->ctx);
+        if (session_wait(s, none_stopping) < 0)
+                status = EXIT_SYSTEM;
+        session_report_usage(s);
+        /* Everything is stopped: what is queued for stderr goes out now (a signal while
+         * it waits for a stalled reader counts like one during the teardown). */
+        session_finish_output(s);
+        if (s->signal)
+                return 128 + s->signal;
+        if (s->unit_failed && status == 0)
+                return EXIT_UNIT_FAILED;
+        return status;
 }
 
 void session_done(struct session *s)

@@ -183,11 +183,8 @@ forwarder_on_output(ur_executor *e, ur_stream stream, const char *line, size_t l
                 progress_hide(progress_current);
                 if (o->queued + u->prefix_len + len + 1 > OUTPUT_DROP_AT)
                         o->dropped += u->prefix_len + len + 1;
-                else {
-                        (void) sink_append(f->sink, o, u->prefix, u->prefix_len, 0);
-                        (void) sink_append(f->sink, o, line, len, 0);
-                        (void) sink_append(f->sink, o, "\n", 1, 0);
-                }
+                else
+                        (void) sink_append_line(f->sink, o, u->prefix, u->prefix_len, line, len);
         }
         if (u->log_fd >= 0)
                 log_line(u, line, len);

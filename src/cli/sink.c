@@ -67,6 +67,8 @@ void sink_done(struct sink *s)
 
 static bool sink_reserve(struct sink *s, size_t len)
 {
+        if (s->head + s->len + len <= s->size && s->n_segs < s->seg_size)
+                return true;
         if (s->head > 0 && s->head + s->len + len > s->size) {
                 memmove(s->buf, s->buf + s->head, s->len);
                 s->head = 0;
@@ -117,6 +119,31 @@ bool sink_append(struct sink *s, struct sink_owner *owner, const void *data, siz
                 s->segs[s->n_segs++] = (struct sink_segment){ .owner = owner, .len = len };
         if (owner)
                 owner->queued += len;
+        return true;
+}
+
+bool sink_append_line(
+        struct sink *s, struct sink_owner *owner, const char *prefix, size_t prefix_len, const char *line,
+        size_t len)
+{
+        size_t total = prefix_len + len + 1;
+        char *p;
+
+        if (s->broken || !sink_reserve(s, total)) {
+                if (!s->broken)
+                        owner->dropped += total;
+                return false;
+        }
+        p = s->buf + s->head + s->len;
+        memcpy(p, prefix, prefix_len);
+        memcpy(p + prefix_len, line, len);
+        p[prefix_len + len] = '\n';
+        s->len += total;
+        if (s->n_segs > s->seg_head && s->segs[s->n_segs - 1].owner == owner)
+                s->segs[s->n_segs - 1].len += total;
+        else
+                s->segs[s->n_segs++] = (struct sink_segment){ .owner = owner, .len = total };
+        owner->queued += total;
         return true;
 }
 

@@ -39,6 +39,10 @@ void sink_done(struct sink *s);
 /* Queues data; false (and owner->dropped counted) if it would take the owner's queued
  * bytes over max (0: no limit), or the sink is broken. */
 bool sink_append(struct sink *s, struct sink_owner *owner, const void *data, size_t len, size_t max);
+/* PREFIX LINE '\n' for a unit, in one piece (the forwarder's fast path). */
+bool sink_append_line(
+        struct sink *s, struct sink_owner *owner, const char *prefix, size_t prefix_len, const char *line,
+        size_t len);
 /* Writes what it can without blocking (all of it for a file); true if bytes remain. */
 bool sink_flush(struct sink *s);
 bool sink_pending(const struct sink *s);

@@ -111,14 +111,15 @@ static void output_flush_partial(struct output_stream *s)
                 output_deliver_partial(s, true);
 }
 
-/* One read; false once there is nothing more now (EAGAIN) or the stream ended. */
-static bool output_read_once(struct output_stream *s, struct loop *l)
+/* One read of at most size bytes; false once there is nothing more now (EAGAIN) or the
+ * stream ended. */
+static bool output_read_once(struct output_stream *s, struct loop *l, size_t size)
 {
         char buf[OUTPUT_READ_SIZE + 1];
         ssize_t n;
 
         do
-                n = read(s->watch.fd, buf, OUTPUT_READ_SIZE);
+                n = read(s->watch.fd, buf, size);
         while (n < 0 && errno == EINTR);
         if (n < 0 && errno == EAGAIN)
                 return false;
@@ -130,13 +131,13 @@ static bool output_read_once(struct output_stream *s, struct loop *l)
         }
         output_capture(s, buf, (size_t) n);
         output_feed(s, buf, (size_t) n);
-        return (size_t) n == OUTPUT_READ_SIZE;
+        return (size_t) n == size;
 }
 
 void output_stream_drain(struct output_stream *s, struct loop *l)
 {
         for (size_t done = 0; done < OUTPUT_DRAIN_MAX && watch_active(&s->watch); done += OUTPUT_READ_SIZE)
-                if (!output_read_once(s, l))
+                if (!output_read_once(s, l, OUTPUT_READ_SIZE))
                         return;
 }
 
@@ -154,7 +155,7 @@ static void output_on_event(struct watch *w, uint32_t events)
 
         /* One read per event: the loop goes round and serves everything else that is
          * ready (level-triggered, so the rest of the pipe is the next round's). */
-        (void) output_read_once(s, s->loop);
+        (void) output_read_once(s, s->loop, OUTPUT_EVENT_READ);
 }
 
 static int output_register(struct output_stream *s)
@@ -235,11 +236,20 @@ static void line_ring_put(struct line_ring *r, const char *p, size_t n)
 void line_ring_push(struct line_ring *r, const char *line, size_t len)
 {
         const char *nul = memchr(line, 0, len);
+        size_t at = r->end % OUTPUT_RING_SIZE;
 
         /* As printed: up to a NUL, at most OUTPUT_RECENT_LINE_MAX. */
         if (nul)
                 len = (size_t) (nul - line);
-        line_ring_put(r, line, min_size(len, OUTPUT_RECENT_LINE_MAX));
+        len = min_size(len, OUTPUT_RECENT_LINE_MAX);
+        if (at + len + 1 <= OUTPUT_RING_SIZE) {
+                /* Called for every line of a flood: the common case without wrapping. */
+                memcpy(r->data + at, line, len);
+                r->data[at + len] = '\n';
+                r->end += len + 1;
+                return;
+        }
+        line_ring_put(r, line, len);
         line_ring_put(r, "\n", 1);
 }
 

@@ -12,6 +12,9 @@
 
 #define OUTPUT_LINE_MAX (64 * 1024) /* longer lines are delivered in pieces */
 #define OUTPUT_READ_SIZE (64 * 1024)
+#ifndef OUTPUT_EVENT_READ
+#define OUTPUT_EVENT_READ (4 * 1024)
+#endif
 #define OUTPUT_DRAIN_MAX (1024 * 1024) /* what output_stream_drain() reads at most */
 #define OUTPUT_CAPTURE_MAX (4 * 1024 * 1024)
 #define OUTPUT_RECENT_LINES 10

@@ -11,6 +11,9 @@ figures and ratios and writes bench-output.json.
                CLOCK_MONOTONIC stamp) to COMMAND's first instant, alone and beside 1 and
                10 units running `yes`, stderr to a file (median of RUNS; the difference to
                alone is what the flooders cost)
+  signal       SIGTERM to unitrun while a unit floods a stderr pipe nobody reads: how long
+               until the unit's process is dead (the teardown started and did its work;
+               target: started within 100 ms)
   memory       the launcher's peak RSS (VmHWM) with 1 and 10 flooding units for 2 s,
                stderr to a reader that keeps up, and to a pipe nobody reads (backpressure:
                every unit paused at its limit)
@@ -153,6 +156,45 @@ def overshoot(tmp, runs):
     return result
 
 
+def alive(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except (OSError, IndexError):
+        return False
+
+
+def signal_latency_once(tmp):
+    info = os.path.join(tmp, "flood.pid")
+    if os.path.exists(info):
+        os.unlink(info)
+    argv = [UNITRUN, "run", "--exec", "yes", "--name", "flood", "--", "sh", "-c",
+            'echo $UNITRUN_FLOOD_PID > %s.tmp; mv %s.tmp %s; exec sleep 100' % (info, info, info)]
+    r, w = os.pipe()
+    p = subprocess.Popen(argv, stderr=w, env=dict(os.environ, UNITRUN_NO_PROGRESS="1"))
+    os.close(w)
+    latency = None
+    try:
+        deadline = time.monotonic() + 30
+        while not os.path.exists(info) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        pid = int(open(info).read())
+        time.sleep(1.0)  # the pipe is full, the flooder paused
+        t = time.monotonic()
+        p.send_signal(signal.SIGTERM)
+        while alive(pid) and time.monotonic() - t < 30:
+            time.sleep(0.0005)
+        latency = (time.monotonic() - t) * 1000
+    finally:
+        os.close(r)  # the last words go nowhere: unitrun exits at once
+        try:
+            p.wait(30)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+    return latency
+
+
 def vm_hwm_kb(pid):
     try:
         with open("/proc/%d/status" % pid) as f:
@@ -207,6 +249,7 @@ def main():
         for f in inputs.values():
             os.unlink(f)
         over = overshoot(tmp, max(runs, 5))
+        sig = [v for v in (signal_latency_once(tmp) for _ in range(max(runs, 5))) if v is not None]
     memory = {}
     for flooders in (1, 10):
         for stalled in (False, True):
@@ -236,12 +279,17 @@ def main():
             continue
         extra = "" if flooders == 0 or alone is None else "   +%.2f ms vs alone (x%.2f)" % (v - alone, v / alone)
         print("  %-22s %8.2f ms%s" % ("alone" if flooders == 0 else "beside %d flooder%s" % (flooders, "s" if flooders > 1 else ""), v, extra))
+    if sig:
+        print("\nSIGTERM with a stalled stderr pipe -> the flooding unit dead (median of %d)" % len(sig))
+        print("  %.1f ms (min %.1f, max %.1f; target: teardown started within 100 ms)" % (
+            statistics.median(sig), min(sig), max(sig)))
     print("\nlauncher peak RSS (VmHWM), 2 s of flooding")
     for k, v in memory.items():
         print("  %-36s %6.1f MiB" % (k, v))
 
     with open("bench-output.json", "w") as f:
-        json.dump({"machine": machine, "throughput": rows, "overshoot_ms": over, "peak_rss_mib": memory}, f, indent=2)
+        json.dump({"machine": machine, "throughput": rows, "overshoot_ms": over,
+                   "sigterm_stalled_ms": sig, "peak_rss_mib": memory}, f, indent=2)
     return 0
 
 

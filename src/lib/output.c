@@ -112,7 +112,7 @@ static void output_flush_partial(struct output_stream *s)
 }
 
 /* One read of at most size bytes; false once there is nothing more now (EAGAIN) or the
- * stream ended. */
+ * stream ended (then detached). */
 static bool output_read_once(struct output_stream *s, struct loop *l, size_t size)
 {
         char buf[OUTPUT_READ_SIZE + 1];
@@ -131,7 +131,7 @@ static bool output_read_once(struct output_stream *s, struct loop *l, size_t siz
         }
         output_capture(s, buf, (size_t) n);
         output_feed(s, buf, (size_t) n);
-        return (size_t) n == size;
+        return true;
 }
 
 void output_stream_drain(struct output_stream *s, struct loop *l)

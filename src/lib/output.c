@@ -64,8 +64,10 @@ static void output_deliver_partial(struct output_stream *s, bool complete)
 {
         s->partial[s->partial_len] = 0;
         s->on_line(s, s->partial, s->partial_len, complete);
-        if (complete)
+        if (complete) {
                 s->partial_len = 0;
+                s->lines++;
+        }
 }
 
 /* buf has one spare byte at buf[n] so that every line can be NUL-terminated in place. */
@@ -80,6 +82,7 @@ static void output_feed(struct output_stream *s, char *buf, size_t n)
                         /* The common case: a whole line in the buffer, handed out in place. */
                         *nl = 0;
                         s->on_line(s, buf, take, true);
+                        s->lines++;
                         buf = nl + 1;
                         n -= take + 1;
                         continue;
@@ -113,7 +116,7 @@ static void output_flush_partial(struct output_stream *s)
 
 /* One read of at most size bytes; false once there is nothing more now (EAGAIN) or the
  * stream ended (then detached). */
-static bool output_read_once(struct output_stream *s, struct loop *l, size_t size)
+static bool output_read_once(struct output_stream *s, struct loop *l, size_t size, size_t *ret_n)
 {
         char buf[OUTPUT_READ_SIZE + 1];
         ssize_t n;
@@ -131,13 +134,14 @@ static bool output_read_once(struct output_stream *s, struct loop *l, size_t siz
         }
         output_capture(s, buf, (size_t) n);
         output_feed(s, buf, (size_t) n);
+        *ret_n = (size_t) n;
         return true;
 }
 
 void output_stream_drain(struct output_stream *s, struct loop *l)
 {
-        for (size_t done = 0; done < OUTPUT_DRAIN_MAX && watch_active(&s->watch); done += OUTPUT_READ_SIZE)
-                if (!output_read_once(s, l, OUTPUT_READ_SIZE))
+        for (size_t done = 0, n = 0; done < OUTPUT_DRAIN_MAX && watch_active(&s->watch); done += n)
+                if (!output_read_once(s, l, OUTPUT_READ_SIZE, &n))
                         return;
 }
 
@@ -149,13 +153,22 @@ void output_stream_finish(struct output_stream *s, struct loop *l)
         watch_remove(l, &s->watch);
 }
 
+/* One read per event: the loop goes round and serves everything else that is ready
+ * (level-triggered, so the rest of the pipe is the next round's). */
 static void output_on_event(struct watch *w, uint32_t events)
 {
         struct output_stream *s = w->data;
+        size_t size = s->event_read ? s->event_read : OUTPUT_EVENT_READ_MIN, got = 0;
+        unsigned long before = s->lines;
 
-        /* One read per event: the loop goes round and serves everything else that is
-         * ready (level-triggered, so the rest of the pipe is the next round's). */
-        (void) output_read_once(s, s->loop, OUTPUT_EVENT_READ);
+        if (!output_read_once(s, s->loop, size, &got) || !watch_active(w))
+                return;
+        /* A full read of few (long) lines may grow; one of many shrinks, so that an event's
+         * work stays small beside a flood of short lines. */
+        if (got == size && s->lines - before <= 16 && size < OUTPUT_READ_SIZE)
+                s->event_read = size * 2;
+        else if (s->lines - before > 128 && size > OUTPUT_EVENT_READ_MIN)
+                s->event_read = size / 2;
 }
 
 static int output_register(struct output_stream *s)

@@ -12,9 +12,9 @@
 
 #define OUTPUT_LINE_MAX (64 * 1024) /* longer lines are delivered in pieces */
 #define OUTPUT_READ_SIZE (64 * 1024)
-#ifndef OUTPUT_EVENT_READ
-#define OUTPUT_EVENT_READ (4 * 1024)
-#endif
+/* Bytes read per loop event: from 4 KiB (a flood of short lines: the work is per line) up
+ * to OUTPUT_READ_SIZE (long lines), adapted from the lines the last read held. */
+#define OUTPUT_EVENT_READ_MIN (4 * 1024)
 #define OUTPUT_DRAIN_MAX (1024 * 1024) /* what output_stream_drain() reads at most */
 #define OUTPUT_CAPTURE_MAX (4 * 1024 * 1024)
 #define OUTPUT_RECENT_LINES 10
@@ -39,8 +39,10 @@ struct output_stream {
         size_t capture_len;
         char *capture_buf;
         size_t capture_size;
-        size_t capture_max; /* OUTPUT_CAPTURE_MAX by default; 0: no capture */
-        bool paused;        /* not registered with the loop while set */
+        size_t capture_max;  /* OUTPUT_CAPTURE_MAX by default; 0: no capture */
+        bool paused;         /* not registered with the loop while set */
+        size_t event_read;   /* bytes per event now (0: OUTPUT_EVENT_READ_MIN) */
+        unsigned long lines; /* complete lines delivered, ever */
 };
 
 /* The last lines as one fixed byte ring: lines separated by '\n', each cut to

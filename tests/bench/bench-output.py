@@ -5,8 +5,9 @@ figures and ratios and writes bench-output.json.
   throughput   forwarding 50 MB of short lines (6 bytes: 8.3 million lines) and of 4 KiB
                lines: `unitrun run --exec 'cat FILE' --type oneshot -- true` with stderr
                to a file, against `sed 's/^/NAME| /' FILE` to a file; wall time (median of
-               RUNS), ratio sed/unitrun (>= 1: unitrun keeps up), and the launcher's CPU
-               per MB (its CPU minus the unit's, from the CPU time line; cgroup path only)
+               RUNS), ratio sed/unitrun (>= 1: unitrun keeps up), the same without
+               unitrun's own start and stop (timed around a silent unit), and the
+               launcher's CPU per MB (its CPU minus the unit's, from the CPU time line)
   overshoot    a Type=notify unit ready after 200 ms: from its READY=1 (its own
                CLOCK_MONOTONIC stamp) to COMMAND's first instant, alone and beside 1 and
                10 units running `yes`, stderr to a file (median of RUNS; the difference to
@@ -87,8 +88,19 @@ def unit_cpu(log_path, name):
     return None
 
 
+def empty_run(runs):
+    """unitrun's own start and stop around a unit that says nothing (the fixed cost)."""
+    times = []
+    for _ in range(runs):
+        w, rc, _ = run_timed([UNITRUN, "run", "--exec", "true", "--type", "oneshot", "--", "true"],
+                             stderr=subprocess.DEVNULL, env=dict(os.environ, UNITRUN_NO_PROGRESS="1"))
+        times.append(w)
+    return statistics.median(times)
+
+
 def throughput(tmp, inputs, runs):
     rows = []
+    fixed = empty_run(runs)
     for label, path in inputs.items():
         mb = os.path.getsize(path) / 1e6
         out = os.path.join(tmp, "out.log")
@@ -117,6 +129,8 @@ def throughput(tmp, inputs, runs):
                 "sed_s": statistics.median(sed_t),
                 "unitrun_s": statistics.median(uni_t),
                 "ratio_sed_over_unitrun": statistics.median(sed_t) / statistics.median(uni_t),
+                "unitrun_empty_run_s": fixed,
+                "ratio_sed_over_forwarding": statistics.median(sed_t) / max(statistics.median(uni_t) - fixed, 1e-6),
                 "launcher_cpu_ms_per_mb": statistics.median(cpu_mb) if cpu_mb else None,
             }
         )
@@ -248,7 +262,7 @@ def main():
         rows = throughput(tmp, inputs, runs)
         for f in inputs.values():
             os.unlink(f)
-        over = overshoot(tmp, max(runs, 5))
+        over = overshoot(tmp, max(2 * runs + 1, 5))
         sig = [v for v in (signal_latency_once(tmp) for _ in range(max(runs, 5))) if v is not None]
     memory = {}
     for flooders in (1, 10):
@@ -258,20 +272,25 @@ def main():
             )[0]
 
     print("\nforwarding throughput (stderr to a file; median of %d)" % runs)
-    print("  %-20s %8s %10s %10s %14s %16s" % ("input", "MB", "sed s", "unitrun s", "sed/unitrun", "launcher ms/MB"))
+    print("  %-20s %6s %8s %10s %12s %14s %16s" % ("input", "MB", "sed s", "unitrun s", "sed/unitrun",
+                                                   "sed/forwarding", "launcher ms/MB"))
     for r in rows or []:
         print(
-            "  %-20s %8.1f %10.2f %10.2f %14.2f %16s"
+            "  %-20s %6.1f %8.3f %10.3f %12.2f %14.2f %16s"
             % (
                 r["input"],
                 r["mb"],
                 r["sed_s"],
                 r["unitrun_s"],
                 r["ratio_sed_over_unitrun"],
+                r["ratio_sed_over_forwarding"],
                 "%.1f" % r["launcher_cpu_ms_per_mb"] if r["launcher_cpu_ms_per_mb"] is not None else "n/a",
             )
         )
-    print("\nreadiness overshoot of a notify unit, READY=1 -> COMMAND (median of %d)" % max(runs, 5))
+    if rows:
+        print("  (forwarding: unitrun's time less its own start and stop around a silent unit, %.3f s)"
+              % rows[0]["unitrun_empty_run_s"])
+    print("\nreadiness overshoot of a notify unit, READY=1 -> COMMAND (median of %d)" % max(2 * runs + 1, 5))
     alone = over.get(0)
     for flooders, v in over.items():
         if v is None:

@@ -7,7 +7,8 @@ is generous: these check behaviour; the speed figures are bench-output.py's.
     bound of the time it takes without the flood (stderr to a file, as in CI)
   - stderr to a pipe nobody reads: the notify unit still gets ready and COMMAND runs, the
     launcher's memory stays bounded (the flooder is paused), SIGTERM ends it with 143,
-    nothing is left, and once the reader wakes up it gets the count of what was dropped
+    nothing is left, and once the reader wakes up it gets the count of what was dropped;
+    SIGINT and SIGHUP the same way with 130 and 129
   - `2>&1 | head -1`: COMMAND's exit status is kept, no death by SIGPIPE
   - a second SIGTERM during a stop that would wait forever (TimeoutStopSec=0, a unit that
     ignores SIGTERM) kills everything at once
@@ -165,6 +166,32 @@ def test_stalled_stderr(tmp):
         os.close(r)
 
 
+def test_stalled_other_signals(tmp):
+    """SIGINT and SIGHUP with a stalled stderr: 130 and 129, nothing left."""
+    for sig, expected in ((signal.SIGINT, 130), (signal.SIGHUP, 129)):
+        info = os.path.join(tmp, "info-%d" % sig)
+        command = 'echo "$UNITRUN_FLOOD_PID $UNITRUN_FLOOD_CGROUP" > %s.tmp; mv %s.tmp %s; exec sleep 100' % (
+            info, info, info)
+        r, w = os.pipe()
+        p = subprocess.Popen([UNITRUN, "run", "--exec", "yes", "--name", "flood", "--", "sh", "-c", command],
+                             stderr=w, stdout=subprocess.DEVNULL, env=ENV)
+        os.close(w)
+        try:
+            if not check(wait_for(lambda: os.path.exists(info), 20), "stalled stderr, %s: COMMAND ran" % sig.name):
+                continue
+            time.sleep(0.5)
+            p.send_signal(sig)
+            rc = p.wait(20)
+            check(rc == expected, "stalled stderr, %s: exit %d (%d)" % (sig.name, rc, expected))
+            _, left = leftovers(info)
+            check(not left, "stalled stderr, %s: nothing left (%s)" % (sig.name, ", ".join(left)))
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+            os.close(r)
+
+
 def test_head(tmp):
     p = subprocess.Popen([UNITRUN, "run", "--exec", "yes", "--name", "flood", "--", "sh", "-c", "sleep 1; exit 7"],
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=ENV)
@@ -230,8 +257,8 @@ def main():
         return 77
     print("isolation: %s" % ("fallback" if FALLBACK else "cgroup (if available)"))
     with tempfile.TemporaryDirectory(prefix="output-pressure-") as tmp:
-        for test in (test_flood_beside_notify, test_stalled_stderr, test_head, test_second_signal,
-                     test_long_and_partial_lines):
+        for test in (test_flood_beside_notify, test_stalled_stderr, test_stalled_other_signals, test_head,
+                     test_second_signal, test_long_and_partial_lines):
             try:
                 test(tmp)
             except Exception as e:  # a hung or crashed case fails, the others still run

@@ -169,6 +169,10 @@ static void output_on_event(struct watch *w, uint32_t events)
                 s->event_read = size * 2;
         else if (s->lines - before > 128 && size > OUTPUT_EVENT_READ_MIN)
                 s->event_read = size / 2;
+        /* Long lines at full size: what the writer added meanwhile is cheap to take now. */
+        for (unsigned i = 1; i < 4 && got == OUTPUT_READ_SIZE && s->lines - before <= 16 * i; i++)
+                if (!output_read_once(s, s->loop, OUTPUT_READ_SIZE, &got) || !watch_active(w))
+                        return;
 }
 
 static int output_register(struct output_stream *s)

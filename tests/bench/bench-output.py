@@ -296,7 +296,7 @@ def main():
         if v is None:
             print("  %-22s failed" % ("beside %d flooders" % flooders))
             continue
-        extra = "" if flooders == 0 or alone is None else "   +%.2f ms vs alone (x%.2f)" % (v - alone, v / alone)
+        extra = "" if flooders == 0 or alone is None else "   %+.2f ms vs alone (x%.2f)" % (v - alone, v / alone)
         print("  %-22s %8.2f ms%s" % ("alone" if flooders == 0 else "beside %d flooder%s" % (flooders, "s" if flooders > 1 else ""), v, extra))
     if sig:
         print("\nSIGTERM with a stalled stderr pipe -> the flooding unit dead (median of %d)" % len(sig))

@@ -163,11 +163,15 @@ def overshoot_once(tmp, flooders):
 
 
 def overshoot(tmp, runs):
-    result = {}
-    for flooders in (0, 1, 10):
-        values = [v for v in (overshoot_once(tmp, flooders) for _ in range(runs)) if v is not None]
-        result[flooders] = statistics.median(values) if values else None
-    return result
+    """Interleaved (alone, 1, 10, alone, ...), so that a change of the machine's load hits
+    every condition alike."""
+    values = {0: [], 1: [], 10: []}
+    for _ in range(runs):
+        for flooders in values:
+            v = overshoot_once(tmp, flooders)
+            if v is not None:
+                values[flooders].append(v)
+    return {k: (statistics.median(v) if v else None) for k, v in values.items()}
 
 
 def alive(pid):

@@ -10,8 +10,9 @@ figures and ratios and writes bench-output.json.
                launcher's CPU per MB (its CPU minus the unit's, from the CPU time line)
   overshoot    a Type=notify unit ready after 200 ms: from its READY=1 (its own
                CLOCK_MONOTONIC stamp) to COMMAND's first instant, alone and beside 1 and
-               10 units running `yes`, stderr to a file (median of RUNS; the difference to
-               alone is what the flooders cost)
+               10 units running `yes`, stderr to a file, and beside 10 CPU hogs that are
+               not units (the control: CPU contention alone); interleaved, medians of
+               2 RUNS + 1
   signal       SIGTERM to unitrun while a unit floods a stderr pipe nobody reads: how long
                until the unit's process is dead (the teardown started and did its work;
                target: started within 100 ms)
@@ -165,10 +166,19 @@ def overshoot_once(tmp, flooders):
 def overshoot(tmp, runs):
     """Interleaved (alone, 1, 10, alone, ...), so that a change of the machine's load hits
     every condition alike."""
-    values = {0: [], 1: [], 10: []}
+    values = {0: [], 1: [], 10: [], "cpu": []}
     for _ in range(runs):
         for flooders in values:
-            v = overshoot_once(tmp, flooders)
+            hogs = []
+            if flooders == "cpu":
+                # The control: as many CPU hogs, but not unitrun's units (nothing to read).
+                hogs = [subprocess.Popen(["sh", "-c", "yes | cat > /dev/null"], start_new_session=True)
+                        for _ in range(10)]
+                time.sleep(0.1)
+            v = overshoot_once(tmp, 0 if flooders == "cpu" else flooders)
+            for h in hogs:
+                os.killpg(h.pid, signal.SIGKILL)
+                h.wait()
             if v is not None:
                 values[flooders].append(v)
     return {k: (statistics.median(v) if v else None) for k, v in values.items()}
@@ -296,12 +306,16 @@ def main():
               % rows[0]["unitrun_empty_run_s"])
     print("\nreadiness overshoot of a notify unit, READY=1 -> COMMAND (median of %d)" % max(2 * runs + 1, 5))
     alone = over.get(0)
+    labels = {0: "alone", 1: "beside 1 flooding unit", 10: "beside 10 flooding units",
+              "cpu": "beside 10 CPU hogs (control)"}
     for flooders, v in over.items():
         if v is None:
-            print("  %-22s failed" % ("beside %d flooders" % flooders))
+            print("  %-30s failed" % labels[flooders])
             continue
         extra = "" if flooders == 0 or alone is None else "   %+.2f ms vs alone (x%.2f)" % (v - alone, v / alone)
-        print("  %-22s %8.2f ms%s" % ("alone" if flooders == 0 else "beside %d flooder%s" % (flooders, "s" if flooders > 1 else ""), v, extra))
+        print("  %-30s %8.2f ms%s" % (labels[flooders], v, extra))
+    print("  (control: 10 `yes | cat > /dev/null` outside unitrun, the quiet unit alone in it:\n"
+          "   what CPU contention alone costs on this machine)")
     if sig:
         print("\nSIGTERM with a stalled stderr pipe -> the flooding unit dead (median of %d)" % len(sig))
         print("  %.1f ms (min %.1f, max %.1f; target: teardown started within 100 ms)" % (

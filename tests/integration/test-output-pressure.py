@@ -87,6 +87,20 @@ def in_syscall(pid, number):
         return False
 
 
+def blocked_in_write(pid, samples=10):
+    """Asleep in write(2) every time we look over 200 ms (a running flooder is not)."""
+    for _ in range(samples):
+        try:
+            with open("/proc/%d/stat" % pid) as f:
+                state = f.read().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            return False
+        if state != "S" or not in_syscall(pid, 1):
+            return False
+        time.sleep(0.02)
+    return True
+
+
 def leftovers(info_path):
     """The flood unit's main PID and cgroup (from COMMAND's environment) must be gone."""
     with open(info_path) as f:
@@ -135,6 +149,9 @@ def test_stalled_stderr(tmp):
         check(wait_for(lambda: os.path.exists(ran), 20), "stalled stderr: the notify unit got ready, COMMAND ran")
         time.sleep(1.0)  # flooding against a full pipe
         check(p.poll() is None, "stalled stderr: unitrun is still running")
+        flood_pid = int(open(info).read().split()[0])
+        # Backpressure: the flooder waits in its own write(2) to the full pipe.
+        check(wait_for(lambda: blocked_in_write(flood_pid), 5), "stalled stderr: the flooder is blocked in write(2)")
         hwm = vm_hwm_mib(p.pid)
         if sanitized(p.pid):
             print("skip stalled stderr: peak RSS means nothing under AddressSanitizer (%.1f MiB)" % hwm)

@@ -51,10 +51,19 @@ void run_options_done(struct run_options *o);
  * slots); returns 0 or an exit status after printing why. */
 int adhoc_units_create(ur_context *ctx, const struct run_options *o, ur_executor **executors);
 
-/* Unit output: "NAME| line" to stderr unless quiet, and DIR/NAME.log with --log-dir. */
+/* Unit output: "NAME| line" to stderr (through the sink) unless quiet, and DIR/NAME.log
+ * with --log-dir; see forward.c. */
 struct forwarder;
-int forwarder_new(const struct run_options *o, struct forwarder **ret);
+struct sink;
+int forwarder_new(const struct run_options *o, struct sink *sink, struct forwarder **ret);
 void forwarder_attach(struct forwarder *f, ur_context *ctx);
+/* Known units get their prefix and log file at once (others at their first line). */
+void forwarder_add_unit(struct forwarder *f, ur_executor *e);
+/* After each loop iteration: log buffers out, pause the units whose queued output passed
+ * the limit and resume those whose queue drained (never while stopping). */
+void forwarder_balance(struct forwarder *f, bool stopping);
+/* "N bytes of NAME's output not shown", for each unit that lost some. */
+void forwarder_report_dropped(struct forwarder *f);
 struct forwarder *forwarder_free(struct forwarder *f);
 
 int verb_run(int argc, char **argv);

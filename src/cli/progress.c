@@ -115,6 +115,8 @@ void progress_hide(struct progress *p)
         if (!p || p->finished || p->drawn == 0)
                 return;
         fprintf(stderr, "\033[%uA\r\033[J", p->drawn);
+        /* Queued now: the forwarder's lines go to the queue directly, after this. */
+        fflush(stderr);
         p->drawn = 0;
 }
 

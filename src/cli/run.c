@@ -104,6 +104,8 @@ static int command_run(struct session *s)
         /* COMMAND gets the terminal: the status block stays as it last was. */
         progress_finish(s->progress);
         fflush(NULL);
+        /* What we said so far comes before what COMMAND says, unless stderr is stalled. */
+        (void) sink_flush(&s->sink);
         pid = fork();
         if (pid < 0) {
                 cli_error("cannot fork: %s", strerror(errno));
@@ -114,7 +116,8 @@ static int command_run(struct session *s)
                 (void) sigprocmask(SIG_SETMASK, &s->saved_mask, NULL);
                 (void) signal(SIGPIPE, SIG_DFL);
                 execvp(s->options.command[0], s->options.command);
-                fprintf(stderr, "%s: cannot execute %s: %s\n", program_name, s->options.command[0],
+                /* fd 2 itself: stdio's stderr is the parent's queue (sink.c) here. */
+                dprintf(STDERR_FILENO, "%s: cannot execute %s: %s\n", program_name, s->options.command[0],
                         strerror(errno));
                 _exit(errno == ENOENT ? 127 : 126);
         }

@@ -1,6 +1,11 @@
 /* The shared half of `run` and `up`; see session.h. One epoll loop watches the library's
- * fd, a signalfd for SIGINT/SIGTERM/SIGHUP and, for run, COMMAND's pidfd. */
+ * fd, a signalfd for SIGINT/SIGTERM/SIGHUP, stderr (when output waits to be written to it)
+ * and, for run, COMMAND's pidfd. stderr is a non-blocking queue (sink.c) for the whole
+ * session: the loop never waits for a log reader, so signals and timers are always
+ * served; after each iteration the queue is written out and units whose output cannot
+ * keep up are paused. */
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,12 +13,17 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "json.h"
 #include "macro.h"
 #include "progress.h"
 #include "session.h"
+
+/* After a signal, how long the last messages (and the count of what was dropped) may wait
+ * for a stalled stderr before unitrun exits without them. */
+#define FINAL_FLUSH_MSEC 1000
 
 static void on_log(ur_log_level level, const char *unit, const char *message, void *userdata)
 {
@@ -135,6 +145,20 @@ static int session_add_fd(struct session *s, int fd)
         return epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
 }
 
+/* From here on stdio's stderr is the queue; fd 2 itself stays as it is (COMMAND's). */
+static void session_setup_sink(struct session *s)
+{
+        FILE *f;
+
+        sink_open_stderr(&s->sink);
+        f = sink_stdio(&s->sink);
+        if (!f)
+                return;
+        fflush(stderr);
+        s->saved_stderr = stderr;
+        stderr = f;
+}
+
 /* Unit files first (65 on any problem, before anything runs), then the ad-hoc units. */
 static int session_create_units(struct session *s)
 {
@@ -179,6 +203,7 @@ int session_setup(struct session *s, int argc, char **argv, bool want_command)
         r = run_options_parse(argc, argv, 2, want_command, &s->options);
         if (r)
                 return r;
+        session_setup_sink(s);
         r = session_setup_signals(s);
         if (r >= 0)
                 r = ur_context_new(&s->ctx);
@@ -197,20 +222,38 @@ int session_setup(struct session *s, int argc, char **argv, bool want_command)
                 cli_error("cannot set up the event loop: %s", strerror(errno));
                 return EXIT_SYSTEM;
         }
+        if (s->sink.pollable && s->sink.fd >= 0) {
+                struct epoll_event ev = { .events = 0, .data.fd = s->sink.fd };
+                /* Not pollable (/dev/null and the like): its writes complete anyway. */
+                if (epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, s->sink.fd, &ev) < 0)
+                        s->sink.pollable = false;
+        }
         r = session_create_units(s);
         if (r)
                 return r;
         s->progress = progress_new(&s->options);
         for (size_t i = 0; i < s->n_executors; i++)
                 (void) progress_add(s->progress, s->executors[i]);
-        if (forwarder_new(&s->options, &s->forwarder) < 0)
+        if (forwarder_new(&s->options, &s->sink, &s->forwarder) < 0)
                 return EXIT_SYSTEM;
         forwarder_attach(s->forwarder, s->ctx);
+        for (size_t i = 0; i < s->n_executors; i++)
+                forwarder_add_unit(s->forwarder, s->executors[i]);
         session_report_isolation(s);
         return 0;
 }
 
 /* ---- The loop ---------------------------------------------------------------------------- */
+
+/* Impatient (a second signal): no grace period, no stop order, no ExecStop=; SIGKILL to
+ * every unit's processes at once, then the final kill marks each stop as done. */
+static void session_kill_all(struct session *s)
+{
+        for (size_t i = 0; i < s->n_executors; i++)
+                (void) ur_executor_kill(s->executors[i], SIGKILL, true);
+        for (size_t i = 0; i < s->n_executors; i++)
+                (void) ur_executor_stop_now(s->executors[i]);
+}
 
 static void session_on_signal(struct session *s)
 {
@@ -222,22 +265,42 @@ static void session_on_signal(struct session *s)
                 s->n_signals++;
                 if (!s->signal)
                         s->signal = sig;
-                if (s->phase == SESSION_STOPPING && s->n_signals > 1) {
-                        /* Impatient: skip the grace period, straight to the final kill. */
-                        for (size_t i = 0; i < s->n_executors; i++)
-                                (void) ur_executor_stop_now(s->executors[i]);
-                } else if (s->on_signal)
+                if (s->phase == SESSION_STOPPING && s->n_signals > 1)
+                        session_kill_all(s);
+                else if (s->on_signal)
                         /* A terminal's ^C reaches the whole foreground process group. */
                         s->on_signal(s, sig, si.ssi_code == SI_KERNEL);
         }
 }
 
+/* Queued output out (as much as stderr takes now), pauses adjusted, and EPOLLOUT asked
+ * for while something waits. */
+static void session_pump(struct session *s)
+{
+        bool pending;
+
+        progress_show(progress_current);
+        fflush(stderr);
+        pending = sink_flush(&s->sink);
+        if (s->forwarder)
+                forwarder_balance(s->forwarder, s->phase == SESSION_STOPPING);
+        if (s->sink.pollable && s->sink.fd >= 0 && pending != s->sink_watched && s->epoll_fd >= 0) {
+                struct epoll_event ev = { .events = pending ? EPOLLOUT : 0, .data.fd = s->sink.fd };
+                if (epoll_ctl(s->epoll_fd, EPOLL_CTL_MOD, s->sink.fd, &ev) >= 0)
+                        s->sink_watched = pending;
+        }
+}
+
 int session_wait(struct session *s, bool (*done)(const struct session *s))
 {
-        while (!done(s)) {
-                struct epoll_event events[4];
-                int n = epoll_wait(s->epoll_fd, events, 4, -1);
+        for (;;) {
+                struct epoll_event events[8];
+                int n;
 
+                session_pump(s);
+                if (done(s))
+                        return 0;
+                n = epoll_wait(s->epoll_fd, events, 8, -1);
                 if (n < 0) {
                         if (errno == EINTR)
                                 continue;
@@ -253,9 +316,9 @@ int session_wait(struct session *s, bool (*done)(const struct session *s))
                                 session_on_signal(s);
                         else if (fd == s->extra_fd && s->on_extra)
                                 s->on_extra(s);
+                        /* stderr writable: session_pump() above writes. */
                 }
         }
-        return 0;
 }
 
 int session_add_extra_fd(struct session *s, int fd, void (*on_extra)(struct session *s))
@@ -372,19 +435,93 @@ static void session_report_usage(const struct session *s)
                 fprintf(stderr, "%s: CPU time: %s\n", program_name, line);
 }
 
+static uint64_t monotonic_msec(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
+}
+
+/* Waits until stderr can take more, a signal comes, or deadline (0: none) passes; false
+ * on a signal or the deadline. */
+static bool session_wait_writable(struct session *s, uint64_t deadline)
+{
+        struct pollfd p[2] = { { .fd = s->sink.fd, .events = POLLOUT },
+                               { .fd = s->signal_fd, .events = POLLIN } };
+        int timeout = -1;
+
+        if (deadline) {
+                uint64_t now = monotonic_msec();
+                if (now >= deadline)
+                        return false;
+                timeout = (int) (deadline - now);
+        }
+        if (!s->sink.pollable)
+                return true;
+        if (poll(p, s->signal_fd >= 0 ? 2 : 1, timeout) < 0 && errno != EINTR)
+                return false;
+        if (p[1].revents & POLLIN) {
+                struct signalfd_siginfo si;
+                if (read(s->signal_fd, &si, sizeof(si)) == (ssize_t) sizeof(si)) {
+                        s->n_signals++;
+                        if (!s->signal)
+                                s->signal = (int) si.ssi_signo;
+                }
+                return false;
+        }
+        return true;
+}
+
+/* The end: everything queued goes out; after a signal only for a moment, and what units
+ * said that stderr did not take by then is dropped and counted, in one line per unit. */
+static void session_finish_output(struct session *s)
+{
+        uint64_t deadline = 0;
+
+        if (s->sink_done)
+                return;
+        s->sink_done = true;
+        if (s->saved_stderr)
+                fflush(stderr);
+        while (sink_flush(&s->sink)) {
+                if (!s->signal && session_wait_writable(s, 0))
+                        continue;
+                /* After a signal (or one came meanwhile): no more waiting for the units' lines. */
+                sink_discard_units(&s->sink);
+                break;
+        }
+        if (s->forwarder)
+                forwarder_report_dropped(s->forwarder);
+        if (s->saved_stderr)
+                fflush(stderr);
+        deadline = monotonic_msec() + FINAL_FLUSH_MSEC;
+        while (sink_flush(&s->sink) && session_wait_writable(s, deadline))
+                ;
+        if (s->saved_stderr) {
+                FILE *f = stderr;
+                stderr = s->saved_stderr;
+                s->saved_stderr = NULL;
+                fclose(f);
+        }
+        sink_done(&s->sink);
+}
+
 int session_teardown(struct session *s, int status)
 {
         if (!s->ctx)
                 return status;
         s->phase = SESSION_STOPPING;
         if (s->n_signals > 1)
-                for (size_t i = 0; i < s->n_executors; i++)
-                        (void) ur_executor_stop_now(s->executors[i]);
+                session_kill_all(s);
         else
                 (void) ur_context_stop_all_begin(s->ctx);
         if (session_wait(s, none_stopping) < 0)
                 status = EXIT_SYSTEM;
         session_report_usage(s);
+        /* Everything is stopped: what is queued for stderr goes out now (a signal while
+         * it waits for a stalled reader counts like one during the teardown). */
+        session_finish_output(s);
         if (s->signal)
                 return 128 + s->signal;
         if (s->unit_failed && status == 0)
@@ -403,6 +540,7 @@ void session_done(struct session *s)
         /* After the context (and its guardian, a child of ours too) is gone. */
         if (fallback)
                 kill_adopted_orphans();
+        session_finish_output(s);
         forwarder_free(s->forwarder);
         json_log_free(s->json);
         progress_free(s->progress);

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 
 #include "cli.h"
+#include "sink.h"
 
 enum session_phase {
         SESSION_STARTING,
@@ -20,6 +21,10 @@ struct session {
         ur_executor **executors;
         size_t n_executors;
         struct forwarder *forwarder;
+        struct sink sink;   /* stderr while the session lasts; see sink.h */
+        FILE *saved_stderr; /* the real stderr, back once the sink is flushed */
+        bool sink_watched;  /* sink fd in the epoll set for EPOLLOUT */
+        bool sink_done;     /* flushed for the last time; stderr is the real one again */
         struct json_log *json;
         struct progress *progress;
         enum session_phase phase;

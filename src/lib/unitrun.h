@@ -429,8 +429,16 @@ ur_failure ur_executor_get_failure(const ur_executor *e);
 const char *ur_executor_get_error(const ur_executor *e);
 /* Last STATUS= text received over sd_notify, or NULL. */
 const char *ur_executor_get_status_text(const ur_executor *e);
-/* Captured output so far (the last 4 MiB of it) for one stream. */
+/* Captured output so far (the last 4 MiB of it, see set_output_capture) for one stream. */
 const char *ur_executor_get_output(const ur_executor *e, ur_stream stream, size_t *ret_len);
+/* How many bytes of each stream get_output keeps (default 4 MiB; 0: none, for an embedder
+ * that forwards the lines and wants its memory bounded); forgets what was captured. */
+int ur_executor_set_output_capture(ur_executor *e, size_t max_bytes);
+/* Backpressure: while paused, the executor's output pipes are not read, so a daemon that
+ * fills its pipe blocks on its own write (and an output readiness condition waits); the
+ * rest of the context goes on. For an embedder whose sink for the lines is full. Lasts
+ * across restarts until resumed. */
+int ur_executor_set_output_paused(ur_executor *e, bool paused);
 /* The executor's cgroup directory while it exists, else NULL. */
 const char *ur_executor_get_cgroup(const ur_executor *e);
 /* CPU time (user + system) used by the executor's processes, in microseconds; recorded at

@@ -2,9 +2,10 @@
  * the instant it did, so the launcher's overshoot can be measured from outside.
  *
  *   ready-fixture KIND DELAY_MS STAMP_FILE [ARG]
- *   KIND: exec | notify | output | file PATH | tcp PORT | unix PATH | http PORT
+ *   KIND: exec | notify | output | file PATH | tcp PORT | unix PATH | http PORT | stamp
  *
- * It then stays alive (pause) until stopped. */
+ * It then stays alive (pause) until stopped; "stamp" only records the instant it started
+ * and exits (a COMMAND that says when unitrun ran it). */
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -78,6 +79,10 @@ int main(int argc, char **argv)
         kind = argv[1];
         delay_ms = atoi(argv[2]);
         stamp_file = argv[3];
+        if (strcmp(kind, "stamp") == 0) {
+                stamp();
+                return 0;
+        }
         if (strcmp(kind, "exec") == 0) {
                 stamp();
                 pause();

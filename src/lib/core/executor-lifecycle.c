@@ -108,7 +108,7 @@ static void executor_fail(ur_executor *e, ur_failure failure, const char *fmt, .
         /* Whatever it still had to say belongs in the message. */
         output_stream_drain(&e->out[0], &e->ctx->loop);
         output_stream_drain(&e->out[1], &e->ctx->loop);
-        if (e->recent.lines[(e->recent.next + OUTPUT_RECENT_LINES - 1) % OUTPUT_RECENT_LINES]) {
+        if (!line_ring_empty(&e->recent)) {
                 size_t l = strlen(message);
                 snprintf(message + l, sizeof(message) - l, "\nLast output:");
                 line_ring_format(&e->recent, "  ", message, sizeof(message));
@@ -547,8 +547,10 @@ static void executor_enter_dead(ur_executor *e)
                 e->cpu_known = true;
         if (e->cgroup_path && cgroup_read_memory_peak(e->cgroup_path, &e->memory_peak) >= 0)
                 e->memory_peak_known = true;
-        output_stream_drain(&e->out[0], &e->ctx->loop);
-        output_stream_drain(&e->out[1], &e->ctx->loop);
+        /* The end of the run: an unfinished last line is delivered too (we hold a write end
+         * ourselves, so EOF would never say so). */
+        output_stream_finish(&e->out[0], &e->ctx->loop);
+        output_stream_finish(&e->out[1], &e->ctx->loop);
         executor_release_run(e);
         e->index = 0;
         if (executor_should_restart(e)) {

@@ -1,19 +1,24 @@
 /* The guardian: a small process forked per context that outlives the launcher only to
- * clean up after it. The launcher holds the write end of a pipe; the guardian reads it.
- * A clean teardown writes 'q' first; end-of-file without it means the launcher died
+ * clean up after it. The launcher holds one end of a socket pair; the guardian reads the
+ * other. A clean teardown writes 'q' first; end-of-file without it means the launcher died
  * (SIGKILL, a crash, _exit with executors running), and the guardian then kills every unit
  * of the run (cgroup.kill per leaf, or the recorded sessions in the fallback), removes the
  * leaves and the runtime directory, and exits.
  *
  * It is forked from a process that may have threads, so from the fork on it only makes
  * async-signal-safe calls (raw syscalls, no malloc, no stdio) on fixed buffers prepared
- * before the fork. */
+ * before the fork.
+ *
+ * A socket and not a pipe: the guardian may be gone (SIGKILLed, OOM-killed) when the
+ * launcher writes, and a pipe would then raise SIGPIPE in a host that never asked for
+ * it. send() with MSG_NOSIGNAL gets EPIPE instead, which just means "no guardian". */
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -299,7 +304,7 @@ int guardian_start(
         copy_path(g.origin, origin);
         copy_path(g.runtime_dir, runtime_dir);
         g.n_sessions = 0;
-        if (pipe2(fds, O_CLOEXEC) < 0)
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0)
                 return negative_errno();
         pid = fork();
         if (pid < 0) {
@@ -333,6 +338,35 @@ int guardian_start(
         return 0;
 }
 
+/* The guardian is gone: nobody will clean up should we die now, but our own teardown
+ * still does everything it would have done. Reaped here so no zombie is left. */
+static void guardian_lost(struct guardian *gd)
+{
+        siginfo_t si;
+
+        gd->pipe_fd = safe_close(gd->pipe_fd);
+        if (gd->pidfd >= 0)
+                (void) waitid((idtype_t) P_PIDFD, (id_t) gd->pidfd, &si, WEXITED);
+        gd->pidfd = safe_close(gd->pidfd);
+        gd->pid = 0;
+}
+
+/* Never SIGPIPE: false when the guardian is gone. */
+static bool guardian_send(struct guardian *gd, const char *msg, size_t len)
+{
+        while (len > 0) {
+                ssize_t n = send(gd->pipe_fd, msg, len, MSG_NOSIGNAL);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return false; /* EPIPE, ECONNRESET: it died */
+                msg += n;
+                len -= (size_t) n;
+        }
+        return true;
+}
+
 void guardian_track_session(struct guardian *gd, pid_t session)
 {
         char msg[32];
@@ -341,20 +375,20 @@ void guardian_track_session(struct guardian *gd, pid_t session)
         if (gd->pipe_fd < 0)
                 return;
         n = snprintf(msg, sizeof(msg), "s%d\n", (int) session);
-        (void) !write(gd->pipe_fd, msg, (size_t) n);
+        if (!guardian_send(gd, msg, (size_t) n))
+                guardian_lost(gd);
+}
+
+bool guardian_alive(const struct guardian *gd)
+{
+        return gd->pipe_fd >= 0;
 }
 
 void guardian_stop(struct guardian *gd)
 {
-        siginfo_t si;
-
         if (gd->pipe_fd < 0)
                 return;
-        /* Everything is cleaned up already: tell it, then let it go. */
-        (void) !write(gd->pipe_fd, "q", 1);
-        gd->pipe_fd = safe_close(gd->pipe_fd);
-        if (gd->pidfd >= 0)
-                (void) waitid((idtype_t) P_PIDFD, (id_t) gd->pidfd, &si, WEXITED);
-        gd->pidfd = safe_close(gd->pidfd);
-        gd->pid = 0;
+        /* Everything is cleaned up already: tell it, then let it go (or find it gone). */
+        (void) guardian_send(gd, "q", 1);
+        guardian_lost(gd);
 }

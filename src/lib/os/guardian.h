@@ -8,7 +8,7 @@
 struct guardian {
         pid_t pid;
         int pidfd;
-        int pipe_fd; /* write end; -1 when there is no guardian */
+        int pipe_fd; /* our end of the socket pair; -1 when there is no guardian (any more) */
 };
 
 /* run_dir/origin: the cgroup run directory and where the guardian lives, out of it (NULL
@@ -18,5 +18,7 @@ int guardian_start(
         struct guardian *g, const char *run_dir, const char *origin, bool move_out, const char *runtime_dir);
 /* Fallback isolation: one more session to kill should the launcher die. */
 void guardian_track_session(struct guardian *g, pid_t session);
+/* false once it is known to be gone. */
+bool guardian_alive(const struct guardian *gd);
 /* Clean end: the guardian exits without touching anything. */
 void guardian_stop(struct guardian *g);

@@ -443,6 +443,15 @@ static void test_conditions(void)
         CU_ASSERT_EQUAL(ur_executor_get_failure(e), UR_FAILURE_ASSERT);
         CU_ASSERT_STRING_EQUAL(ur_executor_get_error(e), "AssertUser=nobody-such-user-here was not met");
 
+        /* ConditionCapability= reads our bounding set; an unknown name never holds. */
+        e = notify_unit(ctx, "capable.service", "send=READY=1 pause");
+        CU_ASSERT_FATAL(ur_executor_add_condition(e, UR_CONDITION_CAPABILITY, "CAP_KILL", 0) >= 0);
+        CU_ASSERT_FATAL(
+                ur_executor_add_condition(
+                        e, UR_CONDITION_CAPABILITY, "CAP_NO_SUCH_THING", UR_CONDITION_NEGATE) >= 0);
+        CU_ASSERT_EQUAL(ur_executor_start(e), 0);
+        CU_ASSERT_EQUAL(ur_executor_stop(e), 0);
+
         /* A value that cannot be checked is refused up front. */
         CU_ASSERT_EQUAL(ur_executor_add_condition(e, UR_CONDITION_PATH_EXISTS, "relative/path", 0), -EINVAL);
         CU_ASSERT_EQUAL(ur_executor_add_condition(e, UR_CONDITION_MEMORY, ">=lots", 0), -EINVAL);

@@ -17,6 +17,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "capability-name.h"
 #include "condition-value.h"
 #include "condition.h"
 #include "macro.h"
@@ -370,55 +371,12 @@ static int security_test(const char *value)
 
 static int capability_test(const char *value)
 {
-        static const char *const caps[] = {
-                "chown",
-                "dac_override",
-                "dac_read_search",
-                "fowner",
-                "fsetid",
-                "kill",
-                "setgid",
-                "setuid",
-                "setpcap",
-                "linux_immutable",
-                "net_bind_service",
-                "net_broadcast",
-                "net_admin",
-                "net_raw",
-                "ipc_lock",
-                "ipc_owner",
-                "sys_module",
-                "sys_rawio",
-                "sys_chroot",
-                "sys_ptrace",
-                "sys_pacct",
-                "sys_admin",
-                "sys_boot",
-                "sys_nice",
-                "sys_resource",
-                "sys_time",
-                "sys_tty_config",
-                "mknod",
-                "lease",
-                "audit_write",
-                "audit_control",
-                "setfcap",
-                "mac_override",
-                "mac_admin",
-                "syslog",
-                "wake_alarm",
-                "block_suspend",
-                "audit_read",
-                "perfmon",
-                "bpf",
-                "checkpoint_restore",
-        };
         _cleanup_free_ char *status = NULL;
         unsigned long long bounding;
         const char *line;
-        int r;
+        int cap = capability_from_name(value), r;
 
-        if (strncasecmp(value, "CAP_", 4) != 0)
+        if (cap < 0)
                 return 0;
         r = read_full_file("/proc/self/status", &status);
         if (r < 0)
@@ -426,10 +384,7 @@ static int capability_test(const char *value)
         line = strstr(status, "\nCapBnd:");
         if (!line || sscanf(line + 8, "%llx", &bounding) != 1)
                 return -EIO;
-        for (size_t i = 0; i < ELEMENTSOF(caps); i++)
-                if (strcasecmp(value + 4, caps[i]) == 0)
-                        return !!(bounding & (1ULL << i));
-        return 0;
+        return !!(bounding & (1ULL << cap));
 }
 
 static int controller_test(const char *value)

@@ -18,6 +18,7 @@
 #include "macro.h"
 #include "strv.h"
 #include "timespan.h"
+#include "capability-name.h"
 #include "unit-file-internal.h"
 #include "unit-file.h"
 #include "unit-process-keys.h"
@@ -298,67 +299,7 @@ parse_limit(struct unit_config *c, const struct unit_key *key, const char *value
 
 /* ---- capabilities ---------------------------------------------------------------------- */
 
-/* capabilities(7), by number (<linux/capability.h>, up to Linux 5.9). */
-static const char *const capability_names[] = {
-        "chown",
-        "dac_override",
-        "dac_read_search",
-        "fowner",
-        "fsetid",
-        "kill",
-        "setgid",
-        "setuid",
-        "setpcap",
-        "linux_immutable",
-        "net_bind_service",
-        "net_broadcast",
-        "net_admin",
-        "net_raw",
-        "ipc_lock",
-        "ipc_owner",
-        "sys_module",
-        "sys_rawio",
-        "sys_chroot",
-        "sys_ptrace",
-        "sys_pacct",
-        "sys_admin",
-        "sys_boot",
-        "sys_nice",
-        "sys_resource",
-        "sys_time",
-        "sys_tty_config",
-        "mknod",
-        "lease",
-        "audit_write",
-        "audit_control",
-        "setfcap",
-        "mac_override",
-        "mac_admin",
-        "syslog",
-        "wake_alarm",
-        "block_suspend",
-        "audit_read",
-        "perfmon",
-        "bpf",
-        "checkpoint_restore",
-};
-
-static int capability_from_name(const char *s)
-{
-        long n;
-
-        /* Numbers too, as systemd's capability_from_name() allows. */
-        if (parse_int_range(s, 0, 63, 10, &n) == 0)
-                return (int) n;
-        if (strncasecmp(s, "cap_", 4) != 0)
-                return -1;
-        for (size_t i = 0; i < ELEMENTSOF(capability_names); i++)
-                if (strcasecmp(s + 4, capability_names[i]) == 0)
-                        return (int) i;
-        return -1;
-}
-
-#define CAPABILITY_ALL ((UINT64_C(1) << ELEMENTSOF(capability_names)) - 1)
+#define CAPABILITY_ALL ((UINT64_C(1) << CAPABILITY_COUNT) - 1)
 
 static int parse_capabilities(
         struct unit_config *c, const struct unit_key *key, const char *value, struct unit_parse_ctx *ctx)

@@ -12,7 +12,7 @@ set -eu
 top=${1:-$(cd "$(dirname "$0")/.." && pwd)}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-cflags="-std=gnu11 -D_GNU_SOURCE -I $top/src/lib $(pkg-config --cflags libsystemd libcurl)"
+cflags="-std=gnu11 -D_GNU_SOURCE -I $top/src/lib $(pkg-config --cflags libsystemd libcurl libpcre2-8)"
 for c in "$top"/src/lib/*.c; do
         n=$(basename "$c" .c)
         # shellcheck disable=SC2086

@@ -74,6 +74,7 @@ int ready_unix_new(struct ready_owner *o, const char *path, struct ready_check *
 int ready_file_new(struct ready_owner *o, const char *path, struct ready_check **ret, char **ret_error);
 int ready_http_new(
         struct ready_owner *o, const ur_http_check *spec, struct ready_check **ret, char **ret_error);
+int ready_callback_new(struct ready_owner *o, ur_ready_fn fn, void *userdata, struct ready_check **ret);
 
 enum ready_kind {
         READY_OUTPUT,
@@ -81,6 +82,7 @@ enum ready_kind {
         READY_UNIX,
         READY_FILE,
         READY_HTTP,
+        READY_CALLBACK,
 };
 
 /* One condition as the public API gives it: which kind, and the kind's argument. */
@@ -89,6 +91,8 @@ struct ready_spec {
         const char *arg;           /* regex, host:port, socket path or file path */
         int streams;               /* READY_OUTPUT: which streams */
         const ur_http_check *http; /* READY_HTTP */
+        ur_ready_fn fn;            /* READY_CALLBACK, with its userdata */
+        void *userdata;
 };
 
 /* Makes the check `spec` describes for `owner` and appends it to *list. -EINVAL for a missing

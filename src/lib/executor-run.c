@@ -368,7 +368,8 @@ int executor_run_setup(ur_executor *e)
 
         for (int which = UR_STDOUT; which <= UR_STDERR; which++)
                 for (struct ready_check *c = e->checks; c; c = c->next)
-                        if (c->ops->on_line && e->stdio[which].mode != UR_STDIO_CAPTURE) {
+                        if (c->ops->on_line && (c->streams & which) &&
+                            e->stdio[which].mode != UR_STDIO_CAPTURE) {
                                 executor_set_error(e, "an output readiness condition needs captured output");
                                 return -EINVAL;
                         }

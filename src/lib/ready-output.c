@@ -85,7 +85,7 @@ int ready_output_new(
                 return r;
         }
         o->streams = streams;
-        o->check = (struct ready_check){ .ops = &ready_output_ops, .owner = owner };
+        o->check = (struct ready_check){ .ops = &ready_output_ops, .owner = owner, .streams = streams };
         *ret = &o->check;
         return 0;
 }

@@ -54,6 +54,7 @@ struct ready_check {
         struct ready_owner *owner;
         struct ready_check *next;
         bool met;
+        int streams; /* output conditions: the streams they read (UR_STDOUT | UR_STDERR) */
 };
 
 /* A check calls this once its condition holds. */

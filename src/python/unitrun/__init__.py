@@ -78,26 +78,49 @@ class Context(_Context):
     """One run: executors made in it share a runtime directory and a cgroup subtree.
 
     Closing it (``close()``, the end of a ``with`` block, or garbage collection) stops every
-    executor still running, whole cgroup, and removes what the run made."""
+    executor still running, whole cgroup, and removes what the run made. Executors made
+    through its methods (executor(), load_units(), add_unit()) live as long as it does, so
+    that start_all()/stop_all() find them; an Executor made directly lives as long as the
+    last reference to it (and is stopped when it goes)."""
+
+    def _kept(self, made: Any) -> Any:
+        keep = self.__dict__.setdefault("_executors", [])
+        keep.extend(made if isinstance(made, list) else [made])
+        return made
 
     def executor(self, command: Union[str, Sequence[str]], **kwargs: Any) -> "Executor":
         """An :class:`Executor` in this context (the keywords of ``Executor``)."""
-        return Executor(command, context=self, **kwargs)
+        return self._kept(Executor(command, context=self, **kwargs))
+
+    def close(self) -> None:
+        super().close()
+        self.__dict__.pop("_executors", None)
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
 
     def load_units(
         self,
         names: Union[str, os.PathLike, Iterable[Union[str, os.PathLike]]],
         unit_path: Optional[Iterable[Union[str, os.PathLike]]] = None,
         strict: bool = False,
+        assignments: Optional[Sequence[Optional[Sequence[str]]]] = None,
     ) -> "list[Executor]":
         """Loads unit files (paths) or unit names (searched on ``unit_path``, then systemd's
         search path), with their Requires=/Wants=; returns the executors made, the given ones
-        first. Raises :class:`LoadError` with every diagnostic (FILE:LINE: reason)."""
-        return super().load_units(names, unit_path=unit_path, strict=strict, executor_type=Executor)
+        first. ``assignments``: per name, KEY=VALUE lines applied after the unit file (as a
+        last drop-in; an empty value resets a list key, e.g. ``"TCP="``). Raises :class:`LoadError` with every diagnostic (FILE:LINE: reason)."""
+        if isinstance(names, (str, os.PathLike)):
+            names = [names]
+        return self._kept(
+            super().load_units(
+                list(names), unit_path=unit_path, strict=strict, executor_type=Executor, assignments=assignments
+            )
+        )
 
     def add_unit(self, name: str, assignments: Sequence[str]) -> "Executor":
         """One unit made of KEY=VALUE lines as a unit file would have them."""
-        return super().add_unit(name, assignments, executor_type=Executor)
+        return self._kept(super().add_unit(name, assignments, executor_type=Executor))
 
 
 def default_context() -> Context:

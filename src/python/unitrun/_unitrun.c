@@ -391,8 +391,11 @@ fail:
 
 static PyObject *Context_load_units(ContextObject *self, PyObject *args, PyObject *kwds)
 {
-        static char *kwlist[] = { "names", "unit_path", "strict", "executor_type", NULL };
+        static char *kwlist[] = { "names", "unit_path", "strict", "executor_type", "assignments", NULL };
         PyObject *names, *unit_path = Py_None, *keep_names = NULL, *keep_path = NULL, *result = NULL;
+        PyObject *assignments = Py_None, *keep_assign = NULL;
+        char ***assignv = NULL;
+        Py_ssize_t n_names = 0;
         PyTypeObject *type = &ExecutorType;
         struct diagnostics d = { 0 };
         char **namev = NULL, **pathv = NULL;
@@ -401,7 +404,8 @@ static PyObject *Context_load_units(ContextObject *self, PyObject *args, PyObjec
         int strict = 0, r;
 
         if (!PyArg_ParseTupleAndKeywords(
-                    args, kwds, "O|OpO!", kwlist, &names, &unit_path, &strict, &PyType_Type, &type) ||
+                    args, kwds, "O|OpO!O", kwlist, &names, &unit_path, &strict, &PyType_Type, &type,
+                    &assignments) ||
             context_check(self) < 0)
                 return NULL;
         if (!PyType_IsSubtype(type, &ExecutorType)) {
@@ -423,12 +427,47 @@ static PyObject *Context_load_units(ContextObject *self, PyObject *args, PyObjec
                 if (!pathv)
                         goto out;
         }
+        while (namev[n_names])
+                n_names++;
+        if (assignments != Py_None) {
+                /* One list of KEY=VALUE lines (or None) per name, applied after the unit file. */
+                PyObject *fast = PySequence_Fast(assignments, "assignments must be a sequence");
+
+                if (!fast)
+                        goto out;
+                if (PySequence_Fast_GET_SIZE(fast) != n_names) {
+                        PyErr_SetString(PyExc_ValueError, "assignments needs one entry per name");
+                        Py_DECREF(fast);
+                        goto out;
+                }
+                keep_assign = PyList_New(0);
+                assignv = PyMem_Calloc((size_t) n_names + 1, sizeof(char **));
+                if (!keep_assign || !assignv) {
+                        Py_DECREF(fast);
+                        goto out;
+                }
+                for (Py_ssize_t i = 0; i < n_names; i++) {
+                        PyObject *item = PySequence_Fast_GET_ITEM(fast, i), *keep = NULL;
+
+                        if (item == Py_None)
+                                continue;
+                        assignv[i] = strv_from_sequence(item, &keep);
+                        if (!assignv[i] || PyList_Append(keep_assign, keep) < 0) {
+                                Py_XDECREF(keep);
+                                Py_DECREF(fast);
+                                goto out;
+                        }
+                        Py_DECREF(keep);
+                }
+                Py_DECREF(fast);
+        }
         d.list = PyList_New(0);
         if (!d.list)
                 goto out;
         r = ur_context_load_units_with(
-                self->ctx, namev, &(ur_load_options){ .unit_path = pathv }, strict ? UR_LOAD_STRICT : 0,
-                collect_diagnostic, &d, &made, &n);
+                self->ctx, namev,
+                &(ur_load_options){ .unit_path = pathv, .assignments = (char *const *const *) assignv },
+                strict ? UR_LOAD_STRICT : 0, collect_diagnostic, &d, &made, &n);
         if (d.failed)
                 goto out;
         if (r < 0) {
@@ -457,6 +496,10 @@ static PyObject *Context_load_units(ContextObject *self, PyObject *args, PyObjec
         }
 out:
         free(made);
+        for (Py_ssize_t i = 0; assignv && i < n_names; i++)
+                PyMem_Free(assignv[i]);
+        PyMem_Free(assignv);
+        Py_XDECREF(keep_assign);
         PyMem_Free(namev);
         PyMem_Free(pathv);
         Py_XDECREF(keep_names);
@@ -1210,6 +1253,35 @@ static void executor_abort(ExecutorObject *x)
         PyErr_Restore(t, v, tb);
 }
 
+/* What ur_executor_start() would have returned, from what unitrun.h lets us see: the
+ * failure, and for exec failures the errno whose text ends the message. */
+static int start_errno(ur_executor *e)
+{
+        const char *msg = ur_executor_get_error(e);
+
+        switch (ur_executor_get_failure(e)) {
+        case UR_FAILURE_EXEC:
+                for (int i = 1; msg && i < 134; i++) {
+                        const char *text = strerror(i);
+                        size_t lm = strlen(msg), lt = strlen(text);
+
+                        if (lm >= lt && strcmp(msg + lm - lt, text) == 0)
+                                return -i;
+                        if (strstr(msg, text))
+                                return -i;
+                }
+                return -ENOEXEC;
+        case UR_FAILURE_EXITED:
+                return -ECHILD;
+        case UR_FAILURE_TIMEOUT:
+                return -ETIMEDOUT;
+        case UR_FAILURE_IN_USE:
+                return -EADDRINUSE;
+        default:
+                return -EIO;
+        }
+}
+
 static PyObject *Executor_start(ExecutorObject *self, PyObject *unused)
 {
         ur_state s;
@@ -1231,7 +1303,7 @@ static PyObject *Executor_start(ExecutorObject *self, PyObject *unused)
                 return PyBool_FromLong(1);
         if (s == UR_STATE_INACTIVE && ur_executor_get_failure(self->e) == UR_FAILURE_NONE)
                 return PyBool_FromLong(0); /* skipped by a condition */
-        return raise_unit_error(StartError, self->e, -EIO, "start");
+        return raise_unit_error(StartError, self->e, start_errno(self->e), "start");
 }
 
 static PyObject *Executor_stop(ExecutorObject *self, PyObject *unused)

@@ -453,6 +453,12 @@ class SimpleExecutor:
             error = TimeoutExpired(self, timeout=self._timeout)
         elif reason in ("exited", "crashed"):
             code = unit.exit_status
+            if self._waits_for_nothing():
+                # A SimpleExecutor is started once it runs: a command that ends at once
+                # (echo) has still been started, as with Popen.
+                self._unit = unit
+                self.process = _Process(unit, self.command_parts, self._streams())
+                return
             if code == 0 and self._tolerates_clean_exit():
                 # mirakuru's double-forking allowance: the launcher exited cleanly and left
                 # nothing running in its cgroup; keep asking the checks until the deadline.
@@ -471,6 +477,9 @@ class SimpleExecutor:
 
     def _tolerates_clean_exit(self) -> bool:
         return False
+
+    def _waits_for_nothing(self) -> bool:
+        return type(self)._add_conditions is SimpleExecutor._add_conditions
 
     # -- odds and ends -------------------------------------------------------------------
 

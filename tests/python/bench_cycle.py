@@ -1,14 +1,11 @@
 """Benchmark: what the Python layers add to a start+stop, and how fast readiness is seen.
 
-Prints, for N cycles each (median and p90, milliseconds):
-  * native unitrun.Executor(["sleep", "100"]): start() + stop();
-  * unitrun.mirakuru.SimpleExecutor("sleep 100"): start() + stop();
-  * unitrun.mirakuru.TCPExecutor on a Python listener: start() (spawn to connect) + stop();
-  * the readiness lag of TCPExecutor / OutputExecutor: from the child's own timestamp, taken
-    right after it listens / prints, to the return of start().
-The Python-side overhead per start+stop is the mirakuru cycle minus the native cycle plus the
-native layer's own cost (time in Python around the C calls, measured with the C calls'
-duration subtracted via ready_msec/stop timing)."""
+Prints, for N cycles each (median and p90, milliseconds): start() and stop() of
+unitrun.Executor(["sleep", "100"]) and of unitrun.mirakuru.SimpleExecutor("sleep 100"); the
+same cycle through the bare extension type (unitrun._unitrun.Executor: the C calls and
+nothing of the Python layers), whose difference to the two is the Python-side overhead per
+start+stop; and the readiness lag of TCPExecutor and OutputExecutor, from the child's own
+CLOCK_MONOTONIC timestamp right after it listens / prints to the return of start()."""
 import os
 import socket
 import statistics

@@ -298,6 +298,10 @@ def test_subclass_like_pytest_redis_and_postgresql(port, tmp_path):
 
 
 def test_no_leaked_children(tmp_path):
+    import unitrun
+
+    if unitrun.default_context().isolation == "fallback":
+        pytest.skip("escaping children are only guaranteed to be caught with cgroup isolation")
     # setsid + env -i: mirakuru's marker scan cannot find it; the cgroup can.
     pidfile = tmp_path / "p"
     e = SimpleExecutor(f"setsid env -i sh -c 'echo $$ > {pidfile}; exec sleep 300' & wait", shell=True)

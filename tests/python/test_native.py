@@ -130,6 +130,8 @@ def test_in_use(port):
 
 
 def test_daemonizing_launcher_exit_type_cgroup(tmp_path):
+    if unitrun.default_context().isolation == "fallback":
+        pytest.skip("ExitType=cgroup needs cgroup isolation")
     pidfile = tmp_path / "daemon.pid"
     launcher = f"sh -c 'setsid sleep 300 & echo $! > {pidfile}; exit 0'"
     e = unitrun.Executor(launcher, shell=True, exit_type="cgroup", timeout=10)

@@ -340,3 +340,21 @@ def test_timeout_reset_and_wait_for():
     e.start()
     assert e.check_timeout()
     e._clear_process()
+
+
+def test_stdio_file_and_stdin_pipe(tmp_path):
+    log = tmp_path / "log"
+    with open(log, "w") as f:
+        f.write("first\n")
+        f.flush()
+        e = SimpleExecutor(["sh", "-c", "echo to-file"], stdout=f)
+        e.start()
+        assert e.process.wait(10) == 0
+        e.stop()
+    assert log.read_text() == "first\nto-file\n"
+    e = SimpleExecutor(["sh", "-c", "read x; echo got $x"])  # stdin=PIPE, stdout=PIPE
+    e.start()
+    e.process.stdin.write("hi\n")
+    e.process.stdin.flush()
+    assert e.output().read() == "got hi\n"
+    e.stop()

@@ -1,6 +1,11 @@
 """Runs the package's pytest suite for meson: exits 77 (skipped) when this interpreter has
-no pytest (python3-pytest), else pytest's own status."""
+no pytest (python3-pytest) or the build cannot be loaded into it (UNITRUN_PYTHON_SKIP), else pytest's own status."""
+import os
 import sys
+
+if os.environ.get("UNITRUN_PYTHON_SKIP"):
+    print("skipped:", os.environ["UNITRUN_PYTHON_SKIP"])
+    sys.exit(77)
 
 try:
     import pytest

@@ -1162,7 +1162,8 @@ static int call_ready(void *userdata)
         PyObject *res;
         int ready = 0;
 
-        if (p->owner->pending_type)
+        /* Not while its executor is being freed, nor once an earlier call raised. */
+        if (!p->owner->e || p->owner->pending_type)
                 goto out;
         res = PyObject_CallNoArgs(p->callable);
         if (!res)

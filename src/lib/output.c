@@ -89,8 +89,13 @@ void output_stream_drain(struct output_stream *s, struct loop *l)
                 if (n == 0) {
                         output_flush_partial(s);
                         watch_remove(l, &s->watch);
+                        if (s->on_chunk)
+                                s->on_chunk(s, NULL, 0, s->offset, true);
                         return;
                 }
+                if (s->on_chunk)
+                        s->on_chunk(s, buf, (size_t) n, s->offset, false);
+                s->offset += (uint64_t) n;
                 output_capture(s, buf, (size_t) n);
                 output_feed(s, buf, (size_t) n);
         }
@@ -115,6 +120,16 @@ void output_stream_reset(struct output_stream *s)
         if (s->capture)
                 s->capture[0] = 0;
         s->partial_len = 0;
+        s->offset = 0;
+}
+
+void output_stream_end(struct output_stream *s, struct loop *l)
+{
+        bool attached = watch_active(&s->watch);
+
+        watch_remove(l, &s->watch);
+        if (attached && s->on_chunk)
+                s->on_chunk(s, NULL, 0, s->offset, true);
 }
 
 void output_stream_done(struct output_stream *s, struct loop *l)

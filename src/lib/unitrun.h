@@ -150,8 +150,17 @@ typedef void (*ur_state_fn)(ur_executor *e, ur_state state, void *userdata);
  * newline is delivered when the stream closes. */
 typedef void (*ur_output_fn)(ur_executor *e, ur_stream stream, const char *line, size_t len, void *userdata);
 
+/* Output as a stream: each chunk of captured output as it was read (not split into lines,
+ * NULs and partial lines included), data at byte offset in this run of the stream (0 again
+ * at each start); then once eof is true (data NULL, len 0, offset the stream's length) when
+ * the stream closed. Called next to the line callback, from inside dispatch. */
+typedef void (*ur_output_chunk_fn)(
+        ur_executor *e, ur_stream stream, const void *data, size_t len, uint64_t offset, bool eof,
+        void *userdata);
+
 void ur_context_set_state_callback(ur_context *ctx, ur_state_fn fn, void *userdata);
 void ur_context_set_output_callback(ur_context *ctx, ur_output_fn fn, void *userdata);
+void ur_context_set_output_chunk_callback(ur_context *ctx, ur_output_chunk_fn fn, void *userdata);
 
 /* name: a unique name within the context (e.g. "redis.service"; no '/', not starting with
  * '.', at most 200 bytes: it names the executor's cgroup); argv[0] is looked up in

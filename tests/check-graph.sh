@@ -14,7 +14,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cflags="-std=gnu11 -D_GNU_SOURCE -I $top/src/lib"
 for d in "$top"/src/lib/*/; do cflags="$cflags -I $d"; done
-cflags="$cflags $(pkg-config --cflags libsystemd libcurl)"
+cflags="$cflags $(pkg-config --cflags libsystemd libcurl libpcre2-8)"
 for c in "$top"/src/lib/*/*.c; do
         n=$(basename "$c" .c)
         # shellcheck disable=SC2086

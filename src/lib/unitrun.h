@@ -150,8 +150,17 @@ typedef void (*ur_state_fn)(ur_executor *e, ur_state state, void *userdata);
  * newline is delivered when the stream closes. */
 typedef void (*ur_output_fn)(ur_executor *e, ur_stream stream, const char *line, size_t len, void *userdata);
 
+/* Output as a stream: each chunk of captured output as it was read (not split into lines,
+ * NULs and partial lines included), data at byte offset in this run of the stream (0 again
+ * at each start); then once eof is true (data NULL, len 0, offset the stream's length) when
+ * the stream closed. Called next to the line callback, from inside dispatch. */
+typedef void (*ur_output_chunk_fn)(
+        ur_executor *e, ur_stream stream, const void *data, size_t len, uint64_t offset, bool eof,
+        void *userdata);
+
 void ur_context_set_state_callback(ur_context *ctx, ur_state_fn fn, void *userdata);
 void ur_context_set_output_callback(ur_context *ctx, ur_output_fn fn, void *userdata);
+void ur_context_set_output_chunk_callback(ur_context *ctx, ur_output_chunk_fn fn, void *userdata);
 
 /* name: a unique name within the context (e.g. "redis.service"; no '/', not starting with
  * '.', at most 200 bytes: it names the executor's cgroup); argv[0] is looked up in
@@ -196,6 +205,8 @@ int ur_executor_set_stdio(ur_executor *e, ur_stream stream, ur_stdio mode, const
 int ur_executor_set_type(ur_executor *e, ur_type type);
 int ur_executor_set_start_timeout(ur_executor *e, uint64_t usec);
 int ur_executor_set_stop_timeout(ur_executor *e, uint64_t usec);
+/* The signals (and the stop timeout) are read when a stop begins: changed while the executor
+ * runs, they apply to its next stop. */
 int ur_executor_set_kill_signal(ur_executor *e, int sig);
 int ur_executor_set_final_kill_signal(ur_executor *e, int sig);
 int ur_executor_set_send_sigkill(ur_executor *e, bool send);
@@ -367,15 +378,17 @@ int ur_executor_set_stdin_fd(ur_executor *e, int fd);
 int ur_executor_get_stdin_fd(const ur_executor *e);
 void ur_executor_close_stdin(ur_executor *e);
 
-/* Ready once a line of the stream matches the POSIX extended regex (searched, not anchored).
- * -EINVAL for a bad regex (see ur_executor_get_error()). */
+/* Ready once a line of the stream matches the regular expression (searched, not anchored).
+ * The dialect is PCRE2's, as in Python's re for everyday patterns (\d, \s, \b, (?i), lazy
+ * quantifiers); POSIX extended syntax means the same there. -EINVAL for a pattern that does
+ * not compile (ur_executor_get_error() says why and at which offset). */
 int ur_executor_add_ready_output(ur_executor *e, const char *regex, ur_stream streams);
 
 /* An HTTP readiness condition: ready once a request gets a status matching status_regex. */
 typedef struct ur_http_check {
         const char *url;            /* http:// or https://; the query string is kept */
         const char *method;         /* NULL: GET; HEAD, POST, PUT, ... */
-        const char *status_regex;   /* NULL: "2[0-9][0-9]"; an ERE matched against the whole code */
+        const char *status_regex;   /* NULL: "2[0-9][0-9]"; matched against the whole code (PCRE2) */
         const char *const *headers; /* NULL-terminated "Name: value" list, or NULL */
         const char *body;           /* request body, or NULL */
         const char *unix_socket;    /* talk HTTP over this unix socket instead of TCP, or NULL */
@@ -390,7 +403,14 @@ int ur_executor_add_ready_unix(ur_executor *e, const char *path);
 int ur_executor_add_ready_http(ur_executor *e, const ur_http_check *check);
 /* Ready once the file exists (inotify: no polling, the directory may appear later). */
 int ur_executor_add_ready_file(ur_executor *e, const char *path);
-/* Poll period of TCP/unix/HTTP conditions; 0 (default): starts at 1 ms, grows to 5 ms. */
+/* A readiness check of the caller's: fn(userdata) is called on the loop's timer while the
+ * executor starts, first one poll period after the spawn, then with the period of
+ * set_ready_interval(), from inside ur_context_dispatch() (and so inside the blocking
+ * calls); > 0 means ready, anything else not yet. It must not call back into the context.
+ * Like every condition it is bounded by the start timeout. */
+typedef int (*ur_ready_fn)(void *userdata);
+int ur_executor_add_ready_callback(ur_executor *e, ur_ready_fn fn, void *userdata);
+/* Poll period of TCP/unix/HTTP/callback conditions; 0 (default): starts at 1 ms, grows to 5 ms. */
 int ur_executor_set_ready_interval(ur_executor *e, uint64_t usec);
 /* Default true: if a TCP/unix/HTTP address already answers before spawning, the start
  * fails with UR_FAILURE_IN_USE (-EADDRINUSE), naming who listens there where we can tell. */

@@ -649,8 +649,8 @@ static void test_ready(void)
         bad(SVC "[X-Ready]\nHTTP=http://h:0/\n", 4, "port");
         bad(SVC "[X-Ready]\nHTTP=http://h/a b\n", 4, "whitespace");
         bad(SVC "[X-Ready]\nHTTP=http://h/a%20b\n", 4, "unknown specifier");
-        bad(SVC "[X-Ready]\nHTTPStatus=(2\n", 4, "invalid extended regular expression");
-        bad(SVC "[X-Ready]\nOutput=[a-\n", 4, "invalid extended regular expression");
+        bad(SVC "[X-Ready]\nHTTPStatus=(2\n", 4, "invalid regular expression");
+        bad(SVC "[X-Ready]\nOutput=[a-\n", 4, "invalid regular expression");
         bad(SVC "[X-Ready]\nHTTPMethod=GE T\n", 4, "not a valid HTTP method");
         bad(SVC "[X-Ready]\nHTTPHeader=NoColon\n", 4, "expected 'Name: value'");
         bad(SVC "[X-Ready]\nHTTPHeader=Bad Name: x\n", 4, "invalid header name");

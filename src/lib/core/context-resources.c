@@ -139,6 +139,12 @@ void ur_context_set_output_callback(ur_context *ctx, ur_output_fn fn, void *user
         ctx->output_userdata = userdata;
 }
 
+void ur_context_set_output_chunk_callback(ur_context *ctx, ur_output_chunk_fn fn, void *userdata)
+{
+        ctx->output_chunk_fn = fn;
+        ctx->output_chunk_userdata = userdata;
+}
+
 ur_isolation ur_context_get_isolation(ur_context *ctx)
 {
         context_ensure_isolation(ctx);

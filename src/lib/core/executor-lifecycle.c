@@ -272,6 +272,16 @@ static void executor_on_line(struct output_stream *s, const char *line, size_t l
                         c->ops->on_line(c, s->which, line, len);
 }
 
+static void
+executor_on_chunk(struct output_stream *s, const char *data, size_t len, uint64_t offset, bool eof)
+{
+        ur_executor *e = s->data;
+
+        if (e->ctx->output_chunk_fn)
+                e->ctx->output_chunk_fn(
+                        e, (ur_stream) s->which, data, len, offset, eof, e->ctx->output_chunk_userdata);
+}
+
 /* Type=forking with PIDFile=: the daemon is whoever the PID file names. A file that is not
  * there yet (or still empty) is waited for: apachectl returns before httpd writes it.
  * systemd waits the same way, up to TimeoutStartSec=. */
@@ -1066,6 +1076,7 @@ static int executor_alloc(ur_context *ctx, const char *name, ur_executor **ret)
         };
         output_stream_init(&e->out[0], UR_STDOUT, executor_on_line, e);
         output_stream_init(&e->out[1], UR_STDERR, executor_on_line, e);
+        e->out[0].on_chunk = e->out[1].on_chunk = executor_on_chunk;
         *ret = e;
         return 0;
 }

@@ -368,7 +368,8 @@ int executor_run_setup(ur_executor *e)
 
         for (int which = UR_STDOUT; which <= UR_STDERR; which++)
                 for (struct ready_check *c = e->checks; c; c = c->next)
-                        if (c->ops->on_line && e->stdio[which].mode != UR_STDIO_CAPTURE) {
+                        if (c->ops->on_line && (c->streams & which) &&
+                            e->stdio[which].mode != UR_STDIO_CAPTURE) {
                                 executor_set_error(e, "an output readiness condition needs captured output");
                                 return -EINVAL;
                         }
@@ -438,8 +439,8 @@ void executor_release_run(ur_executor *e)
         watch_remove(l, &e->timer);
         watch_remove(l, &e->pid_file_watch);
         watch_remove(l, &e->cgroup_watch);
-        watch_remove(l, &e->out[0].watch);
-        watch_remove(l, &e->out[1].watch);
+        output_stream_end(&e->out[0], l);
+        output_stream_end(&e->out[1], l);
         for (int i = 0; i < 3; i++) {
                 if (e->stdio_child[i] > 2)
                         close(e->stdio_child[i]);

@@ -376,6 +376,12 @@ int ur_executor_add_ready_output(ur_executor *e, const char *regex, ur_stream st
                 e, &(struct ready_spec){ .kind = READY_OUTPUT, .arg = regex, .streams = (int) streams });
 }
 
+int ur_executor_add_ready_callback(ur_executor *e, ur_ready_fn fn, void *userdata)
+{
+        return executor_add_ready(
+                e, &(struct ready_spec){ .kind = READY_CALLBACK, .fn = fn, .userdata = userdata });
+}
+
 int ur_executor_add_ready_tcp(ur_executor *e, const char *host_port)
 {
         return executor_add_ready(e, &(struct ready_spec){ .kind = READY_TCP, .arg = host_port });

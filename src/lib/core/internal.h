@@ -26,6 +26,8 @@ struct ur_context {
         void *state_userdata;
         ur_output_fn output_fn;
         void *output_userdata;
+        ur_output_chunk_fn output_chunk_fn;
+        void *output_chunk_userdata;
         struct ur_executor *executors;
         unsigned next_id;
         struct http_multi *http;  /* created on the first HTTP check */

@@ -129,9 +129,12 @@ static bool output_read_once(struct output_stream *s, struct loop *l, size_t siz
         if (n <= 0) {
                 /* The end of the stream; a read error counts as one. */
                 output_flush_partial(s);
-                watch_remove(l, &s->watch);
+                output_stream_end(s, l);
                 return false;
         }
+        if (s->on_chunk)
+                s->on_chunk(s, buf, (size_t) n, s->offset, false);
+        s->offset += (uint64_t) n;
         output_capture(s, buf, (size_t) n);
         output_feed(s, buf, (size_t) n);
         *ret_n = (size_t) n;
@@ -150,7 +153,16 @@ void output_stream_finish(struct output_stream *s, struct loop *l)
         output_stream_drain(s, l);
         /* Nothing can write any more (we hold a write end ourselves, so no EOF comes). */
         output_flush_partial(s);
+        output_stream_end(s, l);
+}
+
+void output_stream_end(struct output_stream *s, struct loop *l)
+{
+        bool attached = watch_active(&s->watch);
+
         watch_remove(l, &s->watch);
+        if (attached && s->on_chunk)
+                s->on_chunk(s, NULL, 0, s->offset, true);
 }
 
 /* One read per event: the loop goes round and serves everything else that is ready
@@ -225,6 +237,7 @@ void output_stream_reset(struct output_stream *s)
         if (s->capture)
                 s->capture[0] = 0;
         s->partial_len = 0;
+        s->offset = 0;
 }
 
 void output_stream_done(struct output_stream *s, struct loop *l)

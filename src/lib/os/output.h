@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "loop.h"
 
@@ -26,6 +27,9 @@ struct output_stream;
  * checks on a banner without newline); it is delivered again once complete. The line is
  * NUL-terminated at line[len]. */
 typedef void (*output_line_fn)(struct output_stream *s, const char *line, size_t len, bool complete);
+/* Each chunk as read, at its byte offset in the stream; eof (no data) once it ended. */
+typedef void (*output_chunk_fn)(
+        struct output_stream *s, const char *data, size_t len, uint64_t offset, bool eof);
 
 struct output_stream {
         struct watch watch;
@@ -39,10 +43,12 @@ struct output_stream {
         size_t capture_len;
         char *capture_buf;
         size_t capture_size;
-        size_t capture_max;  /* OUTPUT_CAPTURE_MAX by default; 0: no capture */
-        bool paused;         /* not registered with the loop while set */
-        size_t event_read;   /* bytes per event now (0: OUTPUT_EVENT_READ_MIN) */
-        unsigned long lines; /* complete lines delivered, ever */
+        size_t capture_max;       /* OUTPUT_CAPTURE_MAX by default; 0: no capture */
+        bool paused;              /* not registered with the loop while set */
+        size_t event_read;        /* bytes per event now (0: OUTPUT_EVENT_READ_MIN) */
+        unsigned long lines;      /* complete lines delivered, ever */
+        output_chunk_fn on_chunk; /* optional */
+        uint64_t offset;          /* bytes read since the last reset */
 };
 
 /* The last lines as one fixed byte ring: lines separated by '\n', each cut to
@@ -61,6 +67,9 @@ void output_stream_drain(struct output_stream *s, struct loop *l);
 /* The run is over (every process of it gone): drains, delivers an unfinished last line as
  * complete, and detaches. */
 void output_stream_finish(struct output_stream *s, struct loop *l);
+/* Detaches the stream where the run ends without EOF on the pipe (something of the unit
+ * may still hold it): the chunk callback still learns that it ended. */
+void output_stream_end(struct output_stream *s, struct loop *l);
 void output_stream_done(struct output_stream *s, struct loop *l);
 /* Forgets the capture of the previous run (restart). */
 void output_stream_reset(struct output_stream *s);

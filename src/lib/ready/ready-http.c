@@ -4,13 +4,13 @@
  *
  * While nothing listens yet, a plain connect check (ready-socket.c) stands in front: a
  * refused connect costs a few microseconds, a refused curl request a hundred. */
-#include <regex.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 
 #include "http-multi.h"
 #include "loop.h"
 #include "macro.h"
+#include "pattern.h"
 #include "ready.h"
 #include "socket-owner.h"
 
@@ -19,7 +19,7 @@ struct ready_http {
         char *url;
         char *method;
         char *status_pattern;
-        regex_t status_regex;
+        pattern *status_regex;
         struct curl_slist *headers;
         char *body;
         char *unix_socket;
@@ -62,7 +62,7 @@ static bool ready_http_status_matches(struct ready_http *h, long status)
         char code[16];
 
         snprintf(code, sizeof(code), "%03ld", status);
-        return regexec(&h->status_regex, code, 0, NULL, 0) == 0;
+        return pattern_search(h->status_regex, code, strlen(code));
 }
 
 static void ready_http_on_done(CURL *easy, CURLcode result, void *userdata)
@@ -262,8 +262,7 @@ static void ready_http_free(struct ready_check *c)
 
         free(h->url);
         free(h->method);
-        if (h->status_pattern)
-                regfree(&h->status_regex);
+        pattern_free(h->status_regex);
         free(h->status_pattern);
         curl_slist_free_all(h->headers);
         free(h->body);
@@ -286,7 +285,7 @@ int ready_http_new(
         struct ready_owner *owner, const ur_http_check *spec, struct ready_check **ret, char **ret_error)
 {
         struct ready_http *h;
-        char anchored[512];
+        char *msg = NULL;
         int r;
 
         if (strncmp(spec->url, "http://", 7) != 0 && strncmp(spec->url, "https://", 8) != 0) {
@@ -315,18 +314,14 @@ int ready_http_new(
                 return -ENOMEM;
         }
         /* The whole three-digit code must match, not a part of it. */
-        snprintf(anchored, sizeof(anchored), "^(%s)$", h->status_pattern);
-        r = regcomp(&h->status_regex, anchored, REG_EXTENDED | REG_NOSUB);
-        if (r != 0) {
-                char msg[256];
-
-                regerror(r, &h->status_regex, msg, sizeof(msg));
-                if (asprintf(ret_error, "invalid HTTP status pattern '%s': %s", h->status_pattern, msg) < 0)
+        r = pattern_compile(h->status_pattern, true, &h->status_regex, &msg);
+        if (r < 0) {
+                if (msg &&
+                    asprintf(ret_error, "invalid HTTP status pattern '%s': %s", h->status_pattern, msg) < 0)
                         *ret_error = NULL;
-                free(h->status_pattern);
-                h->status_pattern = NULL;
+                free(msg);
                 ready_http_free(&h->check);
-                return -EINVAL;
+                return r;
         }
         for (const char *const *hd = spec->headers; hd && *hd; hd++) {
                 struct curl_slist *l;

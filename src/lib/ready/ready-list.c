@@ -14,7 +14,9 @@ int ready_list_add(
         int r;
 
         *ret_error = NULL;
-        if (spec->kind == READY_HTTP ? !spec->http || !spec->http->url : !spec->arg)
+        if (spec->kind == READY_HTTP       ? !spec->http || !spec->http->url
+            : spec->kind == READY_CALLBACK ? !spec->fn
+                                           : !spec->arg)
                 return -EINVAL;
         switch (spec->kind) {
         case READY_OUTPUT:
@@ -31,6 +33,9 @@ int ready_list_add(
                 break;
         case READY_HTTP:
                 r = ready_http_new(owner, spec->http, &c, ret_error);
+                break;
+        case READY_CALLBACK:
+                r = ready_callback_new(owner, spec->fn, spec->userdata, &c);
                 break;
         default:
                 return -EINVAL;

@@ -1,13 +1,12 @@
-/* Output= readiness: a POSIX extended regex searched in each line of stdout and/or stderr,
+/* Output= readiness: a regular expression (PCRE2, pattern.h) searched in each line of stdout and/or stderr,
  * including the unfinished last line, so a banner without newline still counts. */
-#include <regex.h>
-
 #include "macro.h"
+#include "pattern.h"
 #include "ready.h"
 
 struct ready_output {
         struct ready_check check;
-        regex_t regex;
+        pattern *regex;
         char *pattern;
         int streams;
 };
@@ -20,12 +19,11 @@ static int ready_output_begin(struct ready_check *c)
 static void ready_output_on_line(struct ready_check *c, int stream, const char *line, size_t len)
 {
         struct ready_output *o = (struct ready_output *) c;
-        regmatch_t m = { .rm_so = 0, .rm_eo = (regoff_t) len };
 
         if (c->met || !(o->streams & stream))
                 return;
-        /* REG_STARTEND: lines are not NUL-terminated and may contain NULs. */
-        if (regexec(&o->regex, line, 1, &m, REG_STARTEND) == 0)
+        /* Lines are not NUL-terminated and may contain NULs: searched by length. */
+        if (pattern_search(o->regex, line, len))
                 ready_check_met(c);
 }
 
@@ -45,7 +43,7 @@ static void ready_output_free(struct ready_check *c)
 {
         struct ready_output *o = (struct ready_output *) c;
 
-        regfree(&o->regex);
+        pattern_free(o->regex);
         free(o->pattern);
         free(o);
 }
@@ -64,6 +62,7 @@ int ready_output_new(
         char **ret_error)
 {
         struct ready_output *o;
+        char *msg = NULL;
         int r;
 
         if (streams < 1 || streams > 3)
@@ -76,19 +75,17 @@ int ready_output_new(
                 free(o);
                 return -ENOMEM;
         }
-        r = regcomp(&o->regex, regex, REG_EXTENDED | REG_NOSUB);
-        if (r != 0) {
-                char msg[256], full[512];
-
-                regerror(r, &o->regex, msg, sizeof(msg));
-                snprintf(full, sizeof(full), "invalid regular expression '%s': %s", regex, msg);
-                *ret_error = strdup(full);
+        r = pattern_compile(regex, false, &o->regex, &msg);
+        if (r < 0) {
+                if (msg && asprintf(ret_error, "invalid regular expression '%s': %s", regex, msg) < 0)
+                        *ret_error = NULL;
+                free(msg);
                 free(o->pattern);
                 free(o);
-                return -EINVAL;
+                return r;
         }
         o->streams = streams;
-        o->check = (struct ready_check){ .ops = &ready_output_ops, .owner = owner };
+        o->check = (struct ready_check){ .ops = &ready_output_ops, .owner = owner, .streams = streams };
         *ret = &o->check;
         return 0;
 }

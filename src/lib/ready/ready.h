@@ -54,6 +54,7 @@ struct ready_check {
         struct ready_owner *owner;
         struct ready_check *next;
         bool met;
+        int streams; /* output conditions: the streams they read (UR_STDOUT | UR_STDERR) */
 };
 
 /* A check calls this once its condition holds. */
@@ -74,6 +75,7 @@ int ready_unix_new(struct ready_owner *o, const char *path, struct ready_check *
 int ready_file_new(struct ready_owner *o, const char *path, struct ready_check **ret, char **ret_error);
 int ready_http_new(
         struct ready_owner *o, const ur_http_check *spec, struct ready_check **ret, char **ret_error);
+int ready_callback_new(struct ready_owner *o, ur_ready_fn fn, void *userdata, struct ready_check **ret);
 
 enum ready_kind {
         READY_OUTPUT,
@@ -81,6 +83,7 @@ enum ready_kind {
         READY_UNIX,
         READY_FILE,
         READY_HTTP,
+        READY_CALLBACK,
 };
 
 /* One condition as the public API gives it: which kind, and the kind's argument. */
@@ -89,6 +92,8 @@ struct ready_spec {
         const char *arg;           /* regex, host:port, socket path or file path */
         int streams;               /* READY_OUTPUT: which streams */
         const ur_http_check *http; /* READY_HTTP */
+        ur_ready_fn fn;            /* READY_CALLBACK, with its userdata */
+        void *userdata;
 };
 
 /* Makes the check `spec` describes for `owner` and appends it to *list. -EINVAL for a missing

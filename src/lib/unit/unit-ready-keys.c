@@ -1,16 +1,16 @@
 /* Value checks of the [X-Ready] keys: addresses, URLs, regular expressions, HTTP request
  * parts. Everything a readiness check will need at start is validated here, at load time,
  * so that a typo fails `unitrun verify` instead of a test run 90 seconds later. Only libc
- * helpers without syscalls are used (inet_pton, regcomp). */
+ * helpers without syscalls are used (inet_pton, pattern_compile). */
 
 #include <arpa/inet.h>
 #include <ctype.h>
-#include <regex.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/un.h>
 
 #include "macro.h"
+#include "pattern.h"
 #include "strv.h"
 #include "timespan.h"
 #include "unit-file-internal.h"
@@ -150,18 +150,20 @@ int unit_parse_ready_http(
 
 static int ready_check_regex(struct unit_parse_ctx *ctx, const char *key, const char *value)
 {
-        char message[256];
-        regex_t re;
-        int r = regcomp(&re, value, REG_EXTENDED | REG_NOSUB);
+        char *message = NULL;
+        pattern *re = NULL;
+        int r = pattern_compile(value, false, &re, &message);
 
-        if (r == REG_ESPACE)
-                return -ENOMEM;
-        if (r != 0) {
-                regerror(r, &re, message, sizeof(message));
-                return unit_key_error(
-                        ctx, "%s=%s: invalid extended regular expression: %s", key, value, message);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0) {
+                r = unit_key_error(
+                        ctx, "%s=%s: invalid regular expression: %s", key, value,
+                        message ? message : "does not compile");
+                free(message);
+                return r;
         }
-        regfree(&re);
+        pattern_free(re);
         return 0;
 }
 

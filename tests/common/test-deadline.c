@@ -74,7 +74,7 @@ static void run_hanging(bool by_term)
 {
         char self[4096];
         ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-        char *dir = test_make_temp_dir(), *env[2] = { NULL, NULL };
+        char *dir = test_make_temp_dir(), *env[3] = { NULL, NULL, NULL };
         char env_dir[4200];
         cli_run *r = cli_run_new();
         pid_t helper, grandchild;

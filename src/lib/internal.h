@@ -11,6 +11,7 @@
 #include "output.h"
 #include "process-config.h"
 #include "ready.h"
+#include "run-ns.h"
 #include "spawn.h"
 #include "unitrun.h"
 
@@ -33,6 +34,11 @@ struct ur_context {
         /* The After=/Requires= scheduler runs after the current batch of events, never
          * inside an executor's handler (systemd's run queue). */
         struct loop_defer schedule;
+        /* --private-network / --private-dirs: context-namespaces.c */
+        unsigned ns_flags; /* RUN_NS_*, what was asked for */
+        struct run_ns *ns; /* made by context_ensure_namespaces() */
+        char *ns_error;    /* why they could not be made */
+        char **ns_bound;   /* host directories bound inside, for the log */
 };
 
 struct dependency {
@@ -225,6 +231,11 @@ void context_ensure_isolation(ur_context *ctx);
 /* The same for the private runtime directory (made on first need, removed by free). */
 int context_ensure_runtime_dir(ur_context *ctx);
 int context_ensure_guardian(ur_context *ctx);
+/* Makes the namespaces asked for, once; 0 if none were asked for. */
+int context_ensure_namespaces(ur_context *ctx);
+/* Binds the executor's RuntimeDirectory= etc. at /run/NAME, ... inside the run. */
+int context_bind_directories(ur_context *ctx, ur_executor *e, char **ret_error);
+void context_free_namespaces(ur_context *ctx);
 void context_log(ur_context *ctx, ur_log_level level, const char *unit, const char *fmt, ...)
         __attribute__((format(printf, 4, 5)));
 

@@ -3,6 +3,7 @@
  * (ur_context_enter(), ur_context_socket()). A run that asked for isolation and cannot have
  * it never starts anything. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 
 #include "internal.h"
 #include "macro.h"
+#include "proc.h"
 #include "strv.h"
 
 static int context_set_ns_flag(ur_context *ctx, unsigned flag, bool on)
@@ -55,7 +57,7 @@ int context_ensure_namespaces(ur_context *ctx)
                 ctx->ns_error = strdup("cannot create the run directory's ns-stage");
                 return r;
         }
-        r = run_ns_new(ctx->ns_flags, stage, &ctx->ns, &ctx->ns_error);
+        r = run_ns_new(ctx->ns_flags, NULL, stage, &ctx->ns, &ctx->ns_error);
         if (r < 0 && !ctx->ns_error)
                 ctx->ns_error = strdup(strerror(-r));
         return r;
@@ -155,4 +157,109 @@ void context_free_namespaces(ur_context *ctx)
         ctx->ns = run_ns_free(ctx->ns);
         ctx->ns_error = mfree(ctx->ns_error);
         ctx->ns_bound = strv_free(ctx->ns_bound);
+}
+
+int ur_executor_set_private_tmp(ur_executor *e, bool on)
+{
+        e->private_tmp = on;
+        return 0;
+}
+
+int ur_executor_set_private_network(ur_executor *e, bool on)
+{
+        e->private_network = on;
+        return 0;
+}
+
+static int make_dir_mode(const char *path, mode_t mode)
+{
+        if (mkdir(path, mode) < 0 && errno != EEXIST)
+                return -errno;
+        /* Past the umask: 01777 for a /tmp. */
+        return chmod(path, mode) < 0 ? -errno : 0;
+}
+
+/* PrivateTmp=: RUNDIR/private-tmp-ID/{tmp,var-tmp} become /tmp and /var/tmp. The run
+ * directory, if it lives in /tmp, is bound into the new /tmp at its own path first: the
+ * unit's notify socket and directories are in there. */
+static int unit_private_tmp(ur_context *ctx, ur_executor *e, char **ret_error)
+{
+        char dir[PATH_MAX], tmp[PATH_MAX + 8], var_tmp[PATH_MAX + 8], inner[2 * PATH_MAX + 8];
+        int r;
+
+        snprintf(dir, sizeof(dir), "%s/private-tmp-%u", ctx->runtime_dir, e->id);
+        snprintf(tmp, sizeof(tmp), "%s/tmp", dir);
+        snprintf(var_tmp, sizeof(var_tmp), "%s/var-tmp", dir);
+        e->private_tmp_dir = strdup(dir);
+        if (!e->private_tmp_dir)
+                return -ENOMEM;
+        r = make_dir_mode(dir, 0711);
+        if (r >= 0)
+                r = make_dir_mode(tmp, 01777);
+        if (r >= 0)
+                r = make_dir_mode(var_tmp, 01777);
+        if (r < 0) {
+                *ret_error = strdup("cannot create the PrivateTmp= directories");
+                return r;
+        }
+        if (strncmp(ctx->runtime_dir, "/tmp/", 5) == 0) {
+                snprintf(inner, sizeof(inner), "%s%s", tmp, ctx->runtime_dir + 4);
+                r = make_dir_mode(inner, 0711);
+                if (r >= 0)
+                        r = run_ns_bind(e->ns, ctx->runtime_dir, inner, ret_error);
+                if (r < 0)
+                        return r;
+        }
+        r = run_ns_bind(e->ns, tmp, "/tmp", ret_error);
+        if (r >= 0)
+                r = run_ns_bind(e->ns, var_tmp, "/var/tmp", ret_error);
+        return r;
+}
+
+int context_unit_namespaces(ur_context *ctx, ur_executor *e, char **ret_error)
+{
+        char stage[PATH_MAX];
+        unsigned flags = (e->private_network ? RUN_NS_NETWORK : 0) | (e->private_tmp ? RUN_NS_MOUNT : 0);
+        int r;
+
+        if (!flags || e->ns)
+                return 0;
+        r = context_ensure_runtime_dir(ctx);
+        if (r < 0)
+                return r;
+        snprintf(stage, sizeof(stage), "%s/ns-stage", ctx->runtime_dir);
+        if (mkdir(stage, 0700) < 0 && errno != EEXIST)
+                return -errno;
+        r = run_ns_new(flags, ctx->ns, stage, &e->ns, ret_error);
+        if (r < 0) {
+                char *why = *ret_error;
+
+                if (why && asprintf(
+                                   ret_error, "%s: %s",
+                                   e->private_network ? "PrivateNetwork=" : "PrivateTmp=", why) < 0)
+                        *ret_error = NULL;
+                if (*ret_error != why)
+                        free(why);
+                return r;
+        }
+        if (e->private_tmp) {
+                r = unit_private_tmp(ctx, e, ret_error);
+                if (r < 0)
+                        context_release_unit_namespaces(ctx, e);
+        }
+        return r;
+}
+
+void context_release_unit_namespaces(ur_context *ctx, ur_executor *e)
+{
+        e->ns = run_ns_free(e->ns);
+        if (e->private_tmp_dir) {
+                _cleanup_close_ int fd = open(ctx->runtime_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                const char *slash = strrchr(e->private_tmp_dir, '/');
+
+                /* Gone with the unit, as systemd's are. */
+                if (fd >= 0 && slash)
+                        (void) rm_rf_at(fd, slash + 1);
+                e->private_tmp_dir = mfree(e->private_tmp_dir);
+        }
 }

@@ -420,6 +420,8 @@ int executor_run_setup(ur_executor *e)
                 _cleanup_free_ char *error = NULL;
 
                 r = context_bind_directories(ctx, e, &error);
+                if (r >= 0)
+                        r = context_unit_namespaces(ctx, e, &error);
                 if (r < 0)
                         executor_set_error(e, error ?: strerror(-r));
         }
@@ -443,6 +445,7 @@ void executor_release_run(ur_executor *e)
 {
         struct loop *l = &e->ctx->loop;
 
+        context_release_unit_namespaces(e->ctx, e);
         watch_remove(l, &e->child.watch);
         watch_remove(l, &e->control.watch);
         watch_remove(l, &e->main_watch);
@@ -690,7 +693,7 @@ int executor_spawn_command(ur_executor *e, ur_command_kind kind, size_t index)
                  * killed at birth on this kernel; one that joins it afterwards is not. */
                 .join_cgroup = e->leaf_killed,
                 .attrs = &attrs,
-                .ns = e->ctx->ns,
+                .ns = e->ns ? e->ns : e->ctx->ns,
         };
         r = spawn_process(&req, &res);
         if (r < 0)

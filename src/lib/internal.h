@@ -106,6 +106,11 @@ struct ur_executor {
         char *name;
         unsigned id;
         void *userdata;
+        /* PrivateTmp=, PrivateNetwork=: namespaces of its own within the run's, made at
+         * each start and gone at its stop (context-namespaces.c). */
+        bool private_tmp, private_network;
+        struct run_ns *ns;
+        char *private_tmp_dir;
 
         /* Configuration. */
         struct command_list commands[COMMAND_KINDS]; /* [UR_EXEC_START] holds the main command(s) */
@@ -236,6 +241,9 @@ int context_ensure_namespaces(ur_context *ctx);
 /* Binds the executor's RuntimeDirectory= etc. at /run/NAME, ... inside the run. */
 int context_bind_directories(ur_context *ctx, ur_executor *e, char **ret_error);
 void context_free_namespaces(ur_context *ctx);
+/* PrivateTmp=/PrivateNetwork=: the executor's own namespaces, before its first spawn. */
+int context_unit_namespaces(ur_context *ctx, ur_executor *e, char **ret_error);
+void context_release_unit_namespaces(ur_context *ctx, ur_executor *e);
 void context_log(ur_context *ctx, ur_log_level level, const char *unit, const char *fmt, ...)
         __attribute__((format(printf, 4, 5)));
 

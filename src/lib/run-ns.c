@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "macro.h"
+#include "shims.h"
 #include "run-ns.h"
 #include "strv.h"
 
@@ -44,7 +45,9 @@ struct ns_reply {
 /* The holder's own state: filled before the fork, then only its copy changes. */
 struct holder {
         unsigned flags;
-        bool user;
+        const struct run_ns *parent; /* joined first: a unit's namespaces inside the run's */
+        bool new_user;               /* unshare a user namespace (not root, no parent's) */
+        bool user;                   /* in a user namespace: its fd goes out too */
         uid_t uid;
         gid_t gid;
         int fd;
@@ -306,7 +309,21 @@ static int holder_setup(struct holder *h, int *ret_step)
         char map[64];
         int flags = 0;
 
-        if (h->user) {
+        if (h->parent) {
+                int r = run_ns_enter(h->parent);
+
+                *ret_step = RUN_NS_STEP_SETNS;
+                if (r < 0) {
+                        errno = -r;
+                        return -1;
+                }
+        }
+        /* Nothing of the launcher's stays open in here: another holder's socket kept
+         * open would keep that holder from ever seeing EOF. */
+        if (h->fd > 3)
+                (void) shim_close_range(3, (unsigned) h->fd - 1, 0);
+        (void) shim_close_range((unsigned) h->fd + 1, ~0U, 0);
+        if (h->new_user) {
                 *ret_step = RUN_NS_STEP_USERNS;
                 if (unshare(CLONE_NEWUSER) < 0)
                         return -1;
@@ -405,13 +422,15 @@ static char *step_message(int step, int error)
         return strdup(buf);
 }
 
-int run_ns_new(unsigned flags, const char *stage_dir, struct run_ns **ret, char **ret_error)
+int run_ns_new(
+        unsigned flags, const struct run_ns *parent, const char *stage_dir, struct run_ns **ret,
+        char **ret_error)
 {
         _cleanup_free_ struct holder *h = NULL;
         struct run_ns *ns;
         struct ns_reply reply;
         int pair[2], fds[3] = { -1, -1, -1 }, r;
-        pid_t parent = getpid();
+        pid_t launcher = getpid();
 
         h = calloc(1, sizeof(*h));
         ns = calloc(1, sizeof(*ns));
@@ -420,7 +439,7 @@ int run_ns_new(unsigned flags, const char *stage_dir, struct run_ns **ret, char 
                 return -ENOMEM;
         }
         *ns = (struct run_ns){ .flags = flags,
-                               .user = geteuid() != 0,
+                               .user = parent ? parent->user_fd >= 0 : geteuid() != 0,
                                .holder = -1,
                                .holder_fd = -1,
                                .user_fd = -1,
@@ -428,7 +447,13 @@ int run_ns_new(unsigned flags, const char *stage_dir, struct run_ns **ret, char 
                                .net_fd = -1,
                                .stage_dir = ns->stage_dir };
         *h = (struct holder){
-                .flags = flags, .user = ns->user, .uid = geteuid(), .gid = getegid(), .stage = ns->stage_dir
+                .flags = flags,
+                .parent = parent,
+                .new_user = ns->user && !parent,
+                .user = ns->user,
+                .uid = geteuid(),
+                .gid = getegid(),
+                .stage = ns->stage_dir,
         };
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0) {
                 r = -errno;
@@ -440,7 +465,7 @@ int run_ns_new(unsigned flags, const char *stage_dir, struct run_ns **ret, char 
         ns->holder = fork();
         if (ns->holder == 0) {
                 close(pair[0]);
-                holder_main(h, parent);
+                holder_main(h, launcher);
         }
         close(pair[1]);
         if (ns->holder < 0) {
@@ -472,10 +497,10 @@ int run_ns_new(unsigned flags, const char *stage_dir, struct run_ns **ret, char 
                 ns->mnt_fd = fds[0];
                 ns->net_fd = fds[1];
         }
-        /* Unshared or not, these are ours: only join what was made new. */
-        if (!(flags & RUN_NS_MOUNT))
+        /* Only join what was made new, here or in the parent: the rest is the host's. */
+        if (!(flags & RUN_NS_MOUNT) && !(parent && parent->mnt_fd >= 0))
                 ns->mnt_fd = safe_close(ns->mnt_fd);
-        if (!(flags & RUN_NS_NETWORK))
+        if (!(flags & RUN_NS_NETWORK) && !(parent && parent->net_fd >= 0))
                 ns->net_fd = safe_close(ns->net_fd);
         *ret = ns;
         return 0;

@@ -50,8 +50,12 @@ struct run_ns {
 };
 
 /* Creates the namespaces for flags; stage_dir is an empty directory of ours (the run
- * directory's) used for staging mounts. On failure *ret_error says which step and why. */
-int run_ns_new(unsigned flags, const char *stage_dir, struct run_ns **ret, char **ret_error);
+ * directory's) used for staging mounts. With a parent, they are made inside the parent's
+ * (a unit's PrivateNetwork=/PrivateTmp= within the run's), and keep what of the parent's
+ * they do not replace. On failure *ret_error says which step and why. */
+int run_ns_new(
+        unsigned flags, const struct run_ns *parent, const char *stage_dir, struct run_ns **ret,
+        char **ret_error);
 struct run_ns *run_ns_free(struct run_ns *ns);
 
 /* socket(2) in the run's network namespace; plain socket() for ns == NULL. */

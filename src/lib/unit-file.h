@@ -118,7 +118,8 @@ struct unit_config {
         int *restart_prevent_signals;
         size_t n_restart_prevent_signals;
         bool remain_after_exit;
-        bool guess_main_pid; /* default true */
+        bool private_tmp, private_network; /* PrivateTmp=, PrivateNetwork= */
+        bool guess_main_pid;               /* default true */
         ur_exit_type exit_type;
         struct unit_condition *conditions; /* Condition*= and Assert*=, in order */
         size_t n_conditions;

@@ -97,6 +97,13 @@ unsigned ur_context_get_namespaces(const ur_context *ctx);
 int ur_context_enter(const ur_context *ctx);
 int ur_context_socket(ur_context *ctx, int family, int type, int protocol);
 int ur_context_get_netns_fd(const ur_context *ctx);
+/* PrivateTmp=: the executor's own /tmp and /var/tmp (empty, 01777, removed at its stop).
+ * PrivateNetwork=: its own network namespace with only loopback: nothing outside it, the
+ * run's other units included, reaches it over the network (a unix socket still does).
+ * Both are namespaces within the run's, made at each start; where the kernel refuses them
+ * the start fails, naming the step: never a start without them. */
+int ur_executor_set_private_tmp(ur_executor *e, bool on);
+int ur_executor_set_private_network(ur_executor *e, bool on);
 
 /* An fd (epoll) that is readable whenever ur_context_dispatch() has work to do. */
 int ur_context_get_fd(const ur_context *ctx);

@@ -42,8 +42,9 @@ struct run_options {
         char **command;       /* after "--" */
         bool after_unit_file; /* parsing: options now follow a unit file, not an --exec */
         bool private_network;
-        int private_dirs; /* --private-dirs[=yes|no]: 1, 0, or -1 (as --private-network) */
-        char **ports;     /* --port NAME, in order */
+        int private_dirs;     /* --private-dirs[=yes|no]: 1, 0, or -1 (as --private-network) */
+        char **ports;         /* --port NAME, in order */
+        char **private_paths; /* --private-path DIR */
 };
 
 /* Parses argv[first..] for run/up. Returns 0, or EXIT_USAGE after printing why. */

@@ -17,7 +17,7 @@
 
 int cli_setup_namespaces(ur_context *ctx, const struct run_options *o, struct json_log *json)
 {
-        bool dirs = o->private_dirs < 0 ? o->private_network : o->private_dirs == 1;
+        bool dirs = o->private_dirs < 0 ? o->private_network || o->private_paths : o->private_dirs == 1;
         unsigned made;
         int r;
 
@@ -26,6 +26,8 @@ int cli_setup_namespaces(ur_context *ctx, const struct run_options *o, struct js
         r = ur_context_set_private_network(ctx, o->private_network);
         if (r >= 0)
                 r = ur_context_set_private_dirs(ctx, dirs);
+        for (char **p = o->private_paths; r >= 0 && p && *p; p++)
+                r = ur_context_add_private_path(ctx, *p);
         if (r >= 0)
                 r = ur_context_create_namespaces(ctx);
         if (r < 0) {

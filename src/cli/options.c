@@ -158,6 +158,18 @@ int run_options_parse(int argc, char **argv, int first, bool want_command, struc
                         i++;
                         continue;
                 }
+                if (strcmp(a, "--private-path") == 0) {
+                        if (value[0] != '/' || strstr(value, "/..")) {
+                                cli_error(
+                                        "--private-path needs an absolute directory without '..', got '%s'",
+                                        value);
+                                goto usage;
+                        }
+                        if (strv_push(&o.private_paths, value) < 0)
+                                goto fail;
+                        i++;
+                        continue;
+                }
                 if (strcmp(a, "--log-dir") == 0) {
                         o.log_dir = value;
                 } else if (strcmp(a, "--unit-path") == 0) {
@@ -278,6 +290,7 @@ void run_options_done(struct run_options *o)
         free(o->unit_file_properties);
         strv_free(o->unit_files);
         strv_free(o->ports);
+        strv_free(o->private_paths);
         strv_free(o->unit_path);
         *o = (struct run_options){};
 }

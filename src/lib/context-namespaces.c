@@ -36,6 +36,47 @@ int ur_context_set_private_dirs(ur_context *ctx, bool on)
         return context_set_ns_flag(ctx, RUN_NS_MOUNT, on);
 }
 
+int ur_context_add_private_path(ur_context *ctx, const char *path)
+{
+        if (ctx->ns || ctx->guardian.pipe_fd >= 0)
+                return -EBUSY;
+        if (!path || path[0] != '/' || strstr(path, "/..") || strlen(path) >= PATH_MAX / 2)
+                return -EINVAL;
+        ctx->ns_flags |= RUN_NS_MOUNT;
+        return strv_push(&ctx->private_paths, path);
+}
+
+/* Each private path gets an empty directory of the run's, with the host directory's
+ * owner and mode where we may give them (as root), mounted over it inside. */
+static int context_bind_private_paths(ur_context *ctx)
+{
+        size_t i = 0;
+
+        for (char **p = ctx->private_paths; p && *p; p++, i++) {
+                char top[PATH_MAX], dir[PATH_MAX + 32];
+                struct stat st;
+                int r;
+
+                snprintf(top, sizeof(top), "%s/private-paths", ctx->runtime_dir);
+                snprintf(dir, sizeof(dir), "%s/%zu", top, i);
+                if ((mkdir(top, 0711) < 0 && errno != EEXIST) || mkdir(dir, 0755) < 0) {
+                        r = -errno;
+                        if (asprintf(&ctx->ns_error, "cannot create %s: %s", dir, strerror(-r)) < 0)
+                                ctx->ns_error = NULL;
+                        return r;
+                }
+                if (stat(*p, &st) == 0 && S_ISDIR(st.st_mode)) {
+                        (void) chmod(dir, st.st_mode & 07777);
+                        if (chown(dir, st.st_uid, st.st_gid) < 0 && errno != EPERM && errno != EINVAL)
+                                return -errno;
+                }
+                r = run_ns_bind(ctx->ns, dir, *p, &ctx->ns_error);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 int context_ensure_namespaces(ur_context *ctx)
 {
         char stage[PATH_MAX];
@@ -60,6 +101,8 @@ int context_ensure_namespaces(ur_context *ctx)
         r = run_ns_new(ctx->ns_flags, NULL, stage, &ctx->ns, &ctx->ns_error);
         if (r < 0 && !ctx->ns_error)
                 ctx->ns_error = strdup(strerror(-r));
+        if (r >= 0)
+                r = context_bind_private_paths(ctx);
         return r;
 }
 
@@ -156,7 +199,7 @@ void context_free_namespaces(ur_context *ctx)
 {
         ctx->ns = run_ns_free(ctx->ns);
         ctx->ns_error = mfree(ctx->ns_error);
-        ctx->ns_bound = strv_free(ctx->ns_bound);
+        ctx->private_paths = strv_free(ctx->private_paths);
 }
 
 int ur_executor_set_private_tmp(ur_executor *e, bool on)

@@ -35,10 +35,10 @@ struct ur_context {
          * inside an executor's handler (systemd's run queue). */
         struct loop_defer schedule;
         /* --private-network / --private-dirs: context-namespaces.c */
-        unsigned ns_flags; /* RUN_NS_*, what was asked for */
-        struct run_ns *ns; /* made by context_ensure_namespaces() */
-        char *ns_error;    /* why they could not be made */
-        char **ns_bound;   /* host directories bound inside, for the log */
+        unsigned ns_flags;    /* RUN_NS_*, what was asked for */
+        struct run_ns *ns;    /* made by context_ensure_namespaces() */
+        char *ns_error;       /* why they could not be made */
+        char **private_paths; /* ur_context_add_private_path(): empty inside the run */
 };
 
 struct dependency {

@@ -76,6 +76,10 @@ const char *ur_context_get_cgroup(ur_context *ctx);
  * impossible). They die with the run's last process: nothing of them outlives a SIGKILL. */
 int ur_context_set_private_network(ur_context *ctx, bool on);
 int ur_context_set_private_dirs(ur_context *ctx, bool on);
+/* An absolute directory that is empty and the run's own inside it (the host's owner and
+ * mode, where root can give them), e.g. a vendor unit's /var/lib/redis that is not a
+ * StateDirectory=. Implies private dirs. -EINVAL for a relative path or "..". */
+int ur_context_add_private_path(ur_context *ctx, const char *path);
 /* Makes them now rather than at the first start, so that a refusal (unprivileged user
  * namespaces disabled, seccomp) shows before anything runs. 0 or -errno; then
  * ur_context_get_namespace_error() names the step and the reason. */

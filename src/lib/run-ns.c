@@ -14,7 +14,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -355,15 +354,14 @@ static int holder_setup(struct holder *h, int *ret_step)
         return 0;
 }
 
-_Noreturn static void holder_main(struct holder *h, pid_t parent)
+_Noreturn static void holder_main(struct holder *h)
 {
         int fds[3], n_fds = 0, step = RUN_NS_STEP_NONE;
         struct ns_request req;
 
-        /* Gone with the launcher, whatever killed it. */
-        (void) prctl(PR_SET_PDEATHSIG, SIGKILL, 0UL, 0UL, 0UL);
-        if (getppid() != parent)
-                _exit(1);
+        /* No PR_SET_PDEATHSIG: it fires when the forking *thread* ends, which in an
+         * embedder is not the end of the run. EOF on our socket is: the launcher closed
+         * it, or died, SIGKILL included. */
         if (holder_setup(h, &step) < 0) {
                 (void) send_reply(h->fd, step, errno, NULL, 0);
                 _exit(1);
@@ -430,7 +428,6 @@ int run_ns_new(
         struct run_ns *ns;
         struct ns_reply reply;
         int pair[2], fds[3] = { -1, -1, -1 }, r;
-        pid_t launcher = getpid();
 
         h = calloc(1, sizeof(*h));
         ns = calloc(1, sizeof(*ns));
@@ -465,7 +462,7 @@ int run_ns_new(
         ns->holder = fork();
         if (ns->holder == 0) {
                 close(pair[0]);
-                holder_main(h, launcher);
+                holder_main(h);
         }
         close(pair[1]);
         if (ns->holder < 0) {

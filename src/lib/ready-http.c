@@ -133,8 +133,14 @@ static CURL *ready_http_request(struct ready_http *h)
         }
         if (h->headers)
                 curl_easy_setopt(easy, CURLOPT_HTTPHEADER, h->headers);
-        if (h->unix_socket)
-                curl_easy_setopt(easy, CURLOPT_UNIX_SOCKET_PATH, h->unix_socket);
+        if (h->unix_socket) {
+                char real[PATH_MAX];
+
+                /* Where the launcher reaches it with --private-dirs (curl copies it). */
+                curl_easy_setopt(
+                        easy, CURLOPT_UNIX_SOCKET_PATH,
+                        ready_real_path(h->check.owner, h->unix_socket, real, sizeof(real)));
+        }
         if (h->insecure) {
                 curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 0L);
                 curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 0L);

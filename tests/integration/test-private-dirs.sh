@@ -107,6 +107,24 @@ else
         echo "note: no setpriv or nobody: the user-namespace path is not tested here" >&2
 fi
 
+# The launcher's own checks find /run/NAME too: HTTP= over a unix socket in there.
+if command -v python3 >/dev/null && command -v curl >/dev/null; then
+        cat >"$T/unix-http.py" <<'EOF2'
+import http.server, socketserver, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200); self.end_headers(); self.wfile.write(b"unix ok\n")
+    def address_string(self):
+        return "unix"
+socketserver.UnixStreamServer(sys.argv[1], H).serve_forever()
+EOF2
+        "$UNITRUN" run -q --private-dirs --exec "python3 $T/unix-http.py /run/$NAME/http.sock" \
+                -p RuntimeDirectory=$NAME --ready-http http://localhost/ -p HTTPUnixSocket=/run/$NAME/http.sock \
+                --timeout 20s -- curl -sf --unix-socket "/run/$NAME/http.sock" http://localhost/ \
+                >"$T/out-unix-http" 2>"$T/err-unix-http" || fail "HTTP= over a unix socket in /run/$NAME failed"
+        [ "$(cat "$T/out-unix-http")" = "unix ok" ] || fail "COMMAND did not reach the unix-socket server"
+fi
+
 # Bad input: a directory that would escape its root is refused at verify.
 printf '[Service]\nExecStart=/bin/true\nRuntimeDirectory=../x\n' >"$T/bad.service"
 "$UNITRUN" verify "$T/bad.service" >"$T/err-verify" 2>&1

@@ -108,6 +108,8 @@ struct unit_config {
         int *success_signals;
         size_t n_success_signals;
         char *pid_file;
+        /* PrivateTmp=, PrivateNetwork= (applied in context-namespaces.c). */
+        bool private_tmp, private_network;
         /* Lifecycle (unit-lifecycle-keys.c). */
         ur_restart restart;
         uint64_t restart_usec;
@@ -118,8 +120,7 @@ struct unit_config {
         int *restart_prevent_signals;
         size_t n_restart_prevent_signals;
         bool remain_after_exit;
-        bool private_tmp, private_network; /* PrivateTmp=, PrivateNetwork= */
-        bool guess_main_pid;               /* default true */
+        bool guess_main_pid; /* default true */
         ur_exit_type exit_type;
         struct unit_condition *conditions; /* Condition*= and Assert*=, in order */
         size_t n_conditions;

@@ -41,6 +41,10 @@ struct run_options {
         size_t n_units;
         char **command;       /* after "--" */
         bool after_unit_file; /* parsing: options now follow a unit file, not an --exec */
+        bool private_network;
+        int private_dirs;     /* --private-dirs[=yes|no]: 1, 0, or -1 (as --private-network) */
+        char **ports;         /* --port NAME, in order */
+        char **private_paths; /* --private-path DIR */
 };
 
 /* Parses argv[first..] for run/up. Returns 0, or EXIT_USAGE after printing why. */
@@ -65,6 +69,12 @@ void forwarder_balance(struct forwarder *f, bool stopping);
 /* "N bytes of NAME's output not shown", for each unit that lost some. */
 void forwarder_report_dropped(struct forwarder *f);
 struct forwarder *forwarder_free(struct forwarder *f);
+
+/* isolation.c: --private-network/--private-dirs (before any unit exists) and --port. Each
+ * returns 0 or an exit status after printing why. */
+struct json_log;
+int cli_setup_namespaces(ur_context *ctx, const struct run_options *o, struct json_log *json);
+int cli_pick_ports(const struct run_options *o);
 
 int verb_run(int argc, char **argv);
 int verb_wait(int argc, char **argv);

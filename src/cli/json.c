@@ -77,6 +77,18 @@ void json_log_isolation(struct json_log *j, ur_isolation isolation, const char *
                 json_string(cgroup, a, sizeof(a)), json_string(reason, b, sizeof(b)));
 }
 
+void json_log_namespaces(struct json_log *j, unsigned namespaces)
+{
+        if (!j)
+                return;
+        fprintf(stderr,
+                "{\"event\":\"isolation\",\"time_ms\":%.3f,\"isolation\":\"namespaces\",\"network\":\"%s\","
+                "\"dirs\":\"%s\",\"user_namespace\":%s}\n",
+                json_time_ms(j), namespaces & UR_NAMESPACE_NETWORK ? "private" : "host",
+                namespaces & UR_NAMESPACE_DIRS ? "private" : "host",
+                namespaces & UR_NAMESPACE_USER ? "true" : "false");
+}
+
 void json_log_state(struct json_log *j, ur_executor *e, ur_state state)
 {
         char name[1024], text[16384], conditions[4096], cgroup[4096];

@@ -64,7 +64,7 @@ static const struct {
 
 int run_options_parse(int argc, char **argv, int first, bool want_command, struct run_options *ret)
 {
-        struct run_options o = { .color = isatty(STDERR_FILENO) && !getenv("NO_COLOR") };
+        struct run_options o = { .color = isatty(STDERR_FILENO) && !getenv("NO_COLOR"), .private_dirs = -1 };
         bool separator = false;
         int i, r;
 
@@ -102,6 +102,22 @@ int run_options_parse(int argc, char **argv, int first, bool want_command, struc
                                 (strcmp(when, "auto") == 0 && isatty(STDERR_FILENO) && !getenv("NO_COLOR"));
                         continue;
                 }
+                if (strcmp(a, "--private-network") == 0) {
+                        o.private_network = true;
+                        continue;
+                }
+                if (strcmp(a, "--private-dirs") == 0 || strncmp(a, "--private-dirs=", 15) == 0) {
+                        const char *v = a[14] == '=' ? a + 15 : "yes";
+                        if (strcmp(v, "yes") == 0)
+                                o.private_dirs = 1;
+                        else if (strcmp(v, "no") == 0)
+                                o.private_dirs = 0;
+                        else {
+                                cli_error("invalid --private-dirs '%s': expected yes or no", v);
+                                goto usage;
+                        }
+                        continue;
+                }
                 if (a[0] != '-') {
                         /* A unit file or name; it also ends the ad-hoc unit before it. */
                         size_t n = strv_length(o.unit_files);
@@ -126,6 +142,33 @@ int run_options_parse(int argc, char **argv, int first, bool want_command, struc
                 if (!value) {
                         cli_error("option %s needs a value", a);
                         goto usage;
+                }
+                if (strcmp(a, "--port") == 0) {
+                        bool ok = value[0] != 0;
+                        for (const char *c = value; *c; c++)
+                                if (!((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') ||
+                                      (*c >= '0' && *c <= '9') || *c == '_'))
+                                        ok = false;
+                        if (!ok) {
+                                cli_error("invalid --port '%s': a NAME of letters, digits and '_'", value);
+                                goto usage;
+                        }
+                        if (strv_push(&o.ports, value) < 0)
+                                goto fail;
+                        i++;
+                        continue;
+                }
+                if (strcmp(a, "--private-path") == 0) {
+                        if (value[0] != '/' || strstr(value, "/..")) {
+                                cli_error(
+                                        "--private-path needs an absolute directory without '..', got '%s'",
+                                        value);
+                                goto usage;
+                        }
+                        if (strv_push(&o.private_paths, value) < 0)
+                                goto fail;
+                        i++;
+                        continue;
                 }
                 if (strcmp(a, "--log-dir") == 0) {
                         o.log_dir = value;
@@ -246,6 +289,8 @@ void run_options_done(struct run_options *o)
                 strv_free(o->unit_file_properties[i]);
         free(o->unit_file_properties);
         strv_free(o->unit_files);
+        strv_free(o->ports);
+        strv_free(o->private_paths);
         strv_free(o->unit_path);
         *o = (struct run_options){};
 }

@@ -115,6 +115,13 @@ static int command_run(struct session *s)
                 /* COMMAND is the user's: their signal mask and dispositions, not ours. */
                 (void) sigprocmask(SIG_SETMASK, &s->saved_mask, NULL);
                 (void) signal(SIGPIPE, SIG_DFL);
+                /* The units' world (--private-network, --private-dirs), if the run has one. */
+                err = ur_context_enter(s->ctx);
+                if (err < 0) {
+                        fprintf(stderr, "%s: cannot join the run's namespaces (setns): %s\n", program_name,
+                                strerror(-err));
+                        _exit(EXIT_SYSTEM);
+                }
                 execvp(s->options.command[0], s->options.command);
                 /* fd 2 itself: stdio's stderr is the parent's queue (sink.c) here. */
                 dprintf(STDERR_FILENO, "%s: cannot execute %s: %s\n", program_name, s->options.command[0],

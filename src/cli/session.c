@@ -215,6 +215,13 @@ int session_setup(struct session *s, int argc, char **argv, bool want_command)
                 return EXIT_SYSTEM;
         ur_context_set_log(s->ctx, on_log, s);
         ur_context_set_state_callback(s->ctx, on_state, s);
+        /* Before the units: they take the ports from our environment, and nothing may
+         * start where the isolation asked for is refused. */
+        r = cli_pick_ports(&s->options);
+        if (!r)
+                r = cli_setup_namespaces(s->ctx, &s->options, s->json);
+        if (r)
+                return r;
 
         s->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
         if (s->epoll_fd < 0 || session_add_fd(s, ur_context_get_fd(s->ctx)) < 0 ||

@@ -60,6 +60,55 @@ const char *ur_context_get_runtime_dir(ur_context *ctx);
 /* The cgroup v2 directory holding the run's leaves (NULL in the fallback). */
 const char *ur_context_get_cgroup(ur_context *ctx);
 
+/* ---- Private namespaces (--private-network, --private-dirs) ----------------------------
+ *
+ * Asked for before the first start (-EBUSY after it). The whole run, every unit and
+ * whatever the embedder puts there with ur_context_enter(), then shares one private world:
+ * - private network: a network namespace with only loopback, up (127.0.0.1/8, ::1); no
+ *   route out; a fixed port bound in there collides with nobody outside;
+ * - private dirs: a mount namespace (propagation from the host: slave, nothing leaks back)
+ *   where each unit's RuntimeDirectory=/StateDirectory=/CacheDirectory=/LogsDirectory=
+ *   appears at /run/NAME, /var/lib/NAME, /var/cache/NAME, /var/log/NAME. Where such a path
+ *   does not exist on the host, its parent is shown inside as a copy (a tmpfs with a bind
+ *   mount of each entry), so the host is never written to.
+ * As root these are plain namespaces; otherwise they belong to a new user namespace in
+ * which the caller is root and no one else is mapped (User= of another user is then
+ * impossible). They die with the run's last process: nothing of them outlives a SIGKILL. */
+int ur_context_set_private_network(ur_context *ctx, bool on);
+int ur_context_set_private_dirs(ur_context *ctx, bool on);
+/* An absolute directory that is empty and the run's own inside it (the host's owner and
+ * mode, where root can give them), e.g. a vendor unit's /var/lib/redis that is not a
+ * StateDirectory=. Implies private dirs. -EINVAL for a relative path or "..". */
+int ur_context_add_private_path(ur_context *ctx, const char *path);
+/* Makes them now rather than at the first start, so that a refusal (unprivileged user
+ * namespaces disabled, seccomp) shows before anything runs. 0 or -errno; then
+ * ur_context_get_namespace_error() names the step and the reason. */
+int ur_context_create_namespaces(ur_context *ctx);
+const char *ur_context_get_namespace_error(const ur_context *ctx);
+enum {
+        UR_NAMESPACE_NETWORK = 1 << 0,
+        UR_NAMESPACE_DIRS = 1 << 1,
+        UR_NAMESPACE_USER = 1 << 2, /* through a user namespace (not root) */
+};
+/* UR_NAMESPACE_* of the namespaces made (0 before or without). */
+unsigned ur_context_get_namespaces(const ur_context *ctx);
+/* For an embedder's own code inside the run. ur_context_enter() moves the calling process
+ * into the run's namespaces, keeping its working directory: call it in a single-threaded
+ * process, typically a child between fork() and exec() (it is async-signal-safe); 0 or
+ * -errno. ur_context_socket() is socket(2) in the run's network, usable from any thread of
+ * the caller (connect() it to the units on 127.0.0.1); an fd or -errno. The network
+ * namespace's own fd (-1 without), e.g. for setns() as root. */
+int ur_context_enter(const ur_context *ctx);
+int ur_context_socket(ur_context *ctx, int family, int type, int protocol);
+int ur_context_get_netns_fd(const ur_context *ctx);
+/* PrivateTmp=: the executor's own /tmp and /var/tmp (empty, 01777, removed at its stop).
+ * PrivateNetwork=: its own network namespace with only loopback: nothing outside it, the
+ * run's other units included, reaches it over the network (a unix socket still does).
+ * Both are namespaces within the run's, made at each start; where the kernel refuses them
+ * the start fails, naming the step: never a start without them. */
+int ur_executor_set_private_tmp(ur_executor *e, bool on);
+int ur_executor_set_private_network(ur_executor *e, bool on);
+
 /* An fd (epoll) that is readable whenever ur_context_dispatch() has work to do. */
 int ur_context_get_fd(const ur_context *ctx);
 /* Waits up to timeout_ms (-1: forever, 0: don't wait) and handles what is pending.

@@ -334,6 +334,7 @@ ur_context *ur_context_free(ur_context *ctx)
         /* Every unit is gone: the guardian has nothing left to protect, and were it still
          * in the run directory, that could not be removed. */
         guardian_stop(&ctx->guardian);
+        context_free_namespaces(ctx);
         cgroup_run_release(ctx->cgroup);
         if (ctx->runtime_dir)
                 (void) rm_rf_at(AT_FDCWD, ctx->runtime_dir);

@@ -1071,6 +1071,7 @@ static int executor_alloc(ur_context *ctx, const char *name, ur_executor **ret)
                 .loop = &ctx->loop,
                 .log = &ctx->log,
                 .http = &ctx->http,
+                .ns = &ctx->ns,
                 .name = e->name,
                 .on_met = executor_on_check_met,
         };

@@ -375,6 +375,12 @@ int executor_run_setup(ur_executor *e)
                         }
 
         context_ensure_isolation(ctx);
+        /* Asked-for namespaces that cannot be made: nothing runs without them. */
+        r = context_ensure_namespaces(ctx);
+        if (r < 0) {
+                executor_set_error(e, ctx->ns_error);
+                return r;
+        }
         r = context_ensure_guardian(ctx);
         if (r < 0)
                 return r;
@@ -411,6 +417,15 @@ int executor_run_setup(ur_executor *e)
         }
 
         r = executor_make_runtime_directories(e);
+        if (r >= 0) {
+                _cleanup_free_ char *error = NULL;
+
+                r = context_bind_directories(ctx, e, &error);
+                if (r >= 0)
+                        r = context_unit_namespaces(ctx, e, &error);
+                if (r < 0)
+                        executor_set_error(e, error ?: strerror(-r));
+        }
         if (r < 0)
                 return r;
 
@@ -431,6 +446,7 @@ void executor_release_run(ur_executor *e)
 {
         struct loop *l = &e->ctx->loop;
 
+        context_release_unit_namespaces(e->ctx, e);
         watch_remove(l, &e->child.watch);
         watch_remove(l, &e->control.watch);
         watch_remove(l, &e->main_watch);
@@ -678,6 +694,7 @@ int executor_spawn_command(ur_executor *e, ur_command_kind kind, size_t index)
                  * killed at birth on this kernel; one that joins it afterwards is not. */
                 .join_cgroup = e->leaf_killed,
                 .attrs = &attrs,
+                .ns = e->ns ? e->ns : e->ctx->ns,
         };
         r = spawn_process(&req, &res);
         if (r < 0)

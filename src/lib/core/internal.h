@@ -11,6 +11,7 @@
 #include "output.h"
 #include "process-config.h"
 #include "ready.h"
+#include "run-ns.h"
 #include "spawn.h"
 #include "unitrun.h"
 
@@ -35,6 +36,11 @@ struct ur_context {
         /* The After=/Requires= scheduler runs after the current batch of events, never
          * inside an executor's handler (systemd's run queue). */
         struct loop_defer schedule;
+        /* --private-network / --private-dirs: context-namespaces.c */
+        unsigned ns_flags;    /* RUN_NS_*, what was asked for */
+        struct run_ns *ns;    /* made by context_ensure_namespaces() */
+        char *ns_error;       /* why they could not be made */
+        char **private_paths; /* ur_context_add_private_path(): empty inside the run */
 };
 
 struct dependency {
@@ -102,6 +108,11 @@ struct ur_executor {
         char *name;
         unsigned id;
         void *userdata;
+        /* PrivateTmp=, PrivateNetwork=: namespaces of its own within the run's, made at
+         * each start and gone at its stop (context-namespaces.c). */
+        bool private_tmp, private_network;
+        struct run_ns *ns;
+        char *private_tmp_dir;
 
         /* Configuration. */
         struct command_list commands[COMMAND_KINDS]; /* [UR_EXEC_START] holds the main command(s) */
@@ -227,6 +238,14 @@ void context_ensure_isolation(ur_context *ctx);
 /* The same for the private runtime directory (made on first need, removed by free). */
 int context_ensure_runtime_dir(ur_context *ctx);
 int context_ensure_guardian(ur_context *ctx);
+/* Makes the namespaces asked for, once; 0 if none were asked for. */
+int context_ensure_namespaces(ur_context *ctx);
+/* Binds the executor's RuntimeDirectory= etc. at /run/NAME, ... inside the run. */
+int context_bind_directories(ur_context *ctx, ur_executor *e, char **ret_error);
+void context_free_namespaces(ur_context *ctx);
+/* PrivateTmp=/PrivateNetwork=: the executor's own namespaces, before its first spawn. */
+int context_unit_namespaces(ur_context *ctx, ur_executor *e, char **ret_error);
+void context_release_unit_namespaces(ur_context *ctx, ur_executor *e);
 void context_log(ur_context *ctx, ur_log_level level, const char *unit, const char *fmt, ...)
         __attribute__((format(printf, 4, 5)));
 

@@ -41,6 +41,7 @@ int ur_waiter_new(ur_context *ctx, ur_waiter **ret)
                 .loop = &ctx->loop,
                 .log = &ctx->log,
                 .http = &ctx->http,
+                .ns = &ctx->ns,
                 .name = "wait",
                 .on_met = waiter_on_met,
         };

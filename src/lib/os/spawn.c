@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 
 #include "macro.h"
+#include "run-ns.h"
 #include "shims.h"
 #include "spawn.h"
 #include "strv.h"
@@ -57,6 +58,8 @@ const char *spawn_step_to_string(int step)
                 return "raising its ambient capabilities";
         case SPAWN_STEP_NO_NEW_PRIVILEGES:
                 return "setting no_new_privs";
+        case SPAWN_STEP_NAMESPACES:
+                return "joining the run's namespaces (setns)";
         default:
                 return "starting";
         }
@@ -198,6 +201,16 @@ _Noreturn static void child_run(const struct spawn_request *req, int error_pipe,
                 if (fd < 0 || write(fd, "0", 1) != 1)
                         child_fail(error_pipe, SPAWN_STEP_CGROUP);
                 close(fd);
+        }
+
+        /* After the cgroup (its files belong to the host's users), before everything that
+         * a user namespace changes. */
+        if (req->ns) {
+                int r = run_ns_enter(req->ns);
+                if (r < 0) {
+                        errno = -r;
+                        child_fail(error_pipe, SPAWN_STEP_NAMESPACES);
+                }
         }
 
         /* Handlers are reset by execve() but ignored signals and the mask are inherited, and

@@ -25,6 +25,7 @@ enum spawn_step {
         SPAWN_STEP_SETRESUID,
         SPAWN_STEP_AMBIENT_CAPABILITIES,
         SPAWN_STEP_NO_NEW_PRIVILEGES,
+        SPAWN_STEP_NAMESPACES,
 };
 
 struct spawn_error {
@@ -62,6 +63,8 @@ struct spawn_attrs {
         bool cwd_optional; /* a working directory that does not exist is no error ("-") */
 };
 
+struct run_ns;
+
 struct spawn_request {
         const char *path; /* what to execve() */
         char *const *argv;
@@ -72,6 +75,7 @@ struct spawn_request {
         const char *cgroup_path;         /* the same leaf, for the fork fallback */
         bool join_cgroup;                /* join it from the child instead of being born in it */
         const struct spawn_attrs *attrs; /* or NULL: inherit everything */
+        const struct run_ns *ns;         /* the run's namespaces to join, or NULL */
 };
 
 struct spawn_result {

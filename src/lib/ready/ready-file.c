@@ -25,12 +25,15 @@ struct ready_file {
  * once a watch is in place we look one level deeper again, and go down if it appeared. */
 static int ready_file_rearm(struct ready_file *f)
 {
+        char real[PATH_MAX];
+        const char *path = ready_real_path(f->check.owner, f->path, real, sizeof(real));
+
         for (unsigned round = 0; round < 4096; round++) {
                 char dir[PATH_MAX], deeper[PATH_MAX];
                 char *slash;
                 int wd;
 
-                snprintf(dir, sizeof(dir), "%s", f->path);
+                snprintf(dir, sizeof(dir), "%s", path);
                 deeper[0] = 0;
                 for (;;) {
                         slash = strrchr(dir, '/');
@@ -53,7 +56,7 @@ static int ready_file_rearm(struct ready_file *f)
                 if (wd < 0)
                         return negative_errno();
                 /* Checked after the watch is in place, so a creation from now on is seen. */
-                if (access(f->path, F_OK) == 0)
+                if (access(path, F_OK) == 0)
                         return 1;
                 if (!deeper[0] || access(deeper, F_OK) < 0)
                         return 0;

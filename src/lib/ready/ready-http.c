@@ -89,6 +89,19 @@ static void ready_http_on_done(CURL *easy, CURLcode result, void *userdata)
         ready_http_schedule(h);
 }
 
+/* Sockets where the units are (the run's network namespace, if it has one). */
+static curl_socket_t
+ready_http_open_socket(void *userdata, curlsocktype purpose, struct curl_sockaddr *address)
+{
+        const struct ready_owner *owner = userdata;
+        int fd;
+
+        if (purpose != CURLSOCKTYPE_IPCXN)
+                return CURL_SOCKET_BAD;
+        fd = ready_socket_open(owner, address->family, address->socktype);
+        return fd < 0 ? CURL_SOCKET_BAD : fd;
+}
+
 static CURL *ready_http_request(struct ready_http *h)
 {
         uint64_t now = now_usec(), deadline = ready_deadline(h->check.owner);
@@ -98,6 +111,8 @@ static CURL *ready_http_request(struct ready_http *h)
                 return NULL;
         curl_easy_setopt(easy, CURLOPT_URL, h->url);
         curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+        curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, ready_http_open_socket);
+        curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, (void *) h->check.owner);
         curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, discard_body);
         curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
         /* Every connection is new: a reused one could outlive the daemon we ask about. */
@@ -118,8 +133,14 @@ static CURL *ready_http_request(struct ready_http *h)
         }
         if (h->headers)
                 curl_easy_setopt(easy, CURLOPT_HTTPHEADER, h->headers);
-        if (h->unix_socket)
-                curl_easy_setopt(easy, CURLOPT_UNIX_SOCKET_PATH, h->unix_socket);
+        if (h->unix_socket) {
+                char real[PATH_MAX];
+
+                /* Where the launcher reaches it with --private-dirs (curl copies it). */
+                curl_easy_setopt(
+                        easy, CURLOPT_UNIX_SOCKET_PATH,
+                        ready_real_path(h->check.owner, h->unix_socket, real, sizeof(real)));
+        }
         if (h->insecure) {
                 curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 0L);
                 curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 0L);
@@ -343,6 +364,7 @@ int ready_http_new(
                 .loop = owner->loop,
                 .log = owner->log,
                 .http = owner->http,
+                .ns = owner->ns,
                 .name = owner->name,
                 .on_met = ready_http_on_gate_open,
                 .parent = owner,

@@ -21,7 +21,8 @@
 struct ready_socket {
         struct ready_check check;
         bool is_unix;
-        char *spec; /* as the user wrote it, for messages */
+        bool path_resolved; /* sun_path as the launcher reaches it (ready_real_path()) */
+        char *spec;         /* as the user wrote it, for messages */
         char *host, *port;
         struct sockaddr_storage addrs[MAX_ADDRESSES];
         socklen_t addr_lens[MAX_ADDRESSES];
@@ -70,6 +71,17 @@ static int ready_socket_resolve(struct ready_socket *s)
         struct addrinfo *res = NULL;
         int r;
 
+        if (s->is_unix && !s->path_resolved) {
+                struct sockaddr_un *sa = (struct sockaddr_un *) &s->addrs[0];
+                char buf[PATH_MAX];
+                const char *real = ready_real_path(s->check.owner, sa->sun_path, buf, sizeof(buf));
+
+                /* Once, when the namespaces exist (from the first start on). */
+                if (real != sa->sun_path && strlen(real) < sizeof(sa->sun_path)) {
+                        strcpy(sa->sun_path, real);
+                        s->path_resolved = true;
+                }
+        }
         if (s->is_unix || s->n_addrs > 0)
                 return 0;
         r = getaddrinfo(s->host, s->port, &hints, &res);
@@ -132,7 +144,8 @@ static void ready_socket_attempt(struct ready_socket *s)
                 return;
         }
         for (size_t i = 0; i < s->n_addrs; i++) {
-                int fd = socket(s->addrs[i].ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+                int fd = ready_socket_open(
+                        s->check.owner, s->addrs[i].ss_family, SOCK_STREAM | SOCK_NONBLOCK);
 
                 if (fd < 0) {
                         s->last_error = errno;
@@ -195,8 +208,8 @@ static bool ready_socket_answers(struct ready_socket *s)
         if (ready_socket_resolve(s) < 0)
                 return false;
         for (size_t i = 0; i < s->n_addrs; i++) {
-                _cleanup_close_ int fd =
-                        socket(s->addrs[i].ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+                _cleanup_close_ int fd = ready_socket_open(
+                        s->check.owner, s->addrs[i].ss_family, SOCK_STREAM | SOCK_NONBLOCK);
                 struct pollfd p = { .fd = fd, .events = POLLOUT };
                 int error = 0;
                 socklen_t len = sizeof(error);

@@ -8,9 +8,31 @@
 #include "loop.h"
 #include "macro.h"
 #include "ready.h"
+#include "run-ns.h"
 
 #define READY_INTERVAL_FIRST_USEC (1 * USEC_PER_MSEC)
 #define READY_INTERVAL_CAP_USEC (5 * USEC_PER_MSEC)
+
+int ready_socket_open(const struct ready_owner *owner, int family, int type)
+{
+        while (owner->parent && !owner->ns)
+                owner = owner->parent;
+        return run_ns_socket(owner->ns ? *owner->ns : NULL, family, type, 0);
+}
+
+const char *ready_real_path(const struct ready_owner *owner, const char *path, char *buf, size_t size)
+{
+        const struct run_ns *ns;
+
+        while (owner->parent && !owner->ns)
+                owner = owner->parent;
+        ns = owner->ns ? *owner->ns : NULL;
+        if (!ns || ns->mnt_fd < 0 || path[0] != '/')
+                return path;
+        if (snprintf(buf, size, "/proc/%d/root%s", (int) ns->holder, path) >= (int) size)
+                return path;
+        return buf;
+}
 
 void ready_check_met(struct ready_check *c)
 {

@@ -18,11 +18,13 @@ struct ready_check;
 struct http_multi;
 struct log_target;
 struct loop;
+struct run_ns;
 
 struct ready_owner {
         struct loop *loop;
         const struct log_target *log; /* "condition holds" messages */
         struct http_multi **http;     /* shared by the HTTP checks; ready-http.c makes it on loop */
+        struct run_ns **ns;           /* the run's namespaces (--private-network), or NULL */
         const char *name;             /* for log messages */
         uint64_t deadline_usec;       /* absolute; no single attempt may outlive it */
         uint64_t interval_usec;       /* poll period for polled checks; 0: the adaptive default */
@@ -56,6 +58,13 @@ struct ready_check {
         bool met;
         int streams; /* output conditions: the streams they read (UR_STDOUT | UR_STDERR) */
 };
+
+/* socket(2) where the units are: in the run's network namespace if it has one. Sets errno. */
+int ready_socket_open(const struct ready_owner *owner, int family, int type);
+
+/* Where the launcher finds path as the units see it: with private directories, through
+ * the namespace holder's root (/proc/PID/root/...); else path itself. */
+const char *ready_real_path(const struct ready_owner *owner, const char *path, char *buf, size_t size);
 
 /* A check calls this once its condition holds. */
 void ready_check_met(struct ready_check *c);

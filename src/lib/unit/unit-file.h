@@ -108,6 +108,8 @@ struct unit_config {
         int *success_signals;
         size_t n_success_signals;
         char *pid_file;
+        /* PrivateTmp=, PrivateNetwork= (applied in context-namespaces.c). */
+        bool private_tmp, private_network;
         /* Lifecycle (unit-lifecycle-keys.c). */
         ur_restart restart;
         uint64_t restart_usec;

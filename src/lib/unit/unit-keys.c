@@ -780,6 +780,10 @@ static const struct unit_key unit_keys[] = {
 
         { "RemainAfterExit", UNIT_SECTION_SERVICE, unit_parse_bool_field, unit_reset_bool_false,
           OFF(remain_after_exit), 0 },
+        { "PrivateTmp", UNIT_SECTION_SERVICE, unit_parse_bool_field, unit_reset_bool_false, OFF(private_tmp),
+          0 },
+        { "PrivateNetwork", UNIT_SECTION_SERVICE, unit_parse_bool_field, unit_reset_bool_false,
+          OFF(private_network), 0 },
         { "GuessMainPID", UNIT_SECTION_SERVICE, unit_parse_bool_field, unit_reset_bool_true,
           OFF(guess_main_pid), 0 },
         { "ExitType", UNIT_SECTION_SERVICE, unit_parse_exit_type, unit_reset_exit_type, OFF(exit_type), 0 },

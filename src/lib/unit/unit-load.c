@@ -394,6 +394,8 @@ int unit_config_to_executor(ur_context *ctx, const struct unit_config *c, ur_exe
         if (c->pid_file)
                 TRY(ur_executor_set_pid_file(e, c->pid_file));
         TRY(ur_executor_set_remain_after_exit(e, c->remain_after_exit));
+        TRY(ur_executor_set_private_tmp(e, c->private_tmp));
+        TRY(ur_executor_set_private_network(e, c->private_network));
         TRY(ur_executor_set_guess_main_pid(e, c->guess_main_pid));
         TRY(ur_executor_set_exit_type(e, c->exit_type));
         TRY(ur_executor_set_restart(e, c->restart, c->restart_usec));

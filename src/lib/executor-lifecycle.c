@@ -256,6 +256,12 @@ static void executor_on_check_met(struct ready_owner *owner)
         executor_maybe_ready((ur_executor *) ((char *) owner - offsetof(ur_executor, owner)));
 }
 
+static int executor_owner_list_pids(struct ready_owner *owner, pid_t **ret_pids, size_t *ret_n)
+{
+        return executor_list_pids(
+                (ur_executor *) ((char *) owner - offsetof(ur_executor, owner)), ret_pids, ret_n);
+}
+
 static void executor_on_line(struct output_stream *s, const char *line, size_t len, bool complete)
 {
         ur_executor *e = s->data;
@@ -1061,6 +1067,7 @@ int executor_alloc(ur_context *ctx, const char *name, ur_executor **ret)
                 .http = &ctx->http,
                 .name = e->name,
                 .on_met = executor_on_check_met,
+                .list_pids = executor_owner_list_pids,
         };
         output_stream_init(&e->out[0], UR_STDOUT, executor_on_line, e);
         output_stream_init(&e->out[1], UR_STDERR, executor_on_line, e);

@@ -14,7 +14,8 @@ int ready_list_add(
         int r;
 
         *ret_error = NULL;
-        if (spec->kind == READY_HTTP ? !spec->http || !spec->http->url : !spec->arg)
+        if (spec->kind == READY_HTTP ? !spec->http || !spec->http->url
+                                     : !spec->arg && spec->kind != READY_LISTEN)
                 return -EINVAL;
         switch (spec->kind) {
         case READY_OUTPUT:
@@ -31,6 +32,9 @@ int ready_list_add(
                 break;
         case READY_HTTP:
                 r = ready_http_new(owner, spec->http, &c, ret_error);
+                break;
+        case READY_LISTEN:
+                r = ready_listen_new(owner, spec->arg, &c, ret_error);
                 break;
         default:
                 return -EINVAL;

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "unitrun.h"
 
@@ -31,6 +32,11 @@ struct ready_owner {
          * and the outer check's owner here: its deadline and interval are the ones that hold,
          * read at each use and never copied, since EXTEND_TIMEOUT_USEC= moves the deadline. */
         const struct ready_owner *parent;
+        /* The PIDs of the unit (Listen=); NULL for an owner that starts nothing. */
+        int (*list_pids)(struct ready_owner *owner, pid_t **ret_pids, size_t *ret_n);
+        /* The owner hears of every listen(2)/bind(2) of the unit (seccomp notification) and
+         * calls ready_listen_kick() then: polling is only the backup. */
+        bool listen_events;
 };
 
 struct ready_ops {
@@ -74,6 +80,15 @@ int ready_unix_new(struct ready_owner *o, const char *path, struct ready_check *
 int ready_file_new(struct ready_owner *o, const char *path, struct ready_check **ret, char **ret_error);
 int ready_http_new(
         struct ready_owner *o, const ur_http_check *spec, struct ready_check **ret, char **ret_error);
+/* spec: "yes" (or NULL), PORT, HOST:PORT, [v6]:PORT, /path, @abstract. */
+int ready_listen_new(struct ready_owner *o, const char *spec, struct ready_check **ret, char **ret_error);
+
+/* ops->kind of the Listen= checks. */
+extern const char ready_listen_kind[];
+/* A process of the unit is calling listen(2) or bind(2): look now (Listen= checks only;
+ * any other check is left alone). retry_soon: the call has not run yet, look again in a
+ * moment if it does not hold now. */
+void ready_listen_kick(struct ready_check *c, bool retry_soon);
 
 enum ready_kind {
         READY_OUTPUT,
@@ -81,12 +96,13 @@ enum ready_kind {
         READY_UNIX,
         READY_FILE,
         READY_HTTP,
+        READY_LISTEN,
 };
 
 /* One condition as the public API gives it: which kind, and the kind's argument. */
 struct ready_spec {
         enum ready_kind kind;
-        const char *arg;           /* regex, host:port, socket path or file path */
+        const char *arg;           /* regex, host:port, socket path, file path, Listen= value */
         int streams;               /* READY_OUTPUT: which streams */
         const ur_http_check *http; /* READY_HTTP */
 };

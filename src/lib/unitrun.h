@@ -390,6 +390,11 @@ int ur_executor_add_ready_unix(ur_executor *e, const char *path);
 int ur_executor_add_ready_http(ur_executor *e, const ur_http_check *check);
 /* Ready once the file exists (inotify: no polling, the directory may appear later). */
 int ur_executor_add_ready_file(ur_executor *e, const char *path);
+/* Ready once a process of the unit listens: addr NULL or "yes" for any TCP or unix stream
+ * socket or bound UDP socket; else only PORT, HOST:PORT, [v6]:PORT, /path or @abstract.
+ * Sockets of other processes never count. Detected from the unit's listen(2)/bind(2) calls
+ * where the kernel lets us (seccomp notification), else by looking in /proc (polled). */
+int ur_executor_add_ready_listen(ur_executor *e, const char *addr);
 /* Poll period of TCP/unix/HTTP conditions; 0 (default): starts at 1 ms, grows to 5 ms. */
 int ur_executor_set_ready_interval(ur_executor *e, uint64_t usec);
 /* Default true: if a TCP/unix/HTTP address already answers before spawning, the start

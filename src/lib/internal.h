@@ -178,6 +178,9 @@ struct ur_executor {
 
         struct watch notify_watch;
         char *notify_path;
+        /* executor-listen.c: the socket the child sends the seccomp listener over, then
+         * the listener itself, answered for as long as the unit lives. */
+        struct watch listen_setup_watch, listen_notify_watch;
         bool notify_ready;
         unsigned notify_received; /* messages this run accepted from the unit */
         unsigned notify_ignored;  /* dropped, or from processes not of the unit */
@@ -225,6 +228,11 @@ void context_ensure_isolation(ur_context *ctx);
 /* The same for the private runtime directory (made on first need, removed by free). */
 int context_ensure_runtime_dir(ur_context *ctx);
 int context_ensure_guardian(ur_context *ctx);
+/* executor-listen.c: listen(2)/bind(2) events for the checks that want them. */
+int executor_listen_prepare(ur_executor *e, int *ret_child_sock);
+void executor_listen_spawned(ur_executor *e, int child_sock);
+void executor_listen_release(ur_executor *e);
+
 void context_log(ur_context *ctx, ur_log_level level, const char *unit, const char *fmt, ...)
         __attribute__((format(printf, 4, 5)));
 

@@ -32,6 +32,8 @@
 /* With events, the timer is only a safety net (an event lost to a filter the daemon
  * installed in front of ours, a socket passed in from outside). */
 #define LISTEN_INTERVAL_EVENT_CAP_USEC (50 * USEC_PER_MSEC)
+/* After an event: the call runs on the other core within microseconds. */
+#define KICK_RETRY_USEC 20
 #define MAX_HOST_ADDRS 16
 #define TCP_STATE_LISTEN 0x0A
 #define TCP_STATE_CLOSE 0x07
@@ -53,6 +55,7 @@ struct ready_listen {
         size_t n_addrs;
         struct watch timer;
         uint64_t interval_usec;
+        bool kicked;     /* looking because of a listen()/bind() event */
         char found[256]; /* what matched, for the "condition holds" message */
 };
 
@@ -419,22 +422,22 @@ static void ready_listen_on_timer(struct watch *w, uint32_t events)
         ready_listen_run(w->data);
 }
 
-void ready_listen_kick(struct ready_check *c, bool retry_soon)
+static void ready_listen_kick(struct ready_check *c)
 {
         struct ready_listen *l = (struct ready_listen *) c;
 
-        if (c->ops->kind != ready_listen_kind || c->met || !watch_active(&l->timer))
+        if (c->met || !watch_active(&l->timer))
                 return;
+        /* The call was reported before it ran, and runs as we look: a first look at once,
+         * then the fast start of the polling again. */
+        l->kicked = true;
         if (ready_listen_holds(l)) {
                 (void) timer_disarm(&l->timer);
                 ready_check_met(c);
                 return;
         }
-        /* The call was reported before it ran: look again right after it. */
-        if (retry_soon) {
-                l->interval_usec = 0;
-                (void) timer_arm(&l->timer, now_usec() + 20);
-        }
+        l->interval_usec = 0;
+        (void) timer_arm(&l->timer, now_usec() + KICK_RETRY_USEC);
 }
 
 static int ready_listen_begin(struct ready_check *c)
@@ -443,14 +446,11 @@ static int ready_listen_begin(struct ready_check *c)
         int r;
 
         l->interval_usec = 0;
+        l->kicked = false;
         l->found[0] = '\0';
         r = timer_add(c->owner->loop, &l->timer, ready_listen_on_timer, l);
         if (r < 0)
                 return r;
-        log_unit(
-                c->owner->log, UR_LOG_DEBUG, c->owner->name, "Listen=%s: detected by %s", l->spec,
-                c->owner->listen_events ? "seccomp notification of listen()/bind(), polling as backup"
-                                        : "polling /proc (no listen events)");
         /* The first look waits for the timer: the process was spawned a moment ago. */
         (void) timer_arm(&l->timer, now_usec() + LISTEN_INTERVAL_FIRST_USEC);
         return 0;
@@ -471,7 +471,7 @@ static void ready_listen_describe(const struct ready_check *c, char *buf, size_t
         if (c->met && l->found[0])
                 snprintf(
                         buf, size, "Listen=%s (%s, seen by %s)", l->spec, l->found,
-                        c->owner->listen_events ? "seccomp" : "polling");
+                        c->owner->listen_events && l->kicked ? "seccomp" : "polling");
         else
                 snprintf(buf, size, "Listen=%s (%s of the unit)", l->spec, what);
 }
@@ -484,11 +484,10 @@ static void ready_listen_free(struct ready_check *c)
         free(l);
 }
 
-const char ready_listen_kind[] = "listen";
-
 static const struct ready_ops ready_listen_ops = {
-        .kind = ready_listen_kind,
+        .kind = "listen",
         .begin = ready_listen_begin,
+        .kick = ready_listen_kick,
         .end = ready_listen_end,
         .describe = ready_listen_describe,
         .free = ready_listen_free,

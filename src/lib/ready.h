@@ -50,6 +50,10 @@ struct ready_ops {
         void (*on_line)(struct ready_check *c, int stream, const char *line, size_t len);
         /* Stop watching: readiness reached, or the start failed or is being retried. */
         void (*end)(struct ready_check *c);
+        /* Optional: a process of the unit is calling listen(2) or bind(2) (reported before
+         * the call runs): look now, and again in a moment. A kind with this op makes the
+         * executor ask for those events. */
+        void (*kick)(struct ready_check *c);
         /* Short description for "still waiting for ..." messages. */
         void (*describe)(const struct ready_check *c, char *buf, size_t size);
         void (*free)(struct ready_check *c);
@@ -82,13 +86,6 @@ int ready_http_new(
         struct ready_owner *o, const ur_http_check *spec, struct ready_check **ret, char **ret_error);
 /* spec: "yes" (or NULL), PORT, HOST:PORT, [v6]:PORT, /path, @abstract. */
 int ready_listen_new(struct ready_owner *o, const char *spec, struct ready_check **ret, char **ret_error);
-
-/* ops->kind of the Listen= checks. */
-extern const char ready_listen_kind[];
-/* A process of the unit is calling listen(2) or bind(2): look now (Listen= checks only;
- * any other check is left alone). retry_soon: the call has not run yet, look again in a
- * moment if it does not hold now. */
-void ready_listen_kick(struct ready_check *c, bool retry_soon);
 
 enum ready_kind {
         READY_OUTPUT,

@@ -72,6 +72,9 @@ struct spawn_request {
         const char *cgroup_path;         /* the same leaf, for the fork fallback */
         bool join_cgroup;                /* join it from the child instead of being born in it */
         const struct spawn_attrs *attrs; /* or NULL: inherit everything */
+        /* > 0: install the listen(2)/bind(2) notification filter (listen-notify.h) and send
+         * its fd over this socket (nothing is sent when the kernel refuses). */
+        int listen_notify_sock;
 };
 
 struct spawn_result {

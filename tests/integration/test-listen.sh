@@ -125,4 +125,54 @@ OTHER_PID=
 
 run bad-address 64 "Listen=127.0.0.1:99999: the port must be" --exec "$STEPS" --ready-listen=127.0.0.1:99999 -- true
 
+if [ "$MECHANISM" = seccomp ] && [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
+        # Not allowed the mechanism: not root and no no_new_privs, the kernel refuses the
+        # filter; the fallback is taken and said. With NoNewPrivileges=yes it is allowed.
+        AS_NOBODY="setpriv --reuid=65534 --regid=65534 --clear-groups env UNITRUN_NO_CGROUP=1 HOME=/tmp"
+        P3=$(free_port)
+        n=$((n + 1))
+        (cd /tmp && $AS_NOBODY "$UNITRUN" run --verbose --exec "$STEPS wait=100 tcp=127.0.0.1:$P3" --ready-listen \
+                -- "$PROBE" tcp=127.0.0.1:$P3) >"$TMP/out.$n" 2>&1
+        if [ $? = 0 ] && grep -q "kernel refused the seccomp listener" "$TMP/out.$n" &&
+                grep -q "seen by polling" "$TMP/out.$n"; then
+                echo "ok not-allowed-falls-back"
+        else
+                echo "FAIL not-allowed-falls-back"; sed 's/^/    /' "$TMP/out.$n"; fail=1
+        fi
+        n=$((n + 1))
+        (cd /tmp && $AS_NOBODY "$UNITRUN" run --verbose --exec "$STEPS wait=100 tcp=127.0.0.1:$P3" \
+                -p NoNewPrivileges=yes --ready-listen -- "$PROBE" tcp=127.0.0.1:$P3) >"$TMP/out.$n" 2>&1
+        if [ $? = 0 ] && grep -q "seen by seccomp" "$TMP/out.$n"; then
+                echo "ok no-new-privileges-allows-events"
+        else
+                echo "FAIL no-new-privileges-allows-events"; sed 's/^/    /' "$TMP/out.$n"; fail=1
+        fi
+
+        # The launcher SIGKILLed while a listen() waits for its answer: the daemon does not
+        # hang (the call fails once the listener fd is gone) and is killed with its cgroup.
+        n=$((n + 1))
+        env $MODE_ENV "$UNITRUN" run --exec "sh -c 'echo \$\$\$\$ > $TMP/daemon.pid; exec $STEPS wait=700 tcp=127.0.0.1:$P3'" \
+                --ready-listen -- sleep 60 >"$TMP/out.$n" 2>&1 &
+        LAUNCHER=$!
+        i=0
+        while [ ! -s "$TMP/daemon.pid" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+        kill -STOP "$LAUNCHER"
+        sleep 1.2 # the daemon is inside listen() now, waiting for the stopped launcher
+        DAEMON=$(cat "$TMP/daemon.pid" 2>/dev/null)
+        state=$(awk '{print $3}' /proc/"$DAEMON"/stat 2>/dev/null)
+        kill -KILL "$LAUNCHER"
+        wait "$LAUNCHER" 2>/dev/null
+        i=0
+        while [ -n "$DAEMON" ] && [ -d /proc/"$DAEMON" ] && [ "$(awk '{print $3}' /proc/"$DAEMON"/stat 2>/dev/null)" != Z ] &&
+                [ $i -lt 200 ]; do
+                sleep 0.05; i=$((i + 1))
+        done
+        if [ -n "$DAEMON" ] && [ -d /proc/"$DAEMON" ] && [ "$(awk '{print $3}' /proc/"$DAEMON"/stat 2>/dev/null)" != Z ]; then
+                echo "FAIL launcher-killed-during-listen: daemon $DAEMON (state $state) still alive"
+                kill -KILL "$DAEMON"; fail=1
+        else
+                echo "ok launcher-killed-during-listen (daemon was in state ${state:-?} while waiting)"
+        fi
+fi
+
 exit $fail

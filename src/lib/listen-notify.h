@@ -1,0 +1,29 @@
+/* The unit's listen(2) and bind(2) calls as events: a seccomp filter installed in the child
+ * before execve() turns each into a user notification (SECCOMP_RET_USER_NOTIF) that the
+ * launcher answers at once with SECCOMP_USER_NOTIF_FLAG_CONTINUE: the call then runs in the
+ * kernel exactly as without the filter, and the launcher knows it is happening.
+ *
+ * The notification fd travels from the child to the launcher over a socketpair
+ * (SCM_RIGHTS) and the child keeps no copy: should the launcher die, the fd is closed with
+ * it, a pending call fails with ENOSYS instead of waiting forever, and the unit's cgroup is
+ * killed by the guardian anyway. */
+#pragma once
+
+#include <stdbool.h>
+
+/* Child side, between clone and execve (async-signal-safe calls only): installs the
+ * filter and sends its notification fd over sock. 0, or -errno: ENOTSUP where the
+ * architecture is not handled, EACCES without CAP_SYS_ADMIN or no_new_privs, EBUSY when
+ * an inherited filter already has a listener. */
+int listen_notify_child_install(int sock);
+
+/* Launcher side: the fd the child sent (>= 0), -EAGAIN when nothing came yet, -ENOENT when
+ * the child went on without one (the socket is closed). */
+int listen_notify_receive(int sock);
+
+/* Answers one pending notification with "continue". 1 if one was answered, 0 if none was
+ * pending (or the caller died meanwhile), -errno otherwise. */
+int listen_notify_answer(int notify_fd);
+
+/* UNITRUN_NO_LISTEN_EVENTS=1: no filter, Listen= polls (the fallback, forced). */
+bool listen_notify_disabled(void);

@@ -72,9 +72,11 @@ void ready_check_met(struct ready_check *c);
 /* The deadline that bounds an attempt now: the outermost owner's. */
 uint64_t ready_deadline(const struct ready_owner *owner);
 
-/* Poll period of the polled checks: short at first (a daemon is usually up within
+/* Poll period of the polled checks: short at first (0.2 ms) (a daemon is usually up within
  * milliseconds), growing to a cap that still keeps the median overshoot low. */
 uint64_t ready_next_interval(const struct ready_owner *owner, uint64_t previous_usec);
+/* The owner fixed the period (Interval=). */
+bool ready_interval_fixed(const struct ready_owner *owner);
 
 /* Constructors; *ret_error gets a malloc'ed message for invalid arguments. */
 int ready_output_new(

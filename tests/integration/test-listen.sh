@@ -123,6 +123,15 @@ kill "$OTHER_PID"
 wait "$OTHER_PID" 2>/dev/null
 OTHER_PID=
 
+# TCP=/UnixSocket= on the unit's own address: looked at right after its listen() (events),
+# a missing unix path waited for with inotify on its directory; a late directory entry
+# that is not the socket (another file) does not end the wait.
+run tcp-condition-own-address 0 "condition holds: TCP 127.0.0.1:$P1" \
+        --exec "$STEPS wait=200 tcp=127.0.0.1:$P1" --ready-tcp 127.0.0.1:$P1 -- "$PROBE" tcp=127.0.0.1:$P1
+run unix-condition-late-path 0 "condition holds: unix socket $TMP/late.sock" \
+        --exec "$STEPS wait=100 touch=$TMP/unrelated wait=200 unix=$TMP/late.sock" --ready-unix "$TMP/late.sock" \
+        -- "$PROBE" "unix=$TMP/late.sock"
+
 run bad-address 64 "Listen=127.0.0.1:99999: the port must be" --exec "$STEPS" --ready-listen=127.0.0.1:99999 -- true
 
 if [ "$MECHANISM" = seccomp ] && [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then

@@ -3,9 +3,11 @@
  * HOST:PORT, [v6]:PORT, /path, @abstract).
  *
  * "Of the unit" is decided by socket inode: the owner lists the unit's PIDs, their
- * /proc/PID/fd links give the socket inodes they hold, and /proc/PID/net/{tcp,tcp6,udp,
- * udp6,unix} (read through a PID of the unit, so a unit in its own network namespace is
- * seen in that one) says which of those inodes listen, and where. A socket someone else
+ * /proc/PID/fd links give the socket inodes they hold, and sock_diag netlink (sock-diag.c:
+ * listening sockets only, filtered in the kernel) says which of those inodes listen, and
+ * where. A unit in another network namespace, or a kernel without the diag tables, is
+ * read through /proc/PID/net/{tcp,tcp6,udp,udp6,unix} of a PID of the unit instead (which
+ * prints every connection of the namespace: milliseconds on a busy machine). A socket someone else
  * listens on never counts, even on the same port.
  *
  * The check runs on a timer that starts at 100 us and grows; an owner that learns of
@@ -26,11 +28,13 @@
 #include "loop.h"
 #include "macro.h"
 #include "ready.h"
+#include "sock-diag.h"
 
 #define LISTEN_INTERVAL_FIRST_USEC 100
 #define LISTEN_INTERVAL_CAP_USEC (5 * USEC_PER_MSEC)
 /* With events, the timer is only a safety net (an event lost to a filter the daemon
  * installed in front of ours, a socket passed in from outside). */
+#define LISTEN_INTERVAL_EVENT_FIRST_USEC (2 * USEC_PER_MSEC)
 #define LISTEN_INTERVAL_EVENT_CAP_USEC (50 * USEC_PER_MSEC)
 /* After an event: the call runs on the other core within microseconds. */
 #define KICK_RETRY_USEC 20
@@ -55,8 +59,9 @@ struct ready_listen {
         size_t n_addrs;
         struct watch timer;
         uint64_t interval_usec;
-        bool kicked;     /* looking because of a listen()/bind() event */
-        char found[256]; /* what matched, for the "condition holds" message */
+        bool kicked;      /* looking because of a listen()/bind() event */
+        bool diag_failed; /* sock_diag refused: /proc/PID/net instead */
+        char found[256];  /* what matched, for the "condition holds" message */
 };
 
 /* The socket inodes the unit holds, and one PID per network namespace to read
@@ -339,8 +344,80 @@ static bool ready_listen_scan_unix(struct ready_listen *l, const struct unit_soc
         return false;
 }
 
-static bool ready_listen_scan_netns(struct ready_listen *l, const struct unit_sockets *u, pid_t pid)
+struct diag_match {
+        struct ready_listen *l;
+        const struct unit_sockets *u;
+        const char *proto;
+        bool udp;
+};
+
+static int diag_match_socket(
+        unsigned long inode, const struct sockaddr_storage *ss, uint16_t port, const char *path,
+        void *userdata)
 {
+        struct diag_match *d = userdata;
+        struct ready_listen *l = d->l;
+
+        if (!unit_sockets_has(d->u, inode))
+                return 0;
+        if (ss) {
+                char addr[128];
+
+                if ((d->udp && port == 0) || !ready_listen_inet_matches(l, ss, port))
+                        return 0;
+                format_addr(ss, port, addr, sizeof(addr));
+                snprintf(l->found, sizeof(l->found), "%s %s", d->proto, addr);
+                return 1;
+        }
+        if (l->match == LISTEN_PATH && strcmp(path, l->spec) != 0)
+                return 0;
+        snprintf(l->found, sizeof(l->found), "unix %s", path[0] ? path : "(unnamed)");
+        return 1;
+}
+
+static unsigned long own_netns_id(void)
+{
+        static unsigned long id;
+        char ns[64];
+        ssize_t n;
+
+        if (id)
+                return id;
+        n = readlink("/proc/self/ns/net", ns, sizeof(ns) - 1);
+        if (n > 0) {
+                ns[n] = '\0';
+                id = strtoul(strchr(ns, '[') ? strchr(ns, '[') + 1 : ns, NULL, 10);
+        }
+        return id;
+}
+
+/* Through sock_diag (our namespace only): 1 found, 0 not, -errno to fall back on /proc for
+ * that table. */
+static int ready_listen_diag(struct ready_listen *l, const struct unit_sockets *u, int family, int protocol)
+{
+        struct diag_match d = { .l = l, .u = u };
+        uint32_t states = 1U << TCP_STATE_LISTEN;
+
+        if (protocol == IPPROTO_UDP) {
+                d.udp = true;
+                d.proto = "UDP";
+                states = 1U << TCP_STATE_CLOSE;
+        } else if (family != AF_UNIX)
+                d.proto = "TCP";
+        return sock_diag_walk(family, protocol, states, diag_match_socket, &d);
+}
+
+static bool ready_listen_scan_netns(struct ready_listen *l, const struct unit_sockets *u, size_t ns)
+{
+        static const struct {
+                int family, protocol;
+        } diag[] = {
+                { AF_INET, IPPROTO_TCP }, { AF_INET6, IPPROTO_TCP },
+                { AF_INET, IPPROTO_UDP }, { AF_INET6, IPPROTO_UDP },
+                { AF_UNIX, 0 },
+        };
+        bool use_diag = u->netns_ids[ns] == own_netns_id() && !l->diag_failed;
+        pid_t pid = u->netns_pids[ns];
         static const struct {
                 const char *file, *proto;
                 bool udp;
@@ -352,6 +429,26 @@ static bool ready_listen_scan_netns(struct ready_listen *l, const struct unit_so
         };
         char path[64];
 
+        if (use_diag) {
+                for (size_t i = 0; i < ELEMENTSOF(diag); i++) {
+                        int r;
+
+                        if ((diag[i].family == AF_UNIX) != (l->match == LISTEN_PATH) &&
+                            l->match != LISTEN_ANY)
+                                continue;
+                        r = ready_listen_diag(l, u, diag[i].family, diag[i].protocol);
+                        if (r > 0)
+                                return true;
+                        if (r < 0) {
+                                /* No diag for this table here (a module not loaded, a
+                                 * seccomp'ed launcher): /proc from now on. */
+                                l->diag_failed = true;
+                                break;
+                        }
+                }
+                if (!l->diag_failed)
+                        return false;
+        }
         if (l->match != LISTEN_PATH)
                 for (size_t i = 0; i < ELEMENTSOF(inet); i++) {
                         _cleanup_free_ char *text = NULL;
@@ -388,7 +485,7 @@ static bool ready_listen_holds(struct ready_listen *l)
                 if (unit_sockets_collect_pid(&u, pids[i]) < 0)
                         break;
         for (size_t i = 0; i < u.n_netns && !found; i++)
-                found = ready_listen_scan_netns(l, &u, u.netns_pids[i]);
+                found = ready_listen_scan_netns(l, &u, i);
         free(u.inodes);
         return found;
 }
@@ -408,7 +505,9 @@ static void ready_listen_run(struct ready_listen *l)
         if (l->check.owner->interval_usec)
                 l->interval_usec = l->check.owner->interval_usec;
         else if (!l->interval_usec)
-                l->interval_usec = LISTEN_INTERVAL_FIRST_USEC;
+                l->interval_usec = l->check.owner->listen_events && !l->kicked
+                                           ? LISTEN_INTERVAL_EVENT_FIRST_USEC
+                                           : LISTEN_INTERVAL_FIRST_USEC;
         else {
                 l->interval_usec += l->interval_usec / 2;
                 if (l->interval_usec > cap)

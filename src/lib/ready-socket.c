@@ -34,7 +34,8 @@ struct ready_socket {
         struct watch conns[MAX_ADDRESSES];
         size_t n_in_flight;
         struct watch timer;
-        struct watch dir_watch; /* inotify on a unix socket's directory while the path is missing */
+        int inotify_fd;         /* on a unix socket's directory, once the path was found missing */
+        struct watch dir_watch; /* borrows inotify_fd */
         uint64_t interval_usec;
         bool owner_interval_set;
         int last_error;
@@ -123,19 +124,24 @@ static bool ready_socket_wait_for_path(struct ready_socket *s)
 
         if (!s->is_unix || s->last_error != ENOENT || s->owner_interval_set)
                 return false;
-        if (!watch_active(&s->dir_watch)) {
+        /* Made once and kept until free: closing an inotify fd (or removing a watch) waits
+         * for an SRCU grace period in the kernel, 10-25 ms, which must not fall between
+         * "connected" and "ready" (see ready-file.c). */
+        if (s->inotify_fd < 0) {
                 snprintf(dir, sizeof(dir), "%s", s->spec);
                 fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
                 if (fd < 0)
                         return false;
-                if (inotify_add_watch(fd, dirname(dir), IN_CREATE | IN_MOVED_TO | IN_ATTRIB) < 0 ||
-                    loop_add(
-                            s->check.owner->loop, &s->dir_watch, fd, EPOLLIN, ready_socket_on_dir_event, s) <
-                            0) {
+                if (inotify_add_watch(fd, dirname(dir), IN_CREATE | IN_MOVED_TO | IN_ATTRIB) < 0) {
                         close(fd);
                         return false;
                 }
+                s->inotify_fd = fd;
         }
+        if (!watch_active(&s->dir_watch) && loop_add_borrowed(
+                                                    s->check.owner->loop, &s->dir_watch, s->inotify_fd,
+                                                    EPOLLIN, ready_socket_on_dir_event, s) < 0)
+                return false;
         /* Created between the connect and the watch: look again now. */
         if (access(s->spec, F_OK) == 0) {
                 (void) timer_arm(&s->timer, now_usec());
@@ -331,6 +337,7 @@ static void ready_socket_free(struct ready_check *c)
 {
         struct ready_socket *s = (struct ready_socket *) c;
 
+        safe_close(s->inotify_fd);
         free(s->spec);
         free(s->host);
         free(s->port);
@@ -360,6 +367,7 @@ static struct ready_socket *ready_socket_alloc(struct ready_owner *owner, const 
         }
         s->timer.fd = -1;
         s->dir_watch.fd = -1;
+        s->inotify_fd = -1;
         for (size_t i = 0; i < MAX_ADDRESSES; i++)
                 s->conns[i].fd = -1;
         s->check = (struct ready_check){ .ops = &ready_socket_ops, .owner = owner };

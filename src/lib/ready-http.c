@@ -306,6 +306,16 @@ int ready_http_new(
                         *ret_error = NULL;
                 return -EINVAL;
         }
+        {
+                const char *why = NULL;
+
+                /* libcurl is loaded here, for the first HTTP= check of the process. */
+                r = curl_dl_load(&why);
+                if (r < 0) {
+                        *ret_error = why ? strdup(why) : NULL;
+                        return r;
+                }
+        }
         h = calloc(1, sizeof(*h));
         if (!h)
                 return -ENOMEM;

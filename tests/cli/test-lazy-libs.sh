@@ -1,17 +1,18 @@
 #!/bin/sh
 # libcurl is loaded at the first HTTP= check, not at start: the binary does not link it,
-# a run without HTTP= never maps it, a run with HTTP= does (and works). The COMMAND looks
-# at its parent's (unitrun's) mappings.
+# a run without HTTP= never maps it, a run with HTTP= does (and works). libsystemd is not
+# linked either (loaded for a delegated scope or sd_notify() only), and a root run in its
+# own cgroup never maps it. The COMMAND looks at its parent's (unitrun's) mappings.
 set -u
 : "${UNITRUN:?}" "${FIXTURE_DIR:?}"
 fail=0
-if ldd "$UNITRUN" | grep -q libcurl; then
-        echo "FAIL: $UNITRUN links libcurl"; fail=1
+if ldd "$UNITRUN" | grep -Eq 'libcurl|libsystemd'; then
+        echo "FAIL: $UNITRUN links libcurl or libsystemd:"; ldd "$UNITRUN"; fail=1
 else
         echo "ok not linked"
 fi
-if "$UNITRUN" run --exec "sleep 100" -- sh -c '! grep -q libcurl /proc/$PPID/maps'; then
-        echo "ok no HTTP=: libcurl not mapped"
+if "$UNITRUN" run --exec "sleep 100" -- sh -c '! grep -Eq "libcurl|libsystemd" /proc/$PPID/maps'; then
+        echo "ok no HTTP=: neither libcurl nor libsystemd mapped"
 else
         echo "FAIL: libcurl mapped in a run without HTTP="; fail=1
 fi

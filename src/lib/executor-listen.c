@@ -1,11 +1,14 @@
 /* An executor's side of the listen(2)/bind(2) events (listen-notify.h): whether its main
  * command gets the filter (a check that wants the events, and not forced off), receiving
- * the notification fd from the child, answering every notification at once for as long as
- * the unit lives, and telling the checks. Without the fd (the kernel refused the filter,
+ * the notification fd from the child and handing it to the answerer process (which lets
+ * every call through at once, whether or not our loop runs), and telling the checks of
+ * each call the answerer reports. Without the fd (the kernel refused the filter,
  * or it was not installed) the checks poll, as they would anyway, and the log says so. */
-#include <poll.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 
 #include "internal.h"
 #include "listen-notify.h"
@@ -21,29 +24,57 @@ static bool executor_wants_listen_events(const ur_executor *e)
         return false;
 }
 
-static void executor_on_listen_notify(struct watch *w, uint32_t events)
+/* One byte per listen()/bind() the answerer let through. */
+static void executor_on_listen_event(struct watch *w, uint32_t events)
 {
         ur_executor *e = w->data;
-        struct pollfd p = { .fd = w->fd, .events = POLLIN };
+        char buf[256];
         bool any = false;
+        ssize_t n;
 
-        /* The answers first, so the daemon waits as little as it can; RECV would block
-         * once nothing is pending, hence the poll before each. */
-        while (poll(&p, 1, 0) == 1 && (p.revents & POLLIN)) {
-                int r = listen_notify_answer(w->fd);
-                if (r <= 0)
-                        break;
+        while ((n = read(w->fd, buf, sizeof(buf))) > 0)
                 any = true;
-        }
-        if (events & (EPOLLHUP | EPOLLERR) && !(p.revents & POLLIN)) {
-                /* Every process holding the filter is gone. */
-                watch_remove(&e->ctx->loop, w);
-                return;
-        }
         if (any)
                 for (struct ready_check *c = e->checks; c; c = c->next)
                         if (c->ops->kick && !c->met)
                                 c->ops->kick(c);
+        if (n == 0 || (!any && (events & (EPOLLHUP | EPOLLERR))))
+                watch_remove(&e->ctx->loop, w); /* the answerer is gone */
+}
+
+static void executor_on_answerer_exit(struct watch *w, uint32_t events)
+{
+        ur_executor *e = w->data;
+        siginfo_t si;
+
+        (void) waitid((idtype_t) P_PIDFD, (id_t) w->fd, &si, WEXITED | WNOHANG);
+        watch_remove(&e->ctx->loop, w);
+}
+
+static int executor_listen_start_answerer(ur_executor *e, int notify_fd)
+{
+        int pipe_fds[2], pidfd, r;
+
+        if (pipe2(pipe_fds, O_CLOEXEC | O_NONBLOCK) < 0) {
+                close(notify_fd);
+                return negative_errno();
+        }
+        r = listen_notify_start_answerer(notify_fd, pipe_fds[1], &pidfd);
+        close(pipe_fds[1]);
+        if (r < 0) {
+                close(pipe_fds[0]);
+                return r;
+        }
+        r = loop_add(
+                &e->ctx->loop, &e->listen_notify_watch, pipe_fds[0], EPOLLIN, executor_on_listen_event, e);
+        if (r >= 0)
+                r = loop_add(
+                        &e->ctx->loop, &e->listen_answerer_watch, pidfd, EPOLLIN, executor_on_answerer_exit,
+                        e);
+        else
+                close(pidfd);
+        /* Without its watches the answerer still answers; it ends with the unit. */
+        return r;
 }
 
 static void executor_on_listen_setup(struct watch *w, uint32_t events)
@@ -55,21 +86,18 @@ static void executor_on_listen_setup(struct watch *w, uint32_t events)
                 return;
         watch_remove(&e->ctx->loop, w);
         watch_remove(&e->ctx->loop, &e->listen_notify_watch);
-        if (fd >= 0 &&
-            loop_add(&e->ctx->loop, &e->listen_notify_watch, fd, EPOLLIN, executor_on_listen_notify, e) >=
-                    0) {
+        if (fd >= 0 && executor_listen_start_answerer(e, fd) >= 0) {
                 e->owner.listen_events = true;
                 context_log(
                         e->ctx, UR_LOG_INFO, e->name,
                         "listen detection: seccomp notification of listen()/bind() (polling as backup)");
-                /* Calls made before the fd arrived are pending already. */
-                executor_on_listen_notify(&e->listen_notify_watch, EPOLLIN);
                 return;
         }
         e->owner.listen_events = false;
         context_log(
                 e->ctx, UR_LOG_INFO, e->name,
-                "listen detection: polling (the kernel refused the seccomp listener)");
+                fd >= 0 ? "listen detection: polling (cannot start the seccomp answerer)"
+                        : "listen detection: polling (the kernel refused the seccomp listener)");
 }
 
 int executor_listen_prepare(ur_executor *e, int *ret_child_sock)
@@ -111,5 +139,13 @@ void executor_listen_release(ur_executor *e)
 {
         watch_remove(&e->ctx->loop, &e->listen_setup_watch);
         watch_remove(&e->ctx->loop, &e->listen_notify_watch);
+        /* The answerer exits by itself once the unit's processes are gone (they are, at
+         * release): reap it if it has, else leave it to the kernel's init (PDEATHSIG). */
+        if (watch_active(&e->listen_answerer_watch)) {
+                siginfo_t si;
+                (void) waitid(
+                        (idtype_t) P_PIDFD, (id_t) e->listen_answerer_watch.fd, &si, WEXITED | WNOHANG);
+        }
+        watch_remove(&e->ctx->loop, &e->listen_answerer_watch);
         e->owner.listen_events = false;
 }

@@ -179,8 +179,8 @@ struct ur_executor {
         struct watch notify_watch;
         char *notify_path;
         /* executor-listen.c: the socket the child sends the seccomp listener over, then
-         * the listener itself, answered for as long as the unit lives. */
-        struct watch listen_setup_watch, listen_notify_watch;
+         * the answerer's event pipe and its pidfd. */
+        struct watch listen_setup_watch, listen_notify_watch, listen_answerer_watch;
         bool notify_ready;
         unsigned notify_received; /* messages this run accepted from the unit */
         unsigned notify_ignored;  /* dropped, or from processes not of the unit */

@@ -1,5 +1,9 @@
 /* Seccomp user notification of listen(2)/bind(2); see listen-notify.h. */
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -9,10 +13,12 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "listen-notify.h"
 #include "macro.h"
+#include "shims.h"
 
 #if defined(__x86_64__)
 #define LISTEN_NOTIFY_ARCH AUDIT_ARCH_X86_64
@@ -120,4 +126,66 @@ int listen_notify_answer(int notify_fd)
 #else
         return -ENOTSUP;
 #endif
+}
+
+_Noreturn static void answerer_run(int notify_fd, int event_fd, pid_t launcher)
+{
+        struct pollfd p = { .fd = notify_fd, .events = POLLIN };
+        sigset_t all;
+
+        /* Nothing of the launcher's signal handling applies here; only SIGKILL ends us. */
+        sigfillset(&all);
+        (void) sigprocmask(SIG_SETMASK, &all, NULL);
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != launcher)
+                _exit(0);
+        for (;;) {
+                if (poll(&p, 1, -1) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        _exit(1);
+                }
+                if (p.revents & POLLIN) {
+                        if (listen_notify_answer(notify_fd) < 0)
+                                _exit(1);
+                        (void) !write(event_fd, "L", 1);
+                        continue;
+                }
+                if (p.revents & (POLLHUP | POLLERR | POLLNVAL))
+                        _exit(0);
+        }
+}
+
+int listen_notify_start_answerer(int notify_fd, int event_fd, int *ret_pidfd)
+{
+        pid_t launcher = getpid(), pid;
+        int pidfd;
+
+        pid = fork();
+        if (pid < 0) {
+                int r = negative_errno();
+                close(notify_fd);
+                return r;
+        }
+        if (pid == 0) {
+                /* Only what it needs, as fds 3 and 4: a copy of any other fd (a pipe, a
+                 * socket of ours) would keep it open past its owner's close. */
+                int n = fcntl(notify_fd, F_DUPFD, 1000), e = fcntl(event_fd, F_DUPFD, 1000);
+
+                if (n < 0 || e < 0 || dup2(n, 3) < 0 || dup2(e, 4) < 0)
+                        _exit(1);
+                if (shim_close_range(5, ~0U, 0) < 0)
+                        for (int fd = 5; fd < 65536; fd++)
+                                (void) close(fd);
+                answerer_run(3, 4, launcher);
+        }
+        close(notify_fd);
+        pidfd = shim_pidfd_open(pid, 0);
+        if (pidfd < 0) {
+                int r = negative_errno();
+                (void) kill(pid, SIGKILL);
+                (void) waitpid(pid, NULL, 0);
+                return r;
+        }
+        *ret_pidfd = pidfd;
+        return 0;
 }

@@ -25,5 +25,14 @@ int listen_notify_receive(int sock);
  * pending (or the caller died meanwhile), -errno otherwise. */
 int listen_notify_answer(int notify_fd);
 
+/* The answering is not left to the launcher's loop, which a library caller may not run
+ * for a while (its test code between start and stop): a daemon's listen() would wait for
+ * it. A small helper process answers every notification at once, for the unit's whole
+ * life, and writes one byte per call to event_fd (non-blocking: a full pipe loses bytes,
+ * not answers). It exits when every process holding the filter is gone, or with the
+ * launcher (PR_SET_PDEATHSIG). Takes notify_fd (closed in the caller); *ret_pidfd is the
+ * helper's pidfd. */
+int listen_notify_start_answerer(int notify_fd, int event_fd, int *ret_pidfd);
+
 /* UNITRUN_NO_LISTEN_EVENTS=1: no filter, Listen= polls (the fallback, forced). */
 bool listen_notify_disabled(void);

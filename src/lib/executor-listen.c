@@ -5,6 +5,7 @@
  * each call the answerer reports. Without the fd (the kernel refused the filter,
  * or it was not installed) the checks poll, as they would anyway, and the log says so. */
 #include <fcntl.h>
+#include <string.h>
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -14,14 +15,18 @@
 #include "listen-notify.h"
 #include "macro.h"
 
-static bool executor_wants_listen_events(const ur_executor *e)
+/* 0: no events; 1: listen(2); 2: listen(2) and bind(2), for a Listen= check (bound UDP
+ * sockets count there). */
+static int executor_wants_listen_events(const ur_executor *e)
 {
+        int want = 0;
+
         if (listen_notify_disabled())
-                return false;
+                return 0;
         for (const struct ready_check *c = e->checks; c; c = c->next)
                 if (c->ops->kick)
-                        return true;
-        return false;
+                        want = strcmp(c->ops->kind, "listen") == 0 ? 2 : want > 0 ? want : 1;
+        return want;
 }
 
 /* One byte per listen()/bind() the answerer let through. */
@@ -100,13 +105,14 @@ static void executor_on_listen_setup(struct watch *w, uint32_t events)
                         : "listen detection: polling (the kernel refused the seccomp listener)");
 }
 
-int executor_listen_prepare(ur_executor *e, int *ret_child_sock)
+int executor_listen_prepare(ur_executor *e, int *ret_child_sock, bool *ret_with_bind)
 {
-        int pair[2];
+        int pair[2], want = executor_wants_listen_events(e);
 
         *ret_child_sock = -1;
+        *ret_with_bind = want == 2;
         e->owner.listen_events = false;
-        if (!executor_wants_listen_events(e)) {
+        if (!want) {
                 for (const struct ready_check *c = e->checks; c; c = c->next)
                         if (c->ops->kick) {
                                 context_log(

@@ -680,7 +680,8 @@ int executor_spawn_command(ur_executor *e, ur_command_kind kind, size_t index)
                 .join_cgroup = e->leaf_killed,
                 .attrs = &attrs,
         };
-        if (is_main && executor_listen_prepare(e, &listen_sock) >= 0 && listen_sock > 0)
+        if (is_main && executor_listen_prepare(e, &listen_sock, &req.listen_notify_bind) >= 0 &&
+            listen_sock > 0)
                 req.listen_notify_sock = listen_sock;
         r = spawn_process(&req, &res);
         if (listen_sock >= 0)

@@ -229,7 +229,7 @@ void context_ensure_isolation(ur_context *ctx);
 int context_ensure_runtime_dir(ur_context *ctx);
 int context_ensure_guardian(ur_context *ctx);
 /* executor-listen.c: listen(2)/bind(2) events for the checks that want them. */
-int executor_listen_prepare(ur_executor *e, int *ret_child_sock);
+int executor_listen_prepare(ur_executor *e, int *ret_child_sock, bool *ret_with_bind);
 void executor_listen_spawned(ur_executor *e, int child_sock);
 void executor_listen_release(ur_executor *e);
 

@@ -33,7 +33,7 @@ bool listen_notify_disabled(void)
         return v && strcmp(v, "1") == 0;
 }
 
-int listen_notify_child_install(int sock)
+int listen_notify_child_install(int sock, bool with_bind)
 {
 #if defined(LISTEN_NOTIFY_ARCH) && defined(SECCOMP_USER_NOTIF_FLAG_CONTINUE)
         /* Any other architecture (x32, a 32-bit personality) passes untouched: those calls
@@ -44,7 +44,8 @@ int listen_notify_child_install(int sock)
                 BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
                 BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
                 BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_listen, 2, 0),
-                BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_bind, 1, 0),
+                /* Without bind: a number no syscall has, so the jump never fires. */
+                BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, with_bind ? __NR_bind : 0xffffffffU, 1, 0),
                 BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
                 BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
         };

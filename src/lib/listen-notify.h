@@ -12,10 +12,12 @@
 #include <stdbool.h>
 
 /* Child side, between clone and execve (async-signal-safe calls only): installs the
- * filter and sends its notification fd over sock. 0, or -errno: ENOTSUP where the
+ * filter (listen(2), and bind(2) too with with_bind: a round trip to the answerer per call
+ * for the unit's life, asked for only by Listen=, which counts bound UDP sockets) and sends
+ * its notification fd over sock. 0, or -errno: ENOTSUP where the
  * architecture is not handled, EACCES without CAP_SYS_ADMIN or no_new_privs, EBUSY when
  * an inherited filter already has a listener. */
-int listen_notify_child_install(int sock);
+int listen_notify_child_install(int sock, bool with_bind);
 
 /* Launcher side: the fd the child sent (>= 0), -EAGAIN when nothing came yet, -ENOENT when
  * the child went on without one (the socket is closed). */

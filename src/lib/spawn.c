@@ -238,7 +238,8 @@ _Noreturn static void child_run(const struct spawn_request *req, int error_pipe,
         /* Before the privilege drop: as root the filter needs no no_new_privs, so it changes
          * nothing the daemon may do. A failure is no error: Listen= then polls. */
         if (req->listen_notify_sock > 0)
-                listen_installed = listen_notify_child_install(req->listen_notify_sock) >= 0;
+                listen_installed =
+                        listen_notify_child_install(req->listen_notify_sock, req->listen_notify_bind) >= 0;
 
         if (req->attrs)
                 child_apply_attrs(req->attrs, error_pipe);
@@ -253,7 +254,7 @@ _Noreturn static void child_run(const struct spawn_request *req, int error_pipe,
                 child_fail(error_pipe, SPAWN_STEP_NO_NEW_PRIVILEGES);
         /* Not root: allowed once the unit asked for no_new_privs itself. */
         if (req->listen_notify_sock > 0 && !listen_installed && req->attrs && req->attrs->no_new_privileges)
-                (void) listen_notify_child_install(req->listen_notify_sock);
+                (void) listen_notify_child_install(req->listen_notify_sock, req->listen_notify_bind);
 
         execve(req->path, req->argv, req->envp);
         child_fail(error_pipe, SPAWN_STEP_EXEC);

@@ -75,6 +75,7 @@ struct spawn_request {
         /* > 0: install the listen(2)/bind(2) notification filter (listen-notify.h) and send
          * its fd over this socket (nothing is sent when the kernel refuses). */
         int listen_notify_sock;
+        bool listen_notify_bind; /* bind(2) too, not only listen(2) */
 };
 
 struct spawn_result {

@@ -64,6 +64,16 @@ P1=$(free_port) P2=$(free_port)
 run late-listen 0 "Listen=yes \(TCP 127.0.0.1:$P1, $SEEN\)" \
         --exec "$STEPS wait=300 tcp=127.0.0.1:$P1" --ready-listen -- "$PROBE" tcp=127.0.0.1:$P1
 
+# --json says the mechanism too, in the ready event's conditions.
+n=$((n + 1))
+timeout 60 env $MODE_ENV "$UNITRUN" run --json --exec "$STEPS wait=100 tcp=127.0.0.1:$P1" --ready-listen \
+        -- true >"$TMP/out.$n" 2>&1
+if grep -q "\"event\":\"ready\".*\"conditions\":\"[^\"]*$SEEN" "$TMP/out.$n"; then
+        echo "ok json-says-mechanism"
+else
+        echo "FAIL json-says-mechanism"; sed 's/^/    /' "$TMP/out.$n"; fail=1
+fi
+
 run two-ports-host-port 0 "TCP 127.0.0.1:$P2" \
         --exec "$STEPS tcp=127.0.0.1:$P1 wait=300 tcp=127.0.0.1:$P2" --ready-listen=127.0.0.1:$P2 \
         -- "$PROBE" tcp=127.0.0.1:$P2

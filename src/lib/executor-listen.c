@@ -5,6 +5,7 @@
  * each call the answerer reports. Without the fd (the kernel refused the filter,
  * or it was not installed) the checks poll, as they would anyway, and the log says so. */
 #include <fcntl.h>
+#include <poll.h>
 #include <string.h>
 #include <signal.h>
 #include <sys/epoll.h>
@@ -56,19 +57,37 @@ static void executor_on_answerer_exit(struct watch *w, uint32_t events)
         watch_remove(&e->ctx->loop, w);
 }
 
+/* No answerer process (fork refused): the loop answers, as well as it can while it runs;
+ * the notification fd must never be dropped, or the unit's listen() would fail. */
+static void executor_on_listen_notify_inline(struct watch *w, uint32_t events)
+{
+        ur_executor *e = w->data;
+        struct pollfd p = { .fd = w->fd, .events = POLLIN };
+        bool any = false;
+
+        while (poll(&p, 1, 0) == 1 && (p.revents & POLLIN) && listen_notify_answer(w->fd) > 0)
+                any = true;
+        if (!any && (events & (EPOLLHUP | EPOLLERR))) {
+                watch_remove(&e->ctx->loop, w);
+                return;
+        }
+        if (any)
+                for (struct ready_check *c = e->checks; c; c = c->next)
+                        if (c->ops->kick && !c->met)
+                                c->ops->kick(c);
+}
+
 static int executor_listen_start_answerer(ur_executor *e, int notify_fd)
 {
         int pipe_fds[2], pidfd, r;
 
-        if (pipe2(pipe_fds, O_CLOEXEC | O_NONBLOCK) < 0) {
-                close(notify_fd);
-                return negative_errno();
-        }
+        if (pipe2(pipe_fds, O_CLOEXEC | O_NONBLOCK) < 0)
+                goto inline_answers;
         r = listen_notify_start_answerer(notify_fd, pipe_fds[1], &pidfd);
         close(pipe_fds[1]);
         if (r < 0) {
                 close(pipe_fds[0]);
-                return r;
+                goto inline_answers;
         }
         r = loop_add(
                 &e->ctx->loop, &e->listen_notify_watch, pipe_fds[0], EPOLLIN, executor_on_listen_event, e);
@@ -80,6 +99,13 @@ static int executor_listen_start_answerer(ur_executor *e, int notify_fd)
                 close(pidfd);
         /* Without its watches the answerer still answers; it ends with the unit. */
         return r;
+
+inline_answers:
+        context_log(
+                e->ctx, UR_LOG_WARNING, e->name, "cannot start the seccomp answerer: answering in the loop");
+        return loop_add(
+                &e->ctx->loop, &e->listen_notify_watch, notify_fd, EPOLLIN, executor_on_listen_notify_inline,
+                e);
 }
 
 static void executor_on_listen_setup(struct watch *w, uint32_t events)

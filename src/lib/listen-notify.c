@@ -162,15 +162,12 @@ int listen_notify_start_answerer(int notify_fd, int event_fd, int *ret_pidfd)
         int pidfd;
 
         pid = fork();
-        if (pid < 0) {
-                int r = negative_errno();
-                close(notify_fd);
-                return r;
-        }
+        if (pid < 0)
+                return negative_errno();
         if (pid == 0) {
                 /* Only what it needs, as fds 3 and 4: a copy of any other fd (a pipe, a
                  * socket of ours) would keep it open past its owner's close. */
-                int n = fcntl(notify_fd, F_DUPFD, 1000), e = fcntl(event_fd, F_DUPFD, 1000);
+                int n = fcntl(notify_fd, F_DUPFD, 5), e = fcntl(event_fd, F_DUPFD, 5);
 
                 if (n < 0 || e < 0 || dup2(n, 3) < 0 || dup2(e, 4) < 0)
                         _exit(1);
@@ -179,7 +176,6 @@ int listen_notify_start_answerer(int notify_fd, int event_fd, int *ret_pidfd)
                                 (void) close(fd);
                 answerer_run(3, 4, launcher);
         }
-        close(notify_fd);
         pidfd = shim_pidfd_open(pid, 0);
         if (pidfd < 0) {
                 int r = negative_errno();
@@ -187,6 +183,7 @@ int listen_notify_start_answerer(int notify_fd, int event_fd, int *ret_pidfd)
                 (void) waitpid(pid, NULL, 0);
                 return r;
         }
+        close(notify_fd);
         *ret_pidfd = pidfd;
         return 0;
 }

@@ -32,8 +32,8 @@ int listen_notify_answer(int notify_fd);
  * it. A small helper process answers every notification at once, for the unit's whole
  * life, and writes one byte per call to event_fd (non-blocking: a full pipe loses bytes,
  * not answers). It exits when every process holding the filter is gone, or with the
- * launcher (PR_SET_PDEATHSIG). Takes notify_fd (closed in the caller); *ret_pidfd is the
- * helper's pidfd. */
+ * launcher (PR_SET_PDEATHSIG). On success notify_fd is the helper's (closed here) and
+ * *ret_pidfd is its pidfd; on failure the caller keeps notify_fd and must answer itself. */
 int listen_notify_start_answerer(int notify_fd, int event_fd, int *ret_pidfd);
 
 /* UNITRUN_NO_LISTEN_EVENTS=1: no filter, Listen= polls (the fallback, forced). */

@@ -570,7 +570,7 @@ static void ready_listen_describe(const struct ready_check *c, char *buf, size_t
         if (c->met && l->found[0])
                 snprintf(
                         buf, size, "Listen=%s (%s, seen by %s)", l->spec, l->found,
-                        c->owner->listen_events && l->kicked ? "seccomp" : "polling");
+                        c->owner->listen_events ? "seccomp events" : "polling");
         else
                 snprintf(buf, size, "Listen=%s (%s of the unit)", l->spec, what);
 }

@@ -58,6 +58,7 @@ if [ "$MECHANISM" = polling ]; then
 fi
 MODE_ENV="$MODE_ENV UNITRUN=$UNITRUN"
 SEEN="seen by $MECHANISM"
+[ "$MECHANISM" = seccomp ] && SEEN="seen by seccomp events"
 
 P1=$(free_port) P2=$(free_port)
 

@@ -15,8 +15,9 @@ ORDER = ["basic", "os", "ready", "unit", "core"]
 
 # Includes across layers that the rules allow beyond "same or lower" (review §7.2).
 # Readiness may use these mechanisms of os/ and nothing else of it (rule 3): the shared HTTP
-# handle, who owns a socket, and the run's namespaces its connects must happen in.
-READY_MAY_INCLUDE_FROM_OS = {"http-multi.h", "socket-owner.h", "run-ns.h"}
+# handle, who owns a socket and which sockets listen (socket-owner.h, sock-diag.h), and
+# the run's namespaces its connects must happen in.
+READY_MAY_INCLUDE_FROM_OS = {"http-multi.h", "socket-owner.h", "sock-diag.h", "run-ns.h"}
 # core/executor-run.c reads EnvironmentFile=: the one unit/ header core may include (rule 5).
 CORE_MAY_INCLUDE_FROM_UNIT = {"environment-file.h"}
 
@@ -45,7 +46,7 @@ def main():
                 elif mine == "core" and theirs == "unit" and inc not in CORE_MAY_INCLUDE_FROM_UNIT:
                     bad.append(f"{mine}/{name}:{lineno}: core includes {inc} of unit/ (only through unitrun.h)")
                 elif mine == "ready" and theirs == "os" and inc not in READY_MAY_INCLUDE_FROM_OS:
-                    bad.append(f"{mine}/{name}:{lineno}: ready includes {inc} of os/ (only http-multi.h, socket-owner.h, run-ns.h)")
+                    bad.append(f"{mine}/{name}:{lineno}: ready includes {inc} of os/ (only http-multi.h, socket-owner.h, sock-diag.h, run-ns.h)")
                 elif ORDER.index(theirs) > ORDER.index(mine):
                     bad.append(f"{mine}/{name}:{lineno}: {mine} includes {inc} of the higher layer {theirs}")
     for b in bad:

@@ -1,10 +1,31 @@
 /* unitrun up: start the units, say they are ready (to a service manager too: READY=1),
  * stay until SIGINT/SIGTERM or a unit fails, then stop everything (SPEC §3). */
 #include <stdio.h>
-#include <systemd/sd-daemon.h>
+#include <dlfcn.h>
+#include <stdlib.h>
 
 #include "progress.h"
 #include "session.h"
+
+/* sd_notify() for a service manager that started us: libsystemd is loaded only then (no
+ * NOTIFY_SOCKET, the common case, costs nothing). */
+static void up_notify(const char *state)
+{
+        static int (*notify)(int unset_environment, const char *state);
+        static bool tried;
+
+        if (!getenv("NOTIFY_SOCKET"))
+                return;
+        if (!tried) {
+                void *handle = dlopen("libsystemd.so.0", RTLD_NOW | RTLD_LOCAL);
+
+                tried = true;
+                if (handle)
+                        *(void **) &notify = dlsym(handle, "sd_notify");
+        }
+        if (notify)
+                (void) notify(0, state);
+}
 
 static void on_signal(struct session *s, int sig, bool from_terminal)
 {
@@ -44,10 +65,10 @@ int verb_up(int argc, char **argv)
                 progress_finish(s.progress);
                 print_summary(&s);
                 /* Under a service manager, we are ready once everything is. */
-                (void) sd_notify(0, "READY=1\nSTATUS=all units ready");
+                up_notify("READY=1\nSTATUS=all units ready");
                 if (session_wait(&s, up_should_end) < 0)
                         status = EXIT_SYSTEM;
-                (void) sd_notify(0, "STOPPING=1");
+                up_notify("STOPPING=1");
         }
         status = session_teardown(&s, status);
         /* A teardown asked for by SIGINT/SIGTERM that ends clean is a success. */

@@ -459,7 +459,13 @@ int ur_executor_add_ready_file(ur_executor *e, const char *path);
  * Like every condition it is bounded by the start timeout. */
 typedef int (*ur_ready_fn)(void *userdata);
 int ur_executor_add_ready_callback(ur_executor *e, ur_ready_fn fn, void *userdata);
-/* Poll period of TCP/unix/HTTP/callback conditions; 0 (default): starts at 1 ms, grows to 5 ms. */
+/* Ready once a process of the unit listens: addr NULL or "yes" for any TCP or unix stream
+ * socket or bound UDP socket; else only PORT, HOST:PORT, [v6]:PORT, /path or @abstract.
+ * Sockets of other processes never count. Detected from the unit's listen(2)/bind(2) calls
+ * where the kernel lets us (seccomp notification), else by looking in /proc (polled). */
+int ur_executor_add_ready_listen(ur_executor *e, const char *addr);
+/* Poll period of TCP/unix/HTTP conditions; 0 (default): starts at 0.2 ms, grows to 5 ms
+ * (and a unix socket path that does not exist yet is waited for with inotify). */
 int ur_executor_set_ready_interval(ur_executor *e, uint64_t usec);
 /* Default true: if a TCP/unix/HTTP address already answers before spawning, the start
  * fails with UR_FAILURE_IN_USE (-EADDRINUSE), naming who listens there where we can tell. */

@@ -88,6 +88,11 @@ int main(int argc, char **argv)
                 pause();
                 return 0;
         }
+        /* The COMMAND of a CLI run: when did it start? */
+        if (strcmp(kind, "now") == 0) {
+                stamp();
+                return 0;
+        }
         usleep((useconds_t) delay_ms * 1000);
         if (strcmp(kind, "notify") == 0) {
                 stamp();

@@ -256,6 +256,12 @@ static void executor_on_check_met(struct ready_owner *owner)
         executor_maybe_ready((ur_executor *) ((char *) owner - offsetof(ur_executor, owner)));
 }
 
+static int executor_owner_list_pids(struct ready_owner *owner, pid_t **ret_pids, size_t *ret_n)
+{
+        return executor_list_pids(
+                (ur_executor *) ((char *) owner - offsetof(ur_executor, owner)), ret_pids, ret_n);
+}
+
 static void executor_on_line(struct output_stream *s, const char *line, size_t len, bool complete)
 {
         ur_executor *e = s->data;
@@ -1051,6 +1057,7 @@ static int executor_alloc(ur_context *ctx, const char *name, ur_executor **ret)
         e->kill_mode = EXECUTOR_DEFAULT_KILL_MODE;
         e->notify_access = EXECUTOR_DEFAULT_NOTIFY_ACCESS;
         e->child.watch.fd = e->control.watch.fd = e->main_watch.fd = e->exec_watch.fd = -1;
+        e->listen_setup_watch.fd = e->listen_notify_watch.fd = e->listen_answerer_watch.fd = -1;
         e->notify_watch.fd = e->timer.fd = e->cgroup_watch.fd = -1;
         e->stdio_child[0] = e->stdio_child[1] = e->stdio_child[2] = -1;
         e->refuse_if_ready = EXECUTOR_DEFAULT_REFUSE_IF_READY;
@@ -1074,6 +1081,7 @@ static int executor_alloc(ur_context *ctx, const char *name, ur_executor **ret)
                 .ns = &ctx->ns,
                 .name = e->name,
                 .on_met = executor_on_check_met,
+                .list_pids = executor_owner_list_pids,
         };
         output_stream_init(&e->out[0], UR_STDOUT, executor_on_line, e);
         output_stream_init(&e->out[1], UR_STDERR, executor_on_line, e);

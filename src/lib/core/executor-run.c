@@ -452,6 +452,7 @@ void executor_release_run(ur_executor *e)
         watch_remove(l, &e->main_watch);
         watch_remove(l, &e->exec_watch);
         watch_remove(l, &e->notify_watch);
+        executor_listen_release(e);
         watch_remove(l, &e->timer);
         watch_remove(l, &e->pid_file_watch);
         watch_remove(l, &e->cgroup_watch);
@@ -657,6 +658,7 @@ int executor_spawn_command(ur_executor *e, ur_command_kind kind, size_t index)
         struct spawn_request req;
         struct spawn_result res;
         pid_t *sessions;
+        int listen_sock = -1;
         int r;
 
         r = executor_command_env(e, kind, &env);
@@ -696,7 +698,12 @@ int executor_spawn_command(ur_executor *e, ur_command_kind kind, size_t index)
                 .attrs = &attrs,
                 .ns = e->ns ? e->ns : e->ctx->ns,
         };
+        if (is_main && executor_listen_prepare(e, &listen_sock, &req.listen_notify_bind) >= 0 &&
+            listen_sock > 0)
+                req.listen_notify_sock = listen_sock;
         r = spawn_process(&req, &res);
+        if (listen_sock >= 0)
+                executor_listen_spawned(e, listen_sock);
         if (r < 0)
                 return r;
 

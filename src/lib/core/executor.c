@@ -397,6 +397,11 @@ int ur_executor_add_ready_http(ur_executor *e, const ur_http_check *check)
         return executor_add_ready(e, &(struct ready_spec){ .kind = READY_HTTP, .http = check });
 }
 
+int ur_executor_add_ready_listen(ur_executor *e, const char *addr)
+{
+        return executor_add_ready(e, &(struct ready_spec){ .kind = READY_LISTEN, .arg = addr });
+}
+
 int ur_executor_add_ready_file(ur_executor *e, const char *path)
 {
         return executor_add_ready(e, &(struct ready_spec){ .kind = READY_FILE, .arg = path });

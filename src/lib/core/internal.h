@@ -191,6 +191,9 @@ struct ur_executor {
 
         struct watch notify_watch;
         char *notify_path;
+        /* executor-listen.c: the socket the child sends the seccomp listener over, then
+         * the answerer's event pipe and its pidfd. */
+        struct watch listen_setup_watch, listen_notify_watch, listen_answerer_watch;
         bool notify_ready;
         unsigned notify_received; /* messages this run accepted from the unit */
         unsigned notify_ignored;  /* dropped, or from processes not of the unit */
@@ -246,6 +249,11 @@ void context_free_namespaces(ur_context *ctx);
 /* PrivateTmp=/PrivateNetwork=: the executor's own namespaces, before its first spawn. */
 int context_unit_namespaces(ur_context *ctx, ur_executor *e, char **ret_error);
 void context_release_unit_namespaces(ur_context *ctx, ur_executor *e);
+/* executor-listen.c: listen(2)/bind(2) events for the checks that want them. */
+int executor_listen_prepare(ur_executor *e, int *ret_child_sock, bool *ret_with_bind);
+void executor_listen_spawned(ur_executor *e, int child_sock);
+void executor_listen_release(ur_executor *e);
+
 void context_log(ur_context *ctx, ur_log_level level, const char *unit, const char *fmt, ...)
         __attribute__((format(printf, 4, 5)));
 

@@ -158,7 +158,12 @@ int cgroup_run_settle(struct cgroup_run *run)
 {
         int r;
 
-        if (run->settled)
+        /* In our own subtree (a) the launcher is not inside the run directory at all: it
+         * stays in the cgroup it came from, the run directory is its child, and no
+         * controller is enabled there, so a move would buy nothing and cost the 12 ms grace
+         * period (once in, once out). A delegated scope (b) holds the launcher itself:
+         * there it must leave the scope's inner node for its leaf. */
+        if (run->settled || !run->delegated)
                 return 0;
         r = move_self(run->supervisor);
         if (r < 0)

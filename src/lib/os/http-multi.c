@@ -126,6 +126,11 @@ int http_multi_new(struct loop *l, struct http_multi **ret)
 
         /* Not thread-safe, like curl_global_init() itself; the library is single-threaded. */
         if (!curl_initialized) {
+                const char *why;
+
+                r = curl_dl_load(&why);
+                if (r < 0)
+                        return r;
                 if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
                         return -EIO;
                 curl_initialized = true;

@@ -3,7 +3,7 @@
  * tell it what happened (curl_multi_socket_action). One per context, made on first use. */
 #pragma once
 
-#include <curl/curl.h>
+#include "curl-dl.h"
 
 struct loop;
 struct http_multi;

@@ -13,12 +13,12 @@
 #include <stdbool.h>
 #include <sys/random.h>
 #include <sys/stat.h>
-#include <systemd/sd-bus.h>
 
 #include "macro.h"
 #include "mountinfo.h"
 #include "proc.h"
 #include "scope.h"
+#include "sdbus-dl.h"
 #include "time-util.h"
 
 #define SCOPE_TIMEOUT_USEC (5 * USEC_PER_SEC)
@@ -32,9 +32,22 @@ struct job_wait {
         char *result; /* its JobRemoved result, once seen */
 };
 
-/* sd-bus.h provides the *p cleanup functions. */
-#define _cleanup_bus_ _cleanup_(sd_bus_flush_close_unrefp)
-#define _cleanup_bus_message_ _cleanup_(sd_bus_message_unrefp)
+/* Our own *p cleanup functions: sd-bus.h's would call libsystemd directly, and it is only
+ * loaded at the first scope request (sdbus-dl.h). */
+static void bus_closep(sd_bus **bus)
+{
+        if (*bus)
+                (void) sd_bus_flush_close_unref(*bus);
+}
+
+static void bus_message_unrefp(sd_bus_message **m)
+{
+        if (*m)
+                (void) sd_bus_message_unref(*m);
+}
+
+#define _cleanup_bus_ _cleanup_(bus_closep)
+#define _cleanup_bus_message_ _cleanup_(bus_message_unrefp)
 
 /* What a user can do about it, for the end of every reason. `systemd-run --user --scope`
  * would not help where our own request failed (it asks for the same move); a service of
@@ -123,6 +136,12 @@ static int scope_bus_connect(sd_bus **ret, const char **ret_manager, char **ret_
         char path[PATH_MAX];
         int r, r_system = 0;
 
+        r = sdbus_dl_load();
+        if (r < 0)
+                return set_reasonf(
+                        ret_reason, r,
+                        "no systemd manager to ask for a delegated scope "
+                        "(libsystemd.so.0 cannot be loaded)");
         if (geteuid() == 0) {
                 r_system = bus_open_private("/run/systemd/private", ret);
                 if (r_system >= 0) {

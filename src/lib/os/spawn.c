@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include "listen-notify.h"
 #include "macro.h"
 #include "run-ns.h"
 #include "shims.h"
@@ -190,6 +191,7 @@ static void child_apply_attrs(const struct spawn_attrs *a, int error_pipe)
 _Noreturn static void child_run(const struct spawn_request *req, int error_pipe, bool join_cgroup)
 {
         struct sigaction sa_default = { .sa_handler = SIG_DFL };
+        bool listen_installed = false;
         sigset_t empty;
 
         if (join_cgroup) {
@@ -246,6 +248,12 @@ _Noreturn static void child_run(const struct spawn_request *req, int error_pipe,
                         if (fd != error_pipe)
                                 (void) close(fd);
 
+        /* Before the privilege drop: as root the filter needs no no_new_privs, so it changes
+         * nothing the daemon may do. A failure is no error: Listen= then polls. */
+        if (req->listen_notify_sock > 0)
+                listen_installed =
+                        listen_notify_child_install(req->listen_notify_sock, req->listen_notify_bind) >= 0;
+
         if (req->attrs)
                 child_apply_attrs(req->attrs, error_pipe);
 
@@ -257,6 +265,9 @@ _Noreturn static void child_run(const struct spawn_request *req, int error_pipe,
         if (req->attrs && req->attrs->no_new_privileges &&
             prctl(PR_SET_NO_NEW_PRIVS, 1UL, 0UL, 0UL, 0UL) < 0)
                 child_fail(error_pipe, SPAWN_STEP_NO_NEW_PRIVILEGES);
+        /* Not root: allowed once the unit asked for no_new_privs itself. */
+        if (req->listen_notify_sock > 0 && !listen_installed && req->attrs && req->attrs->no_new_privileges)
+                (void) listen_notify_child_install(req->listen_notify_sock, req->listen_notify_bind);
 
         execve(req->path, req->argv, req->envp);
         child_fail(error_pipe, SPAWN_STEP_EXEC);

@@ -76,6 +76,10 @@ struct spawn_request {
         bool join_cgroup;                /* join it from the child instead of being born in it */
         const struct spawn_attrs *attrs; /* or NULL: inherit everything */
         const struct run_ns *ns;         /* the run's namespaces to join, or NULL */
+        /* > 0: install the listen(2)/bind(2) notification filter (listen-notify.h) and send
+         * its fd over this socket (nothing is sent when the kernel refuses). */
+        int listen_notify_sock;
+        bool listen_notify_bind; /* bind(2) too, not only listen(2) */
 };
 
 struct spawn_result {

@@ -206,6 +206,15 @@ static int ready_http_begin(struct ready_check *c)
         return 0;
 }
 
+/* The unit calls listen()/bind(): its connect gate looks again at once. */
+static void ready_http_kick(struct ready_check *c)
+{
+        struct ready_http *h = (struct ready_http *) c;
+
+        if (h->gate && !h->gate_open && h->gate->ops->kick)
+                h->gate->ops->kick(h->gate);
+}
+
 static void ready_http_end(struct ready_check *c)
 {
         struct ready_http *h = (struct ready_http *) c;
@@ -297,6 +306,7 @@ static const struct ready_ops ready_http_ops = {
         .kind = "http",
         .probe = ready_http_probe,
         .begin = ready_http_begin,
+        .kick = ready_http_kick,
         .end = ready_http_end,
         .describe = ready_http_describe,
         .free = ready_http_free,
@@ -315,6 +325,16 @@ int ready_http_new(
                             spec->url) < 0)
                         *ret_error = NULL;
                 return -EINVAL;
+        }
+        {
+                const char *why = NULL;
+
+                /* libcurl is loaded here, for the first HTTP= check of the process. */
+                r = curl_dl_load(&why);
+                if (r < 0) {
+                        *ret_error = why ? strdup(why) : NULL;
+                        return r;
+                }
         }
         h = calloc(1, sizeof(*h));
         if (!h)

@@ -16,7 +16,7 @@ int ready_list_add(
         *ret_error = NULL;
         if (spec->kind == READY_HTTP       ? !spec->http || !spec->http->url
             : spec->kind == READY_CALLBACK ? !spec->fn
-                                           : !spec->arg)
+                                           : !spec->arg && spec->kind != READY_LISTEN)
                 return -EINVAL;
         switch (spec->kind) {
         case READY_OUTPUT:
@@ -36,6 +36,9 @@ int ready_list_add(
                 break;
         case READY_CALLBACK:
                 r = ready_callback_new(owner, spec->fn, spec->userdata, &c);
+                break;
+        case READY_LISTEN:
+                r = ready_listen_new(owner, spec->arg, &c, ret_error);
                 break;
         default:
                 return -EINVAL;

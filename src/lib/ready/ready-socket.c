@@ -1,6 +1,11 @@
 /* TCP= and UnixSocket= readiness: a non-blocking connect to every address, repeated on the
  * loop's timer until one succeeds. A listening socket has no event of its own to wait for,
- * so this is a polled kind; the period starts at 1 ms (ready_next_interval()). */
+ * so this is a polled kind; the period starts at 0.2 ms and grows (ready_next_interval()).
+ * Two events stand in for polling where they can: a unix socket path that does not exist
+ * yet is waited for with inotify on its directory, and when the owner hears of the unit's
+ * listen(2)/bind(2) calls (seccomp, executor-listen.c) the check looks right after each. */
+#include <libgen.h>
+#include <sys/inotify.h>
 #include <netdb.h>
 #include <poll.h>
 #include <sys/epoll.h>
@@ -30,9 +35,15 @@ struct ready_socket {
         struct watch conns[MAX_ADDRESSES];
         size_t n_in_flight;
         struct watch timer;
+        int inotify_fd;         /* on a unix socket's directory, once the path was found missing */
+        struct watch dir_watch; /* borrows inotify_fd */
         uint64_t interval_usec;
+        bool owner_interval_set;
         int last_error;
 };
+
+/* After a listen()/bind() event: the call runs on the other core within microseconds. */
+#define KICK_RETRY_USEC 30
 
 /* "host:port", "[v6]:port"; the host may be a name. */
 static int split_host_port(const char *spec, char **ret_host, char **ret_port)
@@ -102,8 +113,60 @@ static void ready_socket_close_all(struct ready_socket *s)
         s->n_in_flight = 0;
 }
 
+static void ready_socket_attempt(struct ready_socket *s);
+
+static void ready_socket_on_dir_event(struct watch *w, uint32_t events)
+{
+        struct ready_socket *s = w->data;
+        char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+
+        while (read(w->fd, buf, sizeof(buf)) > 0)
+                ;
+        (void) timer_disarm(&s->timer);
+        s->interval_usec = 0;
+        ready_socket_attempt(s);
+}
+
+/* The unix path is missing: an inotify wait on its directory instead of polling, where the
+ * directory exists. True when waiting that way. */
+static bool ready_socket_wait_for_path(struct ready_socket *s)
+{
+        char dir[sizeof(((struct sockaddr_un *) NULL)->sun_path) + 1];
+        int fd;
+
+        if (!s->is_unix || s->last_error != ENOENT || s->owner_interval_set)
+                return false;
+        /* Made once and kept until free: closing an inotify fd (or removing a watch) waits
+         * for an SRCU grace period in the kernel, 10-25 ms, which must not fall between
+         * "connected" and "ready" (see ready-file.c). */
+        if (s->inotify_fd < 0) {
+                snprintf(dir, sizeof(dir), "%s", s->spec);
+                fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+                if (fd < 0)
+                        return false;
+                if (inotify_add_watch(fd, dirname(dir), IN_CREATE | IN_MOVED_TO | IN_ATTRIB) < 0) {
+                        close(fd);
+                        return false;
+                }
+                s->inotify_fd = fd;
+        }
+        if (!watch_active(&s->dir_watch) && loop_add_borrowed(
+                                                    s->check.owner->loop, &s->dir_watch, s->inotify_fd,
+                                                    EPOLLIN, ready_socket_on_dir_event, s) < 0)
+                return false;
+        /* Created between the connect and the watch: look again now. */
+        if (access(s->spec, F_OK) == 0) {
+                (void) timer_arm(&s->timer, now_usec());
+                return true;
+        }
+        (void) timer_disarm(&s->timer);
+        return true;
+}
+
 static void ready_socket_schedule(struct ready_socket *s)
 {
+        if (ready_socket_wait_for_path(s))
+                return;
         s->interval_usec = ready_next_interval(s->check.owner, s->interval_usec);
         (void) timer_arm(&s->timer, now_usec() + s->interval_usec);
 }
@@ -111,6 +174,7 @@ static void ready_socket_schedule(struct ready_socket *s)
 static void ready_socket_succeeded(struct ready_socket *s)
 {
         ready_socket_close_all(s);
+        watch_remove(s->check.owner->loop, &s->dir_watch);
         (void) timer_disarm(&s->timer);
         ready_check_met(&s->check);
 }
@@ -180,11 +244,24 @@ static void ready_socket_on_timer(struct watch *w, uint32_t events)
         ready_socket_attempt(w->data);
 }
 
+static void ready_socket_kick(struct ready_check *c)
+{
+        struct ready_socket *s = (struct ready_socket *) c;
+
+        /* A fixed Interval= is a promise to poll at that period, nothing sooner. */
+        if (c->met || !watch_active(&s->timer) || s->n_in_flight > 0 || s->owner_interval_set)
+                return;
+        s->interval_usec = 0;
+        (void) timer_arm(&s->timer, now_usec() + KICK_RETRY_USEC);
+}
+
 static int ready_socket_begin(struct ready_check *c)
 {
         struct ready_socket *s = (struct ready_socket *) c;
         int r;
 
+        /* A fixed Interval= is a promise to poll: no inotify then. */
+        s->owner_interval_set = ready_interval_fixed(c->owner);
         s->interval_usec = 0;
         s->last_error = 0;
         r = timer_add(c->owner->loop, &s->timer, ready_socket_on_timer, s);
@@ -199,6 +276,7 @@ static void ready_socket_end(struct ready_check *c)
         struct ready_socket *s = (struct ready_socket *) c;
 
         ready_socket_close_all(s);
+        watch_remove(c->owner->loop, &s->dir_watch);
         watch_remove(c->owner->loop, &s->timer);
 }
 
@@ -272,6 +350,7 @@ static void ready_socket_free(struct ready_check *c)
 {
         struct ready_socket *s = (struct ready_socket *) c;
 
+        safe_close(s->inotify_fd);
         free(s->spec);
         free(s->host);
         free(s->port);
@@ -282,6 +361,7 @@ static const struct ready_ops ready_socket_ops = {
         .kind = "socket",
         .probe = ready_socket_probe,
         .begin = ready_socket_begin,
+        .kick = ready_socket_kick,
         .end = ready_socket_end,
         .describe = ready_socket_describe,
         .free = ready_socket_free,
@@ -299,6 +379,8 @@ static struct ready_socket *ready_socket_alloc(struct ready_owner *owner, const 
                 return NULL;
         }
         s->timer.fd = -1;
+        s->dir_watch.fd = -1;
+        s->inotify_fd = -1;
         for (size_t i = 0; i < MAX_ADDRESSES; i++)
                 s->conns[i].fd = -1;
         s->check = (struct ready_check){ .ops = &ready_socket_ops, .owner = owner };

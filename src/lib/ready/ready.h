@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "unitrun.h"
 
@@ -33,6 +34,11 @@ struct ready_owner {
          * and the outer check's owner here: its deadline and interval are the ones that hold,
          * read at each use and never copied, since EXTEND_TIMEOUT_USEC= moves the deadline. */
         const struct ready_owner *parent;
+        /* The PIDs of the unit (Listen=); NULL for an owner that starts nothing. */
+        int (*list_pids)(struct ready_owner *owner, pid_t **ret_pids, size_t *ret_n);
+        /* The owner hears of every listen(2)/bind(2) of the unit (seccomp notification) and
+         * calls ready_listen_kick() then: polling is only the backup. */
+        bool listen_events;
 };
 
 struct ready_ops {
@@ -46,6 +52,10 @@ struct ready_ops {
         void (*on_line)(struct ready_check *c, int stream, const char *line, size_t len);
         /* Stop watching: readiness reached, or the start failed or is being retried. */
         void (*end)(struct ready_check *c);
+        /* Optional: a process of the unit is calling listen(2) or bind(2) (reported before
+         * the call runs): look now, and again in a moment. A kind with this op makes the
+         * executor ask for those events. */
+        void (*kick)(struct ready_check *c);
         /* Short description for "still waiting for ..." messages. */
         void (*describe)(const struct ready_check *c, char *buf, size_t size);
         void (*free)(struct ready_check *c);
@@ -72,9 +82,11 @@ void ready_check_met(struct ready_check *c);
 /* The deadline that bounds an attempt now: the outermost owner's. */
 uint64_t ready_deadline(const struct ready_owner *owner);
 
-/* Poll period of the polled checks: short at first (a daemon is usually up within
+/* Poll period of the polled checks: short at first (0.2 ms) (a daemon is usually up within
  * milliseconds), growing to a cap that still keeps the median overshoot low. */
 uint64_t ready_next_interval(const struct ready_owner *owner, uint64_t previous_usec);
+/* The owner fixed the period (Interval=). */
+bool ready_interval_fixed(const struct ready_owner *owner);
 
 /* Constructors; *ret_error gets a malloc'ed message for invalid arguments. */
 int ready_output_new(
@@ -85,6 +97,8 @@ int ready_file_new(struct ready_owner *o, const char *path, struct ready_check *
 int ready_http_new(
         struct ready_owner *o, const ur_http_check *spec, struct ready_check **ret, char **ret_error);
 int ready_callback_new(struct ready_owner *o, ur_ready_fn fn, void *userdata, struct ready_check **ret);
+/* spec: "yes" (or NULL), PORT, HOST:PORT, [v6]:PORT, /path, @abstract. */
+int ready_listen_new(struct ready_owner *o, const char *spec, struct ready_check **ret, char **ret_error);
 
 enum ready_kind {
         READY_OUTPUT,
@@ -93,12 +107,13 @@ enum ready_kind {
         READY_FILE,
         READY_HTTP,
         READY_CALLBACK,
+        READY_LISTEN,
 };
 
 /* One condition as the public API gives it: which kind, and the kind's argument. */
 struct ready_spec {
         enum ready_kind kind;
-        const char *arg;           /* regex, host:port, socket path or file path */
+        const char *arg;           /* regex, host:port, socket path, file path, Listen= value */
         int streams;               /* READY_OUTPUT: which streams */
         const ur_http_check *http; /* READY_HTTP */
         ur_ready_fn fn;            /* READY_CALLBACK, with its userdata */

@@ -422,6 +422,8 @@ int unit_config_to_executor(ur_context *ctx, const struct unit_config *c, ur_exe
                 TRY(ur_executor_add_ready_unix(e, *a));
         for (char **a = c->ready_file; a && *a; a++)
                 TRY(ur_executor_add_ready_file(e, *a));
+        for (char **a = c->ready_listen; a && *a; a++)
+                TRY(ur_executor_add_ready_listen(e, *a));
         for (char **a = c->ready_output; a && *a; a++)
                 TRY(ur_executor_add_ready_output(e, *a, c->output_stream));
         for (char **a = c->ready_http; a && *a; a++) {

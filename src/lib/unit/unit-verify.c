@@ -131,18 +131,6 @@ int unit_config_verify(const struct unit_config *c, struct unit_diagnostics *dia
                         return r;
         }
 
-        /* Parsed so that the syntax is settled and checked; the readiness itself needs the
-         * executor to watch the unit's sockets, which this build does not do yet. */
-        if (c->ready_listen) {
-                r = verify_report_at(
-                        &v, c->line_files.listen, c->lines.listen, true,
-                        "Listen=%s: waiting for a listening socket is not implemented yet; use TCP= or "
-                        "UnixSocket=",
-                        c->ready_listen[0]);
-                if (r < 0)
-                        return r;
-        }
-
         r = verify_dependencies(&v);
         if (r < 0)
                 return r;

@@ -1,0 +1,189 @@
+/* Seccomp user notification of listen(2)/bind(2); see listen-notify.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "listen-notify.h"
+#include "macro.h"
+#include "shims.h"
+
+#if defined(__x86_64__)
+#define LISTEN_NOTIFY_ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define LISTEN_NOTIFY_ARCH AUDIT_ARCH_AARCH64
+#endif
+
+bool listen_notify_disabled(void)
+{
+        const char *v = getenv("UNITRUN_NO_LISTEN_EVENTS");
+
+        return v && strcmp(v, "1") == 0;
+}
+
+int listen_notify_child_install(int sock, bool with_bind)
+{
+#if defined(LISTEN_NOTIFY_ARCH) && defined(SECCOMP_USER_NOTIF_FLAG_CONTINUE)
+        /* Any other architecture (x32, a 32-bit personality) passes untouched: those calls
+         * are found by the polling that backs the events up. */
+        struct sock_filter filter[] = {
+                BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+                BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, LISTEN_NOTIFY_ARCH, 1, 0),
+                BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+                BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+                BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_listen, 2, 0),
+                /* Without bind: a number no syscall has, so the jump never fires. */
+                BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, with_bind ? __NR_bind : 0xffffffffU, 1, 0),
+                BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+                BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
+        };
+        struct sock_fprog prog = { .len = ELEMENTSOF(filter), .filter = filter };
+        union {
+                struct cmsghdr align;
+                char buf[CMSG_SPACE(sizeof(int))];
+        } control;
+        char byte = 'L';
+        struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+        struct msghdr msg = {
+                .msg_iov = &iov,
+                .msg_iovlen = 1,
+                .msg_control = control.buf,
+                .msg_controllen = sizeof(control.buf),
+        };
+        struct cmsghdr *cmsg;
+        long fd;
+        ssize_t n;
+
+        memset(control.buf, 0, sizeof(control.buf));
+        fd = syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+        if (fd < 0)
+                return -errno;
+        cmsg = CMSG_FIRSTHDR(&msg);
+        cmsg->cmsg_level = SOL_SOCKET;
+        cmsg->cmsg_type = SCM_RIGHTS;
+        cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(cmsg), &(int){ (int) fd }, sizeof(int));
+        n = sendmsg(sock, &msg, MSG_NOSIGNAL);
+        /* Whether or not it went: the child must not hold it (a listen() of its own would
+         * then wait on itself should the launcher be gone). */
+        close((int) fd);
+        return n == 1 ? 0 : -errno;
+#else
+        return -ENOTSUP;
+#endif
+}
+
+int listen_notify_receive(int sock)
+{
+        union {
+                struct cmsghdr align;
+                char buf[CMSG_SPACE(sizeof(int))];
+        } control;
+        char byte;
+        struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+        struct msghdr msg = {
+                .msg_iov = &iov,
+                .msg_iovlen = 1,
+                .msg_control = control.buf,
+                .msg_controllen = sizeof(control.buf),
+        };
+        ssize_t n = recvmsg(sock, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+        int fd = -1;
+
+        if (n < 0)
+                return errno == EAGAIN ? -EAGAIN : -ENOENT;
+        for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
+                if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+                        memcpy(&fd, CMSG_DATA(c), sizeof(int));
+        return fd >= 0 ? fd : -ENOENT;
+}
+
+int listen_notify_answer(int notify_fd)
+{
+#ifdef SECCOMP_USER_NOTIF_FLAG_CONTINUE
+        struct seccomp_notif req;
+        struct seccomp_notif_resp resp;
+
+        memset(&req, 0, sizeof(req));
+        if (ioctl(notify_fd, SECCOMP_IOCTL_NOTIF_RECV, &req) < 0)
+                return errno == ENOENT || errno == EAGAIN || errno == EINTR ? 0 : -errno;
+        resp = (struct seccomp_notif_resp){ .id = req.id, .flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE };
+        /* ENOENT: the caller was killed meanwhile; nothing waits for the answer. */
+        if (ioctl(notify_fd, SECCOMP_IOCTL_NOTIF_SEND, &resp) < 0 && errno != ENOENT)
+                return -errno;
+        return 1;
+#else
+        return -ENOTSUP;
+#endif
+}
+
+_Noreturn static void answerer_run(int notify_fd, int event_fd, pid_t launcher)
+{
+        struct pollfd p = { .fd = notify_fd, .events = POLLIN };
+        sigset_t all;
+
+        /* Nothing of the launcher's signal handling applies here; only SIGKILL ends us. */
+        sigfillset(&all);
+        (void) sigprocmask(SIG_SETMASK, &all, NULL);
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != launcher)
+                _exit(0);
+        for (;;) {
+                if (poll(&p, 1, -1) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        _exit(1);
+                }
+                if (p.revents & POLLIN) {
+                        if (listen_notify_answer(notify_fd) < 0)
+                                _exit(1);
+                        (void) !write(event_fd, "L", 1);
+                        continue;
+                }
+                if (p.revents & (POLLHUP | POLLERR | POLLNVAL))
+                        _exit(0);
+        }
+}
+
+int listen_notify_start_answerer(int notify_fd, int event_fd, int *ret_pidfd)
+{
+        pid_t launcher = getpid(), pid;
+        int pidfd;
+
+        pid = fork();
+        if (pid < 0)
+                return negative_errno();
+        if (pid == 0) {
+                /* Only what it needs, as fds 3 and 4: a copy of any other fd (a pipe, a
+                 * socket of ours) would keep it open past its owner's close. */
+                int n = fcntl(notify_fd, F_DUPFD, 5), e = fcntl(event_fd, F_DUPFD, 5);
+
+                if (n < 0 || e < 0 || dup2(n, 3) < 0 || dup2(e, 4) < 0)
+                        _exit(1);
+                if (shim_close_range(5, ~0U, 0) < 0)
+                        for (int fd = 5; fd < 65536; fd++)
+                                (void) close(fd);
+                answerer_run(3, 4, launcher);
+        }
+        pidfd = shim_pidfd_open(pid, 0);
+        if (pidfd < 0) {
+                int r = negative_errno();
+                (void) kill(pid, SIGKILL);
+                (void) waitpid(pid, NULL, 0);
+                return r;
+        }
+        close(notify_fd);
+        *ret_pidfd = pidfd;
+        return 0;
+}

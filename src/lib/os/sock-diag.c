@@ -1,0 +1,126 @@
+/* sock_diag netlink dumps; see sock-diag.h. */
+#include <errno.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
+#include <linux/unix_diag.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "macro.h"
+#include "sock-diag.h"
+
+static int sock_diag_send(int fd, int family, int protocol, uint32_t states)
+{
+        struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+        struct {
+                struct nlmsghdr nlh;
+                union {
+                        struct inet_diag_req_v2 inet;
+                        struct unix_diag_req un;
+                };
+        } req;
+
+        memset(&req, 0, sizeof(req));
+        req.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+        req.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+        if (family == AF_UNIX) {
+                req.nlh.nlmsg_len = NLMSG_LENGTH(sizeof(req.un));
+                req.un.sdiag_family = AF_UNIX;
+                req.un.udiag_states = states;
+                req.un.udiag_show = UDIAG_SHOW_NAME;
+        } else {
+                req.nlh.nlmsg_len = NLMSG_LENGTH(sizeof(req.inet));
+                req.inet.sdiag_family = (uint8_t) family;
+                req.inet.sdiag_protocol = (uint8_t) protocol;
+                req.inet.idiag_states = states;
+        }
+        if (sendto(fd, &req, req.nlh.nlmsg_len, 0, (struct sockaddr *) &kernel, sizeof(kernel)) < 0)
+                return negative_errno();
+        return 0;
+}
+
+static int sock_diag_one_inet(const struct nlmsghdr *h, int family, sock_diag_fn fn, void *userdata)
+{
+        const struct inet_diag_msg *m = NLMSG_DATA(h);
+        struct sockaddr_storage ss = { .ss_family = (sa_family_t) family };
+
+        if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*m)))
+                return 0;
+        if (family == AF_INET)
+                memcpy(&((struct sockaddr_in *) &ss)->sin_addr, m->id.idiag_src, 4);
+        else
+                memcpy(&((struct sockaddr_in6 *) &ss)->sin6_addr, m->id.idiag_src, 16);
+        return fn(m->idiag_inode, &ss, ntohs(m->id.idiag_sport), NULL, userdata);
+}
+
+static int sock_diag_one_unix(const struct nlmsghdr *h, sock_diag_fn fn, void *userdata)
+{
+        const struct unix_diag_msg *m = NLMSG_DATA(h);
+        char path[sizeof(((struct sockaddr_un *) NULL)->sun_path) + 1] = "";
+        size_t left;
+        const struct nlattr *a;
+
+        if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*m)))
+                return 0;
+        left = h->nlmsg_len - NLMSG_LENGTH(sizeof(*m));
+        a = (const struct nlattr *) ((const char *) m + NLMSG_ALIGN(sizeof(*m)));
+        while (left >= sizeof(*a) && a->nla_len >= sizeof(*a) && a->nla_len <= left) {
+                if (a->nla_type == UNIX_DIAG_NAME) {
+                        size_t len = a->nla_len - NLA_HDRLEN;
+                        const char *name = (const char *) a + NLA_HDRLEN;
+
+                        if (len >= sizeof(path))
+                                len = sizeof(path) - 1;
+                        memcpy(path, name, len);
+                        path[len] = '\0';
+                        if (len > 0 && path[0] == '\0')
+                                path[0] = '@';
+                }
+                if ((size_t) NLA_ALIGN(a->nla_len) >= left)
+                        break;
+                left -= NLA_ALIGN(a->nla_len);
+                a = (const struct nlattr *) ((const char *) a + NLA_ALIGN(a->nla_len));
+        }
+        return fn(m->udiag_ino, NULL, 0, path, userdata);
+}
+
+int sock_diag_walk(int family, int protocol, uint32_t states, sock_diag_fn fn, void *userdata)
+{
+        _cleanup_close_ int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+        char buf[16384] __attribute__((aligned(__alignof__(struct nlmsghdr))));
+        int r;
+
+        if (fd < 0)
+                return negative_errno();
+        r = sock_diag_send(fd, family, protocol, states);
+        if (r < 0)
+                return r;
+        for (;;) {
+                ssize_t n = recv(fd, buf, sizeof(buf), 0);
+
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return negative_errno();
+                }
+                if (n == 0)
+                        return -EIO;
+                for (struct nlmsghdr *h = (struct nlmsghdr *) buf; NLMSG_OK(h, (size_t) n);
+                     h = NLMSG_NEXT(h, n)) {
+                        if (h->nlmsg_type == NLMSG_DONE)
+                                return 0;
+                        if (h->nlmsg_type == NLMSG_ERROR) {
+                                const struct nlmsgerr *e = NLMSG_DATA(h);
+                                return e->error ? e->error : -EIO;
+                        }
+                        r = family == AF_UNIX ? sock_diag_one_unix(h, fn, userdata)
+                                              : sock_diag_one_inet(h, family, fn, userdata);
+                        if (r != 0)
+                                return r;
+                }
+        }
+}

@@ -1,0 +1,692 @@
+/* Listen= readiness: ready once a process of the unit listens on a TCP or unix stream
+ * socket or has bound a UDP socket (Listen=yes), or does so on one address (PORT,
+ * HOST:PORT, [v6]:PORT, /path, @abstract).
+ *
+ * "Of the unit" is decided by socket inode: the owner lists the unit's PIDs, their
+ * /proc/PID/fd links give the socket inodes they hold, and sock_diag netlink (sock-diag.c:
+ * listening sockets only, filtered in the kernel) says which of those inodes listen, and
+ * where. A unit in another network namespace, or a kernel without the diag tables, is
+ * read through /proc/PID/net/{tcp,tcp6,udp,udp6,unix} of a PID of the unit instead (which
+ * prints every connection of the namespace: milliseconds on a busy machine). A socket someone else
+ * listens on never counts, even on the same port.
+ *
+ * The check runs on a timer that starts at 100 us and grows; an owner that learns of
+ * listen(2)/bind(2) calls as they happen (ready_listen_kick(), fed by the seccomp
+ * notifier) runs it at once instead, and the timer then only backs that up. */
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "loop.h"
+#include "macro.h"
+#include "ready.h"
+#include "sock-diag.h"
+
+#define LISTEN_INTERVAL_FIRST_USEC 100
+#define LISTEN_INTERVAL_CAP_USEC (5 * USEC_PER_MSEC)
+/* With events, the timer is only a safety net (an event lost to a filter the daemon
+ * installed in front of ours, a socket passed in from outside). */
+#define LISTEN_INTERVAL_EVENT_FIRST_USEC (2 * USEC_PER_MSEC)
+#define LISTEN_INTERVAL_EVENT_CAP_USEC (50 * USEC_PER_MSEC)
+/* After an event: the call runs on the other core within microseconds. */
+#define KICK_RETRY_USEC 20
+#define MAX_HOST_ADDRS 16
+#define TCP_STATE_LISTEN 0x0A
+#define TCP_STATE_CLOSE 0x07
+#define UNIX_FLAG_ACCEPTCON 0x10000
+
+enum listen_match {
+        LISTEN_ANY,
+        LISTEN_PORT,      /* any host, this port */
+        LISTEN_HOST_PORT, /* one of addrs, or a wildcard of the same family */
+        LISTEN_PATH,      /* a unix path, or "@name" for an abstract one */
+};
+
+struct ready_listen {
+        struct ready_check check;
+        char *spec;
+        enum listen_match match;
+        uint16_t port;
+        struct sockaddr_storage addrs[MAX_HOST_ADDRS];
+        size_t n_addrs;
+        struct watch timer;
+        uint64_t interval_usec;
+        bool kicked;      /* looking because of a listen()/bind() event */
+        bool diag_failed; /* sock_diag refused: /proc/PID/net instead */
+        char found[256];  /* what matched, for the "condition holds" message */
+};
+
+/* The socket inodes the unit holds, and one PID per network namespace to read
+ * /proc/PID/net through. */
+struct unit_sockets {
+        unsigned long *inodes;
+        size_t n_inodes, cap_inodes;
+        pid_t netns_pids[8];
+        unsigned long netns_ids[8];
+        size_t n_netns;
+};
+
+static int unit_sockets_add(struct unit_sockets *u, unsigned long inode)
+{
+        if (u->n_inodes == u->cap_inodes) {
+                size_t cap = u->cap_inodes ? u->cap_inodes * 2 : 64;
+                unsigned long *grown = realloc(u->inodes, cap * sizeof(*grown));
+
+                if (!grown)
+                        return -ENOMEM;
+                u->inodes = grown;
+                u->cap_inodes = cap;
+        }
+        u->inodes[u->n_inodes++] = inode;
+        return 0;
+}
+
+static bool unit_sockets_has(const struct unit_sockets *u, unsigned long inode)
+{
+        for (size_t i = 0; i < u->n_inodes; i++)
+                if (u->inodes[i] == inode)
+                        return true;
+        return false;
+}
+
+static unsigned long link_inode(int dirfd, const char *name, const char *prefix)
+{
+        char target[64];
+        ssize_t n = readlinkat(dirfd, name, target, sizeof(target) - 1);
+        size_t plen = strlen(prefix);
+
+        if (n <= (ssize_t) plen || strncmp(target, prefix, plen) != 0)
+                return 0;
+        target[n] = '\0';
+        return strtoul(target + plen, NULL, 10);
+}
+
+static int unit_sockets_collect_pid(struct unit_sockets *u, pid_t pid)
+{
+        char path[64];
+        _cleanup_close_ int pid_dir = -1;
+        _cleanup_closedir_ DIR *d = NULL;
+        struct dirent *de;
+        bool any = false;
+        int fd_dir;
+
+        snprintf(path, sizeof(path), "/proc/%d", (int) pid);
+        pid_dir = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (pid_dir < 0)
+                return 0; /* gone: it holds nothing */
+        fd_dir = openat(pid_dir, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd_dir < 0)
+                return 0;
+        d = fdopendir(fd_dir);
+        if (!d) {
+                close(fd_dir);
+                return -errno;
+        }
+        while ((de = readdir(d))) {
+                unsigned long inode;
+
+                if (de->d_name[0] == '.')
+                        continue;
+                inode = link_inode(dirfd(d), de->d_name, "socket:[");
+                if (inode) {
+                        int r = unit_sockets_add(u, inode);
+                        if (r < 0)
+                                return r;
+                        any = true;
+                }
+        }
+        if (any) {
+                char ns[64];
+                ssize_t n = readlinkat(pid_dir, "ns/net", ns, sizeof(ns) - 1);
+                unsigned long id = 0;
+
+                if (n > 0) {
+                        ns[n] = '\0';
+                        id = strtoul(strchr(ns, '[') ? strchr(ns, '[') + 1 : ns, NULL, 10);
+                }
+                for (size_t i = 0; i < u->n_netns; i++)
+                        if (u->netns_ids[i] == id)
+                                return 0;
+                if (u->n_netns < ELEMENTSOF(u->netns_pids)) {
+                        u->netns_ids[u->n_netns] = id;
+                        u->netns_pids[u->n_netns++] = pid;
+                }
+        }
+        return 0;
+}
+
+static char *read_whole(const char *path)
+{
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+        size_t size = 16384, used = 0;
+        char *buf;
+
+        if (fd < 0)
+                return NULL;
+        buf = malloc(size);
+        for (;;) {
+                ssize_t n;
+
+                if (!buf)
+                        return NULL;
+                if (size - used < 4096) {
+                        char *grown = realloc(buf, size * 2);
+                        if (!grown) {
+                                free(buf);
+                                return NULL;
+                        }
+                        buf = grown;
+                        size *= 2;
+                }
+                n = read(fd, buf + used, size - used - 1);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        break;
+                used += (size_t) n;
+        }
+        buf[used] = '\0';
+        return buf;
+}
+
+/* The kernel prints each 32-bit word of the address as the native integer holding
+ * network-order bytes: parsing the hex back into a native integer restores the bytes. */
+static int parse_hex_addr(const char *hex, size_t len, struct sockaddr_storage *ss, uint16_t port)
+{
+        char word[9] = { 0 };
+        uint32_t words[4];
+        size_t n = len / 8;
+
+        if ((len != 8 && len != 32))
+                return -EINVAL;
+        for (size_t i = 0; i < n; i++) {
+                memcpy(word, hex + 8 * i, 8);
+                words[i] = (uint32_t) strtoul(word, NULL, 16);
+        }
+        memset(ss, 0, sizeof(*ss));
+        if (n == 1) {
+                struct sockaddr_in *sin = (struct sockaddr_in *) ss;
+                sin->sin_family = AF_INET;
+                sin->sin_port = htons(port);
+                memcpy(&sin->sin_addr, words, 4);
+        } else {
+                struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *) ss;
+                sin6->sin6_family = AF_INET6;
+                sin6->sin6_port = htons(port);
+                memcpy(&sin6->sin6_addr, words, 16);
+        }
+        return 0;
+}
+
+static bool addr_is_wildcard(const struct sockaddr_storage *ss)
+{
+        if (ss->ss_family == AF_INET)
+                return ((const struct sockaddr_in *) ss)->sin_addr.s_addr == htonl(INADDR_ANY);
+        return IN6_IS_ADDR_UNSPECIFIED(&((const struct sockaddr_in6 *) ss)->sin6_addr);
+}
+
+static bool addr_equal(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+        if (a->ss_family != b->ss_family)
+                return false;
+        if (a->ss_family == AF_INET)
+                return ((const struct sockaddr_in *) a)->sin_addr.s_addr ==
+                       ((const struct sockaddr_in *) b)->sin_addr.s_addr;
+        return IN6_ARE_ADDR_EQUAL(
+                &((const struct sockaddr_in6 *) a)->sin6_addr,
+                &((const struct sockaddr_in6 *) b)->sin6_addr);
+}
+
+static void format_addr(const struct sockaddr_storage *ss, uint16_t port, char *buf, size_t size)
+{
+        char host[INET6_ADDRSTRLEN] = "?";
+
+        if (ss->ss_family == AF_INET) {
+                inet_ntop(AF_INET, &((const struct sockaddr_in *) ss)->sin_addr, host, sizeof(host));
+                snprintf(buf, size, "%s:%u", host, port);
+        } else {
+                inet_ntop(AF_INET6, &((const struct sockaddr_in6 *) ss)->sin6_addr, host, sizeof(host));
+                snprintf(buf, size, "[%s]:%u", host, port);
+        }
+}
+
+static bool
+ready_listen_inet_matches(const struct ready_listen *l, const struct sockaddr_storage *ss, uint16_t port)
+{
+        if (l->match == LISTEN_ANY)
+                return true;
+        if (l->match != LISTEN_PORT && l->match != LISTEN_HOST_PORT)
+                return false;
+        if (port != l->port)
+                return false;
+        if (l->match == LISTEN_PORT)
+                return true;
+        for (size_t i = 0; i < l->n_addrs; i++) {
+                /* A wildcard socket of either family serves the host: [::] takes IPv4 too
+                 * unless IPV6_V6ONLY, which /proc does not show; count it. */
+                if (addr_is_wildcard(ss) &&
+                    (ss->ss_family == l->addrs[i].ss_family || ss->ss_family == AF_INET6))
+                        return true;
+                if (addr_equal(ss, &l->addrs[i]))
+                        return true;
+        }
+        return false;
+}
+
+/* /proc/PID/net/{tcp,udp}[6]: "sl: LOCALHEX:PORTHEX REMOTE st tx:rx tr:when retr uid timeout
+ * inode". TCP counts in LISTEN; UDP unconnected (CLOSE) with a port, i.e. bound. */
+static bool ready_listen_scan_inet(
+        struct ready_listen *l, const struct unit_sockets *u, const char *text, bool udp, const char *proto)
+{
+        const char *line = strchr(text, '\n');
+
+        while (line && *++line) {
+                char local[40];
+                unsigned port, state;
+                unsigned long inode;
+                struct sockaddr_storage ss;
+
+                if (sscanf(line, " %*u: %39[0-9A-Fa-f]:%x %*s %x %*s %*s %*s %*u %*u %lu", local, &port,
+                           &state, &inode) == 4 &&
+                    (udp ? state == TCP_STATE_CLOSE && port != 0 : state == TCP_STATE_LISTEN) &&
+                    unit_sockets_has(u, inode) &&
+                    parse_hex_addr(local, strlen(local), &ss, (uint16_t) port) >= 0 &&
+                    ready_listen_inet_matches(l, &ss, (uint16_t) port)) {
+                        char addr[128];
+
+                        format_addr(&ss, (uint16_t) port, addr, sizeof(addr));
+                        snprintf(l->found, sizeof(l->found), "%s %s", proto, addr);
+                        return true;
+                }
+                line = strchr(line, '\n');
+        }
+        return false;
+}
+
+/* /proc/PID/net/unix: "Num: RefCount Protocol Flags Type St Inode [Path]"; abstract
+ * names are shown with a leading '@'. */
+static bool ready_listen_scan_unix(struct ready_listen *l, const struct unit_sockets *u, const char *text)
+{
+        const char *line = strchr(text, '\n');
+
+        while (line && *++line) {
+                unsigned flags, type, state;
+                unsigned long inode;
+                int off = 0;
+
+                if (sscanf(line, "%*[0-9a-fA-F]: %*x %*x %x %x %x %lu%n", &flags, &type, &state, &inode,
+                           &off) == 4 &&
+                    (flags & UNIX_FLAG_ACCEPTCON) && unit_sockets_has(u, inode)) {
+                        const char *path = line + off, *end;
+
+                        while (*path == ' ')
+                                path++;
+                        end = strchrnul(path, '\n');
+                        if (l->match == LISTEN_ANY ||
+                            (l->match == LISTEN_PATH && (size_t) (end - path) == strlen(l->spec) &&
+                             strncmp(path, l->spec, (size_t) (end - path)) == 0)) {
+                                snprintf(
+                                        l->found, sizeof(l->found), "unix %.*s", (int) (end - path),
+                                        end > path ? path : "(unnamed)");
+                                return true;
+                        }
+                }
+                line = strchr(line, '\n');
+        }
+        return false;
+}
+
+struct diag_match {
+        struct ready_listen *l;
+        const struct unit_sockets *u;
+        const char *proto;
+        bool udp;
+};
+
+static int diag_match_socket(
+        unsigned long inode, const struct sockaddr_storage *ss, uint16_t port, const char *path,
+        void *userdata)
+{
+        struct diag_match *d = userdata;
+        struct ready_listen *l = d->l;
+
+        if (!unit_sockets_has(d->u, inode))
+                return 0;
+        if (ss) {
+                char addr[128];
+
+                if ((d->udp && port == 0) || !ready_listen_inet_matches(l, ss, port))
+                        return 0;
+                format_addr(ss, port, addr, sizeof(addr));
+                snprintf(l->found, sizeof(l->found), "%s %s", d->proto, addr);
+                return 1;
+        }
+        if (l->match == LISTEN_PATH && strcmp(path, l->spec) != 0)
+                return 0;
+        snprintf(l->found, sizeof(l->found), "unix %s", path[0] ? path : "(unnamed)");
+        return 1;
+}
+
+static unsigned long own_netns_id(void)
+{
+        static unsigned long id;
+        char ns[64];
+        ssize_t n;
+
+        if (id)
+                return id;
+        n = readlink("/proc/self/ns/net", ns, sizeof(ns) - 1);
+        if (n > 0) {
+                ns[n] = '\0';
+                id = strtoul(strchr(ns, '[') ? strchr(ns, '[') + 1 : ns, NULL, 10);
+        }
+        return id;
+}
+
+/* Through sock_diag (our namespace only): 1 found, 0 not, -errno to fall back on /proc for
+ * that table. */
+static int ready_listen_diag(struct ready_listen *l, const struct unit_sockets *u, int family, int protocol)
+{
+        struct diag_match d = { .l = l, .u = u };
+        uint32_t states = 1U << TCP_STATE_LISTEN;
+
+        if (protocol == IPPROTO_UDP) {
+                d.udp = true;
+                d.proto = "UDP";
+                states = 1U << TCP_STATE_CLOSE;
+        } else if (family != AF_UNIX)
+                d.proto = "TCP";
+        return sock_diag_walk(family, protocol, states, diag_match_socket, &d);
+}
+
+static bool ready_listen_scan_netns(struct ready_listen *l, const struct unit_sockets *u, size_t ns)
+{
+        static const struct {
+                int family, protocol;
+        } diag[] = {
+                { AF_INET, IPPROTO_TCP }, { AF_INET6, IPPROTO_TCP },
+                { AF_INET, IPPROTO_UDP }, { AF_INET6, IPPROTO_UDP },
+                { AF_UNIX, 0 },
+        };
+        bool use_diag = u->netns_ids[ns] == own_netns_id() && !l->diag_failed;
+        pid_t pid = u->netns_pids[ns];
+        static const struct {
+                const char *file, *proto;
+                bool udp;
+        } inet[] = {
+                { "tcp", "TCP", false },
+                { "tcp6", "TCP", false },
+                { "udp", "UDP", true },
+                { "udp6", "UDP", true },
+        };
+        char path[64];
+
+        if (use_diag) {
+                for (size_t i = 0; i < ELEMENTSOF(diag); i++) {
+                        int r;
+
+                        if ((diag[i].family == AF_UNIX) != (l->match == LISTEN_PATH) &&
+                            l->match != LISTEN_ANY)
+                                continue;
+                        r = ready_listen_diag(l, u, diag[i].family, diag[i].protocol);
+                        if (r > 0)
+                                return true;
+                        if (r < 0) {
+                                /* No diag for this table here (a module not loaded, a
+                                 * seccomp'ed launcher): /proc from now on. */
+                                l->diag_failed = true;
+                                break;
+                        }
+                }
+                if (!l->diag_failed)
+                        return false;
+        }
+        if (l->match != LISTEN_PATH)
+                for (size_t i = 0; i < ELEMENTSOF(inet); i++) {
+                        _cleanup_free_ char *text = NULL;
+
+                        /* UDP= counts for Listen=yes and for addresses: a DNS server's port
+                         * is ready when it is bound. */
+                        snprintf(path, sizeof(path), "/proc/%d/net/%s", (int) pid, inet[i].file);
+                        text = read_whole(path);
+                        if (text && ready_listen_scan_inet(l, u, text, inet[i].udp, inet[i].proto))
+                                return true;
+                }
+        if (l->match == LISTEN_ANY || l->match == LISTEN_PATH) {
+                _cleanup_free_ char *text = NULL;
+
+                snprintf(path, sizeof(path), "/proc/%d/net/unix", (int) pid);
+                text = read_whole(path);
+                if (text && ready_listen_scan_unix(l, u, text))
+                        return true;
+        }
+        return false;
+}
+
+static bool ready_listen_holds(struct ready_listen *l)
+{
+        struct ready_owner *o = l->check.owner;
+        _cleanup_free_ pid_t *pids = NULL;
+        struct unit_sockets u = { 0 };
+        size_t n = 0;
+        bool found = false;
+
+        if (!o->list_pids || o->list_pids(o, &pids, &n) < 0)
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if (unit_sockets_collect_pid(&u, pids[i]) < 0)
+                        break;
+        for (size_t i = 0; i < u.n_netns && !found; i++)
+                found = ready_listen_scan_netns(l, &u, i);
+        free(u.inodes);
+        return found;
+}
+
+static void ready_listen_run(struct ready_listen *l)
+{
+        uint64_t cap =
+                l->check.owner->listen_events ? LISTEN_INTERVAL_EVENT_CAP_USEC : LISTEN_INTERVAL_CAP_USEC;
+
+        if (l->check.met)
+                return;
+        if (ready_listen_holds(l)) {
+                (void) timer_disarm(&l->timer);
+                ready_check_met(&l->check);
+                return;
+        }
+        if (l->check.owner->interval_usec)
+                l->interval_usec = l->check.owner->interval_usec;
+        else if (!l->interval_usec)
+                l->interval_usec = l->check.owner->listen_events && !l->kicked
+                                           ? LISTEN_INTERVAL_EVENT_FIRST_USEC
+                                           : LISTEN_INTERVAL_FIRST_USEC;
+        else {
+                l->interval_usec += l->interval_usec / 2;
+                if (l->interval_usec > cap)
+                        l->interval_usec = cap;
+        }
+        (void) timer_arm(&l->timer, now_usec() + l->interval_usec);
+}
+
+static void ready_listen_on_timer(struct watch *w, uint32_t events)
+{
+        ready_listen_run(w->data);
+}
+
+static void ready_listen_kick(struct ready_check *c)
+{
+        struct ready_listen *l = (struct ready_listen *) c;
+
+        if (c->met || !watch_active(&l->timer))
+                return;
+        /* The call was reported before it ran, and runs as we look: a first look at once,
+         * then the fast start of the polling again. */
+        l->kicked = true;
+        if (ready_listen_holds(l)) {
+                (void) timer_disarm(&l->timer);
+                ready_check_met(c);
+                return;
+        }
+        l->interval_usec = 0;
+        (void) timer_arm(&l->timer, now_usec() + KICK_RETRY_USEC);
+}
+
+static int ready_listen_begin(struct ready_check *c)
+{
+        struct ready_listen *l = (struct ready_listen *) c;
+        int r;
+
+        l->interval_usec = 0;
+        l->kicked = false;
+        l->found[0] = '\0';
+        r = timer_add(c->owner->loop, &l->timer, ready_listen_on_timer, l);
+        if (r < 0)
+                return r;
+        /* The first look waits for the timer: the process was spawned a moment ago. */
+        (void) timer_arm(&l->timer, now_usec() + LISTEN_INTERVAL_FIRST_USEC);
+        return 0;
+}
+
+static void ready_listen_end(struct ready_check *c)
+{
+        struct ready_listen *l = (struct ready_listen *) c;
+
+        watch_remove(c->owner->loop, &l->timer);
+}
+
+static void ready_listen_describe(const struct ready_check *c, char *buf, size_t size)
+{
+        const struct ready_listen *l = (const struct ready_listen *) c;
+        const char *what = l->match == LISTEN_ANY ? "a listening socket" : l->spec;
+
+        if (c->met && l->found[0])
+                snprintf(
+                        buf, size, "Listen=%s (%s, seen by %s)", l->spec, l->found,
+                        c->owner->listen_events ? "seccomp events" : "polling");
+        else
+                snprintf(buf, size, "Listen=%s (%s of the unit)", l->spec, what);
+}
+
+static void ready_listen_free(struct ready_check *c)
+{
+        struct ready_listen *l = (struct ready_listen *) c;
+
+        free(l->spec);
+        free(l);
+}
+
+static const struct ready_ops ready_listen_ops = {
+        .kind = "listen",
+        .begin = ready_listen_begin,
+        .kick = ready_listen_kick,
+        .end = ready_listen_end,
+        .describe = ready_listen_describe,
+        .free = ready_listen_free,
+};
+
+static int parse_port(const char *s, uint16_t *ret)
+{
+        char *end;
+        unsigned long v;
+
+        if (!*s || strspn(s, "0123456789") != strlen(s))
+                return -EINVAL;
+        v = strtoul(s, &end, 10);
+        if (v == 0 || v > 65535)
+                return -EINVAL;
+        *ret = (uint16_t) v;
+        return 0;
+}
+
+static int ready_listen_parse(struct ready_listen *l, const char *spec)
+{
+        const char *host, *colon;
+        size_t host_len;
+        char hostbuf[256];
+        struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res = NULL;
+
+        if (strcmp(spec, "yes") == 0) {
+                l->match = LISTEN_ANY;
+                return 0;
+        }
+        if (spec[0] == '/' || spec[0] == '@') {
+                if (strlen(spec) < 2 || strlen(spec) > 107)
+                        return -EINVAL;
+                l->match = LISTEN_PATH;
+                return 0;
+        }
+        if (parse_port(spec, &l->port) >= 0) {
+                l->match = LISTEN_PORT;
+                return 0;
+        }
+        if (spec[0] == '[') {
+                const char *close = strchr(spec, ']');
+                if (!close || close[1] != ':')
+                        return -EINVAL;
+                host = spec + 1;
+                host_len = (size_t) (close - host);
+                colon = close + 1;
+        } else {
+                colon = strrchr(spec, ':');
+                if (!colon || strchr(spec, ':') != colon)
+                        return -EINVAL;
+                host = spec;
+                host_len = (size_t) (colon - spec);
+        }
+        if (host_len == 0 || host_len >= sizeof(hostbuf) || parse_port(colon + 1, &l->port) < 0)
+                return -EINVAL;
+        memcpy(hostbuf, host, host_len);
+        hostbuf[host_len] = '\0';
+        if (getaddrinfo(hostbuf, NULL, &hints, &res) != 0)
+                return -EHOSTUNREACH;
+        for (struct addrinfo *a = res; a && l->n_addrs < MAX_HOST_ADDRS; a = a->ai_next)
+                if (a->ai_family == AF_INET || a->ai_family == AF_INET6)
+                        memcpy(&l->addrs[l->n_addrs++], a->ai_addr, a->ai_addrlen);
+        freeaddrinfo(res);
+        if (l->n_addrs == 0)
+                return -EHOSTUNREACH;
+        l->match = LISTEN_HOST_PORT;
+        return 0;
+}
+
+int ready_listen_new(struct ready_owner *owner, const char *spec, struct ready_check **ret, char **ret_error)
+{
+        struct ready_listen *l;
+        int r;
+
+        if (!spec)
+                spec = "yes";
+        l = calloc(1, sizeof(*l));
+        if (!l)
+                return -ENOMEM;
+        l->timer.fd = -1;
+        l->check = (struct ready_check){ .ops = &ready_listen_ops, .owner = owner };
+        l->spec = strdup(spec);
+        if (!l->spec) {
+                free(l);
+                return -ENOMEM;
+        }
+        r = ready_listen_parse(l, spec);
+        if (r < 0) {
+                if (asprintf(
+                            ret_error,
+                            r == -EHOSTUNREACH
+                                    ? "Listen=%s: the host does not resolve"
+                                    : "invalid Listen= address '%s': expected yes, PORT, HOST:PORT, "
+                                      "[IPv6]:PORT, /path or @name",
+                            spec) < 0)
+                        *ret_error = NULL;
+                ready_listen_free(&l->check);
+                return -EINVAL;
+        }
+        *ret = &l->check;
+        return 0;
+}

@@ -1,0 +1,206 @@
+#!/bin/sh
+# Listen= readiness against real processes, through the unitrun binary: a daemon that
+# listens late, one on two ports (only the named one counts), listen/close/listen on
+# another port, a daemon with its own seccomp filter calling listen() a thousand times,
+# IPv6, unix and abstract sockets, a UDP bind for Listen=yes, a socket of another process
+# on the port (never the unit's), a timeout naming the condition, and the detection
+# mechanism said in --verbose: seccomp notification where the kernel lets us, polling
+# when UNITRUN_NO_LISTEN_EVENTS=1 forces the fallback.
+#
+# Correctness, not timing: the COMMAND connects to the address (tests/fixtures/probe)
+# and fails when the launcher declared readiness too early.
+#
+# Env: UNITRUN (binary), FIXTURE_DIR (listen-steps, probe); PASS_ENV extra env (e.g.
+# UNITRUN_NO_CGROUP=1) and MECHANISM (seccomp or polling: what --verbose must say).
+set -u
+
+: "${UNITRUN:?}" "${FIXTURE_DIR:?}"
+MECHANISM=${MECHANISM:-seccomp}
+STEPS=$FIXTURE_DIR/listen-steps
+PROBE=$FIXTURE_DIR/probe
+command -v python3 >/dev/null 2>&1 || { echo "SKIP: python3 is needed to find free ports"; exit 77; }
+
+TMP=$(mktemp -d /tmp/test-listen.XXXXXX) || exit 1
+OTHER_PID=
+cleanup() {
+        [ -n "$OTHER_PID" ] && kill "$OTHER_PID" 2>/dev/null && wait "$OTHER_PID" 2>/dev/null
+        rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+fail=0
+n=0
+free_port() {
+        python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# run NAME EXPECT_STATUS GREP_PATTERN UNITRUN_ARGS...: runs unitrun, checks the status and
+# that the output (stdout+stderr) matches the pattern (or "" for no check).
+run() {
+        name=$1 expect=$2 pattern=$3
+        shift 3
+        n=$((n + 1))
+        out=$TMP/out.$n
+        timeout 60 env $MODE_ENV "$UNITRUN" run --verbose "$@" >"$out" 2>&1
+        status=$?
+        if [ "$status" -ne "$expect" ]; then
+                echo "FAIL $name: exit $status, expected $expect"; sed 's/^/    /' "$out"; fail=1; return
+        fi
+        if [ -n "$pattern" ] && ! grep -Eq -- "$pattern" "$out"; then
+                echo "FAIL $name: output lacks /$pattern/"; sed 's/^/    /' "$out"; fail=1; return
+        fi
+        echo "ok $name"
+}
+
+MODE_ENV=${PASS_ENV:-}
+if [ "$MECHANISM" = polling ]; then
+        MODE_ENV="$MODE_ENV UNITRUN_NO_LISTEN_EVENTS=1"
+fi
+MODE_ENV="$MODE_ENV UNITRUN=$UNITRUN"
+SEEN="seen by $MECHANISM"
+[ "$MECHANISM" = seccomp ] && SEEN="seen by seccomp events"
+
+P1=$(free_port) P2=$(free_port)
+
+run late-listen 0 "Listen=yes \(TCP 127.0.0.1:$P1, $SEEN\)" \
+        --exec "$STEPS wait=300 tcp=127.0.0.1:$P1" --ready-listen -- "$PROBE" tcp=127.0.0.1:$P1
+
+# --json says the mechanism too, in the ready event's conditions.
+n=$((n + 1))
+timeout 60 env $MODE_ENV "$UNITRUN" run --json --exec "$STEPS wait=100 tcp=127.0.0.1:$P1" --ready-listen \
+        -- true >"$TMP/out.$n" 2>&1
+if grep -q "\"event\":\"ready\".*\"conditions\":\"[^\"]*$SEEN" "$TMP/out.$n"; then
+        echo "ok json-says-mechanism"
+else
+        echo "FAIL json-says-mechanism"; sed 's/^/    /' "$TMP/out.$n"; fail=1
+fi
+
+run two-ports-host-port 0 "TCP 127.0.0.1:$P2" \
+        --exec "$STEPS tcp=127.0.0.1:$P1 wait=300 tcp=127.0.0.1:$P2" --ready-listen=127.0.0.1:$P2 \
+        -- "$PROBE" tcp=127.0.0.1:$P2
+
+run two-ports-port 0 "TCP 127.0.0.1:$P2" \
+        --exec "$STEPS tcp=127.0.0.1:$P1 wait=300 tcp=127.0.0.1:$P2" --ready-listen=$P2 \
+        -- "$PROBE" tcp=127.0.0.1:$P2
+
+# The first socket is gone when the second listens: the command sees P2 only.
+run listen-close-listen 0 "TCP 127.0.0.1:$P2" \
+        --exec "$STEPS tcp=127.0.0.1:$P1 wait=100 close wait=200 tcp=127.0.0.1:$P2" \
+        --ready-listen=127.0.0.1:$P2 -- sh -c "\"$PROBE\" tcp=127.0.0.1:$P2 && ! \"$PROBE\" tcp=127.0.0.1:$P1 2>/dev/null"
+
+# A daemon with a seccomp filter of its own (stacked on ours) works and is seen; a
+# thousand listen() calls on the socket cost it nothing that breaks it.
+run own-seccomp 0 "TCP 127.0.0.1:$P1, $SEEN" \
+        --exec "$STEPS own-seccomp wait=100 tcp=127.0.0.1:$P1 relisten=1000 touch=$TMP/relistened" \
+        --ready-listen=127.0.0.1:$P1 -- sh -c "\"$PROBE\" tcp=127.0.0.1:$P1 && sleep 0.5 && test -e $TMP/relistened"
+
+if python3 -c 'import socket; s=socket.socket(socket.AF_INET6); s.bind(("::1",0))' 2>/dev/null; then
+        run ipv6 0 "TCP \[::1\]:$P1" \
+                --exec "$STEPS wait=200 tcp=[::1]:$P1" --ready-listen="[::1]:$P1" -- "$PROBE" "tcp=[::1]:$P1"
+        # An IPv4 socket on the port is not [::1]:PORT.
+        run ipv6-not-ipv4 0 "TCP \[::1\]:$P2" \
+                --exec "$STEPS tcp=127.0.0.1:$P2 wait=300 tcp=[::1]:$P2" --ready-listen="[::1]:$P2" \
+                -- "$PROBE" "tcp=[::1]:$P2"
+else
+        echo "skip ipv6: no ::1 here"
+fi
+
+run unix-path 0 "unix $TMP/s.sock" \
+        --exec "$STEPS wait=200 unix=$TMP/other.sock wait=100 unix=$TMP/s.sock" --ready-listen="$TMP/s.sock" \
+        -- "$PROBE" "unix=$TMP/s.sock"
+
+ABSTRACT=@unitrun-test-listen-$$
+run abstract 0 "unix $ABSTRACT" \
+        --exec "$STEPS wait=200 unix=$ABSTRACT" --ready-listen="$ABSTRACT" -- true
+
+run unix-any 0 "Listen=yes \(unix $TMP/any.sock" \
+        --exec "$STEPS wait=200 unix=$TMP/any.sock" --ready-listen -- "$PROBE" "unix=$TMP/any.sock"
+
+run udp-bind 0 "Listen=yes \(UDP 127.0.0.1:$P1" \
+        --exec "$STEPS wait=200 udp=127.0.0.1:$P1" --ready-listen -- true
+
+# Never ready: the named port is not listened on by the unit; the start times out and
+# says what it waited for.
+run timeout-names-condition 69 "Listen=127.0.0.1:$P2" \
+        --exec "$STEPS tcp=127.0.0.1:$P1" --timeout 1s --ready-listen=127.0.0.1:$P2 -- true
+
+# Someone else (not the unit) listens on the port: that is not the unit being ready.
+"$STEPS" tcp=127.0.0.1:$P2 &
+OTHER_PID=$!
+sleep 0.2
+run other-process-does-not-count 69 "Listen=$P2" \
+        --exec "$STEPS wait=100 tcp=127.0.0.1:$P1" --timeout 1s --ready-listen=$P2 -- true
+kill "$OTHER_PID"
+wait "$OTHER_PID" 2>/dev/null
+OTHER_PID=
+
+# TCP=/UnixSocket= on the unit's own address: looked at right after its listen() (events),
+# a missing unix path waited for with inotify on its directory; a late directory entry
+# that is not the socket (another file) does not end the wait.
+run tcp-condition-own-address 0 "condition holds: TCP 127.0.0.1:$P1" \
+        --exec "$STEPS wait=200 tcp=127.0.0.1:$P1" --ready-tcp 127.0.0.1:$P1 -- "$PROBE" tcp=127.0.0.1:$P1
+run unix-condition-late-path 0 "condition holds: unix socket $TMP/late.sock" \
+        --exec "$STEPS wait=100 touch=$TMP/unrelated wait=200 unix=$TMP/late.sock" --ready-unix "$TMP/late.sock" \
+        -- "$PROBE" "unix=$TMP/late.sock"
+
+run bad-address 64 "Listen=127.0.0.1:99999: the port must be" --exec "$STEPS" --ready-listen=127.0.0.1:99999 -- true
+
+if [ "$MECHANISM" = seccomp ] && [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
+        # Not allowed the mechanism: not root and no no_new_privs, the kernel refuses the
+        # filter; the fallback is taken and said. With NoNewPrivileges=yes it is allowed.
+        AS_NOBODY="setpriv --reuid=65534 --regid=65534 --clear-groups env UNITRUN_NO_CGROUP=1 HOME=/tmp"
+        P3=$(free_port)
+        n=$((n + 1))
+        (cd /tmp && $AS_NOBODY "$UNITRUN" run --verbose --exec "$STEPS wait=100 tcp=127.0.0.1:$P3" --ready-listen \
+                -- "$PROBE" tcp=127.0.0.1:$P3) >"$TMP/out.$n" 2>&1
+        if [ $? = 0 ] && grep -q "kernel refused the seccomp listener" "$TMP/out.$n" &&
+                grep -q "seen by polling" "$TMP/out.$n"; then
+                echo "ok not-allowed-falls-back"
+        else
+                echo "FAIL not-allowed-falls-back"; sed 's/^/    /' "$TMP/out.$n"; fail=1
+        fi
+        n=$((n + 1))
+        (cd /tmp && $AS_NOBODY "$UNITRUN" run --verbose --exec "$STEPS wait=100 tcp=127.0.0.1:$P3" \
+                -p NoNewPrivileges=yes --ready-listen -- "$PROBE" tcp=127.0.0.1:$P3) >"$TMP/out.$n" 2>&1
+        if [ $? = 0 ] && grep -q "seen by seccomp" "$TMP/out.$n"; then
+                echo "ok no-new-privileges-allows-events"
+        else
+                echo "FAIL no-new-privileges-allows-events"; sed 's/^/    /' "$TMP/out.$n"; fail=1
+        fi
+
+        # The launcher stopped (SIGSTOP: a library caller that does not run its loop) while
+        # the daemon calls listen(): the answerer process lets the call through, the daemon
+        # serves. Then the launcher SIGKILLed: the daemon is killed with its cgroup, and the
+        # answerer goes with the launcher.
+        n=$((n + 1))
+        rm -f "$TMP/daemon.pid"
+        env $MODE_ENV "$UNITRUN" run --exec "sh -c 'echo \$\$\$\$ > $TMP/daemon.pid; exec $STEPS wait=700 tcp=127.0.0.1:$P3'" \
+                --ready-listen -- sleep 60 >"$TMP/out.$n" 2>&1 &
+        LAUNCHER=$!
+        i=0
+        while [ ! -s "$TMP/daemon.pid" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+        kill -STOP "$LAUNCHER"
+        sleep 1.2 # the daemon has called listen() by now, with the launcher stopped
+        DAEMON=$(cat "$TMP/daemon.pid" 2>/dev/null)
+        if timeout 5 "$PROBE" tcp=127.0.0.1:$P3 2>/dev/null; then
+                echo "ok listen-while-launcher-stopped"
+        else
+                echo "FAIL listen-while-launcher-stopped: the daemon's listen() waited for the launcher"
+                sed 's/^/    /' "$TMP/out.$n"; fail=1
+        fi
+        kill -KILL "$LAUNCHER"
+        wait "$LAUNCHER" 2>/dev/null
+        i=0
+        while [ -n "$DAEMON" ] && [ -d /proc/"$DAEMON" ] && [ "$(awk '{print $3}' /proc/"$DAEMON"/stat 2>/dev/null)" != Z ] &&
+                [ $i -lt 200 ]; do
+                sleep 0.05; i=$((i + 1))
+        done
+        if [ -n "$DAEMON" ] && [ -d /proc/"$DAEMON" ] && [ "$(awk '{print $3}' /proc/"$DAEMON"/stat 2>/dev/null)" != Z ]; then
+                echo "FAIL launcher-killed: daemon $DAEMON still alive"
+                kill -KILL "$DAEMON"; fail=1
+        else
+                echo "ok launcher-killed: the daemon went with its cgroup"
+        fi
+fi
+
+exit $fail

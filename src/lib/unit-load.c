@@ -265,6 +265,19 @@ static int loader_load(
                         goto out;
                 }
         }
+        /* systemd calls a simple/exec service ready at exec; a test that connects right then
+         * races the daemon's listen(). Said once, at load, for a run (verify lists keys). */
+        if (r >= 0 && !l->list_not_applied && unit_config_races(config) &&
+            unit_diag_add(
+                    &diags, found.path, 0, false,
+                    "Type=%s has no readiness condition: it counts as ready at exec, and COMMAND may "
+                    "race it (connect before it listens); add one with a drop-in, e.g. "
+                    "DIR/%s.d/ready.conf with [X-Ready] TCP=HOST:PORT and --unit-path DIR (or "
+                    "--ready-tcp HOST:PORT after the unit)",
+                    config->type == UR_TYPE_EXEC ? "exec" : "simple", found.name) < 0) {
+                r = -ENOMEM;
+                goto out;
+        }
         loader_report_diagnostics(l, &diags);
         if (r == -ENOMEM)
                 goto out;

@@ -152,3 +152,12 @@ int unit_config_verify(const struct unit_config *c, struct unit_diagnostics *dia
         v.n_errors += (unsigned) r;
         return v.n_errors > 0 ? -EINVAL : 0;
 }
+
+bool unit_config_races(const struct unit_config *c)
+{
+        return (c->type == UR_TYPE_SIMPLE || c->type == UR_TYPE_EXEC) &&
+               strv_length(c->ready_tcp) + strv_length(c->ready_unix) + strv_length(c->ready_http) +
+                               strv_length(c->ready_output) + strv_length(c->ready_file) +
+                               strv_length(c->ready_listen) ==
+                       0;
+}

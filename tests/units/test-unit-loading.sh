@@ -186,4 +186,20 @@ U verify --strict "$T/own/sandboxed.service" || fail "sandboxing keys must not f
 has out "accepted, not applied in a run: ProtectSystem=, ProtectHome=, SystemCallFilter=, MemoryMax=, WatchdogSec="
 U run -q "$T/own/sandboxed.service" -- true || fail "run of a sandboxed unit"
 [ ! -s "$T/err" ] || fail "run must not warn about accepted keys"
+
+# ---- Type=simple from a file with no readiness condition: COMMAND may race it, said once -----
+printf '[Service]\nExecStart=/bin/sleep 30\n' >"$T/own/racy.service"
+U run -q "$T/own/racy.service" -- true || fail "run of a simple unit"
+[ "$(grep -c 'COMMAND may race it' "$T/err")" = 1 ] || fail "a simple unit without a condition: say once that COMMAND may race it"
+has err "racy.service.d/ready.conf with [X-Ready] TCP=HOST:PORT"
+U verify "$T/own/racy.service" || fail "verify of a simple unit"
+! grep -q 'may race' "$T/out" || fail "verify must not warn about the race (a run does)"
+mkdir -p "$T/racyd/racy.service.d"
+printf '[X-Ready]\nFile=/\n' >"$T/racyd/racy.service.d/ready.conf"
+U run -q --unit-path "$T/racyd" "$T/own/racy.service" -- true || fail "run of a simple unit with a drop-in condition"
+! grep -q 'may race' "$T/err" || fail "a drop-in condition must silence the race warning"
+U run -q "$T/own/racy.service" --ready-file / -- true || fail "run with --ready-file after the unit"
+! grep -q 'may race' "$T/err" || fail "a condition after the unit must silence the race warning"
+U run -q --exec 'sleep 30' -- true || fail "run of an ad-hoc unit"
+! grep -q 'may race' "$T/err" || fail "ad-hoc units are not warned about (their author chose)"
 echo ok

@@ -142,6 +142,12 @@ struct unit_config {
         char *http_status, *http_method, *http_body, *http_unix_socket;
         char **http_headers;
         bool http_insecure;
+        /* The first key a run cannot honour although systemd accepts it (StandardInput=tty for
+         * a getty): verify warns, a run refuses it at load, naming FILE:LINE. */
+        struct {
+                char *key, *file, *message;
+                unsigned line;
+        } refused_at_start;
         uint64_t interval_usec; /* 0: default */
         bool refuse_if_ready;   /* default true */
         struct unit_deferred *deferred;

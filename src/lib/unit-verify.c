@@ -96,7 +96,9 @@ int unit_config_verify(const struct unit_config *c, struct unit_diagnostics *dia
                             c->http_headers || c->http_insecure;
         int r = 0;
 
-        if (c->exec_start.n == 0)
+        /* systemd accepts a service with no ExecStart= when it has a SuccessAction= (the
+         * oneshot that reboots or exits); a run has nothing to run then, and refuses it. */
+        if (c->exec_start.n == 0 && !strv_contains(c->not_applied, "SuccessAction"))
                 r = verify_report(&v, 0, true, "ExecStart= is missing: a service needs a command to run");
         else if (c->exec_start.n > 1 && c->type != UR_TYPE_ONESHOT)
                 r = verify_report_at(

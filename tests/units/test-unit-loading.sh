@@ -202,4 +202,33 @@ U run -q "$T/own/racy.service" --ready-file / -- true || fail "run with --ready-
 ! grep -q 'may race' "$T/err" || fail "a condition after the unit must silence the race warning"
 U run -q --exec 'sleep 30' -- true || fail "run of an ad-hoc unit"
 ! grep -q 'may race' "$T/err" || fail "ad-hoc units are not warned about (their author chose)"
+
+# ---- what systemd accepts and a run cannot do: verify warns, a run refuses, nothing starts ----
+printf '[Service]\nExecStart=/bin/sh -c "touch %s"\nStandardInput=tty\nType=oneshot\n' "$T/m/tty" >"$T/own/tty.service"
+U verify --strict "$T/own/tty.service" || fail "StandardInput=tty must verify (systemd accepts it)"
+has out "tty.service:3: warning: StandardInput=tty is not supported in a run"
+U run -q "$T/own/tty.service" -- touch "$T/m/ran"
+[ $? = 65 ] || fail "StandardInput=tty: a run must refuse it (65)"
+has err "tty.service:3: StandardInput=tty is not supported in a run"
+[ ! -e "$T/m/tty" ] && [ ! -e "$T/m/ran" ] || fail "something started although StandardInput=tty was refused"
+mkdir -p "$T/ttyd/tty.service.d"
+printf '[Service]\nStandardInput=null\n' >"$T/ttyd/tty.service.d/null.conf"
+U run -q --unit-path "$T/ttyd" "$T/own/tty.service" -- true || fail "a drop-in StandardInput=null must lift the refusal"
+printf '[Service]\nType=oneshot\nExecStart=/bin/true\nStandardOutput=tty\n' >"$T/own/ttyout.service"
+U verify "$T/own/ttyout.service" || fail "StandardOutput=tty must verify"
+U run -q "$T/own/ttyout.service" -- true
+[ $? = 65 ] || fail "StandardOutput=tty: a run must refuse it (65)"
+has err "ttyout.service:4: StandardOutput=tty is not supported in a run"
+printf '[Unit]\nSuccessAction=exit-force\n' >"$T/own/exit.service"
+U verify "$T/own/exit.service" || fail "no ExecStart= but SuccessAction= must verify (as systemd)"
+U run -q "$T/own/exit.service" -- touch "$T/m/ran"
+[ $? = 65 ] || fail "no ExecStart=: a run must refuse it (65)"
+has err "ExecStart= is missing: SuccessAction= is not applied in a run"
+[ ! -e "$T/m/ran" ] || fail "COMMAND ran although the unit was refused"
+printf '[Unit]\nDescription=x\n' >"$T/own/noexec.service"
+U verify "$T/own/noexec.service"
+[ $? = 65 ] || fail "no ExecStart= and no SuccessAction=: verify must refuse it"
+printf '[Service]\nType=oneshot\nExecStart=/bin/true\nRestartKillSignal=SIGINT\nRestartForceExitStatus=3\nTimeoutCleanSec=5\n' \
+        >"$T/own/restartkeys.service"
+U verify --strict "$T/own/restartkeys.service" || fail "Restart*= keys of systemd 252 must verify"
 echo ok

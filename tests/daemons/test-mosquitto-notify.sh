@@ -4,8 +4,7 @@
 # must reach unitrun (the notify socket is reachable by any uid; who sent it is checked by
 # PID), so the unit becomes ready at once instead of timing out with EACCES.
 #
-# The unit is copied unchanged except for After=/Wants=network.target (targets are another
-# part of the loader). It uses the host's /etc/mosquitto/mosquitto.conf (loopback port
+# The unit runs unchanged, by name. It uses the host's /etc/mosquitto/mosquitto.conf (loopback port
 # 1883, which must be free) and its ExecStartPre= make /run/mosquitto and
 # /var/log/mosquitto; what the run creates there and in /var/lib/mosquitto is removed
 # afterwards. Exit 77 = skip.
@@ -40,11 +39,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-grep -v -E '^(After|Wants)=network.target$' "$unit" >"$tmp/mosquitto.service"
 
 fail=0
 start=$(date +%s)
-"$UNITRUN" run "$tmp/mosquitto.service" -- bash -c '
+"$UNITRUN" run mosquitto.service -- bash -c '
         echo "$UNITRUN_MOSQUITTO_PID" >"$0/pid"
         stat -c %u "/proc/$UNITRUN_MOSQUITTO_PID" >"$0/uid"
         (exec 3<>/dev/tcp/127.0.0.1/1883) && echo connected >"$0/connect"

@@ -4,8 +4,8 @@
 # applied), answer redis-cli, and leave nothing root-owned in /var/lib/redis or
 # /var/log/redis, which is what broke the real service later when User= was ignored.
 #
-# The unit is copied unchanged except for After=network.target (targets are another part
-# of the loader). It uses the host's /etc/redis/redis.conf, so port 6379 must be free.
+# The unit runs unchanged, by name. It uses the host's /etc/redis/redis.conf, so port 6379
+# must be free.
 # Files the run creates in /var/lib/redis and /var/log/redis (dump.rdb, the log) are
 # removed afterwards; those that were there before are left alone. Exit 77 = skip.
 set -u
@@ -39,11 +39,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-grep -v '^After=network.target$' "$unit" >"$tmp/redis-server.service"
 chmod 755 "$tmp"
 
 fail=0
-"$UNITRUN" run "$tmp/redis-server.service" -- sh -c '
+"$UNITRUN" run redis-server.service -- sh -c '
         redis-cli -p 6379 ping >"$0/ping" 2>&1
         redis-cli -p 6379 set unitrun-user-test 1 >/dev/null
         redis-cli -p 6379 save >/dev/null

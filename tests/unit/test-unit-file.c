@@ -584,7 +584,19 @@ static void test_paths_and_modes(void)
         unit_config_free(c);
         warns(SVC "StandardOutput=journal\n", 3, "treated as StandardOutput=inherit", false);
         warns(SVC "StandardError=kmsg+console\n", 3, "treated as StandardError=inherit", false);
-        bad(SVC "StandardOutput=tty\n", 3, "not supported");
+        /* tty: accepted (systemd does), recorded for the run to refuse; a later value lifts it. */
+        c = ok(SVC "StandardOutput=tty\n");
+        CU_ASSERT_STRING_EQUAL(c->refused_at_start.key, "StandardOutput");
+        CU_ASSERT_EQUAL(c->refused_at_start.line, 3);
+        CU_ASSERT_PTR_NOT_NULL(strstr(c->refused_at_start.message, "StandardOutput=tty is not supported"));
+        unit_config_free(c);
+        c = ok(SVC "StandardOutput=tty\nStandardOutput=null\n");
+        CU_ASSERT_PTR_NULL(c->refused_at_start.message);
+        unit_config_free(c);
+        c = ok(SVC "StandardError=tty\nStandardError=\n");
+        CU_ASSERT_PTR_NULL(c->refused_at_start.message);
+        unit_config_free(c);
+        bad(SVC "StandardOutput=ttyy\n", 3, "not supported");
         bad(SVC "StandardOutput=file:out.log\n", 3, "not an absolute path");
         bad(SVC "StandardError=socket\n", 3, "not supported");
 }

@@ -227,3 +227,23 @@ int rm_rf_at(int dir_fd, const char *name)
                         (void) rm_rf_at(dirfd(d), de->d_name);
         return unlinkat(dir_fd, name, AT_REMOVEDIR) < 0 ? negative_errno() : 0;
 }
+
+int proc_collect_children(pid_t parent, pid_t **ret_pids, size_t *ret_n)
+{
+        _cleanup_free_ struct proc_entry *entries = NULL;
+        pid_t *pids;
+        size_t n, count = 0;
+        int r = proc_collect_session_snapshot(0, &entries, &n);
+
+        if (r < 0)
+                return r;
+        pids = malloc(sizeof(pid_t) * (n ? n : 1));
+        if (!pids)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++)
+                if (entries[i].ppid == parent)
+                        pids[count++] = entries[i].pid;
+        *ret_pids = pids;
+        *ret_n = count;
+        return 0;
+}

@@ -35,3 +35,5 @@ int proc_get_cgroup(pid_t pid, char **ret);
 /* Every live process (zombies excluded) of the session `sid`, plus descendants of those, so
  * that children that changed their process group still count. Never includes the caller. */
 int proc_collect_session(pid_t sid, pid_t **ret_pids, size_t *ret_n);
+/* The live processes whose parent is parent (for a subreaper: its orphans too). */
+int proc_collect_children(pid_t parent, pid_t **ret_pids, size_t *ret_n);

@@ -771,7 +771,12 @@ static void executor_on_child_exit(ur_executor *e)
                 if (!executor_exit_status_is_success(e, e->child.code, e->child.status)) {
                         executor_format_exit(e->child.code, e->child.status, how, sizeof(how));
                         executor_fail(e, UR_FAILURE_EXITED, "%s before it was ready", how);
-                } else if (e->pid_file)
+                        return;
+                }
+                /* Fallback: the daemon left the starter's session with setsid(). */
+                if (executor_adopt_orphans(e) < 0)
+                        context_log(e->ctx, UR_LOG_WARNING, e->name, "cannot look for the daemon's session");
+                if (e->pid_file)
                         executor_read_pid_file(e);
                 else
                         executor_guess_main_pid(e);

@@ -61,6 +61,51 @@ bool executor_owns_pid(const ur_executor *e, pid_t pid)
         }
 }
 
+/* Fallback: a forking daemon's setsid() child outlives the process we spawned, so the
+ * session we know the unit by loses it; being orphaned, it is reparented to us (the CLI is
+ * a child subreaper then). When the starting process of a Type=forking unit has exited, the
+ * sessions of our children that no unit claims (and that are not our own) become this
+ * unit's: they can only descend from what a unit spawned. Two forking units starting at the
+ * same moment could take each other's; the cgroup path has no such guess. */
+int executor_adopt_orphans(ur_executor *e)
+{
+        _cleanup_free_ pid_t *pids = NULL;
+        size_t n;
+        pid_t own = getsid(0);
+        int r;
+
+        if (e->cgroup_path)
+                return 0;
+        r = proc_collect_children(getpid(), &pids, &n);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n; i++) {
+                struct proc_stat st;
+                bool claimed = false;
+                pid_t *sessions;
+
+                /* Our guardian is a child in a session of its own, and no unit's. */
+                if (pids[i] == e->ctx->guardian.pid || proc_get_stat(pids[i], &st) < 0 || st.sid == own ||
+                    st.sid <= 0 || st.sid == e->ctx->guardian.pid)
+                        continue;
+                for (ur_executor *o = e->ctx->executors; o && !claimed; o = o->next)
+                        for (size_t s = 0; s < o->n_sessions && !claimed; s++)
+                                claimed = o->sessions[s] == st.sid;
+                if (claimed)
+                        continue;
+                sessions = realloc(e->sessions, (e->n_sessions + 1) * sizeof(*sessions));
+                if (!sessions)
+                        return -ENOMEM;
+                e->sessions = sessions;
+                e->sessions[e->n_sessions++] = st.sid;
+                guardian_track_session(&e->ctx->guardian, st.sid);
+                context_log(
+                        e->ctx, UR_LOG_DEBUG, e->name, "session %d of orphan %d adopted", (int) st.sid,
+                        (int) pids[i]);
+        }
+        return 0;
+}
+
 /* ---- Run resources ------------------------------------------------------------------- */
 
 static void executor_on_cgroup_event(struct watch *w, uint32_t events)
@@ -108,11 +153,18 @@ static void executor_on_notify_event(struct watch *w, uint32_t events)
 static void executor_on_main_event(struct watch *w, uint32_t events)
 {
         ur_executor *e = w->data;
+        siginfo_t si = {};
 
-        /* Not our child: no status to collect (PIDFD_GET_INFO could, on Linux 6.15+). */
+        /* Not our child as a rule: no status to collect (PIDFD_GET_INFO could, on Linux
+         * 6.15+). But a daemon orphaned in the fallback was reparented to us (the child
+         * subreaper): reap it, or its zombie would stay (a stop that polls for it, as
+         * start-stop-daemon does, would wait in vain) and keep its pidfd readable. */
+        if (waitid((idtype_t) P_PIDFD, (id_t) w->fd, &si, WEXITED | WNOHANG) < 0 || si.si_pid == 0)
+                si.si_code = 0;
         watch_remove(&e->ctx->loop, w);
         e->main_exited = true;
-        e->main_code = 0;
+        e->main_code = si.si_code;
+        e->main_status = si.si_status;
         e->events->main_exited(e);
 }
 

@@ -276,6 +276,8 @@ void executor_release_run(ur_executor *e);
 /* Spawns commands[kind][index] as the main process (child) or a control process. */
 int executor_spawn_command(ur_executor *e, ur_command_kind kind, size_t index);
 bool executor_owns_pid(const ur_executor *e, pid_t pid);
+/* Fallback: makes the sessions of our orphans that no unit claims e's (see executor-run.c). */
+int executor_adopt_orphans(ur_executor *e);
 int executor_set_main_pid(ur_executor *e, pid_t pid);
 int executor_main_pidfd(const ur_executor *e);
 int executor_signal_all(ur_executor *e, int sig);

@@ -45,7 +45,7 @@ static const struct unit_accepted_key unit_accepted_keys[] = {
         { "FailureAction", U, SILENT,
           "none|reboot|reboot-force|reboot-immediate|poweroff|poweroff-force|poweroff-immediate|exit|exit-"
           "force|soft-reboot|soft-reboot-force|kexec|kexec-force|halt|halt-force|halt-immediate" },
-        { "SuccessAction", U, SILENT,
+        { "SuccessAction", U, LISTED,
           "none|reboot|reboot-force|reboot-immediate|poweroff|poweroff-force|poweroff-immediate|exit|exit-"
           "force|soft-reboot|soft-reboot-force|kexec|kexec-force|halt|halt-force|halt-immediate" },
         { "FailureActionExitStatus", U, SILENT, NULL },
@@ -80,6 +80,18 @@ static const struct unit_accepted_key unit_accepted_keys[] = {
         { "USBFunctionDescriptors", SV, SILENT, NULL },
         { "USBFunctionStrings", SV, SILENT, NULL },
         { "Sockets", SV, SILENT, NULL },
+        /* A run restarts a unit after it died (Restart=): there is nothing left to kill. */
+        { "RestartKillSignal", SV, SILENT, NULL },
+        { "RestartForceExitStatus", SV, LISTED, NULL },
+        { "TimeoutCleanSec", SV, SILENT, "t" }, /* systemctl clean */
+        { "BusName", SV, LISTED, NULL },
+        { "ExecSearchPath", SV, LISTED, NULL },
+        /* Removed from systemd long ago, which ignores them (with a warning): so does a run. */
+        { "BusPolicy", SV, SILENT, NULL },
+        { "Capabilities", SV, SILENT, NULL },
+        { "NetClass", SV, SILENT, NULL },
+        { "SysVStartPriority", SV, SILENT, NULL },
+        { "IgnoreOnSnapshot", U, SILENT, NULL },
         { "WatchdogSec", SV, LISTED, "t" },
         { "WatchdogSignal", SV, LISTED, NULL },
         { "RuntimeMaxSec", SV, LISTED, "t" },

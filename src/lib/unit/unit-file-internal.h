@@ -85,6 +85,12 @@ int unit_diag_add(
 int unit_key_error(struct unit_parse_ctx *ctx, const char *fmt, ...) _printf_(2, 3);
 /* A warning about the current assignment: returns 0 (or -ENOMEM). */
 int unit_key_warn(struct unit_parse_ctx *ctx, const char *fmt, ...) _printf_(2, 3);
+/* Records that a run refuses key (accepted by verify, as by systemd): the first one wins.
+ * 0 or -ENOMEM. unit_refusal_reset() forgets it when key is reset (an empty assignment). */
+int unit_refuse_at_start(
+        struct unit_config *c, struct unit_parse_ctx *ctx, const char *key, const char *fmt, ...)
+        _printf_(4, 5);
+void unit_refusal_reset(struct unit_config *c, const char *key);
 
 /* Every specifier of systemd.unit(5) in s ("%%" is a '%'); an unknown or unavailable one
  * is an error naming key. */

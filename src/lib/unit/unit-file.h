@@ -144,6 +144,12 @@ struct unit_config {
         char *http_status, *http_method, *http_body, *http_unix_socket;
         char **http_headers;
         bool http_insecure;
+        /* The first key a run cannot honour although systemd accepts it (StandardInput=tty for
+         * a getty): verify warns, a run refuses it at load, naming FILE:LINE. */
+        struct {
+                char *key, *file, *message;
+                unsigned line;
+        } refused_at_start;
         uint64_t interval_usec; /* 0: default */
         bool refuse_if_ready;   /* default true */
         struct unit_deferred *deferred;
@@ -244,6 +250,9 @@ int unit_config_expand(
 /* Checks that need the whole unit (ExecStart= present, Type=oneshot for several
  * ExecStart=, PIDFile= for forking, ...); -EINVAL with diagnostics. */
 int unit_config_verify(const struct unit_config *c, struct unit_diagnostics *diags);
+/* Whether a run's COMMAND may race the unit: Type=simple/exec (ready at exec) with no
+ * [X-Ready] condition. */
+bool unit_config_races(const struct unit_config *c);
 struct unit_config *unit_config_free(struct unit_config *c);
 /* What the specifiers mean for units of ctx run by this user, read from the host
  * (unit-host.c); free with unit_specifiers_done(). -ENOMEM only: what cannot be read is

@@ -122,6 +122,7 @@ struct unit_config *unit_config_free(struct unit_config *c)
         unit_process_config_done(&c->process);
         free(c->standard_output.path);
         free(c->standard_error.path);
+        unit_refusal_reset(c, c->refused_at_start.key);
         strv_free(c->ready_tcp);
         strv_free(c->ready_unix);
         strv_free(c->ready_http);
@@ -569,12 +570,14 @@ static int unit_parse_stdio(
                 free(out->path);
                 out->path = copy;
                 out->mode = files[i].mode;
+                unit_refusal_reset(c, key->name);
                 return 0;
         }
 
         if (streq_ptr(value, "inherit") || streq_ptr(value, "null")) {
                 out->path = mfree(out->path);
                 out->mode = streq_ptr(value, "null") ? UR_STDIO_NULL : UR_STDIO_CAPTURE;
+                unit_refusal_reset(c, key->name);
                 return 0;
         }
         /* Logging targets of a service manager: unitrun is the logger here. */
@@ -587,7 +590,18 @@ static int unit_parse_stdio(
                         return r;
                 out->path = mfree(out->path);
                 out->mode = UR_STDIO_CAPTURE;
+                unit_refusal_reset(c, key->name);
                 return 0;
+        }
+        /* systemd accepts it (systemd-firstboot, gettys): verify does too, a run refuses it. */
+        if (streq_ptr(value, "tty")) {
+                out->path = mfree(out->path);
+                out->mode = UR_STDIO_CAPTURE;
+                return unit_refuse_at_start(
+                        c, ctx, key->name,
+                        "%s=tty is not supported in a run: unitrun gives its units no terminal (use "
+                        "inherit, null, file:PATH or append:PATH in a drop-in)",
+                        key->name);
         }
         return unit_key_error(
                 ctx, "%s=%s: not supported (expected inherit, null, file:PATH or append:PATH)", key->name,
@@ -600,6 +614,7 @@ static void unit_reset_stdio(struct unit_config *c, const struct unit_key *key)
 
         out->path = mfree(out->path);
         out->mode = UR_STDIO_CAPTURE;
+        unit_refusal_reset(c, key->name);
 }
 
 /* ---- [Service]: environment ---------------------------------------------------------- */

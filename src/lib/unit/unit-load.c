@@ -265,6 +265,43 @@ static int loader_load(
                         goto out;
                 }
         }
+        /* What systemd accepts and a run cannot do: verify warns, a run refuses, starting nothing. */
+        if (r >= 0 && (config->refused_at_start.message || config->exec_start.n == 0)) {
+                bool run = !l->list_not_applied;
+                int k = config->refused_at_start.message
+                                ? unit_diag_add(
+                                          &diags,
+                                          config->refused_at_start.line ? config->refused_at_start.file
+                                                                        : found.path,
+                                          config->refused_at_start.line, run, "%s%s",
+                                          config->refused_at_start.message, run ? "" : "; a run refuses it")
+                                : unit_diag_add(
+                                          &diags, found.path, 0, run,
+                                          "ExecStart= is missing: SuccessAction= is not applied in a run, "
+                                          "so "
+                                          "there is nothing to run%s",
+                                          run ? "" : "; a run refuses it");
+
+                if (k < 0) {
+                        r = -ENOMEM;
+                        goto out;
+                }
+                if (run)
+                        r = -EINVAL;
+        }
+        /* systemd calls a simple/exec service ready at exec; a test that connects right then
+         * races the daemon's listen(). Said once, at load, for a run (verify lists keys). */
+        if (r >= 0 && !l->list_not_applied && unit_config_races(config) &&
+            unit_diag_add(
+                    &diags, found.path, 0, false,
+                    "Type=%s has no readiness condition: it counts as ready at exec, and COMMAND may "
+                    "race it (connect before it listens); add one with a drop-in, e.g. "
+                    "DIR/%s.d/ready.conf with [X-Ready] TCP=HOST:PORT and --unit-path DIR (or "
+                    "--ready-tcp HOST:PORT after the unit)",
+                    config->type == UR_TYPE_EXEC ? "exec" : "simple", found.name) < 0) {
+                r = -ENOMEM;
+                goto out;
+        }
         loader_report_diagnostics(l, &diags);
         if (r == -ENOMEM)
                 goto out;
@@ -341,7 +378,10 @@ int unit_config_to_executor(ur_context *ctx, const struct unit_config *c, ur_exe
                 { offsetof(struct unit_config, exec_stop_post), UR_EXEC_STOP_POST },
                 { offsetof(struct unit_config, exec_condition), UR_EXEC_CONDITION },
         };
-        const struct unit_command *main_cmd = &c->exec_start.items[0];
+        /* No ExecStart= gets here only from verify (SuccessAction=; a run refuses it at load),
+         * whose executors serve the dependency checks: a placeholder command is enough. */
+        const struct unit_command placeholder = { .line = (char *) "/bin/true" };
+        const struct unit_command *main_cmd = c->exec_start.n > 0 ? &c->exec_start.items[0] : &placeholder;
         ur_executor *e = NULL;
         int r;
 

@@ -493,11 +493,23 @@ static int parse_standard_input(
                 p->stdin_mode = UR_STDIN_NULL;
         else if (streq_ptr(value, "data"))
                 p->stdin_mode = UR_STDIN_DATA;
-        else if (strncmp(value, "tty", 3) == 0)
+        else if (streq_ptr(value, "tty") || streq_ptr(value, "tty-force") || streq_ptr(value, "tty-fail")) {
+                /* systemd accepts it (getty units): verify does too, a run refuses it. */
+                r = unit_refuse_at_start(
+                        c, ctx, key->name,
+                        "StandardInput=%s is not supported in a run: unitrun gives its units no terminal "
+                        "(use null, file:PATH or data in a drop-in)",
+                        value);
+                if (r < 0)
+                        return r;
+                p->stdin_mode = UR_STDIN_NULL;
+                p->stdin_path = mfree(p->stdin_path);
+                p->stdin_mode_set = true;
+                p->lines.stdin_mode = ctx->line;
+                return 0;
+        } else if (strncmp(value, "tty", 3) == 0)
                 return unit_key_error(
-                        ctx,
-                        "StandardInput=%s is not supported: unitrun gives its units no terminal (use null, "
-                        "file:PATH or data)",
+                        ctx, "StandardInput=%s: unknown input (expected null, tty, file:PATH or data)",
                         value);
         else if (strncmp(value, "data:", 5) == 0)
                 return unit_key_error(
@@ -514,6 +526,7 @@ static int parse_standard_input(
         else
                 return unit_key_error(
                         ctx, "StandardInput=%s: unknown input (expected null, file:PATH or data)", value);
+        unit_refusal_reset(c, key->name);
         p->stdin_mode_set = true;
         p->lines.stdin_mode = ctx->line;
         return 0;
@@ -756,6 +769,7 @@ void unit_reset_process_key(struct unit_config *c, const struct unit_key *key)
         else if (streq_ptr(k, "SyslogIdentifier"))
                 p->syslog_identifier = mfree(p->syslog_identifier);
         else if (streq_ptr(k, "StandardInput")) {
+                unit_refusal_reset(c, k);
                 p->stdin_mode = UR_STDIN_NULL;
                 p->stdin_mode_set = false;
                 p->stdin_path = mfree(p->stdin_path);

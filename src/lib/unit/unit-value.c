@@ -86,6 +86,44 @@ int unit_key_warn(struct unit_parse_ctx *ctx, const char *fmt, ...)
         return r;
 }
 
+int unit_refuse_at_start(
+        struct unit_config *c, struct unit_parse_ctx *ctx, const char *key, const char *fmt, ...)
+{
+        _cleanup_free_ char *k = NULL, *f = NULL, *m = NULL;
+        va_list ap;
+        int r;
+
+        if (c->refused_at_start.key && !streq_ptr(c->refused_at_start.key, key))
+                return 0;
+        va_start(ap, fmt);
+        r = vasprintf(&m, fmt, ap);
+        va_end(ap);
+        if (r < 0) {
+                m = NULL;
+                return -ENOMEM;
+        }
+        k = strdup(key);
+        f = strdup(ctx->file ?: "");
+        if (!k || !f)
+                return -ENOMEM;
+        unit_refusal_reset(c, c->refused_at_start.key);
+        c->refused_at_start.key = TAKE_PTR(k);
+        c->refused_at_start.file = TAKE_PTR(f);
+        c->refused_at_start.message = TAKE_PTR(m);
+        c->refused_at_start.line = ctx->line;
+        return 0;
+}
+
+void unit_refusal_reset(struct unit_config *c, const char *key)
+{
+        if (!c->refused_at_start.key || !streq_ptr(c->refused_at_start.key, key))
+                return;
+        c->refused_at_start.key = mfree(c->refused_at_start.key);
+        c->refused_at_start.file = mfree(c->refused_at_start.file);
+        c->refused_at_start.message = mfree(c->refused_at_start.message);
+        c->refused_at_start.line = 0;
+}
+
 void unit_diagnostics_done(struct unit_diagnostics *d)
 {
         if (!d)

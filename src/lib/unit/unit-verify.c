@@ -97,7 +97,9 @@ int unit_config_verify(const struct unit_config *c, struct unit_diagnostics *dia
                             c->http_headers || c->http_insecure;
         int r = 0;
 
-        if (c->exec_start.n == 0)
+        /* systemd accepts a service with no ExecStart= when it has a SuccessAction= (the
+         * oneshot that reboots or exits); a run has nothing to run then, and refuses it. */
+        if (c->exec_start.n == 0 && !strv_contains(c->not_applied, "SuccessAction"))
                 r = verify_report(&v, 0, true, "ExecStart= is missing: a service needs a command to run");
         else if (c->exec_start.n > 1 && c->type != UR_TYPE_ONESHOT)
                 r = verify_report_at(
@@ -140,4 +142,13 @@ int unit_config_verify(const struct unit_config *c, struct unit_diagnostics *dia
                 return r;
         v.n_errors += (unsigned) r;
         return v.n_errors > 0 ? -EINVAL : 0;
+}
+
+bool unit_config_races(const struct unit_config *c)
+{
+        return (c->type == UR_TYPE_SIMPLE || c->type == UR_TYPE_EXEC) &&
+               strv_length(c->ready_tcp) + strv_length(c->ready_unix) + strv_length(c->ready_http) +
+                               strv_length(c->ready_output) + strv_length(c->ready_file) +
+                               strv_length(c->ready_listen) ==
+                       0;
 }

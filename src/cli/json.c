@@ -1,6 +1,8 @@
 /* The --json event stream; see json.h. Each line is written with one fprintf so that
- * lines never interleave with the units' forwarded output. */
+ * lines never interleave with the units' forwarded output; to an --events file it is
+ * flushed at once, so that a run killed midway leaves every line it got to. */
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,21 +13,46 @@
 
 struct json_log {
         uint64_t start_usec;
+        FILE *out[2]; /* stderr (--json) and/or the --events file */
 };
 
-int json_log_new(struct json_log **ret)
+static void json_emit(struct json_log *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void json_emit(struct json_log *j, const char *fmt, ...)
+{
+        va_list ap;
+
+        for (size_t i = 0; i < 2; i++) {
+                if (!j->out[i])
+                        continue;
+                va_start(ap, fmt);
+                vfprintf(j->out[i], fmt, ap);
+                va_end(ap);
+                if (j->out[i] != stderr)
+                        fflush(j->out[i]);
+        }
+}
+
+int json_log_new(struct json_log **ret, bool to_stderr, FILE *events)
 {
         struct json_log *j = calloc(1, sizeof(*j));
 
         if (!j)
                 return -1;
         j->start_usec = now_usec();
+        j->out[0] = to_stderr ? stderr : NULL;
+        j->out[1] = events;
+        /* Versioned, so that readers (unitrun analyze) know what they read. */
+        json_emit(
+                j, "{\"event\":\"schema\",\"time_ms\":0.000,\"schema\":%d,\"program\":\"unitrun\"}\n",
+                JSON_SCHEMA);
         *ret = j;
         return 0;
 }
 
 void json_log_free(struct json_log *j)
 {
+        if (j && j->out[1])
+                fclose(j->out[1]);
         free(j);
 }
 
@@ -56,6 +83,25 @@ static const char *json_string(const char *s, char *buf, size_t size)
         return buf;
 }
 
+/* ["a.service","b.service"]: the units e is ordered after. */
+static void json_after(ur_executor *e, char *buf, size_t size)
+{
+        size_t o = 0;
+        ur_executor *dep;
+
+        buf[o++] = '[';
+        for (size_t i = 0; (dep = ur_executor_get_after(e, i)); i++) {
+                char name[1024];
+
+                json_string(ur_executor_get_name(dep), name, sizeof(name));
+                if (o + strlen(name) + 3 >= size)
+                        break;
+                o += (size_t) snprintf(buf + o, size - o, "%s%s", i ? "," : "", name);
+        }
+        buf[o++] = ']';
+        buf[o] = 0;
+}
+
 static double json_time_ms(const struct json_log *j)
 {
         return (double) (now_usec() - j->start_usec) / 1000.0;
@@ -67,7 +113,8 @@ void json_log_isolation(struct json_log *j, ur_isolation isolation, const char *
 
         if (!j)
                 return;
-        fprintf(stderr,
+        json_emit(
+                j,
                 "{\"event\":\"isolation\",\"time_ms\":%.3f,\"isolation\":\"%s\",\"cgroup\":%s,\"reason\":%s}"
                 "\n",
                 json_time_ms(j),
@@ -90,7 +137,8 @@ void json_log_state(struct json_log *j, ur_executor *e, ur_state state)
         case UR_STATE_STARTING:
                 /* Starting again after a failure: Restart= at work, and why it ended. */
                 if (ur_executor_get_error(e)) {
-                        fprintf(stderr,
+                        json_emit(
+                                j,
                                 "{\"event\":\"restarting\",\"time_ms\":%.3f,\"unit\":%s,\"restart\":%u,"
                                 "\"reason\":\"%s\",\"message\":%s}\n",
                                 json_time_ms(j), name, ur_executor_get_restarts(e) + 1,
@@ -98,38 +146,44 @@ void json_log_state(struct json_log *j, ur_executor *e, ur_state state)
                                 json_string(ur_executor_get_error(e), text, sizeof(text)));
                         break;
                 }
-                /* Before the first spawn: no PID yet (it comes with "ready"). */
-                fprintf(stderr, "{\"event\":\"starting\",\"time_ms\":%.3f,\"unit\":%s,\"cgroup\":%s}\n",
+                /* Before the first spawn: no PID yet (it comes with "ready"). "after": what
+                 * it waited for (schema 1). */
+                json_after(e, text, sizeof(text));
+                json_emit(
+                        j,
+                        "{\"event\":\"starting\",\"time_ms\":%.3f,\"unit\":%s,\"cgroup\":%s,\"after\":%s}\n",
                         json_time_ms(j), name,
-                        json_string(ur_executor_get_cgroup(e), cgroup, sizeof(cgroup)));
+                        json_string(ur_executor_get_cgroup(e), cgroup, sizeof(cgroup)), text);
                 break;
         case UR_STATE_RUNNING:
         case UR_STATE_EXITED:
                 ur_executor_describe_conditions(e, text, sizeof(text));
-                fprintf(stderr,
+                json_emit(
+                        j,
                         "{\"event\":\"ready\",\"time_ms\":%.3f,\"unit\":%s,\"pid\":%d,\"elapsed_ms\":"
-                        "%" PRIu64 ",\"conditions\":%s,\"finished\":%s}\n",
+                        "%" PRIu64 ",\"start_pre_ms\":%" PRIu64 ",\"conditions\":%s,\"finished\":%s}\n",
                         json_time_ms(j), name, (int) ur_executor_get_pid(e), ur_executor_get_ready_msec(e),
-                        json_string(text, conditions, sizeof(conditions)),
+                        ur_executor_get_start_pre_msec(e), json_string(text, conditions, sizeof(conditions)),
                         state == UR_STATE_EXITED ? "true" : "false");
                 break;
         case UR_STATE_STOPPING:
-                fprintf(stderr, "{\"event\":\"stopping\",\"time_ms\":%.3f,\"unit\":%s}\n", json_time_ms(j),
-                        name);
+                json_emit(
+                        j, "{\"event\":\"stopping\",\"time_ms\":%.3f,\"unit\":%s}\n", json_time_ms(j), name);
                 break;
         case UR_STATE_FAILED:
         case UR_STATE_INACTIVE:
                 if (state == UR_STATE_INACTIVE && ur_executor_get_skip_reason(e) &&
                     !ur_executor_get_exit(e, NULL, NULL)) {
                         /* A condition skipped it: nothing ran, nothing stopped. */
-                        fprintf(stderr,
-                                "{\"event\":\"skipped\",\"time_ms\":%.3f,\"unit\":%s,\"reason\":%s}\n",
+                        json_emit(
+                                j, "{\"event\":\"skipped\",\"time_ms\":%.3f,\"unit\":%s,\"reason\":%s}\n",
                                 json_time_ms(j), name,
                                 json_string(ur_executor_get_skip_reason(e), text, sizeof(text)));
                         break;
                 }
                 if (state == UR_STATE_FAILED)
-                        fprintf(stderr,
+                        json_emit(
+                                j,
                                 "{\"event\":\"failed\",\"time_ms\":%.3f,\"unit\":%s,\"reason\":\"%s\","
                                 "\"message\":%s}\n",
                                 json_time_ms(j), name, ur_failure_to_string(ur_executor_get_failure(e)),
@@ -138,7 +192,8 @@ void json_log_state(struct json_log *j, ur_executor *e, ur_state state)
                         code = 0;
                         status = 0;
                 }
-                fprintf(stderr,
+                json_emit(
+                        j,
                         "{\"event\":\"stopped\",\"time_ms\":%.3f,\"unit\":%s,\"clean\":%s,\"exit\":\"%s\","
                         "\"status\":%d,"
                         "\"cpu_usec\":%s,\"memory_peak_bytes\":%s}\n",
@@ -163,6 +218,18 @@ void json_log_command_exited(struct json_log *j, int status)
 {
         if (!j)
                 return;
-        fprintf(stderr, "{\"event\":\"command-exited\",\"time_ms\":%.3f,\"status\":%d}\n", json_time_ms(j),
+        json_emit(
+                j, "{\"event\":\"command-exited\",\"time_ms\":%.3f,\"status\":%d}\n", json_time_ms(j),
                 status);
+}
+
+void json_log_command_started(struct json_log *j, const char *command, int pid)
+{
+        char text[4096];
+
+        if (!j)
+                return;
+        json_emit(
+                j, "{\"event\":\"command-started\",\"time_ms\":%.3f,\"command\":%s,\"pid\":%d}\n",
+                json_time_ms(j), json_string(command, text, sizeof(text)), pid);
 }

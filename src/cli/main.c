@@ -76,6 +76,8 @@ static const char usage_run[] =
         "      --log-dir DIR      write each unit's output to DIR/NAME.log\n"
         "      --unit-path DIR    look units up in DIR first (repeatable)\n"
         "      --json             one JSON object per line on stderr for every event\n"
+        "      --events FILE      the same events written to FILE (stderr stays as it is),\n"
+        "                         for unitrun analyze\n"
         "      --color=WHEN       color unit prefixes: auto (default), always, never\n"
         "\n"
         "Ad-hoc units: --exec CMDLINE begins one (no shell: use sh -c '...'). Until the next\n"

@@ -72,3 +72,4 @@ int verb_wait(int argc, char **argv);
 int verb_up(int argc, char **argv);
 int verb_verify(int argc, char **argv);
 int verb_cat(int argc, char **argv);
+int verb_analyze(int argc, char **argv);

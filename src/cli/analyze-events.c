@@ -696,8 +696,7 @@ static int read_finish(struct analyze_run *run)
                         r =
                                 note(run, u->last_line,
                                      "%s: no \"stopped\" after this line: the run ended early (killed?); "
-                                     "drawn up to "
-                                     "its last event",
+                                     "shown up to its last event",
                                      u->name);
         }
         if (r >= 0 && run->command_start_ms != ANALYZE_NONE && run->command_exit_ms == ANALYZE_NONE)

@@ -185,7 +185,7 @@ unit_row(const struct plot *p, const struct analyze_run *run, const struct analy
         double start = u->starting_ms, end, settled = analyze_unit_settled_ms(u);
         double open_end =
                 u->stopped_ms == ANALYZE_NONE && u->skipped_ms == ANALYZE_NONE ? run->last_ms : ANALYZE_NONE;
-        char label[512], t1[64], t2[64];
+        char label[512], fail_label[128], t1[64], t2[64];
 
         if (start == ANALYZE_NONE)
                 start = u->pre_ms != ANALYZE_NONE ? u->pre_ms : u->spawn_ms;
@@ -207,12 +207,18 @@ unit_row(const struct plot *p, const struct analyze_run *run, const struct analy
                     label);
                 if (u->stopped_ms != ANALYZE_NONE && u->stopped_ms > u->failed_ms)
                         bar(p, y, u->name, "stopping", u->failed_ms, u->stopped_ms, NULL);
-                mark(p, y, u->name, "failed", u->failed_ms, u->failed_reason ? u->failed_reason : "failed",
-                     label);
-        } else {
-                bar(p, y, u->name, u->ready_seen ? "starting" : "open",
-                    u->pre_ms != ANALYZE_NONE ? u->spawn_ms : start, end,
-                    u->ready_seen ? NULL : "no ready event: the stream ends while it starts");
+                mark(p, y, u->name, "failed", u->failed_ms, fail_label, label);
+        } else if (u->ready_seen)
+                bar(p, y, u->name, "starting", u->pre_ms != ANALYZE_NONE ? u->spawn_ms : start, end, NULL);
+        else if (open_end != ANALYZE_NONE)
+                bar(p, y, u->name, "open", start, open_end,
+                    "no ready event: the stream ends while it starts");
+        else {
+                /* Stopped while starting: the teardown after another unit failed. */
+                bar(p, y, u->name, "starting", start,
+                    u->stopping_ms != ANALYZE_NONE ? u->stopping_ms : u->stopped_ms,
+                    "never ready: stopped while starting");
+                bar(p, y, u->name, "stopping", u->stopping_ms, u->stopped_ms, NULL);
         }
         for (size_t i = 0; i < u->n_restarts; i++)
                 mark(p, y, u->name, "restart", u->restarts[i].ms, NULL, u->restarts[i].text);
@@ -241,8 +247,7 @@ unit_row(const struct plot *p, const struct analyze_run *run, const struct analy
                 snprintf(
                         label, sizeof(label), "%s: %s", u->failed_reason ? u->failed_reason : "?",
                         u->failed_message ? u->failed_message : "?");
-                mark(p, y, u->name, "failed", u->failed_ms, u->failed_reason ? u->failed_reason : "failed",
-                     label);
+                mark(p, y, u->name, "failed", u->failed_ms, fail_label, label);
         }
         analyze_format_ms(u->ready_ms, t1, sizeof(t1));
         analyze_format_ms(start != ANALYZE_NONE ? u->ready_ms - start : 0, t2, sizeof(t2));

@@ -61,10 +61,14 @@ int analyze_blame(const struct analyze_run *run, FILE *out)
                         fprintf(out, "%s%s", u->conditions ? u->conditions : "?",
                                 u->finished ? " (finished)" : "");
                 else if (u->failed_ms != ANALYZE_NONE)
-                        fprintf(out, "failed (%s): %s", u->failed_reason ? u->failed_reason : "?",
+                        /* The message's first line: the rest is its last output. */
+                        fprintf(out, "failed (%s): %.*s", u->failed_reason ? u->failed_reason : "?",
+                                u->failed_message ? (int) strcspn(u->failed_message, "\n") : 1,
                                 u->failed_message ? u->failed_message : "?");
                 else if (u->skipped_ms != ANALYZE_NONE)
                         fprintf(out, "skipped: %s", u->skipped_reason ? u->skipped_reason : "?");
+                else if (u->stopped_ms != ANALYZE_NONE)
+                        fputs("never ready: stopped while starting", out);
                 else
                         fputs("not ready when the stream ends", out);
                 if (u->n_restarts)
@@ -133,15 +137,17 @@ int analyze_critical_chain(const struct analyze_run *run, FILE *out)
                 u = latest_settled(run, true, NULL, 0, target);
         } else {
                 /* No COMMAND (up, or a start that failed): the unit that settled last. */
-                bool failed = false;
+                const struct analyze_unit *failed = NULL;
 
                 for (size_t i = 0; i < run->n_units; i++)
-                        if (!run->units[i].ready_seen && run->units[i].failed_ms != ANALYZE_NONE)
-                                failed = true;
-                u = latest_settled(run, true, NULL, 0, run->last_ms);
+                        if (!failed && !run->units[i].ready_seen && run->units[i].failed_ms != ANALYZE_NONE)
+                                failed = &run->units[i];
+                u = failed ? failed : latest_settled(run, true, NULL, 0, run->last_ms);
                 analyze_format_ms(u ? analyze_unit_settled_ms(u) : run->last_ms, at, sizeof(at));
-                fprintf(out, "%s @%s\n", failed ? "COMMAND not started: a unit failed" : "all units ready",
-                        at);
+                if (failed)
+                        fprintf(out, "COMMAND (not started: %s failed) @%s\n", failed->name, at);
+                else
+                        fprintf(out, "all units ready @%s\n", at);
         }
         for (unsigned depth = 1; u && depth <= run->n_units; depth++) {
                 print_link(u, depth, out);

@@ -4,6 +4,7 @@
  * skipped, so that newer fields do not break older readers). Each line is parsed on its
  * own: a line cut in the middle, or one that is not unitrun's, costs that line only. */
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -678,6 +679,20 @@ out:
         return r;
 }
 
+/* Notes in line order (stable: those of one line keep theirs), the stream's own last. */
+static void sort_notes(struct analyze_run *run)
+{
+        for (size_t i = 1; i < run->n_notes; i++) {
+                struct analyze_note n = run->notes[i];
+                unsigned key = n.line ? n.line : UINT_MAX;
+                size_t j = i;
+
+                for (; j > 0 && (run->notes[j - 1].line ? run->notes[j - 1].line : UINT_MAX) > key; j--)
+                        run->notes[j] = run->notes[j - 1];
+                run->notes[j] = n;
+        }
+}
+
 /* What a stream that ends early (a SIGKILLed run) leaves open. */
 static int read_finish(struct analyze_run *run)
 {
@@ -703,6 +718,7 @@ static int read_finish(struct analyze_run *run)
                 r = note(
                         run, 0,
                         "COMMAND started and never exited in the stream: the run ended early (killed?)");
+        sort_notes(run);
         return r;
 }
 

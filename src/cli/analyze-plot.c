@@ -187,6 +187,12 @@ unit_row(const struct plot *p, const struct analyze_run *run, const struct analy
                 u->stopped_ms == ANALYZE_NONE && u->skipped_ms == ANALYZE_NONE ? run->last_ms : ANALYZE_NONE;
         char label[512], fail_label[128], t1[64], t2[64];
 
+        /* The failure's tooltip (reason: message) and its short label. */
+        snprintf(
+                label, sizeof(label), "%s: %s", u->failed_reason ? u->failed_reason : "?",
+                u->failed_message ? u->failed_message : "?");
+        snprintf(fail_label, sizeof(fail_label), "failed: %s", u->failed_reason ? u->failed_reason : "?");
+
         if (start == ANALYZE_NONE)
                 start = u->pre_ms != ANALYZE_NONE ? u->pre_ms : u->spawn_ms;
         if (u->skipped_ms != ANALYZE_NONE && !u->ready_seen) {
@@ -200,9 +206,6 @@ unit_row(const struct plot *p, const struct analyze_run *run, const struct analy
                 bar(p, y, u->name, "pre", u->pre_ms, u->spawn_ms, NULL);
         end = settled != ANALYZE_NONE ? settled : open_end != ANALYZE_NONE ? open_end : u->stopping_ms;
         if (!u->ready_seen && u->failed_ms != ANALYZE_NONE) {
-                snprintf(
-                        label, sizeof(label), "%s: %s", u->failed_reason ? u->failed_reason : "?",
-                        u->failed_message ? u->failed_message : "?");
                 bar(p, y, u->name, "failed", u->spawn_ms != ANALYZE_NONE ? u->spawn_ms : start, u->failed_ms,
                     label);
                 if (u->stopped_ms != ANALYZE_NONE && u->stopped_ms > u->failed_ms)
@@ -244,9 +247,6 @@ unit_row(const struct plot *p, const struct analyze_run *run, const struct analy
                     open_end != ANALYZE_NONE ? "stopping; no stopped event: the stream ends here (killed?)"
                                              : NULL);
         if (u->failed_ms != ANALYZE_NONE && u->failed_ms > u->ready_ms) {
-                snprintf(
-                        label, sizeof(label), "%s: %s", u->failed_reason ? u->failed_reason : "?",
-                        u->failed_message ? u->failed_message : "?");
                 mark(p, y, u->name, "failed", u->failed_ms, fail_label, label);
         }
         analyze_format_ms(u->ready_ms, t1, sizeof(t1));

@@ -17,6 +17,8 @@
 #define MAX_UNITS 10000
 #define MAX_DEPTH 32
 #define MAX_FIELDS 64
+/* Times beyond this (about 30 years) are not a run's: the line is refused. */
+#define MAX_MS 1e12
 
 enum json_type { JSON_NULL, JSON_BOOL, JSON_NUMBER, JSON_STRING, JSON_STRINGS, JSON_OTHER };
 
@@ -440,6 +442,16 @@ static bool field_number(const struct json_field *f, size_t n, const char *key, 
         return true;
 }
 
+/* A duration in ms: 0 when absent, negative or out of range. */
+static uint64_t field_ms(const struct json_field *f, size_t n, const char *key)
+{
+        double number;
+
+        if (!field_number(f, n, key, &number) || !(number >= 0 && number <= MAX_MS))
+                return 0;
+        return (uint64_t) number;
+}
+
 /* ---- The run ------------------------------------------------------------------------------ */
 
 static int note(struct analyze_run *run, unsigned line, const char *fmt, ...)
@@ -582,10 +594,8 @@ static int unit_event(
                         note(run, line, "%s: \"ready\" without \"starting\" before it", name);
                 u->ready_seen = true;
                 u->ready_ms = t;
-                u->ready_elapsed_ms =
-                        field_number(f, n, "elapsed_ms", &number) && number >= 0 ? (uint64_t) number : 0;
-                u->start_pre_ms =
-                        field_number(f, n, "start_pre_ms", &number) && number >= 0 ? (uint64_t) number : 0;
+                u->ready_elapsed_ms = field_ms(f, n, "elapsed_ms");
+                u->start_pre_ms = field_ms(f, n, "start_pre_ms");
                 u->spawn_ms = t - (double) u->ready_elapsed_ms;
                 if (u->starting_ms != ANALYZE_NONE && u->spawn_ms < u->starting_ms)
                         u->spawn_ms = u->starting_ms;
@@ -639,7 +649,7 @@ static int read_line(struct analyze_run *run, unsigned line, const char *text, s
                 r = note(run, line, "not a unitrun event (no \"event\"): skipped");
                 goto out;
         }
-        if (!field_number(fields, n, "time_ms", &t) || t < 0) {
+        if (!field_number(fields, n, "time_ms", &t) || !(t >= 0 && t <= MAX_MS)) {
                 r = note(run, line, "a \"%s\" event without a valid \"time_ms\": skipped", event);
                 goto out;
         }

@@ -526,6 +526,36 @@ static struct analyze_unit *unit_get(struct analyze_run *run, const char *name, 
         return u;
 }
 
+/* "after": unitrun writes one string of names separated by spaces; an array of names is
+ * read too. */
+static int set_after(struct analyze_unit *u, const struct json_field *x)
+{
+        size_t max = x->type == JSON_STRINGS ? x->n_strings : strlen(x->string) / 2 + 1;
+
+        for (size_t i = 0; i < u->n_after; i++)
+                free(u->after[i]);
+        free(u->after);
+        u->n_after = 0;
+        u->after = calloc(max + 1, sizeof(char *));
+        if (!u->after)
+                return -ENOMEM;
+        if (x->type == JSON_STRINGS) {
+                for (size_t i = 0; i < x->n_strings; i++)
+                        if (!(u->after[u->n_after++] = strdup(x->strings[i])))
+                                return -ENOMEM;
+                return 0;
+        }
+        for (const char *p = x->string; *p;) {
+                size_t len = strcspn(p, " ");
+
+                if (len > 0 && u->n_after < max && !(u->after[u->n_after++] = strndup(p, len)))
+                        return -ENOMEM;
+                p += len;
+                p += strspn(p, " ");
+        }
+        return 0;
+}
+
 static const char *const unit_events[] = {
         "starting", "restarting", "ready", "failed", "skipped", "stopping", "stopped",
 };
@@ -562,15 +592,10 @@ static int unit_event(
                 if (u->starting_ms == ANALYZE_NONE)
                         u->starting_ms = t;
                 x = field(f, n, "after");
-                if (x && x->type == JSON_STRINGS) {
-                        for (size_t i = 0; i < u->n_after; i++)
-                                free(u->after[i]);
-                        free(u->after);
-                        u->after = x->strings ? calloc(x->n_strings + 1, sizeof(char *)) : NULL;
-                        u->n_after = 0;
-                        for (size_t i = 0; u->after && i < x->n_strings; i++)
-                                if ((u->after[i] = strdup(x->strings[i])))
-                                        u->n_after++;
+                if (x && (x->type == JSON_STRINGS || x->type == JSON_STRING)) {
+                        int r = set_after(u, x);
+                        if (r < 0)
+                                return r;
                 }
         } else if (strcmp(event, "restarting") == 0) {
                 struct analyze_mark *m = realloc(u->restarts, (u->n_restarts + 1) * sizeof(*m));
@@ -660,10 +685,11 @@ static int read_line(struct analyze_run *run, unsigned line, const char *text, s
                 run->last_ms = t;
         run->n_events++;
 
-        if (strcmp(event, "schema") == 0) {
+        /* The version, on the first event (isolation) of a stream; any event may carry it. */
+        if (field(fields, n, "schema")) {
                 if (!field_number(fields, n, "schema", &number) || number < 0 || number > 1e6)
-                        r = note(run, line, "a \"schema\" line without a valid \"schema\"");
-                else {
+                        r = note(run, line, "a \"schema\" that is not a version number: ignored");
+                else if (run->schema != (int) number) {
                         run->schema = (int) number;
                         if (run->schema > ANALYZE_SCHEMA)
                                 r =
@@ -672,7 +698,10 @@ static int read_line(struct analyze_run *run, unsigned line, const char *text, s
                                              "it knows",
                                              run->schema, ANALYZE_SCHEMA);
                 }
-        } else if (is_unit_event(event))
+        }
+        if (r < 0)
+                goto out;
+        if (is_unit_event(event))
                 r = unit_event(run, line, event, t, fields, n);
         else if (strcmp(event, "command-started") == 0) {
                 run->command_start_ms = t;
@@ -682,7 +711,7 @@ static int read_line(struct analyze_run *run, unsigned line, const char *text, s
                 run->command_exit_ms = t;
                 run->command_status =
                         field_number(fields, n, "status", &number) && fabs(number) < 1e9 ? (int) number : 0;
-        } else if (strcmp(event, "isolation") != 0)
+        } else if (strcmp(event, "isolation") != 0 && strcmp(event, "schema") != 0)
                 r = note(run, line, "unknown event \"%s\" (from a newer unitrun?): skipped", event);
 out:
         fields_free(fields, n);

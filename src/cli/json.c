@@ -41,10 +41,6 @@ int json_log_new(struct json_log **ret, bool to_stderr, FILE *events)
         j->start_usec = now_usec();
         j->out[0] = to_stderr ? stderr : NULL;
         j->out[1] = events;
-        /* Versioned, so that readers (unitrun analyze) know what they read. */
-        json_emit(
-                j, "{\"event\":\"schema\",\"time_ms\":0.000,\"schema\":%d,\"program\":\"unitrun\"}\n",
-                JSON_SCHEMA);
         *ret = j;
         return 0;
 }
@@ -83,22 +79,20 @@ static const char *json_string(const char *s, char *buf, size_t size)
         return buf;
 }
 
-/* ["a.service","b.service"]: the units e is ordered after. */
+/* "a.service b.service": the units e is ordered after, as one string (unit names have no
+ * spaces) so that every event stays a flat object. */
 static void json_after(ur_executor *e, char *buf, size_t size)
 {
         size_t o = 0;
         ur_executor *dep;
 
-        buf[o++] = '[';
         for (size_t i = 0; (dep = ur_executor_get_after(e, i)); i++) {
-                char name[1024];
+                const char *name = ur_executor_get_name(dep);
 
-                json_string(ur_executor_get_name(dep), name, sizeof(name));
-                if (o + strlen(name) + 3 >= size)
+                if (o + strlen(name) + 2 >= size)
                         break;
-                o += (size_t) snprintf(buf + o, size - o, "%s%s", i ? "," : "", name);
+                o += (size_t) snprintf(buf + o, size - o, "%s%s", i ? " " : "", name);
         }
-        buf[o++] = ']';
         buf[o] = 0;
 }
 
@@ -113,11 +107,13 @@ void json_log_isolation(struct json_log *j, ur_isolation isolation, const char *
 
         if (!j)
                 return;
+        /* The first event: "schema" versions what follows (unitrun(1), unitrun analyze). */
         json_emit(
                 j,
-                "{\"event\":\"isolation\",\"time_ms\":%.3f,\"isolation\":\"%s\",\"cgroup\":%s,\"reason\":%s}"
+                "{\"event\":\"isolation\",\"time_ms\":%.3f,\"schema\":%d,\"isolation\":\"%s\",\"cgroup\":%s,"
+                "\"reason\":%s}"
                 "\n",
-                json_time_ms(j),
+                json_time_ms(j), JSON_SCHEMA,
                 isolation == UR_ISOLATION_CGROUP  ? "cgroup"
                 : isolation == UR_ISOLATION_SCOPE ? "delegated-scope"
                                                   : "fallback",
@@ -148,12 +144,13 @@ void json_log_state(struct json_log *j, ur_executor *e, ur_state state)
                 }
                 /* Before the first spawn: no PID yet (it comes with "ready"). "after": what
                  * it waited for (schema 1). */
-                json_after(e, text, sizeof(text));
+                json_after(e, conditions, sizeof(conditions));
                 json_emit(
                         j,
                         "{\"event\":\"starting\",\"time_ms\":%.3f,\"unit\":%s,\"cgroup\":%s,\"after\":%s}\n",
                         json_time_ms(j), name,
-                        json_string(ur_executor_get_cgroup(e), cgroup, sizeof(cgroup)), text);
+                        json_string(ur_executor_get_cgroup(e), cgroup, sizeof(cgroup)),
+                        json_string(conditions, text, sizeof(text)));
                 break;
         case UR_STATE_RUNNING:
         case UR_STATE_EXITED:

@@ -117,12 +117,13 @@ def check_plot(unitrun, path, svg):
 
 def synthetic(tmp):
     """50 units, each after the one before, one failing midway, as a stream would be."""
-    lines = [{"event": "schema", "time_ms": 0, "schema": 1, "program": "unitrun"}]
+    lines = [{"event": "isolation", "time_ms": 0, "schema": 1, "isolation": "cgroup", "cgroup": None,
+              "reason": None}]
     t = 1.0
     for i in range(50):
         name = f"unit-{i:02d}-with-a-rather-long-name.service"
         lines.append({"event": "starting", "time_ms": t, "unit": name, "cgroup": None,
-                      "after": [f"unit-{i - 1:02d}-with-a-rather-long-name.service"] if i else []})
+                      "after": f"unit-{i - 1:02d}-with-a-rather-long-name.service" if i else ""})
         if i == 37:
             lines.append({"event": "failed", "time_ms": t + 5, "unit": name, "reason": "exited",
                           "message": "exited with status 1 before it was ready <&>"})

@@ -613,7 +613,7 @@ static int unit_event(
                 u->n_restarts++;
                 /* The last start counts: ready comes after this. */
                 u->ready_seen = false;
-                u->ready_ms = u->spawn_ms = u->pre_ms = ANALYZE_NONE;
+                u->ready_ms = u->spawn_ms = u->pre_ms = u->stopping_ms = ANALYZE_NONE;
         } else if (strcmp(event, "ready") == 0) {
                 if (u->starting_ms == ANALYZE_NONE)
                         note(run, line, "%s: \"ready\" without \"starting\" before it", name);

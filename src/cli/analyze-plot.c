@@ -27,6 +27,7 @@ static const struct {
         { "exited", "#d5f5e3", "exited (oneshot)" },
         { "stopping", "#aab7b8", "stopping" },
         { "failed", "#e74c3c", "failed" },
+        { "restart", "#922b21", "restart" },
         { "skipped", "#d7dbdd", "skipped" },
         { "command", "#5dade2", "COMMAND" },
         { "open", "#fdfefe", "no end (killed?)" },
@@ -223,8 +224,10 @@ unit_row(const struct plot *p, const struct analyze_run *run, const struct analy
                     "never ready: stopped while starting");
                 bar(p, y, u->name, "stopping", u->stopping_ms, u->stopped_ms, NULL);
         }
-        for (size_t i = 0; i < u->n_restarts; i++)
-                mark(p, y, u->name, "restart", u->restarts[i].ms, NULL, u->restarts[i].text);
+        for (size_t i = 0; i < u->n_restarts; i++) {
+                snprintf(t1, sizeof(t1), "restart %zu", i + 1);
+                mark(p, y, u->name, "restart", u->restarts[i].ms, t1, u->restarts[i].text);
+        }
         if (!u->ready_seen)
                 return;
 

@@ -100,6 +100,10 @@ def check_plot(unitrun, path, svg):
                 title = x.find(NS + "title").text
                 check(e["reason"] in title and e["message"].split("\n")[0] in title,
                       f"{name}: failure title of {u}: {title!r}")
+        elif e["event"] == "restarting":
+            rm = [m for m in marks(u, "restart") if close(m.get("data-ms"), t)]
+            check(len(rm) == 1 and e["reason"] in rm[0].find(NS + "title").text
+                  and rm[0].find(NS + "text").text == f"restart {e['restart']}", f"{name}: restart mark of {u} at {t}")
         elif e["event"] == "stopped":
             stops = bars(u, "stopping")
             check(any(close(b.get("data-to-ms"), t) for b in stops), f"{name}: stopping bar of {u} to {t}")
@@ -158,7 +162,8 @@ def main():
     try:
         if not paths:
             paths = [os.path.join(HERE, f) for f in ("app-with-db.events", "ok.events", "failed.events",
-                                                     "killed.events", "bad.events", "truncated.events")]
+                                                     "killed.events", "bad.events", "truncated.events",
+                                                     "restart.events")]
             paths.append(synthetic(tmp))
         rsvg = shutil.which("rsvg-convert")
         for path in paths:

@@ -2,7 +2,8 @@
 # Re-records the streams the golden tests read (run as root from anywhere; then rerun
 # test-golden.sh with UPDATE=1 and read the diff): the shipped units/app-with-db.service,
 # the units here (ok: web after slow-db and cache; failed: broken.service exits before it
-# is ready; killed: unitrun SIGKILLed while COMMAND runs), and the bad inputs made from
+# is ready; restart: flaky.service fails once and is restarted; killed: unitrun SIGKILLed
+# while COMMAND runs), and the bad inputs made from
 # ok.events (make-bad.py).
 #   record.sh UNITRUN
 set -eu
@@ -13,6 +14,7 @@ cd "$here"
     sh -c 'redis-cli -s "$UNITRUN_RUNTIME_DIR/redis/redis.sock" get answer'
 "$unitrun" run -q --events ok.events units/web.service -- sleep 0.2
 "$unitrun" run -q --events failed.events units/web.service units/broken.service -- true || [ $? = 69 ]
+"$unitrun" run -q --events restart.events units/flaky.service -- true
 rm -f killed.events
 "$unitrun" run -q --events killed.events units/web.service -- sleep 30 &
 pid=$!

@@ -3,8 +3,8 @@
 # runs (record.sh made them from units/ and tests/analyze/units/) and on bad input: a
 # stream with a cut line, events out of order, foreign lines and unknown events
 # (bad.events), one cut in the middle of its last line (truncated.events), a SIGKILLed
-# run (killed.events), one from before the schema line (schema0.events), a JSON file
-# that is not unitrun's. Each golden/NAME.VIEW holds stdout, then stderr, then the exit
+# run (killed.events), a unit restarted once (restart.events), one from before the
+# schema (schema0.events), a JSON file that is not unitrun's. Each golden/NAME.VIEW holds stdout, then stderr, then the exit
 # status. UPDATE=1 rewrites them (then read the diff before committing).
 #   test-golden.sh UNITRUN
 set -u
@@ -28,7 +28,7 @@ check() { # NAME VIEW [< input]
     fi
 }
 
-for f in app-with-db.events ok.events failed.events killed.events bad.events truncated.events \
+for f in app-with-db.events ok.events failed.events killed.events restart.events bad.events truncated.events \
     schema0.events not-unitrun.json; do
     for view in blame critical-chain; do
         check "$f" "$view" "$f"

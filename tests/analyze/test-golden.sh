@@ -4,8 +4,9 @@
 # stream with a cut line, events out of order, foreign lines and unknown events
 # (bad.events), one cut in the middle of its last line (truncated.events), a SIGKILLed
 # run (killed.events), a unit restarted once (restart.events), one from before the
-# schema (schema0.events), a JSON file that is not unitrun's. Each golden/NAME.VIEW holds stdout, then stderr, then the exit
-# status. UPDATE=1 rewrites them (then read the diff before committing).
+# schema (schema0.events), a JSON file that is not unitrun's. Each golden/NAME.VIEW holds
+# stdout, then stderr, then the exit status. UPDATE=1 rewrites them (then read the diff
+# before committing).
 #   test-golden.sh UNITRUN
 set -u
 unitrun=$1

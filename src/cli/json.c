@@ -13,7 +13,8 @@
 
 struct json_log {
         uint64_t start_usec;
-        FILE *out[2]; /* stderr (--json) and/or the --events file */
+        bool to_stderr; /* --json: the stderr of the moment (the session swaps it, sink.h) */
+        FILE *events;   /* --events FILE */
 };
 
 static void json_emit(struct json_log *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -21,14 +22,16 @@ static void json_emit(struct json_log *j, const char *fmt, ...)
 {
         va_list ap;
 
-        for (size_t i = 0; i < 2; i++) {
-                if (!j->out[i])
-                        continue;
+        if (j->to_stderr) {
                 va_start(ap, fmt);
-                vfprintf(j->out[i], fmt, ap);
+                vfprintf(stderr, fmt, ap);
                 va_end(ap);
-                if (j->out[i] != stderr)
-                        fflush(j->out[i]);
+        }
+        if (j->events) {
+                va_start(ap, fmt);
+                vfprintf(j->events, fmt, ap);
+                va_end(ap);
+                fflush(j->events);
         }
 }
 
@@ -39,16 +42,16 @@ int json_log_new(struct json_log **ret, bool to_stderr, FILE *events)
         if (!j)
                 return -1;
         j->start_usec = now_usec();
-        j->out[0] = to_stderr ? stderr : NULL;
-        j->out[1] = events;
+        j->to_stderr = to_stderr;
+        j->events = events;
         *ret = j;
         return 0;
 }
 
 void json_log_free(struct json_log *j)
 {
-        if (j && j->out[1])
-                fclose(j->out[1]);
+        if (j && j->events)
+                fclose(j->events);
         free(j);
 }
 

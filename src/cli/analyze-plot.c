@@ -306,6 +306,14 @@ int analyze_plot(const struct analyze_run *run, FILE *out)
         fprintf(out, "<text x=\"10\" y=\"20\" font-size=\"14\" font-weight=\"bold\">unitrun: %s", text);
         if (run->command_exit_ms != ANALYZE_NONE)
                 fprintf(out, ", COMMAND exited with status %d", run->command_status);
+        else if (command_start == ANALYZE_NONE)
+                for (size_t i = 0; i < run->n_units; i++)
+                        if (!run->units[i].ready_seen && run->units[i].failed_ms != ANALYZE_NONE) {
+                                fputs(", COMMAND not started: ", out);
+                                xml_text(out, run->units[i].name, 60);
+                                fputs(" failed", out);
+                                break;
+                        }
         analyze_format_ms(run->last_ms, text, sizeof(text));
         fprintf(out, ", %s in all</text>\n", text);
 

@@ -292,7 +292,7 @@ int analyze_plot(const struct analyze_run *run, FILE *out)
         n_rows = run->n_units + (command_start != ANALYZE_NONE ? 1 : 0);
         width = p.label_w + CHART_W + 120;
         chart_bottom = TOP + (int) n_rows * ROW_H;
-        height = chart_bottom + 30;
+        height = chart_bottom + 40;
 
         fprintf(out,
                 "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
@@ -381,6 +381,20 @@ int analyze_plot(const struct analyze_run *run, FILE *out)
                              run->command_exit_ms, text, run->command ? run->command : NULL);
                 fputs("</g>\n", out);
         }
+        /* A stream that ends before everything stopped (a killed run): where it ends. */
+        for (size_t i = 0; i < run->n_units; i++)
+                if (run->units[i].stopped_ms == ANALYZE_NONE && run->units[i].skipped_ms == ANALYZE_NONE) {
+                        fprintf(out,
+                                "<g class=\"stream-end\" data-ms=\"%.3f\"><title>the stream ends here, "
+                                "before "
+                                "every unit stopped: the run was killed?</title><line x1=\"%.2f\" y1=\"%d\" "
+                                "x2=\"%.2f\" y2=\"%d\" stroke=\"#c0392b\" stroke-dasharray=\"4,3\"/>"
+                                "<text x=\"%.2f\" y=\"%d\" font-size=\"10\" fill=\"#922b21\">stream ends "
+                                "(killed?)</text></g>\n",
+                                run->last_ms, px(&p, run->last_ms), TOP - 4, px(&p, run->last_ms),
+                                chart_bottom, px(&p, run->last_ms) + 4, chart_bottom + 32);
+                        break;
+                }
         fputs("</svg>\n", out);
         return ferror(out) ? -EIO : 0;
 }

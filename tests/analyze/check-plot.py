@@ -113,6 +113,11 @@ def check_plot(unitrun, path, svg):
     for u in units:
         if not any(e["event"] in ("stopped", "skipped") and e.get("unit") == u for e in events):
             check(any(close(b.get("data-to-ms"), last) for b in bars(u, "open")), f"{name}: open end of {u}")
+    ends = [g for g in root.iter(NS + "g") if g.get("class") == "stream-end"]
+    unstopped = [u for u in units
+                 if not any(e["event"] in ("stopped", "skipped") and e.get("unit") == u for e in events)]
+    check(len(ends) == (1 if unstopped else 0) and all(close(g.get("data-ms"), last) for g in ends),
+          f"{name}: stream-end mark {len(ends)} for {unstopped}")
     ticks = [float(t.get("data-ms")) for t in root.iter(NS + "text") if t.get("class") == "tick"]
     check(len(ticks) >= 5 and ticks[0] == 0 and ticks[-1] >= last, f"{name}: axis ticks {ticks}")
     check(all(t.text.endswith(" ms") for t in root.iter(NS + "text") if t.get("class") == "tick"), f"{name}: tick labels")

@@ -34,6 +34,7 @@ struct run_options {
         bool json;
         bool color;
         const char *log_dir;
+        const char *events;           /* --events FILE: the --json stream to FILE */
         char **unit_path;             /* --unit-path DIR..., searched first */
         char **unit_files;            /* unit files and unit names, in order */
         char ***unit_file_properties; /* per unit_files entry: "Key=Value" from the options after it */
@@ -81,3 +82,4 @@ int verb_wait(int argc, char **argv);
 int verb_up(int argc, char **argv);
 int verb_verify(int argc, char **argv);
 int verb_cat(int argc, char **argv);
+int verb_analyze(int argc, char **argv);

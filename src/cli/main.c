@@ -40,6 +40,7 @@ static const char usage_main[] =
         "       unitrun verify [--strict] [--unit-path DIR]... UNIT...\n"
         "       unitrun cat    [--unit-path DIR]... UNIT...\n"
         "       unitrun wait   [--timeout SPAN] CONDITION...\n"
+        "       unitrun analyze blame|critical-chain|plot [EVENTS]\n"
         "       unitrun --help | --version | help COMMAND\n"
         "\n"
         "Start the daemons a test needs, wait until each one is really ready, run COMMAND,\n"
@@ -51,6 +52,7 @@ static const char usage_main[] =
         "  verify  check unit files (keys, values, dependencies, cycles), start nothing\n"
         "  cat     print a unit and its drop-ins as a run reads them, start nothing\n"
         "  wait    wait until conditions hold (tcp:, unix:, http(s)://, file:), start nothing\n"
+        "  analyze show a run's --events file: blame, critical-chain, plot (SVG)\n"
         "\n"
         "Exit status: COMMAND's, or 64 bad command line, 69 a unit did not become ready,\n"
         "70 a unit failed while COMMAND ran or stopped with an error, 71 system error,\n"
@@ -76,6 +78,8 @@ static const char usage_run[] =
         "      --log-dir DIR      write each unit's output to DIR/NAME.log\n"
         "      --unit-path DIR    look units up in DIR first (repeatable)\n"
         "      --json             one JSON object per line on stderr for every event\n"
+        "      --events FILE      the same events written to FILE (stderr stays as it is),\n"
+        "                         for unitrun analyze\n"
         "      --color=WHEN       color unit prefixes: auto (default), always, never\n"
         "      --private-network  the run in its own network namespace (loopback only);\n"
         "                         implies --private-dirs\n"
@@ -147,6 +151,19 @@ static const char usage_cat[] =
         "Prints each unit file and its drop-ins in the order they apply, each after a\n"
         "'# PATH' line, as systemctl cat does. Exit status: 0, or 65 when a unit is not found.\n";
 
+static const char usage_analyze[] =
+        "Usage: unitrun analyze blame [EVENTS]\n"
+        "       unitrun analyze critical-chain [EVENTS]\n"
+        "       unitrun analyze plot [EVENTS] > run.svg\n"
+        "\n"
+        "Reads the event stream of a run (run/up --events FILE, or --json; EVENTS a file, or\n"
+        "stdin when absent or -). blame: the units by spawn-to-ready time, their ExecStartPre=\n"
+        "time apart, and what made each ready. critical-chain: the After= chain that decided\n"
+        "when COMMAND could start, as systemd-analyze prints it. plot: an SVG timeline, one\n"
+        "row per unit and one for COMMAND. Lines it cannot read are named as EVENTS:LINE:\n"
+        "reason on stderr; the rest is shown. Exit status: 0, 64 bad command line or\n"
+        "unreadable file, 65 no unitrun events in it, 71 write error.\n";
+
 static int print_help(const char *verb)
 {
         if (!verb) {
@@ -169,6 +186,10 @@ static int print_help(const char *verb)
                 fputs(usage_cat, stdout);
                 return 0;
         }
+        if (strcmp(verb, "analyze") == 0) {
+                fputs(usage_analyze, stdout);
+                return 0;
+        }
         cli_error("unknown command '%s'; see '%s --help'", verb, program_name);
         return EXIT_USAGE;
 }
@@ -178,7 +199,7 @@ static const struct {
         int (*fn)(int argc, char **argv);
 } verbs[] = {
         { "run", verb_run },   { "up", verb_up },   { "verify", verb_verify },
-        { "wait", verb_wait }, { "cat", verb_cat },
+        { "wait", verb_wait }, { "cat", verb_cat }, { "analyze", verb_analyze },
 };
 
 int main(int argc, char **argv)

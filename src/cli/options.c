@@ -172,6 +172,8 @@ int run_options_parse(int argc, char **argv, int first, bool want_command, struc
                 }
                 if (strcmp(a, "--log-dir") == 0) {
                         o.log_dir = value;
+                } else if (strcmp(a, "--events") == 0) {
+                        o.events = value;
                 } else if (strcmp(a, "--unit-path") == 0) {
                         if (value[0] == 0) {
                                 cli_error("--unit-path needs a directory");

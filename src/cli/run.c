@@ -129,6 +129,7 @@ static int command_run(struct session *s)
                 _exit(errno == ENOENT ? 127 : 126);
         }
         c->pid = pid;
+        json_log_command_started(s->json, s->options.command[0], (int) pid);
         c->pidfd = shim_pidfd_open(pid, 0);
         if (c->pidfd < 0 || session_add_extra_fd(s, c->pidfd, on_command_exit) < 0) {
                 cli_error("cannot watch COMMAND: %s", strerror(errno));

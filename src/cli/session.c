@@ -211,8 +211,19 @@ int session_setup(struct session *s, int argc, char **argv, bool want_command)
                 cli_error("cannot set up: %s", strerror(-r));
                 return EXIT_SYSTEM;
         }
-        if (s->options.json && json_log_new(&s->json) < 0)
-                return EXIT_SYSTEM;
+        if (s->options.json || s->options.events) {
+                FILE *events = NULL;
+
+                if (s->options.events && !(events = fopen(s->options.events, "we"))) {
+                        cli_error("cannot write --events %s: %s", s->options.events, strerror(errno));
+                        return EXIT_SYSTEM;
+                }
+                if (json_log_new(&s->json, s->options.json, events) < 0) {
+                        if (events)
+                                fclose(events);
+                        return EXIT_SYSTEM;
+                }
+        }
         ur_context_set_log(s->ctx, on_log, s);
         ur_context_set_state_callback(s->ctx, on_state, s);
         /* Before the units: they take the ports from our environment, and nothing may

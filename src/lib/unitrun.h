@@ -526,6 +526,12 @@ int ur_executor_get_memory_peak(const ur_executor *e, uint64_t *ret_bytes);
 void ur_executor_describe_conditions(const ur_executor *e, char *buf, size_t size);
 /* Milliseconds from spawn to ready of the last start. */
 uint64_t ur_executor_get_ready_msec(const ur_executor *e);
+/* Milliseconds the ExecStartPre= commands of the last start took (the first one's spawn
+ * to the main command's spawn; not part of ur_executor_get_ready_msec()); 0 when none ran. */
+uint64_t ur_executor_get_start_pre_msec(const ur_executor *e);
+/* The i-th executor e is ordered after (its After=, or Before= on the other side), NULL
+ * past the last: what decided when e could start. */
+ur_executor *ur_executor_get_after(const ur_executor *e, size_t i);
 
 /* ---- Unit files ------------------------------------------------------------------------ */
 

@@ -206,6 +206,9 @@ static void executor_start_next(ur_executor *e)
                 executor_set_state(e, EXECUTOR_START_PRE);
                 /* fall through */
         case EXECUTOR_START_PRE:
+                /* Where this start's ExecStartPre= time begins (ur_executor_get_start_pre_msec()). */
+                if (e->index == 0)
+                        e->start_pre_usec = e->commands[UR_EXEC_START_PRE].n > 0 ? now_usec() : 0;
                 if (e->index < e->commands[UR_EXEC_START_PRE].n) {
                         kind = UR_EXEC_START_PRE;
                         break;

@@ -657,3 +657,18 @@ uint64_t ur_executor_get_ready_msec(const ur_executor *e)
                 return 0;
         return (e->ready_usec - e->spawn_usec) / USEC_PER_MSEC;
 }
+
+uint64_t ur_executor_get_start_pre_msec(const ur_executor *e)
+{
+        if (!e->start_pre_usec || e->spawn_usec < e->start_pre_usec)
+                return 0;
+        return (e->spawn_usec - e->start_pre_usec) / USEC_PER_MSEC;
+}
+
+ur_executor *ur_executor_get_after(const ur_executor *e, size_t i)
+{
+        for (size_t d = 0; d < e->n_deps; d++)
+                if ((e->deps[d].flags & UR_DEP_AFTER) && i-- == 0)
+                        return e->deps[d].other;
+        return NULL;
+}

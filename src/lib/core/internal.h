@@ -168,6 +168,7 @@ struct ur_executor {
         char *skip_reason; /* a condition did not hold: the run was skipped */
         char *status_text;
         uint64_t spawn_usec;
+        uint64_t start_pre_usec; /* the first ExecStartPre= spawn of this start, 0: none */
         uint64_t ready_usec;
         uint64_t cpu_usec;
         bool cpu_known;

@@ -1,7 +1,11 @@
 /* unitrun run: start the units, run COMMAND once all are ready, stop everything, exit with
  * COMMAND's status (SPEC §3). COMMAND's pidfd joins the session's loop. */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
+#include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -91,9 +95,59 @@ static bool command_finished(const struct session *s)
         return ((const struct command_state *) s->verb)->pid == 0;
 }
 
+/* COMMAND's own leaf in the run's cgroup (".command": no unit name starts with a dot), so that
+ * what kills the run (the guardian after a SIGKILL of unitrun, cgroup.kill) kills COMMAND and
+ * what it left running too. -1 without a cgroup (the fallback) or when it cannot be made. */
+static int command_leaf_open(struct session *s, char *path, size_t size)
+{
+        const char *run = ur_context_get_cgroup(s->ctx);
+
+        if (!run || snprintf(path, size, "%s/.command", run) >= (int) size || mkdir(path, 0755) < 0)
+                return -1;
+        return open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
+/* COMMAND is gone: what it left in its leaf goes too, and the leaf with it (the library
+ * removes the run's cgroup after this, which needs it empty). */
+static void command_leaf_remove(const char *path)
+{
+        char file[PATH_MAX + 16];
+        FILE *f;
+
+        snprintf(file, sizeof(file), "%s/cgroup.kill", path);
+        if ((f = fopen(file, "we"))) {
+                fputs("1", f);
+                fclose(f);
+        }
+        /* Killed processes leave the cgroup at once or within milliseconds: wait a little. */
+        for (int i = 0; i < 200 && rmdir(path) < 0 && errno == EBUSY; i++)
+                usleep(5000);
+}
+
+/* Born in its leaf (clone3 CLONE_INTO_CGROUP: no migration to wait for); a plain fork()
+ * where clone3 is refused (seccomp, old kernels) or there is no leaf. */
+static pid_t command_fork(int leaf_fd)
+{
+        struct shim_clone_args args = {
+                .flags = CLONE_INTO_CGROUP,
+                .exit_signal = SIGCHLD,
+                .cgroup = (uint64_t) leaf_fd,
+        };
+        pid_t pid;
+
+        if (leaf_fd < 0)
+                return fork();
+        pid = shim_clone3(&args);
+        if (pid < 0 && (errno == ENOSYS || errno == EPERM || errno == EINVAL || errno == E2BIG))
+                return fork();
+        return pid;
+}
+
 static int command_run(struct session *s)
 {
         struct command_state *c = s->verb;
+        char leaf[PATH_MAX];
+        _cleanup_close_ int leaf_fd = -1;
         pid_t pid;
         int err = command_environment(s);
 
@@ -106,9 +160,12 @@ static int command_run(struct session *s)
         fflush(NULL);
         /* What we said so far comes before what COMMAND says, unless stderr is stalled. */
         (void) sink_flush(&s->sink);
-        pid = fork();
+        leaf_fd = command_leaf_open(s, leaf, sizeof(leaf));
+        pid = command_fork(leaf_fd);
         if (pid < 0) {
                 cli_error("cannot fork: %s", strerror(errno));
+                if (leaf_fd >= 0)
+                        command_leaf_remove(leaf);
                 return EXIT_SYSTEM;
         }
         if (pid == 0) {
@@ -135,9 +192,13 @@ static int command_run(struct session *s)
                 cli_error("cannot watch COMMAND: %s", strerror(errno));
                 (void) kill(pid, SIGKILL);
                 (void) waitpid(pid, NULL, 0);
+                if (leaf_fd >= 0)
+                        command_leaf_remove(leaf);
                 return EXIT_SYSTEM;
         }
         err = session_wait(s, command_finished);
+        if (leaf_fd >= 0)
+                command_leaf_remove(leaf);
         if (err < 0) {
                 cli_error("event loop failed: %s", strerror(-err));
                 return EXIT_SYSTEM;

@@ -66,6 +66,9 @@ void forwarder_balance(struct forwarder *f, bool stopping);
 void forwarder_report_dropped(struct forwarder *f);
 struct forwarder *forwarder_free(struct forwarder *f);
 
+/* UNITRUN_<NAME>_<SUFFIX> for unit name (see run.c); also for unitrun env. */
+void unit_env_name(const char *unit, const char *suffix, char *buf, size_t size);
+
 int verb_run(int argc, char **argv);
 int verb_wait(int argc, char **argv);
 int verb_up(int argc, char **argv);

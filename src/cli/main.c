@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "detach.h"
 #include "progress.h"
 
 const char *program_name = "unitrun";
@@ -171,8 +172,8 @@ static const struct {
         const char *name;
         int (*fn)(int argc, char **argv);
 } verbs[] = {
-        { "run", verb_run },   { "up", verb_up },   { "verify", verb_verify },
-        { "wait", verb_wait }, { "cat", verb_cat },
+        { "run", verb_run }, { "up", verb_up },         { "verify", verb_verify }, { "wait", verb_wait },
+        { "cat", verb_cat }, { "status", verb_status }, { "env", verb_env },       { "down", verb_down },
 };
 
 int main(int argc, char **argv)

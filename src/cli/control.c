@@ -148,16 +148,6 @@ static void control_serve(struct session *s, struct control *c, int fd)
         /* A client that stalls must not hold the loop for long. */
         (void) setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
         (void) setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-        if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 ||
-            (cred.uid != geteuid() && cred.uid != 0)) {
-                char msg[160];
-                snprintf(
-                        msg, sizeof(msg), "ERR permission denied: run '%s' belongs to uid %u\n", c->name,
-                        (unsigned) geteuid());
-                send_all(fd, msg, strlen(msg));
-                close(fd);
-                return;
-        }
         while (used + 1 < sizeof(request)) {
                 ssize_t n = recv(fd, request + used, sizeof(request) - 1 - used, 0);
                 if (n <= 0)
@@ -168,6 +158,18 @@ static void control_serve(struct session *s, struct control *c, int fd)
         }
         request[used] = 0;
         request[strcspn(request, "\n")] = 0;
+        /* Refused once the request is read: closing on unread data would reset the
+         * connection, and the peer would not learn why. */
+        if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 ||
+            (cred.uid != geteuid() && cred.uid != 0)) {
+                char msg[160];
+                snprintf(
+                        msg, sizeof(msg), "ERR permission denied: run '%s' belongs to uid %u\n", c->name,
+                        (unsigned) geteuid());
+                send_all(fd, msg, strlen(msg));
+                close(fd);
+                return;
+        }
         if (strncmp(request, "down", 4) == 0 && c->down_fd < 0) {
                 c->down_usec = strtoull(request + 4, NULL, 10);
                 c->down_fd = fd; /* answered once everything is gone */
@@ -252,7 +254,7 @@ int control_request(const char *name, const char *request, char **ret_body, size
                 /* No one listens: a dead supervisor's state, unless one is just starting. */
                 r = detach_lock(dir, false, &lock_fd);
                 safe_close(lock_fd);
-                return r == -EBUSY ? -EAGAIN : r == -ENOENT ? -ENOENT : -ESRCH;
+                return r == -EBUSY ? -EAGAIN : access(dir, F_OK) < 0 ? -ENOENT : -ESRCH;
         }
         if (send(fd, request, strlen(request), MSG_NOSIGNAL) < 0 || send(fd, "\n", 1, MSG_NOSIGNAL) < 0)
                 return -EPIPE;

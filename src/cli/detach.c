@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "control.h"
@@ -131,7 +132,7 @@ static int control_listen(const char *dir, int *ret_fd)
                 return -errno;
         (void) unlink(sa.sun_path);
         /* 0600 from birth: nobody else can connect between bind() and a chmod(). */
-        old = umask(0077);
+        old = umask(0177);
         if (bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0)
                 r = -errno;
         umask(old);
@@ -165,7 +166,7 @@ static int start_state_watcher(const char *dir, pid_t supervisor)
         if (pid == 0) {
                 struct detach_state st = {};
                 char c;
-                int lock_fd = -1;
+                int lock_fd = -1, r;
 
                 close(fds[0]);
                 /* Nothing of the supervisor's: not its lock, not the caller's report pipe. */
@@ -177,7 +178,13 @@ static int start_state_watcher(const char *dir, pid_t supervisor)
                 (void) signal(SIGHUP, SIG_IGN);
                 while (read(fds[1], &c, 1) < 0 && errno == EINTR)
                         ;
-                if (detach_lock(dir, false, &lock_fd) < 0)
+                /* The kernel closes a dead process's files in no set order: the lock may
+                 * still be held for a moment after our end of the pair saw EOF. */
+                for (int i = 0; (r = detach_lock(dir, false, &lock_fd)) == -EBUSY && i < 300; i++) {
+                        struct timespec ts = { .tv_nsec = 10 * 1000 * 1000 };
+                        nanosleep(&ts, NULL);
+                }
+                if (r < 0)
                         _exit(0);
                 if (detach_state_read(dir, &st) >= 0 && st.pid == supervisor)
                         (void) detach_remove_tree(dir);

@@ -18,13 +18,16 @@ static int wait_gone(const char *dir)
 {
         for (int i = 0; i < 6000 && access(dir, F_OK) == 0; i++) {
                 struct timespec ts = { .tv_nsec = 50 * 1000 * 1000 };
-                int fd = -1;
+                int fd = -1, r;
 
-                if (detach_lock(dir, false, &fd) >= 0) {
+                r = detach_lock(dir, false, &fd);
+                if (r >= 0) {
                         close(fd);
                         /* Free, yet there: the supervisor died midway; sweep below. */
                         return -ESRCH;
                 }
+                if (r != -EBUSY)
+                        return r == -ENOENT ? 0 : r;
                 nanosleep(&ts, NULL);
         }
         return access(dir, F_OK) == 0 ? -ETIMEDOUT : 0;
@@ -78,9 +81,7 @@ int verb_down(int argc, char **argv)
         if (r != -ESRCH)
                 return control_explain(name, r);
         /* The supervisor is gone: what it left is ours to sweep, under its lock. */
-        r = detach_lock(dir, false, &lock_fd);
-        if (r == -ENOENT)
-                return 0;
+        r = detach_lock(dir, true, &lock_fd);
         if (r < 0)
                 return control_explain(name, r == -EBUSY ? -EAGAIN : r);
         r = detach_sweep(name, dir, false);

@@ -57,6 +57,8 @@ int control_request(const char *name, const char *request, char **ret_body, size
 int verb_status(int argc, char **argv);
 int verb_env(int argc, char **argv);
 int verb_down(int argc, char **argv);
+int verb_logs(int argc, char **argv);
+int verb_exec(int argc, char **argv);
 
 int verb_up_detach(int argc, char **argv);
 bool detach_requested(int argc, char **argv);

@@ -42,6 +42,8 @@ static const char usage_main[] =
         "       unitrun status [--name NAME] [--json]\n"
         "       unitrun env    [--name NAME] [--format sh|github|dotenv]\n"
         "       unitrun down   [--name NAME] [--timeout SPAN]\n"
+        "       unitrun logs   [--name NAME] [-f] [UNIT]...\n"
+        "       unitrun exec   [--name NAME] -- COMMAND [ARG]...\n"
         "       unitrun verify [--strict] [--unit-path DIR]... UNIT...\n"
         "       unitrun cat    [--unit-path DIR]... UNIT...\n"
         "       unitrun wait   [--timeout SPAN] CONDITION...\n"
@@ -58,6 +60,8 @@ static const char usage_main[] =
         "  status  a detached run's units (exit 0 all up, 3 some failed, 4 no such run)\n"
         "  env     a detached run's environment (UNITRUN_*) for eval, $GITHUB_ENV or dotenv\n"
         "  down    stop a detached run and wait until everything is gone\n"
+        "  logs    what a detached run's units printed (-f: follow)\n"
+        "  exec    run COMMAND with a detached run's environment\n"
         "  verify  check unit files (keys, values, dependencies, cycles), start nothing\n"
         "  cat     print a unit and its drop-ins as a run reads them, start nothing\n"
         "  wait    wait until conditions hold (tcp:, unix:, http(s)://, file:), start nothing\n"
@@ -184,8 +188,9 @@ static const struct {
         const char *name;
         int (*fn)(int argc, char **argv);
 } verbs[] = {
-        { "run", verb_run }, { "up", verb_up },         { "verify", verb_verify }, { "wait", verb_wait },
-        { "cat", verb_cat }, { "status", verb_status }, { "env", verb_env },       { "down", verb_down },
+        { "run", verb_run },   { "up", verb_up },         { "verify", verb_verify }, { "wait", verb_wait },
+        { "cat", verb_cat },   { "status", verb_status }, { "env", verb_env },       { "down", verb_down },
+        { "logs", verb_logs }, { "exec", verb_exec },
 };
 
 int main(int argc, char **argv)

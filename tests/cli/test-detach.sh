@@ -1,6 +1,6 @@
 #!/bin/sh
 # Detached runs across separate commands, as CI steps run them: up --detach, status, env,
-# down, with real processes. Also: a caller capturing the output returns at once; two
+# logs, exec, down, with real processes. Also: a caller capturing the output returns at once; two
 # racing up --detach for one NAME (exactly one wins); down/status/env of an unknown NAME
 # (4); a NAME with '/' or '..' (64); a failed start (69, nothing left); a unit lost while
 # detached (status 3, down 70); a stale state dir (swept by the next up --detach and by
@@ -81,6 +81,19 @@ fi
 "$UNITRUN" env --name "$N" --format yaml >/dev/null 2>&1
 [ $? = 64 ] || fail "env --format yaml: expected 64"
 
+# logs: the units' output with their prefixes; exec: COMMAND with the run's environment.
+"$UNITRUN" logs --name "$N" svc >"$T/svc-logs" 2>"$T/err" || fail "logs: expected 0"
+grep -qx "svc.service| started" "$T/svc-logs" || fail "logs does not show svc's output: $(cat "$T/svc-logs")"
+"$UNITRUN" logs --name "$N" nosuchunit >/dev/null 2>&1
+[ $? = 64 ] || fail "logs of an unknown unit: expected 64"
+got=$("$UNITRUN" exec --name "$N" -- sh -c 'echo "$UNITRUN_SVC_PID"' 2>"$T/err") || fail "exec: expected 0"
+[ "$got" = "$UNITRUN_SVC_PID" ] || fail "exec: UNITRUN_SVC_PID is '$got', not $UNITRUN_SVC_PID"
+"$UNITRUN" exec --name "$N" -- sh -c 'exit 7'
+[ $? = 7 ] || fail "exec does not exit with COMMAND's status"
+# logs -f follows until the run is down.
+timeout 60 "$UNITRUN" logs --name "$N" -f svc >"$T/follow" 2>&1 &
+follower=$!
+
 # A second up --detach under a running NAME is refused and names it.
 "$UNITRUN" up --detach --name "$N" --exec "sleep 1002" 2>"$T/err"
 [ $? = 64 ] || fail "second up --detach of a running NAME: expected 64"
@@ -93,6 +106,9 @@ status=$?
 if [ -z "${UNITRUN_NO_CGROUP:-}" ]; then
         grep -q "CPU time: .*svc.service" "$T/err" || fail "down does not report CPU time"
 fi
+wait "$follower"
+[ $? = 0 ] || fail "logs -f did not end with the run"
+grep -qx "svc.service| started" "$T/follow" || fail "logs -f did not show svc's output"
 alive "$UNITRUN_SVC_PID" && fail "the unit is still running after down"
 alive "$sup" && fail "the supervisor is still running after down"
 [ -e "/run/unitrun/$N" ] && fail "the state dir is still there after down"

@@ -150,7 +150,7 @@ static int control_listen(const char *dir, int *ret_fd)
  * the supervisor holds; end-of-file means the supervisor is gone, and the lock it held is
  * free. A dir that a new supervisor took meanwhile (locked, or another PID in its state)
  * is left alone. Forked before the library starts any thread. */
-static int start_state_watcher(const char *dir, pid_t supervisor)
+static int start_state_watcher(const char *name, const char *dir, pid_t supervisor)
 {
         int fds[2];
         pid_t pid;
@@ -186,8 +186,10 @@ static int start_state_watcher(const char *dir, pid_t supervisor)
                 }
                 if (r < 0)
                         _exit(0);
+                /* The guardian should have killed the units already; if it was killed
+                 * too, the run's cgroups are still ours to kill. */
                 if (detach_state_read(dir, &st) >= 0 && st.pid == supervisor)
-                        (void) detach_remove_tree(dir);
+                        (void) detach_sweep(name, dir, true);
                 _exit(0);
         }
         close(fds[1]);
@@ -303,7 +305,7 @@ static int supervise(const char *name, const char *dir, int report_fd, struct de
         }
         st.start_time = detach_process_start_time(st.pid);
         st.log_dir = log_dir;
-        r = start_state_watcher(dir, st.pid);
+        r = start_state_watcher(name, dir, st.pid);
         if (r >= 0) {
                 watcher_fd = r;
                 r = control_listen(dir, &c.listen_fd);

@@ -223,6 +223,47 @@ fi
 "$UNITRUN" down --name "$N" 2>/dev/null
 [ $? = 4 ] || fail "down after the supervisor was killed and swept: expected 4"
 
+# ---- The supervisor, its guardian and its watcher all SIGKILLed: down sweeps -------------
+if [ -z "${UNITRUN_NO_CGROUP:-}" ]; then
+        N="$P-kill3"
+        NAMES="$NAMES $N"
+        "$UNITRUN" up --detach --name "$N" --exec "sleep 1000" --name k3.service --ready-file /dev/null \
+                >/dev/null 2>&1 || fail "up --detach (kill3): expected 0"
+        eval "$("$UNITRUN" env --name "$N")"
+        sup=$(state_pid "$N")
+        helpers=$(pgrep -P "$sup" -x unitrun | tr '\n' ' ')
+        [ -n "$helpers" ] || fail "no guardian or watcher under the supervisor"
+        # shellcheck disable=SC2086
+        kill -9 $helpers
+        sleep 0.2
+        kill -9 "$sup"
+        within '! alive "$sup"' 50 || fail "the supervisor did not die"
+        "$UNITRUN" down --name "$N" 2>"$T/err"
+        [ $? = 70 ] || fail "down after supervisor, guardian and watcher died: expected 70"
+        grep -q "swept" "$T/err" || fail "down does not say it swept"
+        within '! alive "$UNITRUN_K3_PID"' 50 || fail "down's sweep left the unit running"
+        [ -e "$UNITRUN_K3_CGROUP" ] && fail "down's sweep left the unit's cgroup"
+        [ -e "/run/unitrun/$N" ] && fail "down's sweep left the state dir"
+fi
+
+# ---- status while starting waits for the start; down --timeout -----------------------
+N="$P-slow"
+NAMES="$NAMES $N"
+"$UNITRUN" up --detach --name "$N" --exec "sh -c 'sleep 2; touch $T/slow-ready; trap \"\" TERM; exec sleep 1000'" \
+        --ready-file "$T/slow-ready" -p TimeoutStopSec=60s >/dev/null 2>&1 &
+upper=$!
+within '[ -S "/run/unitrun/$N/control" ]' 100 || fail "the control socket did not appear while starting"
+"$UNITRUN" status --name "$N" >"$T/status" 2>"$T/err"
+status=$?
+[ -e "$T/slow-ready" ] || fail "status answered before the start was settled"
+[ "$status" = 0 ] || fail "status while starting: expected 0 once started, got $status"
+wait "$upper" || fail "up --detach (slow): expected 0"
+start=$(date +%s)
+# The unit ignores SIGTERM: --timeout 1s instead of its 60 s, then SIGKILL (a stop error).
+"$UNITRUN" down --name "$N" --timeout 1s 2>"$T/err"
+[ $? = 70 ] || fail "down --timeout of a unit that ignores SIGTERM: expected 70"
+[ $(($(date +%s) - start)) -lt 30 ] || fail "down --timeout 1s took too long"
+
 # ---- A stale state dir (a dead supervisor, its watcher gone too) ------------------------
 N="$P-stale"
 NAMES="$NAMES $N"

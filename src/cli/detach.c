@@ -80,14 +80,40 @@ static int detach_args_parse(int argc, char **argv, struct detach_args *ret)
         return 0;
 }
 
-/* The caller's half: waits for the supervisor's verdict and passes it on. */
-static int detach_wait_report(int fd)
+static volatile sig_atomic_t caller_signal;
+
+static void on_caller_signal(int sig)
 {
+        caller_signal = sig;
+}
+
+/* ^C (or SIGTERM) while the units start: the supervisor is in a session of its own, so
+ * it is told here, stops everything, and then reports. */
+static void forward_signal(const char *dir)
+{
+        struct detach_state st = {};
+
+        if (detach_state_read(dir, &st) >= 0 && st.pid > 0 &&
+            detach_process_start_time(st.pid) == st.start_time)
+                (void) kill(st.pid, SIGTERM);
+        detach_state_done(&st);
+}
+
+/* The caller's half: waits for the supervisor's verdict and passes it on. */
+static int detach_wait_report(int fd, const char *dir)
+{
+        struct sigaction sa = { .sa_handler = on_caller_signal };
+        bool forwarded = false;
         _cleanup_free_ char *buf = NULL;
         size_t size = 0, used = 0;
         char *body;
         int status;
 
+        /* No SA_RESTART: the read below returns on a signal. */
+        sigemptyset(&sa.sa_mask);
+        (void) sigaction(SIGINT, &sa, NULL);
+        (void) sigaction(SIGTERM, &sa, NULL);
+        (void) sigaction(SIGHUP, &sa, NULL);
         for (;;) {
                 ssize_t n;
 
@@ -99,8 +125,13 @@ static int detach_wait_report(int fd)
                         size += 65536;
                 }
                 n = read(fd, buf + used, size - used - 1);
-                if (n < 0 && errno == EINTR)
+                if (n < 0 && errno == EINTR) {
+                        if (caller_signal && !forwarded) {
+                                forward_signal(dir);
+                                forwarded = true;
+                        }
                         continue;
+                }
                 if (n <= 0)
                         break;
                 used += (size_t) n;
@@ -115,7 +146,7 @@ static int detach_wait_report(int fd)
         body = body ? body + 1 : buf + used;
         fputs(body, status == 0 ? stdout : stderr);
         fflush(stdout);
-        return status;
+        return forwarded && status != 0 ? 128 + caller_signal : status;
 }
 
 static int control_listen(const char *dir, int *ret_fd)
@@ -356,7 +387,8 @@ static int supervise(const char *name, const char *dir, int report_fd, struct de
                                 (void) ur_executor_set_stop_timeout(s.executors[i], c.down_usec);
         }
         status = session_teardown(&s, status);
-        if (status == 128 + SIGINT || status == 128 + SIGTERM || status == 128 + SIGHUP)
+        /* After the start, a signal is one way to say down; during it, the start failed. */
+        if (report_fd < 0 && (status == 128 + SIGINT || status == 128 + SIGTERM || status == 128 + SIGHUP))
                 status = s.unit_failed ? EXIT_UNIT_FAILED : 0;
         free(text);
         text = control_usage_report(&s);
@@ -475,7 +507,7 @@ int verb_up_detach(int argc, char **argv)
         close(pipe_fd[1]);
         lock_fd = safe_close(lock_fd);
         (void) waitpid(pid, NULL, 0);
-        status = detach_wait_report(pipe_fd[0]);
+        status = detach_wait_report(pipe_fd[0], dir);
         close(pipe_fd[0]);
         strv_free(a.argv);
         return status;

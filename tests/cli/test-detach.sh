@@ -264,6 +264,20 @@ start=$(date +%s)
 [ $? = 70 ] || fail "down --timeout of a unit that ignores SIGTERM: expected 70"
 [ $(($(date +%s) - start)) -lt 30 ] || fail "down --timeout 1s took too long"
 
+# ---- SIGTERM to up --detach while the units start: everything stops, 143 --------------
+N="$P-term"
+NAMES="$NAMES $N"
+"$UNITRUN" up --detach --name "$N" --exec "sleep 1005" --ready-file "$T/never" >/dev/null 2>&1 &
+upper=$!
+within '[ -S "/run/unitrun/$N/control" ]' 100 || fail "the control socket did not appear while starting"
+sleep 0.3
+kill -TERM "$upper"
+wait "$upper"
+status=$?
+[ "$status" = 143 ] || fail "up --detach after SIGTERM while starting: expected 143, got $status"
+[ -e "/run/unitrun/$N" ] && fail "up --detach interrupted left the state dir"
+pgrep -f "sleep 1005" >/dev/null && fail "up --detach interrupted left a unit running"
+
 # ---- A stale state dir (a dead supervisor, its watcher gone too) ------------------------
 N="$P-stale"
 NAMES="$NAMES $N"

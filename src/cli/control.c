@@ -37,7 +37,9 @@ static void json_escaped(FILE *f, const char *s)
 
 static const char *isolation_name(ur_isolation iso)
 {
-        return iso == UR_ISOLATION_CGROUP ? "cgroup" : iso == UR_ISOLATION_SCOPE ? "scope" : "fallback";
+        return iso == UR_ISOLATION_CGROUP  ? "cgroup"
+               : iso == UR_ISOLATION_SCOPE ? "delegated-scope"
+                                           : "fallback";
 }
 
 static bool unit_up(ur_executor *e)
@@ -72,21 +74,29 @@ static void answer_status(struct session *s, struct control *c, FILE *f, bool js
                         ur_context_get_runtime_dir(s->ctx));
         for (size_t i = 0; i < s->n_executors; i++) {
                 ur_executor *e = s->executors[i];
-                uint64_t cpu = 0;
+                uint64_t cpu = 0, memory;
                 bool have_cpu = ur_executor_get_cpu_usage(e, &cpu) >= 0;
                 const char *error = ur_executor_get_error(e);
 
                 if (json) {
                         fputs("{\"event\":\"status\",\"unit\":", f);
                         json_escaped(f, ur_executor_get_name(e));
-                        fprintf(f, ",\"state\":\"%s\",\"pid\":%d,\"ready_ms\":%llu,\"restarts\":%u",
+                        /* The fields and names of the --json events (json.c). */
+                        fprintf(f, ",\"state\":\"%s\",\"pid\":%d,\"elapsed_ms\":%llu,\"restarts\":%u",
                                 ur_state_to_string(ur_executor_get_state(e)), (int) ur_executor_get_pid(e),
                                 (unsigned long long) ur_executor_get_ready_msec(e),
                                 ur_executor_get_restarts(e));
                         if (have_cpu)
                                 fprintf(f, ",\"cpu_usec\":%llu", (unsigned long long) cpu);
-                        if (error) {
-                                fputs(",\"error\":", f);
+                        else
+                                fputs(",\"cpu_usec\":null", f);
+                        if (ur_executor_get_memory_peak(e, &memory) >= 0)
+                                fprintf(f, ",\"memory_peak_bytes\":%llu", (unsigned long long) memory);
+                        else
+                                fputs(",\"memory_peak_bytes\":null", f);
+                        if (error && !unit_up(e)) {
+                                fprintf(f, ",\"reason\":\"%s\",\"message\":",
+                                        ur_failure_to_string(ur_executor_get_failure(e)));
                                 json_escaped(f, error);
                         }
                         fputs("}\n", f);

@@ -364,7 +364,7 @@ static int supervise(const char *name, const char *dir, int report_fd, struct de
                 st.runtime_dir = (char *) ur_context_get_runtime_dir(s.ctx);
                 st.cgroup = (char *) ur_context_get_cgroup(s.ctx);
                 st.isolation = (char *) (iso == UR_ISOLATION_CGROUP ? "cgroup"
-                                         : iso == UR_ISOLATION_SCOPE ? "scope"
+                                         : iso == UR_ISOLATION_SCOPE ? "delegated-scope"
                                                                      : "fallback");
                 (void) detach_state_write(dir, &st);
                 if (session_add_extra_fd(&s, c.listen_fd, control_on_connect) < 0)

@@ -64,6 +64,8 @@ grep -q "supervisor PID $sup" "$T/status" || fail "status does not name the supe
 "$UNITRUN" status --name "$N" --json >"$T/json" 2>"$T/err" || fail "status --json: expected 0"
 grep -q "\"supervisor_pid\":$sup" "$T/json" || fail "status --json has no supervisor_pid: $(cat "$T/json")"
 grep -q '"unit":"other.service","state":"running"' "$T/json" || fail "status --json: no unit event"
+grep -q '"unit":"svc.service","state":"running","pid":[0-9]*,"elapsed_ms":[0-9]*,"restarts":0,"cpu_usec":' "$T/json" ||
+        fail "status --json: not the --json event fields: $(cat "$T/json")"
 "$UNITRUN" status >"$T/list" 2>"$T/err" || fail "status (all runs): expected 0"
 grep -q "^$N  *up " "$T/list" || fail "status without --name does not list $N: $(cat "$T/list")"
 
@@ -163,6 +165,8 @@ eval "$("$UNITRUN" env --name "$N")"
 kill -9 "$UNITRUN_VICTIM_PID"
 within '"$UNITRUN" status --name "$N" >/dev/null 2>&1; [ $? = 3 ]' 100 || fail "status after a unit died: expected 3"
 "$UNITRUN" status --name "$N" | grep -q "victim.service *failed" || fail "status does not show the failed unit"
+"$UNITRUN" status --name "$N" --json | grep -q '"unit":"victim.service","state":"failed".*"reason":"' ||
+        fail "status --json does not give the failed unit's reason"
 "$UNITRUN" down --name "$N" 2>"$T/err"
 [ $? = 70 ] || fail "down after a unit died: expected 70"
 

@@ -5,18 +5,22 @@
 # (4); a NAME with '/' or '..' (64); a failed start (69, nothing left); a unit lost while
 # detached (status 3, down 70); a stale state dir (swept by the next up --detach and by
 # down); a peer of another uid refused on the control socket; the supervisor SIGKILLed
-# with units running (units, cgroups, runtime and state dirs gone within about a second).
+# with units running (units, cgroups, runtime and state dirs gone within about a second);
+# an unprivileged user's runs in $XDG_RUNTIME_DIR/unitrun (71 without it).
 # Run once with cgroup isolation and once with UNITRUN_NO_CGROUP=1.
 #   UNITRUN=path/to/unitrun test-detach.sh
 set -u
 [ "$(id -u)" = 0 ] || { echo "skip: needs root (the state of root's runs is in /run/unitrun)" >&2; exit 77; }
 
+case "$UNITRUN" in /*) ;; *) UNITRUN="$PWD/$UNITRUN" ;; esac
 T=$(mktemp -d /tmp/urdetach.XXXXXX) || exit 99
 chmod 755 "$T"
 P="td$$"
 NAMES=""
+as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups env XDG_RUNTIME_DIR="$T/xdg" "$@"; }
 cleanup() {
         for n in $NAMES; do "$UNITRUN" down --name "$n" >/dev/null 2>&1; done
+        [ -d "$T/xdg/unitrun/default" ] && as_nobody "$UNITRUN" down >/dev/null 2>&1
         rm -rf "$T"
 }
 trap cleanup EXIT
@@ -202,6 +206,20 @@ if command -v setpriv >/dev/null && setpriv --reuid=65534 --regid=65534 --clear-
         [ "$status" = 71 ] || fail "down by another uid: expected 71, got $status"
         grep -q "permission denied" "$T/err" || fail "down by another uid: no 'permission denied'"
         "$UNITRUN" status --name "$N" >/dev/null 2>&1 || fail "the run did not survive another uid's down"
+        # An unprivileged user's runs live in $XDG_RUNTIME_DIR/unitrun; without it, 71.
+        mkdir "$T/xdg"
+        chown 65534:65534 "$T/xdg"
+        chmod 700 "$T/xdg"
+        (cd / && as_nobody "$UNITRUN" up --detach --exec "sleep 1000" --ready-file /dev/null >/dev/null 2>"$T/err") ||
+                fail "up --detach as uid 65534: expected 0"
+        [ -S "$T/xdg/unitrun/default/control" ] || fail "no state in \$XDG_RUNTIME_DIR/unitrun/default"
+        as_nobody "$UNITRUN" status | grep -q "^default  *up" || fail "status as uid 65534 does not list its run"
+        as_nobody "$UNITRUN" down 2>"$T/err" || fail "down as uid 65534: expected 0"
+        [ -e "$T/xdg/unitrun/default" ] && fail "down as uid 65534 left the state dir"
+        (cd / && setpriv --reuid=65534 --regid=65534 --clear-groups env -u XDG_RUNTIME_DIR \
+                "$UNITRUN" up --detach --exec "sleep 1000" 2>"$T/err")
+        [ $? = 71 ] || fail "up --detach without XDG_RUNTIME_DIR: expected 71"
+        grep -q "XDG_RUNTIME_DIR is not set" "$T/err" || fail "up --detach without XDG_RUNTIME_DIR: unclear message"
 else
         echo "note: cannot run unitrun as uid 65534 here; the peer check is not exercised" >&2
 fi

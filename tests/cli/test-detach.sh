@@ -151,14 +151,14 @@ grep -q "no detached run named '$P-nope'" "$T/err" || fail "down of an unknown N
 # ---- A failed start: 69, the report, nothing left ----------------------------------------
 N="$P-fail"
 NAMES="$NAMES $N"
-out=$(timeout 60 "$UNITRUN" up --detach --name "$N" --exec "sleep 1003" --ready-file /dev/null \
+out=$(timeout 60 "$UNITRUN" up --detach --name "$N" --exec "sleep 1003.$$" --ready-file /dev/null \
         --exec "sh -c 'echo going-down; exit 3'" --name bad.service --ready-file /nonexistent 2>"$T/err")
 status=$?
 [ "$status" = 69 ] || fail "failed start: expected 69, got $status"
 grep -q "bad.service: exited with status 3" "$T/err" || fail "failed start: no report of the reason"
 grep -q "going-down" "$T/err" || fail "failed start: the unit's output is not in the report"
 [ -e "/run/unitrun/$N" ] && fail "failed start: the state dir is left"
-pgrep -f "sleep 1003" >/dev/null && fail "failed start: a unit is left running"
+pgrep -f "sleep 1003.$$" >/dev/null && fail "failed start: a unit is left running"
 
 # ---- A unit lost while detached: status 3, down 70 ----------------------------------------
 N="$P-lost"
@@ -228,11 +228,11 @@ fi
 # ---- The supervisor SIGKILLed with units running -----------------------------------------
 N="$P-kill"
 NAMES="$NAMES $N"
-"$UNITRUN" up --detach --name "$N" --exec "sh -c 'sleep 1004 & exec sleep 1000'" --name k.service \
+"$UNITRUN" up --detach --name "$N" --exec "sh -c 'sleep 1004.$$ & exec sleep 1000'" --name k.service \
         --ready-file /dev/null >/dev/null 2>&1 || fail "up --detach (kill): expected 0"
 eval "$("$UNITRUN" env --name "$N")"
 sup=$(state_pid "$N")
-child=$(pgrep -f "sleep 1004" | head -1)
+child=$(pgrep -f "sleep 1004.$$" | head -1)
 [ -n "$child" ] || fail "the unit's child did not start"
 kill -9 "$sup"
 # About a second; generous bounds for a loaded machine.
@@ -289,7 +289,7 @@ start=$(date +%s)
 # ---- SIGTERM to up --detach while the units start: everything stops, 143 --------------
 N="$P-term"
 NAMES="$NAMES $N"
-"$UNITRUN" up --detach --name "$N" --exec "sleep 1005" --ready-file "$T/never" >/dev/null 2>&1 &
+"$UNITRUN" up --detach --name "$N" --exec "sleep 1005.$$" --ready-file "$T/never" >/dev/null 2>&1 &
 upper=$!
 within '[ -S "/run/unitrun/$N/control" ]' 100 || fail "the control socket did not appear while starting"
 sleep 0.3
@@ -298,7 +298,7 @@ wait "$upper"
 status=$?
 [ "$status" = 143 ] || fail "up --detach after SIGTERM while starting: expected 143, got $status"
 [ -e "/run/unitrun/$N" ] && fail "up --detach interrupted left the state dir"
-pgrep -f "sleep 1005" >/dev/null && fail "up --detach interrupted left a unit running"
+pgrep -f "sleep 1005.$$" >/dev/null && fail "up --detach interrupted left a unit running"
 
 # ---- A stale state dir (a dead supervisor, its watcher gone too) ------------------------
 N="$P-stale"

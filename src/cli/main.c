@@ -158,6 +158,27 @@ static const char usage_cat[] =
         "Prints each unit file and its drop-ins in the order they apply, each after a\n"
         "'# PATH' line, as systemctl cat does. Exit status: 0, or 65 when a unit is not found.\n";
 
+static const char usage_detached[] =
+        "Usage: unitrun up --detach [--name NAME] [OPTIONS] [UNIT | --exec CMDLINE]...\n"
+        "       unitrun status [--name NAME] [--json]\n"
+        "       unitrun env    [--name NAME] [--format sh|github|dotenv]\n"
+        "       unitrun logs   [--name NAME] [-f] [UNIT]...\n"
+        "       unitrun exec   [--name NAME] -- COMMAND [ARG]...\n"
+        "       unitrun down   [--name NAME] [--timeout SPAN]\n"
+        "\n"
+        "A detached run outlives the command that started it (CI steps): up --detach returns\n"
+        "once every unit is ready (69 and nothing left if one is not) and a supervisor keeps\n"
+        "the run; the other verbs act on it by NAME (default: default). State: in\n"
+        "$XDG_RUNTIME_DIR/unitrun/NAME (root: /run/unitrun/NAME).\n"
+        "  status  each unit; exit 0 all up, 3 some unit failed, 4 no such run; without\n"
+        "          --name, one line per run\n"
+        "  env     UNITRUN_RUNTIME_DIR, UNITRUN_<NAME>_PID, UNITRUN_<NAME>_CGROUP: for eval\n"
+        "          (sh), >> $GITHUB_ENV (github) or a dotenv file\n"
+        "  logs    what the units printed, 'UNIT| ' before each line; -f follows\n"
+        "  exec    COMMAND with the run's environment; exits with its status\n"
+        "  down    stop everything as run does; exit 0 clean, 70 a unit failed or stopped\n"
+        "          with an error, 4 no such run; --timeout SPAN: stop timeout of every unit\n";
+
 static int print_help(const char *verb)
 {
         if (!verb) {
@@ -166,6 +187,11 @@ static int print_help(const char *verb)
         }
         if (strcmp(verb, "run") == 0 || strcmp(verb, "up") == 0) {
                 fputs(usage_run, stdout);
+                return 0;
+        }
+        if (strcmp(verb, "status") == 0 || strcmp(verb, "env") == 0 || strcmp(verb, "down") == 0 ||
+            strcmp(verb, "logs") == 0 || strcmp(verb, "exec") == 0) {
+                fputs(usage_detached, stdout);
                 return 0;
         }
         if (strcmp(verb, "verify") == 0) {

@@ -134,6 +134,9 @@ grep -q hello-from-unit "$T/logs/talk.service.log" || fail "no unit output in --
 "$UNITRUN" down --name "$N" 2>"$T/err" || fail "down (log dir): expected 0"
 
 # ---- Bad names, unknown runs -----------------------------------------------------------
+for verb in status env logs exec down; do
+        "$UNITRUN" "$verb" --help | grep -q "unitrun $verb" || fail "$verb --help does not describe $verb"
+done
 for bad in .. ../x a/b .hidden ""; do
         "$UNITRUN" up --detach --name "$bad" --exec "sleep 1000" 2>"$T/err"
         [ $? = 64 ] || fail "up --detach --name '$bad': expected 64"

@@ -76,6 +76,8 @@ struct forwarder *forwarder_free(struct forwarder *f);
 struct json_log;
 int cli_setup_namespaces(ur_context *ctx, const struct run_options *o, struct json_log *json);
 int cli_pick_ports(const struct run_options *o);
+/* UNITRUN_<NAME>_<SUFFIX> for unit name (see run.c); also for unitrun env. */
+void unit_env_name(const char *unit, const char *suffix, char *buf, size_t size);
 
 int verb_run(int argc, char **argv);
 int verb_wait(int argc, char **argv);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "detach.h"
 #include "progress.h"
 
 const char *program_name = "unitrun";
@@ -37,6 +38,12 @@ void cli_warning(const char *fmt, ...)
 static const char usage_main[] =
         "Usage: unitrun run    [OPTIONS] [UNIT-FILE | AD-HOC-UNIT]... -- COMMAND [ARG]...\n"
         "       unitrun up     [OPTIONS] [UNIT-FILE | AD-HOC-UNIT]...\n"
+        "       unitrun up --detach [--name NAME] [OPTIONS] [UNIT-FILE | AD-HOC-UNIT]...\n"
+        "       unitrun status [--name NAME] [--json]\n"
+        "       unitrun env    [--name NAME] [--format sh|github|dotenv]\n"
+        "       unitrun down   [--name NAME] [--timeout SPAN]\n"
+        "       unitrun logs   [--name NAME] [-f] [UNIT]...\n"
+        "       unitrun exec   [--name NAME] -- COMMAND [ARG]...\n"
         "       unitrun verify [--strict] [--unit-path DIR]... UNIT...\n"
         "       unitrun cat    [--unit-path DIR]... UNIT...\n"
         "       unitrun wait   [--timeout SPAN] CONDITION...\n"
@@ -49,6 +56,13 @@ static const char usage_main[] =
         "Commands:\n"
         "  run     start units, run COMMAND, tear down; exit with COMMAND's status\n"
         "  up      start units, stay until SIGINT/SIGTERM or a unit fails, tear down\n"
+        "  up --detach  start units, return once they are ready; the run goes on under a\n"
+        "          supervisor until 'unitrun down' (state in $XDG_RUNTIME_DIR/unitrun/NAME)\n"
+        "  status  a detached run's units (exit 0 all up, 3 some failed, 4 no such run)\n"
+        "  env     a detached run's environment (UNITRUN_*) for eval, $GITHUB_ENV or dotenv\n"
+        "  down    stop a detached run and wait until everything is gone\n"
+        "  logs    what a detached run's units printed (-f: follow)\n"
+        "  exec    run COMMAND with a detached run's environment\n"
         "  verify  check unit files (keys, values, dependencies, cycles), start nothing\n"
         "  cat     print a unit and its drop-ins as a run reads them, start nothing\n"
         "  wait    wait until conditions hold (tcp:, unix:, http(s)://, file:), start nothing\n"
@@ -87,6 +101,9 @@ static const char usage_run[] =
         "                         inside the run only (a mount namespace)\n"
         "      --private-path DIR an empty DIR of the run's own inside it (repeatable)\n"
         "      --port NAME        a free loopback port as UNITRUN_PORT_NAME (repeatable)\n"
+        "      --detach           up: return once all are ready, the run goes on detached\n"
+        "      --name NAME        with --detach, before the first unit: the run's name\n"
+        "                         (default: default); see status, env, down\n"
         "\n"
         "Ad-hoc units: --exec CMDLINE begins one (no shell: use sh -c '...'). Until the next\n"
         "--exec or UNIT these options configure it (after a UNIT, that unit; not --name):\n"
@@ -163,6 +180,26 @@ static const char usage_analyze[] =
         "row per unit and one for COMMAND. Lines it cannot read are named as EVENTS:LINE:\n"
         "reason on stderr; the rest is shown. Exit status: 0, 64 bad command line or\n"
         "unreadable file, 65 no unitrun events in it, 71 write error.\n";
+static const char usage_detached[] =
+        "Usage: unitrun up --detach [--name NAME] [OPTIONS] [UNIT | --exec CMDLINE]...\n"
+        "       unitrun status [--name NAME] [--json]\n"
+        "       unitrun env    [--name NAME] [--format sh|github|dotenv]\n"
+        "       unitrun logs   [--name NAME] [-f] [UNIT]...\n"
+        "       unitrun exec   [--name NAME] -- COMMAND [ARG]...\n"
+        "       unitrun down   [--name NAME] [--timeout SPAN]\n"
+        "\n"
+        "A detached run outlives the command that started it (CI steps): up --detach returns\n"
+        "once every unit is ready (69 and nothing left if one is not) and a supervisor keeps\n"
+        "the run; the other verbs act on it by NAME (default: default). State: in\n"
+        "$XDG_RUNTIME_DIR/unitrun/NAME (root: /run/unitrun/NAME).\n"
+        "  status  each unit; exit 0 all up, 3 some unit failed, 4 no such run; without\n"
+        "          --name, one line per run\n"
+        "  env     UNITRUN_RUNTIME_DIR, UNITRUN_<NAME>_PID, UNITRUN_<NAME>_CGROUP: for eval\n"
+        "          (sh), >> $GITHUB_ENV (github) or a dotenv file\n"
+        "  logs    what the units printed, 'UNIT| ' before each line; -f follows\n"
+        "  exec    COMMAND with the run's environment; exits with its status\n"
+        "  down    stop everything as run does; exit 0 clean, 70 a unit failed or stopped\n"
+        "          with an error, 4 no such run; --timeout SPAN: stop timeout of every unit\n";
 
 static int print_help(const char *verb)
 {
@@ -172,6 +209,11 @@ static int print_help(const char *verb)
         }
         if (strcmp(verb, "run") == 0 || strcmp(verb, "up") == 0) {
                 fputs(usage_run, stdout);
+                return 0;
+        }
+        if (strcmp(verb, "status") == 0 || strcmp(verb, "env") == 0 || strcmp(verb, "down") == 0 ||
+            strcmp(verb, "logs") == 0 || strcmp(verb, "exec") == 0) {
+                fputs(usage_detached, stdout);
                 return 0;
         }
         if (strcmp(verb, "verify") == 0) {
@@ -198,8 +240,9 @@ static const struct {
         const char *name;
         int (*fn)(int argc, char **argv);
 } verbs[] = {
-        { "run", verb_run },   { "up", verb_up },   { "verify", verb_verify },
-        { "wait", verb_wait }, { "cat", verb_cat }, { "analyze", verb_analyze },
+        { "run", verb_run },   { "up", verb_up },           { "verify", verb_verify }, { "wait", verb_wait },
+        { "cat", verb_cat },   { "analyze", verb_analyze }, { "status", verb_status }, { "env", verb_env },
+        { "down", verb_down }, { "logs", verb_logs },       { "exec", verb_exec },
 };
 
 int main(int argc, char **argv)

@@ -24,7 +24,7 @@ struct command_state {
 };
 
 /* UNITRUN_<NAME>_PID for "redis.service": REDIS; other characters become '_'. */
-static void unit_env_name(const char *unit, const char *suffix, char *buf, size_t size)
+void unit_env_name(const char *unit, const char *suffix, char *buf, size_t size)
 {
         const char *dot = strrchr(unit, '.');
         size_t len = dot && strcmp(dot, ".service") == 0 ? (size_t) (dot - unit) : strlen(unit);

@@ -4,6 +4,7 @@
 #include <dlfcn.h>
 #include <stdlib.h>
 
+#include "detach.h"
 #include "progress.h"
 #include "session.h"
 
@@ -57,6 +58,8 @@ int verb_up(int argc, char **argv)
         struct session s;
         int status;
 
+        if (detach_requested(argc, argv))
+                return verb_up_detach(argc, argv);
         status = session_setup(&s, argc, argv, false);
         s.on_signal = on_signal;
         if (status == 0)

@@ -189,11 +189,11 @@ unitrun_case() {
                 ready=(--ready-output '^ready$')
                 cat >"$WORK/kill-launcher.sh" <<'EOS'
 # The launcher ($PPID) and its guardian: the one child of the launcher that lives in no
-# unit's leaf (units and we, COMMAND, are its children too).
+# unit's leaf (units and we, COMMAND, in .command, are its children too).
 pids=$PPID
 for child in $(cat /proc/$PPID/task/*/children); do
         case $(sed -n "s/^0:://p" /proc/$child/cgroup) in
-        *.service | */supervisor) ;;
+        *.service | */supervisor | */.command) ;;
         *) pids="$pids $child" ;;
         esac
 done

@@ -1,0 +1,202 @@
+/* unitrun logs [--name NAME] [-f] [UNIT...]: what a detached run's units printed, from
+ * its log directory (--log-dir, or STATE/logs), each line after the "UNIT| " prefix a
+ * foreground run gives it; -f follows until the run ends. And unitrun exec [--name NAME]
+ * -- COMMAND: COMMAND with the run's environment (what `unitrun env` prints) applied. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "detach.h"
+#include "macro.h"
+#include "strv.h"
+
+struct log_file {
+        char *unit;
+        FILE *f;
+        char partial[4096]; /* a line not finished yet (follow mode) */
+        size_t n_partial;
+};
+
+/* Whole lines out with their prefix; the unfinished tail waits unless flush is set. */
+static bool log_pump(struct log_file *l, bool flush)
+{
+        char buf[8192];
+        size_t n;
+        bool any = false;
+
+        while ((n = fread(buf, 1, sizeof(buf), l->f)) > 0) {
+                any = true;
+                for (size_t i = 0; i < n; i++) {
+                        if (buf[i] != '\n' && l->n_partial + 1 < sizeof(l->partial)) {
+                                l->partial[l->n_partial++] = buf[i];
+                                continue;
+                        }
+                        printf("%s| %.*s\n", l->unit, (int) l->n_partial, l->partial);
+                        l->n_partial = 0;
+                        if (buf[i] != '\n')
+                                l->partial[l->n_partial++] = buf[i];
+                }
+        }
+        clearerr(l->f);
+        if (flush && l->n_partial) {
+                printf("%s| %.*s\n", l->unit, (int) l->n_partial, l->partial);
+                l->n_partial = 0;
+        }
+        fflush(stdout);
+        return any;
+}
+
+static bool wanted(char **units, const char *unit)
+{
+        if (!units)
+                return true;
+        for (char **u = units; *u; u++) {
+                size_t n = strlen(*u);
+                if (strcmp(*u, unit) == 0 ||
+                    (strncmp(*u, unit, n) == 0 && strcmp(unit + n, ".service") == 0))
+                        return true;
+        }
+        return false;
+}
+
+int verb_logs(int argc, char **argv)
+{
+        const char *name = DETACH_DEFAULT_NAME;
+        _cleanup_free_ char *dir = NULL;
+        _cleanup_closedir_ DIR *d = NULL;
+        struct detach_state st = {};
+        struct log_file *logs = NULL;
+        size_t n_logs = 0;
+        char **units = NULL;
+        bool follow = false;
+        struct dirent *de;
+        int r, status = 0, lock_fd = -1;
+
+        for (int i = 2; i < argc; i++) {
+                r = detach_parse_name(argc, argv, i, &name);
+                if (r == 0) {
+                        i++;
+                        continue;
+                }
+                if (r != 1)
+                        return r;
+                if (strcmp(argv[i], "-f") == 0 || strcmp(argv[i], "--follow") == 0)
+                        follow = true;
+                else if (argv[i][0] == '-') {
+                        cli_error("unknown option '%s'", argv[i]);
+                        return EXIT_USAGE;
+                } else if (strv_push(&units, argv[i]) < 0)
+                        return EXIT_SYSTEM;
+        }
+        r = detach_state_dir(name, false, &dir);
+        if (r >= 0)
+                r = detach_state_read(dir, &st);
+        if (r < 0 || !st.log_dir) {
+                strv_free(units);
+                detach_state_done(&st);
+                return control_explain(name, r == -ENOENT || r >= 0 ? -ENOENT : r);
+        }
+        d = opendir(st.log_dir);
+        while (d && (de = readdir(d))) {
+                size_t len = strlen(de->d_name);
+                _cleanup_free_ char *path = NULL;
+                struct log_file *p;
+                FILE *f;
+
+                if (len <= 4 || strcmp(de->d_name + len - 4, ".log") != 0)
+                        continue;
+                de->d_name[len - 4] = 0;
+                if (!wanted(units, de->d_name))
+                        continue;
+                if (asprintf(&path, "%s/%s.log", st.log_dir, de->d_name) < 0 || !(f = fopen(path, "re")))
+                        continue;
+                p = realloc(logs, (n_logs + 1) * sizeof(*logs));
+                if (!p) {
+                        fclose(f);
+                        break;
+                }
+                logs = p;
+                logs[n_logs++] = (struct log_file){ .unit = strdup(de->d_name), .f = f };
+        }
+        for (char **u = units; u && *u; u++) {
+                bool found = false;
+                for (size_t i = 0; i < n_logs; i++)
+                        found = found || wanted((char *[]){ *u, NULL }, logs[i].unit);
+                if (!found) {
+                        cli_error("run '%s' has no output of unit '%s'", name, *u);
+                        status = EXIT_USAGE;
+                }
+        }
+        for (size_t i = 0; i < n_logs; i++)
+                log_pump(&logs[i], !follow);
+        /* Following: until the supervisor is gone (its lock free, or its state removed). */
+        while (follow && status == 0) {
+                struct timespec ts = { .tv_nsec = 200 * 1000 * 1000 };
+                bool any = false;
+
+                for (size_t i = 0; i < n_logs; i++)
+                        any = log_pump(&logs[i], false) || any;
+                if (any)
+                        continue;
+                if (detach_lock(dir, false, &lock_fd) != -EBUSY) {
+                        lock_fd = safe_close(lock_fd);
+                        break;
+                }
+                nanosleep(&ts, NULL);
+        }
+        for (size_t i = 0; i < n_logs; i++) {
+                if (follow)
+                        log_pump(&logs[i], true);
+                fclose(logs[i].f);
+                free(logs[i].unit);
+        }
+        free(logs);
+        strv_free(units);
+        detach_state_done(&st);
+        return status;
+}
+
+int verb_exec(int argc, char **argv)
+{
+        const char *name = DETACH_DEFAULT_NAME;
+        _cleanup_free_ char *body = NULL;
+        size_t size = 0;
+        int i, r;
+
+        for (i = 2; i < argc && strcmp(argv[i], "--") != 0; i++) {
+                r = detach_parse_name(argc, argv, i, &name);
+                if (r == 0) {
+                        i++;
+                        continue;
+                }
+                if (r != 1)
+                        return r;
+                cli_error("unknown argument '%s' (COMMAND goes after '--')", argv[i]);
+                return EXIT_USAGE;
+        }
+        if (i + 1 >= argc) {
+                cli_error("missing '-- COMMAND'");
+                return EXIT_USAGE;
+        }
+        r = control_request(name, "env", &body, &size);
+        if (r < 0)
+                return control_explain(name, r);
+        for (size_t o = 0; o < size;) {
+                char *kv = body + o, *eq = strchr(kv, '=');
+
+                o += strlen(kv) + 1;
+                if (!eq)
+                        continue;
+                *eq = 0;
+                if (setenv(kv, eq + 1, 1) < 0) {
+                        cli_error("cannot set %s: %s", kv, strerror(errno));
+                        return EXIT_SYSTEM;
+                }
+        }
+        execvp(argv[i + 1], argv + i + 1);
+        cli_error("cannot execute %s: %s", argv[i + 1], strerror(errno));
+        return errno == ENOENT ? 127 : 126;
+}

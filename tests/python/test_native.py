@@ -36,6 +36,15 @@ def test_tcp_tuple_and_ipv6_literal(port):
         assert "127.0.0.1:%d" % port in e.describe()
 
 
+def test_listen_ready(port):
+    # The server listens 0.3 s after it starts: ready_listen= waits for that moment.
+    with unitrun.Executor([PY, "-c", TCP_SERVER, str(port), "0.3"], ready_listen=port, timeout=10) as e:
+        assert connects(port)
+        assert "listen" in e.describe().lower()
+    with unitrun.Executor([PY, "-c", TCP_SERVER, str(port), "0"], ready_listen=True, timeout=10):
+        assert connects(port)
+
+
 def test_unix_ready(tmp_path):
     path = str(tmp_path / "s.sock")
     with unitrun.Executor([PY, "-c", UNIX_SERVER, path, "0.3"], ready_unix=path, timeout=10) as e:

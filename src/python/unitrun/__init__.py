@@ -159,6 +159,7 @@ class Executor(_Executor):
         shell: bool = False,
         type: Optional[str] = None,
         ready_tcp: Any = None,
+        ready_listen: Any = None,
         ready_unix: Any = None,
         ready_http: Any = None,
         http_status: Optional[Union[int, str]] = None,
@@ -229,6 +230,10 @@ class Executor(_Executor):
             self.set_ready_interval(ready_interval)
         for hp in _many(ready_tcp) if not isinstance(ready_tcp, tuple) else [ready_tcp]:
             self.add_ready_tcp(_host_port(hp))
+        # True: any listening socket of the unit; else an address ("PORT", "HOST:PORT",
+        # "/path", "@abstract"), or a port number.
+        for addr in [ready_listen] if ready_listen is True else _many(ready_listen):
+            self.add_ready_listen(None if addr is True else str(addr))
         for path in _many(ready_unix):
             self.add_ready_unix(path)
         for path in _many(ready_file):

@@ -37,6 +37,7 @@ class Executor(_Executor):
         shell: bool = ...,
         type: Optional[str] = ...,
         ready_tcp: Union[None, _HostPort, list[_HostPort]] = ...,
+        ready_listen: Union[None, bool, int, str, list[Union[int, str]]] = ...,
         ready_unix: Union[None, str, os.PathLike[str], list[Union[str, os.PathLike[str]]]] = ...,
         ready_http: Union[None, str, list[str]] = ...,
         http_status: Optional[Union[int, str]] = ...,

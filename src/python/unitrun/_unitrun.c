@@ -1076,6 +1076,17 @@ static PyObject *Executor_add_ready_tcp(ExecutorObject *self, PyObject *args)
         return ready_result(self, ur_executor_add_ready_tcp(self->e, hp), hp);
 }
 
+/* Listen=: None or "yes" for any listening socket of the unit, else that address. */
+static PyObject *Executor_add_ready_listen(ExecutorObject *self, PyObject *args)
+{
+        const char *addr = NULL;
+
+        if (!PyArg_ParseTuple(args, "|z", &addr))
+                return NULL;
+        CHECK(self);
+        return ready_result(self, ur_executor_add_ready_listen(self->e, addr), addr ? addr : "yes");
+}
+
 static PyObject *Executor_add_ready_unix(ExecutorObject *self, PyObject *args)
 {
         PyObject *b = NULL, *r;
@@ -1505,6 +1516,7 @@ static PyMethodDef Executor_methods[] = {
         { "set_stdin", (PyCFunction) Executor_set_stdin, METH_VARARGS, NULL },
         { "close_stdin", (PyCFunction) Executor_close_stdin, METH_NOARGS, NULL },
         { "add_ready_tcp", (PyCFunction) Executor_add_ready_tcp, METH_VARARGS, NULL },
+        { "add_ready_listen", (PyCFunction) Executor_add_ready_listen, METH_VARARGS, NULL },
         { "add_ready_unix", (PyCFunction) Executor_add_ready_unix, METH_VARARGS, NULL },
         { "add_ready_file", (PyCFunction) Executor_add_ready_file, METH_VARARGS, NULL },
         { "add_ready_output", (PyCFunction) Executor_add_ready_output, METH_VARARGS, NULL },

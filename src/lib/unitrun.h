@@ -180,6 +180,7 @@ typedef enum ur_stdio {
         UR_STDIO_NULL,
         UR_STDIO_FILE, /* truncate */
         UR_STDIO_APPEND,
+        UR_STDIO_FD, /* an fd of the caller's (ur_executor_set_stdio_fd()): a pipe it reads itself */
 } ur_stdio;
 
 typedef enum ur_kill_mode {
@@ -251,6 +252,10 @@ int ur_executor_set_pid_file(ur_executor *e, const char *path);
 int ur_executor_add_runtime_directory(ur_executor *e, const char *name);
 /* stream: UR_STDOUT or UR_STDERR; path only for FILE/APPEND. */
 int ur_executor_set_stdio(ur_executor *e, ur_stream stream, ur_stdio mode, const char *path);
+/* The unit's stdout or stderr is fd (a binding hands over its own pipe): the executor keeps
+ * a duplicate, so the caller may close fd; every spawn of a run writes to it. Output= needs
+ * captured output and does not work on it. */
+int ur_executor_set_stdio_fd(ur_executor *e, ur_stream stream, int fd);
 int ur_executor_set_type(ur_executor *e, ur_type type);
 int ur_executor_set_start_timeout(ur_executor *e, uint64_t usec);
 int ur_executor_set_stop_timeout(ur_executor *e, uint64_t usec);

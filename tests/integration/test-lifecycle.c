@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -530,6 +531,36 @@ static void test_stop_reaches_sub_cgroups(void)
         ur_context_free(ctx);
 }
 
+/* A binding hands over its own pipe: the unit writes there, every run; the executor keeps
+ * its own duplicate, so the caller may close its copy of the write end at once. */
+static void test_stdio_fd(void)
+{
+        struct record rec = {};
+        ur_context *ctx = context_new(&rec, false);
+        ur_executor *e = shell_unit(ctx, "piped.service", "echo out; echo err >&2");
+        char buf[256] = "";
+        int fds[2];
+        ssize_t n, got = 0;
+
+        CU_ASSERT_FATAL(pipe2(fds, O_CLOEXEC) == 0);
+        CU_ASSERT_FATAL(ur_executor_set_type(e, UR_TYPE_ONESHOT) >= 0);
+        CU_ASSERT_FATAL(ur_executor_set_stdio_fd(e, UR_STDOUT, fds[1]) >= 0);
+        CU_ASSERT_EQUAL(ur_executor_set_stdio_fd(e, UR_STDOUT, -1), -EINVAL);
+        CU_ASSERT_EQUAL(ur_executor_set_stdio(e, UR_STDERR, UR_STDIO_FD, NULL), -EINVAL);
+        close(fds[1]);
+        CU_ASSERT_EQUAL(ur_executor_start(e), 0);
+        CU_ASSERT_EQUAL(ur_executor_stop(e), 0);
+        /* Only stdout went to the pipe; stderr was captured as by default. */
+        CU_ASSERT_PTR_NOT_NULL(strstr(ur_executor_get_output(e, UR_STDERR, NULL), "err"));
+        CU_ASSERT_STRING_EQUAL(ur_executor_get_output(e, UR_STDOUT, NULL), "");
+        ur_executor_free(e); /* closes its duplicate: the pipe ends */
+        while (got < (ssize_t) sizeof(buf) - 1 && (n = read(fds[0], buf + got, sizeof(buf) - 1 - got)) > 0)
+                got += n;
+        CU_ASSERT_STRING_EQUAL(buf, "out\n");
+        close(fds[0]);
+        ur_context_free(ctx);
+}
+
 int main(void)
 {
         const char *dir = getenv("FIXTURE_DIR");
@@ -549,6 +580,7 @@ int main(void)
                 { "Condition*= and Assert*=", test_conditions },
                 { "ExecCondition=", test_exec_condition },
                 { "stop reaches processes in sub-cgroups", test_stop_reaches_sub_cgroups },
+                { "stdout to the caller's own fd", test_stdio_fd },
                 CU_TEST_INFO_NULL,
         };
         CU_SuiteInfo suites[] = {

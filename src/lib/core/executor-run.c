@@ -344,6 +344,9 @@ static int executor_open_stdio(ur_executor *e, int which)
         case UR_STDIO_NULL:
                 fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
                 break;
+        case UR_STDIO_FD:
+                fd = fcntl(e->stdio[which].fd, F_DUPFD_CLOEXEC, 3);
+                break;
         case UR_STDIO_FILE:
         case UR_STDIO_APPEND:
                 fd =

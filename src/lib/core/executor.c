@@ -148,8 +148,11 @@ void executor_done(ur_executor *e)
         free(e->pid_file);
         strv_free(e->env);
         free(e->cwd);
-        for (int i = 0; i < 3; i++)
+        for (int i = 0; i < 3; i++) {
                 free(e->stdio[i].path);
+                if (e->stdio[i].mode == UR_STDIO_FD)
+                        safe_close(e->stdio[i].fd);
+        }
         for (size_t i = 0; i < e->n_conditions; i++)
                 free(e->conditions[i].value);
         free(e->conditions);
@@ -232,11 +235,29 @@ int ur_executor_set_stdio(ur_executor *e, ur_stream stream, ur_stdio mode, const
                 return -EINVAL;
         if ((mode == UR_STDIO_FILE || mode == UR_STDIO_APPEND) != (path != NULL))
                 return -EINVAL;
-        if (path && !(copy = strdup(path)))
-                return -ENOMEM;
+        if (mode == UR_STDIO_FD || (path && !(copy = strdup(path))))
+                return mode == UR_STDIO_FD ? -EINVAL : -ENOMEM;
+        if (e->stdio[stream].mode == UR_STDIO_FD)
+                safe_close(e->stdio[stream].fd);
         free(e->stdio[stream].path);
         e->stdio[stream].mode = mode;
         e->stdio[stream].path = copy;
+        return 0;
+}
+
+int ur_executor_set_stdio_fd(ur_executor *e, ur_stream stream, int fd)
+{
+        int copy;
+
+        if ((stream != UR_STDOUT && stream != UR_STDERR) || fd < 0)
+                return -EINVAL;
+        /* Above 0..2: the child's dup2() sequence would clobber it there. */
+        copy = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+        if (copy < 0)
+                return negative_errno();
+        (void) ur_executor_set_stdio(e, stream, UR_STDIO_CAPTURE, NULL);
+        e->stdio[stream].mode = UR_STDIO_FD;
+        e->stdio[stream].fd = copy;
         return 0;
 }
 

@@ -124,7 +124,8 @@ struct ur_executor {
         struct {
                 ur_stdio mode;
                 char *path;
-        } stdio[3]; /* indexed by ur_stream: [1] stdout, [2] stderr */
+                int fd; /* UR_STDIO_FD only: our duplicate of the caller's */
+        } stdio[3];     /* indexed by ur_stream: [1] stdout, [2] stderr */
         ur_type type;
         char *pid_file; /* Type=forking */
         char **runtime_directories;

@@ -14,7 +14,6 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "cmdline.h"
 #include "macro.h"
 #include "strv.h"
 #include "timespan.h"
@@ -35,16 +34,6 @@ void unit_process_config_done(struct unit_process_config *p)
         free(p->stdin_path);
         free(p->stdin_data);
         *p = (struct unit_process_config){};
-}
-
-static int split_words(struct unit_parse_ctx *ctx, const char *key, const char *value, char ***ret)
-{
-        const char *reason = NULL;
-        int r = cmdline_split(value, ret, &reason);
-
-        if (r == -EINVAL)
-                return unit_key_error(ctx, "%s=: %s", key, reason);
-        return r;
 }
 
 static int replace_string(char **field, const char *value)
@@ -101,7 +90,7 @@ static int parse_supplementary_groups(
         _cleanup_strv_free_ char **words = NULL, **list = NULL;
         int r;
 
-        r = split_words(ctx, key->name, value, &words);
+        r = unit_split_words(ctx, key->name, value, &words);
         if (r < 0)
                 return r;
         for (char **w = words; *w; w++)
@@ -311,7 +300,7 @@ static int parse_capabilities(
         bool *was_set = bounding ? &c->process.bounding_set_set : &c->process.ambient_set;
         int r;
 
-        r = split_words(ctx, key->name, value + invert, &words);
+        r = unit_split_words(ctx, key->name, value + invert, &words);
         if (r < 0)
                 return r;
         for (char **w = words; *w; w++) {
@@ -357,7 +346,7 @@ static int parse_directory(
         for (size_t i = 0; i < ELEMENTSOF(directory_keys); i++)
                 if (streq_ptr(key->name, directory_keys[i].key))
                         kind = directory_keys[i].kind;
-        r = split_words(ctx, key->name, value, &words);
+        r = unit_split_words(ctx, key->name, value, &words);
         if (r < 0)
                 return r;
         for (char **w = words; *w; w++) {
@@ -430,7 +419,7 @@ static int parse_pass_environment(
         _cleanup_strv_free_ char **words = NULL, **list = NULL;
         int r;
 
-        r = split_words(ctx, key->name, value, &words);
+        r = unit_split_words(ctx, key->name, value, &words);
         if (r < 0)
                 return r;
         for (char **w = words; *w; w++)

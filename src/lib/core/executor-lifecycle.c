@@ -204,7 +204,7 @@ static void executor_start_next(ur_executor *e)
                 }
                 e->index = 0;
                 executor_set_state(e, EXECUTOR_START_PRE);
-                /* fall through */
+                __attribute__((fallthrough));
         case EXECUTOR_START_PRE:
                 /* Where this start's ExecStartPre= time begins (ur_executor_get_start_pre_msec()). */
                 if (e->index == 0)

@@ -347,7 +347,7 @@ static int supervise(const char *name, const char *dir, int report_fd, struct de
                 fprintf(stderr, "%s: cannot set up the control socket in %s: %s\n", program_name, dir,
                         strerror(-r));
                 report_failure(report_fd, dir, EXIT_SYSTEM);
-                (void) detach_remove_tree(dir);
+                (void) detach_remove_state_dir(dir);
                 _exit(EXIT_SYSTEM);
         }
 
@@ -397,10 +397,10 @@ static int supervise(const char *name, const char *dir, int report_fd, struct de
         if (report_fd >= 0) {
                 /* The start failed: everything is stopped; the caller gets the report. */
                 report_failure(report_fd, dir, status);
-                (void) detach_remove_tree(dir);
+                (void) detach_remove_state_dir(dir);
                 _exit(status);
         }
-        (void) detach_remove_tree(dir);
+        (void) detach_remove_state_dir(dir);
         if (c.down_fd >= 0) {
                 char head[32];
 

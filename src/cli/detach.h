@@ -48,6 +48,8 @@ unsigned long long detach_process_start_time(pid_t pid);
 int detach_sweep(const char *name, const char *dir, bool quiet);
 /* rm -rf. */
 int detach_remove_tree(const char *path);
+/* A run's state dir, and the base dir above it once no run is left there. */
+int detach_remove_state_dir(const char *dir);
 
 /* Client side: sends REQUEST to NAME's supervisor and reads the whole answer (its first
  * line is the status code). Returns the code (>= 0), or an exit status for the caller

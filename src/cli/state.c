@@ -81,8 +81,15 @@ int detach_lock(const char *dir, bool create, int *ret_fd)
                 _cleanup_close_ int fd = -1;
                 struct stat a, b;
 
-                if (create && mkdir(dir, 0700) < 0 && errno != EEXIST)
-                        return -errno;
+                if (create && mkdir(dir, 0700) < 0 && errno != EEXIST) {
+                        _cleanup_free_ char *base = NULL;
+
+                        /* The last run's down removed the base between our mkdir of it and
+                         * this one: make it again. */
+                        if (errno != ENOENT || detach_base_dir(true, &base) < 0)
+                                return -errno;
+                        continue;
+                }
                 fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW | (create ? O_CREAT : 0), 0600);
                 if (fd < 0)
                         return -errno;
@@ -238,6 +245,21 @@ int detach_remove_tree(const char *path)
         return access(path, F_OK) == 0 ? -ENOTEMPTY : 0;
 }
 
+int detach_remove_state_dir(const char *dir)
+{
+        _cleanup_free_ char *base = strdup(dir);
+        char *slash = base ? strrchr(base, '/') : NULL;
+        int r = detach_remove_tree(dir);
+
+        /* The last run of this user takes the base (/run/unitrun) with it: nothing of ours
+         * stays on the host. Another run's dir there keeps it (ENOTEMPTY). */
+        if (r >= 0 && slash && slash != base) {
+                *slash = 0;
+                (void) rmdir(base);
+        }
+        return r;
+}
+
 /* Leaves first; a leaf being emptied by cgroup.kill needs a moment before rmdir works. */
 static int remove_cgroup(const char *path, const struct stat *sb, int type, struct FTW *ftw)
 {
@@ -289,5 +311,5 @@ int detach_sweep(const char *name, const char *dir, bool quiet)
         } else if (!quiet)
                 cli_warning("run '%s': no supervisor; swept its stale state directory", name);
         detach_state_done(&st);
-        return detach_remove_tree(dir);
+        return detach_remove_state_dir(dir);
 }

@@ -324,5 +324,9 @@ printf 'pid 999999999\nstart 1\n' >"/run/unitrun/$N/state"
 [ $? = 70 ] || fail "down of a dead supervisor's run: expected 70"
 grep -q "is gone; swept" "$T/err" || fail "down of a dead supervisor's run does not say it swept"
 [ -e "/run/unitrun/$N" ] && fail "down of a dead supervisor's run left the state dir"
+# The last run takes /run/unitrun with it: an empty one that stays is a leak (the other
+# isolation path's test may still have runs there, which keep it, non-empty).
+within '[ ! -d /run/unitrun ] || [ -n "$(ls -A /run/unitrun)" ]' 300 ||
+        fail "an empty /run/unitrun is left behind"
 
 echo "ok"

@@ -16,6 +16,7 @@
 
 #include "detach.h"
 #include "macro.h"
+#include "proc.h"
 
 bool detach_name_valid(const char *name)
 {
@@ -116,30 +117,9 @@ int detach_lock(const char *dir, bool create, int *ret_fd)
 
 unsigned long long detach_process_start_time(pid_t pid)
 {
-        char path[64], buf[1024];
-        _cleanup_close_ int fd = -1;
-        ssize_t n;
-        char *p;
-        unsigned long long start = 0;
+        struct proc_stat st;
 
-        snprintf(path, sizeof(path), "/proc/%d/stat", (int) pid);
-        fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-                return 0;
-        n = read(fd, buf, sizeof(buf) - 1);
-        if (n <= 0)
-                return 0;
-        buf[n] = 0;
-        /* The command name may hold spaces and ')': fields count from the last ')'. */
-        p = strrchr(buf, ')');
-        if (!p)
-                return 0;
-        p++;
-        for (int field = 3; field < 22 && p; field++)
-                p = strchr(p + 1, ' ');
-        if (p)
-                start = strtoull(p + 1, NULL, 10);
-        return start;
+        return proc_get_stat(pid, &st) < 0 ? 0 : st.start_time;
 }
 
 int detach_state_write(const char *dir, const struct detach_state *st)

@@ -351,13 +351,17 @@ static void test_restart_on_failure(void)
         CU_ASSERT_PTR_NOT_NULL(
                 strstr(rec.text, "phoenix.service:running phoenix.service:stopping "
                                  "phoenix.service:starting phoenix.service:running"));
-        /* A stop during the restart delay cancels the restart, and the failure stands. */
-        for (int i = 0; i < 300 && ur_executor_get_restarts(e) < 2; i++)
+        /* A stop during the restart delay cancels the restart, and the failure stands: wait
+         * for the next crash (STARTING again with its reason set: the RestartSec= wait). */
+        for (int i = 0;
+             i < 600 && !(ur_executor_get_state(e) == UR_STATE_STARTING && ur_executor_get_error(e)); i++)
                 (void) ur_context_dispatch(ctx, 5);
+        CU_ASSERT_FATAL(ur_executor_get_state(e) == UR_STATE_STARTING && ur_executor_get_error(e));
+        CU_ASSERT_EQUAL(ur_executor_get_restarts(e), 1);
         (void) ur_executor_stop(e);
-        CU_ASSERT(
-                ur_executor_get_state(e) == UR_STATE_FAILED ||
-                ur_executor_get_state(e) == UR_STATE_INACTIVE);
+        CU_ASSERT_EQUAL(ur_executor_get_state(e), UR_STATE_FAILED);
+        CU_ASSERT_EQUAL(ur_executor_get_failure(e), UR_FAILURE_CRASHED);
+        CU_ASSERT_EQUAL(ur_executor_get_restarts(e), 1);
         ur_context_free(ctx);
 }
 

@@ -123,7 +123,7 @@ int verb_wait(int argc, char **argv)
         if (status)
                 goto out;
         r = ur_waiter_wait(w, o.timeout_usec);
-        if (r == -ETIMEDOUT) {
+        if (r == UR_TIMED_OUT) {
                 cli_error("%s", ur_waiter_get_error(w));
                 status = EXIT_NOT_READY;
         } else if (r < 0) {

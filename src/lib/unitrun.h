@@ -168,6 +168,23 @@ typedef enum ur_failure {
         UR_FAILURE_START_LIMIT, /* Restart= gave up: StartLimitBurst= starts within the interval */
 } ur_failure;
 
+/* What the blocking calls (ur_executor_start/stop, ur_context_start_all/stop_all,
+ * ur_waiter_wait) return when the call itself worked: positive, documented outcomes, never
+ * errno values, so that a caller can tell "the unit failed" (expected, reported) from "the
+ * call failed" (< 0). Each start failure names the ur_failure behind it. */
+typedef enum ur_outcome {
+        UR_OK = 0,
+        UR_SKIPPED = 1,       /* a Condition*= or ExecCondition= skipped the unit: no failure */
+        UR_EXEC_FAILED,       /* UR_FAILURE_EXEC; ur_executor_get_errno() has execve()'s errno */
+        UR_EXITED_EARLY,      /* UR_FAILURE_EXITED: it exited before it was ready */
+        UR_TIMED_OUT,         /* UR_FAILURE_TIMEOUT; for a waiter: the timeout passed first */
+        UR_IN_USE,            /* UR_FAILURE_IN_USE: its address answered before the spawn */
+        UR_CANCELLED,         /* stopped (ur_executor_stop_begin()) before it was ready */
+        UR_DEPENDENCY_FAILED, /* UR_FAILURE_DEPENDENCY: not started, a dependency failed */
+        UR_START_FAILED,      /* any other failure to start: ASSERT, SYSTEM, START_LIMIT, ... */
+        UR_STOP_FAILED,       /* UR_FAILURE_STOP: it stopped with an error */
+} ur_outcome;
+
 typedef enum ur_stream {
         UR_STDOUT = 1,
         UR_STDERR = 2,
@@ -473,23 +490,22 @@ int ur_executor_add_ready_listen(ur_executor *e, const char *addr);
  * (and a unix socket path that does not exist yet is waited for with inotify). */
 int ur_executor_set_ready_interval(ur_executor *e, uint64_t usec);
 /* Default true: if a TCP/unix/HTTP address already answers before spawning, the start
- * fails with UR_FAILURE_IN_USE (-EADDRINUSE), naming who listens there where we can tell. */
+ * fails with UR_FAILURE_IN_USE (UR_IN_USE), naming who listens there where we can tell. */
 int ur_executor_set_refuse_if_ready(ur_executor *e, bool refuse);
 
-/* ur_executor_start(): a Condition*= or ExecCondition= skipped the unit (it stays inactive;
- * that is no failure). See ur_executor_get_skip_reason(). */
-#define UR_SKIPPED 1
-
-/* Spawns and blocks until ready (0), skipped (UR_SKIPPED) or failed (< 0; ur_executor_get_failure() says why
- * and ur_executor_get_error() how): the execve() errno for UR_FAILURE_EXEC, -ECHILD when it exited before it
- * was ready, -ETIMEDOUT, -EADDRINUSE, -ECANCELED when stopped meanwhile, -EBUSY when it is already active. A
- * failed executor has been stopped, whole cgroup, before this returns. */
+/* Spawns and blocks until ready (UR_OK), skipped (UR_SKIPPED: it stays inactive, see
+ * ur_executor_get_skip_reason()) or failed (a positive ur_outcome below; ur_executor_get_failure()
+ * says why and ur_executor_get_error() how). A negative errno is an error of the call itself:
+ * -EBUSY when it is already active, -EINVAL, -ENOMEM. A failed executor has been stopped,
+ * whole cgroup, before this returns. */
 int ur_executor_start(ur_executor *e);
-/* Spawns and returns at once; progress happens in ur_context_dispatch(). */
+/* Spawns and returns at once (UR_OK); progress happens in ur_context_dispatch(). What is
+ * decided before anything runs returns at once: UR_SKIPPED, UR_START_FAILED (an Assert*=),
+ * UR_IN_USE; a negative errno when a step of ours failed (the executor is FAILED then too). */
 int ur_executor_start_begin(ur_executor *e);
-/* KillSignal, TimeoutStopSec, final kill, wait until nothing of it is left. Returns 0 if it
- * stopped cleanly, -EBADE when it stopped with an error (ur_executor_get_failure() is
- * UR_FAILURE_STOP), or another negative errno. Stopping an inactive executor is a no-op. */
+/* KillSignal, TimeoutStopSec, final kill, wait until nothing of it is left. Returns UR_OK if it
+ * stopped cleanly, UR_STOP_FAILED when it stopped with an error (ur_executor_get_failure() is
+ * UR_FAILURE_STOP), or a negative errno. Stopping an inactive executor is a no-op. */
 int ur_executor_stop(ur_executor *e);
 int ur_executor_stop_begin(ur_executor *e);
 /* Skips what remains of the stop grace period: the final kill now. */
@@ -507,6 +523,9 @@ bool ur_executor_get_exit(const ur_executor *e, int *ret_code, int *ret_status);
 ur_failure ur_executor_get_failure(const ur_executor *e);
 /* Human-readable reason of the last failure, with the last lines of output; or NULL. */
 const char *ur_executor_get_error(const ur_executor *e);
+/* The errno behind the last failure where there is one (execve()'s for UR_FAILURE_EXEC),
+ * else 0. */
+int ur_executor_get_errno(const ur_executor *e);
 /* Last STATUS= text received over sd_notify, or NULL. */
 const char *ur_executor_get_status_text(const ur_executor *e);
 /* Captured output so far (the last 4 MiB of it, see set_output_capture) for one stream. */
@@ -614,9 +633,10 @@ int ur_context_check_cycles(ur_context *ctx, char **ret_cycle);
 int ur_context_start_all_begin(ur_context *ctx);
 /* Stops every active executor in reverse order: each once all ordered after it are down. */
 int ur_context_stop_all_begin(ur_context *ctx);
-/* Blocking forms: start_all returns 0 once all are ready, or the first failure's negative
- * errno once nothing is starting any more; stop_all once nothing is left (-EBADE if any
- * stopped with an error). */
+/* Blocking forms: start_all returns UR_OK once all are ready, or once nothing is starting any
+ * more the outcome of the first unit that failed by itself (UR_DEPENDENCY_FAILED only when
+ * every failed unit failed for a dependency); stop_all once nothing is left (UR_STOP_FAILED
+ * if any stopped with an error). Negative: an error of the call. */
 int ur_context_start_all(ur_context *ctx);
 int ur_context_stop_all(ur_context *ctx);
 
@@ -631,13 +651,15 @@ int ur_waiter_add_unix(ur_waiter *w, const char *path);
 int ur_waiter_add_http(ur_waiter *w, const ur_http_check *check);
 int ur_waiter_add_file(ur_waiter *w, const char *path);
 int ur_waiter_set_interval(ur_waiter *w, uint64_t usec);
-/* Blocks until every condition holds (0) or the timeout passes (-ETIMEDOUT). */
+/* Blocks until every condition holds (UR_OK) or the timeout passes (UR_TIMED_OUT). */
 int ur_waiter_wait(ur_waiter *w, uint64_t timeout_usec);
 /* Why the last add or wait failed ("still waiting for: ..."), or NULL. */
 const char *ur_waiter_get_error(const ur_waiter *w);
 
 const char *ur_state_to_string(ur_state s);
 const char *ur_failure_to_string(ur_failure f);
+/* "ok", "skipped", "exec-failed", ...; NULL for a value that is no ur_outcome. */
+const char *ur_outcome_to_string(ur_outcome o);
 
 #ifdef __cplusplus
 }

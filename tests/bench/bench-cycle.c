@@ -111,10 +111,10 @@ static double unit_cycle_ms(ur_context *ctx, int i, double *ret_stop_ms)
 
         snprintf(name, sizeof(name), "sleep-%d.service", i);
         t0 = now_ms();
-        if (ur_executor_new(ctx, name, argv, &e) < 0 || ur_executor_start(e) < 0)
+        if (ur_executor_new(ctx, name, argv, &e) < 0 || ur_executor_start(e) != UR_OK)
                 exit(1);
         t1 = now_ms();
-        if (ur_executor_stop(e) < 0)
+        if (ur_executor_stop(e) != UR_OK)
                 exit(1);
         if (ret_stop_ms)
                 *ret_stop_ms = now_ms() - t1;
@@ -211,10 +211,10 @@ static int scale_child(int n)
         }
         c0 = cpu_ms();
         t0 = now_ms();
-        if (ur_context_start_all(ctx) < 0)
+        if (ur_context_start_all(ctx) != UR_OK)
                 return 1;
         t_ready = now_ms();
-        if (ur_context_stop_all(ctx) < 0)
+        if (ur_context_stop_all(ctx) != UR_OK)
                 return 1;
         t_end = now_ms();
         c1 = cpu_ms();
@@ -305,7 +305,7 @@ static int bench_tree_kill(void)
                         exit(71);
                 ur_executor_set_type(e, UR_TYPE_NOTIFY);
                 ur_executor_set_start_timeout(e, 60ULL * 1000000);
-                if (ur_executor_start(e) < 0)
+                if (ur_executor_start(e) != UR_OK)
                         exit(1);
                 t0 = now_ms();
                 ur_executor_stop_now(e); /* straight to cgroup.kill */

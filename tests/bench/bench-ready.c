@@ -159,8 +159,9 @@ static double run_once(
                         usleep(1000);
         }
         ur_executor_free(e);
-        if (r < 0 || !stamp) {
-                fprintf(stderr, "%s: start failed: %s\n", k->name, strerror(-r));
+        if (r != UR_OK || !stamp) {
+                fprintf(stderr, "%s: start failed: %s\n", k->name,
+                        r < 0 ? strerror(-r) : ur_outcome_to_string(r));
                 return NAN;
         }
         return (double) ((int64_t) returned - (int64_t) stamp) / 1e6;

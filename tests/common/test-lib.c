@@ -114,3 +114,10 @@ void test_log_dump(const test_log *log, size_t max)
         fprintf(stderr, "\n    library log of the failed test%s:\n%.*s", from ? " (its end)" : "",
                 (int) (log->len - from), log->text + from);
 }
+
+const char *test_outcome_name(int r)
+{
+        const char *name = r >= 0 ? ur_outcome_to_string((ur_outcome) r) : NULL;
+
+        return name ? name : r < 0 ? strerror(-r) : "unknown outcome";
+}

@@ -32,3 +32,6 @@ bool test_lib_new_context(ur_context **ret, test_log *log, ur_state_fn state_fn,
 void test_log_cb(ur_log_level level, const char *unit, const char *message, void *userdata);
 /* Prints the log (its last max bytes, 0: all) under a heading; nothing when empty. */
 void test_log_dump(const test_log *log, size_t max);
+
+/* What a blocking call returned, for a message: the ur_outcome's name, or strerror(). */
+const char *test_outcome_name(int r);

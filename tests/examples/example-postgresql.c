@@ -31,9 +31,9 @@ static int suite_teardown(void)
         PQfinish(db);
         db = NULL;
         if (ctx)
-                r = ur_context_stop_all(ctx); /* -EBADE if postgres did not stop cleanly */
+                r = ur_context_stop_all(ctx); /* UR_STOP_FAILED if postgres did not stop cleanly */
         ctx = ur_context_free(ctx);
-        return r < 0 ? -1 : 0;
+        return r == UR_OK ? 0 : -1;
 }
 
 static int suite_setup(void)
@@ -50,7 +50,7 @@ static int suite_setup(void)
                 goto fail;
         if (ur_context_load_units(ctx, units, 0, show_problem, NULL, &executors, &n) < 0)
                 goto fail;
-        if (ur_context_start_all(ctx) < 0) {
+        if (ur_context_start_all(ctx) != UR_OK) {
                 fprintf(stderr, "%s: %s\n", unit, ur_executor_get_error(executors[0]));
                 free(executors);
                 goto fail;

@@ -230,8 +230,8 @@ static int start_timed(lcase *t, uint64_t *ret_msec)
         int r = ur_executor_start(t->e);
 
         *ret_msec = test_now_msec() - begin;
-        if (r < 0 && getenv("UR_TEST_VERBOSE"))
-                fprintf(stderr, "    start: %s (%s)\n", strerror(-r),
+        if (r != UR_OK && getenv("UR_TEST_VERBOSE"))
+                fprintf(stderr, "    start: %s (%s)\n", test_outcome_name(r),
                         ur_executor_get_error(t->e) ? ur_executor_get_error(t->e) : "no message");
         return r;
 }
@@ -421,7 +421,7 @@ static void test_notify_access_main_child(void)
         REQUIRE(ur_executor_set_notify_access(t.e, UR_NOTIFY_MAIN) == 0);
         REQUIRE(ur_executor_set_start_timeout(t.e, 1 * USEC_PER_SEC) == 0);
         r = start_timed(&t, &ms);
-        CU_ASSERT_TRUE(r < 0);
+        CU_ASSERT_EQUAL(r, UR_TIMED_OUT);
         CU_ASSERT_EQUAL(ur_executor_get_failure(t.e), UR_FAILURE_TIMEOUT);
 out:
         lcase_done(&t);
@@ -548,7 +548,7 @@ static void test_notify_spoofed_ready_ignored(void)
                 spoof_ready(socket_file, 1500);
 
         r = start_timed(&t, &ms);
-        CU_ASSERT_TRUE(r < 0);
+        CU_ASSERT_EQUAL(r, UR_TIMED_OUT);
         CU_ASSERT_EQUAL(ur_executor_get_failure(t.e), UR_FAILURE_TIMEOUT);
         CU_ASSERT_TRUE(ms >= 900);
 
@@ -606,7 +606,7 @@ static void test_start_timeout(void)
         REQUIRE(ur_executor_set_start_timeout(t.e, 1 * USEC_PER_SEC) == 0);
 
         r = start_timed(&t, &ms);
-        CU_ASSERT_TRUE(r < 0);
+        CU_ASSERT_EQUAL(r, UR_TIMED_OUT);
         CU_ASSERT_EQUAL(ur_executor_get_failure(t.e), UR_FAILURE_TIMEOUT);
         CU_ASSERT_EQUAL(ur_executor_get_state(t.e), UR_STATE_FAILED);
         CU_ASSERT_TRUE(ms >= 900);
@@ -725,7 +725,7 @@ static void test_output_wrong_stream(void)
         REQUIRE(ur_executor_set_start_timeout(t.e, 1 * USEC_PER_SEC) == 0);
 
         r = start_timed(&t, &ms);
-        CU_ASSERT_TRUE(r < 0);
+        CU_ASSERT_EQUAL(r, UR_TIMED_OUT);
         CU_ASSERT_EQUAL(ur_executor_get_failure(t.e), UR_FAILURE_TIMEOUT);
         CU_ASSERT_TRUE(ms >= 900);
         /* The pending condition is named. */
@@ -768,10 +768,11 @@ static void check_exec_failure(const char *program, int expected_errno)
         REQUIRE(ur_executor_set_start_timeout(t.e, 30 * USEC_PER_SEC) == 0);
 
         r = start_timed(&t, &ms);
-        CU_ASSERT_EQUAL(r, -expected_errno);
-        if (r != -expected_errno)
-                fprintf(stderr, "\n    %s: start returned %d (%s), expected -%s\n", program, r, strerror(-r),
-                        strerrorname_np(expected_errno));
+        CU_ASSERT_EQUAL(r, UR_EXEC_FAILED);
+        CU_ASSERT_EQUAL(ur_executor_get_errno(t.e), expected_errno);
+        if (r != UR_EXEC_FAILED || ur_executor_get_errno(t.e) != expected_errno)
+                fprintf(stderr, "\n    %s: start returned %s, errno %d, expected %s\n", program,
+                        test_outcome_name(r), ur_executor_get_errno(t.e), strerrorname_np(expected_errno));
         CU_ASSERT_EQUAL(ur_executor_get_failure(t.e), UR_FAILURE_EXEC);
         CU_ASSERT_EQUAL(ur_executor_get_state(t.e), UR_STATE_FAILED);
         CU_ASSERT_TRUE(ms < 2000);
@@ -818,7 +819,7 @@ static void test_exit_before_ready(void)
         REQUIRE(ur_executor_set_start_timeout(t.e, 30 * USEC_PER_SEC) == 0);
 
         r = start_timed(&t, &ms);
-        CU_ASSERT_TRUE(r < 0);
+        CU_ASSERT_EQUAL(r, UR_EXITED_EARLY);
         CU_ASSERT_EQUAL(ur_executor_get_failure(t.e), UR_FAILURE_EXITED);
         CU_ASSERT_EQUAL(ur_executor_get_state(t.e), UR_STATE_FAILED);
         CU_ASSERT_TRUE(ms < 2000);
@@ -858,7 +859,7 @@ static void test_exit_before_ready_kills_leftovers(void)
         REQUIRE(ur_executor_set_start_timeout(t.e, 30 * USEC_PER_SEC) == 0);
 
         r = ur_executor_start(t.e);
-        CU_ASSERT_TRUE(r < 0);
+        CU_ASSERT_EQUAL(r, UR_EXITED_EARLY);
         CU_ASSERT_EQUAL(ur_executor_get_failure(t.e), UR_FAILURE_EXITED);
         CU_ASSERT_TRUE(error_contains(&t, "giving up"));
         assert_all_dead(pids, 2);
@@ -884,7 +885,7 @@ static void test_killed_before_ready(void)
         REQUIRE(ur_executor_set_start_timeout(t.e, 30 * USEC_PER_SEC) == 0);
 
         r = start_timed(&t, &ms);
-        CU_ASSERT_TRUE(r < 0);
+        CU_ASSERT_EQUAL(r, UR_EXITED_EARLY);
         CU_ASSERT_EQUAL(ur_executor_get_failure(t.e), UR_FAILURE_EXITED);
         CU_ASSERT_TRUE(ms < 2000);
         CU_ASSERT_TRUE(ur_executor_get_exit(t.e, &code, &status));
@@ -930,7 +931,7 @@ static void test_oneshot_failing(void)
         REQUIRE(ur_executor_set_start_timeout(t.e, 10 * USEC_PER_SEC) == 0);
 
         r = ur_executor_start(t.e);
-        CU_ASSERT_TRUE(r < 0);
+        CU_ASSERT_EQUAL(r, UR_EXITED_EARLY);
         CU_ASSERT_EQUAL(ur_executor_get_state(t.e), UR_STATE_FAILED);
         CU_ASSERT_EQUAL(ur_executor_get_failure(t.e), UR_FAILURE_EXITED);
         CU_ASSERT_TRUE(ur_executor_get_exit(t.e, &code, &status));
@@ -1014,7 +1015,7 @@ static void test_stop_sigterm_ignored(void)
         begin = test_now_msec();
         r = ur_executor_stop(t.e);
         ms = test_now_msec() - begin;
-        CU_ASSERT_EQUAL(r, -EBADE);
+        CU_ASSERT_EQUAL(r, UR_STOP_FAILED);
         CU_ASSERT_EQUAL(ur_executor_get_failure(t.e), UR_FAILURE_STOP);
         CU_ASSERT_TRUE(ms >= 450);
         CU_ASSERT_TRUE(ms < 5000);
@@ -1375,7 +1376,7 @@ static void test_notify_oversized_dropped(void)
         REQUIRE(ur_executor_set_type(t.e, UR_TYPE_NOTIFY) == 0);
         REQUIRE(ur_executor_set_start_timeout(t.e, 1 * USEC_PER_SEC) == 0);
         r = start_timed(&t, &ms);
-        CU_ASSERT_TRUE(r < 0);
+        CU_ASSERT_EQUAL(r, UR_TIMED_OUT);
         CU_ASSERT_EQUAL(ur_executor_get_failure(t.e), UR_FAILURE_TIMEOUT);
 out:
         lcase_done(&t);

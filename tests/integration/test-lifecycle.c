@@ -111,7 +111,8 @@ static void test_dependency_failure_order(void)
         ur_executor *b = notify_unit(ctx, "b.service", "send=READY=1 pause");
 
         CU_ASSERT_FATAL(ur_executor_add_dependency(b, a, UR_DEP_AFTER | UR_DEP_REQUIRES) >= 0);
-        CU_ASSERT(ur_context_start_all(ctx) < 0);
+        /* The root cause, not the dependent's failure that follows from it. */
+        CU_ASSERT_EQUAL(ur_context_start_all(ctx), UR_EXITED_EARLY);
         CU_ASSERT_EQUAL(ur_executor_get_failure(a), UR_FAILURE_EXITED);
         CU_ASSERT_EQUAL(ur_executor_get_failure(b), UR_FAILURE_DEPENDENCY);
         CU_ASSERT_STRING_EQUAL(
@@ -158,7 +159,7 @@ static void test_stop_timeout_goes_through_sigkill(void)
         CU_ASSERT_FATAL(ur_executor_set_type(e, UR_TYPE_NOTIFY) >= 0);
         CU_ASSERT_FATAL(ur_executor_set_stop_timeout(e, 200 * 1000) >= 0);
         CU_ASSERT_EQUAL(ur_executor_start(e), 0);
-        CU_ASSERT_EQUAL(ur_executor_stop(e), -EBADE);
+        CU_ASSERT_EQUAL(ur_executor_stop(e), UR_STOP_FAILED);
         CU_ASSERT_EQUAL(ur_executor_get_failure(e), UR_FAILURE_STOP);
         CU_ASSERT_PTR_NOT_NULL(strstr(rec.text, "stop-sigterm -> stop-sigkill"));
         CU_ASSERT_PTR_NOT_NULL(strstr(rec.text, "stop-sigkill -> failed"));
@@ -301,7 +302,7 @@ static void test_forking_guesses_main_pid(void)
         /* Nothing left at all: it did not start a daemon. */
         e = shell_unit(ctx, "none.service", "exit 0");
         CU_ASSERT_FATAL(ur_executor_set_type(e, UR_TYPE_FORKING) >= 0);
-        CU_ASSERT_EQUAL(ur_executor_start(e), -ECHILD);
+        CU_ASSERT_EQUAL(ur_executor_start(e), UR_EXITED_EARLY);
         CU_ASSERT_PTR_NOT_NULL(strstr(ur_executor_get_error(e), "left no process running"));
         ur_context_free(ctx);
 }
@@ -443,7 +444,7 @@ static void test_conditions(void)
         CU_ASSERT_FATAL(
                 ur_executor_add_condition(
                         e, UR_CONDITION_USER, "nobody-such-user-here", UR_CONDITION_ASSERT) >= 0);
-        CU_ASSERT(ur_executor_start(e) < 0);
+        CU_ASSERT_EQUAL(ur_executor_start(e), UR_START_FAILED);
         CU_ASSERT_EQUAL(ur_executor_get_state(e), UR_STATE_FAILED);
         CU_ASSERT_EQUAL(ur_executor_get_failure(e), UR_FAILURE_ASSERT);
         CU_ASSERT_STRING_EQUAL(ur_executor_get_error(e), "AssertUser=nobody-such-user-here was not met");
@@ -485,7 +486,7 @@ static void test_exec_condition(void)
 
         e = notify_unit(ctx, "cond-fail.service", "send=READY=1 pause");
         CU_ASSERT_FATAL(ur_executor_add_command(e, UR_EXEC_CONDITION, "/bin/sh -c 'exit 255'", 0) >= 0);
-        CU_ASSERT(ur_executor_start(e) < 0);
+        CU_ASSERT_EQUAL(ur_executor_start(e), UR_EXITED_EARLY);
         CU_ASSERT_EQUAL(ur_executor_get_state(e), UR_STATE_FAILED);
         CU_ASSERT_EQUAL(ur_executor_get_failure(e), UR_FAILURE_EXITED);
         ur_context_free(ctx);

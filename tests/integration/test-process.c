@@ -23,6 +23,7 @@
 #include "cunit-main.h"
 #include "macro.h"
 #include "test-util.h"
+#include "test-lib.h"
 #include "unitrun.h"
 
 #define NOBODY 65534
@@ -336,13 +337,13 @@ static void test_notify_timeout_message(void)
 
         CU_ASSERT_EQUAL(ur_executor_set_type(e, UR_TYPE_NOTIFY), 0);
         CU_ASSERT_EQUAL(ur_executor_set_start_timeout(e, 1000000ULL), 0);
-        CU_ASSERT_EQUAL(ur_executor_start(e), -ETIMEDOUT);
+        CU_ASSERT_EQUAL(ur_executor_start(e), UR_TIMED_OUT);
         CU_ASSERT_PTR_NOT_NULL_FATAL(ur_executor_get_error(e));
         CU_ASSERT_PTR_NOT_NULL(strstr(ur_executor_get_error(e), "1 sd_notify message received"));
 
         CU_ASSERT_EQUAL(ur_executor_set_type(s, UR_TYPE_NOTIFY), 0);
         CU_ASSERT_EQUAL(ur_executor_set_start_timeout(s, 500000ULL), 0);
-        CU_ASSERT_EQUAL(ur_executor_start(s), -ETIMEDOUT);
+        CU_ASSERT_EQUAL(ur_executor_start(s), UR_TIMED_OUT);
         CU_ASSERT_PTR_NOT_NULL_FATAL(ur_executor_get_error(s));
         CU_ASSERT_PTR_NOT_NULL(strstr(ur_executor_get_error(s), "0 sd_notify messages received"));
         ur_context_free(ctx);
@@ -369,8 +370,8 @@ static int setresuid_failure_child(int sync_fd)
         if (ur_executor_set_user(e, "nobody") < 0)
                 return 95;
         r = ur_executor_start(e);
-        if (r != -EINVAL || ur_executor_get_failure(e) != UR_FAILURE_EXEC) {
-                fprintf(stderr, "start: %s; %s\n", strerror(-r),
+        if (r != UR_EXEC_FAILED || ur_executor_get_errno(e) != EINVAL) {
+                fprintf(stderr, "start: %s, errno %d; %s\n", test_outcome_name(r), ur_executor_get_errno(e),
                         ur_executor_get_error(e) ? ur_executor_get_error(e) : "(no message)");
                 return 1;
         }

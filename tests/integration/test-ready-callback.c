@@ -72,7 +72,7 @@ static void test_callback_times_out(void)
         CU_ASSERT_FATAL(ur_executor_new_shell(ctx, "never.service", "exec sleep 100", &e) >= 0);
         CU_ASSERT_EQUAL(ur_executor_add_ready_callback(e, never, &calls), 0);
         CU_ASSERT_EQUAL(ur_executor_set_start_timeout(e, 300 * 1000), 0);
-        CU_ASSERT_EQUAL(ur_executor_start(e), -ETIMEDOUT);
+        CU_ASSERT_EQUAL(ur_executor_start(e), UR_TIMED_OUT);
         CU_ASSERT_EQUAL(ur_executor_get_failure(e), UR_FAILURE_TIMEOUT);
         error = ur_executor_get_error(e);
         CU_ASSERT_PTR_NOT_NULL_FATAL(error);
@@ -124,7 +124,7 @@ static void test_output_pcre(void)
         const char *error = NULL;
 
         CU_ASSERT_EQUAL(start_with_output("boot\\nlistening on port 6379\\n", "port \\d+$", &error), 0);
-        CU_ASSERT_EQUAL(start_with_output("listening on port d\\n", "port \\d", &error), -ETIMEDOUT);
+        CU_ASSERT_EQUAL(start_with_output("listening on port d\\n", "port \\d", &error), UR_TIMED_OUT);
         CU_ASSERT_EQUAL(start_with_output("Ready To Accept\\n", "(?i)ready to accept", &error), 0);
         CU_ASSERT_EQUAL(start_with_output("Ready\\n", "(ready", &error), -EINVAL);
         CU_ASSERT_PTR_NOT_NULL_FATAL(error);

@@ -24,6 +24,7 @@
 
 #include "cunit-main.h"
 #include "test-util.h"
+#include "test-lib.h"
 #include "unitrun.h"
 
 #define ORIGINAL_TIMEOUT_USEC (1000 * 1000ULL)
@@ -144,8 +145,8 @@ static void test_gate_follows_extension(void)
 
         r = ur_executor_start(e);
         after = listen_overflows();
-        if (r < 0)
-                fprintf(stderr, "  start: %s: %s\n", strerror(-r), ur_executor_get_error(e));
+        if (r != UR_OK)
+                fprintf(stderr, "  start: %s: %s\n", test_outcome_name(r), ur_executor_get_error(e));
         CU_ASSERT_EQUAL(r, 0);
         fprintf(stderr, "  connects dropped while the server's queue was full: %ld\n", after - before);
         CU_ASSERT(after - before > 0); /* the queue really was full: the gate had to wait */

@@ -195,8 +195,8 @@ static int start_timed(lcase *t, ur_executor *e, uint64_t *ret_msec)
 
         *ret_msec = test_now_msec() - begin;
         remember_pid(t, e);
-        if (r < 0 && getenv("UR_TEST_VERBOSE"))
-                fprintf(stderr, "    start: %s (%s)\n", strerror(-r),
+        if (r != UR_OK && getenv("UR_TEST_VERBOSE"))
+                fprintf(stderr, "    start: %s (%s)\n", test_outcome_name(r),
                         ur_executor_get_error(e) ? ur_executor_get_error(e) : "no message");
         return r;
 }
@@ -208,8 +208,8 @@ static bool start_ok(lcase *t, ur_executor *e, uint64_t *ret_msec)
 
         if (r != 0 || ur_executor_get_state(e) != UR_STATE_RUNNING) {
                 fprintf(stderr, "\n    %s: start returned %d (%s) after %llu ms, state %s: %s\n",
-                        ur_executor_get_name(e), r, r < 0 ? strerror(-r) : "ok",
-                        (unsigned long long) *ret_msec, ur_state_to_string(ur_executor_get_state(e)),
+                        ur_executor_get_name(e), r, test_outcome_name(r), (unsigned long long) *ret_msec,
+                        ur_state_to_string(ur_executor_get_state(e)),
                         ur_executor_get_error(e) ? ur_executor_get_error(e) : "(no error)");
                 return false;
         }
@@ -388,7 +388,7 @@ static void test_tcp_wrong_family_not_ready(void)
         REQUIRE(ur_executor_add_ready_tcp(t.e[0], ADDR(spec, "127.0.0.1:%d", port)) == 0);
         REQUIRE(ur_executor_set_start_timeout(t.e[0], 700 * USEC_PER_MSEC) == 0);
         r = start_timed(&t, t.e[0], &ms);
-        CU_ASSERT_EQUAL(r, -ETIMEDOUT);
+        CU_ASSERT_EQUAL(r, UR_TIMED_OUT);
         CU_ASSERT_EQUAL(ur_executor_get_failure(t.e[0]), UR_FAILURE_TIMEOUT);
         CU_ASSERT_TRUE(error_contains(t.e[0], spec));
         assert_not_running(t.e[0]);
@@ -563,7 +563,7 @@ static void test_http_methods_body_headers(void)
                                                   .body = "{\"ping\": 1}" }) == 0);
         REQUIRE(ur_executor_set_start_timeout(t.e[0], 1000 * USEC_PER_MSEC) == 0);
         r = start_timed(&t, t.e[0], &ms);
-        CU_ASSERT_EQUAL(r, -ETIMEDOUT);
+        CU_ASSERT_EQUAL(r, UR_TIMED_OUT);
         CU_ASSERT_EQUAL(ur_executor_get_failure(t.e[0]), UR_FAILURE_TIMEOUT);
         CU_ASSERT_TRUE(error_contains(t.e[0], "400"));
         assert_not_running(t.e[0]);
@@ -602,7 +602,7 @@ static void test_http_status_regex(void)
         REQUIRE(ur_executor_add_ready_http(t.e[0], &(ur_http_check){ .url = url }) == 0);
         REQUIRE(ur_executor_set_start_timeout(t.e[0], 1000 * USEC_PER_MSEC) == 0);
         r = start_timed(&t, t.e[0], &ms);
-        CU_ASSERT_EQUAL(r, -ETIMEDOUT);
+        CU_ASSERT_EQUAL(r, UR_TIMED_OUT);
         CU_ASSERT_EQUAL(ur_executor_get_failure(t.e[0]), UR_FAILURE_TIMEOUT);
         CU_ASSERT_TRUE(error_contains(t.e[0], "404"));
         CU_ASSERT_TRUE(error_contains(t.e[0], url));
@@ -616,7 +616,7 @@ static void test_http_status_regex(void)
                 0);
         REQUIRE(ur_executor_set_start_timeout(t.e[0], 1000 * USEC_PER_MSEC) == 0);
         r = start_timed(&t, t.e[0], &ms);
-        CU_ASSERT_EQUAL(r, -ETIMEDOUT);
+        CU_ASSERT_EQUAL(r, UR_TIMED_OUT);
         CU_ASSERT_TRUE(error_contains(t.e[0], "404"));
 out:
         lcase_done(&t);
@@ -694,7 +694,7 @@ static void test_http_never_answers(void)
         REQUIRE(ur_executor_add_ready_http(t.e[0], &(ur_http_check){ .url = url }) == 0);
         REQUIRE(ur_executor_set_start_timeout(t.e[0], 1 * USEC_PER_SEC) == 0);
         r = start_timed(&t, t.e[0], &ms);
-        CU_ASSERT_EQUAL(r, -ETIMEDOUT);
+        CU_ASSERT_EQUAL(r, UR_TIMED_OUT);
         CU_ASSERT_EQUAL(ur_executor_get_failure(t.e[0]), UR_FAILURE_TIMEOUT);
         ASSERT_MS(ms, ms >= 1000 - SLACK_MS && ms < 1000 + 2000);
         CU_ASSERT_TRUE(error_contains(t.e[0], url));
@@ -802,7 +802,7 @@ static void assert_refused(
 {
         char pid_text[32];
 
-        CU_ASSERT_EQUAL(r, -EADDRINUSE);
+        CU_ASSERT_EQUAL(r, UR_IN_USE);
         CU_ASSERT_EQUAL(ur_executor_get_failure(e), UR_FAILURE_IN_USE);
         CU_ASSERT_EQUAL(ur_executor_get_state(e), UR_STATE_FAILED);
         CU_ASSERT_TRUE(error_contains(e, address));
@@ -964,9 +964,9 @@ static void test_exit_while_pending(void)
                         r = ur_executor_add_ready_file(t.e[0], file);
                 REQUIRE(r == 0);
                 r = start_timed(&t, t.e[0], &ms);
-                if (r != -ECHILD)
+                if (r != UR_EXITED_EARLY)
                         fprintf(stderr, "\n    %s: start returned %d\n", kinds[i], r);
-                CU_ASSERT_EQUAL(r, -ECHILD);
+                CU_ASSERT_EQUAL(r, UR_EXITED_EARLY);
                 CU_ASSERT_EQUAL(ur_executor_get_failure(t.e[0]), UR_FAILURE_EXITED);
                 ASSERT_MS(ms, ms >= 200 - SLACK_MS && ms < 3000);
                 CU_ASSERT_TRUE(ur_executor_get_exit(t.e[0], &code, &status));
@@ -1008,7 +1008,7 @@ static void test_timeout_names_pending(void)
                         t.e[0], &(ur_http_check){ .url = ADDR(url, "http://127.0.0.1:%d/x", port2) }) == 0);
         REQUIRE(ur_executor_set_start_timeout(t.e[0], 800 * USEC_PER_MSEC) == 0);
         r = start_timed(&t, t.e[0], &ms);
-        CU_ASSERT_EQUAL(r, -ETIMEDOUT);
+        CU_ASSERT_EQUAL(r, UR_TIMED_OUT);
         CU_ASSERT_EQUAL(ur_executor_get_failure(t.e[0]), UR_FAILURE_TIMEOUT);
         ASSERT_MS(ms, ms >= 800 - SLACK_MS && ms < 800 + 2000);
         CU_ASSERT_TRUE(error_contains(t.e[0], spec));
@@ -1187,7 +1187,7 @@ static void test_waiter(void)
         begin = test_now_msec();
         r = ur_waiter_wait(w, 400 * USEC_PER_MSEC);
         ms = test_now_msec() - begin;
-        CU_ASSERT_EQUAL(r, -ETIMEDOUT);
+        CU_ASSERT_EQUAL(r, UR_TIMED_OUT);
         ASSERT_MS(ms, ms >= 400 - SLACK_MS && ms < 400 + 2000);
         error = ur_waiter_get_error(w);
         REQUIRE(error != NULL);

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "test-lib.h"
 #include "unitrun.h"
 
 static void sleep_ms(long ms)
@@ -79,8 +80,8 @@ static int start(ur_context *ctx, const char *name, char **argv, ur_executor **r
 
         if (r >= 0)
                 r = ur_executor_start(*ret);
-        if (r < 0)
-                fprintf(stderr, "guardian-loss-host: %s: start: %s\n", name, strerror(-r));
+        if (r != UR_OK)
+                fprintf(stderr, "guardian-loss-host: %s: start: %s\n", name, test_outcome_name(r));
         return r;
 }
 
@@ -98,7 +99,7 @@ int main(int argc, char *argv[])
         (void) signal(SIGPIPE, SIG_DFL);
         if (ur_context_new(&ctx) < 0)
                 return 10;
-        if (start(ctx, "first.service", argv + 1, &first) < 0)
+        if (start(ctx, "first.service", argv + 1, &first) != UR_OK)
                 return 10;
         guardian = find_guardian();
         if (guardian <= 0) {
@@ -110,15 +111,15 @@ int main(int argc, char *argv[])
                 sleep_ms(10);
         printf("guardian %d killed\n", (int) guardian);
         fflush(stdout);
-        if (start(ctx, "second.service", argv + 1, &second) < 0)
+        if (start(ctx, "second.service", argv + 1, &second) != UR_OK)
                 return 10;
         r1 = ur_executor_stop(first);
         r2 = ur_executor_stop(second);
         ur_executor_free(first);
         ur_executor_free(second);
         ur_context_free(ctx);
-        if (r1 < 0 || r2 < 0) {
-                fprintf(stderr, "guardian-loss-host: stop: %s\n", strerror(-(r1 < 0 ? r1 : r2)));
+        if (r1 != UR_OK || r2 != UR_OK) {
+                fprintf(stderr, "guardian-loss-host: stop: %s\n", test_outcome_name(r1 != UR_OK ? r1 : r2));
                 return 20;
         }
         printf("stopped and freed\n");

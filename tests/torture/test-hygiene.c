@@ -15,6 +15,7 @@
 
 #include "test-util.h"
 #include "torture-util.h"
+#include "test-lib.h"
 #include "unitrun.h"
 
 #define N_EXECUTORS 500
@@ -80,12 +81,12 @@ static int one_cycle(ur_context *ctx, unsigned i)
                 r = ur_executor_set_stop_timeout(e, 5000000);
         if (r >= 0)
                 r = ur_executor_start(e);
-        if (r >= 0 && ur_executor_get_pid(e) <= 0)
+        if (r == UR_OK && ur_executor_get_pid(e) <= 0)
                 r = -ESRCH;
-        if (r >= 0)
+        if (r == UR_OK)
                 r = ur_executor_stop(e);
-        if (r < 0)
-                fprintf(stderr, "\n    cycle %u: %s (%s)\n", i, strerror(-r),
+        if (r != UR_OK)
+                fprintf(stderr, "\n    cycle %u: %s (%s)\n", i, test_outcome_name(r),
                         e && ur_executor_get_error(e) ? ur_executor_get_error(e) : "no message");
         ur_executor_free(e);
         return r;

@@ -45,7 +45,7 @@ static const char *unitrun_bin, *proc_bin, *forker_bin, *host_bin;
 
 enum outcome {
         CLEAN,      /* the stop is clean: exit 0 */
-        STOP_ERROR, /* something needed the final kill: a stop error (70, -EBADE) */
+        STOP_ERROR, /* something needed the final kill: a stop error (70, UR_STOP_FAILED) */
         EITHER,     /* racy by nature (a storm forking while TERM goes round) */
 };
 

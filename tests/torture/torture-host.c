@@ -7,7 +7,7 @@
  *   torture-host [--exit] [--forking MAINPIDFILE] [--stop-ms N] [--companion PIDFILE]
  *                --ready-file FILE --go-file FILE -- ARGV...
  *
- * Exit status: 0 (stopped cleanly, or --exit), 20 (a stop error: -EBADE), 10 (a start
+ * Exit status: 0 (stopped cleanly, or --exit), 20 (a stop error: UR_STOP_FAILED), 10 (a start
  * failed), 30 (another failure), 64 (usage). */
 #include <errno.h>
 #include <getopt.h>
@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "test-lib.h"
 #include "unitrun.h"
 
 static void on_log(ur_log_level level, const char *unit, const char *message, void *userdata)
@@ -47,8 +48,8 @@ static int new_started(
                 return r;
         }
         r = ur_executor_start(e);
-        if (r < 0)
-                fprintf(stderr, "torture-host: %s: start: %s (%s)\n", name, strerror(-r),
+        if (r != UR_OK)
+                fprintf(stderr, "torture-host: %s: start: %s (%s)\n", name, test_outcome_name(r),
                         ur_executor_get_error(e) ? ur_executor_get_error(e) : "no message");
         return r;
 }
@@ -157,7 +158,7 @@ int main(int argc, char *argv[])
 
         status = 0;
         r = ur_context_stop_all(ctx);
-        if (r == -EBADE)
+        if (r == UR_STOP_FAILED)
                 status = 20;
         else if (r < 0) {
                 fprintf(stderr, "torture-host: stop: %s\n", strerror(-r));

@@ -251,10 +251,14 @@ int ur_context_start_all(ur_context *ctx)
                 r = loop_dispatch(&ctx->loop, -1);
         if (r < 0)
                 return r;
+        /* The root cause first: a dependent's failure only follows another's. */
+        for (ur_executor *e = ctx->executors; e; e = e->next)
+                if (e->state == EXECUTOR_FAILED && e->failure != UR_FAILURE_DEPENDENCY)
+                        return executor_start_outcome(e);
         for (ur_executor *e = ctx->executors; e; e = e->next)
                 if (e->state == EXECUTOR_FAILED)
-                        return e->failure == UR_FAILURE_DEPENDENCY ? -ENOLINK : -ECHILD;
-        return 0;
+                        return UR_DEPENDENCY_FAILED;
+        return UR_OK;
 }
 
 int ur_context_stop_all(ur_context *ctx)
@@ -267,8 +271,8 @@ int ur_context_stop_all(ur_context *ctx)
                 return r;
         for (ur_executor *e = ctx->executors; e; e = e->next)
                 if (e->failure == UR_FAILURE_STOP)
-                        return -EBADE;
-        return 0;
+                        return UR_STOP_FAILED;
+        return UR_OK;
 }
 
 int ur_context_new(ur_context **ret)

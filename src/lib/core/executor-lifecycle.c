@@ -1231,7 +1231,8 @@ static void executor_describe_condition(
 }
 
 /* One run, from a user's start or a restart: conditions, the run's resources, then the
- * start sequence. > 0 (UR_SKIPPED) when a condition skipped it. */
+ * start sequence. UR_OK once it runs; a positive ur_outcome when a condition skipped it or
+ * it failed before anything ran; -errno when a step of ours failed (UR_FAILURE_SYSTEM). */
 static int executor_begin_run(ur_executor *e)
 {
         const struct condition *failed;
@@ -1256,7 +1257,7 @@ static int executor_begin_run(ur_executor *e)
                 executor_describe_condition(e, failed, true, message, sizeof(message));
                 e->failure = UR_FAILURE_ASSERT;
                 executor_set_error(e, message);
-                r = -EIO;
+                r = 0; /* an outcome, no errno */
                 goto fail;
         }
         if (e->refuse_if_ready)
@@ -1268,7 +1269,7 @@ static int executor_begin_run(ur_executor *e)
                         /* Someone else answers there: we would be testing the wrong daemon. */
                         e->failure = UR_FAILURE_IN_USE;
                         executor_set_error(e, in_use);
-                        r = -EADDRINUSE;
+                        r = 0;
                         goto fail;
                 }
         e->deadline_usec = e->owner.deadline_usec = deadline_after(e->start_timeout_usec);
@@ -1299,7 +1300,9 @@ fail:
                 executor_set_error(e, message);
         }
         executor_fail_unstarted(e, e->failure, e->error);
-        return r;
+        /* A failure of ours is an errno; one of the unit (an Assert*=, its address taken, a
+         * setup step that names the unit's fault) is its outcome. */
+        return e->failure == UR_FAILURE_SYSTEM && r < 0 ? r : (int) executor_start_outcome(e);
 }
 
 static void executor_restart_now(ur_executor *e)
@@ -1358,23 +1361,10 @@ int ur_executor_start(ur_executor *e)
         if (r < 0)
                 return r;
         if (e->state == EXECUTOR_RUNNING || e->state == EXECUTOR_EXITED)
-                return 0;
+                return UR_OK;
         if (e->state == EXECUTOR_DEAD && e->skip_reason)
                 return UR_SKIPPED;
-        switch (e->failure) {
-        case UR_FAILURE_EXEC:
-                return e->exec_errno > 0 ? -e->exec_errno : -ENOEXEC;
-        case UR_FAILURE_EXITED:
-                return -ECHILD;
-        case UR_FAILURE_TIMEOUT:
-                return -ETIMEDOUT;
-        case UR_FAILURE_IN_USE:
-                return -EADDRINUSE;
-        case UR_FAILURE_NONE:
-                return -ECANCELED;
-        default:
-                return -EIO;
-        }
+        return executor_start_outcome(e);
 }
 
 int ur_executor_stop_begin(ur_executor *e)
@@ -1422,14 +1412,14 @@ int ur_executor_stop(ur_executor *e)
         r = executor_dispatch_until(e, executor_stop_settled);
         if (r < 0)
                 return r;
-        return e->failure == UR_FAILURE_STOP ? -EBADE : 0;
+        return e->failure == UR_FAILURE_STOP ? UR_STOP_FAILED : UR_OK;
 }
 
 int ur_executor_restart(ur_executor *e)
 {
         int r = ur_executor_stop(e);
-        if (r < 0 && r != -EBADE)
-                return r;
+        if (r < 0)
+                return r; /* a stop error (UR_STOP_FAILED) does not keep it from starting again */
         return ur_executor_start(e);
 }
 

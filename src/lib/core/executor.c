@@ -46,6 +46,43 @@ const char *ur_failure_to_string(ur_failure f)
         return (unsigned) f < ELEMENTSOF(names) ? names[f] : "unknown";
 }
 
+const char *ur_outcome_to_string(ur_outcome o)
+{
+        static const char *const names[] = {
+                [UR_OK] = "ok",
+                [UR_SKIPPED] = "skipped",
+                [UR_EXEC_FAILED] = "exec-failed",
+                [UR_EXITED_EARLY] = "exited-early",
+                [UR_TIMED_OUT] = "timed-out",
+                [UR_IN_USE] = "in-use",
+                [UR_CANCELLED] = "cancelled",
+                [UR_DEPENDENCY_FAILED] = "dependency-failed",
+                [UR_START_FAILED] = "start-failed",
+                [UR_STOP_FAILED] = "stop-failed",
+        };
+        return (unsigned) o < ELEMENTSOF(names) ? names[o] : NULL;
+}
+
+ur_outcome executor_start_outcome(const ur_executor *e)
+{
+        switch (e->failure) {
+        case UR_FAILURE_NONE:
+                return UR_CANCELLED;
+        case UR_FAILURE_EXEC:
+                return UR_EXEC_FAILED;
+        case UR_FAILURE_EXITED:
+                return UR_EXITED_EARLY;
+        case UR_FAILURE_TIMEOUT:
+                return UR_TIMED_OUT;
+        case UR_FAILURE_IN_USE:
+                return UR_IN_USE;
+        case UR_FAILURE_DEPENDENCY:
+                return UR_DEPENDENCY_FAILED;
+        default:
+                return UR_START_FAILED;
+        }
+}
+
 /* ---- Creation and configuration ---------------------------------------------------- */
 
 int executor_commands_append(struct command_list *l, char *const *argv, const char *line, unsigned flags)
@@ -601,6 +638,11 @@ ur_failure ur_executor_get_failure(const ur_executor *e)
 const char *ur_executor_get_error(const ur_executor *e)
 {
         return e->error;
+}
+
+int ur_executor_get_errno(const ur_executor *e)
+{
+        return e->failure == UR_FAILURE_EXEC ? e->exec_errno : 0;
 }
 
 const char *ur_executor_get_status_text(const ur_executor *e)

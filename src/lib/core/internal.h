@@ -261,6 +261,8 @@ void context_log(ur_context *ctx, ur_log_level level, const char *unit, const ch
 
 /* executor.c: the object, its configuration, and predicates over it */
 ur_state executor_public_state(const ur_executor *e);
+/* The positive ur_outcome of a start that did not end ready: from e->failure. */
+ur_outcome executor_start_outcome(const ur_executor *e);
 bool executor_is_stopping(const ur_executor *e);
 void executor_set_error(ur_executor *e, const char *message);
 int executor_commands_append(struct command_list *l, char *const *argv, const char *line, unsigned flags);

@@ -131,13 +131,13 @@ int ur_waiter_wait(ur_waiter *w, uint64_t timeout_usec)
         free(w->error);
         w->error = NULL;
         if (waiter_all_met(w))
-                return 0;
+                return UR_OK;
         ready_list_describe_pending(w->checks, pending, sizeof(pending));
         if (asprintf(
                     &w->error, "not ready after %s; still waiting for: %s",
                     timespan_format(span, sizeof(span), timeout_usec), pending) < 0)
                 w->error = NULL;
-        return -ETIMEDOUT;
+        return UR_TIMED_OUT;
 }
 
 const char *ur_waiter_get_error(const ur_waiter *w)

@@ -87,35 +87,6 @@ fail:
         return NULL;
 }
 
-static const char *failure_reason(ur_failure f)
-{
-        switch (f) {
-        case UR_FAILURE_NONE:
-                return "none";
-        case UR_FAILURE_EXEC:
-                return "exec";
-        case UR_FAILURE_EXITED:
-                return "exited";
-        case UR_FAILURE_TIMEOUT:
-                return "timeout";
-        case UR_FAILURE_CRASHED:
-                return "crashed";
-        case UR_FAILURE_STOP:
-                return "stop";
-        case UR_FAILURE_SYSTEM:
-                return "system";
-        case UR_FAILURE_IN_USE:
-                return "in-use";
-        case UR_FAILURE_DEPENDENCY:
-                return "dependency";
-        case UR_FAILURE_ASSERT:
-                return "assert";
-        case UR_FAILURE_START_LIMIT:
-                return "start-limit";
-        }
-        return "unknown";
-}
-
 /* Sets an attribute to a new reference (stolen); -1 if v is NULL or the set fails. */
 static int set_new(PyObject *o, const char *name, PyObject *v)
 {
@@ -132,11 +103,9 @@ static int set_new(PyObject *o, const char *name, PyObject *v)
 static PyObject *raise_unit_error(PyObject *type, ur_executor *e, int r, const char *what)
 {
         const char *msg = e ? ur_executor_get_error(e) : NULL;
-        const char *reason = e ? failure_reason(ur_executor_get_failure(e)) : "system";
+        const char *reason = e ? ur_failure_to_string(ur_executor_get_failure(e)) : "system";
         PyObject *exc, *lines = NULL;
 
-        if (r == -ECANCELED)
-                reason = "cancelled";
         if (e && r == -EBUSY)
                 reason = "busy";
         exc = PyObject_CallFunction(type, "s", msg ? msg : (r < 0 ? strerror(-r) : what ? what : "failed"));
@@ -1265,35 +1234,6 @@ static void executor_abort(ExecutorObject *x)
         PyErr_Restore(t, v, tb);
 }
 
-/* What ur_executor_start() would have returned, from what unitrun.h lets us see: the
- * failure, and for exec failures the errno whose text ends the message. */
-static int start_errno(ur_executor *e)
-{
-        const char *msg = ur_executor_get_error(e);
-
-        switch (ur_executor_get_failure(e)) {
-        case UR_FAILURE_EXEC:
-                for (int i = 1; msg && i < 134; i++) {
-                        const char *text = strerror(i);
-                        size_t lm = strlen(msg), lt = strlen(text);
-
-                        if (lm >= lt && strcmp(msg + lm - lt, text) == 0)
-                                return -i;
-                        if (strstr(msg, text))
-                                return -i;
-                }
-                return -ENOEXEC;
-        case UR_FAILURE_EXITED:
-                return -ECHILD;
-        case UR_FAILURE_TIMEOUT:
-                return -ETIMEDOUT;
-        case UR_FAILURE_IN_USE:
-                return -EADDRINUSE;
-        default:
-                return -EIO;
-        }
-}
-
 static PyObject *Executor_start(ExecutorObject *self, PyObject *unused)
 {
         ur_state s;
@@ -1315,7 +1255,7 @@ static PyObject *Executor_start(ExecutorObject *self, PyObject *unused)
                 return PyBool_FromLong(1);
         if (s == UR_STATE_INACTIVE && ur_executor_get_failure(self->e) == UR_FAILURE_NONE)
                 return PyBool_FromLong(0); /* skipped by a condition */
-        return raise_unit_error(StartError, self->e, start_errno(self->e), "start");
+        return raise_unit_error(StartError, self->e, -ur_executor_get_errno(self->e), "start");
 }
 
 static PyObject *Executor_stop(ExecutorObject *self, PyObject *unused)
@@ -1332,7 +1272,7 @@ static PyObject *Executor_stop(ExecutorObject *self, PyObject *unused)
                 return NULL;
         }
         if (ur_executor_get_failure(self->e) == UR_FAILURE_STOP)
-                return raise_unit_error(StopError, self->e, -EBADE, "stop");
+                return raise_unit_error(StopError, self->e, 0, "stop");
         Py_RETURN_NONE;
 }
 
@@ -1467,7 +1407,7 @@ static PyObject *Executor_get_failure(ExecutorObject *self, void *closure)
         f = ur_executor_get_failure(self->e);
         if (f == UR_FAILURE_NONE)
                 Py_RETURN_NONE;
-        return PyUnicode_FromString(failure_reason(f));
+        return PyUnicode_FromString(ur_failure_to_string(f));
 }
 
 static PyObject *Executor_get_error(ExecutorObject *self, void *closure)

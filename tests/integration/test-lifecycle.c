@@ -327,6 +327,14 @@ static void test_forking_late_pid_file(void)
         CU_ASSERT(ur_executor_get_pid(e) > 0);
         CU_ASSERT_TRUE(pid_alive(ur_executor_get_pid(e)));
         CU_ASSERT_EQUAL(ur_executor_stop(e), 0);
+        /* As systemd: the PID file goes with the daemon. */
+        CU_ASSERT_EQUAL(access(pidfile, F_OK), -1);
+
+        /* One that names someone else by the time of the stop is not ours to remove. */
+        CU_ASSERT_EQUAL(ur_executor_start(e), 0);
+        CU_ASSERT_FATAL(test_write_file(pidfile, "1\n", 0644) == 0);
+        CU_ASSERT_EQUAL(ur_executor_stop(e), 0);
+        CU_ASSERT_EQUAL(access(pidfile, F_OK), 0);
         unlink(pidfile);
         ur_context_free(ctx);
 }

@@ -302,10 +302,7 @@ static void executor_read_pid_file(ur_executor *e)
         char *end;
         int r;
 
-        if (e->pid_file[0] == '/')
-                snprintf(path, sizeof(path), "%s", e->pid_file);
-        else
-                snprintf(path, sizeof(path), "%s/%s", ur_context_get_runtime_dir(e->ctx), e->pid_file);
+        executor_pid_file_path(e, path, sizeof(path));
         /* Watch first, then read: a file written in between is seen either way. */
         r = executor_watch_pid_file(e, path);
         if (r < 0) {
@@ -348,6 +345,7 @@ static void executor_read_pid_file(ur_executor *e)
                 executor_fail(e, UR_FAILURE_EXITED, "PID file %s names PID %ld, which is gone", path, pid);
                 return;
         }
+        e->pid_file_pid = (pid_t) pid;
         executor_maybe_ready(e);
 }
 

@@ -281,6 +281,30 @@ static void executor_on_pid_file_event(struct watch *w, uint32_t events)
         e->events->pid_file_changed(e);
 }
 
+void executor_pid_file_path(const ur_executor *e, char *buf, size_t size)
+{
+        if (e->pid_file[0] == '/')
+                snprintf(buf, size, "%s", e->pid_file);
+        else
+                snprintf(buf, size, "%s/%s", ur_context_get_runtime_dir(e->ctx), e->pid_file);
+}
+
+/* As systemd, the PID file goes once the daemon is gone; but only when it still names the
+ * daemon of this run: a file rewritten by someone else since (another instance, the host's
+ * own daemon behind a path we see unprivatised) is theirs. */
+static void executor_remove_pid_file(ur_executor *e)
+{
+        _cleanup_free_ char *text = NULL;
+        char path[4096];
+
+        if (!e->pid_file || e->pid_file_pid <= 0)
+                return;
+        executor_pid_file_path(e, path, sizeof(path));
+        if (read_full_file(path, &text) >= 0 && strtol(text, NULL, 10) == e->pid_file_pid)
+                (void) unlink(path);
+        e->pid_file_pid = 0;
+}
+
 int executor_watch_pid_file(ur_executor *e, const char *path)
 {
         _cleanup_free_ char *dir = strdup(path);
@@ -535,6 +559,7 @@ void executor_release_run(ur_executor *e)
                         (void) rm_rf_at(dir_fd, slash + 1);
         }
         e->runtime_directory_paths = strv_free(e->runtime_directory_paths);
+        executor_remove_pid_file(e);
         process_release_run(&e->proc);
         if (e->cgroup_path) {
                 int r = cgroup_remove(e->cgroup_path);

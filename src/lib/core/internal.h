@@ -185,6 +185,7 @@ struct ur_executor {
         int main_code, main_status;  /* main_code 0: unknown (not our child) */
         bool tracking_cgroup;        /* no main process (any more): up while anything of it lives */
         struct watch pid_file_watch; /* inotify: the PID file's directory, until it is written */
+        pid_t pid_file_pid;          /* what this run's PID file named, to remove it after */
 
         struct watch exec_watch; /* error pipe of the latest spawn */
         bool exec_for_control;
@@ -293,6 +294,8 @@ bool executor_unit_empty(ur_executor *e);
 int executor_list_pids(ur_executor *e, pid_t **ret_pids, size_t *ret_n);
 /* inotify on the directory of path: pid_file_changed on every change there. */
 int executor_watch_pid_file(ur_executor *e, const char *path);
+/* PIDFile= as a path: absolute, or relative to the run's runtime directory. */
+void executor_pid_file_path(const ur_executor *e, char *buf, size_t size);
 /* The run's timer outside a run (RestartSec=). */
 int executor_arm_timer(ur_executor *e, uint64_t deadline_usec);
 void executor_format_exit(int code, int status, char *buf, size_t size);

@@ -1,6 +1,6 @@
 /* The executor's output as an embedder steers it: pausing the pipes (backpressure from a
  * slow sink) and the size of the capture behind ur_executor_get_output(). The reading
- * itself is output.c's; the lines reach the context's callback in executor-start.c. */
+ * itself is output.c's; the lines reach the context's callback in executor-lifecycle.c. */
 #include <errno.h>
 
 #include "internal.h"

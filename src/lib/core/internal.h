@@ -218,7 +218,7 @@ struct ur_executor {
 
         bool stop_unclean;
 
-        /* Dependencies (context-schedule.c). */
+        /* Dependencies (the scheduler in context.c). */
         struct dependency *deps;
         size_t n_deps;
         bool start_pending; /* waiting for what it is ordered after */

@@ -73,27 +73,9 @@ static void say_ready(void)
 
 static void tree(bool with_setsid)
 {
-        pid_t pid = fixture_fork_or_die();
-
-        if (pid == 0)
-                fixture_pause_forever();
-        fixture_record_pid(pid_file, pid);
-
-        for (int round = 0; round < (with_setsid ? 2 : 1); round++) {
-                pid = fixture_fork_or_die();
-                if (pid == 0) {
-                        pid_t grandchild;
-
-                        if (round == 1 && setsid() < 0)
-                                _exit(3);
-                        grandchild = fixture_fork_or_die();
-                        if (grandchild == 0)
-                                fixture_pause_forever();
-                        fixture_record_pid(pid_file, grandchild);
-                        _exit(0);
-                }
-                fixture_wait_clean(pid);
-        }
+        fixture_spawn_sleeper(pid_file);
+        for (int round = 0; round < (with_setsid ? 2 : 1); round++)
+                fixture_spawn_orphan(pid_file, round == 1);
 }
 
 /* ---- term-grandchild -------------------------------------------------------------------- */
@@ -102,10 +84,8 @@ static void term_grandchild(void)
 {
         int ready[2];
         pid_t child;
-        char c;
 
-        if (pipe2(ready, O_CLOEXEC) < 0)
-                exit(3);
+        fixture_pipe_or_die(ready);
         child = fixture_fork_or_die();
         if (child == 0) {
                 pid_t grandchild = fixture_fork_or_die();
@@ -124,11 +104,8 @@ static void term_grandchild(void)
                 fixture_pause_forever();
         }
         fixture_record_pid(pid_file, child);
-        close(ready[1]);
         /* EOF once the grandchild has set itself up (and the child has closed its copy). */
-        if (read(ready[0], &c, 1) != 0)
-                exit(3);
-        close(ready[0]);
+        fixture_wait_eof(ready);
 }
 
 /* ---- stopped ---------------------------------------------------------------------------- */
@@ -155,10 +132,8 @@ static void regroup(int argc, char *argv[])
 {
         int ready[2];
         pid_t pid;
-        char c;
 
-        if (pipe2(ready, O_CLOEXEC) < 0)
-                exit(3);
+        fixture_pipe_or_die(ready);
         pid = fixture_fork_or_die();
         if (pid == 0) {
                 char *end = argv[argc - 1] + strlen(argv[argc - 1]);
@@ -175,10 +150,7 @@ static void regroup(int argc, char *argv[])
                 close(ready[1]);
                 fixture_pause_forever();
         }
-        close(ready[1]);
-        if (read(ready[0], &c, 1) != 0)
-                exit(3);
-        close(ready[0]);
+        fixture_wait_eof(ready);
         fixture_record_pid(pid_file, pid);
 }
 

@@ -8,19 +8,7 @@
 #include "cunit-main.h"
 #include "macro.h"
 #include "strv.h"
-
-/* Checks l against a NULL-terminated list of expected strings. */
-static void check_strv(char *const *l, const char *const *expected)
-{
-        size_t n = 0;
-
-        while (expected[n])
-                n++;
-        CU_ASSERT_EQUAL_FATAL(strv_length(l), n);
-        for (size_t i = 0; i < n; i++)
-                CU_ASSERT_STRING_EQUAL(l[i], expected[i]);
-        CU_ASSERT_PTR_NULL(l ? l[n] : NULL);
-}
+#include "test-assert.h"
 
 static void test_free_and_length(void)
 {
@@ -41,7 +29,7 @@ static void test_push(void)
         CU_ASSERT_EQUAL(strv_push(&l, "one"), 0);
         CU_ASSERT_EQUAL(strv_push(&l, ""), 0);
         CU_ASSERT_EQUAL(strv_push(&l, buf), 0);
-        check_strv(l, (const char *const[]){ "one", "", "mutable", NULL });
+        test_assert_strv(l, (const char *const[]){ "one", "", "mutable", NULL });
 
         /* The vector holds copies. */
         buf[0] = 'M';
@@ -76,7 +64,7 @@ static void test_copy(void)
         copy = strv_copy(source);
         CU_ASSERT_PTR_NOT_NULL_FATAL(copy);
         CU_ASSERT_PTR_NOT_EQUAL(copy, source);
-        check_strv(copy, (const char *const[]){ "ls", "-l", "/tmp", NULL });
+        test_assert_strv(copy, (const char *const[]){ "ls", "-l", "/tmp", NULL });
         for (size_t i = 0; i < 3; i++)
                 CU_ASSERT_PTR_NOT_EQUAL(copy[i], source[i]);
 
@@ -159,18 +147,18 @@ static void test_env_set(void)
         CU_ASSERT_EQUAL(strv_env_set(&env, "A", "1"), 0);
         CU_ASSERT_EQUAL(strv_env_set(&env, "B", "2"), 0);
         CU_ASSERT_EQUAL(strv_env_set(&env, "C", ""), 0);
-        check_strv(env, (const char *const[]){ "A=1", "B=2", "C=", NULL });
+        test_assert_strv(env, (const char *const[]){ "A=1", "B=2", "C=", NULL });
 
         /* Replacing keeps the position. */
         CU_ASSERT_EQUAL(strv_env_set(&env, "A", "one"), 0);
-        check_strv(env, (const char *const[]){ "A=one", "B=2", "C=", NULL });
+        test_assert_strv(env, (const char *const[]){ "A=one", "B=2", "C=", NULL });
 
         CU_ASSERT_EQUAL(strv_env_set(&env, "B", "x=y"), 0);
         CU_ASSERT_STRING_EQUAL(strv_env_get(env, "B"), "x=y");
 
         /* A name that is a prefix of another is a different variable. */
         CU_ASSERT_EQUAL(strv_env_set(&env, "AB", "3"), 0);
-        check_strv(env, (const char *const[]){ "A=one", "B=x=y", "C=", "AB=3", NULL });
+        test_assert_strv(env, (const char *const[]){ "A=one", "B=x=y", "C=", "AB=3", NULL });
 
         CU_ASSERT_EQUAL(strv_env_set(&env, "", "v"), -EINVAL);
         CU_ASSERT_EQUAL(strv_env_set(&env, "X=Y", "v"), -EINVAL);
@@ -190,7 +178,7 @@ static void test_env_set_drops_duplicates(void)
         CU_ASSERT_EQUAL_FATAL(strv_push(&env, "DUP=3"), 0);
 
         CU_ASSERT_EQUAL(strv_env_set(&env, "DUP", "new"), 0);
-        check_strv(env, (const char *const[]){ "DUP=new", "OTHER=x", NULL });
+        test_assert_strv(env, (const char *const[]){ "DUP=new", "OTHER=x", NULL });
 }
 
 static void test_env_unset(void)
@@ -205,12 +193,12 @@ static void test_env_unset(void)
 
         /* Every A=..., but neither AB=... nor a bare "A" without '='. */
         CU_ASSERT_EQUAL(strv_env_unset(env, "A"), 2);
-        check_strv(env, (const char *const[]){ "B=2", "AB=4", "A", NULL });
+        test_assert_strv(env, (const char *const[]){ "B=2", "AB=4", "A", NULL });
 
         CU_ASSERT_EQUAL(strv_env_unset(env, "MISSING"), 0);
         CU_ASSERT_EQUAL(strv_env_unset(env, "B"), 1);
         CU_ASSERT_EQUAL(strv_env_unset(env, "AB"), 1);
-        check_strv(env, (const char *const[]){ "A", NULL });
+        test_assert_strv(env, (const char *const[]){ "A", NULL });
 
         CU_ASSERT_EQUAL(strv_env_unset(env, ""), -EINVAL);
         CU_ASSERT_EQUAL(strv_env_unset(env, "A=1"), -EINVAL);
@@ -248,17 +236,12 @@ static void test_push_out_of_memory(void)
 
                 alloc_fail_after(n);
                 r = strv_push(&l, "c");
-                alloc_fail_disarm();
-                if (!alloc_fail_was_triggered()) {
-                        CU_ASSERT_EQUAL(r, 0);
+                if (!alloc_fail_round(r, &failures))
                         break;
-                }
-                failures++;
-                CU_ASSERT_EQUAL(r, -ENOMEM);
                 CU_ASSERT_PTR_EQUAL(l, before);
-                check_strv(l, (const char *const[]){ "a", "b", NULL });
+                test_assert_strv(l, (const char *const[]){ "a", "b", NULL });
         }
-        check_strv(l, (const char *const[]){ "a", "b", "c", NULL });
+        test_assert_strv(l, (const char *const[]){ "a", "b", "c", NULL });
         /* The copy of the string and the growth of the vector. */
         CU_ASSERT_EQUAL(failures, 2);
 
@@ -273,7 +256,7 @@ static void test_push_out_of_memory(void)
                 CU_ASSERT_EQUAL(r, -ENOMEM);
                 CU_ASSERT_PTR_NULL(none);
         }
-        check_strv(none, (const char *const[]){ "first", NULL });
+        test_assert_strv(none, (const char *const[]){ "first", NULL });
         /* The copy of the string and the new vector. */
         CU_ASSERT_EQUAL(failures, 2);
 }
@@ -320,22 +303,17 @@ static void test_env_set_out_of_memory(void)
 
                         alloc_fail_after(n);
                         r = strv_env_set(&env, names[i], "changed");
-                        alloc_fail_disarm();
-                        if (!alloc_fail_was_triggered()) {
-                                CU_ASSERT_EQUAL(r, 0);
+                        if (!alloc_fail_round(r, &failures))
                                 break;
-                        }
-                        failures++;
-                        CU_ASSERT_EQUAL(r, -ENOMEM);
                         CU_ASSERT_PTR_EQUAL(env, before);
                         if (i == 0)
-                                check_strv(env, (const char *const[]){ "A=1", "B=2", NULL });
+                                test_assert_strv(env, (const char *const[]){ "A=1", "B=2", NULL });
                         else
-                                check_strv(env, (const char *const[]){ "A=changed", "B=2", NULL });
+                                test_assert_strv(env, (const char *const[]){ "A=changed", "B=2", NULL });
                 }
                 CU_ASSERT(failures >= 1);
         }
-        check_strv(env, (const char *const[]){ "A=changed", "B=2", "NEW=changed", NULL });
+        test_assert_strv(env, (const char *const[]){ "A=changed", "B=2", "NEW=changed", NULL });
 }
 
 static void test_join_out_of_memory(void)

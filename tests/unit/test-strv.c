@@ -168,14 +168,20 @@ static void test_env_set(void)
         CU_ASSERT_EQUAL(strv_length(env), 4);
 }
 
+/* A new strv of the NULL-terminated items, pushed one by one. */
+static char **strv_of(const char *const *items)
+{
+        char **l = NULL;
+
+        for (size_t i = 0; items[i]; i++)
+                CU_ASSERT_EQUAL_FATAL(strv_push(&l, items[i]), 0);
+        return l;
+}
+
 static void test_env_set_drops_duplicates(void)
 {
-        _cleanup_strv_free_ char **env = NULL;
-
-        CU_ASSERT_EQUAL_FATAL(strv_push(&env, "DUP=1"), 0);
-        CU_ASSERT_EQUAL_FATAL(strv_push(&env, "OTHER=x"), 0);
-        CU_ASSERT_EQUAL_FATAL(strv_push(&env, "DUP=2"), 0);
-        CU_ASSERT_EQUAL_FATAL(strv_push(&env, "DUP=3"), 0);
+        _cleanup_strv_free_ char **env =
+                strv_of((const char *const[]){ "DUP=1", "OTHER=x", "DUP=2", "DUP=3", NULL });
 
         CU_ASSERT_EQUAL(strv_env_set(&env, "DUP", "new"), 0);
         test_assert_strv(env, (const char *const[]){ "DUP=new", "OTHER=x", NULL });
@@ -183,13 +189,8 @@ static void test_env_set_drops_duplicates(void)
 
 static void test_env_unset(void)
 {
-        _cleanup_strv_free_ char **env = NULL;
-
-        CU_ASSERT_EQUAL_FATAL(strv_push(&env, "A=1"), 0);
-        CU_ASSERT_EQUAL_FATAL(strv_push(&env, "B=2"), 0);
-        CU_ASSERT_EQUAL_FATAL(strv_push(&env, "A=3"), 0);
-        CU_ASSERT_EQUAL_FATAL(strv_push(&env, "AB=4"), 0);
-        CU_ASSERT_EQUAL_FATAL(strv_push(&env, "A"), 0);
+        _cleanup_strv_free_ char **env =
+                strv_of((const char *const[]){ "A=1", "B=2", "A=3", "AB=4", "A", NULL });
 
         /* Every A=..., but neither AB=... nor a bare "A" without '='. */
         CU_ASSERT_EQUAL(strv_env_unset(env, "A"), 2);

@@ -340,41 +340,7 @@ static int command(const char *trigger, const char *go, const char *seconds)
 /* Sends one datagram to $NOTIFY_SOCKET, with n_fds copies of fd attached (0: none). */
 static int send_raw(const void *data, size_t len, int fd, int n_fds)
 {
-        const char *path = getenv("NOTIFY_SOCKET");
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        union {
-                struct cmsghdr align;
-                char data[CMSG_SPACE(sizeof(int) * 253)];
-        } control;
-        struct iovec iov = { .iov_base = (void *) data, .iov_len = len };
-        struct msghdr mh = { .msg_name = &sa, .msg_namelen = sizeof(sa), .msg_iov = &iov, .msg_iovlen = 1 };
-        int s, r;
-
-        if (!path || strlen(path) >= sizeof(sa.sun_path) || n_fds > 253)
-                return -EINVAL;
-        strcpy(sa.sun_path, path);
-        if (sa.sun_path[0] == '@')
-                sa.sun_path[0] = 0;
-        if (n_fds > 0) {
-                struct cmsghdr *c;
-
-                memset(&control, 0, sizeof(control));
-                mh.msg_control = &control;
-                mh.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t) n_fds);
-                c = CMSG_FIRSTHDR(&mh);
-                c->cmsg_level = SOL_SOCKET;
-                c->cmsg_type = SCM_RIGHTS;
-                c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t) n_fds);
-                for (int i = 0; i < n_fds; i++)
-                        ((int *) CMSG_DATA(c))[i] = fd;
-        }
-        s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-        if (s < 0)
-                return -errno;
-        /* A flood may fill the receive queue: block until the launcher drains it. */
-        r = sendmsg(s, &mh, MSG_NOSIGNAL) < 0 ? -errno : 0;
-        close(s);
-        return r;
+        return fixture_notify_send(getenv("NOTIFY_SOCKET"), data, len, fd, n_fds);
 }
 
 /* Is the pipe's write end closed everywhere (the read end sees EOF) within timeout_ms? */

@@ -176,12 +176,7 @@ static CU_TestInfo cases[] = {
         CU_TEST_INFO_NULL,
 };
 
-static CU_SuiteInfo suites[] = {
-        { .pName = "add-unit", .pTests = cases },
-        CU_SUITE_INFO_NULL,
-};
-
 int main(void)
 {
-        return cunit_run(suites);
+        return cunit_run_tests("add-unit", cases);
 }

@@ -163,10 +163,6 @@ int main(void)
                 { "StandardInput= and its data", test_standard_input },
                 CU_TEST_INFO_NULL,
         };
-        static CU_SuiteInfo suites[] = {
-                { .pName = "unit-process-keys", .pTests = tests },
-                CU_SUITE_INFO_NULL,
-        };
 
-        return cunit_run(suites);
+        return cunit_run_tests("unit-process-keys", tests);
 }

@@ -78,37 +78,28 @@ static void test_copy(void)
         CU_ASSERT_PTR_NULL(from_null[0]);
 }
 
+/* strv_join(l, separator) is expected (a new string, never NULL). */
+static void check_join(char **l, const char *separator, const char *expected)
+{
+        char *s = strv_join(l, separator);
+
+        CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+        CU_ASSERT_STRING_EQUAL(s, expected);
+        free(s);
+}
+
 static void test_join(void)
 {
         char *words[] = { (char *) "a", (char *) "bc", (char *) "", (char *) "d", NULL };
         char *one[] = { (char *) "alone", NULL };
         char *empty[] = { NULL };
-        char *s;
 
-        s = strv_join(words, ", ");
-        CU_ASSERT_STRING_EQUAL(s, "a, bc, , d");
-        free(s);
-
-        s = strv_join(words, "");
-        CU_ASSERT_STRING_EQUAL(s, "abcd");
-        free(s);
-
-        s = strv_join(words, NULL);
-        CU_ASSERT_STRING_EQUAL(s, "a bc  d");
-        free(s);
-
-        s = strv_join(one, "--");
-        CU_ASSERT_STRING_EQUAL(s, "alone");
-        free(s);
-
-        s = strv_join(empty, " ");
-        CU_ASSERT_STRING_EQUAL(s, "");
-        free(s);
-
-        s = strv_join(NULL, " ");
-        CU_ASSERT_PTR_NOT_NULL_FATAL(s);
-        CU_ASSERT_STRING_EQUAL(s, "");
-        free(s);
+        check_join(words, ", ", "a, bc, , d");
+        check_join(words, "", "abcd");
+        check_join(words, NULL, "a bc  d");
+        check_join(one, "--", "alone");
+        check_join(empty, " ", "");
+        check_join(NULL, " ", "");
 }
 
 static void test_env_get(void)

@@ -416,23 +416,23 @@ static void test_timeouts(void)
 {
         struct unit_config *c;
 
-        c = ok(SVC "TimeoutStartSec=1min 30s\nTimeoutStopSec=500ms\n");
-        CU_ASSERT_EQUAL(c->timeout_start_usec, 90 * 1000000ULL);
-        CU_ASSERT_EQUAL(c->timeout_stop_usec, 500000ULL);
-        unit_config_free(c);
-        c = ok(SVC "TimeoutSec=5\n");
-        CU_ASSERT_EQUAL(c->timeout_start_usec, 5000000ULL);
-        CU_ASSERT_EQUAL(c->timeout_stop_usec, 5000000ULL);
-        unit_config_free(c);
-        /* Later wins between TimeoutSec= and the specific keys; 0 means infinity. */
-        c = ok(SVC "TimeoutSec=5\nTimeoutStopSec=0\nTimeoutStartSec=infinity\n");
-        CU_ASSERT_EQUAL(c->timeout_start_usec, UINT64_MAX);
-        CU_ASSERT_EQUAL(c->timeout_stop_usec, UINT64_MAX);
-        unit_config_free(c);
-        c = ok(SVC "TimeoutSec=5\nTimeoutStartSec=\n");
-        CU_ASSERT_EQUAL(c->timeout_start_usec, 90000000ULL);
-        CU_ASSERT_EQUAL(c->timeout_stop_usec, 5000000ULL);
-        unit_config_free(c);
+        static const struct {
+                const char *text;
+                uint64_t start_usec, stop_usec;
+        } cases[] = {
+                { SVC "TimeoutStartSec=1min 30s\nTimeoutStopSec=500ms\n", 90 * 1000000ULL, 500000ULL },
+                { SVC "TimeoutSec=5\n", 5000000ULL, 5000000ULL },
+                /* Later wins between TimeoutSec= and the specific keys; 0 means infinity. */
+                { SVC "TimeoutSec=5\nTimeoutStopSec=0\nTimeoutStartSec=infinity\n", UINT64_MAX, UINT64_MAX },
+                { SVC "TimeoutSec=5\nTimeoutStartSec=\n", 90000000ULL, 5000000ULL },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                c = ok(cases[i].text);
+                CU_ASSERT_EQUAL(c->timeout_start_usec, cases[i].start_usec);
+                CU_ASSERT_EQUAL(c->timeout_stop_usec, cases[i].stop_usec);
+                unit_config_free(c);
+        }
         bad(SVC "TimeoutStartSec=soon\n", 3, "invalid time span");
         bad(SVC "TimeoutStopSec=-5\n", 3, "invalid time span");
         bad(SVC "TimeoutSec=%t\n", 3, "invalid time span");

@@ -167,16 +167,14 @@ static ur_executor *new_argv(lcase *t, const char *name, char *const argv[])
         return new_done(t, ur_executor_new(t->ctx, name, argv, &t->e));
 }
 
-/* A new executor for FIXTURE with the NULL-terminated arguments; t->e. */
-static ur_executor *new_fixture(lcase *t, const char *name, const char *fixture, ...)
+/* new_fixture(t, NAME, FIXTURE, ARGS..., NULL): a new executor for the fixture with the
+ * arguments; t->e. */
+#define new_fixture(t, name, ...) new_fixture_list(t, name, (const char *const[]){ __VA_ARGS__ })
+static ur_executor *new_fixture_list(lcase *t, const char *name, const char *const *fixture_args)
 {
         char *argv[16];
-        va_list ap;
-        int r;
+        int r = test_fixture_argv(argv, ELEMENTS(argv), fixture_args[0], fixture_args + 1);
 
-        va_start(ap, fixture);
-        r = test_fixture_argv(argv, 16, fixture, ap);
-        va_end(ap);
         CU_ASSERT_EQUAL(r, 0);
         if (r < 0)
                 return NULL;

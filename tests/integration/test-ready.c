@@ -169,23 +169,20 @@ static ur_executor *new_unit_argv(lcase *t, int slot, const char *name, char *co
         return t->e[slot];
 }
 
-/* A fixture as t->e[slot]: FIXTURE then the NULL-terminated arguments. */
-static ur_executor *new_fixture(lcase *t, int slot, const char *name, const char *fixture, ...)
+/* new_fixture(t, SLOT, NAME, FIXTURE, ARGS..., NULL): the fixture with the arguments as
+ * t->e[slot]. */
+#define new_fixture(t, slot, name, ...) new_fixture_list(t, slot, name, (const char *const[]){ __VA_ARGS__ })
+static ur_executor *new_fixture_list(lcase *t, int slot, const char *name, const char *const *fixture_args)
 {
         char *argv[24];
-        ur_executor *e;
-        va_list ap;
-        int r;
+        int r = test_fixture_argv(argv, ELEMENTS(argv), fixture_args[0], fixture_args + 1);
 
-        va_start(ap, fixture);
-        r = test_fixture_argv(argv, 24, fixture, ap);
-        va_end(ap);
         CU_ASSERT_EQUAL(r, 0);
         if (r < 0)
                 return NULL;
-        e = new_unit_argv(t, slot, name, argv);
+        new_unit_argv(t, slot, name, argv);
         free(argv[0]);
-        return e;
+        return t->e[slot];
 }
 
 /* The python HTTP fixture as t->e[slot], with the NULL-terminated arguments. */

@@ -40,8 +40,8 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
-#include <systemd/sd-daemon.h>
 
+#include "../fixtures/fixture-ready.h"
 #include "../fixtures/fixture-util.h"
 
 static const char *pid_file;
@@ -58,15 +58,7 @@ static void say_ready(void)
 {
         const char *not_ready = getenv("TORTURE_NOT_READY");
 
-        if (getenv("NOTIFY_SOCKET") && !(not_ready && strcmp(not_ready, "1") == 0)) {
-                int r = sd_notify(0, "READY=1");
-                if (r <= 0) {
-                        fprintf(stderr, "torture-proc: sd_notify failed: %s\n", strerror(-r));
-                        exit(2);
-                }
-        }
-        if (write(STDOUT_FILENO, "ready\n", 6) != 6)
-                exit(3);
+        fixture_announce_ready(!(not_ready && strcmp(not_ready, "1") == 0));
 }
 
 /* ---- tree ------------------------------------------------------------------------------- */

@@ -94,13 +94,7 @@ static bool ccase_init_port(ccase *t, bool http, int family, int *ret_port)
         t->tc = (tcase) TCASE_NULL;
         if (http && !http_available())
                 return false;
-        if (!ccase_init(t))
-                return false;
-        *ret_port = family ? test_free_port_case(family) : 0;
-        if (family == 0 || *ret_port > 0)
-                return true;
-        CU_ASSERT_TRUE(*ret_port == 0); /* 0: skipped */
-        return false;
+        return ccase_init(t) && test_case_port(family, ret_port);
 }
 
 /* ---- run: TCP=, UnixSocket=, File= --------------------------------------------------- */

@@ -142,13 +142,7 @@ static bool lcase_init_port(lcase *t, bool http, int family, int *ret_port)
         memset(t, 0, sizeof(*t));
         if (http && !test_http_server_available())
                 return false;
-        if (!lcase_init(t))
-                return false;
-        *ret_port = family ? test_free_port_case(family) : 0;
-        if (family == 0 || *ret_port > 0)
-                return true;
-        CU_ASSERT_TRUE(*ret_port == 0); /* 0: skipped */
-        return false;
+        return lcase_init(t) && test_case_port(family, ret_port);
 }
 
 /* ---- Helpers ------------------------------------------------------------------------ */

@@ -6,9 +6,20 @@
  * program: it defines the __wrap_* functions.
  *
  * alloc_fail_after(n) lets n allocations succeed and fails the next one, once; after
- * that everything succeeds again, so the code under test can clean up normally. */
+ * that everything succeeds again, so the code under test can clean up normally. The loop
+ * over n, with its verdicts in alloc_fail_round():
+ *
+ *   for (long n = 0;; n++) {
+ *           alloc_fail_after(n);
+ *           r = call_under_test(...);
+ *           if (!alloc_fail_round(r, &failures))
+ *                   break;                    (it ran clean and returned 0)
+ *           ...the out-parameters are untouched...
+ *   }
+ *   CU_ASSERT(failures >= N);                 (else the loop proved nothing) */
 #pragma once
 
+#include <CUnit/CUnit.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -36,6 +47,21 @@ static inline void alloc_fail_disarm(void)
 static inline bool alloc_fail_was_triggered(void)
 {
         return alloc_fail_happened;
+}
+
+/* Ends one round of the loop: true when the call (r its result) hit the injected failure,
+ * which it must report as -ENOMEM (counted in *failures); false when it ran clean, when it
+ * must return 0 and the loop is over. */
+static inline bool alloc_fail_round(int r, unsigned *failures)
+{
+        alloc_fail_disarm();
+        if (!alloc_fail_was_triggered()) {
+                CU_ASSERT_EQUAL(r, 0);
+                return false;
+        }
+        (*failures)++;
+        CU_ASSERT_EQUAL(r, -ENOMEM);
+        return true;
 }
 
 static inline bool alloc_fail_now(void)

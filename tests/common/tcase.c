@@ -3,10 +3,12 @@
 #include "tcase.h"
 
 #include <CUnit/CUnit.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "cunit-main.h"
@@ -14,6 +16,12 @@
 #include "test-util.h"
 
 static tcase *volatile running;
+
+static void *mfree(void *p)
+{
+        free(p);
+        return NULL;
+}
 
 static void kill_running_helpers(void)
 {
@@ -86,6 +94,37 @@ const char *tcase_helper_log(const tcase *t)
 char *tcase_path(const tcase *t, const char *name)
 {
         return t->dir ? test_path_join(t->dir, name) : NULL;
+}
+
+int tcase_listen_tcp(tcase *t, const char *ip)
+{
+        int port = test_free_port(strchr(ip, ':') ? AF_INET6 : AF_INET);
+
+        if (port <= 0) {
+                fprintf(stderr, "\n    no free port on %s: %s\n", ip, strerror(-port));
+                return port < 0 ? port : -EADDRNOTAVAIL;
+        }
+        return tcase_add_fd(t, test_listen_tcp(ip, port)) ? port : -EADDRINUSE;
+}
+
+char *tcase_listen_unix(tcase *t, const char *name)
+{
+        char *path = tcase_path(t, name);
+
+        if (path && !tcase_add_fd(t, test_listen_unix(path)))
+                path = mfree(path);
+        return path;
+}
+
+char *tcase_touch(tcase *t, const char *name)
+{
+        char *path = tcase_path(t, name);
+
+        if (path && test_write_file(path, "", 0644) < 0) {
+                fprintf(stderr, "\n    cannot create %s\n", path);
+                path = mfree(path);
+        }
+        return path;
 }
 
 bool tcase_failed(const tcase *t)

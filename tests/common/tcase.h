@@ -45,6 +45,13 @@ bool tcase_add_fd(tcase *t, int fd);
 const char *tcase_helper_log(const tcase *t);
 /* DIR/NAME, malloc'ed. */
 char *tcase_path(const tcase *t, const char *name);
+/* What a case that waits for conditions holds itself, kept until tcase_done(): a
+ * listener on a free port of ip ("127.0.0.1", "::1"; the port, or -errno, and why);
+ * one on the unix socket DIR/NAME, and the empty file DIR/NAME (the malloc'ed path, or
+ * NULL, and why). */
+int tcase_listen_tcp(tcase *t, const char *ip);
+char *tcase_listen_unix(tcase *t, const char *name);
+char *tcase_touch(tcase *t, const char *name);
 /* Has any assertion failed since tcase_init()? */
 bool tcase_failed(const tcase *t);
 /* Kills and reaps the helpers, closes the fds, dumps the helper log on failure, removes

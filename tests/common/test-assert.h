@@ -5,6 +5,7 @@
 #pragma once
 
 #include <CUnit/CUnit.h>
+#include <stddef.h>
 
 #define REQUIRE(expr)                                                                                       \
         do {                                                                                                \
@@ -24,3 +25,18 @@
         } while (0)
 
 #define ELEMENTS(a) (sizeof(a) / sizeof((a)[0]))
+
+/* l (NULL-terminated; NULL is empty) holds exactly the NULL-terminated expected, in order.
+ * Counted here, not with the strv code under test. */
+static inline void test_assert_strv(char *const *l, const char *const *expected)
+{
+        size_t n = 0, have = 0;
+
+        while (expected[n])
+                n++;
+        while (l && l[have])
+                have++;
+        CU_ASSERT_EQUAL_FATAL(have, n);
+        for (size_t i = 0; i < n; i++)
+                CU_ASSERT_STRING_EQUAL(l[i], expected[i]);
+}

@@ -88,6 +88,15 @@ int test_free_port_case(int family)
         return port;
 }
 
+bool test_case_port(int family, int *ret_port)
+{
+        *ret_port = family ? test_free_port_case(family) : 0;
+        if (family == 0 || *ret_port > 0)
+                return true;
+        CU_ASSERT_TRUE(*ret_port == 0); /* 0: skipped */
+        return false;
+}
+
 int test_listen_tcp(const char *ip, int port)
 {
         struct sockaddr_storage ss;

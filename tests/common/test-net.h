@@ -16,6 +16,10 @@ int test_free_port(int family);
  * cunit_skip() (the caller leaves the case); else the port, or -errno (and why). */
 int test_free_port_case(int family);
 
+/* The port of a case that needs one of family (0: none, *ret_port = 0): true, or false
+ * when the case must be left, skipped (no IPv6 loopback) or failed (an assertion). */
+bool test_case_port(int family, int *ret_port);
+
 /* A listening socket in this very process (CLOEXEC, so children never hold it), on
  * "127.0.0.1" or "::1" (IPv6-only). The fd, or -errno. */
 int test_listen_tcp(const char *ip, int port);

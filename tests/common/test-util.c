@@ -152,15 +152,14 @@ char *test_fixture_path(const char *name)
         return test_path_join(dir, name);
 }
 
-int test_fixture_argv(char **argv, size_t max, const char *fixture, va_list ap)
+int test_fixture_argv(char **argv, size_t max, const char *fixture, const char *const *args)
 {
-        const char *arg;
         size_t n = 1;
 
         argv[0] = test_fixture_path(fixture);
         if (!argv[0])
                 return -ENOENT;
-        while ((arg = va_arg(ap, const char *))) {
+        for (const char *arg; (arg = *args); args++) {
                 if (n + 1 >= max) {
                         free(argv[0]);
                         argv[0] = NULL;

@@ -38,9 +38,9 @@ int test_kill_survivors(const test_proc *procs, int n);
 /* $FIXTURE_DIR/NAME (malloc'ed), or NULL when FIXTURE_DIR is not set. */
 char *test_fixture_path(const char *name);
 /* argv[] = { $FIXTURE_DIR/FIXTURE (malloc'ed: the caller frees argv[0]), the NULL-terminated
- * arguments in ap..., NULL }, at most max entries with the NULL. 0, or -ENOENT (no
- * FIXTURE_DIR) or -E2BIG. */
-int test_fixture_argv(char **argv, size_t max, const char *fixture, va_list ap);
+ * args..., NULL }, at most max entries with the NULL. 0, or -ENOENT (no FIXTURE_DIR) or
+ * -E2BIG. */
+int test_fixture_argv(char **argv, size_t max, const char *fixture, const char *const *args);
 
 uint64_t test_now_msec(void);
 

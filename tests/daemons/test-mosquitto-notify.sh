@@ -7,59 +7,24 @@
 # The unit runs unchanged, by name. It uses the host's /etc/mosquitto/mosquitto.conf (loopback port
 # 1883, which must be free) and its ExecStartPre= make /run/mosquitto and
 # /var/log/mosquitto; what the run creates there and in /var/lib/mosquitto is removed
-# afterwards. Exit 77 = skip.
+# afterwards (the paths are archived before and restored after). Exit 77 = skip.
 set -u
 
+. "$(dirname "$0")/../common/test-lib.sh"
 unit=/lib/systemd/system/mosquitto.service
-skip() { echo "skipped: $*" >&2; exit 77; }
-[ "$(id -u)" = 0 ] || skip "needs root (mosquitto switches user)"
+require_root "mosquitto switches user"
 [ -r "$unit" ] || skip "$unit is not installed (apt-get install mosquitto)"
 mosquitto_uid=$(id -u mosquitto 2>/dev/null) || skip "there is no user mosquitto"
-if (exec 3<>/dev/tcp/127.0.0.1/1883) 2>/dev/null; then
-        skip "something listens on 127.0.0.1:1883 already"
-fi
+require_free_port 1883
 
-tmp=$(mktemp -d)
-declare -A before
-for d in /run/mosquitto /var/log/mosquitto /var/lib/mosquitto; do
-        before[$d]=$([ -e "$d" ] && { echo .; ls -A "$d"; })
-done
-cleanup() {
-        local d f
-        for d in "${!before[@]}"; do
-                if [ -z "${before[$d]}" ]; then
-                        rm -rf -- "$d"
-                        continue
-                fi
-                for f in $(ls -A "$d" 2>/dev/null); do
-                        grep -qxF "$f" <<<"${before[$d]}" || rm -rf -- "${d:?}/$f"
-                done
-        done
-        rm -rf "$tmp"
-}
-trap cleanup EXIT
+test_tmpdir urmosquitto
+keep_host_paths /run/mosquitto /var/log/mosquitto /var/lib/mosquitto
 
-
-fail=0
-start=$(date +%s)
-"$UNITRUN" run mosquitto.service -- bash -c '
+run_reported "$UNITRUN" run mosquitto.service -- bash -c '
         echo "$UNITRUN_MOSQUITTO_PID" >"$0/pid"
         stat -c %u "/proc/$UNITRUN_MOSQUITTO_PID" >"$0/uid"
         (exec 3<>/dev/tcp/127.0.0.1/1883) && echo connected >"$0/connect"
-' "$tmp" 2>"$tmp/stderr"
-status=$?
-elapsed=$(($(date +%s) - start))
-if [ $status != 0 ]; then
-        echo "unitrun exited $status:" >&2
-        cat "$tmp/stderr" >&2
-        fail=1
-fi
-check() {
-        if ! eval "$2"; then
-                echo "FAIL: $1" >&2
-                fail=1
-        fi
-}
+' "$tmp"
 # A READY=1 that got lost would only end at TimeoutStartSec (systemd's default 90 s).
 check "ready well before the start timeout (took ${elapsed}s)" '[ "$elapsed" -lt 60 ]'
 check "mosquitto ran as mosquitto ($mosquitto_uid) when ready, not $(cat "$tmp/uid" 2>/dev/null)" \

@@ -6,43 +6,23 @@
 #
 # The unit runs unchanged, by name. It uses the host's /etc/redis/redis.conf, so port 6379
 # must be free.
-# Files the run creates in /var/lib/redis and /var/log/redis (dump.rdb, the log) are
-# removed afterwards; those that were there before are left alone. Exit 77 = skip.
+# What the run changes in /var/lib/redis and /var/log/redis (dump.rdb, the log) is put
+# back as it was afterwards (the paths are archived before and restored after). Exit 77 =
+# skip.
 set -u
 
+. "$(dirname "$0")/../common/test-lib.sh"
 unit=/lib/systemd/system/redis-server.service
-skip() { echo "skipped: $*" >&2; exit 77; }
-[ "$(id -u)" = 0 ] || skip "needs root (User=redis)"
+require_root "User=redis"
 [ -r "$unit" ] || skip "$unit is not installed (apt-get install redis-server)"
-command -v redis-cli >/dev/null || skip "redis-cli is not installed"
+need redis-cli
 redis_uid=$(id -u redis 2>/dev/null) || skip "there is no user redis"
-if (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null; then
-        skip "something listens on 127.0.0.1:6379 already"
-fi
+require_free_port 6379
 
-tmp=$(mktemp -d)
-before_lib=$(ls -A /var/lib/redis 2>/dev/null)
-before_log=$(ls -A /var/log/redis 2>/dev/null)
-cleanup() {
-        local d f
-        for d in /var/lib/redis /var/log/redis; do
-                for f in $(ls -A "$d" 2>/dev/null); do
-                        if [ "$d" = /var/lib/redis ]; then
-                                grep -qxF "$f" <<<"$before_lib" && continue
-                        else
-                                grep -qxF "$f" <<<"$before_log" && continue
-                        fi
-                        rm -rf -- "${d:?}/$f"
-                done
-        done
-        rm -rf "$tmp"
-}
-trap cleanup EXIT
+test_tmpdir urredis
+keep_host_paths /var/lib/redis /var/log/redis
 
-chmod 755 "$tmp"
-
-fail=0
-"$UNITRUN" run redis-server.service -- sh -c '
+run_reported "$UNITRUN" run redis-server.service -- sh -c '
         redis-cli -p 6379 ping >"$0/ping" 2>&1
         redis-cli -p 6379 set unitrun-user-test 1 >/dev/null
         redis-cli -p 6379 save >/dev/null
@@ -50,19 +30,7 @@ fail=0
         stat -c %u "/proc/$UNITRUN_REDIS_SERVER_PID" >"$0/uid"
         grep "^Max open files" "/proc/$UNITRUN_REDIS_SERVER_PID/limits" >"$0/limits"
         grep -E "^(CapBnd|NoNewPrivs|Umask):" "/proc/$UNITRUN_REDIS_SERVER_PID/status" >"$0/status"
-' "$tmp" 2>"$tmp/stderr"
-status=$?
-if [ $status != 0 ]; then
-        echo "unitrun exited $status:" >&2
-        cat "$tmp/stderr" >&2
-        fail=1
-fi
-check() {
-        if ! eval "$2"; then
-                echo "FAIL: $1" >&2
-                fail=1
-        fi
-}
+' "$tmp"
 check "redis-cli ping answered PONG ($(cat "$tmp/ping" 2>/dev/null))" '[ "$(cat "$tmp/ping" 2>/dev/null)" = PONG ]'
 check "redis-server ran as redis ($redis_uid), not $(cat "$tmp/uid" 2>/dev/null)" \
         '[ "$(cat "$tmp/uid" 2>/dev/null)" = "$redis_uid" ]'

@@ -22,10 +22,8 @@
 #   UNITRUN=path/to/unitrun test-shipped.sh CASE   (UNITRUN_NO_CGROUP=1: the fallback)
 set -u
 case_=${1:?usage: test-shipped.sh redis|nginx|postgresql|mosquitto|apache2|memcached}
-skip() { echo "skipped: $*" >&2; exit 77; }
-[ "$(id -u)" = 0 ] || skip "needs root (the vendor units run their daemons as root, then as their users)"
-port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-need() { command -v "$1" >/dev/null || skip "$1 is not installed"; }
+. "$(dirname "$0")/../common/test-lib.sh"
+require_root "the vendor units run their daemons as root, then as their users"
 installed() { [ -e "/lib/systemd/system/$1" ] || skip "/lib/systemd/system/$1 is not installed"; }
 
 # Per case: the unit, its port, the host paths it writes, the user that must own what it
@@ -88,23 +86,12 @@ memcached)
 esac
 installed "${unit/@*./@.}"
 [ -z "$user" ] || id "$user" >/dev/null 2>&1 || skip "there is no user $user"
-port_busy "$port" && skip "something listens on 127.0.0.1:$port already"
+require_free_port "$port"
 
-tmp=$(mktemp -d /tmp/urshipped.XXXXXX) || exit 99
-chmod 755 "$tmp"
-existing=
-for p in $paths; do [ -e "$p" ] && existing="$existing ${p#/}"; done
+test_tmpdir urshipped
 # shellcheck disable=SC2086
-[ -z "$existing" ] || tar -C / -cpf "$tmp/before.tar" $existing || exit 99
-(cd / && for p in $existing; do find "$p"; done) | sed 's|^|/|' | sort >"$tmp/before.list"
+keep_host_paths $paths
 touch "$tmp/stamp"
-restore() {
-        local p
-        for p in $paths; do rm -rf -- "$p"; done
-        [ ! -e "$tmp/before.tar" ] || tar -C / -xpf "$tmp/before.tar"
-        rm -rf "$tmp"
-}
-trap restore EXIT
 
 opts=()
 if [ "$case_" = memcached ]; then
@@ -114,10 +101,7 @@ if [ "$case_" = memcached ]; then
 fi
 env_name=$(echo "${unit%.service}" | tr 'a-z' 'A-Z' | sed 's/[^A-Z0-9]/_/g')
 
-fail=0
-check() { eval "$2" || { echo "FAIL: $1" >&2; fail=1; }; }
-start=$(date +%s)
-"$UNITRUN" run "${opts[@]}" "$unit" -- bash -c '
+run_reported "$UNITRUN" run "${opts[@]}" "$unit" -- bash -c '
         '"$client"'
         pid=$UNITRUN_'"$env_name"'_PID
         echo "$pid" >"$0/pid"
@@ -127,14 +111,7 @@ start=$(date +%s)
         { [ -n "$cg" ] && cat "$cg/cgroup.procs" 2>/dev/null; } >"$0/procs" || echo "$pid" >"$0/procs"
         echo "$UNITRUN_'"$env_name"'_CGROUP" >"$0/cgroup"
         echo "$UNITRUN_RUNTIME_DIR" >"$0/rundir"
-' "$tmp" 2>"$tmp/stderr"
-status=$?
-elapsed=$(($(date +%s) - start))
-if [ $status != 0 ]; then
-        echo "unitrun exited $status:" >&2
-        sed 's/^/  | /' "$tmp/stderr" >&2
-        fail=1
-fi
+' "$tmp"
 answer=$(cat "$tmp/answer" 2>/dev/null)
 check "the client got '$expect' from $unit, not '$answer'" '[ "$answer" = "$expect" ]'
 check "ready well before the start timeout (took ${elapsed}s)" '[ "$elapsed" -lt 60 ]'

@@ -41,31 +41,49 @@ static char *notify_exec_start(void)
         return s;
 }
 
+/* A case: its context, what the diagnostics said, the executor it got, and an ExecStart=
+ * of the notify fixture. */
+struct acase {
+        char *exec_start;
+        struct diagnostics d;
+        ur_context *ctx;
+        ur_executor *e;
+};
+
+static void acase_init(struct acase *a)
+{
+        *a = (struct acase){ .exec_start = notify_exec_start() };
+        CU_ASSERT_FATAL(a->exec_start != NULL);
+        CU_ASSERT_FATAL(ur_context_new(&a->ctx) >= 0);
+}
+
+static void acase_done(struct acase *a)
+{
+        ur_context_free(a->ctx);
+        free(a->exec_start);
+}
+
 static void test_good_unit_starts(void)
 {
-        char *exec_start = notify_exec_start();
-        const char *assignments[] = { exec_start, "Type=notify", "TimeoutStartSec=20s", "Description=%N",
-                                      NULL };
-        struct diagnostics d = {};
-        ur_context *ctx = NULL;
-        ur_executor *e = NULL;
+        const char *assignments[] = { NULL, "Type=notify", "TimeoutStartSec=20s", "Description=%N", NULL };
+        struct acase a;
 
-        CU_ASSERT_FATAL(exec_start != NULL);
-        CU_ASSERT_FATAL(ur_context_new(&ctx) >= 0);
+        acase_init(&a);
+        assignments[0] = a.exec_start;
         CU_ASSERT_EQUAL(
-                ur_context_add_unit(ctx, "good.service", "--exec #1", assignments, on_diagnostic, &d, &e),
+                ur_context_add_unit(
+                        a.ctx, "good.service", "--exec #1", assignments, on_diagnostic, &a.d, &a.e),
                 0);
-        CU_ASSERT_EQUAL(d.errors, 0);
-        if (e) {
-                CU_ASSERT_STRING_EQUAL(ur_executor_get_name(e), "good.service");
-                CU_ASSERT_EQUAL(ur_executor_start(e), 0);
-                CU_ASSERT_EQUAL(ur_executor_get_state(e), UR_STATE_RUNNING);
-                CU_ASSERT(ur_executor_get_pid(e) > 0);
-                CU_ASSERT(test_process_alive(ur_executor_get_pid(e), 0));
-                CU_ASSERT_EQUAL(ur_executor_stop(e), 0);
+        CU_ASSERT_EQUAL(a.d.errors, 0);
+        if (a.e) {
+                CU_ASSERT_STRING_EQUAL(ur_executor_get_name(a.e), "good.service");
+                CU_ASSERT_EQUAL(ur_executor_start(a.e), 0);
+                CU_ASSERT_EQUAL(ur_executor_get_state(a.e), UR_STATE_RUNNING);
+                CU_ASSERT(ur_executor_get_pid(a.e) > 0);
+                CU_ASSERT(test_process_alive(ur_executor_get_pid(a.e), 0));
+                CU_ASSERT_EQUAL(ur_executor_stop(a.e), 0);
         }
-        ur_context_free(ctx);
-        free(exec_start);
+        acase_done(&a);
 }
 
 /* Refused with -EINVAL and an error from `file` (the origin for a key, the unit's name for
@@ -73,25 +91,22 @@ static void test_good_unit_starts(void)
 static void
 expect_refused(const char *name, const char *const *assignments, const char *file, const char *needle)
 {
-        char *exec_start = notify_exec_start();
-        const char *good[] = { exec_start, NULL };
-        struct diagnostics d = {};
-        ur_context *ctx = NULL;
-        ur_executor *e = NULL;
+        const char *good[] = { NULL, NULL };
+        struct acase a;
 
-        CU_ASSERT_FATAL(exec_start != NULL);
-        CU_ASSERT_FATAL(ur_context_new(&ctx) >= 0);
+        acase_init(&a);
+        good[0] = a.exec_start;
         CU_ASSERT_EQUAL(
-                ur_context_add_unit(ctx, name, "--exec #2", assignments, on_diagnostic, &d, &e), -EINVAL);
-        CU_ASSERT_PTR_NULL(e);
-        CU_ASSERT(d.errors >= 1);
-        CU_ASSERT_STRING_EQUAL(d.file, file);
-        CU_ASSERT_EQUAL(d.line, 0);
-        CU_ASSERT_PTR_NOT_NULL(strstr(d.message, needle));
+                ur_context_add_unit(a.ctx, name, "--exec #2", assignments, on_diagnostic, &a.d, &a.e),
+                -EINVAL);
+        CU_ASSERT_PTR_NULL(a.e);
+        CU_ASSERT(a.d.errors >= 1);
+        CU_ASSERT_STRING_EQUAL(a.d.file, file);
+        CU_ASSERT_EQUAL(a.d.line, 0);
+        CU_ASSERT_PTR_NOT_NULL(strstr(a.d.message, needle));
         if (strlen(name) <= 200)
-                CU_ASSERT_EQUAL(ur_context_add_unit(ctx, name, NULL, good, NULL, NULL, &e), 0);
-        ur_context_free(ctx);
-        free(exec_start);
+                CU_ASSERT_EQUAL(ur_context_add_unit(a.ctx, name, NULL, good, NULL, NULL, &a.e), 0);
+        acase_done(&a);
 }
 
 static void test_unknown_key(void)
@@ -161,12 +176,7 @@ static CU_TestInfo cases[] = {
         CU_TEST_INFO_NULL,
 };
 
-static CU_SuiteInfo suites[] = {
-        { .pName = "add-unit", .pTests = cases },
-        CU_SUITE_INFO_NULL,
-};
-
 int main(void)
 {
-        return cunit_run(suites);
+        return cunit_run_tests("add-unit", cases);
 }

@@ -87,6 +87,16 @@ static bool http_available(void)
         return test_http_server_available();
 }
 
+/* ccase_init() and a free port of family (none for 0). False: leave the case; a case
+ * with http and no HTTP fixture here, or AF_INET6 and no IPv6 loopback, is skipped. */
+static bool ccase_init_port(ccase *t, bool http, int family, int *ret_port)
+{
+        t->tc = (tcase) TCASE_NULL;
+        if (http && !http_available())
+                return false;
+        return ccase_init(t) && test_case_port(family, ret_port);
+}
+
 /* ---- run: TCP=, UnixSocket=, File= --------------------------------------------------- */
 
 /* One table: the listener opens a TCP port, listens on a unix socket or creates a file
@@ -164,15 +174,10 @@ static void run_late_row(const void *data)
         char *args[32];
         int port = 0, n = 0;
 
-        if (!ccase_init(&t))
+        if (!ccase_init_port(&t, false, row->family, &port))
                 goto out;
-        if (row->family) {
-                port = test_free_port_case(row->family);
-                if (port == 0)
-                        goto out; /* skipped */
-                REQUIRE(port > 0);
+        if (row->family)
                 FMT(spec, "%s:%d", row->host, port);
-        }
         FMT(exec, "%s %s", listener_bin, subst(row->listener, spec));
         args[n++] = (char *) "run";
         args[n++] = (char *) "--quiet";
@@ -209,10 +214,8 @@ static void test_run_combined(void)
         char exec[4200], spec[64], probe[80];
         int port;
 
-        if (!ccase_init(&t))
+        if (!ccase_init_port(&t, false, AF_INET, &port))
                 goto out;
-        port = test_free_port(AF_INET);
-        REQUIRE(port > 0);
         FMT(spec, "127.0.0.1:%d", port);
         FMT(exec, "%s tcp=%s wait=200 \"say=server up\" wait=200 touch=%%t/ready", listener_bin, spec);
         run(&t, ARGS("run", "--quiet", "--exec", exec, "--ready-tcp", spec, "--ready-output", "server up",
@@ -232,10 +235,8 @@ static void test_run_exit_while_pending(void)
         char exec[4200], spec[64];
         int port;
 
-        if (!ccase_init(&t))
+        if (!ccase_init_port(&t, false, AF_INET, &port))
                 goto out;
-        port = test_free_port(AF_INET);
-        REQUIRE(port > 0);
         FMT(spec, "127.0.0.1:%d", port);
         FMT(exec, "%s -d 200 3", exiter_bin);
         run(&t,
@@ -328,12 +329,8 @@ static void test_run_http_status(void)
         char exec[8192], url[128];
         int port;
 
-        if (!http_available())
-                return;
-        if (!ccase_init(&t))
+        if (!ccase_init_port(&t, true, AF_INET, &port))
                 goto out;
-        port = test_free_port(AF_INET);
-        REQUIRE(port > 0);
         FMT(url, "http://127.0.0.1:%d/", port);
         FMT(exec, "%s %s --port %d --status 404", python_bin, http_script, port);
         run(&t, ARGS("run", "--quiet", "--exec", exec, "--ready-http", url, "--http-status", "404|200",
@@ -365,86 +362,72 @@ static void check_refused(ccase *t, const char *address, pid_t owner, const char
         CU_ASSERT_FALSE(test_file_exists(marker));
 }
 
+/* `unitrun run` of a unit that would create a marker first thing, ready when OPTION ARG
+ * holds, which it does already (ADDRESS, held by OWNER): refused; then with
+ * RefuseIfReady=no, ready. */
+static void check_in_use(ccase *t, const char *option, const char *arg, const char *address, pid_t owner)
+{
+        char *marker = tcase_path(&t->tc, "spawned"), exec[4200];
+
+        CU_ASSERT_PTR_NOT_NULL(marker);
+        if (!marker)
+                return;
+        FMT(exec, "%s touch=%s", listener_bin, marker);
+        run(t, ARGS("run", "--quiet", "--exec", exec, (char *) option, (char *) arg, "--timeout", "15s",
+                    "--", "true"));
+        check_refused(t, address, owner, marker);
+
+        run(t, ARGS("run", "--quiet", "--exec", exec, (char *) option, (char *) arg, "-p",
+                    "RefuseIfReady=no", "--timeout", "15s", "--", "true"));
+        CHECK(t, t->res.status == 0);
+        free(marker);
+}
+
 static void test_run_in_use_tcp(void)
 {
         ccase t;
-        char *marker = NULL, exec[4200], spec[64];
+        char spec[64];
         int port;
 
         if (!ccase_init(&t))
                 goto out;
-        port = test_free_port(AF_INET);
+        port = tcase_listen_tcp(&t.tc, "127.0.0.1");
         REQUIRE(port > 0);
-        REQUIRE(tcase_add_fd(&t.tc, test_listen_tcp("127.0.0.1", port)));
-        FMT(spec, "127.0.0.1:%d", port);
-        marker = test_path_join(t.tc.dir, "spawned");
-        FMT(exec, "%s touch=%s", listener_bin, marker);
-        run(&t,
-            ARGS("run", "--quiet", "--exec", exec, "--ready-tcp", spec, "--timeout", "15s", "--", "true"));
-        check_refused(&t, spec, getpid(), marker);
-
-        run(&t, ARGS("run", "--quiet", "--exec", exec, "--ready-tcp", spec, "-p", "RefuseIfReady=no",
-                     "--timeout", "15s", "--", "true"));
-        CHECK(&t, t.res.status == 0);
+        check_in_use(&t, "--ready-tcp", FMT(spec, "127.0.0.1:%d", port), spec, getpid());
 out:
         ccase_done(&t);
-        free(marker);
 }
 
 static void test_run_in_use_unix(void)
 {
         ccase t;
-        char *marker = NULL, *sock = NULL, exec[4200];
+        char *sock = NULL;
 
         if (!ccase_init(&t))
                 goto out;
-        sock = test_path_join(t.tc.dir, "taken.sock");
-        REQUIRE(tcase_add_fd(&t.tc, test_listen_unix(sock)));
-        marker = test_path_join(t.tc.dir, "spawned");
-        FMT(exec, "%s touch=%s", listener_bin, marker);
-        run(&t,
-            ARGS("run", "--quiet", "--exec", exec, "--ready-unix", sock, "--timeout", "15s", "--", "true"));
-        check_refused(&t, sock, getpid(), marker);
-
-        run(&t, ARGS("run", "--quiet", "--exec", exec, "--ready-unix", sock, "-p", "RefuseIfReady=no",
-                     "--timeout", "15s", "--", "true"));
-        CHECK(&t, t.res.status == 0);
+        REQUIRE((sock = tcase_listen_unix(&t.tc, "taken.sock")));
+        check_in_use(&t, "--ready-unix", sock, sock, getpid());
 out:
         ccase_done(&t);
-        free(marker);
         free(sock);
 }
 
 static void test_run_in_use_http(void)
 {
         ccase t;
-        char *marker = NULL, *log = NULL, exec[4200], url[128], spec[64];
+        char url[128], spec[64];
         pid_t server;
         int port;
 
-        if (!http_available())
-                return;
-        if (!ccase_init(&t))
+        if (!ccase_init_port(&t, true, AF_INET, &port))
                 goto out;
-        port = test_free_port(AF_INET);
-        REQUIRE(port > 0);
-        log = helper_log(&t);
-        server = test_spawn_http_server(log, port, NULL, SERVER_UP_MS, NULL);
+        server = test_spawn_http_server(tcase_helper_log(&t.tc), port, NULL, SERVER_UP_MS, NULL);
         REQUIRE(tcase_add_helper(&t.tc, server));
-        FMT(url, "http://127.0.0.1:%d/", port);
-        marker = test_path_join(t.tc.dir, "spawned");
-        FMT(exec, "%s touch=%s", listener_bin, marker);
-        run(&t,
-            ARGS("run", "--quiet", "--exec", exec, "--ready-http", url, "--timeout", "15s", "--", "true"));
-        check_refused(&t, FMT(spec, "127.0.0.1:%d", port), server, marker);
-
-        run(&t, ARGS("run", "--quiet", "--exec", exec, "--ready-http", url, "-p", "RefuseIfReady=no",
-                     "--timeout", "15s", "--", "true"));
-        CHECK(&t, t.res.status == 0);
+        check_in_use(
+                &t, "--ready-http", FMT(url, "http://127.0.0.1:%d/", port), FMT(spec, "127.0.0.1:%d", port),
+                server);
 out:
         ccase_done(&t);
-        free(marker);
-        free(log);
 }
 
 /* ---- wait ------------------------------------------------------------------------------ */
@@ -459,13 +442,10 @@ static void test_wait_all_hold(void)
 
         if (!ccase_init(&t))
                 goto out;
-        port = test_free_port(AF_INET);
+        port = tcase_listen_tcp(&t.tc, "127.0.0.1");
         REQUIRE(port > 0);
-        REQUIRE(tcase_add_fd(&t.tc, test_listen_tcp("127.0.0.1", port)));
-        sock = test_path_join(t.tc.dir, "w.sock");
-        REQUIRE(tcase_add_fd(&t.tc, test_listen_unix(sock)));
-        file = test_path_join(t.tc.dir, "w-file");
-        REQUIRE(test_write_file(file, "", 0644) == 0);
+        REQUIRE((sock = tcase_listen_unix(&t.tc, "w.sock")));
+        REQUIRE((file = tcase_touch(&t.tc, "w-file")));
         FMT(tcp, "tcp:127.0.0.1:%d", port);
         FMT(unix_arg, "unix:%s", sock);
         FMT(file_arg, "file:%s", file);
@@ -506,10 +486,8 @@ static void test_wait_later(void)
              unix_arg[4200];
         int port;
 
-        if (!ccase_init(&t))
+        if (!ccase_init_port(&t, false, AF_INET, &port))
                 goto out;
-        port = test_free_port(AF_INET);
-        REQUIRE(port > 0);
         log = helper_log(&t);
         sock = test_path_join(t.tc.dir, "late.sock");
         FMT(tcp, "tcp:127.0.0.1:%d", port);
@@ -546,8 +524,7 @@ static void test_wait_timeout(void)
         port2 = test_free_port(AF_INET);
         REQUIRE(port > 0 && port2 > 0 && port != port2);
         sock = test_path_join(t.tc.dir, "nobody.sock");
-        held = test_path_join(t.tc.dir, "held-file");
-        REQUIRE(test_write_file(held, "", 0644) == 0);
+        REQUIRE((held = tcase_touch(&t.tc, "held-file")));
         FMT(tcp, "tcp:127.0.0.1:%d", port);
         FMT(url, "http://127.0.0.1:%d/health", port2);
         FMT(unix_arg, "unix:%s", sock);
@@ -576,10 +553,8 @@ static void test_wait_http_never_answers(void)
         char *log = NULL, url[128], arg[64];
         int port;
 
-        if (!ccase_init(&t))
+        if (!ccase_init_port(&t, false, AF_INET, &port))
                 goto out;
-        port = test_free_port(AF_INET);
-        REQUIRE(port > 0);
         log = helper_log(&t);
         REQUIRE(tcase_add_helper(
                 &t.tc, test_spawn(ARGS(listener_bin, "hold", FMT(arg, "tcp=127.0.0.1:%d", port)), log)));

@@ -46,6 +46,8 @@ typedef struct lcase {
         char lines[8192]; /* output callback records: "STREAM:LINE\n" */
         size_t lines_len;
         char *seen_cgroup; /* the executor's cgroup as last seen by the state callback */
+        char *pids;        /* DIR/unit.pids, for the fixtures that record their processes */
+        char self_arg[PATH_MAX + 16], main_arg[PATH_MAX + 16]; /* "self=PIDS", "mainpid=PIDS" */
 } lcase;
 
 static void output_cb(ur_executor *e, ur_stream stream, const char *line, size_t len, void *userdata)
@@ -82,6 +84,12 @@ static bool lcase_init(lcase *t)
         memset(t, 0, sizeof(*t));
         if (!tcase_init(&t->tc))
                 return false;
+        t->pids = tcase_path(&t->tc, "unit.pids");
+        CU_ASSERT_PTR_NOT_NULL(t->pids);
+        if (!t->pids)
+                return false;
+        snprintf(t->self_arg, sizeof(t->self_arg), "self=%s", t->pids);
+        snprintf(t->main_arg, sizeof(t->main_arg), "mainpid=%s", t->pids);
         return test_lib_new_context(&t->ctx, &t->log, state_cb, t);
 }
 
@@ -138,43 +146,46 @@ static void lcase_done(lcase *t)
         tcase_done(&t->tc);
         free(t->seen_cgroup);
         t->seen_cgroup = NULL;
+        free(t->pids);
+        t->pids = NULL;
 }
 
 /* ---- Helpers ------------------------------------------------------------------------ */
 
-/* A new executor for FIXTURE with the NULL-terminated arguments; t->e. */
-static ur_executor *new_fixture(lcase *t, const char *name, const char *fixture, ...)
+/* t->e after ur_executor_new*() returned r: NULL (and an assertion failed) when r < 0. */
+static ur_executor *new_done(lcase *t, int r)
+{
+        CU_ASSERT_EQUAL(r, 0);
+        if (r < 0)
+                t->e = NULL;
+        return t->e;
+}
+
+/* A new executor running argv (argv[0] a path or a name to look up in $PATH); t->e. */
+static ur_executor *new_argv(lcase *t, const char *name, char *const argv[])
+{
+        return new_done(t, ur_executor_new(t->ctx, name, argv, &t->e));
+}
+
+/* new_fixture(t, NAME, FIXTURE, ARGS..., NULL): a new executor for the fixture with the
+ * arguments; t->e. */
+#define new_fixture(t, name, ...) new_fixture_list(t, name, (const char *const[]){ __VA_ARGS__ })
+static ur_executor *new_fixture_list(lcase *t, const char *name, const char *const *fixture_args)
 {
         char *argv[16];
-        va_list ap;
-        int r;
+        int r = test_fixture_argv(argv, ELEMENTS(argv), fixture_args[0], fixture_args + 1);
 
-        va_start(ap, fixture);
-        r = test_fixture_argv(argv, 16, fixture, ap);
-        va_end(ap);
         CU_ASSERT_EQUAL(r, 0);
         if (r < 0)
                 return NULL;
-        r = ur_executor_new(t->ctx, name, argv, &t->e);
+        new_argv(t, name, argv);
         free(argv[0]);
-        CU_ASSERT_EQUAL(r, 0);
-        if (r < 0) {
-                t->e = NULL;
-                return NULL;
-        }
         return t->e;
 }
 
 static ur_executor *new_shell(lcase *t, const char *name, const char *cmdline)
 {
-        int r = ur_executor_new_shell(t->ctx, name, cmdline, &t->e);
-
-        CU_ASSERT_EQUAL(r, 0);
-        if (r < 0) {
-                t->e = NULL;
-                return NULL;
-        }
-        return t->e;
+        return new_done(t, ur_executor_new_shell(t->ctx, name, cmdline, &t->e));
 }
 
 /* Runs the context's loop until the executor leaves FROM, up to timeout_ms. */
@@ -224,6 +235,19 @@ static bool error_contains(lcase *t, const char *needle)
         return found;
 }
 
+/* The type and, unless 0, the start timeout of t->e. */
+static bool configure(lcase *t, ur_type type, uint64_t start_timeout_usec)
+{
+        bool ok = ur_executor_set_type(t->e, type) == 0;
+
+        CU_ASSERT_TRUE(ok);
+        if (ok && start_timeout_usec > 0) {
+                ok = ur_executor_set_start_timeout(t->e, start_timeout_usec) == 0;
+                CU_ASSERT_TRUE(ok);
+        }
+        return ok;
+}
+
 static int start_timed(lcase *t, uint64_t *ret_msec)
 {
         uint64_t begin = test_now_msec();
@@ -234,6 +258,18 @@ static int start_timed(lcase *t, uint64_t *ret_msec)
                 fprintf(stderr, "    start: %s (%s)\n", test_outcome_name(r),
                         ur_executor_get_error(t->e) ? ur_executor_get_error(t->e) : "no message");
         return r;
+}
+
+/* A start that ends in outcome with failure (UR_OK, UR_FAILURE_NONE for a success); how
+ * long it took. */
+static uint64_t start_expect(lcase *t, int outcome, ur_failure failure)
+{
+        uint64_t ms;
+        int r = start_timed(t, &ms);
+
+        CU_ASSERT_EQUAL(r, outcome);
+        CU_ASSERT_EQUAL(ur_executor_get_failure(t->e), failure);
+        return ms;
 }
 
 /* The executor's cgroup now (copied), checked against the isolation path: a directory
@@ -326,21 +362,16 @@ static pid_t recorded_pid(const char *pid_file, int index)
 static void test_notify_ready(void)
 {
         lcase t;
-        char *pids = NULL;
-        char self_arg[PATH_MAX + 16];
         uint64_t ms;
         const char *status;
         int r;
 
         if (!lcase_init(&t))
                 goto out;
-        pids = test_path_join(t.tc.dir, "notify.pids");
-        snprintf(self_arg, sizeof(self_arg), "self=%s", pids);
         REQUIRE(new_fixture(
-                &t, "notify.service", "notify", self_arg, "wait=300", "send=STATUS=warming up", "wait=100",
+                &t, "notify.service", "notify", t.self_arg, "wait=300", "send=STATUS=warming up", "wait=100",
                 "send=READY=1\\nSTATUS=serving", NULL));
-        REQUIRE(ur_executor_set_type(t.e, UR_TYPE_NOTIFY) == 0);
-        REQUIRE(ur_executor_set_start_timeout(t.e, 10 * USEC_PER_SEC) == 0);
+        REQUIRE(configure(&t, UR_TYPE_NOTIFY, 10 * USEC_PER_SEC));
 
         r = start_timed(&t, &ms);
         REQUIRE(r == 0);
@@ -349,16 +380,15 @@ static void test_notify_ready(void)
         CU_ASSERT_TRUE(ms < 5000);
         CU_ASSERT_EQUAL(ur_executor_get_state(t.e), UR_STATE_RUNNING);
         CU_ASSERT_TRUE(ur_executor_is_running(t.e));
-        CU_ASSERT_EQUAL(ur_executor_get_pid(t.e), recorded_pid(pids, 0));
+        CU_ASSERT_EQUAL(ur_executor_get_pid(t.e), recorded_pid(t.pids, 0));
         CU_ASSERT_TRUE(ur_executor_get_ready_msec(t.e) >= 350);
         status = ur_executor_get_status_text(t.e);
         CU_ASSERT_TRUE(status && strcmp(status, "serving") == 0);
 
         CU_ASSERT_EQUAL(ur_executor_stop(t.e), 0);
-        assert_all_dead(pids, 1);
+        assert_all_dead(t.pids, 1);
 out:
         lcase_done(&t);
-        free(pids);
 }
 
 /* systemd-notify sends READY=1 on behalf of its parent (the shell) and exits at once,
@@ -377,8 +407,7 @@ static void test_notify_systemd_notify(void)
         if (!lcase_init(&t))
                 goto out;
         REQUIRE(new_shell(&t, "sh-notify.service", "systemd-notify --ready; sleep 100"));
-        REQUIRE(ur_executor_set_type(t.e, UR_TYPE_NOTIFY) == 0);
-        REQUIRE(ur_executor_set_start_timeout(t.e, 10 * USEC_PER_SEC) == 0);
+        REQUIRE(configure(&t, UR_TYPE_NOTIFY, 10 * USEC_PER_SEC));
 
         r = start_timed(&t, &ms);
         REQUIRE(r == 0);
@@ -399,8 +428,7 @@ static void test_notify_access_all_child(void)
         if (!lcase_init(&t))
                 goto out;
         REQUIRE(new_fixture(&t, "child-ready.service", "notify", "child-send=READY=1", NULL));
-        REQUIRE(ur_executor_set_type(t.e, UR_TYPE_NOTIFY) == 0);
-        REQUIRE(ur_executor_set_start_timeout(t.e, 10 * USEC_PER_SEC) == 0);
+        REQUIRE(configure(&t, UR_TYPE_NOTIFY, 10 * USEC_PER_SEC));
         REQUIRE(start_timed(&t, &ms) == 0);
         CU_ASSERT_EQUAL(ur_executor_stop(t.e), 0);
 out:
@@ -411,8 +439,6 @@ out:
 static void test_notify_access_main_child(void)
 {
         lcase t;
-        uint64_t ms;
-        int r;
 
         if (!lcase_init(&t))
                 goto out;
@@ -420,9 +446,7 @@ static void test_notify_access_main_child(void)
         REQUIRE(ur_executor_set_type(t.e, UR_TYPE_NOTIFY) == 0);
         REQUIRE(ur_executor_set_notify_access(t.e, UR_NOTIFY_MAIN) == 0);
         REQUIRE(ur_executor_set_start_timeout(t.e, 1 * USEC_PER_SEC) == 0);
-        r = start_timed(&t, &ms);
-        CU_ASSERT_EQUAL(r, UR_TIMED_OUT);
-        CU_ASSERT_EQUAL(ur_executor_get_failure(t.e), UR_FAILURE_TIMEOUT);
+        start_expect(&t, UR_TIMED_OUT, UR_FAILURE_TIMEOUT);
 out:
         lcase_done(&t);
 }
@@ -430,30 +454,23 @@ out:
 static void test_notify_mainpid(void)
 {
         lcase t;
-        char *pids = NULL;
-        char self_arg[PATH_MAX + 16], main_arg[PATH_MAX + 16];
         pid_t child;
 
         if (!lcase_init(&t))
                 goto out;
-        pids = test_path_join(t.tc.dir, "mainpid.pids");
-        snprintf(self_arg, sizeof(self_arg), "self=%s", pids);
-        snprintf(main_arg, sizeof(main_arg), "mainpid=%s", pids);
-        REQUIRE(new_fixture(&t, "mainpid.service", "notify", self_arg, main_arg, "send=READY=1", NULL));
-        REQUIRE(ur_executor_set_type(t.e, UR_TYPE_NOTIFY) == 0);
-        REQUIRE(ur_executor_set_start_timeout(t.e, 10 * USEC_PER_SEC) == 0);
+        REQUIRE(new_fixture(&t, "mainpid.service", "notify", t.self_arg, t.main_arg, "send=READY=1", NULL));
+        REQUIRE(configure(&t, UR_TYPE_NOTIFY, 10 * USEC_PER_SEC));
         REQUIRE(ur_executor_start(t.e) == 0);
 
-        child = recorded_pid(pids, 1);
+        child = recorded_pid(t.pids, 1);
         REQUIRE(child > 0);
-        CU_ASSERT_NOT_EQUAL(child, recorded_pid(pids, 0));
+        CU_ASSERT_NOT_EQUAL(child, recorded_pid(t.pids, 0));
         CU_ASSERT_EQUAL(ur_executor_get_pid(t.e), child);
 
         CU_ASSERT_EQUAL(ur_executor_stop(t.e), 0);
-        assert_all_dead(pids, 2);
+        assert_all_dead(t.pids, 2);
 out:
         lcase_done(&t);
-        free(pids);
 }
 
 /* The daemonizing pattern: the new main process reported, then the original one exits.
@@ -461,20 +478,16 @@ out:
 static void test_notify_mainpid_original_exits(void)
 {
         lcase t;
-        char *pids = NULL;
-        char main_arg[PATH_MAX + 16];
         uint64_t deadline;
         pid_t child;
 
         if (!lcase_init(&t))
                 goto out;
-        pids = test_path_join(t.tc.dir, "mainpid-exit.pids");
-        snprintf(main_arg, sizeof(main_arg), "mainpid=%s", pids);
-        REQUIRE(new_fixture(&t, "mainpid-exit.service", "notify", main_arg, "send=READY=1", "exit=0", NULL));
-        REQUIRE(ur_executor_set_type(t.e, UR_TYPE_NOTIFY) == 0);
-        REQUIRE(ur_executor_set_start_timeout(t.e, 10 * USEC_PER_SEC) == 0);
+        REQUIRE(new_fixture(
+                &t, "mainpid-exit.service", "notify", t.main_arg, "send=READY=1", "exit=0", NULL));
+        REQUIRE(configure(&t, UR_TYPE_NOTIFY, 10 * USEC_PER_SEC));
         REQUIRE(ur_executor_start(t.e) == 0);
-        child = recorded_pid(pids, 0);
+        child = recorded_pid(t.pids, 0);
         REQUIRE(child > 0);
 
         /* Give the original process's exit time to be noticed. */
@@ -485,10 +498,9 @@ static void test_notify_mainpid_original_exits(void)
         CU_ASSERT_EQUAL(ur_executor_get_pid(t.e), child);
 
         CU_ASSERT_EQUAL(ur_executor_stop(t.e), 0);
-        assert_all_dead(pids, 1);
+        assert_all_dead(t.pids, 1);
 out:
         lcase_done(&t);
-        free(pids);
 }
 
 /* Sends READY=1 to the notify socket named in socket_file, from this process's child:
@@ -532,24 +544,21 @@ static void test_notify_spoofed_ready_ignored(void)
         char socket_arg[PATH_MAX + 16];
         pid_t spoofer = -1;
         uint64_t ms;
-        int r, status;
+        int status;
 
         if (!lcase_init(&t))
                 goto out;
         socket_file = test_path_join(t.tc.dir, "notify-socket");
         snprintf(socket_arg, sizeof(socket_arg), "socket=%s", socket_file);
         REQUIRE(new_fixture(&t, "spoofed.service", "notify", socket_arg, "send=STATUS=not ready", NULL));
-        REQUIRE(ur_executor_set_type(t.e, UR_TYPE_NOTIFY) == 0);
-        REQUIRE(ur_executor_set_start_timeout(t.e, 1 * USEC_PER_SEC) == 0);
+        REQUIRE(configure(&t, UR_TYPE_NOTIFY, 1 * USEC_PER_SEC));
 
         spoofer = fork();
         REQUIRE(spoofer >= 0);
         if (spoofer == 0)
                 spoof_ready(socket_file, 1500);
 
-        r = start_timed(&t, &ms);
-        CU_ASSERT_EQUAL(r, UR_TIMED_OUT);
-        CU_ASSERT_EQUAL(ur_executor_get_failure(t.e), UR_FAILURE_TIMEOUT);
+        ms = start_expect(&t, UR_TIMED_OUT, UR_FAILURE_TIMEOUT);
         CU_ASSERT_TRUE(ms >= 900);
 
         /* The spoof must have reached the socket, or this test proves nothing. */
@@ -569,18 +578,14 @@ static void test_notify_extend_timeout(void)
 {
         lcase t;
         uint64_t ms;
-        int r;
 
         if (!lcase_init(&t))
                 goto out;
         /* Start timeout 1 s; EXTEND_TIMEOUT_USEC=1 s every 250 ms for 2 s, then READY=1. */
         REQUIRE(new_fixture(&t, "extend.service", "notify", "extend=1000000:8:250", "send=READY=1", NULL));
-        REQUIRE(ur_executor_set_type(t.e, UR_TYPE_NOTIFY) == 0);
-        REQUIRE(ur_executor_set_start_timeout(t.e, 1 * USEC_PER_SEC) == 0);
+        REQUIRE(configure(&t, UR_TYPE_NOTIFY, 1 * USEC_PER_SEC));
 
-        r = start_timed(&t, &ms);
-        CU_ASSERT_EQUAL(r, 0);
-        CU_ASSERT_EQUAL(ur_executor_get_failure(t.e), UR_FAILURE_NONE);
+        ms = start_expect(&t, 0, UR_FAILURE_NONE);
         CU_ASSERT_TRUE(ms >= 1900);
         CU_ASSERT_EQUAL(ur_executor_get_state(t.e), UR_STATE_RUNNING);
 out:
@@ -590,35 +595,26 @@ out:
 static void test_start_timeout(void)
 {
         lcase t;
-        char *pids = NULL;
-        char self_arg[PATH_MAX + 16];
         uint64_t ms;
-        int r;
 
         if (!lcase_init(&t))
                 goto out;
-        pids = test_path_join(t.tc.dir, "timeout.pids");
-        snprintf(self_arg, sizeof(self_arg), "self=%s", pids);
         REQUIRE(new_fixture(
-                &t, "never-ready.service", "notify", self_arg, "print=loading forever\\n",
+                &t, "never-ready.service", "notify", t.self_arg, "print=loading forever\\n",
                 "send=STATUS=loading", NULL));
-        REQUIRE(ur_executor_set_type(t.e, UR_TYPE_NOTIFY) == 0);
-        REQUIRE(ur_executor_set_start_timeout(t.e, 1 * USEC_PER_SEC) == 0);
+        REQUIRE(configure(&t, UR_TYPE_NOTIFY, 1 * USEC_PER_SEC));
 
-        r = start_timed(&t, &ms);
-        CU_ASSERT_EQUAL(r, UR_TIMED_OUT);
-        CU_ASSERT_EQUAL(ur_executor_get_failure(t.e), UR_FAILURE_TIMEOUT);
+        ms = start_expect(&t, UR_TIMED_OUT, UR_FAILURE_TIMEOUT);
         CU_ASSERT_EQUAL(ur_executor_get_state(t.e), UR_STATE_FAILED);
         CU_ASSERT_TRUE(ms >= 900);
         CU_ASSERT_TRUE(ms < 5000);
         CU_ASSERT_TRUE(error_contains(&t, "READY=1"));
         CU_ASSERT_TRUE(error_contains(&t, "loading forever"));
         /* A failed start has stopped it, whole cgroup, before returning. */
-        assert_all_dead(pids, 1);
+        assert_all_dead(t.pids, 1);
         assert_failed_start_cleaned(&t);
 out:
         lcase_done(&t);
-        free(pids);
 }
 
 /* ---- Readiness by output ------------------------------------------------------------ */
@@ -716,7 +712,6 @@ static void test_output_wrong_stream(void)
 {
         lcase t;
         uint64_t ms;
-        int r;
 
         if (!lcase_init(&t))
                 goto out;
@@ -724,9 +719,7 @@ static void test_output_wrong_stream(void)
         REQUIRE(ur_executor_add_ready_output(t.e, "the banner", UR_STDOUT) == 0);
         REQUIRE(ur_executor_set_start_timeout(t.e, 1 * USEC_PER_SEC) == 0);
 
-        r = start_timed(&t, &ms);
-        CU_ASSERT_EQUAL(r, UR_TIMED_OUT);
-        CU_ASSERT_EQUAL(ur_executor_get_failure(t.e), UR_FAILURE_TIMEOUT);
+        ms = start_expect(&t, UR_TIMED_OUT, UR_FAILURE_TIMEOUT);
         CU_ASSERT_TRUE(ms >= 900);
         /* The pending condition is named. */
         CU_ASSERT_TRUE(error_contains(&t, "the banner"));
@@ -758,14 +751,8 @@ static void check_exec_failure(const char *program, int expected_errno)
 
         if (!lcase_init(&t))
                 goto out;
-        r = ur_executor_new(t.ctx, "exec-fail.service", argv, &t.e);
-        CU_ASSERT_EQUAL(r, 0);
-        if (r < 0) {
-                t.e = NULL;
-                goto out;
-        }
-        REQUIRE(ur_executor_set_type(t.e, UR_TYPE_NOTIFY) == 0);
-        REQUIRE(ur_executor_set_start_timeout(t.e, 30 * USEC_PER_SEC) == 0);
+        REQUIRE(new_argv(&t, "exec-fail.service", argv));
+        REQUIRE(configure(&t, UR_TYPE_NOTIFY, 30 * USEC_PER_SEC));
 
         r = start_timed(&t, &ms);
         CU_ASSERT_EQUAL(r, UR_EXEC_FAILED);
@@ -810,17 +797,14 @@ static void test_exit_before_ready(void)
 {
         lcase t;
         uint64_t ms;
-        int r, code = 0, status = 0;
+        int code = 0, status = 0;
 
         if (!lcase_init(&t))
                 goto out;
         REQUIRE(new_shell(&t, "boom.service", "echo boom; exit 3"));
-        REQUIRE(ur_executor_set_type(t.e, UR_TYPE_NOTIFY) == 0);
-        REQUIRE(ur_executor_set_start_timeout(t.e, 30 * USEC_PER_SEC) == 0);
+        REQUIRE(configure(&t, UR_TYPE_NOTIFY, 30 * USEC_PER_SEC));
 
-        r = start_timed(&t, &ms);
-        CU_ASSERT_EQUAL(r, UR_EXITED_EARLY);
-        CU_ASSERT_EQUAL(ur_executor_get_failure(t.e), UR_FAILURE_EXITED);
+        ms = start_expect(&t, UR_EXITED_EARLY, UR_FAILURE_EXITED);
         CU_ASSERT_EQUAL(ur_executor_get_state(t.e), UR_STATE_FAILED);
         CU_ASSERT_TRUE(ms < 2000);
         CU_ASSERT_TRUE(error_contains(&t, "boom"));
@@ -839,13 +823,11 @@ static void test_exit_before_ready_kills_leftovers(void)
 {
         lcase t;
         char *forker = test_fixture_path("forker");
-        char *pids = NULL, *cmdline = NULL;
-        int r;
+        char *cmdline = NULL;
 
         if (!lcase_init(&t))
                 goto out;
-        pids = test_path_join(t.tc.dir, "leftover.pids");
-        REQUIRE(forker && pids);
+        REQUIRE(forker && t.pids);
         /* The shell waits until the forker (told nothing of the notify socket, or its READY=1
          * would count) recorded itself and its child, then fails. */
         REQUIRE(asprintf(
@@ -853,21 +835,17 @@ static void test_exit_before_ready_kills_leftovers(void)
                         "env -u NOTIFY_SOCKET '%s' child '%s' >/dev/null & "
                         "while [ \"$(cat '%s' 2>/dev/null | wc -l)\" -lt 2 ]; do sleep 0.05; done; "
                         "echo giving up; exit 5",
-                        forker, pids, pids) > 0);
+                        forker, t.pids, t.pids) > 0);
         REQUIRE(new_shell(&t, "leftovers.service", cmdline));
-        REQUIRE(ur_executor_set_type(t.e, UR_TYPE_NOTIFY) == 0);
-        REQUIRE(ur_executor_set_start_timeout(t.e, 30 * USEC_PER_SEC) == 0);
+        REQUIRE(configure(&t, UR_TYPE_NOTIFY, 30 * USEC_PER_SEC));
 
-        r = ur_executor_start(t.e);
-        CU_ASSERT_EQUAL(r, UR_EXITED_EARLY);
-        CU_ASSERT_EQUAL(ur_executor_get_failure(t.e), UR_FAILURE_EXITED);
+        start_expect(&t, UR_EXITED_EARLY, UR_FAILURE_EXITED);
         CU_ASSERT_TRUE(error_contains(&t, "giving up"));
-        assert_all_dead(pids, 2);
+        assert_all_dead(t.pids, 2);
         assert_failed_start_cleaned(&t);
 out:
         lcase_done(&t);
         free(forker);
-        free(pids);
         free(cmdline);
 }
 
@@ -876,17 +854,14 @@ static void test_killed_before_ready(void)
 {
         lcase t;
         uint64_t ms;
-        int r, code = 0, status = 0;
+        int code = 0, status = 0;
 
         if (!lcase_init(&t))
                 goto out;
         REQUIRE(new_fixture(&t, "sigkilled.service", "exiter", "-d", "100", "-s", "9", NULL));
-        REQUIRE(ur_executor_set_type(t.e, UR_TYPE_NOTIFY) == 0);
-        REQUIRE(ur_executor_set_start_timeout(t.e, 30 * USEC_PER_SEC) == 0);
+        REQUIRE(configure(&t, UR_TYPE_NOTIFY, 30 * USEC_PER_SEC));
 
-        r = start_timed(&t, &ms);
-        CU_ASSERT_EQUAL(r, UR_EXITED_EARLY);
-        CU_ASSERT_EQUAL(ur_executor_get_failure(t.e), UR_FAILURE_EXITED);
+        ms = start_expect(&t, UR_EXITED_EARLY, UR_FAILURE_EXITED);
         CU_ASSERT_TRUE(ms < 2000);
         CU_ASSERT_TRUE(ur_executor_get_exit(t.e, &code, &status));
         CU_ASSERT_EQUAL(code, CLD_KILLED);
@@ -905,8 +880,7 @@ static void test_oneshot_clean(void)
         if (!lcase_init(&t))
                 goto out;
         REQUIRE(new_shell(&t, "oneshot.service", "sleep 0.2; echo done"));
-        REQUIRE(ur_executor_set_type(t.e, UR_TYPE_ONESHOT) == 0);
-        REQUIRE(ur_executor_set_start_timeout(t.e, 10 * USEC_PER_SEC) == 0);
+        REQUIRE(configure(&t, UR_TYPE_ONESHOT, 10 * USEC_PER_SEC));
 
         REQUIRE(ur_executor_start(t.e) == 0);
         CU_ASSERT_EQUAL(ur_executor_get_state(t.e), UR_STATE_EXITED);
@@ -922,18 +896,15 @@ out:
 static void test_oneshot_failing(void)
 {
         lcase t;
-        int r, code = -1, status = -1;
+        int code = -1, status = -1;
 
         if (!lcase_init(&t))
                 goto out;
         REQUIRE(new_shell(&t, "oneshot-fail.service", "echo failing; exit 4"));
-        REQUIRE(ur_executor_set_type(t.e, UR_TYPE_ONESHOT) == 0);
-        REQUIRE(ur_executor_set_start_timeout(t.e, 10 * USEC_PER_SEC) == 0);
+        REQUIRE(configure(&t, UR_TYPE_ONESHOT, 10 * USEC_PER_SEC));
 
-        r = ur_executor_start(t.e);
-        CU_ASSERT_EQUAL(r, UR_EXITED_EARLY);
+        start_expect(&t, UR_EXITED_EARLY, UR_FAILURE_EXITED);
         CU_ASSERT_EQUAL(ur_executor_get_state(t.e), UR_STATE_FAILED);
-        CU_ASSERT_EQUAL(ur_executor_get_failure(t.e), UR_FAILURE_EXITED);
         CU_ASSERT_TRUE(ur_executor_get_exit(t.e, &code, &status));
         CU_ASSERT_EQUAL(code, CLD_EXITED);
         CU_ASSERT_EQUAL(status, 4);
@@ -964,15 +935,12 @@ out:
 static void test_stop_clean(void)
 {
         lcase t;
-        char *pids = NULL, *cg = NULL;
-        char self_arg[PATH_MAX + 16];
+        char *cg = NULL;
         int code = -1, status = -1;
 
         if (!lcase_init(&t))
                 goto out;
-        pids = test_path_join(t.tc.dir, "clean.pids");
-        snprintf(self_arg, sizeof(self_arg), "self=%s", pids);
-        REQUIRE(new_fixture(&t, "clean.service", "notify", self_arg, "send=READY=1", NULL));
+        REQUIRE(new_fixture(&t, "clean.service", "notify", t.self_arg, "send=READY=1", NULL));
         REQUIRE(ur_executor_set_type(t.e, UR_TYPE_NOTIFY) == 0);
         REQUIRE(ur_executor_start(t.e) == 0);
         cg = checked_cgroup(&t);
@@ -984,33 +952,30 @@ static void test_stop_clean(void)
         CU_ASSERT_EQUAL(ur_executor_get_pid(t.e), 0);
         CU_ASSERT_TRUE(ur_executor_get_exit(t.e, &code, &status));
         CU_ASSERT_TRUE((code == CLD_KILLED && status == SIGTERM) || (code == CLD_EXITED && status == 0));
-        assert_all_dead(pids, 1);
+        assert_all_dead(t.pids, 1);
         assert_cgroup_gone(&t, cg);
         /* Stopping an inactive executor is a no-op. */
         CU_ASSERT_EQUAL(ur_executor_stop(t.e), 0);
 out:
         lcase_done(&t);
-        free(pids);
         free(cg);
 }
 
 static void test_stop_sigterm_ignored(void)
 {
         lcase t;
-        char *pids = NULL, *cg = NULL;
+        char *cg = NULL;
         uint64_t begin, ms;
         int r;
 
         if (!lcase_init(&t))
                 goto out;
-        pids = test_path_join(t.tc.dir, "ignore-term.pids");
-        REQUIRE(new_fixture(&t, "stubborn.service", "ignore-term", "-c", pids, NULL));
-        REQUIRE(ur_executor_set_type(t.e, UR_TYPE_NOTIFY) == 0);
-        REQUIRE(ur_executor_set_start_timeout(t.e, 10 * USEC_PER_SEC) == 0);
+        REQUIRE(new_fixture(&t, "stubborn.service", "ignore-term", "-c", t.pids, NULL));
+        REQUIRE(configure(&t, UR_TYPE_NOTIFY, 10 * USEC_PER_SEC));
         REQUIRE(ur_executor_set_stop_timeout(t.e, 500 * USEC_PER_MSEC) == 0);
         REQUIRE(ur_executor_start(t.e) == 0);
         cg = checked_cgroup(&t);
-        assert_all_alive(pids, 2);
+        assert_all_alive(t.pids, 2);
 
         begin = test_now_msec();
         r = ur_executor_stop(t.e);
@@ -1019,28 +984,23 @@ static void test_stop_sigterm_ignored(void)
         CU_ASSERT_EQUAL(ur_executor_get_failure(t.e), UR_FAILURE_STOP);
         CU_ASSERT_TRUE(ms >= 450);
         CU_ASSERT_TRUE(ms < 5000);
-        assert_all_dead(pids, 2);
+        assert_all_dead(t.pids, 2);
         assert_cgroup_gone(&t, cg);
 out:
         lcase_done(&t);
-        free(pids);
         free(cg);
 }
 
 static void test_restart(void)
 {
         lcase t;
-        char *pids = NULL;
-        char self_arg[PATH_MAX + 16];
         pid_t first, second;
         test_proc *procs = NULL;
         int n;
 
         if (!lcase_init(&t))
                 goto out;
-        pids = test_path_join(t.tc.dir, "restart.pids");
-        snprintf(self_arg, sizeof(self_arg), "self=%s", pids);
-        REQUIRE(new_fixture(&t, "restart.service", "notify", self_arg, "send=READY=1", NULL));
+        REQUIRE(new_fixture(&t, "restart.service", "notify", t.self_arg, "send=READY=1", NULL));
         REQUIRE(ur_executor_set_type(t.e, UR_TYPE_NOTIFY) == 0);
         REQUIRE(ur_executor_start(t.e) == 0);
         first = ur_executor_get_pid(t.e);
@@ -1052,7 +1012,7 @@ static void test_restart(void)
         CU_ASSERT_NOT_EQUAL(first, second);
         CU_ASSERT_EQUAL(ur_executor_get_state(t.e), UR_STATE_RUNNING);
 
-        n = test_read_pid_file(pids, &procs);
+        n = test_read_pid_file(t.pids, &procs);
         CU_ASSERT_EQUAL(n, 2);
         if (n == 2) {
                 CU_ASSERT_EQUAL(procs[0].pid, first);
@@ -1061,10 +1021,9 @@ static void test_restart(void)
                 CU_ASSERT_TRUE(test_process_alive(procs[1].pid, procs[1].starttime));
         }
         CU_ASSERT_EQUAL(ur_executor_stop(t.e), 0);
-        assert_all_dead(pids, 2);
+        assert_all_dead(t.pids, 2);
 out:
         lcase_done(&t);
-        free(pids);
         free(procs);
 }
 
@@ -1102,17 +1061,15 @@ static bool wait_proc_state(pid_t pid, char state, int timeout_ms)
 static void test_kill_main_and_all(void)
 {
         lcase t;
-        char *pids = NULL;
         pid_t main_pid, child;
 
         if (!lcase_init(&t))
                 goto out;
-        pids = test_path_join(t.tc.dir, "kill.pids");
-        REQUIRE(new_fixture(&t, "kill.service", "forker", "child", pids, NULL));
+        REQUIRE(new_fixture(&t, "kill.service", "forker", "child", t.pids, NULL));
         REQUIRE(ur_executor_set_type(t.e, UR_TYPE_NOTIFY) == 0);
         REQUIRE(ur_executor_start(t.e) == 0);
-        main_pid = recorded_pid(pids, 0);
-        child = recorded_pid(pids, 1);
+        main_pid = recorded_pid(t.pids, 0);
+        child = recorded_pid(t.pids, 1);
         REQUIRE(main_pid > 0 && child > 0);
         CU_ASSERT_EQUAL(ur_executor_get_pid(t.e), main_pid);
 
@@ -1131,10 +1088,9 @@ static void test_kill_main_and_all(void)
 
         CU_ASSERT_EQUAL(ur_executor_get_state(t.e), UR_STATE_RUNNING);
         CU_ASSERT_EQUAL(ur_executor_stop(t.e), 0);
-        assert_all_dead(pids, 2);
+        assert_all_dead(t.pids, 2);
 out:
         lcase_done(&t);
-        free(pids);
 }
 
 /* A deadly kill: the main process dies while running, which is a failure. */
@@ -1203,17 +1159,11 @@ static void test_env_clear(void)
 {
         lcase t;
         char *argv[] = { (char *) "env", NULL };
-        int r;
 
         setenv("UR_TEST_INHERITED", "inherited-value", 1);
         if (!lcase_init(&t))
                 goto out;
-        r = ur_executor_new(t.ctx, "env-clear.service", argv, &t.e);
-        CU_ASSERT_EQUAL(r, 0);
-        if (r < 0) {
-                t.e = NULL;
-                goto out;
-        }
+        REQUIRE(new_argv(&t, "env-clear.service", argv));
         REQUIRE(ur_executor_set_type(t.e, UR_TYPE_ONESHOT) == 0);
         REQUIRE(ur_executor_clear_env(t.e) == 0);
         REQUIRE(ur_executor_set_env(t.e, "ONLY", "1") == 0);
@@ -1254,31 +1204,28 @@ out:
 static void check_no_leak(const char *mode, const char *count, int expected)
 {
         lcase t;
-        char *pids = NULL, *cg = NULL;
+        char *cg = NULL;
         char name[64];
         int r;
 
         if (!lcase_init(&t))
                 goto out;
-        pids = test_path_join(t.tc.dir, "forker.pids");
         snprintf(name, sizeof(name), "forker-%s.service", mode);
-        REQUIRE(new_fixture(&t, name, "forker", mode, pids, count, NULL));
-        REQUIRE(ur_executor_set_type(t.e, UR_TYPE_NOTIFY) == 0);
-        REQUIRE(ur_executor_set_start_timeout(t.e, 20 * USEC_PER_SEC) == 0);
+        REQUIRE(new_fixture(&t, name, "forker", mode, t.pids, count, NULL));
+        REQUIRE(configure(&t, UR_TYPE_NOTIFY, 20 * USEC_PER_SEC));
         REQUIRE(ur_executor_set_stop_timeout(t.e, 5 * USEC_PER_SEC) == 0);
         REQUIRE(ur_executor_start(t.e) == 0);
         cg = checked_cgroup(&t);
         /* The fixture did build the tree: otherwise "all dead" would prove nothing. */
-        assert_all_alive(pids, expected);
+        assert_all_alive(t.pids, expected);
 
         r = ur_executor_stop(t.e);
         CU_ASSERT_EQUAL(r, 0);
         CU_ASSERT_EQUAL(ur_executor_get_state(t.e), UR_STATE_INACTIVE);
-        assert_all_dead(pids, expected);
+        assert_all_dead(t.pids, expected);
         assert_cgroup_gone(&t, cg);
 out:
         lcase_done(&t);
-        free(pids);
         free(cg);
 }
 
@@ -1311,26 +1258,24 @@ static void test_leak_100_sleepers(void)
 static void test_context_free_stops_everything(void)
 {
         lcase t;
-        char *pids = NULL, *cg = NULL;
+        char *cg = NULL;
         bool fine;
 
         if (!lcase_init(&t))
                 goto out;
-        pids = test_path_join(t.tc.dir, "ctx-free.pids");
-        REQUIRE(new_fixture(&t, "ctx-free.service", "forker", "child", pids, NULL));
+        REQUIRE(new_fixture(&t, "ctx-free.service", "forker", "child", t.pids, NULL));
         REQUIRE(ur_executor_set_type(t.e, UR_TYPE_NOTIFY) == 0);
         REQUIRE(ur_executor_start(t.e) == 0);
         cg = checked_cgroup(&t);
-        assert_all_alive(pids, 2);
+        assert_all_alive(t.pids, 2);
 
         t.e = ur_executor_free(t.e);
         t.ctx = ur_context_free(t.ctx);
-        assert_all_dead(pids, 2);
+        assert_all_dead(t.pids, 2);
         fine = !cg || !test_dir_exists(cg);
         CU_ASSERT_TRUE(fine);
 out:
         lcase_done(&t);
-        free(pids);
         free(cg);
 }
 
@@ -1340,23 +1285,18 @@ out:
 static void test_notify_mainpid_outside_ignored(void)
 {
         lcase t;
-        char *pids = NULL;
-        char self_arg[PATH_MAX + 16];
 
         if (!lcase_init(&t))
                 goto out;
-        pids = test_path_join(t.tc.dir, "mainpid-outside.pids");
-        snprintf(self_arg, sizeof(self_arg), "self=%s", pids);
         REQUIRE(new_fixture(
-                &t, "mainpid-outside.service", "notify", self_arg, "send=MAINPID=1", "send=READY=1", NULL));
-        REQUIRE(ur_executor_set_type(t.e, UR_TYPE_NOTIFY) == 0);
-        REQUIRE(ur_executor_set_start_timeout(t.e, 10 * USEC_PER_SEC) == 0);
+                &t, "mainpid-outside.service", "notify", t.self_arg, "send=MAINPID=1", "send=READY=1",
+                NULL));
+        REQUIRE(configure(&t, UR_TYPE_NOTIFY, 10 * USEC_PER_SEC));
         REQUIRE(ur_executor_start(t.e) == 0);
-        CU_ASSERT_EQUAL(ur_executor_get_pid(t.e), recorded_pid(pids, 0));
+        CU_ASSERT_EQUAL(ur_executor_get_pid(t.e), recorded_pid(t.pids, 0));
         CU_ASSERT_EQUAL(ur_executor_stop(t.e), 0);
 out:
         lcase_done(&t);
-        free(pids);
 }
 
 /* A datagram over 4096 bytes is dropped, READY=1 in it included. */
@@ -1364,8 +1304,6 @@ static void test_notify_oversized_dropped(void)
 {
         lcase t;
         char message[5200];
-        uint64_t ms;
-        int r;
 
         strcpy(message, "send=READY=1\\nX_PADDING=");
         memset(message + strlen(message), 'a', 5000);
@@ -1373,11 +1311,8 @@ static void test_notify_oversized_dropped(void)
         if (!lcase_init(&t))
                 goto out;
         REQUIRE(new_fixture(&t, "oversized.service", "notify", message, NULL));
-        REQUIRE(ur_executor_set_type(t.e, UR_TYPE_NOTIFY) == 0);
-        REQUIRE(ur_executor_set_start_timeout(t.e, 1 * USEC_PER_SEC) == 0);
-        r = start_timed(&t, &ms);
-        CU_ASSERT_EQUAL(r, UR_TIMED_OUT);
-        CU_ASSERT_EQUAL(ur_executor_get_failure(t.e), UR_FAILURE_TIMEOUT);
+        REQUIRE(configure(&t, UR_TYPE_NOTIFY, 1 * USEC_PER_SEC));
+        start_expect(&t, UR_TIMED_OUT, UR_FAILURE_TIMEOUT);
 out:
         lcase_done(&t);
 }
@@ -1393,8 +1328,7 @@ static void test_start_begin_with_own_loop(void)
         if (!lcase_init(&t))
                 goto out;
         REQUIRE(new_fixture(&t, "async.service", "notify", "wait=600", "send=READY=1", NULL));
-        REQUIRE(ur_executor_set_type(t.e, UR_TYPE_NOTIFY) == 0);
-        REQUIRE(ur_executor_set_start_timeout(t.e, 10 * USEC_PER_SEC) == 0);
+        REQUIRE(configure(&t, UR_TYPE_NOTIFY, 10 * USEC_PER_SEC));
 
         begin = test_now_msec();
         r = ur_executor_start_begin(t.e);
@@ -1421,14 +1355,12 @@ out:
 static void test_stop_now(void)
 {
         lcase t;
-        char *pids = NULL;
         uint64_t begin, deadline;
         ur_state state;
 
         if (!lcase_init(&t))
                 goto out;
-        pids = test_path_join(t.tc.dir, "stop-now.pids");
-        REQUIRE(new_fixture(&t, "stop-now.service", "ignore-term", pids, NULL));
+        REQUIRE(new_fixture(&t, "stop-now.service", "ignore-term", t.pids, NULL));
         REQUIRE(ur_executor_set_type(t.e, UR_TYPE_NOTIFY) == 0);
         REQUIRE(ur_executor_set_stop_timeout(t.e, 60 * USEC_PER_SEC) == 0);
         REQUIRE(ur_executor_start(t.e) == 0);
@@ -1442,10 +1374,9 @@ static void test_stop_now(void)
                 ur_context_dispatch(t.ctx, 50);
         CU_ASSERT_NOT_EQUAL(state, UR_STATE_STOPPING);
         CU_ASSERT_TRUE(test_now_msec() - begin < 5000);
-        assert_all_dead(pids, 1);
+        assert_all_dead(t.pids, 1);
 out:
         lcase_done(&t);
-        free(pids);
 }
 
 /* CPU time is measured through the cgroup (the fallback may say -ENODATA). */
@@ -1458,8 +1389,7 @@ static void test_cpu_usage(void)
         if (!lcase_init(&t))
                 goto out;
         REQUIRE(new_shell(&t, "busy.service", "i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done"));
-        REQUIRE(ur_executor_set_type(t.e, UR_TYPE_ONESHOT) == 0);
-        REQUIRE(ur_executor_set_start_timeout(t.e, 30 * USEC_PER_SEC) == 0);
+        REQUIRE(configure(&t, UR_TYPE_ONESHOT, 30 * USEC_PER_SEC));
         REQUIRE(ur_executor_start(t.e) == 0);
         REQUIRE(ur_executor_stop(t.e) == 0);
         r = ur_executor_get_cpu_usage(t.e, &usec);

@@ -596,10 +596,6 @@ int main(void)
                 { "stdout to the caller's own fd", test_stdio_fd },
                 CU_TEST_INFO_NULL,
         };
-        CU_SuiteInfo suites[] = {
-                { .pName = "lifecycle", .pTests = tests },
-                CU_SUITE_INFO_NULL,
-        };
 
         if (!dir) {
                 fprintf(stderr, "FIXTURE_DIR is not set\n");
@@ -614,7 +610,7 @@ int main(void)
         snprintf(tmpdir, sizeof(tmpdir), "/tmp/test-lifecycle.XXXXXX");
         if (!mkdtemp(tmpdir))
                 return 1;
-        r = cunit_run(suites);
+        r = cunit_run_tests("lifecycle", tests);
         (void) rmdir(tmpdir);
         return r;
 }

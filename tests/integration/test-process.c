@@ -755,10 +755,6 @@ int main(void)
                 { "CLI: missing user, non-root User=root: 65", test_cli_refusals },
                 CU_TEST_INFO_NULL,
         };
-        static CU_SuiteInfo suites[] = {
-                { .pName = "process", .pTests = tests },
-                CU_SUITE_INFO_NULL,
-        };
         int r;
 
         if (geteuid() != 0) {
@@ -772,7 +768,7 @@ int main(void)
         tmp_dir = test_make_temp_dir();
         if (!tmp_dir || chmod(tmp_dir, 0755) < 0)
                 return 99;
-        r = cunit_run(suites);
+        r = cunit_run_tests("process", tests);
         tmp_dir = test_remove_temp_dir(tmp_dir);
         return r;
 }

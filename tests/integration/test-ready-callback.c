@@ -138,13 +138,8 @@ static CU_TestInfo tests[] = {
         CU_TEST_INFO_NULL,
 };
 
-static CU_SuiteInfo suites[] = {
-        { .pName = "ready-callback", .pTests = tests },
-        CU_SUITE_INFO_NULL,
-};
-
 int main(void)
 {
         signal(SIGPIPE, SIG_IGN);
-        return cunit_run(suites);
+        return cunit_run_tests("ready-callback", tests);
 }

@@ -167,11 +167,6 @@ static CU_TestInfo cases[] = {
         CU_TEST_INFO_NULL,
 };
 
-static CU_SuiteInfo suites[] = {
-        { .pName = "ready-http-extend", .pTests = cases },
-        CU_SUITE_INFO_NULL,
-};
-
 int main(void)
 {
         int r;
@@ -186,5 +181,5 @@ int main(void)
                 printf("SKIP: cannot bring lo up in the new network namespace: %s\n", strerror(-r));
                 return 77;
         }
-        return cunit_run(suites);
+        return cunit_run_tests("ready-http-extend", cases);
 }

@@ -108,6 +108,9 @@ static void lcase_done(lcase *t)
         bool failed = tcase_failed(&t->tc);
         int survivors;
 
+        if (!t->tc.initialised)
+                return; /* skipped before lcase_init() */
+
         for (int i = 0; i < MAX_UNITS; i++) {
                 if (t->e[i] && getenv("UR_TEST_VERBOSE"))
                         fprintf(stderr, "    [%s] state=%s failure=%s error=%s\n",
@@ -132,6 +135,16 @@ static void lcase_done(lcase *t)
         fprintf(stderr, "  (%llu ms) ", (unsigned long long) (test_now_msec() - t->began));
 }
 
+/* lcase_init() and a free port of family (none for 0). False: leave the case; a case
+ * with http and no HTTP fixture here, or AF_INET6 and no IPv6 loopback, is skipped. */
+static bool lcase_init_port(lcase *t, bool http, int family, int *ret_port)
+{
+        memset(t, 0, sizeof(*t));
+        if (http && !test_http_server_available())
+                return false;
+        return lcase_init(t) && test_case_port(family, ret_port);
+}
+
 /* ---- Helpers ------------------------------------------------------------------------ */
 
 /* A new executor t->e[slot] running argv (NULL-terminated, argv[0] a path), start timeout
@@ -150,23 +163,20 @@ static ur_executor *new_unit_argv(lcase *t, int slot, const char *name, char *co
         return t->e[slot];
 }
 
-/* A fixture as t->e[slot]: FIXTURE then the NULL-terminated arguments. */
-static ur_executor *new_fixture(lcase *t, int slot, const char *name, const char *fixture, ...)
+/* new_fixture(t, SLOT, NAME, FIXTURE, ARGS..., NULL): the fixture with the arguments as
+ * t->e[slot]. */
+#define new_fixture(t, slot, name, ...) new_fixture_list(t, slot, name, (const char *const[]){ __VA_ARGS__ })
+static ur_executor *new_fixture_list(lcase *t, int slot, const char *name, const char *const *fixture_args)
 {
         char *argv[24];
-        ur_executor *e;
-        va_list ap;
-        int r;
+        int r = test_fixture_argv(argv, ELEMENTS(argv), fixture_args[0], fixture_args + 1);
 
-        va_start(ap, fixture);
-        r = test_fixture_argv(argv, 24, fixture, ap);
-        va_end(ap);
         CU_ASSERT_EQUAL(r, 0);
         if (r < 0)
                 return NULL;
-        e = new_unit_argv(t, slot, name, argv);
+        new_unit_argv(t, slot, name, argv);
         free(argv[0]);
-        return e;
+        return t->e[slot];
 }
 
 /* The python HTTP fixture as t->e[slot], with the NULL-terminated arguments. */
@@ -213,6 +223,21 @@ static bool start_ok(lcase *t, ur_executor *e, uint64_t *ret_msec)
                         ur_executor_get_error(e) ? ur_executor_get_error(e) : "(no error)");
                 return false;
         }
+        return true;
+}
+
+/* Sets e's start timeout and starts it, which must time out; false when the timeout
+ * cannot be set. */
+static bool start_times_out(lcase *t, ur_executor *e, uint64_t timeout_usec, uint64_t *ret_msec)
+{
+        int r = ur_executor_set_start_timeout(e, timeout_usec);
+
+        CU_ASSERT_EQUAL(r, 0);
+        if (r != 0)
+                return false;
+        r = start_timed(t, e, ret_msec);
+        CU_ASSERT_EQUAL(r, UR_TIMED_OUT);
+        CU_ASSERT_EQUAL(ur_executor_get_failure(e), UR_FAILURE_TIMEOUT);
         return true;
 }
 
@@ -333,13 +358,9 @@ static void run_late(const void *data)
         uint64_t ms;
         int port = 0;
 
-        if (!lcase_init(&t))
+        if (!lcase_init_port(&t, false, row->family, &port))
                 goto out;
         if (row->family) {
-                port = test_free_port_case(row->family);
-                if (port == 0)
-                        goto out; /* skipped */
-                REQUIRE(port > 0);
                 ADDR(arg, "%s%d", row->listen, port);
                 ADDR(spec, "%s%d", row->spec, port);
         } else {
@@ -376,7 +397,7 @@ static void test_tcp_wrong_family_not_ready(void)
         lcase t;
         char spec[64], arg[80];
         uint64_t ms;
-        int port, r;
+        int port;
 
         if (!lcase_init(&t))
                 goto out;
@@ -386,10 +407,7 @@ static void test_tcp_wrong_family_not_ready(void)
         REQUIRE(port > 0);
         REQUIRE(new_fixture(&t, 0, "tcp6.service", "listener", ADDR(arg, "tcp=[::1]:%d", port), NULL));
         REQUIRE(ur_executor_add_ready_tcp(t.e[0], ADDR(spec, "127.0.0.1:%d", port)) == 0);
-        REQUIRE(ur_executor_set_start_timeout(t.e[0], 700 * USEC_PER_MSEC) == 0);
-        r = start_timed(&t, t.e[0], &ms);
-        CU_ASSERT_EQUAL(r, UR_TIMED_OUT);
-        CU_ASSERT_EQUAL(ur_executor_get_failure(t.e[0]), UR_FAILURE_TIMEOUT);
+        REQUIRE(start_times_out(&t, t.e[0], 700 * USEC_PER_MSEC, &ms));
         CU_ASSERT_TRUE(error_contains(t.e[0], spec));
         assert_not_running(t.e[0]);
 out:
@@ -405,10 +423,8 @@ static void test_tcp_interval(void)
         uint64_t ms, ready;
         int port;
 
-        if (!lcase_init(&t))
+        if (!lcase_init_port(&t, false, AF_INET, &port))
                 goto out;
-        port = test_free_port(AF_INET);
-        REQUIRE(port > 0);
         REQUIRE(new_fixture(
                 &t, 0, "slow-poll.service", "listener", "wait=300", ADDR(arg, "tcp=127.0.0.1:%d", port),
                 NULL));
@@ -478,12 +494,8 @@ static void test_http_500_then_200(void)
         uint64_t ms;
         int port;
 
-        if (!test_http_server_available())
-                return;
-        if (!lcase_init(&t))
+        if (!lcase_init_port(&t, true, AF_INET, &port))
                 goto out;
-        port = test_free_port(AF_INET);
-        REQUIRE(port > 0);
         served = test_path_join(t.tc.dir, "served");
         REQUIRE(new_http_unit(
                 &t, 0, "http-warmup.service", "--port", ADDR(port_arg, "%d", port), "--fail-for", "600",
@@ -513,7 +525,6 @@ static void test_http_methods_body_headers(void)
         char url[3][64], port_arg[3][16];
         int port[3];
         uint64_t ms;
-        int r;
 
         if (!test_http_server_available())
                 return;
@@ -561,10 +572,7 @@ static void test_http_methods_body_headers(void)
                                                   .method = "POST",
                                                   .headers = no_headers,
                                                   .body = "{\"ping\": 1}" }) == 0);
-        REQUIRE(ur_executor_set_start_timeout(t.e[0], 1000 * USEC_PER_MSEC) == 0);
-        r = start_timed(&t, t.e[0], &ms);
-        CU_ASSERT_EQUAL(r, UR_TIMED_OUT);
-        CU_ASSERT_EQUAL(ur_executor_get_failure(t.e[0]), UR_FAILURE_TIMEOUT);
+        REQUIRE(start_times_out(&t, t.e[0], 1000 * USEC_PER_MSEC, &ms));
         CU_ASSERT_TRUE(error_contains(t.e[0], "400"));
         assert_not_running(t.e[0]);
 out:
@@ -580,12 +588,8 @@ static void test_http_status_regex(void)
         uint64_t ms;
         int port, r;
 
-        if (!test_http_server_available())
-                return;
-        if (!lcase_init(&t))
+        if (!lcase_init_port(&t, true, AF_INET, &port))
                 goto out;
-        port = test_free_port(AF_INET);
-        REQUIRE(port > 0);
         ADDR(url, "http://127.0.0.1:%d/missing", port);
         ADDR(port_arg, "%d", port);
 
@@ -600,10 +604,7 @@ static void test_http_status_regex(void)
         REQUIRE(new_http_unit(
                 &t, 0, "http-404-default.service", "--port", port_arg, "--status", "404", NULL));
         REQUIRE(ur_executor_add_ready_http(t.e[0], &(ur_http_check){ .url = url }) == 0);
-        REQUIRE(ur_executor_set_start_timeout(t.e[0], 1000 * USEC_PER_MSEC) == 0);
-        r = start_timed(&t, t.e[0], &ms);
-        CU_ASSERT_EQUAL(r, UR_TIMED_OUT);
-        CU_ASSERT_EQUAL(ur_executor_get_failure(t.e[0]), UR_FAILURE_TIMEOUT);
+        REQUIRE(start_times_out(&t, t.e[0], 1000 * USEC_PER_MSEC, &ms));
         CU_ASSERT_TRUE(error_contains(t.e[0], "404"));
         CU_ASSERT_TRUE(error_contains(t.e[0], url));
         ASSERT_MS(ms, ms >= 1000 - SLACK_MS && ms < 1000 + 2000);
@@ -630,12 +631,8 @@ static void test_http_query_string(void)
         uint64_t ms;
         int port;
 
-        if (!test_http_server_available())
-                return;
-        if (!lcase_init(&t))
+        if (!lcase_init_port(&t, true, AF_INET, &port))
                 goto out;
-        port = test_free_port(AF_INET);
-        REQUIRE(port > 0);
         ADDR(url, "http://127.0.0.1:%d/ready?probe=1&who=unit%%20test", port);
         REQUIRE(new_http_unit(
                 &t, 0, "http-query.service", "--port", ADDR(port_arg, "%d", port), "--delay", "200",
@@ -682,20 +679,15 @@ static void test_http_never_answers(void)
         lcase t;
         char url[64], arg[64];
         uint64_t ms;
-        int port, r;
+        int port;
 
-        if (!lcase_init(&t))
+        if (!lcase_init_port(&t, false, AF_INET, &port))
                 goto out;
-        port = test_free_port(AF_INET);
-        REQUIRE(port > 0);
         REQUIRE(new_fixture(
                 &t, 0, "mute.service", "listener", "hold", ADDR(arg, "tcp=127.0.0.1:%d", port), NULL));
         ADDR(url, "http://127.0.0.1:%d/", port);
         REQUIRE(ur_executor_add_ready_http(t.e[0], &(ur_http_check){ .url = url }) == 0);
-        REQUIRE(ur_executor_set_start_timeout(t.e[0], 1 * USEC_PER_SEC) == 0);
-        r = start_timed(&t, t.e[0], &ms);
-        CU_ASSERT_EQUAL(r, UR_TIMED_OUT);
-        CU_ASSERT_EQUAL(ur_executor_get_failure(t.e[0]), UR_FAILURE_TIMEOUT);
+        REQUIRE(start_times_out(&t, t.e[0], 1 * USEC_PER_SEC, &ms));
         ASSERT_MS(ms, ms >= 1000 - SLACK_MS && ms < 1000 + 2000);
         CU_ASSERT_TRUE(error_contains(t.e[0], url));
         assert_not_running(t.e[0]);
@@ -782,8 +774,7 @@ static void test_file_exists_before(void)
 
         if (!lcase_init(&t))
                 goto out;
-        file = test_path_join(t.tc.dir, "there");
-        REQUIRE(test_write_file(file, "", 0644) == 0);
+        REQUIRE((file = tcase_touch(&t.tc, "there")));
         REQUIRE(new_fixture(&t, 0, "file-there.service", "listener", NULL));
         REQUIRE(ur_executor_add_ready_file(t.e[0], file) == 0);
         REQUIRE(start_ok(&t, t.e[0], &ms));
@@ -797,10 +788,11 @@ out:
 /* ---- RefuseIfReady= ----------------------------------------------------------------- */
 
 /* The unit would create MARKER first thing: a refused start must not have spawned it. */
-static void assert_refused(
-        lcase *t, ur_executor *e, int r, uint64_t ms, const char *address, pid_t owner, const char *marker)
+static void start_refused(lcase *t, ur_executor *e, const char *address, pid_t owner, const char *marker)
 {
         char pid_text[32];
+        uint64_t ms;
+        int r = start_timed(t, e, &ms);
 
         CU_ASSERT_EQUAL(r, UR_IN_USE);
         CU_ASSERT_EQUAL(ur_executor_get_failure(e), UR_FAILURE_IN_USE);
@@ -819,29 +811,49 @@ static void assert_refused(
         CU_ASSERT_FALSE(test_file_exists(marker));
 }
 
+/* RefuseIfReady=no: the same start succeeds, at once, and the unit ran. False when it was
+ * not ready. */
+static bool start_shared(lcase *t, ur_executor *e, const char *marker)
+{
+        uint64_t ms;
+        int r = ur_executor_set_refuse_if_ready(e, false);
+
+        CU_ASSERT_EQUAL(r, 0);
+        if (r != 0 || !start_ok(t, e, &ms)) {
+                CU_FAIL("the start with RefuseIfReady=no");
+                return false;
+        }
+        CU_ASSERT_TRUE(test_wait_for_file(marker, 5000));
+        CU_ASSERT_EQUAL(ur_executor_stop(e), 0);
+        return true;
+}
+
+/* A unit slot 0 that creates MARKER (malloc'ed into *marker) first thing. */
+static ur_executor *new_marker_unit(lcase *t, const char *name, char **marker)
+{
+        char arg[4200];
+
+        *marker = tcase_path(&t->tc, "spawned");
+        if (!*marker)
+                return NULL;
+        return new_fixture(t, 0, name, "listener", ADDR(arg, "touch=%s", *marker), NULL);
+}
+
+/* RefuseIfReady= on an address the test itself listens on. */
 static void test_in_use_tcp(void)
 {
         lcase t;
-        char *marker = NULL, spec[64], arg[4200];
-        uint64_t ms;
-        int port, r;
+        char *marker = NULL, spec[64];
+        int port;
 
         if (!lcase_init(&t))
                 goto out;
-        port = test_free_port(AF_INET);
+        port = tcase_listen_tcp(&t.tc, "127.0.0.1");
         REQUIRE(port > 0);
-        REQUIRE(tcase_add_fd(&t.tc, test_listen_tcp("127.0.0.1", port)));
-        marker = test_path_join(t.tc.dir, "spawned");
-        REQUIRE(new_fixture(&t, 0, "tcp-taken.service", "listener", ADDR(arg, "touch=%s", marker), NULL));
+        REQUIRE(new_marker_unit(&t, "tcp-taken.service", &marker));
         REQUIRE(ur_executor_add_ready_tcp(t.e[0], ADDR(spec, "127.0.0.1:%d", port)) == 0);
-        r = start_timed(&t, t.e[0], &ms);
-        assert_refused(&t, t.e[0], r, ms, spec, getpid(), marker);
-
-        /* RefuseIfReady=no: the same start succeeds, at once. */
-        REQUIRE(ur_executor_set_refuse_if_ready(t.e[0], false) == 0);
-        REQUIRE(start_ok(&t, t.e[0], &ms));
-        CU_ASSERT_TRUE(test_wait_for_file(marker, 5000));
-        CU_ASSERT_EQUAL(ur_executor_stop(t.e[0]), 0);
+        start_refused(&t, t.e[0], spec, getpid(), marker);
+        REQUIRE(start_shared(&t, t.e[0], marker));
 out:
         lcase_done(&t);
         free(marker);
@@ -850,24 +862,15 @@ out:
 static void test_in_use_unix(void)
 {
         lcase t;
-        char *marker = NULL, *sock = NULL, arg[4200];
-        uint64_t ms;
-        int r;
+        char *marker = NULL, *sock = NULL;
 
         if (!lcase_init(&t))
                 goto out;
-        sock = test_path_join(t.tc.dir, "taken.sock");
-        REQUIRE(tcase_add_fd(&t.tc, test_listen_unix(sock)));
-        marker = test_path_join(t.tc.dir, "spawned");
-        REQUIRE(new_fixture(&t, 0, "unix-taken.service", "listener", ADDR(arg, "touch=%s", marker), NULL));
+        REQUIRE((sock = tcase_listen_unix(&t.tc, "taken.sock")));
+        REQUIRE(new_marker_unit(&t, "unix-taken.service", &marker));
         REQUIRE(ur_executor_add_ready_unix(t.e[0], sock) == 0);
-        r = start_timed(&t, t.e[0], &ms);
-        assert_refused(&t, t.e[0], r, ms, sock, getpid(), marker);
-
-        REQUIRE(ur_executor_set_refuse_if_ready(t.e[0], false) == 0);
-        REQUIRE(start_ok(&t, t.e[0], &ms));
-        CU_ASSERT_TRUE(test_wait_for_file(marker, 5000));
-        CU_ASSERT_EQUAL(ur_executor_stop(t.e[0]), 0);
+        start_refused(&t, t.e[0], sock, getpid(), marker);
+        REQUIRE(start_shared(&t, t.e[0], marker));
 out:
         lcase_done(&t);
         free(marker);
@@ -879,48 +882,36 @@ static void test_in_use_http(void)
 {
         lcase t;
         char *marker = NULL, *log_path = NULL, *sock = NULL, url[64], spec[64], arg[4200];
-        uint64_t ms;
         pid_t pid;
-        int port, r;
+        int port;
 
-        if (!test_http_server_available())
-                return;
-        if (!lcase_init(&t))
+        if (!lcase_init_port(&t, true, AF_INET, &port))
                 goto out;
-        port = test_free_port(AF_INET);
-        REQUIRE(port > 0);
         log_path = strdup(tcase_helper_log(&t.tc));
         pid = test_spawn_http_server(log_path, port, NULL, SERVER_UP_MS, "--status", "500", NULL);
         REQUIRE(pid > 0);
         tcase_add_helper(&t.tc, pid);
-        marker = test_path_join(t.tc.dir, "spawned");
         ADDR(url, "http://127.0.0.1:%d/health", port);
-        REQUIRE(new_fixture(&t, 0, "http-taken.service", "listener", ADDR(arg, "touch=%s", marker), NULL));
+        REQUIRE(new_marker_unit(&t, "http-taken.service", &marker));
         REQUIRE(ur_executor_add_ready_http(t.e[0], &(ur_http_check){ .url = url }) == 0);
-        r = start_timed(&t, t.e[0], &ms);
-        assert_refused(&t, t.e[0], r, ms, ADDR(spec, "127.0.0.1:%d", port), pid, marker);
+        start_refused(&t, t.e[0], ADDR(spec, "127.0.0.1:%d", port), pid, marker);
 
         /* RefuseIfReady=no, and a status pattern that accepts what it answers: ready. */
         t.e[0] = ur_executor_free(t.e[0]);
         REQUIRE(new_fixture(&t, 0, "http-shared.service", "listener", ADDR(arg, "touch=%s", marker), NULL));
         REQUIRE(ur_executor_add_ready_http(t.e[0], &(ur_http_check){ .url = url, .status_regex = "500" }) ==
                 0);
-        REQUIRE(ur_executor_set_refuse_if_ready(t.e[0], false) == 0);
-        REQUIRE(start_ok(&t, t.e[0], &ms));
-        CU_ASSERT_TRUE(test_wait_for_file(marker, 5000));
-        CU_ASSERT_EQUAL(ur_executor_stop(t.e[0]), 0);
+        REQUIRE(start_shared(&t, t.e[0], marker));
         t.e[0] = ur_executor_free(t.e[0]);
         unlink(marker);
 
         /* HTTP over a unix socket someone else listens on. */
-        sock = test_path_join(t.tc.dir, "http-taken.sock");
-        REQUIRE(tcase_add_fd(&t.tc, test_listen_unix(sock)));
+        REQUIRE((sock = tcase_listen_unix(&t.tc, "http-taken.sock")));
         REQUIRE(new_fixture(
                 &t, 0, "http-unix-taken.service", "listener", ADDR(arg, "touch=%s", marker), NULL));
         REQUIRE(ur_executor_add_ready_http(
                         t.e[0], &(ur_http_check){ .url = "http://localhost/", .unix_socket = sock }) == 0);
-        r = start_timed(&t, t.e[0], &ms);
-        assert_refused(&t, t.e[0], r, ms, sock, getpid(), marker);
+        start_refused(&t, t.e[0], sock, getpid(), marker);
 out:
         lcase_done(&t);
         free(marker);
@@ -941,10 +932,8 @@ static void test_exit_while_pending(void)
         uint64_t ms;
         int port, r, code = 0, status = 0;
 
-        if (!lcase_init(&t))
+        if (!lcase_init_port(&t, false, AF_INET, &port))
                 goto out;
-        port = test_free_port(AF_INET);
-        REQUIRE(port > 0);
         ADDR(spec, "127.0.0.1:%d", port);
         ADDR(url, "http://127.0.0.1:%d/", port);
         sock = test_path_join(t.tc.dir, "nobody.sock");
@@ -988,7 +977,7 @@ static void test_timeout_names_pending(void)
         char spec[64], url[64];
         char *sock = NULL, *missing = NULL, *present = NULL;
         uint64_t ms;
-        int port, port2, r;
+        int port, port2;
 
         if (!lcase_init(&t))
                 goto out;
@@ -997,8 +986,7 @@ static void test_timeout_names_pending(void)
         REQUIRE(port > 0 && port2 > 0 && port != port2);
         sock = test_path_join(t.tc.dir, "nobody.sock");
         missing = test_path_join(t.tc.dir, "missing-file");
-        present = test_path_join(t.tc.dir, "present-file");
-        REQUIRE(test_write_file(present, "", 0644) == 0);
+        REQUIRE((present = tcase_touch(&t.tc, "present-file")));
         REQUIRE(new_fixture(&t, 0, "pending.service", "listener", NULL));
         REQUIRE(ur_executor_add_ready_tcp(t.e[0], ADDR(spec, "127.0.0.1:%d", port)) == 0);
         REQUIRE(ur_executor_add_ready_unix(t.e[0], sock) == 0);
@@ -1006,10 +994,7 @@ static void test_timeout_names_pending(void)
         REQUIRE(ur_executor_add_ready_file(t.e[0], present) == 0);
         REQUIRE(ur_executor_add_ready_http(
                         t.e[0], &(ur_http_check){ .url = ADDR(url, "http://127.0.0.1:%d/x", port2) }) == 0);
-        REQUIRE(ur_executor_set_start_timeout(t.e[0], 800 * USEC_PER_MSEC) == 0);
-        r = start_timed(&t, t.e[0], &ms);
-        CU_ASSERT_EQUAL(r, UR_TIMED_OUT);
-        CU_ASSERT_EQUAL(ur_executor_get_failure(t.e[0]), UR_FAILURE_TIMEOUT);
+        REQUIRE(start_times_out(&t, t.e[0], 800 * USEC_PER_MSEC, &ms));
         ASSERT_MS(ms, ms >= 800 - SLACK_MS && ms < 800 + 2000);
         CU_ASSERT_TRUE(error_contains(t.e[0], spec));
         CU_ASSERT_TRUE(error_contains(t.e[0], sock));
@@ -1089,10 +1074,8 @@ static void test_two_units_concurrently(void)
         uint64_t begin, ms;
         int port;
 
-        if (!lcase_init(&t))
+        if (!lcase_init_port(&t, false, AF_INET, &port))
                 goto out;
-        port = test_free_port(AF_INET);
-        REQUIRE(port > 0);
         sock = test_path_join(t.tc.dir, "second.sock");
         REQUIRE(new_fixture(
                 &t, 0, "first.service", "listener", "wait=300", ADDR(a1, "tcp=127.0.0.1:%d", port), NULL));
@@ -1142,13 +1125,10 @@ static void test_waiter(void)
 
         if (!lcase_init(&t))
                 goto out;
-        port = test_free_port(AF_INET);
+        port = tcase_listen_tcp(&t.tc, "127.0.0.1");
         REQUIRE(port > 0);
-        REQUIRE(tcase_add_fd(&t.tc, test_listen_tcp("127.0.0.1", port)));
-        sock = test_path_join(t.tc.dir, "w.sock");
-        REQUIRE(tcase_add_fd(&t.tc, test_listen_unix(sock)));
-        file = test_path_join(t.tc.dir, "w-file");
-        REQUIRE(test_write_file(file, "", 0644) == 0);
+        REQUIRE((sock = tcase_listen_unix(&t.tc, "w.sock")));
+        REQUIRE((file = tcase_touch(&t.tc, "w-file")));
 
         REQUIRE(ur_waiter_new(t.ctx, &w) == 0);
         REQUIRE(ur_waiter_add_tcp(w, ADDR(spec, "127.0.0.1:%d", port)) == 0);

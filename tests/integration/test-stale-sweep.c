@@ -204,11 +204,6 @@ static CU_TestInfo cases[] = {
         CU_TEST_INFO_NULL,
 };
 
-static CU_SuiteInfo suites[] = {
-        { .pName = "stale-sweep", .pTests = cases },
-        CU_SUITE_INFO_NULL,
-};
-
 int main(void)
 {
         int r;
@@ -229,7 +224,7 @@ int main(void)
                 leave_own_cgroup();
                 return 77;
         }
-        r = cunit_run(suites);
+        r = cunit_run_tests("stale-sweep", cases);
         leave_own_cgroup();
         return r;
 }

@@ -21,6 +21,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "../fixtures/fixture-util.h"
 #include "test-assert.h"
 #include "test-util.h"
 #include "torture-util.h"
@@ -70,36 +71,7 @@ static void dispatch_for(ur_context *ctx, int ms)
 /* From this process, which is no part of the unit. */
 static int send_foreign(const char *socket_path, const char *text, int fd)
 {
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        union {
-                struct cmsghdr align;
-                char data[CMSG_SPACE(sizeof(int))];
-        } control;
-        struct iovec iov = { .iov_base = (void *) text, .iov_len = strlen(text) };
-        struct msghdr mh = { .msg_name = &sa, .msg_namelen = sizeof(sa), .msg_iov = &iov, .msg_iovlen = 1 };
-        int s, r;
-
-        if (strlen(socket_path) >= sizeof(sa.sun_path))
-                return -ENAMETOOLONG;
-        strcpy(sa.sun_path, socket_path);
-        if (fd >= 0) {
-                struct cmsghdr *c;
-
-                memset(&control, 0, sizeof(control));
-                mh.msg_control = &control;
-                mh.msg_controllen = sizeof(control);
-                c = CMSG_FIRSTHDR(&mh);
-                c->cmsg_level = SOL_SOCKET;
-                c->cmsg_type = SCM_RIGHTS;
-                c->cmsg_len = CMSG_LEN(sizeof(int));
-                memcpy(CMSG_DATA(c), &fd, sizeof(int));
-        }
-        s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-        if (s < 0)
-                return -errno;
-        r = sendmsg(s, &mh, MSG_NOSIGNAL) < 0 ? -errno : 0;
-        close(s);
-        return r;
+        return fixture_notify_send(socket_path, text, strlen(text), fd, fd >= 0 ? 1 : 0);
 }
 
 static void test_notify_flood(void)

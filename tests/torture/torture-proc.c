@@ -40,8 +40,8 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
-#include <systemd/sd-daemon.h>
 
+#include "../fixtures/fixture-ready.h"
 #include "../fixtures/fixture-util.h"
 
 static const char *pid_file;
@@ -58,42 +58,16 @@ static void say_ready(void)
 {
         const char *not_ready = getenv("TORTURE_NOT_READY");
 
-        if (getenv("NOTIFY_SOCKET") && !(not_ready && strcmp(not_ready, "1") == 0)) {
-                int r = sd_notify(0, "READY=1");
-                if (r <= 0) {
-                        fprintf(stderr, "torture-proc: sd_notify failed: %s\n", strerror(-r));
-                        exit(2);
-                }
-        }
-        if (write(STDOUT_FILENO, "ready\n", 6) != 6)
-                exit(3);
+        fixture_announce_ready(!(not_ready && strcmp(not_ready, "1") == 0));
 }
 
 /* ---- tree ------------------------------------------------------------------------------- */
 
 static void tree(bool with_setsid)
 {
-        pid_t pid = fixture_fork_or_die();
-
-        if (pid == 0)
-                fixture_pause_forever();
-        fixture_record_pid(pid_file, pid);
-
-        for (int round = 0; round < (with_setsid ? 2 : 1); round++) {
-                pid = fixture_fork_or_die();
-                if (pid == 0) {
-                        pid_t grandchild;
-
-                        if (round == 1 && setsid() < 0)
-                                _exit(3);
-                        grandchild = fixture_fork_or_die();
-                        if (grandchild == 0)
-                                fixture_pause_forever();
-                        fixture_record_pid(pid_file, grandchild);
-                        _exit(0);
-                }
-                fixture_wait_clean(pid);
-        }
+        fixture_spawn_sleeper(pid_file);
+        for (int round = 0; round < (with_setsid ? 2 : 1); round++)
+                fixture_spawn_orphan(pid_file, round == 1);
 }
 
 /* ---- term-grandchild -------------------------------------------------------------------- */
@@ -102,10 +76,8 @@ static void term_grandchild(void)
 {
         int ready[2];
         pid_t child;
-        char c;
 
-        if (pipe2(ready, O_CLOEXEC) < 0)
-                exit(3);
+        fixture_pipe_or_die(ready);
         child = fixture_fork_or_die();
         if (child == 0) {
                 pid_t grandchild = fixture_fork_or_die();
@@ -124,11 +96,8 @@ static void term_grandchild(void)
                 fixture_pause_forever();
         }
         fixture_record_pid(pid_file, child);
-        close(ready[1]);
         /* EOF once the grandchild has set itself up (and the child has closed its copy). */
-        if (read(ready[0], &c, 1) != 0)
-                exit(3);
-        close(ready[0]);
+        fixture_wait_eof(ready);
 }
 
 /* ---- stopped ---------------------------------------------------------------------------- */
@@ -155,10 +124,8 @@ static void regroup(int argc, char *argv[])
 {
         int ready[2];
         pid_t pid;
-        char c;
 
-        if (pipe2(ready, O_CLOEXEC) < 0)
-                exit(3);
+        fixture_pipe_or_die(ready);
         pid = fixture_fork_or_die();
         if (pid == 0) {
                 char *end = argv[argc - 1] + strlen(argv[argc - 1]);
@@ -175,10 +142,7 @@ static void regroup(int argc, char *argv[])
                 close(ready[1]);
                 fixture_pause_forever();
         }
-        close(ready[1]);
-        if (read(ready[0], &c, 1) != 0)
-                exit(3);
-        close(ready[0]);
+        fixture_wait_eof(ready);
         fixture_record_pid(pid_file, pid);
 }
 
@@ -368,41 +332,7 @@ static int command(const char *trigger, const char *go, const char *seconds)
 /* Sends one datagram to $NOTIFY_SOCKET, with n_fds copies of fd attached (0: none). */
 static int send_raw(const void *data, size_t len, int fd, int n_fds)
 {
-        const char *path = getenv("NOTIFY_SOCKET");
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        union {
-                struct cmsghdr align;
-                char data[CMSG_SPACE(sizeof(int) * 253)];
-        } control;
-        struct iovec iov = { .iov_base = (void *) data, .iov_len = len };
-        struct msghdr mh = { .msg_name = &sa, .msg_namelen = sizeof(sa), .msg_iov = &iov, .msg_iovlen = 1 };
-        int s, r;
-
-        if (!path || strlen(path) >= sizeof(sa.sun_path) || n_fds > 253)
-                return -EINVAL;
-        strcpy(sa.sun_path, path);
-        if (sa.sun_path[0] == '@')
-                sa.sun_path[0] = 0;
-        if (n_fds > 0) {
-                struct cmsghdr *c;
-
-                memset(&control, 0, sizeof(control));
-                mh.msg_control = &control;
-                mh.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t) n_fds);
-                c = CMSG_FIRSTHDR(&mh);
-                c->cmsg_level = SOL_SOCKET;
-                c->cmsg_type = SCM_RIGHTS;
-                c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t) n_fds);
-                for (int i = 0; i < n_fds; i++)
-                        ((int *) CMSG_DATA(c))[i] = fd;
-        }
-        s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-        if (s < 0)
-                return -errno;
-        /* A flood may fill the receive queue: block until the launcher drains it. */
-        r = sendmsg(s, &mh, MSG_NOSIGNAL) < 0 ? -errno : 0;
-        close(s);
-        return r;
+        return fixture_notify_send(getenv("NOTIFY_SOCKET"), data, len, fd, n_fds);
 }
 
 /* Is the pipe's write end closed everywhere (the read end sees EOF) within timeout_ms? */

@@ -53,12 +53,13 @@ static const char v1_only_host[] =
 
 #define SENTINEL ((char *) "untouched")
 
-/* Runs mountinfo_find_cgroup2() and checks its verdict; on failure also that the result
- * pointer was left alone. */
-static void check_find(const char *text, int expected_r, const char *expected_path)
+/* Runs parser (mountinfo_find_cgroup2() or proc_cgroup_v2_path()) and checks its
+ * verdict; on failure also that the result pointer was left alone. */
+static void
+check_path(int (*parser)(const char *, char **), const char *text, int expected_r, const char *expected_path)
 {
         char *path = SENTINEL;
-        int r = mountinfo_find_cgroup2(text, &path);
+        int r = parser(text, &path);
 
         CU_ASSERT_EQUAL(r, expected_r);
         if (r != expected_r)
@@ -74,22 +75,8 @@ static void check_find(const char *text, int expected_r, const char *expected_pa
         free(path);
 }
 
-static void check_v2_path(const char *text, int expected_r, const char *expected_path)
-{
-        char *path = SENTINEL;
-        int r = proc_cgroup_v2_path(text, &path);
-
-        CU_ASSERT_EQUAL(r, expected_r);
-        if (expected_r < 0) {
-                CU_ASSERT_PTR_EQUAL(path, SENTINEL);
-                return;
-        }
-        if (r < 0)
-                return;
-        CU_ASSERT_PTR_NOT_NULL_FATAL(path);
-        CU_ASSERT_STRING_EQUAL(path, expected_path);
-        free(path);
-}
+#define check_find(...) check_path(mountinfo_find_cgroup2, __VA_ARGS__)
+#define check_v2_path(...) check_path(proc_cgroup_v2_path, __VA_ARGS__)
 
 static void test_hybrid_host(void)
 {

@@ -50,6 +50,22 @@ static void write_all(int fd, const char *p, size_t n)
         }
 }
 
+/* A stream (number id) on a fresh non-blocking pipe with the library's loop, its lines into
+ * *seen (reset); not attached yet, so a case may configure it first. */
+static void stream_setup(struct output_stream *s, struct loop *l, int fds[2], int id, struct seen *seen)
+{
+        *seen = (struct seen){ .terminated = true };
+        CU_ASSERT_FATAL(loop_init(l) >= 0);
+        CU_ASSERT_FATAL(pipe2(fds, O_CLOEXEC | O_NONBLOCK) == 0);
+        output_stream_init(s, id, on_line, seen);
+}
+
+static void stream_teardown(struct output_stream *s, struct loop *l)
+{
+        output_stream_done(s, l);
+        loop_done(l);
+}
+
 static void test_lines_and_partial(void)
 {
         static struct seen seen;
@@ -57,10 +73,7 @@ static void test_lines_and_partial(void)
         struct loop l = {};
         int fds[2];
 
-        seen = (struct seen){ .terminated = true };
-        CU_ASSERT_FATAL(loop_init(&l) >= 0);
-        CU_ASSERT_FATAL(pipe2(fds, O_CLOEXEC | O_NONBLOCK) == 0);
-        output_stream_init(&s, 1, on_line, &seen);
+        stream_setup(&s, &l, fds, 1, &seen);
         CU_ASSERT_FATAL(output_stream_attach(&s, &l, fds[0]) >= 0);
 
         write_all(fds[1], "a\nbb\nccc", 8);
@@ -87,8 +100,7 @@ static void test_lines_and_partial(void)
         CU_ASSERT(seen.terminated);
         CU_ASSERT_STRING_EQUAL(s.capture, "a\nbb\ncccc\ntail");
 
-        output_stream_done(&s, &l);
-        loop_done(&l);
+        stream_teardown(&s, &l);
 }
 
 static void test_endless_line_and_finish(void)
@@ -101,11 +113,8 @@ static void test_endless_line_and_finish(void)
 
         CU_ASSERT_FATAL(big != NULL);
         memset(big, 'x', 150000);
-        seen = (struct seen){ .terminated = true };
-        CU_ASSERT_FATAL(loop_init(&l) >= 0);
-        CU_ASSERT_FATAL(pipe2(fds, O_CLOEXEC | O_NONBLOCK) == 0);
+        stream_setup(&s, &l, fds, 2, &seen);
         CU_ASSERT_FATAL(fcntl(fds[1], F_SETPIPE_SZ, 1 << 20) >= 0);
-        output_stream_init(&s, 2, on_line, &seen);
         CU_ASSERT_FATAL(output_stream_attach(&s, &l, fds[0]) >= 0);
         write_all(fds[1], big, 150000);
         output_stream_drain(&s, &l);
@@ -134,8 +143,7 @@ static void test_endless_line_and_finish(void)
         CU_ASSERT(seen.terminated);
 
         close(fds[1]);
-        output_stream_done(&s, &l);
-        loop_done(&l);
+        stream_teardown(&s, &l);
         free(big);
 }
 
@@ -147,10 +155,7 @@ static void test_capture_tail(void)
         int fds[2];
         char expected[101], all[7001];
 
-        seen = (struct seen){ .terminated = true };
-        CU_ASSERT_FATAL(loop_init(&l) >= 0);
-        CU_ASSERT_FATAL(pipe2(fds, O_CLOEXEC | O_NONBLOCK) == 0);
-        output_stream_init(&s, 1, on_line, &seen);
+        stream_setup(&s, &l, fds, 1, &seen);
         output_stream_set_capture_max(&s, 100);
         CU_ASSERT_FATAL(output_stream_attach(&s, &l, fds[0]) >= 0);
         /* Many small reads: the buffer's tail moves to the front now and then. */
@@ -176,8 +181,7 @@ static void test_capture_tail(void)
         CU_ASSERT_PTR_NULL(s.capture_buf);
 
         close(fds[1]);
-        output_stream_done(&s, &l);
-        loop_done(&l);
+        stream_teardown(&s, &l);
 }
 
 static void test_pause(void)
@@ -187,10 +191,7 @@ static void test_pause(void)
         struct loop l = {};
         int fds[2];
 
-        seen = (struct seen){ .terminated = true };
-        CU_ASSERT_FATAL(loop_init(&l) >= 0);
-        CU_ASSERT_FATAL(pipe2(fds, O_CLOEXEC | O_NONBLOCK) == 0);
-        output_stream_init(&s, 1, on_line, &seen);
+        stream_setup(&s, &l, fds, 1, &seen);
         CU_ASSERT_EQUAL(output_stream_set_paused(&s, true), 0);
         CU_ASSERT_FATAL(output_stream_attach(&s, &l, fds[0]) >= 0);
         write_all(fds[1], "x\n", 2);
@@ -201,8 +202,7 @@ static void test_pause(void)
         CU_ASSERT_EQUAL(loop_dispatch(&l, 1000), 1);
         CU_ASSERT_EQUAL(seen.n, 1);
         CU_ASSERT_STRING_EQUAL(seen.lines[0], "x");
-        output_stream_done(&s, &l);
-        loop_done(&l);
+        stream_teardown(&s, &l);
 }
 
 /* ---- the recent-lines ring --------------------------------------------------------- */

@@ -120,12 +120,7 @@ static CU_TestInfo pattern_tests[] = {
         CU_TEST_INFO_NULL,
 };
 
-static CU_SuiteInfo suites[] = {
-        { .pName = "pattern", .pTests = pattern_tests },
-        CU_SUITE_INFO_NULL,
-};
-
 int main(void)
 {
-        return cunit_run(suites);
+        return cunit_run_tests("pattern", pattern_tests);
 }

@@ -8,19 +8,7 @@
 #include "cunit-main.h"
 #include "macro.h"
 #include "strv.h"
-
-/* Checks l against a NULL-terminated list of expected strings. */
-static void check_strv(char *const *l, const char *const *expected)
-{
-        size_t n = 0;
-
-        while (expected[n])
-                n++;
-        CU_ASSERT_EQUAL_FATAL(strv_length(l), n);
-        for (size_t i = 0; i < n; i++)
-                CU_ASSERT_STRING_EQUAL(l[i], expected[i]);
-        CU_ASSERT_PTR_NULL(l ? l[n] : NULL);
-}
+#include "test-assert.h"
 
 static void test_free_and_length(void)
 {
@@ -41,7 +29,7 @@ static void test_push(void)
         CU_ASSERT_EQUAL(strv_push(&l, "one"), 0);
         CU_ASSERT_EQUAL(strv_push(&l, ""), 0);
         CU_ASSERT_EQUAL(strv_push(&l, buf), 0);
-        check_strv(l, (const char *const[]){ "one", "", "mutable", NULL });
+        test_assert_strv(l, (const char *const[]){ "one", "", "mutable", NULL });
 
         /* The vector holds copies. */
         buf[0] = 'M';
@@ -76,7 +64,7 @@ static void test_copy(void)
         copy = strv_copy(source);
         CU_ASSERT_PTR_NOT_NULL_FATAL(copy);
         CU_ASSERT_PTR_NOT_EQUAL(copy, source);
-        check_strv(copy, (const char *const[]){ "ls", "-l", "/tmp", NULL });
+        test_assert_strv(copy, (const char *const[]){ "ls", "-l", "/tmp", NULL });
         for (size_t i = 0; i < 3; i++)
                 CU_ASSERT_PTR_NOT_EQUAL(copy[i], source[i]);
 
@@ -90,37 +78,28 @@ static void test_copy(void)
         CU_ASSERT_PTR_NULL(from_null[0]);
 }
 
+/* strv_join(l, separator) is expected (a new string, never NULL). */
+static void check_join(char **l, const char *separator, const char *expected)
+{
+        char *s = strv_join(l, separator);
+
+        CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+        CU_ASSERT_STRING_EQUAL(s, expected);
+        free(s);
+}
+
 static void test_join(void)
 {
         char *words[] = { (char *) "a", (char *) "bc", (char *) "", (char *) "d", NULL };
         char *one[] = { (char *) "alone", NULL };
         char *empty[] = { NULL };
-        char *s;
 
-        s = strv_join(words, ", ");
-        CU_ASSERT_STRING_EQUAL(s, "a, bc, , d");
-        free(s);
-
-        s = strv_join(words, "");
-        CU_ASSERT_STRING_EQUAL(s, "abcd");
-        free(s);
-
-        s = strv_join(words, NULL);
-        CU_ASSERT_STRING_EQUAL(s, "a bc  d");
-        free(s);
-
-        s = strv_join(one, "--");
-        CU_ASSERT_STRING_EQUAL(s, "alone");
-        free(s);
-
-        s = strv_join(empty, " ");
-        CU_ASSERT_STRING_EQUAL(s, "");
-        free(s);
-
-        s = strv_join(NULL, " ");
-        CU_ASSERT_PTR_NOT_NULL_FATAL(s);
-        CU_ASSERT_STRING_EQUAL(s, "");
-        free(s);
+        check_join(words, ", ", "a, bc, , d");
+        check_join(words, "", "abcd");
+        check_join(words, NULL, "a bc  d");
+        check_join(one, "--", "alone");
+        check_join(empty, " ", "");
+        check_join(NULL, " ", "");
 }
 
 static void test_env_get(void)
@@ -159,18 +138,18 @@ static void test_env_set(void)
         CU_ASSERT_EQUAL(strv_env_set(&env, "A", "1"), 0);
         CU_ASSERT_EQUAL(strv_env_set(&env, "B", "2"), 0);
         CU_ASSERT_EQUAL(strv_env_set(&env, "C", ""), 0);
-        check_strv(env, (const char *const[]){ "A=1", "B=2", "C=", NULL });
+        test_assert_strv(env, (const char *const[]){ "A=1", "B=2", "C=", NULL });
 
         /* Replacing keeps the position. */
         CU_ASSERT_EQUAL(strv_env_set(&env, "A", "one"), 0);
-        check_strv(env, (const char *const[]){ "A=one", "B=2", "C=", NULL });
+        test_assert_strv(env, (const char *const[]){ "A=one", "B=2", "C=", NULL });
 
         CU_ASSERT_EQUAL(strv_env_set(&env, "B", "x=y"), 0);
         CU_ASSERT_STRING_EQUAL(strv_env_get(env, "B"), "x=y");
 
         /* A name that is a prefix of another is a different variable. */
         CU_ASSERT_EQUAL(strv_env_set(&env, "AB", "3"), 0);
-        check_strv(env, (const char *const[]){ "A=one", "B=x=y", "C=", "AB=3", NULL });
+        test_assert_strv(env, (const char *const[]){ "A=one", "B=x=y", "C=", "AB=3", NULL });
 
         CU_ASSERT_EQUAL(strv_env_set(&env, "", "v"), -EINVAL);
         CU_ASSERT_EQUAL(strv_env_set(&env, "X=Y", "v"), -EINVAL);
@@ -180,37 +159,38 @@ static void test_env_set(void)
         CU_ASSERT_EQUAL(strv_length(env), 4);
 }
 
+/* A new strv of the NULL-terminated items, pushed one by one. */
+static char **strv_of(const char *const *items)
+{
+        char **l = NULL;
+
+        for (size_t i = 0; items[i]; i++)
+                CU_ASSERT_EQUAL_FATAL(strv_push(&l, items[i]), 0);
+        return l;
+}
+
 static void test_env_set_drops_duplicates(void)
 {
-        _cleanup_strv_free_ char **env = NULL;
-
-        CU_ASSERT_EQUAL_FATAL(strv_push(&env, "DUP=1"), 0);
-        CU_ASSERT_EQUAL_FATAL(strv_push(&env, "OTHER=x"), 0);
-        CU_ASSERT_EQUAL_FATAL(strv_push(&env, "DUP=2"), 0);
-        CU_ASSERT_EQUAL_FATAL(strv_push(&env, "DUP=3"), 0);
+        _cleanup_strv_free_ char **env =
+                strv_of((const char *const[]){ "DUP=1", "OTHER=x", "DUP=2", "DUP=3", NULL });
 
         CU_ASSERT_EQUAL(strv_env_set(&env, "DUP", "new"), 0);
-        check_strv(env, (const char *const[]){ "DUP=new", "OTHER=x", NULL });
+        test_assert_strv(env, (const char *const[]){ "DUP=new", "OTHER=x", NULL });
 }
 
 static void test_env_unset(void)
 {
-        _cleanup_strv_free_ char **env = NULL;
-
-        CU_ASSERT_EQUAL_FATAL(strv_push(&env, "A=1"), 0);
-        CU_ASSERT_EQUAL_FATAL(strv_push(&env, "B=2"), 0);
-        CU_ASSERT_EQUAL_FATAL(strv_push(&env, "A=3"), 0);
-        CU_ASSERT_EQUAL_FATAL(strv_push(&env, "AB=4"), 0);
-        CU_ASSERT_EQUAL_FATAL(strv_push(&env, "A"), 0);
+        _cleanup_strv_free_ char **env =
+                strv_of((const char *const[]){ "A=1", "B=2", "A=3", "AB=4", "A", NULL });
 
         /* Every A=..., but neither AB=... nor a bare "A" without '='. */
         CU_ASSERT_EQUAL(strv_env_unset(env, "A"), 2);
-        check_strv(env, (const char *const[]){ "B=2", "AB=4", "A", NULL });
+        test_assert_strv(env, (const char *const[]){ "B=2", "AB=4", "A", NULL });
 
         CU_ASSERT_EQUAL(strv_env_unset(env, "MISSING"), 0);
         CU_ASSERT_EQUAL(strv_env_unset(env, "B"), 1);
         CU_ASSERT_EQUAL(strv_env_unset(env, "AB"), 1);
-        check_strv(env, (const char *const[]){ "A", NULL });
+        test_assert_strv(env, (const char *const[]){ "A", NULL });
 
         CU_ASSERT_EQUAL(strv_env_unset(env, ""), -EINVAL);
         CU_ASSERT_EQUAL(strv_env_unset(env, "A=1"), -EINVAL);
@@ -248,17 +228,12 @@ static void test_push_out_of_memory(void)
 
                 alloc_fail_after(n);
                 r = strv_push(&l, "c");
-                alloc_fail_disarm();
-                if (!alloc_fail_was_triggered()) {
-                        CU_ASSERT_EQUAL(r, 0);
+                if (!alloc_fail_round(r, &failures))
                         break;
-                }
-                failures++;
-                CU_ASSERT_EQUAL(r, -ENOMEM);
                 CU_ASSERT_PTR_EQUAL(l, before);
-                check_strv(l, (const char *const[]){ "a", "b", NULL });
+                test_assert_strv(l, (const char *const[]){ "a", "b", NULL });
         }
-        check_strv(l, (const char *const[]){ "a", "b", "c", NULL });
+        test_assert_strv(l, (const char *const[]){ "a", "b", "c", NULL });
         /* The copy of the string and the growth of the vector. */
         CU_ASSERT_EQUAL(failures, 2);
 
@@ -273,7 +248,7 @@ static void test_push_out_of_memory(void)
                 CU_ASSERT_EQUAL(r, -ENOMEM);
                 CU_ASSERT_PTR_NULL(none);
         }
-        check_strv(none, (const char *const[]){ "first", NULL });
+        test_assert_strv(none, (const char *const[]){ "first", NULL });
         /* The copy of the string and the new vector. */
         CU_ASSERT_EQUAL(failures, 2);
 }
@@ -320,22 +295,17 @@ static void test_env_set_out_of_memory(void)
 
                         alloc_fail_after(n);
                         r = strv_env_set(&env, names[i], "changed");
-                        alloc_fail_disarm();
-                        if (!alloc_fail_was_triggered()) {
-                                CU_ASSERT_EQUAL(r, 0);
+                        if (!alloc_fail_round(r, &failures))
                                 break;
-                        }
-                        failures++;
-                        CU_ASSERT_EQUAL(r, -ENOMEM);
                         CU_ASSERT_PTR_EQUAL(env, before);
                         if (i == 0)
-                                check_strv(env, (const char *const[]){ "A=1", "B=2", NULL });
+                                test_assert_strv(env, (const char *const[]){ "A=1", "B=2", NULL });
                         else
-                                check_strv(env, (const char *const[]){ "A=changed", "B=2", NULL });
+                                test_assert_strv(env, (const char *const[]){ "A=changed", "B=2", NULL });
                 }
                 CU_ASSERT(failures >= 1);
         }
-        check_strv(env, (const char *const[]){ "A=changed", "B=2", "NEW=changed", NULL });
+        test_assert_strv(env, (const char *const[]){ "A=changed", "B=2", "NEW=changed", NULL });
 }
 
 static void test_join_out_of_memory(void)

@@ -13,37 +13,8 @@
 
 #include "cunit-main.h"
 #include "macro.h"
+#include "test-specifiers.h"
 #include "unit-file.h"
-
-static const struct unit_specifiers specs = {
-        .runtime_dir = "/run/user/1000/unitrun.test",
-        .tmp_dir = "/tmp",
-        .home = "/home/tester",
-        .user = "tester",
-        .uid = "1000",
-        .state_dir = "/run/user/1000/unitrun.test/state",
-        .cache_dir = "/run/user/1000/unitrun.test/cache",
-        .logs_dir = "/run/user/1000/unitrun.test/logs",
-        .config_dir = "/home/tester/.config",
-        .credentials_dir = "/run/user/1000/unitrun.test/credentials",
-        .var_tmp_dir = "/var/tmp",
-        .group = "tester",
-        .gid = "1000",
-        .shell = "/bin/sh",
-        .hostname = "ci.example.org",
-        .short_hostname = "ci",
-        .pretty_hostname = "CI",
-        .machine_id = "0123456789abcdef0123456789abcdef",
-        .boot_id = "fedcba9876543210fedcba9876543210",
-        .kernel_release = "6.1.0-18-amd64",
-        .architecture = "x86-64",
-        .os_id = "debian",
-        .os_version_id = "12",
-        .os_variant_id = "",
-        .os_build_id = "",
-        .os_image_id = "",
-        .os_image_version = "",
-};
 
 static char *read_text(const char *path)
 {
@@ -136,9 +107,9 @@ static void check_bad(const char *path, const char *name, const char *text)
         }
         snprintf(expect, sizeof(expect), "%.*s", (int) strcspn(text + offset, "\n"), text + offset);
 
-        r = unit_file_parse(path, name, text, &specs, strict, &c, &diags);
+        r = unit_file_parse(path, name, text, &test_specifiers, strict, &c, &diags);
         if (r == 0) {
-                r = unit_config_expand(c, NULL, &specs, &diags);
+                r = unit_config_expand(c, NULL, &test_specifiers, &diags);
                 if (r >= 0)
                         r = unit_config_verify(c, &diags);
                 unit_config_free(c);
@@ -162,9 +133,9 @@ static void check_good(const char *path, const char *name, const char *text)
         struct unit_config *c = NULL;
         int r;
 
-        r = unit_file_parse(path, name, text, &specs, true, &c, &diags);
+        r = unit_file_parse(path, name, text, &test_specifiers, true, &c, &diags);
         if (r == 0) {
-                r = unit_config_expand(c, NULL, &specs, &diags);
+                r = unit_config_expand(c, NULL, &test_specifiers, &diags);
                 if (r >= 0)
                         r = unit_config_verify(c, &diags);
                 unit_config_free(c);

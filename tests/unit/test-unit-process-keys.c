@@ -10,15 +10,8 @@
 
 #include "cunit-main.h"
 #include "macro.h"
+#include "test-specifiers.h"
 #include "unit-file.h"
-
-static const struct unit_specifiers specs = {
-        .runtime_dir = "/run/user/1000/unitrun.test",
-        .tmp_dir = "/tmp",
-        .home = "/home/tester",
-        .user = "tester",
-        .uid = "1000",
-};
 
 static struct unit_config *ok(const char *body)
 {
@@ -28,7 +21,7 @@ static struct unit_config *ok(const char *body)
         int r;
 
         CU_ASSERT_FATAL(asprintf(&text, "[Service]\nExecStart=/bin/true\n%s", body) >= 0);
-        r = unit_file_parse("/units/t.service", "t.service", text, &specs, true, &c, &diags);
+        r = unit_file_parse("/units/t.service", "t.service", text, &test_specifiers, true, &c, &diags);
         for (size_t i = 0; i < diags.n; i++) {
                 _cleanup_free_ char *s = unit_diagnostic_format(&diags.items[i]);
                 fprintf(stderr, "\n    %s", s ?: "?");
@@ -163,10 +156,6 @@ int main(void)
                 { "StandardInput= and its data", test_standard_input },
                 CU_TEST_INFO_NULL,
         };
-        static CU_SuiteInfo suites[] = {
-                { .pName = "unit-process-keys", .pTests = tests },
-                CU_SUITE_INFO_NULL,
-        };
 
-        return cunit_run(suites);
+        return cunit_run_tests("unit-process-keys", tests);
 }

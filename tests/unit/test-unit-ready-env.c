@@ -210,12 +210,7 @@ static CU_TestInfo tests[] = {
         CU_TEST_INFO_NULL,
 };
 
-static CU_SuiteInfo suites[] = {
-        { .pName = "unit-ready-env", .pTests = tests },
-        CU_SUITE_INFO_NULL,
-};
-
 int main(void)
 {
-        return cunit_run(suites);
+        return cunit_run_tests("unit-ready-env", tests);
 }

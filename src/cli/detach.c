@@ -105,7 +105,7 @@ static int detach_wait_report(int fd, const char *dir)
         struct sigaction sa = { .sa_handler = on_caller_signal };
         bool forwarded = false;
         _cleanup_free_ char *buf = NULL;
-        size_t size = 0, used = 0;
+        size_t size = 0, used = 0, said;
         char *body;
         int status;
 
@@ -141,10 +141,15 @@ static int detach_wait_report(int fd, const char *dir)
                 return EXIT_SYSTEM;
         }
         buf[used] = 0;
-        status = atoi(buf);
+        status = (int) strtol(buf, &body, 10);
+        said = strtoull(body, NULL, 10);
         body = strchr(buf, '\n');
         body = body ? body + 1 : buf + used;
-        fputs(body, status == 0 ? stdout : stderr);
+        if (said > (size_t) (buf + used - body))
+                said = (size_t) (buf + used - body);
+        fwrite(body, 1, said, stderr);
+        fflush(stderr);
+        fputs(body + said, status == 0 ? stdout : stderr);
         fflush(stdout);
         return forwarded && status != 0 ? 128 + caller_signal : status;
 }
@@ -269,27 +274,28 @@ static void write_all(int fd, const char *buf, size_t n)
         }
 }
 
-/* The verdict of a failed start: the status and what unitrun said meanwhile. */
-static void report_failure(int report_fd, const char *dir, int status)
+/* The verdict for the caller: "STATUS LEN\n", then LEN bytes of what unitrun said on
+ * stderr meanwhile (warnings, --verbose, --json: the caller's stderr), then the summary
+ * for its stdout (a start that worked) or nothing (one that failed). */
+static void report(int report_fd, const char *dir, int status, const char *summary)
 {
         _cleanup_free_ char *path = NULL, *text = NULL;
-        char head[32];
+        char head[64];
         size_t size = 0;
-        FILE *f;
+        FILE *f = NULL;
 
-        snprintf(head, sizeof(head), "%d\n", status);
-        write_all(report_fd, head, strlen(head));
-        if (asprintf(&path, "%s/supervisor.log", dir) < 0)
-                return;
-        f = fopen(path, "re");
-        if (!f)
-                return;
-        text = malloc(1 << 20);
+        if (asprintf(&path, "%s/supervisor.log", dir) >= 0)
+                f = fopen(path, "re");
+        text = f ? malloc(1 << 20) : NULL;
         if (text)
                 size = fread(text, 1, 1 << 20, f);
-        fclose(f);
-        if (text)
-                write_all(report_fd, text, size);
+        if (f)
+                fclose(f);
+        snprintf(head, sizeof(head), "%d %zu\n", status, size);
+        write_all(report_fd, head, strlen(head));
+        write_all(report_fd, text, size);
+        if (summary)
+                write_all(report_fd, summary, strlen(summary));
 }
 
 static int supervise(const char *name, const char *dir, int report_fd, struct detach_args *a)
@@ -346,7 +352,7 @@ static int supervise(const char *name, const char *dir, int report_fd, struct de
         if (r < 0) {
                 fprintf(stderr, "%s: cannot set up the control socket in %s: %s\n", program_name, dir,
                         strerror(-r));
-                report_failure(report_fd, dir, EXIT_SYSTEM);
+                report(report_fd, dir, EXIT_SYSTEM, NULL);
                 (void) detach_remove_state_dir(dir);
                 _exit(EXIT_SYSTEM);
         }
@@ -373,12 +379,14 @@ static int supervise(const char *name, const char *dir, int report_fd, struct de
         if (status == 0) {
                 f = open_memstream(&text, &text_size);
                 if (f) {
-                        fprintf(f, "0\n");
                         print_summary(&s, f);
                         fprintf(f, "run '%s' detached: supervisor PID %d\n", name, (int) st.pid);
                         fclose(f);
-                        write_all(report_fd, text, text_size);
                 }
+                /* What the start said so far is in the log (a file: the sink writes it all). */
+                fflush(stderr);
+                (void) sink_flush(&s.sink);
+                report(report_fd, dir, 0, text);
                 report_fd = safe_close(report_fd);
                 if (session_wait(&s, detached_should_end) < 0)
                         status = EXIT_SYSTEM;
@@ -396,7 +404,7 @@ static int supervise(const char *name, const char *dir, int report_fd, struct de
         c.listen_fd = safe_close(c.listen_fd);
         if (report_fd >= 0) {
                 /* The start failed: everything is stopped; the caller gets the report. */
-                report_failure(report_fd, dir, status);
+                report(report_fd, dir, status, NULL);
                 (void) detach_remove_state_dir(dir);
                 _exit(status);
         }

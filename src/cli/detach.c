@@ -186,7 +186,7 @@ static int control_listen(const char *dir, int *ret_fd)
  * the supervisor holds; end-of-file means the supervisor is gone, and the lock it held is
  * free. A dir that a new supervisor took meanwhile (locked, or another PID in its state)
  * is left alone. Forked before the library starts any thread. */
-static int start_state_watcher(const char *name, const char *dir, pid_t supervisor)
+static int start_state_watcher(const char *name, const char *dir, pid_t supervisor, pid_t *ret_pid)
 {
         int fds[2];
         pid_t pid;
@@ -229,7 +229,34 @@ static int start_state_watcher(const char *name, const char *dir, pid_t supervis
                 _exit(0);
         }
         close(fds[1]);
+        *ret_pid = pid;
         return fds[0];
+}
+
+/* On the delegated-scope path the supervisor moved into the run's scope, but the watcher
+ * was born where the caller was: often a unit of its own (a CI step's `systemd-run`
+ * service, a user's session), which its manager stops, waiting for every process in it,
+ * once the caller has exited. So the watcher follows the supervisor into the scope, next
+ * to the guardian (which kills the scope's leaves, never the scope itself); the manager
+ * collects the scope once both are gone. On the other paths it stays: the run's cgroup is
+ * below the caller's there, and it must be empty for its removal. */
+static void move_state_watcher(const struct session *s, pid_t watcher)
+{
+        _cleanup_free_ char *path = NULL;
+        const char *cgroup = ur_context_get_cgroup(s->ctx);
+        char value[32];
+        int fd;
+
+        if (watcher <= 0 || !cgroup || ur_context_get_isolation(s->ctx) != UR_ISOLATION_SCOPE)
+                return;
+        if (asprintf(&path, "%s/cgroup.procs", cgroup) < 0)
+                return;
+        fd = open(path, O_WRONLY | O_CLOEXEC);
+        if (fd < 0 || write(fd, value, (size_t) snprintf(value, sizeof(value), "%d", (int) watcher)) < 0)
+                fprintf(stderr, "%s: warning: cannot move the state watcher into %s: %s\n", program_name,
+                        cgroup, strerror(errno));
+        if (fd >= 0)
+                close(fd);
 }
 
 static void on_signal(struct session *s, int sig, bool from_terminal)
@@ -307,6 +334,7 @@ static int supervise(const char *name, const char *dir, int report_fd, struct de
         size_t text_size = 0;
         FILE *f;
         int fd, status, r, watcher_fd = -1;
+        pid_t watcher = 0;
 
         /* None of the caller's stdio: a caller that reads our output to its end returns. */
         fd = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -342,7 +370,7 @@ static int supervise(const char *name, const char *dir, int report_fd, struct de
         }
         st.start_time = detach_process_start_time(st.pid);
         st.log_dir = log_dir;
-        r = start_state_watcher(name, dir, st.pid);
+        r = start_state_watcher(name, dir, st.pid, &watcher);
         if (r >= 0) {
                 watcher_fd = r;
                 r = control_listen(dir, &c.listen_fd);
@@ -373,6 +401,7 @@ static int supervise(const char *name, const char *dir, int report_fd, struct de
                                          : iso == UR_ISOLATION_SCOPE ? "delegated-scope"
                                                                      : "fallback");
                 (void) detach_state_write(dir, &st);
+                move_state_watcher(&s, watcher);
                 if (session_add_extra_fd(&s, c.listen_fd, control_on_connect) < 0)
                         status = EXIT_SYSTEM;
         }

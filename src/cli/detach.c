@@ -7,6 +7,7 @@
  * STATE/supervisor.log, unit output in --log-dir or STATE/logs, and the control socket
  * (control.c) in the loop; it holds the lock until it exits, and removes the state dir
  * last. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -186,7 +187,7 @@ static int control_listen(const char *dir, int *ret_fd)
  * the supervisor holds; end-of-file means the supervisor is gone, and the lock it held is
  * free. A dir that a new supervisor took meanwhile (locked, or another PID in its state)
  * is left alone. Forked before the library starts any thread. */
-static int start_state_watcher(const char *name, const char *dir, pid_t supervisor, pid_t *ret_pid)
+static int start_state_watcher(const char *name, const char *dir, pid_t supervisor)
 {
         int fds[2];
         pid_t pid;
@@ -229,34 +230,69 @@ static int start_state_watcher(const char *name, const char *dir, pid_t supervis
                 _exit(0);
         }
         close(fds[1]);
-        *ret_pid = pid;
         return fds[0];
 }
 
-/* On the delegated-scope path the supervisor moved into the run's scope, but the watcher
- * was born where the caller was: often a unit of its own (a CI step's `systemd-run`
- * service, a user's session), which its manager stops, waiting for every process in it,
- * once the caller has exited. So the watcher follows the supervisor into the scope, next
- * to the guardian (which kills the scope's leaves, never the scope itself); the manager
- * collects the scope once both are gone. On the other paths it stays: the run's cgroup is
- * below the caller's there, and it must be empty for its removal. */
-static void move_state_watcher(const struct session *s, pid_t watcher)
+/* PID's cgroup v2 path ("0::" of /proc/PID/cgroup, without the newline), or "". */
+static void own_cgroup(pid_t pid, char *buf, size_t size)
 {
-        _cleanup_free_ char *path = NULL;
-        const char *cgroup = ur_context_get_cgroup(s->ctx);
-        char value[32];
-        int fd;
+        _cleanup_fclose_ FILE *f = NULL;
+        char path[64], line[4096];
 
-        if (watcher <= 0 || !cgroup || ur_context_get_isolation(s->ctx) != UR_ISOLATION_SCOPE)
+        buf[0] = 0;
+        snprintf(path, sizeof(path), "/proc/%d/cgroup", (int) pid);
+        f = fopen(path, "re");
+        while (f && fgets(line, sizeof(line), f))
+                if (strncmp(line, "0::/", 4) == 0) {
+                        line[strcspn(line, "\n")] = 0;
+                        snprintf(buf, size, "%s", line + 3);
+                }
+}
+
+/* On the delegated-scope path the supervisor moved into the run's scope, but the helpers
+ * it made before (the state watcher, the namespace holder of --private-network) were born
+ * where the caller was: often a unit of its own (a CI step's `systemd-run` service, a
+ * user's session), which its manager stops, waiting for every process in it, once the
+ * caller has exited. So every child of ours still there follows the supervisor into the
+ * scope, next to the guardian (which kills the scope's leaves, never the scope itself);
+ * the manager collects the scope once they are gone. On the other paths they stay: the
+ * run's cgroup is below the caller's there, and must be empty for its removal. */
+static void move_helpers_into_scope(const struct session *s, const char *origin)
+{
+        _cleanup_free_ char *procs = NULL;
+        _cleanup_closedir_ DIR *tasks = NULL;
+        const char *cgroup = ur_context_get_cgroup(s->ctx);
+        struct dirent *de;
+
+        if (!origin[0] || !cgroup || ur_context_get_isolation(s->ctx) != UR_ISOLATION_SCOPE ||
+            asprintf(&procs, "%s/cgroup.procs", cgroup) < 0)
                 return;
-        if (asprintf(&path, "%s/cgroup.procs", cgroup) < 0)
-                return;
-        fd = open(path, O_WRONLY | O_CLOEXEC);
-        if (fd < 0 || write(fd, value, (size_t) snprintf(value, sizeof(value), "%d", (int) watcher)) < 0)
-                fprintf(stderr, "%s: warning: cannot move the state watcher into %s: %s\n", program_name,
-                        cgroup, strerror(errno));
-        if (fd >= 0)
-                close(fd);
+        tasks = opendir("/proc/self/task");
+        while (tasks && (de = readdir(tasks))) {
+                _cleanup_fclose_ FILE *f = NULL;
+                char path[300];
+                int child;
+
+                if (de->d_name[0] == '.')
+                        continue;
+                snprintf(path, sizeof(path), "/proc/self/task/%s/children", de->d_name);
+                f = fopen(path, "re");
+                while (f && fscanf(f, "%d", &child) == 1) {
+                        char where[4096], value[32];
+                        int fd;
+
+                        own_cgroup(child, where, sizeof(where));
+                        if (strcmp(where, origin) != 0)
+                                continue;
+                        fd = open(procs, O_WRONLY | O_CLOEXEC);
+                        if (fd < 0 ||
+                            write(fd, value, (size_t) snprintf(value, sizeof(value), "%d", child)) < 0)
+                                fprintf(stderr, "%s: warning: cannot move helper process %d into %s: %s\n",
+                                        program_name, child, cgroup, strerror(errno));
+                        if (fd >= 0)
+                                close(fd);
+                }
+        }
 }
 
 static void on_signal(struct session *s, int sig, bool from_terminal)
@@ -334,7 +370,7 @@ static int supervise(const char *name, const char *dir, int report_fd, struct de
         size_t text_size = 0;
         FILE *f;
         int fd, status, r, watcher_fd = -1;
-        pid_t watcher = 0;
+        char origin[4096];
 
         /* None of the caller's stdio: a caller that reads our output to its end returns. */
         fd = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -368,9 +404,10 @@ static int supervise(const char *name, const char *dir, int report_fd, struct de
                 if (getcwd(cwd, sizeof(cwd)) && asprintf(&log_dir, "%s/%s", cwd, a->log_dir) < 0)
                         log_dir = NULL;
         }
+        own_cgroup(st.pid, origin, sizeof(origin));
         st.start_time = detach_process_start_time(st.pid);
         st.log_dir = log_dir;
-        r = start_state_watcher(name, dir, st.pid, &watcher);
+        r = start_state_watcher(name, dir, st.pid);
         if (r >= 0) {
                 watcher_fd = r;
                 r = control_listen(dir, &c.listen_fd);
@@ -401,7 +438,7 @@ static int supervise(const char *name, const char *dir, int report_fd, struct de
                                          : iso == UR_ISOLATION_SCOPE ? "delegated-scope"
                                                                      : "fallback");
                 (void) detach_state_write(dir, &st);
-                move_state_watcher(&s, watcher);
+                move_helpers_into_scope(&s, origin);
                 if (session_add_extra_fd(&s, c.listen_fd, control_on_connect) < 0)
                         status = EXIT_SYSTEM;
         }

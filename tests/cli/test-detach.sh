@@ -153,8 +153,7 @@ chmod 755 "$Q" "$T/www"
 echo "marker-$$" >"$T/www/marker"
 XDG_RUNTIME_DIR="$Q" "$UNITRUN" up --detach --name "$N" --port WEB --port DB --port WEB \
         --exec "sh -c 'exec /usr/bin/python3 -m http.server \$UNITRUN_PORT_WEB --bind 127.0.0.1 --directory $T/www'" \
-        --name web.service --ready-tcp '127.0.0.1:${UNITRUN_PORT_WEB}' >/dev/null 2>"$T/err" ||
-        fail "up --detach --port: expected 0"
+        --name web.service --ready-listen >"$T/up-out" 2>"$T/err" || fail "up --detach --port: expected 0"
 "$UNITRUN" env --name "$N" >"$T/env-sh" 2>"$T/err" || fail "env (ports): expected 0"
 unset UNITRUN_PORT_WEB UNITRUN_PORT_DB
 eval "$(cat "$T/env-sh")"
@@ -167,6 +166,19 @@ esac
 # The port is the one the unit got: it listens there.
 got=$(curl -sf --max-time 10 "http://127.0.0.1:$UNITRUN_PORT_WEB/marker") || fail "nothing listens on UNITRUN_PORT_WEB"
 [ "$got" = "marker-$$" ] || fail "UNITRUN_PORT_WEB reaches something else: $got"
+# --ready-listen saw the daemon's socket: not the supervisor's control socket, which the
+# unit's process holds between clone and exec.
+grep -q "web.service .*Listen=yes (TCP 127.0.0.1:$UNITRUN_PORT_WEB," "$T/up-out" ||
+        fail "--ready-listen under a detached supervisor: not the daemon's socket: $(cat "$T/up-out")"
+# A unit that never listens is never ready, however long its clone-to-exec window (a
+# loaded machine widens it: a few tries).
+NAMES="$NAMES $N-never"
+for i in 1 2 3 4 5; do
+        "$UNITRUN" up --detach --name "$N-never" --exec "sleep 1000" --ready-listen --timeout 300ms \
+                >"$T/up-out" 2>&1
+        status=$?
+        [ "$status" = 69 ] || fail "--ready-listen of a unit that never listens: expected 69, got $status: $(cat "$T/up-out")"
+done
 case "$UNITRUN_RUNTIME_DIR" in
 "$Q"/unitrun.*) ;;
 *) fail "sh quoting: UNITRUN_RUNTIME_DIR is '$UNITRUN_RUNTIME_DIR', not under '$Q'" ;;

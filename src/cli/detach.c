@@ -453,6 +453,9 @@ static int supervise(const char *name, const char *dir, int report_fd, struct de
                 fflush(stderr);
                 (void) sink_flush(&s.sink);
                 report(report_fd, dir, 0, text);
+                /* Detached, unit output goes to the log dir only: supervisor.log (in /run,
+                 * memory) is for what unitrun says, not a second copy of every line. */
+                forwarder_set_quiet(s.forwarder, true);
                 report_fd = safe_close(report_fd);
                 if (session_wait(&s, detached_should_end) < 0)
                         status = EXIT_SYSTEM;

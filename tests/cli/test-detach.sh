@@ -138,9 +138,13 @@ N="$P-logs"
 NAMES="$NAMES $N"
 mkdir "$T/logs"
 "$UNITRUN" up --detach --name "$N" --log-dir "$T/logs" \
-        --exec "sh -c 'echo hello-from-unit; exec sleep 1000'" --name talk.service --ready-output hello \
+        --exec "sh -c 'echo hello-from-unit; sleep 0.5; echo later-line; exec sleep 1000'" --name talk.service \
+        --ready-output hello \
         >/dev/null 2>"$T/err" || fail "up --detach --log-dir: expected 0"
 grep -q hello-from-unit "$T/logs/talk.service.log" || fail "no unit output in --log-dir"
+# Once detached, unit output goes to the log dir only, not into supervisor.log (memory).
+within 'grep -q later-line "$T/logs/talk.service.log"' 100 || fail "no later output in --log-dir"
+grep -q later-line "/run/unitrun/$N/supervisor.log" && fail "unit output after the start is copied into supervisor.log"
 "$UNITRUN" down --name "$N" 2>"$T/err" || fail "down (log dir): expected 0"
 
 # ---- --port NAME: env and status carry UNITRUN_PORT_*, in every format ----------------

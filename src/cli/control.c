@@ -1,9 +1,10 @@
 /* The control socket of a detached run: STATE/control, a unix stream socket (0600) the
  * supervisor listens on from before the start; requests wait in the backlog until every
  * unit is ready, so `status` while starting answers once the start is settled. A client
- * sends one line (status, status-json, env, down [USEC]) and reads the answer to its end:
- * the exit status on the first line, then the body. Only the supervisor's uid and root
- * may act on a run (SO_PEERCRED), whatever the socket's mode. */
+ * sends one line (status, status-json, env, namespaces, down [USEC]) and reads the answer
+ * to its end: the exit status on the first line, then the body (namespaces: with a pidfd
+ * passed along, for exec). Only the supervisor's uid and root may act on a run
+ * (SO_PEERCRED), whatever the socket's mode. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
-/* What the detached-run verbs share (up --detach, status, env, down, logs): where a run's
- * state lives, its lock, its state file, the sweep of a run whose supervisor died, and
- * the control protocol (one request line, then the answer until end-of-file). */
+/* What the detached-run verbs share (up --detach, status, env, down, logs, exec): where a
+ * run's state lives, its lock, its state file, the sweep of a run whose supervisor died,
+ * and the control protocol (one request line, then the answer until end-of-file). */
 #pragma once
 
 #include <stdbool.h>

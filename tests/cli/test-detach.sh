@@ -310,7 +310,9 @@ status=$?
 grep -q "bad.service: exited with status 3" "$T/err" || fail "failed start: no report of the reason"
 grep -q "going-down" "$T/err" || fail "failed start: the unit's output is not in the report"
 [ -e "/run/unitrun/$N" ] && fail "failed start: the state dir is left"
-pgrep -f "sleep 1003.$$" >/dev/null && fail "failed start: a unit is left running"
+# Anchored: unitrun's own processes (the supervisor's helpers, on their way out) carry the
+# unit's command line in theirs.
+pgrep -f "^sleep 1003\.$$" >/dev/null && fail "failed start: a unit is left running"
 
 # ---- A unit lost while detached: status 3, down 70 ----------------------------------------
 N="$P-lost"
@@ -405,7 +407,7 @@ NAMES="$NAMES $N"
         --ready-file /dev/null >/dev/null 2>&1 || fail "up --detach (kill): expected 0"
 eval "$("$UNITRUN" env --name "$N")"
 sup=$(state_pid "$N")
-child=$(pgrep -f "sleep 1004.$$" | head -1)
+child=$(pgrep -f "^sleep 1004\.$$" | head -1)
 [ -n "$child" ] || fail "the unit's child did not start"
 kill -9 "$sup"
 # About a second; generous bounds for a loaded machine.
@@ -471,7 +473,7 @@ wait "$upper"
 status=$?
 [ "$status" = 143 ] || fail "up --detach after SIGTERM while starting: expected 143, got $status"
 [ -e "/run/unitrun/$N" ] && fail "up --detach interrupted left the state dir"
-pgrep -f "sleep 1005.$$" >/dev/null && fail "up --detach interrupted left a unit running"
+pgrep -f "^sleep 1005\.$$" >/dev/null && fail "up --detach interrupted left a unit running"
 
 # ---- A stale state dir (a dead supervisor, its watcher gone too) ------------------------
 N="$P-stale"

@@ -62,6 +62,8 @@ struct forwarder;
 struct sink;
 int forwarder_new(const struct run_options *o, struct sink *sink, struct forwarder **ret);
 void forwarder_attach(struct forwarder *f, ur_context *ctx);
+/* From now on unit output goes to the log files only (a detached run, once started). */
+void forwarder_set_quiet(struct forwarder *f, bool quiet);
 /* Known units get their prefix and log file at once (others at their first line). */
 void forwarder_add_unit(struct forwarder *f, ur_executor *e);
 /* After each loop iteration: log buffers out, pause the units whose queued output passed

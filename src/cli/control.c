@@ -1,9 +1,10 @@
 /* The control socket of a detached run: STATE/control, a unix stream socket (0600) the
  * supervisor listens on from before the start; requests wait in the backlog until every
  * unit is ready, so `status` while starting answers once the start is settled. A client
- * sends one line (status, status-json, env, down [USEC]) and reads the answer to its end:
- * the exit status on the first line, then the body. Only the supervisor's uid and root
- * may act on a run (SO_PEERCRED), whatever the socket's mode. */
+ * sends one line (status, status-json, env, namespaces, down [USEC]) and reads the answer
+ * to its end: the exit status on the first line, then the body (namespaces: with a pidfd
+ * passed along, for exec). Only the supervisor's uid and root may act on a run
+ * (SO_PEERCRED), whatever the socket's mode. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -50,6 +51,67 @@ static bool unit_up(ur_executor *e)
                (st == UR_STATE_INACTIVE && ur_executor_get_skip_reason(e));
 }
 
+/* --port NAME of the run: the supervisor picked each one before the units started and put it
+ * in its own environment, which every unit inherited. Calls fn once per NAME. */
+static void for_each_port(
+        const struct session *s, void (*fn)(FILE *f, const char *key, const char *value, size_t i), FILE *f)
+{
+        size_t n = 0;
+
+        for (char **p = s->options.ports; p && *p; p++) {
+                char key[256];
+                const char *value;
+                bool seen = false;
+
+                for (char **q = s->options.ports; q != p; q++)
+                        seen = seen || strcmp(*q, *p) == 0;
+                snprintf(key, sizeof(key), "UNITRUN_PORT_%s", *p);
+                value = getenv(key);
+                if (!seen && value)
+                        fn(f, key, value, n++);
+        }
+}
+
+static void port_text(FILE *f, const char *key, const char *value, size_t i)
+{
+        fprintf(f, "%s%s=%s", i ? " " : "ports: ", key, value);
+}
+
+static void port_json(FILE *f, const char *key, const char *value, size_t i)
+{
+        fputs(i ? "," : "", f);
+        json_escaped(f, key);
+        fprintf(f, ":%s", value); /* a number */
+}
+
+static void port_env(FILE *f, const char *key, const char *value, size_t i)
+{
+        (void) i;
+        fprintf(f, "%s=%s%c", key, value, 0);
+}
+
+/* The namespaces the run's units live in, for status. */
+static void namespaces_text(FILE *f, unsigned ns, bool json)
+{
+        static const struct {
+                unsigned flag;
+                const char *text, *json;
+        } names[] = {
+                { UR_NAMESPACE_NETWORK, "private network", "network" },
+                { UR_NAMESPACE_DIRS, "private dirs", "dirs" },
+                { UR_NAMESPACE_USER, "user namespace", "user" },
+        };
+        size_t n = 0;
+
+        for (size_t i = 0; i < ELEMENTSOF(names); i++)
+                if (ns & names[i].flag) {
+                        if (json)
+                                fprintf(f, "%s\"%s\"", n++ ? "," : "", names[i].json);
+                        else
+                                fprintf(f, "%s%s", n++ ? ", " : "namespaces: ", names[i].text);
+                }
+}
+
 static void answer_status(struct session *s, struct control *c, FILE *f, bool json)
 {
         ur_isolation iso = ur_context_get_isolation(s->ctx);
@@ -66,12 +128,27 @@ static void answer_status(struct session *s, struct control *c, FILE *f, bool js
                 json_escaped(f, ur_context_get_cgroup(s->ctx));
                 fputs(",\"runtime_dir\":", f);
                 json_escaped(f, ur_context_get_runtime_dir(s->ctx));
-                fputs("}\n", f);
-        } else
+                fputs(",\"namespaces\":[", f);
+                namespaces_text(f, ur_context_get_namespaces(s->ctx), true);
+                fputs("],\"ports\":{", f);
+                for_each_port(s, port_json, f);
+                fputs("}}\n", f);
+        } else {
+                unsigned ns = ur_context_get_namespaces(s->ctx);
+
                 fprintf(f, "run '%s': supervisor PID %d, isolation %s%s%s\nruntime directory: %s\n", c->name,
                         (int) getpid(), isolation_name(iso), ur_context_get_cgroup(s->ctx) ? " " : "",
                         ur_context_get_cgroup(s->ctx) ? ur_context_get_cgroup(s->ctx) : "",
                         ur_context_get_runtime_dir(s->ctx));
+                if (ns) {
+                        namespaces_text(f, ns, false);
+                        fputc('\n', f);
+                }
+                if (s->options.ports) {
+                        for_each_port(s, port_text, f);
+                        fputc('\n', f);
+                }
+        }
         for (size_t i = 0; i < s->n_executors; i++) {
                 ur_executor *e = s->executors[i];
                 uint64_t cpu = 0, memory;
@@ -130,6 +207,7 @@ static void answer_env(struct session *s, FILE *f)
                         fprintf(f, "%s=%s%c", name, ur_executor_get_cgroup(e), 0);
                 }
         }
+        for_each_port(s, port_env, f);
 }
 
 static void send_all(int fd, const char *buf, size_t n)
@@ -143,6 +221,43 @@ static void send_all(int fd, const char *buf, size_t n)
                 buf += k;
                 n -= (size_t) k;
         }
+}
+
+/* For exec: "0", the UR_NAMESPACE_* of the run, and a pidfd of the process that holds its
+ * namespaces passed along (SCM_RIGHTS), for the client's setns(). A pidfd, not a PID: the
+ * holder is our child, so the one we open cannot be another process by the time the
+ * client joins it. */
+static void answer_namespaces(struct session *s, int fd)
+{
+        unsigned ns = ur_context_get_namespaces(s->ctx);
+        _cleanup_close_ int pidfd = ns ? ur_context_open_namespace_pidfd(s->ctx) : -1;
+        union {
+                struct cmsghdr align;
+                char buf[CMSG_SPACE(sizeof(int))];
+        } control = {};
+        char text[32];
+        struct iovec iov = { .iov_base = text };
+        struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+        if (ns && pidfd < 0) {
+                snprintf(text, sizeof(text), "%d\n%u\n%d\n", EXIT_SYSTEM, ns, -pidfd);
+                send_all(fd, text, strlen(text));
+                return;
+        }
+        snprintf(text, sizeof(text), "0\n%u\n", ns);
+        iov.iov_len = strlen(text);
+        if (pidfd >= 0) {
+                struct cmsghdr *cmsg;
+
+                msg.msg_control = control.buf;
+                msg.msg_controllen = sizeof(control.buf);
+                cmsg = CMSG_FIRSTHDR(&msg);
+                cmsg->cmsg_level = SOL_SOCKET;
+                cmsg->cmsg_type = SCM_RIGHTS;
+                cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+                memcpy(CMSG_DATA(cmsg), &pidfd, sizeof(int));
+        }
+        (void) sendmsg(fd, &msg, MSG_NOSIGNAL);
 }
 
 static void control_serve(struct session *s, struct control *c, int fd)
@@ -183,6 +298,11 @@ static void control_serve(struct session *s, struct control *c, int fd)
         if (strncmp(request, "down", 4) == 0 && c->down_fd < 0) {
                 c->down_usec = strtoull(request + 4, NULL, 10);
                 c->down_fd = fd; /* answered once everything is gone */
+                return;
+        }
+        if (strcmp(request, "namespaces") == 0) {
+                answer_namespaces(s, fd);
+                close(fd);
                 return;
         }
         f = open_memstream(&text, &size);
@@ -239,6 +359,44 @@ char *control_usage_report(const struct session *s)
 
 int control_request(const char *name, const char *request, char **ret_body, size_t *ret_size)
 {
+        return control_request_fd(name, request, ret_body, ret_size, NULL);
+}
+
+/* One read of the answer; an fd passed along goes to *ret_fd (the first one; any other is
+ * closed). */
+static ssize_t recv_with_fd(int fd, char *buf, size_t size, int *ret_fd)
+{
+        union {
+                struct cmsghdr align;
+                char buf[CMSG_SPACE(sizeof(int) * 4)];
+        } control;
+        struct iovec iov = { .iov_base = buf, .iov_len = size };
+        struct msghdr msg = { .msg_iov = &iov,
+                              .msg_iovlen = 1,
+                              .msg_control = control.buf,
+                              .msg_controllen = sizeof(control.buf) };
+        ssize_t n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
+
+        if (n < 0)
+                return n;
+        for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+                if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+                        continue;
+                for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
+                        int got;
+
+                        memcpy(&got, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+                        if (ret_fd && *ret_fd < 0)
+                                *ret_fd = got;
+                        else
+                                close(got);
+                }
+        }
+        return n;
+}
+
+int control_request_fd(const char *name, const char *request, char **ret_body, size_t *ret_size, int *ret_fd)
+{
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
         _cleanup_free_ char *dir = NULL, *buf = NULL;
         _cleanup_close_ int fd = -1;
@@ -278,7 +436,7 @@ int control_request(const char *name, const char *request, char **ret_body, size
                         buf = p;
                         size += 65536;
                 }
-                n = recv(fd, buf + used, size - used - 1, 0);
+                n = recv_with_fd(fd, buf + used, size - used - 1, ret_fd);
                 if (n < 0 && errno == EINTR)
                         continue;
                 if (n <= 0)

@@ -7,6 +7,7 @@
  * STATE/supervisor.log, unit output in --log-dir or STATE/logs, and the control socket
  * (control.c) in the loop; it holds the lock until it exits, and removes the state dir
  * last. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -105,7 +106,7 @@ static int detach_wait_report(int fd, const char *dir)
         struct sigaction sa = { .sa_handler = on_caller_signal };
         bool forwarded = false;
         _cleanup_free_ char *buf = NULL;
-        size_t size = 0, used = 0;
+        size_t size = 0, used = 0, said;
         char *body;
         int status;
 
@@ -141,10 +142,15 @@ static int detach_wait_report(int fd, const char *dir)
                 return EXIT_SYSTEM;
         }
         buf[used] = 0;
-        status = atoi(buf);
+        status = (int) strtol(buf, &body, 10);
+        said = strtoull(body, NULL, 10);
         body = strchr(buf, '\n');
         body = body ? body + 1 : buf + used;
-        fputs(body, status == 0 ? stdout : stderr);
+        if (said > (size_t) (buf + used - body))
+                said = (size_t) (buf + used - body);
+        fwrite(body, 1, said, stderr);
+        fflush(stderr);
+        fputs(body + said, status == 0 ? stdout : stderr);
         fflush(stdout);
         return forwarded && status != 0 ? 128 + caller_signal : status;
 }
@@ -227,6 +233,68 @@ static int start_state_watcher(const char *name, const char *dir, pid_t supervis
         return fds[0];
 }
 
+/* PID's cgroup v2 path ("0::" of /proc/PID/cgroup, without the newline), or "". */
+static void own_cgroup(pid_t pid, char *buf, size_t size)
+{
+        _cleanup_fclose_ FILE *f = NULL;
+        char path[64], line[4096];
+
+        buf[0] = 0;
+        snprintf(path, sizeof(path), "/proc/%d/cgroup", (int) pid);
+        f = fopen(path, "re");
+        while (f && fgets(line, sizeof(line), f))
+                if (strncmp(line, "0::/", 4) == 0) {
+                        line[strcspn(line, "\n")] = 0;
+                        snprintf(buf, size, "%s", line + 3);
+                }
+}
+
+/* On the delegated-scope path the supervisor moved into the run's scope, but the helpers
+ * it made before (the state watcher, the namespace holder of --private-network) were born
+ * where the caller was: often a unit of its own (a CI step's `systemd-run` service, a
+ * user's session), which its manager stops, waiting for every process in it, once the
+ * caller has exited. So every child of ours still there follows the supervisor into the
+ * scope, next to the guardian (which kills the scope's leaves, never the scope itself);
+ * the manager collects the scope once they are gone. On the other paths they stay: the
+ * run's cgroup is below the caller's there, and must be empty for its removal. */
+static void move_helpers_into_scope(const struct session *s, const char *origin)
+{
+        _cleanup_free_ char *procs = NULL;
+        _cleanup_closedir_ DIR *tasks = NULL;
+        const char *cgroup = ur_context_get_cgroup(s->ctx);
+        struct dirent *de;
+
+        if (!origin[0] || !cgroup || ur_context_get_isolation(s->ctx) != UR_ISOLATION_SCOPE ||
+            asprintf(&procs, "%s/cgroup.procs", cgroup) < 0)
+                return;
+        tasks = opendir("/proc/self/task");
+        while (tasks && (de = readdir(tasks))) {
+                _cleanup_fclose_ FILE *f = NULL;
+                char path[300];
+                int child;
+
+                if (de->d_name[0] == '.')
+                        continue;
+                snprintf(path, sizeof(path), "/proc/self/task/%s/children", de->d_name);
+                f = fopen(path, "re");
+                while (f && fscanf(f, "%d", &child) == 1) {
+                        char where[4096], value[32];
+                        int fd;
+
+                        own_cgroup(child, where, sizeof(where));
+                        if (strcmp(where, origin) != 0)
+                                continue;
+                        fd = open(procs, O_WRONLY | O_CLOEXEC);
+                        if (fd < 0 ||
+                            write(fd, value, (size_t) snprintf(value, sizeof(value), "%d", child)) < 0)
+                                fprintf(stderr, "%s: warning: cannot move helper process %d into %s: %s\n",
+                                        program_name, child, cgroup, strerror(errno));
+                        if (fd >= 0)
+                                close(fd);
+                }
+        }
+}
+
 static void on_signal(struct session *s, int sig, bool from_terminal)
 {
         (void) s;
@@ -269,27 +337,28 @@ static void write_all(int fd, const char *buf, size_t n)
         }
 }
 
-/* The verdict of a failed start: the status and what unitrun said meanwhile. */
-static void report_failure(int report_fd, const char *dir, int status)
+/* The verdict for the caller: "STATUS LEN\n", then LEN bytes of what unitrun said on
+ * stderr meanwhile (warnings, --verbose, --json: the caller's stderr), then the summary
+ * for its stdout (a start that worked) or nothing (one that failed). */
+static void report(int report_fd, const char *dir, int status, const char *summary)
 {
         _cleanup_free_ char *path = NULL, *text = NULL;
-        char head[32];
+        char head[64];
         size_t size = 0;
-        FILE *f;
+        FILE *f = NULL;
 
-        snprintf(head, sizeof(head), "%d\n", status);
-        write_all(report_fd, head, strlen(head));
-        if (asprintf(&path, "%s/supervisor.log", dir) < 0)
-                return;
-        f = fopen(path, "re");
-        if (!f)
-                return;
-        text = malloc(1 << 20);
+        if (asprintf(&path, "%s/supervisor.log", dir) >= 0)
+                f = fopen(path, "re");
+        text = f ? malloc(1 << 20) : NULL;
         if (text)
                 size = fread(text, 1, 1 << 20, f);
-        fclose(f);
-        if (text)
-                write_all(report_fd, text, size);
+        if (f)
+                fclose(f);
+        snprintf(head, sizeof(head), "%d %zu\n", status, size);
+        write_all(report_fd, head, strlen(head));
+        write_all(report_fd, text, size);
+        if (summary)
+                write_all(report_fd, summary, strlen(summary));
 }
 
 static int supervise(const char *name, const char *dir, int report_fd, struct detach_args *a)
@@ -301,6 +370,7 @@ static int supervise(const char *name, const char *dir, int report_fd, struct de
         size_t text_size = 0;
         FILE *f;
         int fd, status, r, watcher_fd = -1;
+        char origin[4096];
 
         /* None of the caller's stdio: a caller that reads our output to its end returns. */
         fd = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -334,6 +404,7 @@ static int supervise(const char *name, const char *dir, int report_fd, struct de
                 if (getcwd(cwd, sizeof(cwd)) && asprintf(&log_dir, "%s/%s", cwd, a->log_dir) < 0)
                         log_dir = NULL;
         }
+        own_cgroup(st.pid, origin, sizeof(origin));
         st.start_time = detach_process_start_time(st.pid);
         st.log_dir = log_dir;
         r = start_state_watcher(name, dir, st.pid);
@@ -346,7 +417,7 @@ static int supervise(const char *name, const char *dir, int report_fd, struct de
         if (r < 0) {
                 fprintf(stderr, "%s: cannot set up the control socket in %s: %s\n", program_name, dir,
                         strerror(-r));
-                report_failure(report_fd, dir, EXIT_SYSTEM);
+                report(report_fd, dir, EXIT_SYSTEM, NULL);
                 (void) detach_remove_state_dir(dir);
                 _exit(EXIT_SYSTEM);
         }
@@ -367,18 +438,24 @@ static int supervise(const char *name, const char *dir, int report_fd, struct de
                                          : iso == UR_ISOLATION_SCOPE ? "delegated-scope"
                                                                      : "fallback");
                 (void) detach_state_write(dir, &st);
+                move_helpers_into_scope(&s, origin);
                 if (session_add_extra_fd(&s, c.listen_fd, control_on_connect) < 0)
                         status = EXIT_SYSTEM;
         }
         if (status == 0) {
                 f = open_memstream(&text, &text_size);
                 if (f) {
-                        fprintf(f, "0\n");
                         print_summary(&s, f);
                         fprintf(f, "run '%s' detached: supervisor PID %d\n", name, (int) st.pid);
                         fclose(f);
-                        write_all(report_fd, text, text_size);
                 }
+                /* What the start said so far is in the log (a file: the sink writes it all). */
+                fflush(stderr);
+                (void) sink_flush(&s.sink);
+                report(report_fd, dir, 0, text);
+                /* Detached, unit output goes to the log dir only: supervisor.log (in /run,
+                 * memory) is for what unitrun says, not a second copy of every line. */
+                forwarder_set_quiet(s.forwarder, true);
                 report_fd = safe_close(report_fd);
                 if (session_wait(&s, detached_should_end) < 0)
                         status = EXIT_SYSTEM;
@@ -396,7 +473,7 @@ static int supervise(const char *name, const char *dir, int report_fd, struct de
         c.listen_fd = safe_close(c.listen_fd);
         if (report_fd >= 0) {
                 /* The start failed: everything is stopped; the caller gets the report. */
-                report_failure(report_fd, dir, status);
+                report(report_fd, dir, status, NULL);
                 (void) detach_remove_state_dir(dir);
                 _exit(status);
         }

@@ -1,6 +1,6 @@
-/* What the detached-run verbs share (up --detach, status, env, down, logs): where a run's
- * state lives, its lock, its state file, the sweep of a run whose supervisor died, and
- * the control protocol (one request line, then the answer until end-of-file). */
+/* What the detached-run verbs share (up --detach, status, env, down, logs, exec): where a
+ * run's state lives, its lock, its state file, the sweep of a run whose supervisor died,
+ * and the control protocol (one request line, then the answer until end-of-file). */
 #pragma once
 
 #include <stdbool.h>
@@ -55,6 +55,9 @@ int detach_remove_state_dir(const char *dir);
  * line is the status code). Returns the code (>= 0), or an exit status for the caller
  * after saying why (4 no such run, 3 a dead supervisor's stale state). */
 int control_request(const char *name, const char *request, char **ret_body, size_t *ret_size);
+/* The same, and an fd the supervisor passed along in *ret_fd (-1 on entry; -1 if none). */
+int control_request_fd(
+        const char *name, const char *request, char **ret_body, size_t *ret_size, int *ret_fd);
 
 int verb_status(int argc, char **argv);
 int verb_env(int argc, char **argv);

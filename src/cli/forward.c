@@ -190,6 +190,12 @@ forwarder_on_output(ur_executor *e, ur_stream stream, const char *line, size_t l
                 log_line(u, line, len);
 }
 
+void forwarder_set_quiet(struct forwarder *f, bool quiet)
+{
+        if (f)
+                f->quiet = quiet;
+}
+
 void forwarder_attach(struct forwarder *f, ur_context *ctx)
 {
         ur_context_set_output_callback(ctx, forwarder_on_output, f);

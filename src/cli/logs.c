@@ -1,7 +1,6 @@
 /* unitrun logs [--name NAME] [-f] [UNIT...]: what a detached run's units printed, from
  * its log directory (--log-dir, or STATE/logs), each line after the "UNIT| " prefix a
- * foreground run gives it; -f follows until the run ends. And unitrun exec [--name NAME]
- * -- COMMAND: COMMAND with the run's environment (what `unitrun env` prints) applied. */
+ * foreground run gives it; -f follows until the run ends. */
 #include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -157,46 +156,4 @@ int verb_logs(int argc, char **argv)
         strv_free(units);
         detach_state_done(&st);
         return status;
-}
-
-int verb_exec(int argc, char **argv)
-{
-        const char *name = DETACH_DEFAULT_NAME;
-        _cleanup_free_ char *body = NULL;
-        size_t size = 0;
-        int i, r;
-
-        for (i = 2; i < argc && strcmp(argv[i], "--") != 0; i++) {
-                r = detach_parse_name(argc, argv, i, &name);
-                if (r == 0) {
-                        i++;
-                        continue;
-                }
-                if (r != 1)
-                        return r;
-                cli_error("unknown argument '%s' (COMMAND goes after '--')", argv[i]);
-                return EXIT_USAGE;
-        }
-        if (i + 1 >= argc) {
-                cli_error("missing '-- COMMAND'");
-                return EXIT_USAGE;
-        }
-        r = control_request(name, "env", &body, &size);
-        if (r < 0)
-                return control_explain(name, r);
-        for (size_t o = 0; o < size;) {
-                char *kv = body + o, *eq = strchr(kv, '=');
-
-                o += strlen(kv) + 1;
-                if (!eq)
-                        continue;
-                *eq = 0;
-                if (setenv(kv, eq + 1, 1) < 0) {
-                        cli_error("cannot set %s: %s", kv, strerror(errno));
-                        return EXIT_SYSTEM;
-                }
-        }
-        execvp(argv[i + 1], argv + i + 1);
-        cli_error("cannot execute %s: %s", argv[i + 1], strerror(errno));
-        return errno == ENOENT ? 127 : 126;
 }

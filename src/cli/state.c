@@ -240,12 +240,17 @@ int detach_remove_state_dir(const char *dir)
         return r;
 }
 
+/* The run's cgroup when the sweeping process is in it (the state watcher, next to the
+ * guardian in a delegated scope): its leaves go, the cgroup stays for the manager to
+ * collect once we are gone. */
+static const char *sweep_keep;
+
 /* Leaves first; a leaf being emptied by cgroup.kill needs a moment before rmdir works. */
 static int remove_cgroup(const char *path, const struct stat *sb, int type, struct FTW *ftw)
 {
         (void) sb;
         (void) ftw;
-        if (type != FTW_DP)
+        if (type != FTW_DP || (sweep_keep && strcmp(path, sweep_keep) == 0))
                 return 0;
         for (int i = 0; i < 100 && rmdir(path) < 0 && errno == EBUSY; i++) {
                 struct timespec ts = { .tv_nsec = 20 * 1000 * 1000 };
@@ -254,21 +259,61 @@ static int remove_cgroup(const char *path, const struct stat *sb, int type, stru
         return 0;
 }
 
-static bool sweep_cgroup(const char *cgroup)
+static void cgroup_kill(const char *cgroup)
 {
         _cleanup_free_ char *kill_path = NULL;
         int fd;
 
+        if (asprintf(&kill_path, "%s/cgroup.kill", cgroup) < 0)
+                return;
+        fd = open(kill_path, O_WRONLY | O_CLOEXEC);
+        if (fd >= 0) {
+                (void) !write(fd, "1", 1);
+                close(fd);
+        }
+}
+
+/* Whether this process is in the cgroup v2 directory cgroup itself (its path ends with our
+ * "0::" path from /proc/self/cgroup). */
+static bool in_cgroup(const char *cgroup)
+{
+        _cleanup_fclose_ FILE *f = fopen("/proc/self/cgroup", "re");
+        char line[4096];
+        bool in = false;
+
+        while (f && fgets(line, sizeof(line), f)) {
+                size_t n, len = strlen(cgroup);
+
+                if (strncmp(line, "0::/", 4) != 0)
+                        continue;
+                line[strcspn(line, "\n")] = 0;
+                n = strlen(line + 3);
+                in = n > 1 && n <= len && strcmp(cgroup + len - n, line + 3) == 0;
+        }
+        return in;
+}
+
+static bool sweep_cgroup(const char *cgroup)
+{
         if (!cgroup || cgroup[0] != '/' || access(cgroup, F_OK) < 0)
                 return false;
-        if (asprintf(&kill_path, "%s/cgroup.kill", cgroup) >= 0) {
-                fd = open(kill_path, O_WRONLY | O_CLOEXEC);
-                if (fd >= 0) {
-                        (void) !write(fd, "1", 1);
-                        close(fd);
+        sweep_keep = NULL;
+        if (in_cgroup(cgroup)) {
+                _cleanup_closedir_ DIR *d = opendir(cgroup);
+                struct dirent *de;
+
+                sweep_keep = cgroup;
+                while (d && (de = readdir(d))) {
+                        _cleanup_free_ char *leaf = NULL;
+
+                        if (de->d_type == DT_DIR && de->d_name[0] != '.' &&
+                            asprintf(&leaf, "%s/%s", cgroup, de->d_name) >= 0)
+                                cgroup_kill(leaf);
                 }
-        }
+        } else
+                cgroup_kill(cgroup);
         (void) nftw(cgroup, remove_cgroup, 16, FTW_DEPTH | FTW_PHYS);
+        sweep_keep = NULL;
         return true;
 }
 

@@ -101,6 +101,11 @@ unsigned ur_context_get_namespaces(const ur_context *ctx);
 int ur_context_enter(const ur_context *ctx);
 int ur_context_socket(ur_context *ctx, int family, int type, int protocol);
 int ur_context_get_netns_fd(const ur_context *ctx);
+/* A new pidfd (close-on-exec; the caller closes it) of the process that lives in the run's
+ * namespaces for as long as they exist, for a process of another program to join them all
+ * at once: setns(pidfd, CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET), the flags of
+ * ur_context_get_namespaces(), as `unitrun exec` does. -ENOENT without namespaces. */
+int ur_context_open_namespace_pidfd(const ur_context *ctx);
 /* PrivateTmp=: the executor's own /tmp and /var/tmp (empty, 01777, removed at its stop).
  * PrivateNetwork=: its own network namespace with only loopback: nothing outside it, the
  * run's other units included, reaches it over the network (a unix socket still does).

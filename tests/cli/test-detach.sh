@@ -6,7 +6,11 @@
 # detached (status 3, down 70); a stale state dir (swept by the next up --detach and by
 # down); a peer of another uid refused on the control socket; the supervisor SIGKILLed
 # with units running (units, cgroups, runtime and state dirs gone within about a second);
-# an unprivileged user's runs in $XDG_RUNTIME_DIR/unitrun (71 without it).
+# an unprivileged user's runs in $XDG_RUNTIME_DIR/unitrun (71 without it); --port's
+# UNITRUN_PORT_* in env (sh, github, dotenv: quoted whatever a value holds) and status; up
+# --detach's --events/--json/--verbose; Restart=on-failure counted by status; exec into a
+# --private-network run's namespaces (its network, its /run/NAME; as uid 65534 through the
+# user namespace), the host kept out, and a clear error once the namespace holder is gone.
 # Run once with cgroup isolation and once with UNITRUN_NO_CGROUP=1.
 #   UNITRUN=path/to/unitrun test-detach.sh
 set -u
@@ -20,7 +24,9 @@ NAMES=""
 as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups env XDG_RUNTIME_DIR="$T/xdg" "$@"; }
 cleanup() {
         for n in $NAMES; do "$UNITRUN" down --name "$n" >/dev/null 2>&1; done
-        [ -d "$T/xdg/unitrun/default" ] && as_nobody "$UNITRUN" down >/dev/null 2>&1
+        for d in "$T"/xdg/unitrun/*; do
+                [ -d "$d" ] && as_nobody "$UNITRUN" down --name "${d##*/}" >/dev/null 2>&1
+        done
         rm -rf "$T"
 }
 trap cleanup EXIT
@@ -28,6 +34,10 @@ fail() { echo "FAIL: $*" >&2; cat "$T/err" >&2 2>/dev/null; exit 1; }
 # A process that is gone, or a zombie waiting for PID 1 to reap it, is not running.
 alive() { [ -e "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
 state_pid() { awk '/^pid /{print $2}' "/run/unitrun/$1/state" 2>/dev/null; }
+# A port free on the host now (a unit binds it inside a run's own network), and whether a
+# plain connect from the host reaches it.
+free_port() { /usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+host_connects() { /usr/bin/python3 -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 3)' "$1" 2>/dev/null; }
 # Waits up to $2 tenths of a second for the shell condition $1.
 within() {
         i=0
@@ -128,10 +138,149 @@ N="$P-logs"
 NAMES="$NAMES $N"
 mkdir "$T/logs"
 "$UNITRUN" up --detach --name "$N" --log-dir "$T/logs" \
-        --exec "sh -c 'echo hello-from-unit; exec sleep 1000'" --name talk.service --ready-output hello \
+        --exec "sh -c 'echo hello-from-unit; sleep 0.5; echo later-line; exec sleep 1000'" --name talk.service \
+        --ready-output hello \
         >/dev/null 2>"$T/err" || fail "up --detach --log-dir: expected 0"
 grep -q hello-from-unit "$T/logs/talk.service.log" || fail "no unit output in --log-dir"
+# Once detached, unit output goes to the log dir only, not into supervisor.log (memory).
+within 'grep -q later-line "$T/logs/talk.service.log"' 100 || fail "no later output in --log-dir"
+grep -q later-line "/run/unitrun/$N/supervisor.log" && fail "unit output after the start is copied into supervisor.log"
 "$UNITRUN" down --name "$N" 2>"$T/err" || fail "down (log dir): expected 0"
+
+# ---- --port NAME: env and status carry UNITRUN_PORT_*, in every format ----------------
+# The run's runtime dir under an XDG_RUNTIME_DIR whose name needs quoting in each format.
+N="$P-ports"
+NAMES="$NAMES $N"
+Q="$T/q'\"\$x \\\`y"
+mkdir "$Q" "$T/www"
+chmod 755 "$Q" "$T/www"
+echo "marker-$$" >"$T/www/marker"
+XDG_RUNTIME_DIR="$Q" "$UNITRUN" up --detach --name "$N" --port WEB --port DB --port WEB \
+        --exec "sh -c 'exec /usr/bin/python3 -m http.server \$UNITRUN_PORT_WEB --bind 127.0.0.1 --directory $T/www'" \
+        --name web.service --ready-listen >"$T/up-out" 2>"$T/err" || fail "up --detach --port: expected 0"
+"$UNITRUN" env --name "$N" >"$T/env-sh" 2>"$T/err" || fail "env (ports): expected 0"
+unset UNITRUN_PORT_WEB UNITRUN_PORT_DB
+eval "$(cat "$T/env-sh")"
+case "${UNITRUN_PORT_WEB:-}:${UNITRUN_PORT_DB:-}" in
+[1-9]*[0-9]:[1-9]*[0-9]) ;;
+*) fail "env does not export the run's ports: $(cat "$T/env-sh")" ;;
+esac
+[ "$UNITRUN_PORT_WEB" != "$UNITRUN_PORT_DB" ] || fail "WEB and DB got the same port"
+[ "$(grep -c '^export UNITRUN_PORT_WEB=' "$T/env-sh")" = 1 ] || fail "--port WEB twice: not one UNITRUN_PORT_WEB"
+# The port is the one the unit got: it listens there.
+got=$(curl -sf --max-time 10 "http://127.0.0.1:$UNITRUN_PORT_WEB/marker") || fail "nothing listens on UNITRUN_PORT_WEB"
+[ "$got" = "marker-$$" ] || fail "UNITRUN_PORT_WEB reaches something else: $got"
+# --ready-listen saw the daemon's socket: not the supervisor's control socket, which the
+# unit's process holds between clone and exec.
+grep -q "web.service .*Listen=yes (TCP 127.0.0.1:$UNITRUN_PORT_WEB," "$T/up-out" ||
+        fail "--ready-listen under a detached supervisor: not the daemon's socket: $(cat "$T/up-out")"
+# A unit that never listens is never ready, however long its clone-to-exec window (a
+# loaded machine widens it: a few tries).
+NAMES="$NAMES $N-never"
+for i in 1 2 3 4 5; do
+        "$UNITRUN" up --detach --name "$N-never" --exec "sleep 1000" --ready-listen --timeout 300ms \
+                >"$T/up-out" 2>&1
+        status=$?
+        [ "$status" = 69 ] || fail "--ready-listen of a unit that never listens: expected 69, got $status: $(cat "$T/up-out")"
+done
+case "$UNITRUN_RUNTIME_DIR" in
+"$Q"/unitrun.*) ;;
+*) fail "sh quoting: UNITRUN_RUNTIME_DIR is '$UNITRUN_RUNTIME_DIR', not under '$Q'" ;;
+esac
+[ -d "$UNITRUN_RUNTIME_DIR" ] || fail "sh quoting: UNITRUN_RUNTIME_DIR is not the run's directory"
+"$UNITRUN" env --name "$N" --format github >"$T/env-gh" || fail "env --format github (ports)"
+grep -qx "UNITRUN_PORT_WEB=$UNITRUN_PORT_WEB" "$T/env-gh" || fail "env --format github: no UNITRUN_PORT_WEB"
+grep -qx "UNITRUN_PORT_DB=$UNITRUN_PORT_DB" "$T/env-gh" || fail "env --format github: no UNITRUN_PORT_DB"
+grep -qFx "UNITRUN_RUNTIME_DIR=$UNITRUN_RUNTIME_DIR" "$T/env-gh" || fail "env --format github: runtime dir not verbatim"
+"$UNITRUN" env --name "$N" --format dotenv >"$T/env-dot" || fail "env --format dotenv (ports)"
+grep -qx "UNITRUN_PORT_DB=\"$UNITRUN_PORT_DB\"" "$T/env-dot" || fail "env --format dotenv: no UNITRUN_PORT_DB"
+grep -qx "UNITRUN_PORT_WEB=\"$UNITRUN_PORT_WEB\"" "$T/env-dot" || fail "env --format dotenv: no UNITRUN_PORT_WEB"
+esc=$(printf '%s' "$UNITRUN_RUNTIME_DIR" | sed 's/[\\"$`]/\\&/g')
+grep -qFx "UNITRUN_RUNTIME_DIR=\"$esc\"" "$T/env-dot" || fail "env --format dotenv: runtime dir not escaped: $(cat "$T/env-dot")"
+"$UNITRUN" status --name "$N" | grep -q "^ports: UNITRUN_PORT_WEB=$UNITRUN_PORT_WEB UNITRUN_PORT_DB=$UNITRUN_PORT_DB\$" ||
+        fail "status does not show the ports: $("$UNITRUN" status --name "$N")"
+"$UNITRUN" status --name "$N" --json |
+        grep -q "\"ports\":{\"UNITRUN_PORT_WEB\":$UNITRUN_PORT_WEB,\"UNITRUN_PORT_DB\":$UNITRUN_PORT_DB}" ||
+        fail "status --json does not carry the ports: $("$UNITRUN" status --name "$N" --json)"
+got=$("$UNITRUN" exec --name "$N" -- sh -c 'echo "$UNITRUN_PORT_DB"') || fail "exec (ports): expected 0"
+[ "$got" = "$UNITRUN_PORT_DB" ] || fail "exec: UNITRUN_PORT_DB is '$got'"
+"$UNITRUN" down --name "$N" 2>"$T/err" || fail "down (ports): expected 0"
+
+# ---- up --detach passes --events, --json and --verbose on ------------------------------
+N="$P-events"
+NAMES="$NAMES $N"
+# A relative --events FILE: the caller's working directory, as for run.
+(cd "$T" && "$UNITRUN" up --detach --name "$N" --events events.jsonl --json --verbose \
+        --exec "sleep 1000" --name ev.service --ready-file /dev/null >/dev/null 2>"$T/up-err") ||
+        { cat "$T/up-err" >&2; fail "up --detach --events --json --verbose: expected 0"; }
+grep -q '^{"event":"ready",.*"unit":"ev.service"' "$T/up-err" || fail "up --detach --json: no ready event on stderr: $(cat "$T/up-err")"
+grep -q 'ev.service: ready in' "$T/up-err" || fail "up --detach --verbose: no ready line on stderr"
+grep -q '^{"event":"ready",.*"unit":"ev.service"' "$T/events.jsonl" || fail "--events: no ready event in the file"
+"$UNITRUN" down --name "$N" 2>"$T/err" || fail "down (events): expected 0"
+grep -q '^{"event":"stopped",.*"unit":"ev.service"' "$T/events.jsonl" || fail "--events: no stopped event after down"
+
+# ---- Restart=on-failure while detached: the supervisor restarts, status counts ------------
+N="$P-restart"
+NAMES="$NAMES $N"
+"$UNITRUN" up --detach --name "$N" --exec "sleep 1000" --name phoenix.service --ready-file /dev/null \
+        -p Restart=on-failure -p RestartSec=100ms >/dev/null 2>"$T/err" || fail "up --detach (restart): expected 0"
+for n in 1 2; do
+        eval "$("$UNITRUN" env --name "$N")"
+        old=$UNITRUN_PHOENIX_PID
+        kill -9 "$old"
+        within '"$UNITRUN" status --name "$N" 2>/dev/null | grep -Eq "^phoenix.service +running .*restarts $n(,|\$)"' 100 ||
+                fail "status does not show phoenix running with restarts $n: $("$UNITRUN" status --name "$N")"
+        "$UNITRUN" status --name "$N" --json | grep -q "\"unit\":\"phoenix.service\",\"state\":\"running\",.*\"restarts\":$n," ||
+                fail "status --json does not carry restarts $n: $("$UNITRUN" status --name "$N" --json)"
+        eval "$("$UNITRUN" env --name "$N")"
+        [ "$UNITRUN_PHOENIX_PID" != "$old" ] && alive "$UNITRUN_PHOENIX_PID" || fail "the restarted unit has no new live PID"
+done
+"$UNITRUN" down --name "$N" 2>"$T/err" || fail "down after restarts that recovered: expected 0"
+
+# ---- exec into a --private-network --private-dirs run's namespaces ---------------------
+N="$P-netns"
+NAMES="$NAMES $N"
+port=$(free_port)
+"$UNITRUN" up --detach --name "$N" --private-network \
+        --exec "/usr/bin/python3 -m http.server $port --bind 127.0.0.1 --directory $T/www" --name web.service \
+        --ready-tcp "127.0.0.1:$port" \
+        --exec "sh -c 'echo inside-$$ >\$RUNTIME_DIRECTORY/seen; echo done; exec sleep 1000'" --name rt.service \
+        -p "RuntimeDirectory=$P-rt" --ready-output done >/dev/null 2>"$T/err" ||
+        fail "up --detach --private-network: expected 0"
+"$UNITRUN" status --name "$N" | grep -q "^namespaces: private network, private dirs" ||
+        fail "status does not show the run's namespaces"
+"$UNITRUN" status --name "$N" --json | grep -q '"namespaces":\["network","dirs"\]' || fail "status --json: no namespaces"
+got=$("$UNITRUN" exec --name "$N" -- curl -sf --max-time 10 "http://127.0.0.1:$port/marker" 2>"$T/err") ||
+        fail "exec -- curl does not reach the unit inside the private network"
+[ "$got" = "marker-$$" ] || fail "exec -- curl reached something else: $got"
+"$UNITRUN" exec --name "$N" -- /usr/bin/python3 -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 3)' "$port" ||
+        fail "exec -- python does not connect to the unit"
+host_connects "$port" && fail "a plain host connect reaches the unit of a --private-network run"
+[ "$("$UNITRUN" exec --name "$N" -- readlink /proc/self/ns/net)" != "$(readlink /proc/self/ns/net)" ] ||
+        fail "exec runs in the host's network namespace"
+got=$("$UNITRUN" exec --name "$N" -- cat "/run/$P-rt/seen" 2>"$T/err") || fail "exec does not see /run/$P-rt of the unit"
+[ "$got" = "inside-$$" ] || fail "exec: /run/$P-rt/seen holds '$got'"
+[ -e "/run/$P-rt" ] && fail "/run/$P-rt exists on the host"
+[ "$(cd "$T/www" && "$UNITRUN" exec --name "$N" -- pwd)" = "$T/www" ] || fail "exec does not keep the working directory"
+eval "$("$UNITRUN" env --name "$N")"
+[ "$("$UNITRUN" exec --name "$N" -- sh -c 'echo "$UNITRUN_WEB_PID"')" = "$UNITRUN_WEB_PID" ] ||
+        fail "exec into the namespaces lost the run's environment"
+# The holder gone (killed here on purpose): exec names the step and the errno.
+sup=$(state_pid "$N")
+holder=
+for c in $(pgrep -P "$sup" -x unitrun); do
+        [ "$(readlink "/proc/$c/ns/net")" != "$(readlink /proc/self/ns/net)" ] && holder=$c
+done
+[ -n "$holder" ] || fail "no namespace holder under the supervisor"
+kill -9 "$holder"
+within '! alive "$holder"' 50 || fail "the holder did not die"
+"$UNITRUN" exec --name "$N" -- true 2>"$T/err"
+[ $? = 71 ] || fail "exec with the holder gone: expected 71"
+grep -q "cannot join the namespaces of run '$N' (setns CLONE_NEWNS|CLONE_NEWNET on its namespace holder's pidfd): No such process" "$T/err" ||
+        grep -q "cannot open a pidfd of its namespace holder: No such process" "$T/err" ||
+        fail "exec with the holder gone: unclear error: $(cat "$T/err")"
+"$UNITRUN" down --name "$N" 2>"$T/err" || fail "down (netns): expected 0"
+within '! host_connects "$port"' 10 || true
 
 # ---- Bad names, unknown runs -----------------------------------------------------------
 for verb in status env logs exec down; do
@@ -161,7 +310,9 @@ status=$?
 grep -q "bad.service: exited with status 3" "$T/err" || fail "failed start: no report of the reason"
 grep -q "going-down" "$T/err" || fail "failed start: the unit's output is not in the report"
 [ -e "/run/unitrun/$N" ] && fail "failed start: the state dir is left"
-pgrep -f "sleep 1003.$$" >/dev/null && fail "failed start: a unit is left running"
+# Anchored: unitrun's own processes (the supervisor's helpers, on their way out) carry the
+# unit's command line in theirs.
+pgrep -f "^sleep 1003\.$$" >/dev/null && fail "failed start: a unit is left running"
 
 # ---- A unit lost while detached: status 3, down 70 ----------------------------------------
 N="$P-lost"
@@ -219,6 +370,27 @@ if command -v setpriv >/dev/null && setpriv --reuid=65534 --regid=65534 --clear-
         as_nobody "$UNITRUN" status | grep -q "^default  *up" || fail "status as uid 65534 does not list its run"
         as_nobody "$UNITRUN" down 2>"$T/err" || fail "down as uid 65534: expected 0"
         [ -e "$T/xdg/unitrun/default" ] && fail "down as uid 65534 left the state dir"
+        # exec into an unprivileged --private-network run: through its user namespace too.
+        port=$(free_port)
+        (cd / && as_nobody "$UNITRUN" up --detach --name nsn --private-network \
+                --exec "/usr/bin/python3 -m http.server $port --bind 127.0.0.1 --directory $T/www" \
+                --name web.service --ready-tcp "127.0.0.1:$port" \
+                --exec "sh -c 'echo nobody-$$ >\$RUNTIME_DIRECTORY/seen; echo done; exec sleep 1000'" \
+                --name rt.service -p "RuntimeDirectory=$P-nrt" --ready-output done >/dev/null 2>"$T/err") ||
+                fail "up --detach --private-network as uid 65534: expected 0"
+        as_nobody "$UNITRUN" status --name nsn | grep -q "^namespaces: private network, private dirs, user namespace" ||
+                fail "status as uid 65534 does not show the run's user namespace"
+        got=$(cd / && as_nobody "$UNITRUN" exec --name nsn -- curl -sf --max-time 10 "http://127.0.0.1:$port/marker" 2>"$T/err") ||
+                fail "exec -- curl as uid 65534 does not reach the unit inside the private network"
+        [ "$got" = "marker-$$" ] || fail "exec -- curl as uid 65534 reached something else: $got"
+        host_connects "$port" && fail "a plain host connect reaches uid 65534's --private-network unit"
+        got=$(cd / && as_nobody "$UNITRUN" exec --name nsn -- cat "/run/$P-nrt/seen" 2>"$T/err") ||
+                fail "exec as uid 65534 does not see /run/$P-nrt of the unit"
+        [ "$got" = "nobody-$$" ] || fail "exec as uid 65534: /run/$P-nrt/seen holds '$got'"
+        [ -e "/run/$P-nrt" ] && fail "/run/$P-nrt exists on the host"
+        [ "$(cd / && as_nobody "$UNITRUN" exec --name nsn -- id -u)" = 0 ] ||
+                fail "exec as uid 65534 is not in the run's user namespace (the caller mapped to root)"
+        as_nobody "$UNITRUN" down --name nsn 2>"$T/err" || fail "down --name nsn as uid 65534: expected 0"
         (cd / && setpriv --reuid=65534 --regid=65534 --clear-groups env -u XDG_RUNTIME_DIR \
                 "$UNITRUN" up --detach --exec "sleep 1000" 2>"$T/err")
         [ $? = 71 ] || fail "up --detach without XDG_RUNTIME_DIR: expected 71"
@@ -235,7 +407,7 @@ NAMES="$NAMES $N"
         --ready-file /dev/null >/dev/null 2>&1 || fail "up --detach (kill): expected 0"
 eval "$("$UNITRUN" env --name "$N")"
 sup=$(state_pid "$N")
-child=$(pgrep -f "sleep 1004.$$" | head -1)
+child=$(pgrep -f "^sleep 1004\.$$" | head -1)
 [ -n "$child" ] || fail "the unit's child did not start"
 kill -9 "$sup"
 # About a second; generous bounds for a loaded machine.
@@ -301,7 +473,7 @@ wait "$upper"
 status=$?
 [ "$status" = 143 ] || fail "up --detach after SIGTERM while starting: expected 143, got $status"
 [ -e "/run/unitrun/$N" ] && fail "up --detach interrupted left the state dir"
-pgrep -f "sleep 1005.$$" >/dev/null && fail "up --detach interrupted left a unit running"
+pgrep -f "^sleep 1005\.$$" >/dev/null && fail "up --detach interrupted left a unit running"
 
 # ---- A stale state dir (a dead supervisor, its watcher gone too) ------------------------
 N="$P-stale"

@@ -1,10 +1,14 @@
 #!/bin/bash
 # Isolation path (b), the delegated systemd scope, against a real `systemd --user`.
 #
-#   test-scope.sh root-in-tree | nobody-in-tree | stale-scope | library | nobody-outside | no-manager
+#   test-scope.sh root-in-tree | nobody-in-tree | stale-scope | library | nobody-outside | no-manager |
+#                 detach | nobody-detach
 #
 # "library" runs the library's executor tests (TEST_EXECUTOR) on path (b): every context
-# after the first reuses the process's scope.
+# after the first reuses the process's scope. "detach" (root) and "nobody-detach" start a
+# detached run (up --detach, with --private-network) from inside the manager's tree and
+# drive it from outside as later CI steps would (status, env, exec into its network, down),
+# then SIGKILL a second run's supervisor.
 #
 # Needs root (CI runs as root): the script re-executes itself in a private mount namespace
 # where a tmpfs over /run holds an empty /run/systemd/system, so sd_booted() holds and no
@@ -34,9 +38,9 @@ fail() {
 }
 
 case "$case_name" in
-root-in-tree | nobody-in-tree | stale-scope | library | nobody-outside | no-manager) ;;
+root-in-tree | nobody-in-tree | stale-scope | library | nobody-outside | no-manager | detach | nobody-detach) ;;
 *)
-        echo "usage: $0 root-in-tree|nobody-in-tree|stale-scope|library|nobody-outside|no-manager" >&2
+        echo "usage: $0 root-in-tree|nobody-in-tree|stale-scope|library|nobody-outside|no-manager|detach|nobody-detach" >&2
         exit 2
         ;;
 esac
@@ -341,6 +345,89 @@ no-manager)
         [ "$STATUS_SAVED" = 0 ] || fail "unitrun exited $STATUS_SAVED"
         [ "$ELAPSED" -lt 4000 ] || fail "the fallback took ${ELAPSED} ms"
         check_unit_processes_dead
+        ;;
+detach | nobody-detach)
+        if [ "$case_name" = detach ]; then uid=0 gid=0 name=root; else uid=$NOBODY_UID gid=$NOBODY_GID name=nobody; fi
+        start_manager "$uid" "$gid" "$name"
+        WORK=$T/$name/work
+        PIDS=$WORK/pids
+        [ "$uid" = 0 ] && STATE=/run/unitrun || STATE=$MANAGER_RUN/unitrun
+        scope_re="$CG2$MANAGER_CG/([^/]+/)*unitrun-[0-9]+-[0-9a-f]+\.scope"
+        as "$uid" "$gid"
+        U() { "${AS[@]}" env XDG_RUNTIME_DIR="$MANAGER_RUN" "$T/bin/unitrun" "$@"; }
+        # From inside the manager's tree, as the in-tree cases run `run`; the step that
+        # started it ends (and systemd-run with it) while the run goes on.
+        detach_up() { # NAME UNIT-ARGS...
+                local n=$1
+                shift
+                timeout 60 "${AS[@]}" env XDG_RUNTIME_DIR="$MANAGER_RUN" systemd-run --user --pipe --wait \
+                        --quiet --collect -E UNITRUN_NO_OWN_CGROUP=1 "$T/bin/unitrun" up --detach --name "$n" \
+                        --exec "$T/bin/forker double-setsid $PIDS" --type notify \
+                        --exec "sleep 1000" --name idle.service --ready-file /dev/null "$@" \
+                        >"$WORK/out" 2>"$WORK/err" </dev/null
+                STATUS=$?
+                echo "--- up --detach exited $STATUS; stdout:" >&2
+                cat "$WORK/out" >&2
+                echo "--- stderr:" >&2
+                cat "$WORK/err" >&2
+                if [ "$STATUS" != 0 ]; then
+                        # Where everything is (a process left in systemd-run's service
+                        # keeps it, and the step, from ending).
+                        find "$CG2$MANAGER_CG" -name cgroup.procs -exec grep -H . {} + >&2
+                        fail "up --detach exited $STATUS"
+                fi
+        }
+        # A port free on the host: inside the run's own network, a unit serves HTTP on it.
+        port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+        mkdir -p "$T/www"
+        echo "scope-marker" >"$T/www/marker"
+        chmod -R a+rX "$T/www"
+        N=scope-$$
+        detach_up "$N" --private-network \
+                --exec "/usr/bin/python3 -m http.server $port --bind 127.0.0.1 --directory $T/www" \
+                --name web.service --ready-tcp "127.0.0.1:$port"
+        U status --name "$N" >"$WORK/status" 2>&1 || fail "status exited $?: $(cat "$WORK/status")"
+        grep -Eq "isolation delegated-scope $scope_re\$" "$WORK/status" ||
+                fail "status does not show the delegated scope: $(cat "$WORK/status")"
+        grep -q "^forker.service *running" "$WORK/status" || fail "status does not show the unit running"
+        U status --name "$N" --json | grep -q '"supervisor_pid":[0-9]*,"isolation":"delegated-scope"' ||
+                fail "status --json does not say delegated-scope"
+        eval "$(U env --name "$N")"
+        grep -Eq "^0::${scope_re#"$CG2"}/forker[^/]*\$" "/proc/$UNITRUN_FORKER_PID/cgroup" ||
+                fail "the unit is not in a leaf of the scope: $(cat "/proc/$UNITRUN_FORKER_PID/cgroup")"
+        [ -d "$UNITRUN_IDLE_CGROUP" ] || fail "env: UNITRUN_IDLE_CGROUP is not a cgroup"
+        got=$(U exec --name "$N" -- sh -c 'echo "$UNITRUN_IDLE_PID"') || fail "exec exited $?"
+        [ "$got" = "$UNITRUN_IDLE_PID" ] || fail "exec: UNITRUN_IDLE_PID is '$got'"
+        got=$(cd / && U exec --name "$N" -- curl -sf --max-time 10 "http://127.0.0.1:$port/marker") ||
+                fail "exec -- curl does not reach the unit in the run's network"
+        [ "$got" = scope-marker ] || fail "exec -- curl reached something else: $got"
+        curl -s --max-time 5 "http://127.0.0.1:$port/marker" >/dev/null && fail "the host reaches the run's unit"
+        U down --name "$N" >"$WORK/down" 2>&1 || fail "down exited $?: $(cat "$WORK/down")"
+        check_unit_processes_dead
+        is_alive "$UNITRUN_IDLE_PID" && fail "idle.service survived down"
+        is_alive "$UNITRUN_WEB_PID" && fail "web.service survived down"
+        [ -e "$STATE/$N" ] && fail "down left the state dir"
+        [ -e "$UNITRUN_RUNTIME_DIR" ] && fail "down left the runtime dir"
+        check_nothing_left
+
+        # The supervisor SIGKILLed: its guardian stops the units, the watcher removes the
+        # state dir, the manager collects the scope.
+        N=scope-kill-$$
+        rm -f "$PIDS"
+        detach_up "$N"
+        eval "$(U env --name "$N")"
+        sup=$(awk '/^pid /{print $2}' "$STATE/$N/state")
+        [ -n "$sup" ] && is_alive "$sup" || fail "no live supervisor in $STATE/$N/state"
+        kill -KILL "$sup"
+        for i in $(seq 100); do
+                (check_unit_processes_dead) 2>/dev/null && ! is_alive "$UNITRUN_IDLE_PID" &&
+                        [ ! -e "$STATE/$N" ] && break
+                sleep 0.1
+        done
+        check_unit_processes_dead
+        is_alive "$UNITRUN_IDLE_PID" && fail "idle.service survived its supervisor's SIGKILL"
+        [ -e "$STATE/$N" ] && fail "the state dir outlived the supervisor's SIGKILL"
+        check_nothing_left
         ;;
 esac
 echo "ok: $case_name"

@@ -261,8 +261,17 @@ static void executor_on_check_met(struct ready_owner *owner)
 
 static int executor_owner_list_pids(struct ready_owner *owner, pid_t **ret_pids, size_t *ret_n)
 {
-        return executor_list_pids(
-                (ur_executor *) ((char *) owner - offsetof(ur_executor, owner)), ret_pids, ret_n);
+        ur_executor *e = (ur_executor *) ((char *) owner - offsetof(ur_executor, owner));
+
+        /* Until the main command's execve() succeeded, the unit's process is our child
+         * between clone and exec, still holding the launcher's fds: a listening socket of
+         * the launcher's (a detached run's control socket) is not the daemon listening. */
+        if (!e->exec_done) {
+                *ret_pids = NULL;
+                *ret_n = 0;
+                return 0;
+        }
+        return executor_list_pids(e, ret_pids, ret_n);
 }
 
 static void executor_on_line(struct output_stream *s, const char *line, size_t len, bool complete)

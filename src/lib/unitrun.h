@@ -84,6 +84,11 @@ int ur_context_add_private_path(ur_context *ctx, const char *path);
  * namespaces disabled, seccomp) shows before anything runs. 0 or -errno; then
  * ur_context_get_namespace_error() names the step and the reason. */
 int ur_context_create_namespaces(ur_context *ctx);
+/* Starts making them and returns at once (-errno only if that cannot even begin), so that
+ * the kernel's work (about half a millisecond for a network namespace) overlaps the
+ * caller's; ur_context_create_namespaces(), the first start and the getters below wait for
+ * them and report a refusal as above. ur_context_enter() before that wait: -EAGAIN. */
+int ur_context_begin_namespaces(ur_context *ctx);
 const char *ur_context_get_namespace_error(const ur_context *ctx);
 enum {
         UR_NAMESPACE_NETWORK = 1 << 0,

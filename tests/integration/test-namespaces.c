@@ -2,16 +2,20 @@
  * fixed port inside ur_context_set_private_network() is ready (the TCP check is made in
  * there), reachable through ur_context_socket() and from a forked child after
  * ur_context_enter(), and not from the host, where the same port stays bindable. The
- * settings refuse to change after the first start. Runs as root and, for the user-
+ * settings refuse to change after the first start. Making them leaves the caller's thread
+ * where it was (namespaces, root, working directory), single- and multi-threaded; begun
+ * and not yet waited for, there is nothing to enter. Runs as root and, for the user-
  * namespace path, the meson test runs it again under setpriv as nobody. */
 #include <CUnit/Basic.h>
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -109,6 +113,103 @@ static void test_private_network_embedder(void)
         free(listener);
 }
 
+struct where {
+        ino_t net, mnt, root;
+        char cwd[4096];
+};
+
+static void where_am_i(struct where *w)
+{
+        struct stat st;
+
+        memset(w, 0, sizeof(*w));
+        if (stat("/proc/thread-self/ns/net", &st) == 0)
+                w->net = st.st_ino;
+        if (stat("/proc/thread-self/ns/mnt", &st) == 0)
+                w->mnt = st.st_ino;
+        if (stat("/", &st) == 0)
+                w->root = st.st_ino;
+        if (!getcwd(w->cwd, sizeof(w->cwd)))
+                w->cwd[0] = 0;
+}
+
+static void *blocked_thread(void *arg)
+{
+        char c;
+
+        (void) !read(*(int *) arg, &c, 1);
+        return NULL;
+}
+
+/* A child that enters: 0 when it got into another network namespace than ours. */
+static int child_enters(ur_context *ctx, ino_t host_net)
+{
+        int status, r;
+        pid_t child = fork();
+
+        if (child == 0) {
+                struct stat st;
+
+                r = ur_context_enter(ctx);
+                if (r < 0)
+                        _exit(r == -EAGAIN ? 4 : 2);
+                _exit(stat("/proc/self/ns/net", &st) == 0 && st.st_ino != host_net ? 0 : 3);
+        }
+        if (child < 0 || waitpid(child, &status, 0) != child || !WIFEXITED(status))
+                return -1;
+        return WEXITSTATUS(status);
+}
+
+static void check_made_from_here(bool threaded)
+{
+        struct where before, after;
+        ur_context *ctx = NULL;
+        pthread_t thread;
+        int pipe_fds[2] = { -1, -1 };
+
+        if (threaded) {
+                CU_ASSERT_FATAL(pipe(pipe_fds) == 0);
+                CU_ASSERT_FATAL(pthread_create(&thread, NULL, blocked_thread, &pipe_fds[0]) == 0);
+        }
+        /* Somewhere else than / (joining a mount namespace would move us there). */
+        CU_ASSERT_FATAL(chdir("/proc") == 0);
+        where_am_i(&before);
+        CU_ASSERT_FATAL(ur_context_new(&ctx) == 0);
+        CU_ASSERT_FATAL(ur_context_set_private_network(ctx, true) == 0);
+        CU_ASSERT_FATAL(ur_context_set_private_dirs(ctx, true) == 0);
+        CU_ASSERT_FATAL(ur_context_begin_namespaces(ctx) == 0);
+        CU_ASSERT(ur_context_set_private_dirs(ctx, false) == -EBUSY);
+        /* As root in a single-threaded process they are made at once; otherwise a holder
+         * makes them and, until someone waits, a child has nothing to enter. */
+        CU_ASSERT(child_enters(ctx, before.net) == (geteuid() == 0 && !threaded ? 0 : 4));
+        CU_ASSERT(ur_context_create_namespaces(ctx) == 0);
+        CU_ASSERT(ur_context_get_namespaces(ctx) & UR_NAMESPACE_NETWORK);
+        CU_ASSERT(ur_context_get_namespaces(ctx) & UR_NAMESPACE_DIRS);
+        CU_ASSERT(child_enters(ctx, before.net) == 0);
+        where_am_i(&after);
+        CU_ASSERT(before.net == after.net);
+        CU_ASSERT(before.mnt == after.mnt);
+        CU_ASSERT(before.root == after.root);
+        CU_ASSERT(strcmp(before.cwd, after.cwd) == 0);
+        ur_context_free(ctx);
+        CU_ASSERT(chdir("/") == 0);
+        if (threaded) {
+                close(pipe_fds[1]);
+                CU_ASSERT(pthread_join(thread, NULL) == 0);
+                close(pipe_fds[0]);
+        }
+}
+
+static void test_made_from_here(void)
+{
+        check_made_from_here(false);
+}
+
+static void test_made_from_here_threaded(void)
+{
+        check_made_from_here(true);
+}
+
 /* Without private namespaces nothing changes: enter is a no-op, the socket the host's. */
 static void test_no_namespaces(void)
 {
@@ -130,6 +231,8 @@ static void test_no_namespaces(void)
 static CU_TestInfo tests[] = {
         { "private network, embedder", test_private_network_embedder },
         { "no namespaces", test_no_namespaces },
+        { "made from here, the caller left where it was", test_made_from_here },
+        { "made from a multi-threaded caller", test_made_from_here_threaded },
         CU_TEST_INFO_NULL,
 };
 

@@ -77,7 +77,9 @@ static int context_bind_private_paths(ur_context *ctx)
         return 0;
 }
 
-int context_ensure_namespaces(ur_context *ctx)
+/* Forks the holder, which makes the namespaces while we go on; context_ensure_namespaces()
+ * waits for it. Errors are kept in ctx->ns_error (refused once: refused for good). */
+static int context_begin_namespaces(ur_context *ctx)
 {
         char stage[PATH_MAX];
         int r;
@@ -85,7 +87,7 @@ int context_ensure_namespaces(ur_context *ctx)
         if (ctx->ns || !ctx->ns_flags)
                 return 0;
         if (ctx->ns_error)
-                return -EPERM; /* refused before: refused for good */
+                return -EPERM;
         r = context_ensure_runtime_dir(ctx);
         if (r < 0) {
                 ctx->ns_error = strdup("cannot create the run directory");
@@ -98,12 +100,38 @@ int context_ensure_namespaces(ur_context *ctx)
                 ctx->ns_error = strdup("cannot create the run directory's ns-stage");
                 return r;
         }
-        r = run_ns_new(ctx->ns_flags, NULL, stage, &ctx->ns, &ctx->ns_error);
+        r = run_ns_start(ctx->ns_flags, NULL, stage, &ctx->ns, &ctx->ns_error);
+        if (r < 0 && !ctx->ns_error)
+                ctx->ns_error = strdup(strerror(-r));
+        return r;
+}
+
+int context_ensure_namespaces(ur_context *ctx)
+{
+        int r;
+
+        if (ctx->ns && !ctx->ns->pending)
+                return 0;
+        r = context_begin_namespaces(ctx);
+        if (r < 0 || !ctx->ns)
+                return r;
+        r = run_ns_wait(ctx->ns, &ctx->ns_error);
         if (r < 0 && !ctx->ns_error)
                 ctx->ns_error = strdup(strerror(-r));
         if (r >= 0)
                 r = context_bind_private_paths(ctx);
+        if (r < 0) {
+                /* No run with half of what was asked for: the next start is refused too. */
+                ctx->ns = run_ns_free(ctx->ns);
+                if (!ctx->ns_error)
+                        ctx->ns_error = strdup(strerror(-r));
+        }
         return r;
+}
+
+int ur_context_begin_namespaces(ur_context *ctx)
+{
+        return context_begin_namespaces(ctx);
 }
 
 int ur_context_create_namespaces(ur_context *ctx)
@@ -116,35 +144,55 @@ const char *ur_context_get_namespace_error(const ur_context *ctx)
         return ctx->ns_error;
 }
 
+/* The getters below answer for namespaces that exist: one still being made is waited for
+ * (the context is the caller's; const only says that what was asked for does not change). */
+static const struct run_ns *context_made_namespaces(const ur_context *ctx)
+{
+        if (ctx->ns && ctx->ns->pending)
+                (void) context_ensure_namespaces((ur_context *) ctx);
+        return ctx->ns;
+}
+
 unsigned ur_context_get_namespaces(const ur_context *ctx)
 {
+        const struct run_ns *ns = context_made_namespaces(ctx);
         unsigned r = 0;
 
-        if (!ctx->ns)
+        if (!ns)
                 return 0;
-        if (ctx->ns->net_fd >= 0)
+        if (ns->net_fd >= 0)
                 r |= UR_NAMESPACE_NETWORK;
-        if (ctx->ns->mnt_fd >= 0)
+        if (ns->mnt_fd >= 0)
                 r |= UR_NAMESPACE_DIRS;
-        if (ctx->ns->user_fd >= 0)
+        if (ns->user_fd >= 0)
                 r |= UR_NAMESPACE_USER;
         return r;
 }
 
 int ur_context_get_netns_fd(const ur_context *ctx)
 {
-        return ctx->ns ? ctx->ns->net_fd : -1;
+        const struct run_ns *ns = context_made_namespaces(ctx);
+
+        return ns ? ns->net_fd : -1;
 }
 
 int ur_context_enter(const ur_context *ctx)
 {
+        /* No waiting here: this runs in a child between fork and exec (run_ns_enter()
+         * refuses a pending ns with -EAGAIN). */
         return ctx->ns ? run_ns_enter(ctx->ns) : 0;
 }
 
 int ur_context_socket(ur_context *ctx, int family, int type, int protocol)
 {
-        int fd = run_ns_socket(ctx->ns, family, type, protocol);
+        int fd;
 
+        if (ctx->ns && ctx->ns->pending) {
+                int r = context_ensure_namespaces(ctx);
+                if (r < 0)
+                        return r;
+        }
+        fd = run_ns_socket(ctx->ns, family, type, protocol);
         return fd < 0 ? -errno : fd;
 }
 
@@ -193,6 +241,11 @@ int context_bind_directories(ur_context *ctx, ur_executor *e, char **ret_error)
                 }
         }
         return 0;
+}
+
+void context_let_go_namespaces(ur_context *ctx)
+{
+        run_ns_let_go(ctx->ns);
 }
 
 void context_free_namespaces(ur_context *ctx)

@@ -5,9 +5,12 @@
  *
  * A holder process is born into them and stays there for the run: it hands out their fds,
  * which every spawn joins (setns in the child), creates sockets in the run's network for
- * the launcher's readiness checks, and makes the bind mounts. It exits when its socket
- * closes, so a launcher that is SIGKILLed takes it along; the namespaces die with their
- * last process and the last fd, and nothing of them ever was in the host's mount table. */
+ * the launcher's readiness checks, and makes the bind mounts. As root in a single-threaded
+ * process the launcher's thread makes them itself and forks the holder into them (no
+ * handshake to wait for); otherwise the holder makes them and replies with their fds. It
+ * exits when its socket closes, so a launcher that is SIGKILLed takes it along; the
+ * namespaces die with their last process and the last fd, and nothing of them ever was in
+ * the host's mount table. */
 #pragma once
 
 #include <stdbool.h>
@@ -40,13 +43,15 @@ enum run_ns_step {
 struct run_ns {
         unsigned flags;
         bool user;     /* a user namespace too (not root) */
-        pid_t holder;  /* the holder process */
+        bool pending;  /* run_ns_start() done, its reply not read yet: no fds yet */
+        pid_t holder;  /* the holder process: /proc/HOLDER/ns/ are the namespaces */
         int holder_fd; /* its request socket (SOCK_SEQPACKET) */
         int user_fd;   /* the namespaces' fds, -1 where there is none */
         int mnt_fd;
         int net_fd;
-        char *stage_dir; /* an empty host directory the holder may mount on, inside only */
-        char **shadowed; /* parents already replaced by a copy (see run_ns_bind()) */
+        bool parent_mnt, parent_net; /* the parent's joined: its fds are kept, not the host's */
+        char *stage_dir;             /* an empty host directory the holder may mount on, inside only */
+        char **shadowed;             /* parents already replaced by a copy (see run_ns_bind()) */
 };
 
 /* Creates the namespaces for flags; stage_dir is an empty directory of ours (the run
@@ -56,6 +61,20 @@ struct run_ns {
 int run_ns_new(
         unsigned flags, const struct run_ns *parent, const char *stage_dir, struct run_ns **ret,
         char **ret_error);
+/* The same in two halves, so that the caller works while the kernel makes the namespaces
+ * (a network namespace alone takes half a millisecond): run_ns_start() forks the holder
+ * and returns at once with a pending *ret; run_ns_wait() reads what the holder says (0, or
+ * -errno with *ret_error; then only run_ns_free() is left to do). Nothing but
+ * run_ns_wait() and run_ns_free() may be called on a pending ns. */
+int run_ns_start(
+        unsigned flags, const struct run_ns *parent, const char *stage_dir, struct run_ns **ret,
+        char **ret_error);
+int run_ns_wait(struct run_ns *ns, char **ret_error);
+/* Closes the holder's socket, so that it exits (and its mount namespace is torn down)
+ * while the caller does other things; the namespaces stay, held by their fds, for spawns
+ * (run_ns_enter()) until run_ns_free(), which reaps the holder. run_ns_socket() and
+ * run_ns_bind() need the holder: not after this. */
+void run_ns_let_go(struct run_ns *ns);
 struct run_ns *run_ns_free(struct run_ns *ns);
 
 /* socket(2) in the run's network namespace; plain socket() for ns == NULL. */

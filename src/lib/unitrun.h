@@ -113,6 +113,14 @@ int ur_context_get_netns_fd(const ur_context *ctx);
  * the start fails, naming the step: never a start without them. */
 int ur_executor_set_private_tmp(ur_executor *e, bool on);
 int ur_executor_set_private_network(ur_executor *e, bool on);
+/* JoinsNamespaceOf=: when this executor starts while the executor named unit_name (or one
+ * that names this one: the relation goes both ways) is started with namespaces of its
+ * own, it shares them where both ask for the same: the network namespace when both have
+ * PrivateNetwork=, the /tmp and /var/tmp directories when both have PrivateTmp=. What only
+ * one of them asks for, it gets for itself; without PrivateNetwork=/PrivateTmp= on this
+ * side the setting has no effect. No ordering (add an After= dependency for that), and a
+ * name that is no executor of the context, or not started, means namespaces of its own. */
+int ur_executor_add_joins_namespace_of(ur_executor *e, const char *unit_name);
 
 /* An fd (epoll) that is readable whenever ur_context_dispatch() has work to do. */
 int ur_context_get_fd(const ur_context *ctx);

@@ -267,6 +267,44 @@ int ur_executor_set_private_network(ur_executor *e, bool on)
         return 0;
 }
 
+static bool names_contain(char *const *names, const char *name)
+{
+        for (; names && *names; names++)
+                if (streq_ptr(*names, name))
+                        return true;
+        return false;
+}
+
+int ur_executor_add_joins_namespace_of(ur_executor *e, const char *unit_name)
+{
+        if (!unit_name || !*unit_name)
+                return -EINVAL;
+        if (names_contain(e->joins_namespace_of, unit_name))
+                return 0;
+        return strv_push(&e->joins_namespace_of, unit_name);
+}
+
+static bool executor_joins(const ur_executor *a, const ur_executor *b)
+{
+        return names_contain(a->joins_namespace_of, b->name) ||
+               names_contain(b->joins_namespace_of, a->name);
+}
+
+/* The started unit whose namespaces e joins (JoinsNamespaceOf=, either way round): the
+ * first one named by e, else the first that names e. As in systemd, one unit, and only
+ * one with namespaces of its own (PrivateNetwork= or PrivateTmp=) counts. */
+static ur_executor *unit_namespace_partner(ur_context *ctx, ur_executor *e)
+{
+        for (char **n = e->joins_namespace_of; n && *n; n++)
+                for (ur_executor *o = ctx->executors; o; o = o->next)
+                        if (o != e && o->ns && streq_ptr(o->name, *n))
+                                return o;
+        for (ur_executor *o = ctx->executors; o; o = o->next)
+                if (o != e && o->ns && executor_joins(o, e))
+                        return o;
+        return NULL;
+}
+
 static int make_dir_mode(const char *path, mode_t mode)
 {
         if (mkdir(path, mode) < 0 && errno != EEXIST)
@@ -278,12 +316,16 @@ static int make_dir_mode(const char *path, mode_t mode)
 /* PrivateTmp=: RUNDIR/private-tmp-ID/{tmp,var-tmp} become /tmp and /var/tmp. The run
  * directory, if it lives in /tmp, is bound into the new /tmp at its own path first: the
  * unit's notify socket and directories are in there. */
-static int unit_private_tmp(ur_context *ctx, ur_executor *e, char **ret_error)
+static int unit_private_tmp(ur_context *ctx, ur_executor *e, const char *shared, char **ret_error)
 {
         char dir[PATH_MAX], tmp[PATH_MAX + 8], var_tmp[PATH_MAX + 8], inner[2 * PATH_MAX + 8];
         int r;
 
-        snprintf(dir, sizeof(dir), "%s/private-tmp-%u", ctx->runtime_dir, e->id);
+        /* JoinsNamespaceOf=: the partner's directories (they exist: it is started). */
+        if (shared)
+                snprintf(dir, sizeof(dir), "%s", shared);
+        else
+                snprintf(dir, sizeof(dir), "%s/private-tmp-%u", ctx->runtime_dir, e->id);
         snprintf(tmp, sizeof(tmp), "%s/tmp", dir);
         snprintf(var_tmp, sizeof(var_tmp), "%s/var-tmp", dir);
         e->private_tmp_dir = strdup(dir);
@@ -316,17 +358,39 @@ int context_unit_namespaces(ur_context *ctx, ur_executor *e, char **ret_error)
 {
         char stage[PATH_MAX];
         unsigned flags = (e->private_network ? RUN_NS_NETWORK : 0) | (e->private_tmp ? RUN_NS_MOUNT : 0);
+        const struct run_ns *parent = ctx->ns;
+        struct run_ns joined;
+        ur_executor *partner;
+        bool share_tmp = false;
         int r;
 
         if (!flags || e->ns)
                 return 0;
+        /* JoinsNamespaceOf=: what both ask for is the partner's; the rest is e's own. The
+         * network is joined at the kernel's level (the holder enters the partner's user and
+         * network namespaces, and the run's mount namespace); /tmp is shared as systemd
+         * shares it, as the same directories in a mount namespace of e's own. */
+        partner = unit_namespace_partner(ctx, e);
+        if (partner && e->private_network && partner->private_network && partner->ns->net_fd >= 0) {
+                joined = (struct run_ns){
+                        .user_fd = partner->ns->user_fd,
+                        .mnt_fd = ctx->ns ? ctx->ns->mnt_fd : -1,
+                        .net_fd = partner->ns->net_fd,
+                };
+                parent = &joined;
+                flags &= ~RUN_NS_NETWORK;
+                context_log(
+                        ctx, UR_LOG_DEBUG, e->name, "in the network namespace of %s (JoinsNamespaceOf=)",
+                        partner->name);
+        }
+        share_tmp = partner && e->private_tmp && partner->private_tmp && partner->private_tmp_dir;
         r = context_ensure_runtime_dir(ctx);
         if (r < 0)
                 return r;
         snprintf(stage, sizeof(stage), "%s/ns-stage", ctx->runtime_dir);
         if (mkdir(stage, 0700) < 0 && errno != EEXIST)
                 return -errno;
-        r = run_ns_new(flags, ctx->ns, stage, &e->ns, ret_error);
+        r = run_ns_new(flags, parent, stage, &e->ns, ret_error);
         if (r < 0) {
                 char *why = *ret_error;
 
@@ -339,7 +403,11 @@ int context_unit_namespaces(ur_context *ctx, ur_executor *e, char **ret_error)
                 return r;
         }
         if (e->private_tmp) {
-                r = unit_private_tmp(ctx, e, ret_error);
+                if (share_tmp)
+                        context_log(
+                                ctx, UR_LOG_DEBUG, e->name, "/tmp and /var/tmp of %s (JoinsNamespaceOf=)",
+                                partner->name);
+                r = unit_private_tmp(ctx, e, share_tmp ? partner->private_tmp_dir : NULL, ret_error);
                 if (r < 0)
                         context_release_unit_namespaces(ctx, e);
         }
@@ -348,14 +416,20 @@ int context_unit_namespaces(ur_context *ctx, ur_executor *e, char **ret_error)
 
 void context_release_unit_namespaces(ur_context *ctx, ur_executor *e)
 {
+        bool shared = false;
+
         e->ns = run_ns_free(e->ns);
-        if (e->private_tmp_dir) {
+        if (!e->private_tmp_dir)
+                return;
+        for (ur_executor *o = ctx->executors; o; o = o->next)
+                shared = shared || (o != e && streq_ptr(o->private_tmp_dir, e->private_tmp_dir));
+        /* Gone with the unit, as systemd's are, or with the last that shares them. */
+        if (!shared) {
                 _cleanup_close_ int fd = open(ctx->runtime_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
                 const char *slash = strrchr(e->private_tmp_dir, '/');
 
-                /* Gone with the unit, as systemd's are. */
                 if (fd >= 0 && slash)
                         (void) rm_rf_at(fd, slash + 1);
-                e->private_tmp_dir = mfree(e->private_tmp_dir);
         }
+        e->private_tmp_dir = mfree(e->private_tmp_dir);
 }

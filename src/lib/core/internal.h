@@ -111,6 +111,7 @@ struct ur_executor {
         /* PrivateTmp=, PrivateNetwork=: namespaces of its own within the run's, made at
          * each start and gone at its stop (context-namespaces.c). */
         bool private_tmp, private_network;
+        char **joins_namespace_of; /* JoinsNamespaceOf=: unit names */
         struct run_ns *ns;
         char *private_tmp_dir;
 

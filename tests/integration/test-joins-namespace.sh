@@ -2,7 +2,8 @@
 # JoinsNamespaceOf= against real processes, as root and (setpriv) as nobody:
 #  - two units with PrivateNetwork=yes, one naming the other, reach each other on
 #    127.0.0.1 while a third PrivateNetwork= unit cannot, nor COMMAND; the inverse is
-#    implied (the server naming the client works the same);
+#    implied (the server naming the client works the same), and it works the same inside
+#    a run with --private-network;
 #  - two units with PrivateTmp=yes, one naming the other, share /tmp and /var/tmp, a third
 #    one does not, and the shared directories go with the run;
 #  - no effect where only one side asks (PrivateNetwork= on one side: its own network,
@@ -60,7 +61,9 @@ check_network() {
         port=$(free_port)
         d="$T/$label-net-$direction"
         mkdir -p "$d" && chmod 1777 "$d"
-        if [ "$direction" = forward ]; then
+        run_opts=
+        [ "$direction" = in-private-run ] && run_opts=--private-network
+        if [ "$direction" != inverse ]; then
                 server_unit='' client_unit='JoinsNamespaceOf=server.service\nAfter=server.service'
         else
                 server_unit='JoinsNamespaceOf=client.service' client_unit='After=server.service'
@@ -71,7 +74,7 @@ check_network() {
         mv "$T/client.service" "$d/"
         unit third 'PrivateNetwork=yes' 'After=server.service' "python3 $T/probe.py $port $d/third" "$d/third"
         mv "$T/third.service" "$d/"
-        "$@" "$UNITRUN" run -q "$d/server.service" "$d/client.service" "$d/third.service" -- python3 -c "
+        "$@" "$UNITRUN" run -q $run_opts "$d/server.service" "$d/client.service" "$d/third.service" -- python3 -c "
 import socket, sys
 try:
     socket.create_connection(('127.0.0.1', $port), timeout=2).close()
@@ -137,6 +140,7 @@ run_as() {
         shift
         check_network "$label" forward "$@"
         check_network "$label" inverse "$@"
+        check_network "$label" in-private-run "$@"
         check_tmp "$label" "$@"
         check_no_effect "$label" "$@"
 }

@@ -453,12 +453,18 @@ static bool single_threaded(void)
  * directory, which joining a mount namespace resets to its root. */
 static int ns_go_back(unsigned flags, int here_net, int here_mnt, int root, int cwd)
 {
+        struct stat was, now;
+
         if ((flags & RUN_NS_NETWORK) && setns(here_net, CLONE_NEWNET) < 0)
                 return -1;
-        if ((flags & RUN_NS_MOUNT) &&
-            (setns(here_mnt, CLONE_NEWNS) < 0 || fchdir(root) < 0 || chroot(".") < 0 || fchdir(cwd) < 0))
+        if (!(flags & RUN_NS_MOUNT))
+                return 0;
+        if (setns(here_mnt, CLONE_NEWNS) < 0 || fstat(root, &was) < 0 || stat("/", &now) < 0)
                 return -1;
-        return 0;
+        /* A chroot'ed caller gets its root back (the namespace's root is what setns gave). */
+        if ((was.st_dev != now.st_dev || was.st_ino != now.st_ino) && (fchdir(root) < 0 || chroot(".") < 0))
+                return -1;
+        return fchdir(cwd);
 }
 
 /* As root in a single-threaded process: the calling thread makes the namespaces itself,
@@ -478,6 +484,8 @@ static int ns_start_here(struct run_ns *ns, struct holder *h, int pair[2], int *
                 return -errno;
         if (ns_unshare(ns->flags, ret_step) < 0) {
                 r = -errno;
+                if (*ret_step == RUN_NS_STEP_UNSHARE)
+                        return r; /* refused: we are still where we were */
                 goto back;
         }
         *ret_step = RUN_NS_STEP_OPEN_NS;

@@ -4,7 +4,8 @@
  * ur_context_enter(), and not from the host, where the same port stays bindable. The
  * settings refuse to change after the first start. Making them leaves the caller's thread
  * where it was (namespaces, root, working directory), single- and multi-threaded; begun
- * and not yet waited for, there is nothing to enter. Runs as root and, for the user-
+ * and not yet waited for, there is nothing to enter. JoinsNamespaceOf= between executors
+ * (both ways, across a restart). Runs as root and, for the user-
  * namespace path, the meson test runs it again under setpriv as nobody. */
 #include <CUnit/Basic.h>
 #include <arpa/inet.h>
@@ -210,6 +211,54 @@ static void test_made_from_here_threaded(void)
         check_made_from_here(true);
 }
 
+static ino_t ns_of(pid_t pid, const char *which)
+{
+        char path[64];
+        struct stat st;
+
+        snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int) pid, which);
+        return pid > 0 && stat(path, &st) == 0 ? st.st_ino : 0;
+}
+
+/* JoinsNamespaceOf= from the library: b names a, so b is in a's network namespace, c (no
+ * JoinsNamespaceOf=) is not; the relation goes both ways: a restarted while b runs joins
+ * b's (which is still a's first one), and b's namespace outlived a's stop. */
+static void test_joins_namespace_of(void)
+{
+        char *sleep_argv[] = { "/bin/sleep", "60", NULL };
+        ur_executor *a = NULL, *b = NULL, *c = NULL;
+        ur_context *ctx = NULL;
+        ino_t host = ns_of(getpid(), "net"), net_a, net_b;
+
+        CU_ASSERT_FATAL(ur_context_new(&ctx) == 0);
+        CU_ASSERT_FATAL(ur_executor_new(ctx, "a.service", sleep_argv, &a) == 0);
+        CU_ASSERT_FATAL(ur_executor_new(ctx, "b.service", sleep_argv, &b) == 0);
+        CU_ASSERT_FATAL(ur_executor_new(ctx, "c.service", sleep_argv, &c) == 0);
+        for (ur_executor **e = (ur_executor *[]){ a, b, c, NULL }; *e; e++)
+                CU_ASSERT_FATAL(ur_executor_set_private_network(*e, true) == 0);
+        CU_ASSERT(ur_executor_add_joins_namespace_of(b, "") == -EINVAL);
+        CU_ASSERT_FATAL(ur_executor_add_joins_namespace_of(b, "a.service") == 0);
+        CU_ASSERT_FATAL(ur_executor_start(a) == 0);
+        CU_ASSERT_FATAL(ur_executor_start(b) == 0);
+        CU_ASSERT_FATAL(ur_executor_start(c) == 0);
+        net_a = ns_of(ur_executor_get_pid(a), "net");
+        net_b = ns_of(ur_executor_get_pid(b), "net");
+        CU_ASSERT(net_a != 0 && net_a != host);
+        CU_ASSERT(net_b == net_a);
+        CU_ASSERT(ns_of(ur_executor_get_pid(c), "net") != net_a);
+        CU_ASSERT(ns_of(ur_executor_get_pid(c), "net") != host);
+
+        CU_ASSERT(ur_executor_stop(a) == 0);
+        CU_ASSERT(ns_of(ur_executor_get_pid(b), "net") == net_a);
+        CU_ASSERT_FATAL(ur_executor_start(a) == 0);
+        CU_ASSERT(ns_of(ur_executor_get_pid(a), "net") == net_a);
+        /* c joins nobody's, whatever runs: stopped and started again, still its own. */
+        CU_ASSERT(ur_executor_stop(c) == 0);
+        CU_ASSERT_FATAL(ur_executor_start(c) == 0);
+        CU_ASSERT(ns_of(ur_executor_get_pid(c), "net") != net_a);
+        ur_context_free(ctx);
+}
+
 /* Without private namespaces nothing changes: enter is a no-op, the socket the host's. */
 static void test_no_namespaces(void)
 {
@@ -233,6 +282,7 @@ static CU_TestInfo tests[] = {
         { "no namespaces", test_no_namespaces },
         { "made from here, the caller left where it was", test_made_from_here },
         { "made from a multi-threaded caller", test_made_from_here_threaded },
+        { "JoinsNamespaceOf=", test_joins_namespace_of },
         CU_TEST_INFO_NULL,
 };
 

@@ -649,8 +649,14 @@ int run_ns_new(
 
 void run_ns_let_go(struct run_ns *ns)
 {
-        if (ns && !ns->pending)
-                ns->holder_fd = safe_close(ns->holder_fd); /* the holder exits on EOF */
+        if (!ns)
+                return;
+        ns->let_go = true;
+        /* Ours first: the holder, still in them, stays their last reference. */
+        ns->user_fd = safe_close(ns->user_fd);
+        ns->mnt_fd = safe_close(ns->mnt_fd);
+        ns->net_fd = safe_close(ns->net_fd);
+        ns->holder_fd = safe_close(ns->holder_fd); /* the holder exits on EOF */
 }
 
 struct run_ns *run_ns_free(struct run_ns *ns)
@@ -697,8 +703,8 @@ int run_ns_socket(struct run_ns *ns, int family, int type, int protocol)
         _cleanup_free_ struct ns_request *req = NULL;
         int fd = -1, step, r;
 
-        if (ns && ns->pending) {
-                errno = EAGAIN; /* never the host's network instead */
+        if (ns && (ns->pending || ns->let_go)) {
+                errno = ns->pending ? EAGAIN : EBADF; /* never the host's network instead */
                 return -1;
         }
         if (!ns || ns->net_fd < 0)
@@ -748,8 +754,8 @@ int run_ns_bind(struct run_ns *ns, const char *src, const char *dst, char **ret_
 
         if (!req)
                 return -ENOMEM;
-        if (ns->pending)
-                return -EAGAIN;
+        if (ns->pending || ns->let_go)
+                return ns->pending ? -EAGAIN : -EBADF;
         if (strlen(src) >= PATH_MAX || strlen(dst) >= PATH_MAX)
                 return -ENAMETOOLONG;
         req->op = NS_OP_BIND;
@@ -768,8 +774,8 @@ int run_ns_enter(const struct run_ns *ns)
 {
         int cwd, r = 0;
 
-        if (ns->pending)
-                return -EAGAIN; /* nothing to join yet: never a silent run without them */
+        if (ns->pending || ns->let_go)
+                return ns->pending ? -EAGAIN : -EBADF; /* never a silent run without them */
         cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 
         /* The user namespace first: the others belong to it. */

@@ -44,6 +44,7 @@ struct run_ns {
         unsigned flags;
         bool user;     /* a user namespace too (not root) */
         bool pending;  /* run_ns_start() done, its reply not read yet: no fds yet */
+        bool let_go;   /* run_ns_let_go(): no fds any more */
         pid_t holder;  /* the holder process: /proc/HOLDER/ns/ are the namespaces */
         int holder_fd; /* its request socket (SOCK_SEQPACKET) */
         int user_fd;   /* the namespaces' fds, -1 where there is none */
@@ -70,10 +71,11 @@ int run_ns_start(
         unsigned flags, const struct run_ns *parent, const char *stage_dir, struct run_ns **ret,
         char **ret_error);
 int run_ns_wait(struct run_ns *ns, char **ret_error);
-/* Closes the holder's socket, so that it exits (and its mount namespace is torn down)
- * while the caller does other things; the namespaces stay, held by their fds, for spawns
- * (run_ns_enter()) until run_ns_free(), which reaps the holder. run_ns_socket() and
- * run_ns_bind() need the holder: not after this. */
+/* For the end, when nothing will be spawned into them any more: closes their fds, then the
+ * holder's socket, so that the holder is their last process and tears them down as it
+ * exits (a mount namespace's teardown waits for an RCU grace period, milliseconds on a
+ * loaded machine) while the caller does the rest of its teardown; run_ns_free() reaps it.
+ * After this run_ns_enter(), run_ns_socket() and run_ns_bind() fail with EBADF. */
 void run_ns_let_go(struct run_ns *ns);
 struct run_ns *run_ns_free(struct run_ns *ns);
 

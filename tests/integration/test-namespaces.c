@@ -5,8 +5,9 @@
  * settings refuse to change after the first start. Making them leaves the caller's thread
  * where it was (namespaces, root, working directory), single- and multi-threaded; begun
  * and not yet waited for, there is nothing to enter. JoinsNamespaceOf= between executors
- * (both ways, across a restart). Runs as root and, for the user-
- * namespace path, the meson test runs it again under setpriv as nobody. */
+ * (both ways, across a restart; PrivateTmp= directories shared, kept until the last
+ * stop). Runs as root and, for the user-namespace path, the meson test runs it again under
+ * setpriv as nobody. */
 #include <CUnit/Basic.h>
 #include <arpa/inet.h>
 #include <errno.h>
@@ -259,6 +260,62 @@ static void test_joins_namespace_of(void)
         ur_context_free(ctx);
 }
 
+/* JoinsNamespaceOf= with PrivateTmp=: b sees what a put in /tmp; the directories stay
+ * while b runs after a's stop, and go with the last of them. */
+static void test_joins_private_tmp(void)
+{
+        char ready[] = "/dev/shm/test-namespaces-ready.XXXXXX";
+        char script[256], path[4096], dir[4096];
+        char *a_argv[] = { "/bin/sh", "-c", script, NULL };
+        char *sleep_argv[] = { "/bin/sleep", "60", NULL };
+        ur_executor *a = NULL, *b = NULL;
+        ur_context *ctx = NULL;
+        struct stat st;
+
+        /* Readiness looks at the run's view, not at a's /tmp: the file says a is done. */
+        CU_ASSERT_FATAL(mkdtemp(ready) != NULL);
+        CU_ASSERT_FATAL(chmod(ready, 0777) == 0);
+        snprintf(script, sizeof(script), "touch /tmp/from-a && touch %s/a && exec sleep 60", ready);
+        CU_ASSERT_FATAL(ur_context_new(&ctx) == 0);
+        CU_ASSERT_FATAL(ur_executor_new(ctx, "a.service", a_argv, &a) == 0);
+        CU_ASSERT_FATAL(ur_executor_new(ctx, "b.service", sleep_argv, &b) == 0);
+        CU_ASSERT_FATAL(ur_executor_set_private_tmp(a, true) == 0);
+        CU_ASSERT_FATAL(ur_executor_set_private_tmp(b, true) == 0);
+        CU_ASSERT_FATAL(ur_executor_add_joins_namespace_of(a, "b.service") == 0);
+        snprintf(path, sizeof(path), "%s/a", ready);
+        CU_ASSERT_FATAL(ur_executor_add_ready_file(a, path) == 0);
+        CU_ASSERT_FATAL(ur_executor_start(a) == 0);
+        /* b is named by a: the relation holds the other way round too. */
+        CU_ASSERT_FATAL(ur_executor_start(b) == 0);
+        snprintf(path, sizeof(path), "/proc/%d/root/tmp/from-a", (int) ur_executor_get_pid(b));
+        CU_ASSERT(stat(path, &st) == 0);
+        CU_ASSERT(stat("/tmp/from-a", &st) < 0); /* not the host's */
+        CU_ASSERT_FATAL(ur_context_get_runtime_dir(ctx) != NULL);
+        snprintf(dir, sizeof(dir), "%s/private-tmp-", ur_context_get_runtime_dir(ctx));
+        {
+                /* One pair of directories for the two. */
+                char cmd[4200];
+
+                snprintf(cmd, sizeof(cmd), "test \"$(ls -d %s* | wc -l)\" = 1", dir);
+                CU_ASSERT(system(cmd) == 0);
+        }
+
+        CU_ASSERT(ur_executor_stop(a) == 0);
+        CU_ASSERT(stat(path, &st) == 0);
+        CU_ASSERT(ur_executor_stop(b) == 0);
+        {
+                /* No private-tmp-* left in the run directory. */
+                char cmd[4200];
+
+                snprintf(cmd, sizeof(cmd), "ls -d %s* >/dev/null 2>&1", dir);
+                CU_ASSERT(system(cmd) != 0);
+        }
+        ur_context_free(ctx);
+        snprintf(path, sizeof(path), "%s/a", ready);
+        (void) unlink(path);
+        (void) rmdir(ready);
+}
+
 /* Without private namespaces nothing changes: enter is a no-op, the socket the host's. */
 static void test_no_namespaces(void)
 {
@@ -283,6 +340,7 @@ static CU_TestInfo tests[] = {
         { "made from here, the caller left where it was", test_made_from_here },
         { "made from a multi-threaded caller", test_made_from_here_threaded },
         { "JoinsNamespaceOf=", test_joins_namespace_of },
+        { "JoinsNamespaceOf= with PrivateTmp=", test_joins_private_tmp },
         CU_TEST_INFO_NULL,
 };
 

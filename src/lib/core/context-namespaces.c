@@ -93,13 +93,8 @@ static int context_begin_namespaces(ur_context *ctx)
                 ctx->ns_error = strdup("cannot create the run directory");
                 return r;
         }
-        /* The holder mounts on it inside only; on the host it stays an empty directory. */
+        /* The holder mounts on it inside only, and makes it when it first needs it. */
         snprintf(stage, sizeof(stage), "%s/ns-stage", ctx->runtime_dir);
-        if (mkdir(stage, 0700) < 0 && errno != EEXIST) {
-                r = -errno;
-                ctx->ns_error = strdup("cannot create the run directory's ns-stage");
-                return r;
-        }
         r = run_ns_start(ctx->ns_flags, NULL, stage, &ctx->ns, &ctx->ns_error);
         if (r < 0 && !ctx->ns_error)
                 ctx->ns_error = strdup(strerror(-r));
@@ -388,8 +383,6 @@ int context_unit_namespaces(ur_context *ctx, ur_executor *e, char **ret_error)
         if (r < 0)
                 return r;
         snprintf(stage, sizeof(stage), "%s/ns-stage", ctx->runtime_dir);
-        if (mkdir(stage, 0700) < 0 && errno != EEXIST)
-                return -errno;
         r = run_ns_new(flags, parent, stage, &e->ns, ret_error);
         if (r < 0) {
                 char *why = *ret_error;

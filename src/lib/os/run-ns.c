@@ -205,6 +205,11 @@ static int holder_shadow(struct holder *h, const char *parent)
 
         if (stat(parent, &st) < 0)
                 return -1;
+        /* Made here, when first needed: most runs never shadow anything, and a directory
+         * made and removed is not free (ext4 looks for a long-unused inode each time). On
+         * the host it stays an empty directory of the run's. */
+        if (mkdir(h->stage, 0700) < 0 && errno != EEXIST)
+                return -1;
         snprintf(opts, sizeof(opts), "mode=%04o", (unsigned) (st.st_mode & 07777));
         if (mount("tmpfs", h->stage, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0)
                 return -1;

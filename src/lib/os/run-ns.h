@@ -55,9 +55,9 @@ struct run_ns {
         char **shadowed;             /* parents already replaced by a copy (see run_ns_bind()) */
 };
 
-/* Creates the namespaces for flags; stage_dir is an empty directory of ours (the run
- * directory's) used for staging mounts. With a parent, they are made inside the parent's
- * (a unit's PrivateNetwork=/PrivateTmp= within the run's), and keep what of the parent's
+/* Creates the namespaces for flags; stage_dir is a path of ours (in the run directory),
+ * made by the holder as an empty directory when it first stages mounts there. With a parent, they are made
+ * inside the parent's (a unit's PrivateNetwork=/PrivateTmp= within the run's), and keep what of the parent's
  * they do not replace. On failure *ret_error says which step and why. */
 int run_ns_new(
         unsigned flags, const struct run_ns *parent, const char *stage_dir, struct run_ns **ret,

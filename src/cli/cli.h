@@ -77,6 +77,8 @@ struct forwarder *forwarder_free(struct forwarder *f);
  * returns 0 or an exit status after printing why. */
 struct json_log;
 int cli_setup_namespaces(ur_context *ctx, const struct run_options *o, struct json_log *json);
+/* Waits for what cli_setup_namespaces() began and reports it: before the first start. */
+int cli_finish_namespaces(ur_context *ctx, const struct run_options *o, struct json_log *json);
 int cli_pick_ports(const struct run_options *o);
 /* UNITRUN_<NAME>_<SUFFIX> for unit name (see run.c); also for unitrun env. */
 void unit_env_name(const char *unit, const char *suffix, char *buf, size_t size);

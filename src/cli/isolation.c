@@ -1,5 +1,6 @@
-/* The run's isolation options: --private-network and --private-dirs (namespaces made by
- * the library before any unit exists, so that a refusal stops the run at once), and
+/* The run's isolation options: --private-network and --private-dirs (namespaces begun by
+ * the library before any unit is loaded and waited for before the first start, so that a
+ * refusal stops the run before anything runs), and
  * --port NAME (a free loopback port per NAME, exported to every unit and to COMMAND). */
 #include <errno.h>
 #include <stddef.h>
@@ -15,10 +16,11 @@
 #include "session.h"
 #include "strv.h"
 
+/* Begun here, before the units are loaded, and waited for in cli_finish_namespaces()
+ * just before the first start: the kernel makes them while we read unit files. */
 int cli_setup_namespaces(ur_context *ctx, const struct run_options *o, struct json_log *json)
 {
         bool dirs = o->private_dirs < 0 ? o->private_network || o->private_paths : o->private_dirs == 1;
-        unsigned made;
         int r;
 
         if (!o->private_network && !dirs)
@@ -29,7 +31,19 @@ int cli_setup_namespaces(ur_context *ctx, const struct run_options *o, struct js
         for (char **p = o->private_paths; r >= 0 && p && *p; p++)
                 r = ur_context_add_private_path(ctx, *p);
         if (r >= 0)
-                r = ur_context_create_namespaces(ctx);
+                r = ur_context_begin_namespaces(ctx);
+        return r < 0 ? cli_finish_namespaces(ctx, o, json) : 0;
+}
+
+int cli_finish_namespaces(ur_context *ctx, const struct run_options *o, struct json_log *json)
+{
+        bool dirs = o->private_dirs < 0 ? o->private_network || o->private_paths : o->private_dirs == 1;
+        unsigned made;
+        int r;
+
+        if (!o->private_network && !dirs)
+                return 0;
+        r = ur_context_create_namespaces(ctx);
         if (r < 0) {
                 /* Never a run without the isolation asked for. */
                 cli_error(

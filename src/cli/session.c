@@ -375,6 +375,10 @@ int session_start(struct session *s)
 {
         int r;
 
+        /* The namespaces begun at setup (isolation.c): made, or the run refused. */
+        r = cli_finish_namespaces(s->ctx, &s->options, s->json);
+        if (r)
+                return r;
         /* Each unit starts as soon as what it is ordered after is ready. */
         if (ur_context_start_all_begin(s->ctx) < 0)
                 return EXIT_NOT_READY; /* a unit that could not even begin reported itself */

@@ -84,6 +84,11 @@ int ur_context_add_private_path(ur_context *ctx, const char *path);
  * namespaces disabled, seccomp) shows before anything runs. 0 or -errno; then
  * ur_context_get_namespace_error() names the step and the reason. */
 int ur_context_create_namespaces(ur_context *ctx);
+/* Starts making them and returns at once (-errno only if that cannot even begin), so that
+ * the kernel's work (about half a millisecond for a network namespace) overlaps the
+ * caller's; ur_context_create_namespaces(), the first start and the getters below wait for
+ * them and report a refusal as above. ur_context_enter() before that wait: -EAGAIN. */
+int ur_context_begin_namespaces(ur_context *ctx);
 const char *ur_context_get_namespace_error(const ur_context *ctx);
 enum {
         UR_NAMESPACE_NETWORK = 1 << 0,
@@ -113,6 +118,14 @@ int ur_context_open_namespace_pidfd(const ur_context *ctx);
  * the start fails, naming the step: never a start without them. */
 int ur_executor_set_private_tmp(ur_executor *e, bool on);
 int ur_executor_set_private_network(ur_executor *e, bool on);
+/* JoinsNamespaceOf=: when this executor starts while the executor named unit_name (or one
+ * that names this one: the relation goes both ways) is started with namespaces of its
+ * own, it shares them where both ask for the same: the network namespace when both have
+ * PrivateNetwork=, the /tmp and /var/tmp directories when both have PrivateTmp=. What only
+ * one of them asks for, it gets for itself; without PrivateNetwork=/PrivateTmp= on this
+ * side the setting has no effect. No ordering (add an After= dependency for that), and a
+ * name that is no executor of the context, or not started, means namespaces of its own. */
+int ur_executor_add_joins_namespace_of(ur_executor *e, const char *unit_name);
 
 /* An fd (epoll) that is readable whenever ur_context_dispatch() has work to do. */
 int ur_context_get_fd(const ur_context *ctx);

@@ -8,7 +8,8 @@ the nobody user exist, as nobody (the user-namespace path).
 
 Variants: plain, --private-network (network + dirs namespaces), --private-network
 --private-dirs=no (network only). Prints the median/min wall time of each and the median
-difference to plain; writes bench-namespaces.json.
+difference to plain, and the load average before and after (the machine is shared: the
+cost grows with the load); writes bench-namespaces.json.
 
   bench-namespaces.py UNITRUN [RUNS]
 """
@@ -64,7 +65,8 @@ def main():
                                "--clear-groups", "env", "HOME=/", "XDG_RUNTIME_DIR="]
         except KeyError:
             pass
-    results = {}
+    results = {"loadavg_before": open("/proc/loadavg").read().split()[:3]}
+    print(f"load average before: {' '.join(results['loadavg_before'])}")
     for user, prefix in users.items():
         for kind in ("cycle", "http"):
             times = {v: [] for v in VARIANTS}
@@ -86,6 +88,8 @@ def main():
                 print(f"{user:6} {kind:5} {v:16} median {med:7.2f} ms  min {min(t):7.2f} ms  "
                       f"cost vs plain {statistics.median(diffs):+6.2f} ms (median of paired differences; "
                       f"plain median {base:.2f})")
+    results["loadavg_after"] = open("/proc/loadavg").read().split()[:3]
+    print(f"load average after: {' '.join(results['loadavg_after'])}")
     with open("bench-namespaces.json", "w") as f:
         json.dump(results, f, indent=1)
     return 0

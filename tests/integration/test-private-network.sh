@@ -108,4 +108,16 @@ if [ -n "${DENY_UNSHARE:-}" ]; then
                 grep -q "CLONE_NEWUSER" "$T/err-deny2" || fail "the refusal does not name the user namespace"
         fi
 fi
+# Root without CAP_SYS_ADMIN (a container's root): the launcher's own unshare(2) is refused,
+# it stays where it was and says so; nothing runs.
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+        rm -f "$T/started" "$T/ran"
+        setpriv --bounding-set -sys_admin --inh-caps -sys_admin "$UNITRUN" run -q --private-network \
+                --exec "touch $T/started" -- touch "$T/ran" 2>"$T/err-nocap"
+        status=$?
+        [ "$status" = 71 ] || fail "root without CAP_SYS_ADMIN: expected 71, got $status"
+        grep -q "unshare.*Operation not permitted" "$T/err-nocap" ||
+                fail "root without CAP_SYS_ADMIN: the refusal does not name the step and the errno"
+        [ ! -e "$T/started" ] && [ ! -e "$T/ran" ] || fail "something ran without the isolation asked for"
+fi
 echo "ok: private network on port $port"

@@ -17,11 +17,12 @@ fail() { echo "FAIL: $*" >&2; for f in "$T"/err*; do [ -e "$f" ] && { echo "--- 
 check_user() {
         label=$1
         shift
-        # Two units with PrivateTmp=, each writing a marker and listing its /tmp.
+        # Two units with PrivateTmp=, each writing a marker and listing its /tmp (renamed
+        # into place: File= must not see the list before ls wrote it).
         for u in a b; do
                 cat >"$T/$label-$u.service" <<EOF2
 [Service]
-ExecStart=/bin/sh -c 'echo $u >/tmp/marker-$u; echo $u >/var/tmp/marker-$u; ls -A /tmp /var/tmp >$T/$label-list-$u; exec sleep 30'
+ExecStart=/bin/sh -c 'echo $u >/tmp/marker-$u; echo $u >/var/tmp/marker-$u; ls -A /tmp /var/tmp >$T/$label-list-$u.tmp; mv $T/$label-list-$u.tmp $T/$label-list-$u; exec sleep 30'
 PrivateTmp=yes
 [X-Ready]
 File=$T/$label-list-$u

@@ -77,7 +77,9 @@ static int context_bind_private_paths(ur_context *ctx)
         return 0;
 }
 
-int context_ensure_namespaces(ur_context *ctx)
+/* Forks the holder, which makes the namespaces while we go on; context_ensure_namespaces()
+ * waits for it. Errors are kept in ctx->ns_error (refused once: refused for good). */
+static int context_begin_namespaces(ur_context *ctx)
 {
         char stage[PATH_MAX];
         int r;
@@ -85,25 +87,46 @@ int context_ensure_namespaces(ur_context *ctx)
         if (ctx->ns || !ctx->ns_flags)
                 return 0;
         if (ctx->ns_error)
-                return -EPERM; /* refused before: refused for good */
+                return -EPERM;
         r = context_ensure_runtime_dir(ctx);
         if (r < 0) {
                 ctx->ns_error = strdup("cannot create the run directory");
                 return r;
         }
-        /* The holder mounts on it inside only; on the host it stays an empty directory. */
+        /* The holder mounts on it inside only, and makes it when it first needs it. */
         snprintf(stage, sizeof(stage), "%s/ns-stage", ctx->runtime_dir);
-        if (mkdir(stage, 0700) < 0 && errno != EEXIST) {
-                r = -errno;
-                ctx->ns_error = strdup("cannot create the run directory's ns-stage");
+        r = run_ns_start(ctx->ns_flags, NULL, stage, &ctx->ns, &ctx->ns_error);
+        if (r < 0 && !ctx->ns_error)
+                ctx->ns_error = strdup(strerror(-r));
+        return r;
+}
+
+int context_ensure_namespaces(ur_context *ctx)
+{
+        int r;
+
+        if (ctx->ns && !ctx->ns->pending)
+                return 0;
+        r = context_begin_namespaces(ctx);
+        if (r < 0 || !ctx->ns)
                 return r;
-        }
-        r = run_ns_new(ctx->ns_flags, NULL, stage, &ctx->ns, &ctx->ns_error);
+        r = run_ns_wait(ctx->ns, &ctx->ns_error);
         if (r < 0 && !ctx->ns_error)
                 ctx->ns_error = strdup(strerror(-r));
         if (r >= 0)
                 r = context_bind_private_paths(ctx);
+        if (r < 0) {
+                /* No run with half of what was asked for: the next start is refused too. */
+                ctx->ns = run_ns_free(ctx->ns);
+                if (!ctx->ns_error)
+                        ctx->ns_error = strdup(strerror(-r));
+        }
         return r;
+}
+
+int ur_context_begin_namespaces(ur_context *ctx)
+{
+        return context_begin_namespaces(ctx);
 }
 
 int ur_context_create_namespaces(ur_context *ctx)
@@ -116,35 +139,55 @@ const char *ur_context_get_namespace_error(const ur_context *ctx)
         return ctx->ns_error;
 }
 
+/* The getters below answer for namespaces that exist: one still being made is waited for
+ * (the context is the caller's; const only says that what was asked for does not change). */
+static const struct run_ns *context_made_namespaces(const ur_context *ctx)
+{
+        if (ctx->ns && ctx->ns->pending)
+                (void) context_ensure_namespaces((ur_context *) ctx);
+        return ctx->ns;
+}
+
 unsigned ur_context_get_namespaces(const ur_context *ctx)
 {
+        const struct run_ns *ns = context_made_namespaces(ctx);
         unsigned r = 0;
 
-        if (!ctx->ns)
+        if (!ns)
                 return 0;
-        if (ctx->ns->net_fd >= 0)
+        if (ns->net_fd >= 0)
                 r |= UR_NAMESPACE_NETWORK;
-        if (ctx->ns->mnt_fd >= 0)
+        if (ns->mnt_fd >= 0)
                 r |= UR_NAMESPACE_DIRS;
-        if (ctx->ns->user_fd >= 0)
+        if (ns->user_fd >= 0)
                 r |= UR_NAMESPACE_USER;
         return r;
 }
 
 int ur_context_get_netns_fd(const ur_context *ctx)
 {
-        return ctx->ns ? ctx->ns->net_fd : -1;
+        const struct run_ns *ns = context_made_namespaces(ctx);
+
+        return ns ? ns->net_fd : -1;
 }
 
 int ur_context_enter(const ur_context *ctx)
 {
+        /* No waiting here: this runs in a child between fork and exec (run_ns_enter()
+         * refuses a pending ns with -EAGAIN). */
         return ctx->ns ? run_ns_enter(ctx->ns) : 0;
 }
 
 int ur_context_socket(ur_context *ctx, int family, int type, int protocol)
 {
-        int fd = run_ns_socket(ctx->ns, family, type, protocol);
+        int fd;
 
+        if (ctx->ns && ctx->ns->pending) {
+                int r = context_ensure_namespaces(ctx);
+                if (r < 0)
+                        return r;
+        }
+        fd = run_ns_socket(ctx->ns, family, type, protocol);
         return fd < 0 ? -errno : fd;
 }
 
@@ -195,6 +238,11 @@ int context_bind_directories(ur_context *ctx, ur_executor *e, char **ret_error)
         return 0;
 }
 
+void context_let_go_namespaces(ur_context *ctx)
+{
+        run_ns_let_go(ctx->ns);
+}
+
 void context_free_namespaces(ur_context *ctx)
 {
         ctx->ns = run_ns_free(ctx->ns);
@@ -214,6 +262,44 @@ int ur_executor_set_private_network(ur_executor *e, bool on)
         return 0;
 }
 
+static bool names_contain(char *const *names, const char *name)
+{
+        for (; names && *names; names++)
+                if (streq_ptr(*names, name))
+                        return true;
+        return false;
+}
+
+int ur_executor_add_joins_namespace_of(ur_executor *e, const char *unit_name)
+{
+        if (!unit_name || !*unit_name)
+                return -EINVAL;
+        if (names_contain(e->joins_namespace_of, unit_name))
+                return 0;
+        return strv_push(&e->joins_namespace_of, unit_name);
+}
+
+static bool executor_joins(const ur_executor *a, const ur_executor *b)
+{
+        return names_contain(a->joins_namespace_of, b->name) ||
+               names_contain(b->joins_namespace_of, a->name);
+}
+
+/* The started unit whose namespaces e joins (JoinsNamespaceOf=, either way round): the
+ * first one named by e, else the first that names e. As in systemd, one unit, and only
+ * one with namespaces of its own (PrivateNetwork= or PrivateTmp=) counts. */
+static ur_executor *unit_namespace_partner(ur_context *ctx, ur_executor *e)
+{
+        for (char **n = e->joins_namespace_of; n && *n; n++)
+                for (ur_executor *o = ctx->executors; o; o = o->next)
+                        if (o != e && o->ns && streq_ptr(o->name, *n))
+                                return o;
+        for (ur_executor *o = ctx->executors; o; o = o->next)
+                if (o != e && o->ns && executor_joins(o, e))
+                        return o;
+        return NULL;
+}
+
 static int make_dir_mode(const char *path, mode_t mode)
 {
         if (mkdir(path, mode) < 0 && errno != EEXIST)
@@ -225,12 +311,16 @@ static int make_dir_mode(const char *path, mode_t mode)
 /* PrivateTmp=: RUNDIR/private-tmp-ID/{tmp,var-tmp} become /tmp and /var/tmp. The run
  * directory, if it lives in /tmp, is bound into the new /tmp at its own path first: the
  * unit's notify socket and directories are in there. */
-static int unit_private_tmp(ur_context *ctx, ur_executor *e, char **ret_error)
+static int unit_private_tmp(ur_context *ctx, ur_executor *e, const char *shared, char **ret_error)
 {
         char dir[PATH_MAX], tmp[PATH_MAX + 8], var_tmp[PATH_MAX + 8], inner[2 * PATH_MAX + 8];
         int r;
 
-        snprintf(dir, sizeof(dir), "%s/private-tmp-%u", ctx->runtime_dir, e->id);
+        /* JoinsNamespaceOf=: the partner's directories (they exist: it is started). */
+        if (shared)
+                snprintf(dir, sizeof(dir), "%s", shared);
+        else
+                snprintf(dir, sizeof(dir), "%s/private-tmp-%u", ctx->runtime_dir, e->id);
         snprintf(tmp, sizeof(tmp), "%s/tmp", dir);
         snprintf(var_tmp, sizeof(var_tmp), "%s/var-tmp", dir);
         e->private_tmp_dir = strdup(dir);
@@ -263,17 +353,37 @@ int context_unit_namespaces(ur_context *ctx, ur_executor *e, char **ret_error)
 {
         char stage[PATH_MAX];
         unsigned flags = (e->private_network ? RUN_NS_NETWORK : 0) | (e->private_tmp ? RUN_NS_MOUNT : 0);
+        const struct run_ns *parent = ctx->ns;
+        struct run_ns joined;
+        ur_executor *partner;
+        bool share_tmp = false;
         int r;
 
         if (!flags || e->ns)
                 return 0;
+        /* JoinsNamespaceOf=: what both ask for is the partner's; the rest is e's own. The
+         * network is joined at the kernel's level (the holder enters the partner's user and
+         * network namespaces, and the run's mount namespace); /tmp is shared as systemd
+         * shares it, as the same directories in a mount namespace of e's own. */
+        partner = unit_namespace_partner(ctx, e);
+        if (partner && e->private_network && partner->private_network && partner->ns->net_fd >= 0) {
+                joined = (struct run_ns){
+                        .user_fd = partner->ns->user_fd,
+                        .mnt_fd = ctx->ns ? ctx->ns->mnt_fd : -1,
+                        .net_fd = partner->ns->net_fd,
+                };
+                parent = &joined;
+                flags &= ~RUN_NS_NETWORK;
+                context_log(
+                        ctx, UR_LOG_DEBUG, e->name, "in the network namespace of %s (JoinsNamespaceOf=)",
+                        partner->name);
+        }
+        share_tmp = partner && e->private_tmp && partner->private_tmp && partner->private_tmp_dir;
         r = context_ensure_runtime_dir(ctx);
         if (r < 0)
                 return r;
         snprintf(stage, sizeof(stage), "%s/ns-stage", ctx->runtime_dir);
-        if (mkdir(stage, 0700) < 0 && errno != EEXIST)
-                return -errno;
-        r = run_ns_new(flags, ctx->ns, stage, &e->ns, ret_error);
+        r = run_ns_new(flags, parent, stage, &e->ns, ret_error);
         if (r < 0) {
                 char *why = *ret_error;
 
@@ -286,7 +396,11 @@ int context_unit_namespaces(ur_context *ctx, ur_executor *e, char **ret_error)
                 return r;
         }
         if (e->private_tmp) {
-                r = unit_private_tmp(ctx, e, ret_error);
+                if (share_tmp)
+                        context_log(
+                                ctx, UR_LOG_DEBUG, e->name, "/tmp and /var/tmp of %s (JoinsNamespaceOf=)",
+                                partner->name);
+                r = unit_private_tmp(ctx, e, share_tmp ? partner->private_tmp_dir : NULL, ret_error);
                 if (r < 0)
                         context_release_unit_namespaces(ctx, e);
         }
@@ -295,14 +409,20 @@ int context_unit_namespaces(ur_context *ctx, ur_executor *e, char **ret_error)
 
 void context_release_unit_namespaces(ur_context *ctx, ur_executor *e)
 {
+        bool shared = false;
+
         e->ns = run_ns_free(e->ns);
-        if (e->private_tmp_dir) {
+        if (!e->private_tmp_dir)
+                return;
+        for (ur_executor *o = ctx->executors; o; o = o->next)
+                shared = shared || (o != e && streq_ptr(o->private_tmp_dir, e->private_tmp_dir));
+        /* Gone with the unit, as systemd's are, or with the last that shares them. */
+        if (!shared) {
                 _cleanup_close_ int fd = open(ctx->runtime_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
                 const char *slash = strrchr(e->private_tmp_dir, '/');
 
-                /* Gone with the unit, as systemd's are. */
                 if (fd >= 0 && slash)
                         (void) rm_rf_at(fd, slash + 1);
-                e->private_tmp_dir = mfree(e->private_tmp_dir);
         }
+        e->private_tmp_dir = mfree(e->private_tmp_dir);
 }

@@ -332,6 +332,7 @@ ur_context *ur_context_free(ur_context *ctx)
         while (!context_all_settled(ctx))
                 if (loop_dispatch(&ctx->loop, -1) < 0)
                         break;
+        context_let_go_namespaces(ctx);
         while (ctx->executors)
                 ur_executor_free(ctx->executors);
         http_multi_free(ctx->http);

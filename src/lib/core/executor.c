@@ -182,6 +182,7 @@ void executor_done(ur_executor *e)
         strv_free(e->runtime_directories);
         process_config_done(&e->proc);
         strv_free(e->unset_environment);
+        strv_free(e->joins_namespace_of);
         free(e->pid_file);
         strv_free(e->env);
         free(e->cwd);

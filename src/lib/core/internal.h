@@ -111,6 +111,7 @@ struct ur_executor {
         /* PrivateTmp=, PrivateNetwork=: namespaces of its own within the run's, made at
          * each start and gone at its stop (context-namespaces.c). */
         bool private_tmp, private_network;
+        char **joins_namespace_of; /* JoinsNamespaceOf=: unit names */
         struct run_ns *ns;
         char *private_tmp_dir;
 
@@ -248,6 +249,8 @@ int context_ensure_guardian(ur_context *ctx);
 int context_ensure_namespaces(ur_context *ctx);
 /* Binds the executor's RuntimeDirectory= etc. at /run/NAME, ... inside the run. */
 int context_bind_directories(ur_context *ctx, ur_executor *e, char **ret_error);
+/* The units are gone: the holder may exit now, while the rest is torn down. */
+void context_let_go_namespaces(ur_context *ctx);
 void context_free_namespaces(ur_context *ctx);
 /* PrivateTmp=/PrivateNetwork=: the executor's own namespaces, before its first spawn. */
 int context_unit_namespaces(ur_context *ctx, ur_executor *e, char **ret_error);

@@ -47,6 +47,7 @@ struct holder {
         const struct run_ns *parent; /* joined first: a unit's namespaces inside the run's */
         bool new_user;               /* unshare a user namespace (not root, no parent's) */
         bool user;                   /* in a user namespace: its fd goes out too */
+        bool made_here;              /* born in namespaces the launcher made: no reply */
         uid_t uid;
         gid_t gid;
         int fd;
@@ -204,6 +205,11 @@ static int holder_shadow(struct holder *h, const char *parent)
 
         if (stat(parent, &st) < 0)
                 return -1;
+        /* Made here, when first needed: most runs never shadow anything, and a directory
+         * made and removed is not free (ext4 looks for a long-unused inode each time). On
+         * the host it stays an empty directory of the run's. */
+        if (mkdir(h->stage, 0700) < 0 && errno != EEXIST)
+                return -1;
         snprintf(opts, sizeof(opts), "mode=%04o", (unsigned) (st.st_mode & 07777));
         if (mount("tmpfs", h->stage, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0)
                 return -1;
@@ -303,10 +309,31 @@ static int holder_bind(struct holder *h, const char *src, const char *dst, int *
         return mount(src, dst, NULL, MS_BIND | MS_REC, NULL);
 }
 
+/* The new namespaces themselves, for the calling thread (the holder, or the launcher's
+ * own thread in run_ns_start_here()). -1 with errno and *ret_step. */
+static int ns_unshare(unsigned run_flags, int *ret_step)
+{
+        int flags = 0;
+
+        if (run_flags & RUN_NS_NETWORK)
+                flags |= CLONE_NEWNET;
+        if (run_flags & RUN_NS_MOUNT)
+                flags |= CLONE_NEWNS;
+        *ret_step = RUN_NS_STEP_UNSHARE;
+        if (unshare(flags) < 0)
+                return -1;
+        *ret_step = RUN_NS_STEP_LOOPBACK;
+        if ((run_flags & RUN_NS_NETWORK) && loopback_up() < 0)
+                return -1;
+        *ret_step = RUN_NS_STEP_PROPAGATION;
+        if ((run_flags & RUN_NS_MOUNT) && mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
+                return -1;
+        return 0;
+}
+
 static int holder_setup(struct holder *h, int *ret_step)
 {
         char map[64];
-        int flags = 0;
 
         if (h->parent) {
                 int r = run_ns_enter(h->parent);
@@ -338,26 +365,14 @@ static int holder_setup(struct holder *h, int *ret_step)
                 if (write_file("/proc/self/gid_map", map) < 0)
                         return -1;
         }
-        if (h->flags & RUN_NS_NETWORK)
-                flags |= CLONE_NEWNET;
-        if (h->flags & RUN_NS_MOUNT)
-                flags |= CLONE_NEWNS;
-        *ret_step = RUN_NS_STEP_UNSHARE;
-        if (unshare(flags) < 0)
-                return -1;
-        *ret_step = RUN_NS_STEP_LOOPBACK;
-        if ((h->flags & RUN_NS_NETWORK) && loopback_up() < 0)
-                return -1;
-        *ret_step = RUN_NS_STEP_PROPAGATION;
-        if ((h->flags & RUN_NS_MOUNT) && mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
-                return -1;
-        return 0;
+        return h->made_here ? 0 : ns_unshare(h->flags, ret_step);
 }
+
+_Noreturn static void holder_serve(struct holder *h);
 
 _Noreturn static void holder_main(struct holder *h)
 {
         int fds[3], n_fds = 0, step = RUN_NS_STEP_NONE;
-        struct ns_request req;
 
         /* No PR_SET_PDEATHSIG: it fires when the forking *thread* ends, which in an
          * embedder is not the end of the run. EOF on our socket is: the launcher closed
@@ -366,6 +381,8 @@ _Noreturn static void holder_main(struct holder *h)
                 (void) send_reply(h->fd, step, errno, NULL, 0);
                 _exit(1);
         }
+        if (h->made_here)
+                holder_serve(h); /* born in them: the launcher has their fds already */
         step = RUN_NS_STEP_OPEN_NS;
         if (h->user)
                 fds[n_fds++] = open("/proc/self/ns/user", O_RDONLY | O_CLOEXEC);
@@ -380,6 +397,13 @@ _Noreturn static void holder_main(struct holder *h)
                 _exit(1);
         for (int i = 0; i < n_fds; i++)
                 close(fds[i]);
+        holder_serve(h);
+}
+
+_Noreturn static void holder_serve(struct holder *h)
+{
+        struct ns_request req;
+        int step = RUN_NS_STEP_NONE;
 
         for (;;) {
                 ssize_t n = recv(h->fd, &req, sizeof(req), 0);
@@ -420,14 +444,92 @@ static char *step_message(int step, int error)
         return strdup(buf);
 }
 
-int run_ns_new(
+/* One thread in the whole process: unshare(CLONE_NEWNS) would otherwise give the calling
+ * thread an fs_struct (cwd, root) of its own for good. /proc/self/task counts its threads
+ * in its link count. */
+static bool single_threaded(void)
+{
+        struct stat st;
+
+        return stat("/proc/self/task", &st) == 0 && st.st_nlink == 3;
+}
+
+/* Back from the new namespaces to where we were (here_*), with our root and working
+ * directory, which joining a mount namespace resets to its root. */
+static int ns_go_back(unsigned flags, int here_net, int here_mnt, int root, int cwd)
+{
+        struct stat was, now;
+
+        if ((flags & RUN_NS_NETWORK) && setns(here_net, CLONE_NEWNET) < 0)
+                return -1;
+        if (!(flags & RUN_NS_MOUNT))
+                return 0;
+        if (setns(here_mnt, CLONE_NEWNS) < 0 || fstat(root, &was) < 0 || stat("/", &now) < 0)
+                return -1;
+        /* A chroot'ed caller gets its root back (the namespace's root is what setns gave). */
+        if ((was.st_dev != now.st_dev || was.st_ino != now.st_ino) && (fchdir(root) < 0 || chroot(".") < 0))
+                return -1;
+        return fchdir(cwd);
+}
+
+/* As root in a single-threaded process: the calling thread makes the namespaces itself,
+ * forks the holder into them and goes back. The kernel's work is the same as the holder's
+ * (about 0.5 ms of CPU for a network namespace, mostly its sysctl tables), but nobody
+ * waits for another process to be scheduled (on a loaded machine that wait comes on top of
+ * the work), and no fds travel. */
+static int ns_start_here(struct run_ns *ns, struct holder *h, int pair[2], int *ret_step)
+{
+        _cleanup_close_ int here_net = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+        _cleanup_close_ int here_mnt = open("/proc/thread-self/ns/mnt", O_RDONLY | O_CLOEXEC);
+        _cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_close_ int cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        int r = 0, saved;
+
+        *ret_step = RUN_NS_STEP_OPEN_NS;
+        if (here_net < 0 || here_mnt < 0 || root < 0 || cwd < 0)
+                return -errno;
+        if (ns_unshare(ns->flags, ret_step) < 0) {
+                r = -errno;
+                if (*ret_step == RUN_NS_STEP_UNSHARE)
+                        return r; /* refused: we are still where we were */
+                goto back;
+        }
+        *ret_step = RUN_NS_STEP_OPEN_NS;
+        if (((ns->flags & RUN_NS_NETWORK) &&
+             (ns->net_fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)) < 0) ||
+            ((ns->flags & RUN_NS_MOUNT) &&
+             (ns->mnt_fd = open("/proc/thread-self/ns/mnt", O_RDONLY | O_CLOEXEC)) < 0)) {
+                r = -errno;
+                goto back;
+        }
+        h->made_here = true;
+        *ret_step = RUN_NS_STEP_FORK;
+        ns->holder = fork();
+        if (ns->holder == 0) {
+                close(pair[0]);
+                holder_main(h);
+        }
+        if (ns->holder < 0)
+                r = -errno;
+back:
+        saved = errno;
+        if (ns_go_back(ns->flags, here_net, here_mnt, root, cwd) < 0) {
+                /* Cannot be with the capability that let us in; if it were, stop here
+                 * rather than run on in the wrong namespaces. */
+                *ret_step = RUN_NS_STEP_SETNS;
+                return -errno;
+        }
+        errno = saved;
+        return r;
+}
+
+int run_ns_start(
         unsigned flags, const struct run_ns *parent, const char *stage_dir, struct run_ns **ret,
         char **ret_error)
 {
         _cleanup_free_ struct holder *h = NULL;
         struct run_ns *ns;
-        struct ns_reply reply;
-        int pair[2], fds[3] = { -1, -1, -1 }, r;
+        int pair[2], r;
 
         h = calloc(1, sizeof(*h));
         ns = calloc(1, sizeof(*ns));
@@ -442,6 +544,8 @@ int run_ns_new(
                                .user_fd = -1,
                                .mnt_fd = -1,
                                .net_fd = -1,
+                               .parent_mnt = parent && parent->mnt_fd >= 0,
+                               .parent_net = parent && parent->net_fd >= 0,
                                .stage_dir = ns->stage_dir };
         *h = (struct holder){
                 .flags = flags,
@@ -459,10 +563,23 @@ int run_ns_new(
         }
         ns->holder_fd = pair[0];
         h->fd = pair[1];
+        if (!ns->user && !parent && flags && single_threaded()) {
+                int step;
+
+                r = ns_start_here(ns, h, pair, &step);
+                close(pair[1]);
+                if (r < 0) {
+                        *ret_error = step_message(step, -r);
+                        run_ns_free(ns);
+                        return r;
+                }
+                *ret = ns;
+                return 0;
+        }
         ns->holder = fork();
         if (ns->holder == 0) {
                 close(pair[0]);
-                holder_main(h);
+                holder_main(h); /* its own copy of *h: ours goes when we return */
         }
         close(pair[1]);
         if (ns->holder < 0) {
@@ -471,8 +588,23 @@ int run_ns_new(
                 run_ns_free(ns);
                 return r;
         }
+        ns->pending = true;
+        *ret = ns;
+        return 0;
+}
+
+int run_ns_wait(struct run_ns *ns, char **ret_error)
+{
+        struct ns_reply reply;
+        int fds[3] = { -1, -1, -1 }, r;
+
+        if (!ns->pending)
+                return 0;
+        ns->pending = false;
         r = recv_reply(ns->holder_fd, &reply, fds, 3);
         if (r >= 0 && reply.error) {
+                for (int i = 0; i < r; i++)
+                        close(fds[i]);
                 *ret_error = step_message(reply.step, reply.error);
                 r = -reply.error;
         } else if (r >= 0 && r != (ns->user ? 3 : 2)) {
@@ -483,7 +615,8 @@ int run_ns_new(
         } else if (r < 0)
                 *ret_error = step_message(RUN_NS_STEP_NONE, -r);
         if (r < 0) {
-                run_ns_free(ns);
+                /* Failed for good: nothing to join, and the holder is exiting. */
+                ns->holder_fd = safe_close(ns->holder_fd);
                 return r;
         }
         if (ns->user) {
@@ -495,12 +628,41 @@ int run_ns_new(
                 ns->net_fd = fds[1];
         }
         /* Only join what was made new, here or in the parent: the rest is the host's. */
-        if (!(flags & RUN_NS_MOUNT) && !(parent && parent->mnt_fd >= 0))
+        if (!(ns->flags & RUN_NS_MOUNT) && !ns->parent_mnt)
                 ns->mnt_fd = safe_close(ns->mnt_fd);
-        if (!(flags & RUN_NS_NETWORK) && !(parent && parent->net_fd >= 0))
+        if (!(ns->flags & RUN_NS_NETWORK) && !ns->parent_net)
                 ns->net_fd = safe_close(ns->net_fd);
+        return 0;
+}
+
+int run_ns_new(
+        unsigned flags, const struct run_ns *parent, const char *stage_dir, struct run_ns **ret,
+        char **ret_error)
+{
+        struct run_ns *ns = NULL;
+        int r = run_ns_start(flags, parent, stage_dir, &ns, ret_error);
+
+        if (r < 0)
+                return r;
+        r = run_ns_wait(ns, ret_error);
+        if (r < 0) {
+                run_ns_free(ns);
+                return r;
+        }
         *ret = ns;
         return 0;
+}
+
+void run_ns_let_go(struct run_ns *ns)
+{
+        if (!ns)
+                return;
+        ns->let_go = true;
+        /* Ours first: the holder, still in them, stays their last reference. */
+        ns->user_fd = safe_close(ns->user_fd);
+        ns->mnt_fd = safe_close(ns->mnt_fd);
+        ns->net_fd = safe_close(ns->net_fd);
+        ns->holder_fd = safe_close(ns->holder_fd); /* the holder exits on EOF */
 }
 
 struct run_ns *run_ns_free(struct run_ns *ns)
@@ -547,6 +709,10 @@ int run_ns_socket(struct run_ns *ns, int family, int type, int protocol)
         _cleanup_free_ struct ns_request *req = NULL;
         int fd = -1, step, r;
 
+        if (ns && (ns->pending || ns->let_go)) {
+                errno = ns->pending ? EAGAIN : EBADF; /* never the host's network instead */
+                return -1;
+        }
         if (!ns || ns->net_fd < 0)
                 return socket(family, type | SOCK_CLOEXEC, protocol);
         /* As root (no user namespace) this thread steps in and out itself: a socket
@@ -594,6 +760,8 @@ int run_ns_bind(struct run_ns *ns, const char *src, const char *dst, char **ret_
 
         if (!req)
                 return -ENOMEM;
+        if (ns->pending || ns->let_go)
+                return ns->pending ? -EAGAIN : -EBADF;
         if (strlen(src) >= PATH_MAX || strlen(dst) >= PATH_MAX)
                 return -ENAMETOOLONG;
         req->op = NS_OP_BIND;
@@ -610,7 +778,11 @@ int run_ns_bind(struct run_ns *ns, const char *src, const char *dst, char **ret_
 
 int run_ns_enter(const struct run_ns *ns)
 {
-        int cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC), r = 0;
+        int cwd, r = 0;
+
+        if (ns->pending || ns->let_go)
+                return ns->pending ? -EAGAIN : -EBADF; /* never a silent run without them */
+        cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 
         /* The user namespace first: the others belong to it. */
         if ((ns->user_fd >= 0 && setns(ns->user_fd, CLONE_NEWUSER) < 0) ||

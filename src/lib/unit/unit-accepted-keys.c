@@ -70,7 +70,6 @@ static const struct unit_accepted_key unit_accepted_keys[] = {
         { "PropagatesStopTo", U, SILENT, NULL },
         { "StopPropagatedFrom", U, SILENT, NULL },
         { "RequiresMountsFor", U, SILENT, NULL },
-        { "JoinsNamespaceOf", U, LISTED, NULL },
 
         /* [Service]: reload and the fd store are never used in a run. */
         { "ExecReload", SV, SILENT, NULL },

@@ -81,6 +81,8 @@ struct unit_config {
          * satisfied at once in a run, so they are accepted and not kept. BindsTo= and
          * Requisite= add to requires, PartOf= is accepted and kept nowhere. */
         char **requires, **wants, **after, **before;
+        /* JoinsNamespaceOf=: service names; no ordering, nothing pulled in (as systemd). */
+        char **joins_namespace_of;
         struct unit_dep_location *dep_locations;
         size_t n_dep_locations;
         /* Keys accepted and not applied (sandboxing, WatchdogSec=, ...), each once, in the

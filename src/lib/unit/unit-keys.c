@@ -88,6 +88,7 @@ struct unit_config *unit_config_free(struct unit_config *c)
         strv_free(c->wants);
         strv_free(c->after);
         strv_free(c->before);
+        strv_free(c->joins_namespace_of);
         for (size_t i = 0; i < c->n_dep_locations; i++) {
                 free(c->dep_locations[i].key);
                 free(c->dep_locations[i].name);
@@ -750,6 +751,9 @@ static const struct unit_key unit_keys[] = {
         { "BindsTo", UNIT_SECTION_UNIT, unit_parse_unit_names, unit_reset_unit_names, OFF(requires), S },
         { "Requisite", UNIT_SECTION_UNIT, unit_parse_unit_names, unit_reset_unit_names, OFF(requires), S },
         { "PartOf", UNIT_SECTION_UNIT, unit_parse_unit_names, unit_reset_unit_names, 0, S },
+        /* Another unit's PrivateNetwork=/PrivateTmp= namespaces (context-namespaces.c). */
+        { "JoinsNamespaceOf", UNIT_SECTION_UNIT, unit_parse_unit_names, unit_reset_unit_names,
+          OFF(joins_namespace_of), S },
 
         { "Type", UNIT_SECTION_SERVICE, unit_parse_type, unit_reset_type, OFF(type), 0 },
         { "ExecStart", UNIT_SECTION_SERVICE, unit_parse_exec, unit_reset_commands, OFF(exec_start), S },

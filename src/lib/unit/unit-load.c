@@ -436,6 +436,8 @@ int unit_config_to_executor(ur_context *ctx, const struct unit_config *c, ur_exe
         TRY(ur_executor_set_remain_after_exit(e, c->remain_after_exit));
         TRY(ur_executor_set_private_tmp(e, c->private_tmp));
         TRY(ur_executor_set_private_network(e, c->private_network));
+        for (char **n = c->joins_namespace_of; n && *n; n++)
+                TRY(ur_executor_add_joins_namespace_of(e, *n));
         TRY(ur_executor_set_guess_main_pid(e, c->guess_main_pid));
         TRY(ur_executor_set_exit_type(e, c->exit_type));
         TRY(ur_executor_set_restart(e, c->restart, c->restart_usec));
@@ -522,6 +524,47 @@ static int loader_link(struct unit_loader *l)
         return 0;
 }
 
+/* JoinsNamespaceOf=: what systemd does (nothing started, no ordering, no effect unless
+ * both units ask for the same namespace), said where it would surprise: a unit named that
+ * is not loaded with this one, and a pair with no PrivateNetwork=/PrivateTmp= in common. */
+static void loader_check_joins(struct unit_loader *l)
+{
+        for (size_t i = 0; i < l->n_units; i++) {
+                const struct unit_config *c = l->units[i].config;
+
+                for (size_t k = 0; k < c->n_dep_locations; k++) {
+                        const struct unit_dep_location *d = &c->dep_locations[k];
+                        const char *file =
+                                d->file < strv_length(c->files) ? c->files[d->file] : l->units[i].path;
+                        const struct loaded_unit *other;
+                        const struct unit_config *o;
+
+                        if (strcmp(d->key, "JoinsNamespaceOf") != 0 || strcmp(d->name, c->name) == 0)
+                                continue; /* itself: unit-verify.c says so */
+                        other = loader_find(l, d->name);
+                        if (!other) {
+                                loader_reportf(
+                                        l, file, d->line, false,
+                                        "JoinsNamespaceOf=%s: %s is not part of this run (JoinsNamespaceOf= "
+                                        "does not start it), so there is no namespace of it to join: "
+                                        "%s gets its own, as in systemd",
+                                        d->name, d->name, c->name);
+                                continue;
+                        }
+                        o = other->config;
+                        if (!(c->private_network && o->private_network) &&
+                            !(c->private_tmp && o->private_tmp))
+                                loader_reportf(
+                                        l, file, d->line, false,
+                                        "JoinsNamespaceOf=%s has no effect: only what both units turn on "
+                                        "is shared (PrivateNetwork=%s/%s, PrivateTmp=%s/%s here/there)",
+                                        d->name, c->private_network ? "yes" : "no",
+                                        o->private_network ? "yes" : "no", c->private_tmp ? "yes" : "no",
+                                        o->private_tmp ? "yes" : "no");
+                }
+        }
+}
+
 int ur_context_load_units(
         ur_context *ctx, char *const *names, unsigned flags, ur_diagnostic_fn diagnostic, void *userdata,
         ur_executor ***ret_executors, size_t *ret_n)
@@ -573,6 +616,7 @@ int ur_context_load_units_with(
                 r = loader_follow(&l, i);
         if (r < 0 || l.errors > 0)
                 goto out;
+        loader_check_joins(&l);
 
         for (size_t i = 0; i < l.n_units && r >= 0; i++) {
                 r = unit_config_to_executor(ctx, l.units[i].config, &l.units[i].executor);

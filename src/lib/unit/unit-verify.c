@@ -76,6 +76,18 @@ static int verify_dependencies(struct verify *v)
                         if (r < 0)
                                 return r;
                 }
+        for (size_t i = 0; i < c->n_dep_locations; i++) {
+                const struct unit_dep_location *l = &c->dep_locations[i];
+
+                /* systemd drops it without a word; a typo is likelier than intent. */
+                if (streq_ptr(l->key, "JoinsNamespaceOf") && streq_ptr(l->name, c->name)) {
+                        r = verify_report_at(
+                                v, l->file, l->line, false,
+                                "JoinsNamespaceOf= names the unit itself, ignored");
+                        if (r < 0)
+                                return r;
+                }
+        }
         for (char **s = c->after; s && *s; s++)
                 if (strv_contains(c->before, *s)) {
                         r = verify_report(

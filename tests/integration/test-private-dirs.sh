@@ -19,6 +19,7 @@ cleanup() {
         rm -rf "$T"
 }
 trap cleanup EXIT
+. "$(dirname "$0")/../common/ns-wait.sh"
 fail() { echo "FAIL: $*" >&2; for f in "$T"/err*; do [ -e "$f" ] && { echo "--- $f" >&2; cat "$f" >&2; }; done; exit 1; }
 
 cat >"$T/unit.sh" <<EOF
@@ -83,15 +84,7 @@ check_user() {
         LAUNCHER=
         for _ in $(seq 200); do kill -0 "$unit" 2>/dev/null || break; sleep 0.05; done
         ! kill -0 "$unit" 2>/dev/null || fail "$label: the unit outlived its SIGKILLed launcher"
-        left=
-        for _ in $(seq 100); do
-                left=
-                for p in /proc/[0-9]*; do
-                        [ "$(readlink "$p/ns/mnt" 2>/dev/null)" = "$mntns" ] && left="$left ${p#/proc/}"
-                done
-                [ -z "$left" ] && break
-                sleep 0.05
-        done
+        left=$(ns_wait_empty mnt "$mntns")
         [ -z "$left" ] || fail "$label: processes still in the run's mount namespace:$left"
         host_state >"$T/host-after"
         cmp -s "$T/host-before" "$T/host-after" || fail "$label: the host changed after the SIGKILL"

@@ -19,6 +19,7 @@ cleanup() {
         rm -rf "$T"
 }
 trap cleanup EXIT
+. "$(dirname "$0")/../common/ns-wait.sh"
 fail() { echo "FAIL: $*" >&2; for f in "$T"/err*; do [ -e "$f" ] && { echo "--- $f" >&2; cat "$f" >&2; }; done; exit 1; }
 run_dir_existed=$([ -e /run/redis ] && echo yes || echo no)
 KEY=unitrun-test-$$
@@ -61,15 +62,7 @@ netns=$(readlink "/proc/$unit/ns/net")
 kill -9 "$LAUNCHER"
 wait "$LAUNCHER" 2>/dev/null
 LAUNCHER=
-left=
-for _ in $(seq 200); do
-        left=
-        for p in /proc/[0-9]*; do
-                [ "$(readlink "$p/ns/net" 2>/dev/null)" = "$netns" ] && left="$left ${p#/proc/}"
-        done
-        [ -z "$left" ] && break
-        sleep 0.05
-done
+left=$(ns_wait_empty net "$netns")
 [ -z "$left" ] || fail "processes still in the SIGKILLed run's network namespace:$left"
 [ "$run_dir_existed" = yes ] || [ ! -e /run/redis ] || fail "/run/redis left on the host after the SIGKILL"
 echo "ok: four private redis runs"

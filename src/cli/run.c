@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "clone-vfork.h"
 #include "json.h"
 #include "macro.h"
 #include "progress.h"
@@ -124,9 +125,39 @@ static void command_leaf_remove(const char *path)
                 usleep(5000);
 }
 
-/* Born in its leaf (clone3 CLONE_INTO_CGROUP: no migration to wait for); a plain fork()
- * where clone3 is refused (seccomp, old kernels) or there is no leaf. */
-static pid_t command_fork(int leaf_fd)
+_Noreturn static void command_exec(struct session *s)
+{
+        int err;
+
+        /* COMMAND is the user's: their signal mask and dispositions, not ours. */
+        (void) sigprocmask(SIG_SETMASK, &s->saved_mask, NULL);
+        (void) signal(SIGPIPE, SIG_DFL);
+        /* The units' world (--private-network, --private-dirs), if the run has one. */
+        err = ur_context_enter(s->ctx);
+        if (err < 0) {
+                dprintf(STDERR_FILENO, "%s: cannot join the run's namespaces (setns): %s\n", program_name,
+                        strerror(-err));
+                _exit(EXIT_SYSTEM);
+        }
+        execvp(s->options.command[0], s->options.command);
+        err = errno;
+        /* fd 2 itself: stdio's stderr is the parent's queue (sink.c) here, and our memory
+         * may be the launcher's own (no stdio at all). */
+        dprintf(STDERR_FILENO, "%s: cannot execute %s: %s\n", program_name, s->options.command[0],
+                strerror(err));
+        _exit(err == ENOENT ? 127 : 126);
+}
+
+static void command_exec_vfork(void *data)
+{
+        command_exec(data);
+}
+
+/* Born in its leaf (clone3 CLONE_INTO_CGROUP: no migration to wait for), borrowing our
+ * address space until its execve() (clone-vfork.h) unless it must join the run's user
+ * namespace (setns() refuses a shared one); a plain fork() where clone3 is refused
+ * (seccomp, old kernels) or there is no leaf. Returns 0 in a forked child. */
+static pid_t command_fork(struct session *s, int leaf_fd)
 {
         struct shim_clone_args args = {
                 .flags = CLONE_INTO_CGROUP,
@@ -137,6 +168,17 @@ static pid_t command_fork(int leaf_fd)
 
         if (leaf_fd < 0)
                 return fork();
+        if (ur_context_get_namespaces(s->ctx) == 0) {
+                struct shim_clone_args vargs = args;
+
+                pid = clone3_vfork(&vargs, command_exec_vfork, s);
+                if (pid >= 0)
+                        return pid;
+                if (pid != -ENOSYS && pid != -EPERM && pid != -EINVAL && pid != -E2BIG) {
+                        errno = -pid;
+                        return -1;
+                }
+        }
         pid = shim_clone3(&args);
         if (pid < 0 && (errno == ENOSYS || errno == EPERM || errno == EINVAL || errno == E2BIG))
                 return fork();
@@ -161,30 +203,15 @@ static int command_run(struct session *s)
         /* What we said so far comes before what COMMAND says, unless stderr is stalled. */
         (void) sink_flush(&s->sink);
         leaf_fd = command_leaf_open(s, leaf, sizeof(leaf));
-        pid = command_fork(leaf_fd);
+        pid = command_fork(s, leaf_fd);
         if (pid < 0) {
                 cli_error("cannot fork: %s", strerror(errno));
                 if (leaf_fd >= 0)
                         command_leaf_remove(leaf);
                 return EXIT_SYSTEM;
         }
-        if (pid == 0) {
-                /* COMMAND is the user's: their signal mask and dispositions, not ours. */
-                (void) sigprocmask(SIG_SETMASK, &s->saved_mask, NULL);
-                (void) signal(SIGPIPE, SIG_DFL);
-                /* The units' world (--private-network, --private-dirs), if the run has one. */
-                err = ur_context_enter(s->ctx);
-                if (err < 0) {
-                        fprintf(stderr, "%s: cannot join the run's namespaces (setns): %s\n", program_name,
-                                strerror(-err));
-                        _exit(EXIT_SYSTEM);
-                }
-                execvp(s->options.command[0], s->options.command);
-                /* fd 2 itself: stdio's stderr is the parent's queue (sink.c) here. */
-                dprintf(STDERR_FILENO, "%s: cannot execute %s: %s\n", program_name, s->options.command[0],
-                        strerror(errno));
-                _exit(errno == ENOENT ? 127 : 126);
-        }
+        if (pid == 0)
+                command_exec(s);
         c->pid = pid;
         json_log_command_started(s->json, s->options.command[0], (int) pid);
         c->pidfd = shim_pidfd_open(pid, 0);

@@ -38,6 +38,7 @@ struct ready_socket {
         int inotify_fd;         /* on a unix socket's directory, once the path was found missing */
         struct watch dir_watch; /* borrows inotify_fd */
         uint64_t interval_usec;
+        uint64_t since_usec; /* when the check began: long waits poll more slowly */
         bool owner_interval_set;
         int last_error;
 };
@@ -167,7 +168,7 @@ static void ready_socket_schedule(struct ready_socket *s)
 {
         if (ready_socket_wait_for_path(s))
                 return;
-        s->interval_usec = ready_next_interval(s->check.owner, s->interval_usec);
+        s->interval_usec = ready_next_interval(s->check.owner, s->interval_usec, s->since_usec);
         (void) timer_arm(&s->timer, now_usec() + s->interval_usec);
 }
 
@@ -263,6 +264,7 @@ static int ready_socket_begin(struct ready_check *c)
         /* A fixed Interval= is a promise to poll: no inotify then. */
         s->owner_interval_set = ready_interval_fixed(c->owner);
         s->interval_usec = 0;
+        s->since_usec = now_usec();
         s->last_error = 0;
         r = timer_add(c->owner->loop, &s->timer, ready_socket_on_timer, s);
         if (r < 0)

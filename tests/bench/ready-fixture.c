@@ -3,6 +3,7 @@
  *
  *   ready-fixture KIND DELAY_MS STAMP_FILE [ARG]
  *   KIND: exec | notify | output | file PATH | tcp PORT | unix PATH | http PORT | stamp
+ *         | listen-loop PORT (DELAY_MS: how many listen() calls)
  *
  * It then stays alive (pause) until stopped; "stamp" only records the instant it started
  * and exits (a COMMAND that says when unitrun ran it). */
@@ -91,6 +92,45 @@ int main(int argc, char **argv)
         /* The COMMAND of a CLI run: when did it start? */
         if (strcmp(kind, "now") == 0) {
                 stamp();
+                return 0;
+        }
+        /* What a listen() costs a daemon under the launcher: COUNT calls on a socket the unit's
+         * condition does not name, while starting; then PORT listens (ready) and, once the
+         * launcher has surely seen it, COUNT calls more. STAMP_FILE gets both averages in ns. */
+        if (strcmp(kind, "listen-loop") == 0 && argc > 4) {
+                struct sockaddr_in sa = { .sin_family = AF_INET };
+                int count = delay_ms, other = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), fd;
+                struct timespec t0, t1, t2, t3;
+                char tmp[4096];
+                FILE *f;
+
+                sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+                if (other < 0 || bind(other, (struct sockaddr *) &sa, sizeof(sa)) < 0)
+                        return 3;
+                clock_gettime(CLOCK_MONOTONIC, &t0);
+                for (int i = 0; i < count; i++)
+                        if (listen(other, 64) < 0)
+                                return 3;
+                clock_gettime(CLOCK_MONOTONIC, &t1);
+                fd = listen_tcp(atoi(argv[4]));
+                usleep(200 * 1000);
+                clock_gettime(CLOCK_MONOTONIC, &t2);
+                for (int i = 0; i < count; i++)
+                        if (listen(fd, 64) < 0)
+                                return 3;
+                clock_gettime(CLOCK_MONOTONIC, &t3);
+                snprintf(tmp, sizeof(tmp), "%s.tmp", stamp_file);
+                f = fopen(tmp, "we");
+                if (!f)
+                        return 2;
+                fprintf(f, "%.1f %.1f\n",
+                        ((double) (t1.tv_sec - t0.tv_sec) * 1e9 + (double) (t1.tv_nsec - t0.tv_nsec)) /
+                                count,
+                        ((double) (t3.tv_sec - t2.tv_sec) * 1e9 + (double) (t3.tv_nsec - t2.tv_nsec)) /
+                                count);
+                if (fclose(f) != 0 || rename(tmp, stamp_file) < 0)
+                        return 2;
+                pause();
                 return 0;
         }
         usleep((useconds_t) delay_ms * 1000);

@@ -282,6 +282,7 @@ int ur_context_new(ur_context **ret)
         if (!ctx)
                 return -ENOMEM;
         ctx->guardian = (struct guardian){ .pidfd = -1, .pipe_fd = -1 };
+        ctx->guardian_forker = (struct watch){ .fd = -1 };
         ctx->schedule = (struct loop_defer){ .fn = context_on_schedule, .data = ctx };
         r = loop_init(&ctx->loop);
         if (r < 0) {
@@ -333,6 +334,7 @@ ur_context *ur_context_free(ur_context *ctx)
         http_multi_free(ctx->http);
         /* Every unit is gone: the guardian has nothing left to protect, and were it still
          * in the run directory, that could not be removed. */
+        watch_remove(&ctx->loop, &ctx->guardian_forker);
         guardian_stop(&ctx->guardian);
         context_free_namespaces(ctx);
         cgroup_run_release(ctx->cgroup);

@@ -21,7 +21,9 @@
 struct command_state {
         pid_t pid;
         int pidfd;
-        int status; /* exit status, or 128+N */
+        int status;  /* exit status, or 128+N */
+        int leaf_fd; /* COMMAND's leaf (command_leaf_open()), or -1 */
+        char leaf[PATH_MAX];
 };
 
 /* UNITRUN_<NAME>_PID for "redis.service": REDIS; other characters become '_'. */
@@ -188,8 +190,6 @@ static pid_t command_fork(struct session *s, int leaf_fd)
 static int command_run(struct session *s)
 {
         struct command_state *c = s->verb;
-        char leaf[PATH_MAX];
-        _cleanup_close_ int leaf_fd = -1;
         pid_t pid;
         int err = command_environment(s);
 
@@ -202,12 +202,9 @@ static int command_run(struct session *s)
         fflush(NULL);
         /* What we said so far comes before what COMMAND says, unless stderr is stalled. */
         (void) sink_flush(&s->sink);
-        leaf_fd = command_leaf_open(s, leaf, sizeof(leaf));
-        pid = command_fork(s, leaf_fd);
+        pid = command_fork(s, c->leaf_fd);
         if (pid < 0) {
                 cli_error("cannot fork: %s", strerror(errno));
-                if (leaf_fd >= 0)
-                        command_leaf_remove(leaf);
                 return EXIT_SYSTEM;
         }
         if (pid == 0)
@@ -219,13 +216,9 @@ static int command_run(struct session *s)
                 cli_error("cannot watch COMMAND: %s", strerror(errno));
                 (void) kill(pid, SIGKILL);
                 (void) waitpid(pid, NULL, 0);
-                if (leaf_fd >= 0)
-                        command_leaf_remove(leaf);
                 return EXIT_SYSTEM;
         }
         err = session_wait(s, command_finished);
-        if (leaf_fd >= 0)
-                command_leaf_remove(leaf);
         if (err < 0) {
                 cli_error("event loop failed: %s", strerror(-err));
                 return EXIT_SYSTEM;
@@ -235,17 +228,26 @@ static int command_run(struct session *s)
 
 int verb_run(int argc, char **argv)
 {
-        struct command_state command = { .pidfd = -1 };
+        struct command_state command = { .pidfd = -1, .leaf_fd = -1 };
         struct session s;
         int status;
 
         status = session_setup(&s, argc, argv, true);
         s.verb = &command;
         s.on_signal = on_signal;
+        /* COMMAND's leaf now, not between "ready" and COMMAND's start. */
+        if (status == 0)
+                command.leaf_fd = command_leaf_open(&s, command.leaf, sizeof(command.leaf));
         if (status == 0)
                 status = session_start(&s);
         if (status == 0)
                 status = command_run(&s);
+        /* What COMMAND left behind goes with its leaf, before the units stop (the library
+         * removes the run's cgroup after them, which needs it empty). */
+        if (command.leaf_fd >= 0) {
+                command_leaf_remove(command.leaf);
+                command.leaf_fd = safe_close(command.leaf_fd);
+        }
         status = session_teardown(&s, status);
         safe_close(command.pidfd);
         session_done(&s);

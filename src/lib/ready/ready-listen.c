@@ -40,6 +40,7 @@
 #define LISTEN_INTERVAL_EVENT_CAP_USEC (200 * USEC_PER_MSEC)
 /* After an event: the call runs on the other core within microseconds. */
 #define KICK_RETRY_USEC 20
+#define KICK_RETRIES 7
 #define MAX_HOST_ADDRS 16
 #define TCP_STATE_LISTEN 0x0A
 #define TCP_STATE_CLOSE 0x07
@@ -513,10 +514,11 @@ static void ready_listen_run(struct ready_listen *l)
         if (l->check.owner->interval_usec)
                 l->interval_usec = l->check.owner->interval_usec;
         else if (l->retries > 0) {
-                /* Right after an event: a few quick looks, then the schedule where it was. */
-                static const uint64_t retry_usec[] = { 1 * USEC_PER_MSEC, 200, KICK_RETRY_USEC };
-
-                (void) timer_arm(&l->timer, now_usec() + retry_usec[--l->retries]);
+                /* Right after an event: the call may not have run yet (the daemon waits for
+                 * a CPU), so quick looks, doubling from 20 us to 2.5 ms; then the schedule
+                 * where it was. */
+                l->retries--;
+                (void) timer_arm(&l->timer, now_usec() + (KICK_RETRY_USEC << (KICK_RETRIES - l->retries)));
                 return;
         } else if (!l->interval_usec)
                 l->interval_usec = l->check.owner->listen_events && !l->kicked
@@ -551,7 +553,7 @@ static void ready_listen_kick(struct ready_check *c)
         }
         /* Not the whole fast start again: a bind() before a listen() that comes much later
          * (or a listen() on another address) would make a long wait expensive. */
-        l->retries = 2;
+        l->retries = KICK_RETRIES;
         (void) timer_arm(&l->timer, now_usec() + KICK_RETRY_USEC);
 }
 

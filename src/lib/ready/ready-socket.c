@@ -38,13 +38,15 @@ struct ready_socket {
         int inotify_fd;         /* on a unix socket's directory, once the path was found missing */
         struct watch dir_watch; /* borrows inotify_fd */
         uint64_t interval_usec;
-        uint64_t since_usec; /* when the check began: long waits poll more slowly */
+        uint64_t since_usec;   /* when the check began: long waits poll more slowly */
+        unsigned kick_retries; /* quick attempts left after a listen() event */
         bool owner_interval_set;
         int last_error;
 };
 
 /* After a listen()/bind() event: the call runs on the other core within microseconds. */
 #define KICK_RETRY_USEC 30
+#define KICK_RETRIES 6
 
 /* "host:port", "[v6]:port"; the host may be a name. */
 static int split_host_port(const char *spec, char **ret_host, char **ret_port)
@@ -168,6 +170,14 @@ static void ready_socket_schedule(struct ready_socket *s)
 {
         if (ready_socket_wait_for_path(s))
                 return;
+        if (s->kick_retries > 0) {
+                /* Right after a listen() event: the call may not have run yet (the daemon
+                 * waits for a CPU), so quick attempts, doubling from 30 us to ~2 ms. */
+                s->kick_retries--;
+                (void) timer_arm(
+                        &s->timer, now_usec() + (KICK_RETRY_USEC << (KICK_RETRIES - s->kick_retries)));
+                return;
+        }
         s->interval_usec = ready_next_interval(s->check.owner, s->interval_usec, s->since_usec);
         (void) timer_arm(&s->timer, now_usec() + s->interval_usec);
 }
@@ -253,6 +263,7 @@ static void ready_socket_kick(struct ready_check *c)
         if (c->met || !watch_active(&s->timer) || s->n_in_flight > 0 || s->owner_interval_set)
                 return;
         s->interval_usec = 0;
+        s->kick_retries = KICK_RETRIES;
         (void) timer_arm(&s->timer, now_usec() + KICK_RETRY_USEC);
 }
 
@@ -265,6 +276,7 @@ static int ready_socket_begin(struct ready_check *c)
         s->owner_interval_set = ready_interval_fixed(c->owner);
         s->interval_usec = 0;
         s->since_usec = now_usec();
+        s->kick_retries = 0;
         s->last_error = 0;
         r = timer_add(c->owner->loop, &s->timer, ready_socket_on_timer, s);
         if (r < 0)

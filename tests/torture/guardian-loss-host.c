@@ -1,8 +1,9 @@
 /* guardian-loss-host: embeds libunitrun, loses its guardian, and must live through it.
- * It starts one executor (ARGV), SIGKILLs the context's guardian (the only process running
- * our own program in a session of its own: the guardian is forked, not exec'd), waits until it is dead,
- * starts a second executor (in the fallback that spawn tells the guardian about its session), then stops
- * both and frees the context, with SIGPIPE at its default disposition as any host may have it.
+ * It starts one executor (ARGV), SIGKILLs the context's guardian (its only child running
+ * our own program: the guardian is forked, not exec'd), waits until it is dead, starts a
+ * second executor (in the fallback that spawn tells the guardian about its session), then
+ * stops both and frees the context, with SIGPIPE at its default disposition as any host
+ * may have it.
  *
  *   guardian-loss-host ARGV...
  *
@@ -27,73 +28,31 @@ static void sleep_ms(long ms)
         nanosleep(&ts, NULL);
 }
 
-/* The first line of /proc/PID/cgroup ("0::/path" on cgroup v2 only hosts, else the v2 line). */
-static void cgroup_of(int pid, char *buf, size_t size)
-{
-        char path[64], line[1024];
-        FILE *f;
-
-        snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
-        buf[0] = 0;
-        f = fopen(path, "re");
-        while (f && fgets(line, sizeof(line), f))
-                if (strncmp(line, "0::", 3) == 0)
-                        snprintf(buf, size, "%s", line);
-        if (f)
-                fclose(f);
-}
-
-/* The process running our program in a session of its own, in our cgroup, orphaned (not
- * another host of a test running beside us): the guardian is forked (twice, so it is no
- * child of ours), never exec'd, and leaves our session. */
+/* The child of ours whose executable is ours. */
 static pid_t find_guardian(void)
 {
-        char self[PATH_MAX], path[64], exe[PATH_MAX], buf[512], *p, own_cgroup[1024], cgroup[1024];
+        char self[PATH_MAX], path[64], exe[PATH_MAX];
         ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-        pid_t own_session = getsid(0), found = 0;
-        struct dirent *de;
-        DIR *d;
+        FILE *f;
+        int pid, found = 0;
 
         if (n < 0)
                 return 0;
         self[n] = 0;
-        cgroup_of(getpid(), own_cgroup, sizeof(own_cgroup));
-        d = opendir("/proc");
-        while (d && !found && (de = readdir(d))) {
-                int pid = atoi(de->d_name), sid = 0, ppid = 0;
-                FILE *f;
-                size_t len;
-
-                if (pid <= 0 || pid == getpid())
-                        continue;
+        snprintf(path, sizeof(path), "/proc/self/task/%d/children", (int) getpid());
+        f = fopen(path, "re");
+        while (f && !found && fscanf(f, "%d", &pid) == 1) {
                 snprintf(path, sizeof(path), "/proc/%d/exe", pid);
                 n = readlink(path, exe, sizeof(exe) - 1);
-                if (n <= 0)
-                        continue;
-                exe[n] = 0;
-                if (strcmp(exe, self) != 0)
-                        continue;
-                snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-                f = fopen(path, "re");
-                if (!f)
-                        continue;
-                len = fread(buf, 1, sizeof(buf) - 1, f);
-                fclose(f);
-                buf[len] = 0;
-                /* After the last ')': state ppid pgrp session */
-                p = strrchr(buf, ')');
-                /* Orphaned at once: adopted by our parent (a subreaper) or by init. Another
-                 * host's parent is another test's process. */
-                if (!p || sscanf(p + 1, " %*c %d %*d %d", &ppid, &sid) != 2 || sid == own_session ||
-                    (ppid != getppid() && ppid != 1))
-                        continue;
-                cgroup_of(pid, cgroup, sizeof(cgroup));
-                if (strcmp(cgroup, own_cgroup) == 0)
-                        found = pid;
+                if (n > 0) {
+                        exe[n] = 0;
+                        if (strcmp(exe, self) == 0)
+                                found = pid;
+                }
         }
-        if (d)
-                closedir(d);
-        return found;
+        if (f)
+                fclose(f);
+        return (pid_t) found;
 }
 
 /* Dead: a zombie (the library reaps it through its pidfd) or gone. */
@@ -143,7 +102,7 @@ int main(int argc, char *argv[])
                 return 10;
         guardian = find_guardian();
         if (guardian <= 0) {
-                fprintf(stderr, "guardian-loss-host: no guardian (our program, in a session of its own)\n");
+                fprintf(stderr, "guardian-loss-host: no guardian among our children\n");
                 return 11;
         }
         (void) kill(guardian, SIGKILL);

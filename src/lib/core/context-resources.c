@@ -5,9 +5,7 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
-#include <sys/epoll.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 
 #include "internal.h"
 #include "macro.h"
@@ -126,16 +124,6 @@ void context_ensure_isolation(ur_context *ctx)
         }
 }
 
-/* The child that forked the guardian exits at once: no zombie of ours for the whole run. */
-static void context_on_guardian_forker_exit(struct watch *w, uint32_t events)
-{
-        ur_context *ctx = w->data;
-        siginfo_t si = {};
-
-        if (waitid((idtype_t) P_PIDFD, (id_t) w->fd, &si, WEXITED | WNOHANG) < 0 || si.si_pid != 0)
-                watch_remove(&ctx->loop, w);
-}
-
 /* The guardian comes with the first spawn: before it there is nothing to clean up. */
 int context_ensure_guardian(ur_context *ctx)
 {
@@ -147,15 +135,10 @@ int context_ensure_guardian(ur_context *ctx)
         if (r < 0)
                 return r;
         /* Born where we are: only out of the supervisor leaf does it need moving. */
-        r = guardian_start(
+        return guardian_start(
                 &ctx->guardian, ctx->cgroup ? ctx->cgroup->path : NULL,
                 ctx->cgroup ? ctx->cgroup->origin : NULL, ctx->cgroup && ctx->cgroup->settled,
                 ctx->runtime_dir);
-        if (r >= 0 && ctx->guardian.pidfd >= 0)
-                (void) loop_add_borrowed(
-                        &ctx->loop, &ctx->guardian_forker, ctx->guardian.pidfd, EPOLLIN,
-                        context_on_guardian_forker_exit, ctx);
-        return r;
 }
 
 void ur_context_set_log(ur_context *ctx, ur_log_fn fn, void *userdata)

@@ -282,7 +282,6 @@ int ur_context_new(ur_context **ret)
         if (!ctx)
                 return -ENOMEM;
         ctx->guardian = (struct guardian){ .pidfd = -1, .pipe_fd = -1 };
-        ctx->guardian_forker = (struct watch){ .fd = -1 };
         ctx->schedule = (struct loop_defer){ .fn = context_on_schedule, .data = ctx };
         r = loop_init(&ctx->loop);
         if (r < 0) {
@@ -332,14 +331,16 @@ ur_context *ur_context_free(ur_context *ctx)
         while (ctx->executors)
                 ur_executor_free(ctx->executors);
         http_multi_free(ctx->http);
-        /* Every unit is gone: the guardian has nothing left to protect, and were it still
-         * in the run directory, that could not be removed. */
-        watch_remove(&ctx->loop, &ctx->guardian_forker);
-        guardian_stop(&ctx->guardian);
+        /* Every unit is gone. The run's cgroup goes first (the guardian lives outside it),
+         * then the guardian is let go and the runtime directory removed while it exits
+         * (it removes that too, should we die meanwhile): waiting for its exit first was
+         * a tenth of a millisecond of every start+stop cycle. */
         context_free_namespaces(ctx);
         cgroup_run_release(ctx->cgroup);
+        guardian_release(&ctx->guardian);
         if (ctx->runtime_dir)
                 (void) rm_rf_at(AT_FDCWD, ctx->runtime_dir);
+        guardian_reap(&ctx->guardian);
         free(ctx->runtime_dir);
         free(ctx->isolation_reason);
         loop_done(&ctx->loop);

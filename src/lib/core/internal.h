@@ -31,9 +31,8 @@ struct ur_context {
         void *output_chunk_userdata;
         struct ur_executor *executors;
         unsigned next_id;
-        struct http_multi *http;      /* created on the first HTTP check */
-        struct guardian guardian;     /* cleans up should this process die first */
-        struct watch guardian_forker; /* our child that forked the guardian: reaped on exit */
+        struct http_multi *http;  /* created on the first HTTP check */
+        struct guardian guardian; /* cleans up should this process die first */
         /* The After=/Requires= scheduler runs after the current batch of events, never
          * inside an executor's handler (systemd's run queue). */
         struct loop_defer schedule;

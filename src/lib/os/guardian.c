@@ -1,7 +1,7 @@
-/* The guardian: a small process forked per context (and forked once more, so that it is
- * not our child) that outlives the launcher only to clean up after it. The launcher holds one end of a
- * socket pair; the guardian reads the other. A clean teardown writes 'q' first; end-of-file without it means
- * the launcher died (SIGKILL, a crash, _exit with executors running), and the guardian then kills every unit
+/* The guardian: a small process forked per context that outlives the launcher only to
+ * clean up after it. The launcher holds one end of a socket pair; the guardian reads the
+ * other. A clean teardown writes 'q' first; end-of-file without it means the launcher died
+ * (SIGKILL, a crash, _exit with executors running), and the guardian then kills every unit
  * of the run (cgroup.kill per leaf, or the recorded sessions in the fallback), removes the
  * leaves and the runtime directory, and exits.
  *
@@ -245,6 +245,9 @@ _Noreturn static void guardian_main(int pipe_fd)
         char buf[512];
         bool quit = false;
 
+        /* Out of the launcher's session and process group: a ^C or a kill of the job's
+         * process group must not take us along before the launcher is gone. */
+        (void) setsid();
         (void) sigaction(SIGINT, &ignore, NULL);
         (void) sigaction(SIGTERM, &ignore, NULL);
         (void) sigaction(SIGHUP, &ignore, NULL);
@@ -277,6 +280,10 @@ _Noreturn static void guardian_main(int pipe_fd)
         }
         if (!quit)
                 guardian_cleanup();
+        else if (g.runtime_dir[0])
+                /* A clean end: the launcher removes the runtime directory while we exit
+                 * (guardian_release()); should it die meanwhile, the rest is ours. */
+                rm_rf_at_safe(AT_FDCWD, g.runtime_dir);
         _exit(0);
 }
 
@@ -312,36 +319,31 @@ int guardian_start(
         }
         if (pid == 0) {
                 close(fds[1]);
-                /* Out of the launcher's session and process group: a ^C or a kill of the
-                 * job's process group must not take us along before the launcher is gone.
-                 * Then once more forked, this first process exiting at once: the guardian is
-                 * nobody's child of ours, so that a clean teardown tells it to go and never
-                 * waits for it to be gone (its exit and the wake-up after it cost the
-                 * start+stop cycle ~0.1 ms). Its session keeps our first child's PID, which
-                 * is how the fallback tells it from the units' orphans. */
-                (void) setsid();
-                /* Out of the launcher's supervisor leaf before anything else happens: the
-                 * launcher removes the run directory at a clean end, and the guardian must
-                 * not be in it. Here, so that the guardian is born outside. */
-                if (move_out && g.origin[0])
-                        write_file(g.origin, "cgroup.procs", "0");
-                pid = fork();
-                if (pid > 0)
-                        _exit(0);
-                /* Should that fork fail, this process guards. */
                 guardian_main(fds[0]);
         }
         close(fds[0]);
+        /* Out of the launcher's supervisor leaf before anything else happens: the launcher
+         * removes the run directory at a clean end, and the guardian must not be in it. */
+        if (move_out && g.origin[0]) {
+                char path[PATH_MAX], value[32];
+                int fd;
+
+                path_join(path, sizeof(path), g.origin, "cgroup.procs");
+                snprintf(value, sizeof(value), "%d", (int) pid);
+                fd = open(path, O_WRONLY | O_CLOEXEC);
+                if (fd >= 0) {
+                        (void) !write(fd, value, strlen(value));
+                        close(fd);
+                }
+        }
         gd->pid = pid;
         gd->pidfd = shim_pidfd_open(pid, 0);
         gd->pipe_fd = fds[1];
         return 0;
 }
 
-/* The guardian is gone (or told to go): nobody will clean up should we die now, but our
- * own teardown still does everything it would have done. Our child, the one that forked
- * the guardian and exited, is reaped here so no zombie is left; at once, unless the fork
- * failed and it is the guardian itself. */
+/* The guardian is gone: nobody will clean up should we die now, but our own teardown
+ * still does everything it would have done. Reaped here so no zombie is left. */
 static void guardian_lost(struct guardian *gd)
 {
         siginfo_t si;
@@ -386,11 +388,27 @@ bool guardian_alive(const struct guardian *gd)
         return gd->pipe_fd >= 0;
 }
 
-void guardian_stop(struct guardian *gd)
+void guardian_release(struct guardian *gd)
 {
         if (gd->pipe_fd < 0)
                 return;
-        /* Everything is cleaned up already: tell it, then let it go (or find it gone). */
+        /* Every unit is gone: tell it, and let it go while we finish. */
         (void) guardian_send(gd, "q", 1);
-        guardian_lost(gd);
+        gd->pipe_fd = safe_close(gd->pipe_fd);
+}
+
+void guardian_reap(struct guardian *gd)
+{
+        siginfo_t si;
+
+        if (gd->pidfd >= 0)
+                (void) waitid((idtype_t) P_PIDFD, (id_t) gd->pidfd, &si, WEXITED);
+        gd->pidfd = safe_close(gd->pidfd);
+        gd->pid = 0;
+}
+
+void guardian_stop(struct guardian *gd)
+{
+        guardian_release(gd);
+        guardian_reap(gd);
 }

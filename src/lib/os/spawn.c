@@ -315,7 +315,7 @@ int spawn_process(const struct spawn_request *req, struct spawn_result *ret)
                  * process of its own: joining a cgroup from inside (a migration) and a user
                  * namespace (setns() refuses a shared address space) do. */
                 pid = -ENOSYS;
-                if (!req->ns && !(req->cgroup_dir_fd >= 0 && req->join_cgroup)) {
+                if (req->share_memory && !req->ns && !(req->cgroup_dir_fd >= 0 && req->join_cgroup)) {
                         struct shim_clone_args vargs = args;
                         struct child_start start = { .req = req, .error_pipe = write_end };
 

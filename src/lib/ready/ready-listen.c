@@ -32,7 +32,7 @@
 
 #define LISTEN_INTERVAL_FIRST_USEC 100
 #define LISTEN_INTERVAL_CAP_USEC (5 * USEC_PER_MSEC)
-#define LISTEN_INTERVAL_LONG_CAP_USEC (25 * USEC_PER_MSEC)
+#define LISTEN_INTERVAL_LONG_CAP_USEC (50 * USEC_PER_MSEC)
 /* With events, the timer is only a safety net (an event lost to a filter the daemon
  * installed in front of ours, a socket passed in from outside, io_uring's listen), and a
  * look costs 50-100 us: at most five a second, so that waiting costs next to nothing. */

@@ -11,15 +11,16 @@
 #include "run-ns.h"
 #include "time-util.h"
 
-/* A probe (a refused loopback connect and its timer, epoll and close) costs the launcher
- * 30-70 us here: at 0.2 ms growing by half each time to 5 ms a daemon that is up within
- * milliseconds is seen at once, but a second of waiting at 5 ms would cost 1-1.5 % of a
- * core (bench-ready). So a long wait stretches the period further, to an eighth of the
- * time waited so far and at most 25 ms: the overshoot stays under an eighth of the wait,
- * and the launcher's CPU while waiting under 0.5 %. */
+/* A probe (a refused loopback connect: the kernel's SYN and reset, the socket made and
+ * closed, the timer) costs the launcher 60-130 us on this kind of VM: at 0.2 ms growing by
+ * half each time to 5 ms a daemon that is up within milliseconds is seen at once, but a
+ * second of waiting at 5 ms would cost 1-1.5 % of a core (bench-ready). So a long wait
+ * stretches the period further, to an eighth of the time waited so far and at most 50 ms:
+ * the overshoot stays under an eighth of the wait, and the launcher's CPU while waiting
+ * under 0.5 %. */
 #define READY_INTERVAL_FIRST_USEC 200
 #define READY_INTERVAL_CAP_USEC (5 * USEC_PER_MSEC)
-#define READY_INTERVAL_LONG_CAP_USEC (25 * USEC_PER_MSEC)
+#define READY_INTERVAL_LONG_CAP_USEC (50 * USEC_PER_MSEC)
 
 int ready_socket_open(const struct ready_owner *owner, int family, int type)
 {

@@ -25,8 +25,10 @@ static const char *stamp_file;
 
 static struct timespec ready_at;
 
-/* Now: taken right before the call that makes the fixture ready, so that what the call
- * itself costs counts against the launcher, and writing the stamp file does not. */
+/* Now: taken right after the call that makes the fixture ready has returned (the message
+ * sent, the line written, the file made, the socket listening: the condition holds for
+ * sure), before the stamp file is written, so that writing it does not count as the
+ * launcher's. An event can beat this clock_gettime(): a negative overshoot then. */
 static void mark(void)
 {
         clock_gettime(CLOCK_MONOTONIC, &ready_at);
@@ -82,9 +84,9 @@ static int listen_tcp(int port)
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
         if (fd < 0 || bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0)
                 exit(3);
-        mark();
         if (listen(fd, 64) < 0)
                 exit(3);
+        mark();
         return fd;
 }
 
@@ -169,20 +171,20 @@ int main(int argc, char **argv)
                 return 0;
         }
         usleep((useconds_t) delay_ms * 1000);
-        /* The instant is taken right before the call that signals (mark()), the stamp
-         * written after it: writing it first would count its own cost (a create and a
-         * rename on a disk file system) as the launcher's. */
+        /* The instant is taken as the call that signals returns (mark()), the stamp written
+         * after it: writing it first would count its own cost (a create and a rename on a
+         * disk file system) as the launcher's. */
         if (strcmp(kind, "notify") == 0) {
-                mark();
                 notify("READY=1");
+                mark();
                 stamp();
         } else if (strcmp(kind, "output") == 0) {
-                mark();
                 (void) !write(1, "server is ready\n", 16);
+                mark();
                 stamp();
         } else if (strcmp(kind, "file") == 0 && argc > 4) {
-                mark();
                 close(open(argv[4], O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+                mark();
                 stamp();
         } else if (strcmp(kind, "tcp") == 0 && argc > 4) {
                 listen_tcp(atoi(argv[4]));
@@ -194,9 +196,9 @@ int main(int argc, char **argv)
                 snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", argv[4]);
                 if (fd < 0 || bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0)
                         return 3;
-                mark();
                 if (listen(fd, 64) < 0)
                         return 3;
+                mark();
                 stamp();
         } else if (strcmp(kind, "http") == 0 && argc > 4) {
                 int fd = listen_tcp(atoi(argv[4]));

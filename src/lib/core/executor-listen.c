@@ -55,6 +55,18 @@ static void executor_on_listen_event(struct watch *w, uint32_t events)
                 watch_remove(&e->ctx->loop, w);
 }
 
+void executor_listen_check_met(ur_executor *e)
+{
+        if (e->listen_notify_watch.callback != executor_on_listen_event ||
+            !watch_active(&e->listen_notify_watch))
+                return;
+        for (const struct ready_check *c = e->checks; c; c = c->next)
+                if (c->ops->kick && !c->met)
+                        return;
+        /* The answerer stops reporting (and its daemon's calls get cheaper, listen-notify.c). */
+        watch_remove(&e->ctx->loop, &e->listen_notify_watch);
+}
+
 static void executor_on_answerer_exit(struct watch *w, uint32_t events)
 {
         ur_executor *e = w->data;

@@ -874,5 +874,10 @@ void analyze_format_ms(double ms, char *buf, size_t size)
                 snprintf(buf + n, size - (size_t) n, "s");
                 return;
         }
-        snprintf(buf, size, "%.0fmin %.3gs", floor(s / 60), fmod(s, 60));
+        {
+                /* Whole minutes by truncation (s is positive): no libm for the CLI. */
+                double minutes = (double) (long long) (s / 60);
+
+                snprintf(buf, size, "%.0fmin %.3gs", minutes, s - 60 * minutes);
+        }
 }

@@ -4,7 +4,6 @@
  * <title> tooltip. Every bar carries data-unit/data-from-ms/data-to-ms so that tests (and
  * people) can read the numbers back. Pure: reads the struct, writes to a FILE. */
 #include <errno.h>
-#include <math.h>
 #include <string.h>
 
 #include "analyze-events.h"
@@ -258,10 +257,31 @@ unit_row(const struct plot *p, const struct analyze_run *run, const struct analy
         mark(p, y, u->name, "ready", u->ready_ms, label, u->conditions);
 }
 
+/* The largest power of ten not above x (x > 0), without libm: the CLI links libc alone,
+ * which saves mapping libm at every start. */
+static double power_of_ten_below(double x)
+{
+        double base = 1;
+
+        while (base * 10 <= x)
+                base *= 10;
+        while (base > x)
+                base /= 10;
+        return base;
+}
+
+/* The smallest whole multiple of step not below x (x, step > 0). */
+static double round_up_to(double x, double step)
+{
+        double q = x / step, whole = (double) (long long) q;
+
+        return (whole < q ? whole + 1 : whole) * step;
+}
+
 /* A step of 1, 2 or 5 times a power of ten giving about ten ticks. */
 static double tick_step(double end_ms)
 {
-        double raw = end_ms / 10, base = pow(10, floor(log10(raw)));
+        double raw = end_ms / 10, base = power_of_ten_below(raw);
 
         if (raw / base <= 1)
                 return base;
@@ -287,7 +307,7 @@ int analyze_plot(const struct analyze_run *run, FILE *out)
         p.label_chars = longest;
         p.label_w = (int) longest * CHAR_W + 24;
         step = tick_step(run->last_ms > 1 ? run->last_ms : 1);
-        p.end_ms = ceil((run->last_ms > 1 ? run->last_ms : 1) / step) * step;
+        p.end_ms = round_up_to(run->last_ms > 1 ? run->last_ms : 1, step);
         p.scale = CHART_W / p.end_ms;
         n_rows = run->n_units + (command_start != ANALYZE_NONE ? 1 : 0);
         width = p.label_w + CHART_W + 120;

@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "clone-vfork.h"
 #include "json.h"
 #include "macro.h"
 #include "progress.h"
@@ -20,7 +21,9 @@
 struct command_state {
         pid_t pid;
         int pidfd;
-        int status; /* exit status, or 128+N */
+        int status;  /* exit status, or 128+N */
+        int leaf_fd; /* COMMAND's leaf (command_leaf_open()), or -1 */
+        char leaf[PATH_MAX];
 };
 
 /* UNITRUN_<NAME>_PID for "redis.service": REDIS; other characters become '_'. */
@@ -124,9 +127,39 @@ static void command_leaf_remove(const char *path)
                 usleep(5000);
 }
 
-/* Born in its leaf (clone3 CLONE_INTO_CGROUP: no migration to wait for); a plain fork()
- * where clone3 is refused (seccomp, old kernels) or there is no leaf. */
-static pid_t command_fork(int leaf_fd)
+_Noreturn static void command_exec(struct session *s)
+{
+        int err;
+
+        /* COMMAND is the user's: their signal mask and dispositions, not ours. */
+        (void) sigprocmask(SIG_SETMASK, &s->saved_mask, NULL);
+        (void) signal(SIGPIPE, SIG_DFL);
+        /* The units' world (--private-network, --private-dirs), if the run has one. */
+        err = ur_context_enter(s->ctx);
+        if (err < 0) {
+                dprintf(STDERR_FILENO, "%s: cannot join the run's namespaces (setns): %s\n", program_name,
+                        strerror(-err));
+                _exit(EXIT_SYSTEM);
+        }
+        execvp(s->options.command[0], s->options.command);
+        err = errno;
+        /* fd 2 itself: stdio's stderr is the parent's queue (sink.c) here, and our memory
+         * may be the launcher's own (no stdio at all). */
+        dprintf(STDERR_FILENO, "%s: cannot execute %s: %s\n", program_name, s->options.command[0],
+                strerror(err));
+        _exit(err == ENOENT ? 127 : 126);
+}
+
+static void command_exec_vfork(void *data)
+{
+        command_exec(data);
+}
+
+/* Born in its leaf (clone3 CLONE_INTO_CGROUP: no migration to wait for), borrowing our
+ * address space until its execve() (clone-vfork.h) unless it must join the run's user
+ * namespace (setns() refuses a shared one); a plain fork() where clone3 is refused
+ * (seccomp, old kernels) or there is no leaf. Returns 0 in a forked child. */
+static pid_t command_fork(struct session *s, int leaf_fd)
 {
         struct shim_clone_args args = {
                 .flags = CLONE_INTO_CGROUP,
@@ -137,6 +170,17 @@ static pid_t command_fork(int leaf_fd)
 
         if (leaf_fd < 0)
                 return fork();
+        if (ur_context_get_namespaces(s->ctx) == 0) {
+                struct shim_clone_args vargs = args;
+
+                pid = clone3_vfork(&vargs, command_exec_vfork, s);
+                if (pid >= 0)
+                        return pid;
+                if (pid != -ENOSYS && pid != -EPERM && pid != -EINVAL && pid != -E2BIG) {
+                        errno = -pid;
+                        return -1;
+                }
+        }
         pid = shim_clone3(&args);
         if (pid < 0 && (errno == ENOSYS || errno == EPERM || errno == EINVAL || errno == E2BIG))
                 return fork();
@@ -146,8 +190,6 @@ static pid_t command_fork(int leaf_fd)
 static int command_run(struct session *s)
 {
         struct command_state *c = s->verb;
-        char leaf[PATH_MAX];
-        _cleanup_close_ int leaf_fd = -1;
         pid_t pid;
         int err = command_environment(s);
 
@@ -160,31 +202,13 @@ static int command_run(struct session *s)
         fflush(NULL);
         /* What we said so far comes before what COMMAND says, unless stderr is stalled. */
         (void) sink_flush(&s->sink);
-        leaf_fd = command_leaf_open(s, leaf, sizeof(leaf));
-        pid = command_fork(leaf_fd);
+        pid = command_fork(s, c->leaf_fd);
         if (pid < 0) {
                 cli_error("cannot fork: %s", strerror(errno));
-                if (leaf_fd >= 0)
-                        command_leaf_remove(leaf);
                 return EXIT_SYSTEM;
         }
-        if (pid == 0) {
-                /* COMMAND is the user's: their signal mask and dispositions, not ours. */
-                (void) sigprocmask(SIG_SETMASK, &s->saved_mask, NULL);
-                (void) signal(SIGPIPE, SIG_DFL);
-                /* The units' world (--private-network, --private-dirs), if the run has one. */
-                err = ur_context_enter(s->ctx);
-                if (err < 0) {
-                        fprintf(stderr, "%s: cannot join the run's namespaces (setns): %s\n", program_name,
-                                strerror(-err));
-                        _exit(EXIT_SYSTEM);
-                }
-                execvp(s->options.command[0], s->options.command);
-                /* fd 2 itself: stdio's stderr is the parent's queue (sink.c) here. */
-                dprintf(STDERR_FILENO, "%s: cannot execute %s: %s\n", program_name, s->options.command[0],
-                        strerror(errno));
-                _exit(errno == ENOENT ? 127 : 126);
-        }
+        if (pid == 0)
+                command_exec(s);
         c->pid = pid;
         json_log_command_started(s->json, s->options.command[0], (int) pid);
         c->pidfd = shim_pidfd_open(pid, 0);
@@ -192,13 +216,9 @@ static int command_run(struct session *s)
                 cli_error("cannot watch COMMAND: %s", strerror(errno));
                 (void) kill(pid, SIGKILL);
                 (void) waitpid(pid, NULL, 0);
-                if (leaf_fd >= 0)
-                        command_leaf_remove(leaf);
                 return EXIT_SYSTEM;
         }
         err = session_wait(s, command_finished);
-        if (leaf_fd >= 0)
-                command_leaf_remove(leaf);
         if (err < 0) {
                 cli_error("event loop failed: %s", strerror(-err));
                 return EXIT_SYSTEM;
@@ -208,17 +228,26 @@ static int command_run(struct session *s)
 
 int verb_run(int argc, char **argv)
 {
-        struct command_state command = { .pidfd = -1 };
+        struct command_state command = { .pidfd = -1, .leaf_fd = -1 };
         struct session s;
         int status;
 
         status = session_setup(&s, argc, argv, true);
         s.verb = &command;
         s.on_signal = on_signal;
+        /* COMMAND's leaf now, not between "ready" and COMMAND's start. */
+        if (status == 0)
+                command.leaf_fd = command_leaf_open(&s, command.leaf, sizeof(command.leaf));
         if (status == 0)
                 status = session_start(&s);
         if (status == 0)
                 status = command_run(&s);
+        /* What COMMAND left behind goes with its leaf, before the units stop (the library
+         * removes the run's cgroup after them, which needs it empty). */
+        if (command.leaf_fd >= 0) {
+                command_leaf_remove(command.leaf);
+                command.leaf_fd = safe_close(command.leaf_fd);
+        }
         status = session_teardown(&s, status);
         safe_close(command.pidfd);
         session_done(&s);

@@ -337,7 +337,16 @@ static int unit_private_tmp(ur_context *ctx, ur_executor *e, const char *shared,
         }
         if (strncmp(ctx->runtime_dir, "/tmp/", 5) == 0) {
                 snprintf(inner, sizeof(inner), "%s%s", tmp, ctx->runtime_dir + 4);
-                r = make_dir_mode(inner, 0711);
+                /* Its parents too: /tmp/unitrun-UID/ holds the run directories (context-resources.c). */
+                r = 0;
+                for (char *slash = inner + strlen(tmp) + 1; r >= 0 && (slash = strchr(slash, '/'));
+                     slash++) {
+                        *slash = 0;
+                        r = make_dir_mode(inner, 0711);
+                        *slash = '/';
+                }
+                if (r >= 0)
+                        r = make_dir_mode(inner, 0711);
                 if (r >= 0)
                         r = run_ns_bind(e->ns, ctx->runtime_dir, inner, ret_error);
                 if (r < 0)

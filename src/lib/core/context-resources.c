@@ -49,20 +49,39 @@ static void runtime_dir_sweep_stale(const char *base)
         }
 }
 
+/* Without a usable $XDG_RUNTIME_DIR: /tmp/unitrun-UID, ours alone (made 0711, or found a
+ * directory of ours that nobody else may write to; else /tmp itself). Not /tmp directly: on a
+ * disk file system a directory made (and swept) among a busy /tmp's hundreds of entries
+ * costs ~0.25 ms of every start, in a small one of its own a fifth of that (bench-cycle). */
+static const char *runtime_dir_tmp_base(char *buf, size_t size)
+{
+        struct stat st;
+
+        snprintf(buf, size, "/tmp/unitrun-%u", (unsigned) geteuid());
+        if (mkdir(buf, 0711) < 0 && errno != EEXIST)
+                return "/tmp";
+        if (lstat(buf, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 0022))
+                return "/tmp";
+        /* Passable by the users a unit may run as (User=), as the run directory itself is. */
+        if ((st.st_mode & 0711) != 0711 && chmod(buf, (st.st_mode & 07777) | 0711) < 0)
+                return "/tmp";
+        return buf;
+}
+
 static int runtime_dir_create(char **ret)
 {
         const char *base = getenv("XDG_RUNTIME_DIR");
-        char path[PATH_MAX];
+        char path[PATH_MAX], tmp_base[64];
         struct stat st;
 
         /* Notify socket paths must fit in sun_path (108 bytes): keep the directory short. */
         if (!base || base[0] != '/' || strlen(base) > 60 || access(base, W_OK) < 0)
-                base = "/tmp";
+                base = runtime_dir_tmp_base(tmp_base, sizeof(tmp_base));
         /* As root, units may run as other users (User=, daemons that drop privileges): they
          * must be able to pass through to the run directory, which a 0700 /run/user/0
          * forbids. */
         else if (geteuid() == 0 && (stat(base, &st) < 0 || !(st.st_mode & S_IXOTH)))
-                base = "/tmp";
+                base = runtime_dir_tmp_base(tmp_base, sizeof(tmp_base));
         runtime_dir_sweep_stale(base);
         snprintf(path, sizeof(path), "%s/unitrun.%d.XXXXXX", base, (int) getpid());
         if (!mkdtemp(path)) /* mkdtemp creates it 0700 */

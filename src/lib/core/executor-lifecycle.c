@@ -256,7 +256,10 @@ static void executor_maybe_ready(ur_executor *e)
 
 static void executor_on_check_met(struct ready_owner *owner)
 {
-        executor_maybe_ready((ur_executor *) ((char *) owner - offsetof(ur_executor, owner)));
+        ur_executor *e = (ur_executor *) ((char *) owner - offsetof(ur_executor, owner));
+
+        executor_listen_check_met(e);
+        executor_maybe_ready(e);
 }
 
 static int executor_owner_list_pids(struct ready_owner *owner, pid_t **ret_pids, size_t *ret_n)

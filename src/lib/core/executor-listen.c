@@ -38,14 +38,33 @@ static void executor_on_listen_event(struct watch *w, uint32_t events)
         bool any = false;
         ssize_t n;
 
+        bool waiting = false;
+
         while ((n = read(w->fd, buf, sizeof(buf))) > 0)
                 any = true;
         if (any)
                 for (struct ready_check *c = e->checks; c; c = c->next)
-                        if (c->ops->kick && !c->met)
+                        if (c->ops->kick && !c->met) {
                                 c->ops->kick(c);
-        if (n == 0 || (!any && (events & (EPOLLHUP | EPOLLERR))))
-                watch_remove(&e->ctx->loop, w); /* the answerer is gone */
+                                waiting = true;
+                        }
+        /* Gone (the answerer), or no longer needed: once every check that listens for the
+         * events holds, closing our end tells the answerer to stop reporting, so that a
+         * daemon that goes on calling listen() pays for the answer alone. */
+        if (n == 0 || (!any && (events & (EPOLLHUP | EPOLLERR))) || (any && !waiting))
+                watch_remove(&e->ctx->loop, w);
+}
+
+void executor_listen_check_met(ur_executor *e)
+{
+        if (e->listen_notify_watch.callback != executor_on_listen_event ||
+            !watch_active(&e->listen_notify_watch))
+                return;
+        for (const struct ready_check *c = e->checks; c; c = c->next)
+                if (c->ops->kick && !c->met)
+                        return;
+        /* The answerer stops reporting (and its daemon's calls get cheaper, listen-notify.c). */
+        watch_remove(&e->ctx->loop, &e->listen_notify_watch);
 }
 
 static void executor_on_answerer_exit(struct watch *w, uint32_t events)

@@ -681,6 +681,16 @@ static int executor_command_argv(
         return 0;
 }
 
+/* Another process of the context spawned and not yet known to have exec'ed: a batch of
+ * starts (After=-free units started together) is under way. */
+static bool executor_spawns_in_flight(const ur_executor *e)
+{
+        for (const ur_executor *o = e->ctx->executors; o; o = o->next)
+                if (o != e && watch_active(&o->exec_watch))
+                        return true;
+        return false;
+}
+
 static void executor_on_spawned_event(struct watch *w, uint32_t events)
 {
         ur_executor *e = w->data;
@@ -777,6 +787,9 @@ int executor_spawn_command(ur_executor *e, ur_command_kind kind, size_t index)
                 .join_cgroup = e->leaf_killed,
                 .attrs = &attrs,
                 .ns = e->ns ? e->ns : e->ctx->ns,
+                /* Alone, our address space lent (no copy, no copy-on-write faults after);
+                 * in a batch, copied, so that the children exec in parallel. */
+                .share_memory = !executor_spawns_in_flight(e),
         };
         if (is_main && executor_listen_prepare(e, &listen_sock, &req.listen_notify_bind) >= 0 &&
             listen_sock > 0)

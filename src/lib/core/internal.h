@@ -259,6 +259,9 @@ void context_release_unit_namespaces(ur_context *ctx, ur_executor *e);
 int executor_listen_prepare(ur_executor *e, int *ret_child_sock, bool *ret_with_bind);
 void executor_listen_spawned(ur_executor *e, int child_sock);
 void executor_listen_release(ur_executor *e);
+/* A check holds: once every check that wants the listen events does, the answerer is told
+ * to stop reporting (our end of its pipe closed). */
+void executor_listen_check_met(ur_executor *e);
 
 void context_log(ur_context *ctx, ur_log_level level, const char *unit, const char *fmt, ...)
         __attribute__((format(printf, 4, 5)));

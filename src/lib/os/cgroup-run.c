@@ -1,6 +1,7 @@
 /* The process's run: path (a), our own subtree (the stale sweep of dead launchers' runs,
- * the run directory and its supervisor leaf, moving the launcher in and out), else path
- * (b), a delegated scope from scope.c; one shared, reference-counted run per process. */
+ * the run directory beside the launcher's own cgroup), else path (b), a delegated scope
+ * from scope.c (with a supervisor leaf the launcher moves into); one shared,
+ * reference-counted run per process. */
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -118,29 +119,22 @@ static int cgroup_setup_own_subtree(struct cgroup_run **ret, char **ret_reason)
         cgroup_sweep_stale(run->origin);
         snprintf(path, sizeof(path), "%s/unitrun-%d", run->origin, (int) getpid());
         run->path = strdup(path);
-        snprintf(path, sizeof(path), "%s/supervisor", run->path);
-        run->supervisor = strdup(path);
-        if (!run->origin || !run->path || !run->supervisor) {
+        if (!run->origin || !run->path) {
                 cgroup_run_free(run);
                 return -ENOMEM;
         }
 
+        /* No supervisor leaf here: the launcher stays in the cgroup it came from, outside
+         * the run directory (cgroup_run_settle()), and so does the guardian. */
         if (mkdir(run->path, 0755) < 0 && errno != EEXIST) {
                 r = set_reason(ret_reason, negative_errno(), "cannot create a cgroup in", run->origin);
                 cgroup_run_free(run);
                 return r;
         }
-        if (mkdir(run->supervisor, 0755) < 0 && errno != EEXIST) {
-                r = set_reason(ret_reason, negative_errno(), "cannot create", run->supervisor);
-                (void) rmdir(run->path);
-                cgroup_run_free(run);
-                return r;
-        }
-        /* We move into it later (cgroup_run_settle()); whether we may is known now. */
-        snprintf(path, sizeof(path), "%s/cgroup.procs", run->supervisor);
+        /* Units are born in leaves of it: whether we may place processes there is known now. */
+        snprintf(path, sizeof(path), "%s/cgroup.procs", run->path);
         if (access(path, W_OK) < 0) {
-                r = set_reason(ret_reason, negative_errno(), "cannot move into", run->supervisor);
-                (void) rmdir(run->supervisor);
+                r = set_reason(ret_reason, negative_errno(), "cannot place processes in", run->path);
                 (void) rmdir(run->path);
                 cgroup_run_free(run);
                 return r;
@@ -221,7 +215,8 @@ void cgroup_run_release(struct cgroup_run *run)
                 /* Back to where we came from, so the run directory can go. */
                 if (run->settled)
                         (void) move_self(run->origin);
-                (void) rmdir(run->supervisor);
+                if (run->supervisor)
+                        (void) rmdir(run->supervisor);
                 (void) rmdir(run->path);
         }
         cgroup_run_free(run);

@@ -280,6 +280,10 @@ _Noreturn static void guardian_main(int pipe_fd)
         }
         if (!quit)
                 guardian_cleanup();
+        else if (g.runtime_dir[0])
+                /* A clean end: the launcher removes the runtime directory while we exit
+                 * (guardian_release()); should it die meanwhile, the rest is ours. */
+                rm_rf_at_safe(AT_FDCWD, g.runtime_dir);
         _exit(0);
 }
 
@@ -384,11 +388,27 @@ bool guardian_alive(const struct guardian *gd)
         return gd->pipe_fd >= 0;
 }
 
-void guardian_stop(struct guardian *gd)
+void guardian_release(struct guardian *gd)
 {
         if (gd->pipe_fd < 0)
                 return;
-        /* Everything is cleaned up already: tell it, then let it go (or find it gone). */
+        /* Every unit is gone: tell it, and let it go while we finish. */
         (void) guardian_send(gd, "q", 1);
-        guardian_lost(gd);
+        gd->pipe_fd = safe_close(gd->pipe_fd);
+}
+
+void guardian_reap(struct guardian *gd)
+{
+        siginfo_t si;
+
+        if (gd->pidfd >= 0)
+                (void) waitid((idtype_t) P_PIDFD, (id_t) gd->pidfd, &si, WEXITED);
+        gd->pidfd = safe_close(gd->pidfd);
+        gd->pid = 0;
+}
+
+void guardian_stop(struct guardian *gd)
+{
+        guardian_release(gd);
+        guardian_reap(gd);
 }

@@ -20,5 +20,9 @@ int guardian_start(
 void guardian_track_session(struct guardian *g, pid_t session);
 /* false once it is known to be gone. */
 bool guardian_alive(const struct guardian *gd);
-/* Clean end: the guardian exits without touching anything. */
+/* Clean end, every unit gone: release tells the guardian so and closes our end (it then
+ * removes the runtime directory, which the caller removes too, and exits, meanwhile); reap
+ * waits for it to be gone. stop is both at once. */
+void guardian_release(struct guardian *g);
+void guardian_reap(struct guardian *g);
 void guardian_stop(struct guardian *g);

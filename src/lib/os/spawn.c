@@ -1,5 +1,6 @@
-/* Process creation. The child between clone and execve runs in a copy of our address space
- * without atfork handlers, so it only makes async-signal-safe calls on data prepared here. */
+/* Process creation. The child between clone and execve runs in our address space (borrowed,
+ * clone-vfork.h) or in a copy of it, without atfork handlers, so it only makes direct system
+ * calls on data prepared here and writes nothing but its own stack. */
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
@@ -10,6 +11,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include "clone-vfork.h"
 #include "listen-notify.h"
 #include "macro.h"
 #include "run-ns.h"
@@ -176,12 +178,14 @@ static void child_apply_attrs(const struct spawn_attrs *a, int error_pipe)
                                 child_fail(error_pipe, SPAWN_STEP_CAPABILITY_BOUNDING_SET);
         if (keep_caps && prctl(PR_SET_KEEPCAPS, 1UL, 0UL, 0UL, 0UL) < 0)
                 child_fail(error_pipe, SPAWN_STEP_KEEP_CAPABILITIES);
+        /* The system calls themselves: glibc's wrappers would tell the other threads they
+         * believe we have (the launcher's) to change their credentials too. */
         if (a->set_credentials) {
-                if (setgroups(a->n_groups, a->groups) < 0)
+                if (syscall(SYS_setgroups, a->n_groups, a->groups) < 0)
                         child_fail(error_pipe, SPAWN_STEP_SETGROUPS);
-                if (setresgid(a->gid, a->gid, a->gid) < 0)
+                if (syscall(SYS_setresgid, a->gid, a->gid, a->gid) < 0)
                         child_fail(error_pipe, SPAWN_STEP_SETRESGID);
-                if (setresuid(a->uid, a->uid, a->uid) < 0)
+                if (syscall(SYS_setresuid, a->uid, a->uid, a->uid) < 0)
                         child_fail(error_pipe, SPAWN_STEP_SETRESUID);
         }
         if (a->set_ambient && child_raise_ambient(a) < 0)
@@ -273,6 +277,18 @@ _Noreturn static void child_run(const struct spawn_request *req, int error_pipe,
         child_fail(error_pipe, SPAWN_STEP_EXEC);
 }
 
+struct child_start {
+        const struct spawn_request *req;
+        int error_pipe;
+};
+
+_Noreturn static void child_start(void *data)
+{
+        const struct child_start *c = data;
+
+        child_run(c->req, c->error_pipe, false);
+}
+
 int spawn_process(const struct spawn_request *req, struct spawn_result *ret)
 {
         int pipe_fds[2];
@@ -295,9 +311,25 @@ int spawn_process(const struct spawn_request *req, struct spawn_result *ret)
                         args.flags |= CLONE_INTO_CGROUP;
                         args.cgroup = (uint64_t) req->cgroup_dir_fd;
                 }
-                pid = shim_clone3(&args);
-                if (pid == 0)
-                        child_run(req, write_end, req->cgroup_dir_fd >= 0 && req->join_cgroup);
+                /* Our address space lent, not copied, where nothing in the child needs a
+                 * process of its own: joining a cgroup from inside (a migration) and a user
+                 * namespace (setns() refuses a shared address space) do. */
+                pid = -ENOSYS;
+                if (req->share_memory && !req->ns && !(req->cgroup_dir_fd >= 0 && req->join_cgroup)) {
+                        struct shim_clone_args vargs = args;
+                        struct child_start start = { .req = req, .error_pipe = write_end };
+
+                        pid = clone3_vfork(&vargs, child_start, &start);
+                        if (pid < 0 && pid != -ENOSYS && pid != -EPERM && pid != -E2BIG && pid != -EINVAL)
+                                return pid;
+                        if (pid < 0)
+                                pidfd = -1;
+                }
+                if (pid < 0) {
+                        pid = shim_clone3(&args);
+                        if (pid == 0)
+                                child_run(req, write_end, req->cgroup_dir_fd >= 0 && req->join_cgroup);
+                }
                 if (pid < 0) {
                         if (errno != ENOSYS && errno != EPERM && errno != E2BIG)
                                 return negative_errno();

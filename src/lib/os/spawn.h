@@ -76,6 +76,10 @@ struct spawn_request {
         bool join_cgroup;                /* join it from the child instead of being born in it */
         const struct spawn_attrs *attrs; /* or NULL: inherit everything */
         const struct run_ns *ns;         /* the run's namespaces to join, or NULL */
+        /* The child may borrow our address space until its execve() (clone-vfork.h): cheaper
+         * for us, but we wait meanwhile; for a batch of spawns, forking lets the children
+         * exec side by side. */
+        bool share_memory;
         /* > 0: install the listen(2)/bind(2) notification filter (listen-notify.h) and send
          * its fd over this socket (nothing is sent when the kernel refuses). */
         int listen_notify_sock;

@@ -12,6 +12,7 @@ struct ready_callback {
         void *userdata;
         struct watch timer;
         uint64_t interval_usec;
+        uint64_t since_usec; /* when the check began: long waits poll more slowly */
         unsigned calls;
 };
 
@@ -23,7 +24,7 @@ static void ready_callback_ask(struct ready_callback *cb)
                 ready_check_met(&cb->check);
                 return;
         }
-        cb->interval_usec = ready_next_interval(cb->check.owner, cb->interval_usec);
+        cb->interval_usec = ready_next_interval(cb->check.owner, cb->interval_usec, cb->since_usec);
         (void) timer_arm(&cb->timer, now_usec() + cb->interval_usec);
 }
 
@@ -48,7 +49,8 @@ static int ready_callback_begin(struct ready_check *c)
         /* The first question waits one period: right after the spawn nothing can be ready,
          * and asking from inside begin() would let the caller's code run before the start
          * call has set everything up. */
-        cb->interval_usec = ready_next_interval(c->owner, 0);
+        cb->since_usec = now_usec();
+        cb->interval_usec = ready_next_interval(c->owner, 0, 0);
         return timer_arm(&cb->timer, now_usec() + cb->interval_usec);
 }
 

@@ -32,7 +32,8 @@ struct ready_http {
         CURL *easy; /* the request in flight, or NULL */
         struct watch timer;
         uint64_t interval_usec;
-        char last[256]; /* what the last attempt got, for "still waiting for" */
+        uint64_t since_usec; /* when the check began: long waits poll more slowly */
+        char last[256];      /* what the last attempt got, for "still waiting for" */
 };
 
 /* Made on the first request, on the owner's loop, and shared with the owner's other HTTP
@@ -53,7 +54,7 @@ static size_t discard_body(char *data, size_t size, size_t n, void *userdata)
 
 static void ready_http_schedule(struct ready_http *h)
 {
-        h->interval_usec = ready_next_interval(h->check.owner, h->interval_usec);
+        h->interval_usec = ready_next_interval(h->check.owner, h->interval_usec, h->since_usec);
         (void) timer_arm(&h->timer, now_usec() + h->interval_usec);
 }
 
@@ -188,6 +189,7 @@ static int ready_http_begin(struct ready_check *c)
         int r;
 
         h->interval_usec = 0;
+        h->since_usec = now_usec();
         h->last[0] = 0;
         r = timer_add(c->owner->loop, &h->timer, ready_http_on_timer, h);
         if (r < 0)

@@ -32,12 +32,15 @@
 
 #define LISTEN_INTERVAL_FIRST_USEC 100
 #define LISTEN_INTERVAL_CAP_USEC (5 * USEC_PER_MSEC)
+#define LISTEN_INTERVAL_LONG_CAP_USEC (50 * USEC_PER_MSEC)
 /* With events, the timer is only a safety net (an event lost to a filter the daemon
- * installed in front of ours, a socket passed in from outside). */
+ * installed in front of ours, a socket passed in from outside, io_uring's listen), and a
+ * look costs 50-100 us: at most five a second, so that waiting costs next to nothing. */
 #define LISTEN_INTERVAL_EVENT_FIRST_USEC (2 * USEC_PER_MSEC)
-#define LISTEN_INTERVAL_EVENT_CAP_USEC (50 * USEC_PER_MSEC)
+#define LISTEN_INTERVAL_EVENT_CAP_USEC (200 * USEC_PER_MSEC)
 /* After an event: the call runs on the other core within microseconds. */
 #define KICK_RETRY_USEC 20
+#define KICK_RETRIES 7
 #define MAX_HOST_ADDRS 16
 #define TCP_STATE_LISTEN 0x0A
 #define TCP_STATE_CLOSE 0x07
@@ -59,9 +62,11 @@ struct ready_listen {
         size_t n_addrs;
         struct watch timer;
         uint64_t interval_usec;
-        bool kicked;      /* looking because of a listen()/bind() event */
-        bool diag_failed; /* sock_diag refused: /proc/PID/net instead */
-        char found[256];  /* what matched, for the "condition holds" message */
+        uint64_t since_usec; /* when the check began: long waits look less often */
+        unsigned retries;    /* quick looks left after an event */
+        bool kicked;         /* looking because of a listen()/bind() event */
+        bool diag_failed;    /* sock_diag refused: /proc/PID/net instead */
+        char found[256];     /* what matched, for the "condition holds" message */
 };
 
 /* The socket inodes the unit holds, and one PID per network namespace to read
@@ -492,8 +497,12 @@ static bool ready_listen_holds(struct ready_listen *l)
 
 static void ready_listen_run(struct ready_listen *l)
 {
-        uint64_t cap =
-                l->check.owner->listen_events ? LISTEN_INTERVAL_EVENT_CAP_USEC : LISTEN_INTERVAL_CAP_USEC;
+        /* A look costs 50-100 us (every fd of the unit, a sock_diag dump): long waits look
+         * less often (ready_stretched_cap()), as the connect probes do. */
+        uint64_t cap = l->check.owner->listen_events ? LISTEN_INTERVAL_EVENT_CAP_USEC
+                                                     : ready_stretched_cap(
+                                                               LISTEN_INTERVAL_CAP_USEC,
+                                                               LISTEN_INTERVAL_LONG_CAP_USEC, l->since_usec);
 
         if (l->check.met)
                 return;
@@ -504,7 +513,14 @@ static void ready_listen_run(struct ready_listen *l)
         }
         if (l->check.owner->interval_usec)
                 l->interval_usec = l->check.owner->interval_usec;
-        else if (!l->interval_usec)
+        else if (l->retries > 0) {
+                /* Right after an event: the call may not have run yet (the daemon waits for
+                 * a CPU), so quick looks, doubling from 20 us to 2.5 ms; then the schedule
+                 * where it was. */
+                l->retries--;
+                (void) timer_arm(&l->timer, now_usec() + (KICK_RETRY_USEC << (KICK_RETRIES - l->retries)));
+                return;
+        } else if (!l->interval_usec)
                 l->interval_usec = l->check.owner->listen_events && !l->kicked
                                            ? LISTEN_INTERVAL_EVENT_FIRST_USEC
                                            : LISTEN_INTERVAL_FIRST_USEC;
@@ -535,7 +551,9 @@ static void ready_listen_kick(struct ready_check *c)
                 ready_check_met(c);
                 return;
         }
-        l->interval_usec = 0;
+        /* Not the whole fast start again: a bind() before a listen() that comes much later
+         * (or a listen() on another address) would make a long wait expensive. */
+        l->retries = KICK_RETRIES;
         (void) timer_arm(&l->timer, now_usec() + KICK_RETRY_USEC);
 }
 
@@ -545,6 +563,8 @@ static int ready_listen_begin(struct ready_check *c)
         int r;
 
         l->interval_usec = 0;
+        l->retries = 0;
+        l->since_usec = now_usec();
         l->kicked = false;
         l->found[0] = '\0';
         r = timer_add(c->owner->loop, &l->timer, ready_listen_on_timer, l);

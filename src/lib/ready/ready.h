@@ -83,8 +83,13 @@ void ready_check_met(struct ready_check *c);
 uint64_t ready_deadline(const struct ready_owner *owner);
 
 /* Poll period of the polled checks: short at first (0.2 ms) (a daemon is usually up within
- * milliseconds), growing to a cap that still keeps the median overshoot low. */
-uint64_t ready_next_interval(const struct ready_owner *owner, uint64_t previous_usec);
+ * milliseconds), growing to a cap that still keeps the median overshoot low; on a long
+ * wait (since_usec: when the check began, 0: unknown) the cap stretches with the time
+ * waited, so that waiting stays cheap (ready.c). */
+uint64_t ready_next_interval(const struct ready_owner *owner, uint64_t previous_usec, uint64_t since_usec);
+/* cap_usec, or an eighth of the time waited since since_usec when that is more, at most
+ * long_cap_usec. */
+uint64_t ready_stretched_cap(uint64_t cap_usec, uint64_t long_cap_usec, uint64_t since_usec);
 /* The owner fixed the period (Interval=). */
 bool ready_interval_fixed(const struct ready_owner *owner);
 

@@ -200,8 +200,10 @@ struct unit_specifiers {
         const char *os_build_id;      /* %B */
         const char *os_image_id;      /* %M */
         const char *os_image_version; /* %A */
-        char *owned[32];              /* what unit_specifiers_init() allocated */
+        char *owned[32];              /* what unit_specifiers_load() allocated */
         unsigned n_owned;
+        ur_context *ctx;              /* whose runtime directory %t is */
+        bool run_loaded, host_loaded; /* which half unit_specifiers_load() filled in */
 };
 
 struct unit_diagnostic {
@@ -257,9 +259,13 @@ int unit_config_verify(const struct unit_config *c, struct unit_diagnostics *dia
 bool unit_config_races(const struct unit_config *c);
 struct unit_config *unit_config_free(struct unit_config *c);
 /* What the specifiers mean for units of ctx run by this user, read from the host
- * (unit-host.c); free with unit_specifiers_done(). -ENOMEM only: what cannot be read is
- * left NULL (its specifier is then an error) or "" where systemd expands to "" too. */
+ * (unit-host.c) on first need; free with unit_specifiers_done(). init reads nothing;
+ * unit_specifiers_load() fills in the half that specifier c belongs to (the run's
+ * directories, making the runtime directory, or the host's facts), once. -ENOMEM only:
+ * what cannot be read is left NULL (its specifier is then an error) or "" where systemd
+ * expands to "" too. */
 int unit_specifiers_init(ur_context *ctx, struct unit_specifiers *ret);
+int unit_specifiers_load(const struct unit_specifiers *s, char c);
 void unit_specifiers_done(struct unit_specifiers *s);
 /* An executor of ctx configured as the (verified) config says; dependencies are wired by
  * the caller, who knows the other units (unit-load.c). */

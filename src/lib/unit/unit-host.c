@@ -97,23 +97,46 @@ static const char *architecture_name(const char *machine)
 
 int unit_specifiers_init(ur_context *ctx, struct unit_specifiers *s)
 {
-        const char *runtime = ur_context_get_runtime_dir(ctx), *tmp = getenv("TMPDIR");
-        struct passwd *pw = getpwuid(geteuid());
-        struct group *gr = getgrgid(getegid());
+        /* Nothing read yet: most units name no host specifier at all, and the lookups
+         * (NSS for the user and group, six files) would cost every start. */
+        *s = (struct unit_specifiers){ .ctx = ctx };
+        return 0;
+}
+
+/* %t %S %C %L %d: the run's own directories (this makes the runtime directory). */
+static int specifiers_load_run(struct unit_specifiers *s)
+{
+        const char *runtime;
+
+        if (s->run_loaded)
+                return 0;
+        s->run_loaded = true;
+        runtime = ur_context_get_runtime_dir(s->ctx);
+        if (!runtime)
+                return 0;
+        s->runtime_dir = runtime;
+        s->state_dir = specifiers_printf(s, "%s/state", runtime);
+        s->cache_dir = specifiers_printf(s, "%s/cache", runtime);
+        s->logs_dir = specifiers_printf(s, "%s/logs", runtime);
+        s->credentials_dir = specifiers_printf(s, "%s/credentials", runtime);
+        return s->state_dir && s->cache_dir && s->logs_dir && s->credentials_dir ? 0 : -ENOMEM;
+}
+
+/* Everything else: the user, the host, os-release, the temporary directories. */
+static int specifiers_load_host(struct unit_specifiers *s)
+{
+        const char *tmp = getenv("TMPDIR");
+        struct passwd *pw;
+        struct group *gr;
         _cleanup_free_ char *os = NULL, *boot = NULL, *info = NULL;
         char host[256] = "";
         struct utsname u;
 
-        *s = (struct unit_specifiers){};
-        if (runtime) {
-                s->runtime_dir = runtime;
-                s->state_dir = specifiers_printf(s, "%s/state", runtime);
-                s->cache_dir = specifiers_printf(s, "%s/cache", runtime);
-                s->logs_dir = specifiers_printf(s, "%s/logs", runtime);
-                s->credentials_dir = specifiers_printf(s, "%s/credentials", runtime);
-                if (!s->state_dir || !s->cache_dir || !s->logs_dir || !s->credentials_dir)
-                        goto oom;
-        }
+        if (s->host_loaded)
+                return 0;
+        s->host_loaded = true;
+        pw = getpwuid(geteuid());
+        gr = getgrgid(getegid());
         s->tmp_dir = tmp && *tmp == '/' ? tmp : "/tmp";
         s->var_tmp_dir = tmp && *tmp == '/' ? tmp : "/var/tmp";
         s->home = getenv("HOME") ? getenv("HOME") : pw ? pw->pw_dir : NULL;
@@ -167,12 +190,20 @@ int unit_specifiers_init(ur_context *ctx, struct unit_specifiers *s)
                 s->os_image_id = specifiers_keep(s, env_file_get(os, "IMAGE_ID"));
                 s->os_image_version = specifiers_keep(s, env_file_get(os, "IMAGE_VERSION"));
         }
-        if (!s->uid || !s->gid)
-                goto oom;
-        return 0;
-oom:
-        unit_specifiers_done(s);
-        return -ENOMEM;
+        return s->uid && s->gid ? 0 : -ENOMEM;
+}
+
+int unit_specifiers_load(const struct unit_specifiers *specifiers, char c)
+{
+        /* The loader's own struct, filled on first need: const for the parsers only. */
+        struct unit_specifiers *s = (struct unit_specifiers *) specifiers;
+
+        /* No context: the caller filled the struct in itself (tests, fuzzers). */
+        if (!s || !s->ctx)
+                return 0;
+        if (strchr("tSCLd", c))
+                return specifiers_load_run(s);
+        return specifiers_load_host(s);
 }
 
 void unit_specifiers_done(struct unit_specifiers *s)

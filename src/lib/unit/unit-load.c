@@ -576,8 +576,14 @@ int ur_context_load_units(
 /* The run's %S %C %L directories exist before anything runs, as /var/lib does on a host. */
 static int loader_make_dirs(struct unit_loader *l)
 {
-        const char *dirs[] = { l->specifiers.state_dir, l->specifiers.cache_dir, l->specifiers.logs_dir };
+        const char *dirs[3];
+        int r = unit_specifiers_load(&l->specifiers, 'S');
 
+        if (r < 0)
+                return r;
+        dirs[0] = l->specifiers.state_dir;
+        dirs[1] = l->specifiers.cache_dir;
+        dirs[2] = l->specifiers.logs_dir;
         for (size_t i = 0; i < ELEMENTSOF(dirs); i++)
                 if (dirs[i] && mkdir(dirs[i], 0755) < 0 && errno != EEXIST)
                         return -errno;

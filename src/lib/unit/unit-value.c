@@ -378,6 +378,9 @@ int unit_specifiers_expand(struct unit_parse_ctx *ctx, const char *key, const ch
                                 }
                                 v = owned;
                         }
+                } else if ((k = unit_specifiers_load(sp, *p)) < 0) {
+                        r = k;
+                        continue;
                 } else if (*p == 'd') {
                         if (sp && sp->credentials_dir) {
                                 if (asprintf(&owned, "%s/%s", sp->credentials_dir, ctx->name) < 0) {

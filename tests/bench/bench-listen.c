@@ -1,0 +1,168 @@
+/* What the seccomp listen(2) notification costs the daemon: a fixture calls listen() COUNT
+ * times while its unit is starting and COUNT times once it is ready, (a) started alone,
+ * (b) as a unit with Listen= (the filter, each call answered by the helper), (c) the same
+ * with UNITRUN_NO_LISTEN_EVENTS=1 (no filter). Interleaved runs, medians of the average
+ * cost per call. Prints a table and writes bench-listen.json.
+ *
+ *   bench-listen [RUNS [COUNT]]     (FIXTURE: path of ready-fixture, from meson) */
+#include <errno.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "unitrun.h"
+
+enum { PLAIN, EVENTS, NO_EVENTS, N_WAYS };
+static const char *const way_names[N_WAYS] = { "alone (no launcher)", "unit, Listen= with events",
+                                               "unit, UNITRUN_NO_LISTEN_EVENTS=1" };
+
+static int free_port(void)
+{
+        struct sockaddr_in sa = { .sin_family = AF_INET };
+        socklen_t len = sizeof(sa);
+        int fd = socket(AF_INET, SOCK_STREAM, 0), port;
+
+        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (fd < 0 || bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0 ||
+            getsockname(fd, (struct sockaddr *) &sa, &len) < 0)
+                exit(71);
+        port = ntohs(sa.sin_port);
+        close(fd);
+        return port;
+}
+
+static int compare_double(const void *a, const void *b)
+{
+        double x = *(const double *) a, y = *(const double *) b;
+
+        return (x > y) - (x < y);
+}
+
+/* Waits (up to 60 s) for the fixture's two figures. */
+static int read_result(const char *path, double *starting, double *ready)
+{
+        for (int i = 0; i < 60000; i++) {
+                FILE *f = fopen(path, "re");
+
+                if (f) {
+                        int n = fscanf(f, "%lf %lf", starting, ready);
+
+                        fclose(f);
+                        if (n == 2)
+                                return 0;
+                }
+                usleep(1000);
+        }
+        return -ETIMEDOUT;
+}
+
+static int run_once(
+        ur_context *ctx, const char *fixture, int way, const char *count, const char *result,
+        double *starting, double *ready)
+{
+        char port[16], name[64], addr[64];
+        char *argv[] = { (char *) fixture, "listen-loop", (char *) count, (char *) result, port, NULL };
+        ur_executor *e = NULL;
+        int r;
+
+        unlink(result);
+        snprintf(port, sizeof(port), "%d", free_port());
+        if (way == PLAIN) {
+                pid_t pid = fork();
+
+                if (pid == 0) {
+                        execv(fixture, argv);
+                        _exit(127);
+                }
+                if (pid < 0)
+                        return -errno;
+                r = read_result(result, starting, ready);
+                kill(pid, SIGTERM);
+                waitpid(pid, NULL, 0);
+                return r;
+        }
+        if (way == NO_EVENTS)
+                setenv("UNITRUN_NO_LISTEN_EVENTS", "1", 1);
+        else
+                unsetenv("UNITRUN_NO_LISTEN_EVENTS");
+        snprintf(name, sizeof(name), "listen-loop-%d.service", way);
+        snprintf(addr, sizeof(addr), "127.0.0.1:%s", port);
+        r = ur_executor_new(ctx, name, argv, &e);
+        if (r >= 0)
+                r = ur_executor_add_ready_listen(e, addr);
+        if (r >= 0) {
+                ur_executor_set_start_timeout(e, 120 * 1000000ULL);
+                r = ur_executor_start(e);
+        }
+        if (r == 0)
+                r = read_result(result, starting, ready);
+        else if (r > 0)
+                r = -EIO;
+        ur_executor_free(e);
+        return r;
+}
+
+int main(int argc, char **argv)
+{
+        const char *fixture = getenv("FIXTURE");
+        int runs = argc > 1 ? atoi(argv[1]) : 5;
+        const char *count = argc > 2 ? argv[2] : "20000";
+        char dir[] = "/tmp/bench-listen.XXXXXX", result[128];
+        double starting[N_WAYS][64], ready[N_WAYS][64], med_s[N_WAYS], med_r[N_WAYS];
+        ur_context *ctx = NULL;
+        FILE *json;
+        int failures = 0, n[N_WAYS] = { 0 };
+
+        if (!fixture || runs <= 0 || runs > 64 || !mkdtemp(dir)) {
+                fprintf(stderr, "usage: FIXTURE=path bench-listen [RUNS [COUNT]]\n");
+                return 64;
+        }
+        if (ur_context_new(&ctx) < 0)
+                return 71;
+        snprintf(result, sizeof(result), "%s/result", dir);
+        for (int i = 0; i < runs; i++)
+                for (int w = 0; w < N_WAYS; w++) {
+                        double s, r;
+
+                        if (run_once(ctx, fixture, w, count, result, &s, &r) < 0) {
+                                failures++;
+                                continue;
+                        }
+                        starting[w][n[w]] = s;
+                        ready[w][n[w]++] = r;
+                }
+        printf("listen() as the daemon sees it: %s calls while starting and %s once ready, %d runs, "
+               "median of the average per call\n",
+               count, count, runs);
+        printf("%-36s %14s %14s\n", "daemon", "starting us", "ready us");
+        for (int w = 0; w < N_WAYS; w++) {
+                if (!n[w])
+                        continue;
+                qsort(starting[w], (size_t) n[w], sizeof(double), compare_double);
+                qsort(ready[w], (size_t) n[w], sizeof(double), compare_double);
+                med_s[w] = starting[w][n[w] / 2] / 1000;
+                med_r[w] = ready[w][n[w] / 2] / 1000;
+                printf("%-36s %14.3f %14.3f\n", way_names[w], med_s[w], med_r[w]);
+        }
+        json = fopen("bench-listen.json", "we");
+        if (json && n[PLAIN] && n[EVENTS] && n[NO_EVENTS]) {
+                fprintf(json,
+                        "{\"calls\": %s, \"runs\": %d, \"plain_us\": [%.3f, %.3f], \"events_us\": [%.3f, "
+                        "%.3f], "
+                        "\"no_events_us\": [%.3f, %.3f]}\n",
+                        count, runs, med_s[PLAIN], med_r[PLAIN], med_s[EVENTS], med_r[EVENTS],
+                        med_s[NO_EVENTS], med_r[NO_EVENTS]);
+        }
+        if (json)
+                fclose(json);
+        ur_context_free(ctx);
+        unlink(result);
+        rmdir(dir);
+        return failures ? 1 : 0;
+}

@@ -16,33 +16,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "test-net.h"
+#include "test-util.h"
 #include "unitrun.h"
 
 enum { PLAIN, EVENTS, NO_EVENTS, N_WAYS };
 static const char *const way_names[N_WAYS] = { "alone (no launcher)", "unit, Listen= with events",
                                                "unit, UNITRUN_NO_LISTEN_EVENTS=1" };
-
-static int free_port(void)
-{
-        struct sockaddr_in sa = { .sin_family = AF_INET };
-        socklen_t len = sizeof(sa);
-        int fd = socket(AF_INET, SOCK_STREAM, 0), port;
-
-        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        if (fd < 0 || bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0 ||
-            getsockname(fd, (struct sockaddr *) &sa, &len) < 0)
-                exit(71);
-        port = ntohs(sa.sin_port);
-        close(fd);
-        return port;
-}
-
-static int compare_double(const void *a, const void *b)
-{
-        double x = *(const double *) a, y = *(const double *) b;
-
-        return (x > y) - (x < y);
-}
 
 /* Waits (up to 60 s) for the fixture's two figures. */
 static int read_result(const char *path, double *starting, double *ready)
@@ -72,7 +52,7 @@ static int run_once(
         int r;
 
         unlink(result);
-        snprintf(port, sizeof(port), "%d", free_port());
+        snprintf(port, sizeof(port), "%d", test_free_port(AF_INET));
         if (way == PLAIN) {
                 pid_t pid = fork();
 
@@ -144,8 +124,8 @@ int main(int argc, char **argv)
         for (int w = 0; w < N_WAYS; w++) {
                 if (!n[w])
                         continue;
-                qsort(starting[w], (size_t) n[w], sizeof(double), compare_double);
-                qsort(ready[w], (size_t) n[w], sizeof(double), compare_double);
+                test_sort_doubles(starting[w], (size_t) n[w]);
+                test_sort_doubles(ready[w], (size_t) n[w]);
                 med_s[w] = starting[w][n[w] / 2] / 1000;
                 med_r[w] = ready[w][n[w] / 2] / 1000;
                 printf("%-36s %14.3f %14.3f\n", way_names[w], med_s[w], med_r[w]);

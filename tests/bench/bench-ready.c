@@ -18,6 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "test-net.h"
+#include "test-util.h"
 #include "unitrun.h"
 
 struct kind {
@@ -62,27 +64,6 @@ static uint64_t cpu_ns(void)
                ((uint64_t) ru.ru_utime.tv_usec + (uint64_t) ru.ru_stime.tv_usec) * 1000ULL;
 }
 
-static int free_port(void)
-{
-        struct sockaddr_in sa = { .sin_family = AF_INET };
-        socklen_t len = sizeof(sa);
-        int fd = socket(AF_INET, SOCK_STREAM, 0), port;
-
-        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        if (fd < 0 || bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0 ||
-            getsockname(fd, (struct sockaddr *) &sa, &len) < 0)
-                exit(71);
-        port = ntohs(sa.sin_port);
-        close(fd);
-        return port;
-}
-
-static int compare_double(const void *a, const void *b)
-{
-        double x = *(const double *) a, y = *(const double *) b;
-        return (x > y) - (x < y);
-}
-
 /* The fixture's delay before it becomes ready: 0 for the short interleaved runs (then
  * 20-70 ms, varied so polls don't line up), else this many ms (the long waits). */
 static int fixed_delay_ms;
@@ -114,7 +95,7 @@ static double run_once(
                 snprintf(arg, sizeof(arg), "%s/%s-%d", dir, k->name, i);
                 argv[4] = arg;
         } else if (strcmp(kind, "tcp") == 0 || strcmp(kind, "http") == 0) {
-                snprintf(arg, sizeof(arg), "%d", free_port());
+                snprintf(arg, sizeof(arg), "%d", test_free_port(AF_INET));
                 argv[4] = arg;
         }
         if (ur_executor_new(ctx, name, argv, &e) < 0)
@@ -217,7 +198,7 @@ int main(int argc, char **argv)
                                 free(samples[k]);
                                 continue;
                         }
-                        qsort(samples[k], (size_t) n[k], sizeof(double), compare_double);
+                        test_sort_doubles(samples[k], (size_t) n[k]);
                         median = samples[k][n[k] / 2];
                         printf("%-14s %10.3f %10.3f %10.3f %10.1f %12.2f %14.2f\n", kinds[k].name, median,
                                samples[k][0], samples[k][n[k] - 1], kinds[k].target_ms,

@@ -319,3 +319,15 @@ bool test_contains(const char *haystack, size_t len, const char *needle)
 {
         return haystack && memmem(haystack, len, needle, strlen(needle)) != NULL;
 }
+
+static int compare_double(const void *a, const void *b)
+{
+        double x = *(const double *) a, y = *(const double *) b;
+
+        return (x > y) - (x < y);
+}
+
+void test_sort_doubles(double *v, size_t n)
+{
+        qsort(v, n, sizeof(double), compare_double);
+}

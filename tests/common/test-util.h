@@ -67,3 +67,6 @@ char *test_find_program(const char *program);
 
 /* memmem() on a possibly NULL buffer. */
 bool test_contains(const char *haystack, size_t len, const char *needle);
+
+/* Sorts n doubles in place, smallest first (for the benchmarks' medians). */
+void test_sort_doubles(double *v, size_t n);

@@ -23,21 +23,8 @@
 
 #include "cunit-main.h"
 #include "test-util.h"
+#include "test-net.h"
 #include "unitrun.h"
-
-static int free_port(void)
-{
-        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-        socklen_t len = sizeof(sa);
-        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), port = -1;
-
-        if (fd >= 0 && bind(fd, (struct sockaddr *) &sa, sizeof(sa)) == 0 &&
-            getsockname(fd, (struct sockaddr *) &sa, &len) == 0)
-                port = ntohs(sa.sin_port);
-        if (fd >= 0)
-                close(fd);
-        return port;
-}
 
 static int connect_to(int fd, int port)
 {
@@ -51,7 +38,7 @@ static int connect_to(int fd, int port)
 static void test_private_network_embedder(void)
 {
         char *listener = test_fixture_path("listener");
-        int port = free_port();
+        int port = test_free_port(AF_INET);
         char tcp_arg[64], addr[64];
         ur_context *ctx = NULL;
         ur_executor *e = NULL;

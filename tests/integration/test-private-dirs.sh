@@ -9,18 +9,9 @@
 # namespace) when setpriv exists.
 #   UNITRUN=path/to/unitrun test-private-dirs.sh
 set -u
-T=$(mktemp -d /tmp/urpdirs.XXXXXX) || exit 99
-chmod 755 "$T"
+T_PREFIX=urpdirs . "$(dirname "$0")/../common/private-lib.sh"
 mkdir -m 1777 "$T/pids" # writable by the units of nobody too
 NAME=urtest-$$
-LAUNCHER=
-cleanup() {
-        [ -n "$LAUNCHER" ] && kill -9 "$LAUNCHER" 2>/dev/null
-        rm -rf "$T"
-}
-trap cleanup EXIT
-. "$(dirname "$0")/../common/ns-wait.sh"
-fail() { echo "FAIL: $*" >&2; for f in "$T"/err*; do [ -e "$f" ] && { echo "--- $f" >&2; cat "$f" >&2; }; done; exit 1; }
 
 cat >"$T/unit.sh" <<EOF
 #!/bin/sh

@@ -11,16 +11,7 @@ set -u
 command -v redis-cli >/dev/null || { echo "skip: no redis-cli" >&2; exit 77; }
 "$UNITRUN" cat redis-server.service >/dev/null 2>&1 || { echo "skip: no redis-server.service" >&2; exit 77; }
 
-T=$(mktemp -d /tmp/urpredis.XXXXXX) || exit 99
-chmod 755 "$T"
-LAUNCHER=
-cleanup() {
-        [ -n "$LAUNCHER" ] && kill -9 "$LAUNCHER" 2>/dev/null
-        rm -rf "$T"
-}
-trap cleanup EXIT
-. "$(dirname "$0")/../common/ns-wait.sh"
-fail() { echo "FAIL: $*" >&2; for f in "$T"/err*; do [ -e "$f" ] && { echo "--- $f" >&2; cat "$f" >&2; }; done; exit 1; }
+T_PREFIX=urpredis . "$(dirname "$0")/../common/private-lib.sh"
 run_dir_existed=$([ -e /run/redis ] && echo yes || echo no)
 KEY=unitrun-test-$$
 

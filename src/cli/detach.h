@@ -69,6 +69,6 @@ int verb_up_detach(int argc, char **argv);
 bool detach_requested(int argc, char **argv);
 
 /* Shared by the client verbs (status.c): the message and exit status for a failed
- * control_request(), and --name NAME at argv[i] (0 taken, 1 not --name, or 64). */
+ * control_request(), and --name NAME at argv[*i] (1 taken, 0 not --name, or 64). */
 int control_explain(const char *name, int r);
-int detach_parse_name(int argc, char **argv, int i, const char **name);
+int detach_take_name(int argc, char **argv, int *i, const char **name);

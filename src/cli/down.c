@@ -43,12 +43,10 @@ int verb_down(int argc, char **argv)
         int r, lock_fd = -1;
 
         for (int i = 2; i < argc; i++) {
-                r = detach_parse_name(argc, argv, i, &name);
-                if (r == 0) {
-                        i++;
+                r = detach_take_name(argc, argv, &i, &name);
+                if (r == 1)
                         continue;
-                }
-                if (r != 1)
+                if (r)
                         return r;
                 if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc) {
                         if (timespan_parse(argv[++i], &timeout) < 0 || timeout == 0) {

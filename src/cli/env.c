@@ -79,12 +79,10 @@ int verb_env(int argc, char **argv)
         int r;
 
         for (int i = 2; i < argc; i++) {
-                r = detach_parse_name(argc, argv, i, &name);
-                if (r == 0) {
-                        i++;
+                r = detach_take_name(argc, argv, &i, &name);
+                if (r == 1)
                         continue;
-                }
-                if (r != 1)
+                if (r)
                         return r;
                 if (strcmp(argv[i], "--format") == 0 && i + 1 < argc)
                         format = argv[++i];

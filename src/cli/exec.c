@@ -98,12 +98,10 @@ int verb_exec(int argc, char **argv)
         int i, r;
 
         for (i = 2; i < argc && strcmp(argv[i], "--") != 0; i++) {
-                r = detach_parse_name(argc, argv, i, &name);
-                if (r == 0) {
-                        i++;
+                r = detach_take_name(argc, argv, &i, &name);
+                if (r == 1)
                         continue;
-                }
-                if (r != 1)
+                if (r)
                         return r;
                 cli_error("unknown argument '%s' (COMMAND goes after '--')", argv[i]);
                 return EXIT_USAGE;

@@ -75,12 +75,10 @@ int verb_logs(int argc, char **argv)
         int r, status = 0, lock_fd = -1;
 
         for (int i = 2; i < argc; i++) {
-                r = detach_parse_name(argc, argv, i, &name);
-                if (r == 0) {
-                        i++;
+                r = detach_take_name(argc, argv, &i, &name);
+                if (r == 1)
                         continue;
-                }
-                if (r != 1)
+                if (r)
                         return r;
                 if (strcmp(argv[i], "-f") == 0 || strcmp(argv[i], "--follow") == 0)
                         follow = true;

@@ -42,24 +42,25 @@ int control_explain(const char *name, int r)
         }
 }
 
-/* --name NAME (validated) and the verb's flags; returns 0 or 64. */
-int detach_parse_name(int argc, char **argv, int i, const char **name)
+/* --name NAME (validated) at argv[*i]: 1 when taken (*i then on the value), 0 when argv[*i]
+ * is something else, or the exit status 64 (said why). */
+int detach_take_name(int argc, char **argv, int *i, const char **name)
 {
-        if (strcmp(argv[i], "--name") != 0)
-                return 1;
-        if (i + 1 >= argc) {
+        if (strcmp(argv[*i], "--name") != 0)
+                return 0;
+        if (*i + 1 >= argc) {
                 cli_error("option --name needs a value");
                 return EXIT_USAGE;
         }
-        if (!detach_name_valid(argv[i + 1])) {
+        if (!detach_name_valid(argv[*i + 1])) {
                 cli_error(
                         "invalid run name '%s': letters, digits, '.', '_' and '-' only, not starting with "
                         "'.'",
-                        argv[i + 1]);
+                        argv[*i + 1]);
                 return EXIT_USAGE;
         }
-        *name = argv[i + 1];
-        return 0;
+        *name = argv[++*i];
+        return 1;
 }
 
 static int list_runs(void)
@@ -108,12 +109,10 @@ int verb_status(int argc, char **argv)
         int r;
 
         for (int i = 2; i < argc; i++) {
-                r = detach_parse_name(argc, argv, i, &name);
-                if (r == 0) {
-                        i++;
+                r = detach_take_name(argc, argv, &i, &name);
+                if (r == 1)
                         continue;
-                }
-                if (r != 1)
+                if (r)
                         return r;
                 if (strcmp(argv[i], "--json") == 0)
                         json = true;

@@ -7,7 +7,9 @@
 #    refused as "already in use" (nothing can listen in its network before it starts),
 #    HTTP= holds through the unit's server alone (200) and COMMAND reaches the host's;
 #  - a unit that never listens times out with the condition named, even though the host
-#    answers on that port.
+#    answers on that port;
+#  - a unix socket path in use on the host is still refused as in use (a path is the same
+#    from every network).
 #   UNITRUN=path/to/unitrun test-private-unit-ready.sh
 set -u
 command -v python3 >/dev/null || { echo "skip: no python3" >&2; exit 77; }
@@ -91,6 +93,28 @@ check_user() {
         [ "$status" != 0 ] || fail "$label: a unit that never listens became ready (from the host's port?)"
         [ ! -e "$T/$label-ran" ] || fail "$label: COMMAND ran though the unit never became ready"
         grep -q "TCP 127.0.0.1:$port" "$T/err-$label-silent" || fail "$label: the timeout does not name the condition"
+        kill "$HOST_SERVER"
+        wait "$HOST_SERVER" 2>/dev/null
+        HOST_SERVER=
+
+        # A unix socket path is the same from every network: one in use is still refused.
+        python3 -c "
+import socket, sys
+u = socket.socket(socket.AF_UNIX); u.bind('$T/$label-taken.sock'); u.listen(5)
+open('$T/$label-taken.up', 'w').close()
+while True:
+    u.accept()[0].close()" &
+        HOST_SERVER=$!
+        for _ in $(seq 100); do
+                [ -e "$T/$label-taken.up" ] && break
+                sleep 0.1
+        done
+        chmod a+rw "$T/$label-taken.sock"
+        printf '[Service]\nExecStart=sleep 30\nPrivateNetwork=yes\n[X-Ready]\nUnixSocket=%s\n' \
+                "$T/$label-taken.sock" >"$T/$label-taken.service"
+        "$@" "$UNITRUN" run "$T/$label-taken.service" -- touch "$T/$label-ran" 2>"$T/err-$label-taken"
+        [ $? != 0 ] && grep -q "in use" "$T/err-$label-taken" ||
+                fail "$label: a PrivateNetwork= unit's unix socket in use on the host was not refused"
         kill "$HOST_SERVER"
         wait "$HOST_SERVER" 2>/dev/null
         HOST_SERVER=

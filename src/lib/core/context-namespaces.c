@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include "internal.h"
@@ -420,6 +421,11 @@ int executor_owner_socket(struct ready_owner *owner, int family, int type)
 {
         ur_executor *e = (ur_executor *) ((char *) owner - offsetof(ur_executor, owner));
 
+        /* A unix socket's path is in the filesystem, the same from every network namespace
+         * (the checks take paths, no abstract names): the run's socket reaches it, before
+         * the start too (the in-use probe), and without a round trip to the holder. */
+        if (family == AF_UNIX)
+                return run_ns_socket(e->ctx->ns, family, type, 0);
         /* The unit's own namespaces (its network, a JoinsNamespaceOf= partner's, or with
          * PrivateTmp= alone the run's, which they keep): a socket belongs to the network
          * namespace it was made in, and the unit's loopback is reachable from there only. */

@@ -3,6 +3,7 @@
 # real processes, as root and (setpriv) as nobody (the user-namespace path):
 #  - a unit serving HTTP on 127.0.0.1:PORT in its own network becomes ready through TCP=,
 #    HTTP= and Listen=, while the host's 127.0.0.1:PORT stays free (COMMAND is refused);
+#    the same inside a run of --private-network;
 #  - with a server of the host's on the same port (404 for everything) the unit is not
 #    refused as "already in use" (nothing can listen in its network before it starts),
 #    HTTP= holds through the unit's server alone (200) and COMMAND reaches the host's;
@@ -64,6 +65,12 @@ check_user() {
                         fail "$label/$kind: the host's 127.0.0.1:$port answered: $(cat "$T/$label-$kind-out")"
         done
         grep -q "condition holds: TCP 127.0.0.1:$port" "$T/err-$label-tcp" || fail "$label: TCP= not said to hold"
+        # Within a run of --private-network: the unit's network inside the run's.
+        "$@" "$UNITRUN" run -q --private-network "$T/$label-tcp.service" -- python3 "$T/get.py" "$port" \
+                >"$T/$label-nested-out" 2>"$T/err-$label-nested" ||
+                fail "$label: the PrivateNetwork= unit in a --private-network run did not become ready"
+        [ "$(cat "$T/$label-nested-out")" = refused ] ||
+                fail "$label: the run's 127.0.0.1:$port answered: $(cat "$T/$label-nested-out")"
         grep -q "condition holds: HTTP GET http://127.0.0.1:$port/marker" "$T/err-$label-http" ||
                 fail "$label: HTTP= not said to hold"
         grep -q '"GET /marker HTTP' "$T/err-$label-http" || fail "$label: the unit's server never saw the request"

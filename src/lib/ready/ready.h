@@ -4,7 +4,8 @@
  *
  * A check belongs to an owner (an executor, or a waiter that starts nothing): the owner
  * lends it the loop, the log, the HTTP multi handle, the deadline that bounds single
- * attempts, and a callback for "met". A check learns nothing else about its owner. */
+ * attempts, its sockets (made in the unit's network) and a callback for "met". A check
+ * learns nothing else about its owner. */
 #pragma once
 
 #include <stdbool.h>

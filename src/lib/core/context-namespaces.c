@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include "internal.h"
@@ -414,6 +415,30 @@ int context_unit_namespaces(ur_context *ctx, ur_executor *e, char **ret_error)
                         context_release_unit_namespaces(ctx, e);
         }
         return r;
+}
+
+int executor_owner_socket(struct ready_owner *owner, int family, int type)
+{
+        ur_executor *e = (ur_executor *) ((char *) owner - offsetof(ur_executor, owner));
+
+        /* A unix socket's path is in the filesystem, the same from every network namespace
+         * (the checks take paths, no abstract names): the run's socket reaches it, before
+         * the start too (the in-use probe), and without a round trip to the holder. */
+        if (family == AF_UNIX)
+                return run_ns_socket(e->ctx->ns, family, type, 0);
+        /* The unit's own namespaces (its network, a JoinsNamespaceOf= partner's, or with
+         * PrivateTmp= alone the run's, which they keep): a socket belongs to the network
+         * namespace it was made in, and the unit's loopback is reachable from there only. */
+        if (e->ns)
+                return run_ns_socket(e->ns, family, type, 0);
+        /* Not made yet: before the spawn, the in-use probe. Nothing can listen in a network
+         * that does not exist yet, so nothing is in use there; and never the run's network
+         * instead, where someone else's daemon would pass for this one. */
+        if (e->private_network) {
+                errno = ENETUNREACH;
+                return -1;
+        }
+        return run_ns_socket(e->ctx->ns, family, type, 0);
 }
 
 void context_release_unit_namespaces(ur_context *ctx, ur_executor *e)

@@ -1100,6 +1100,7 @@ static int executor_alloc(ur_context *ctx, const char *name, ur_executor **ret)
                 .name = e->name,
                 .on_met = executor_on_check_met,
                 .list_pids = executor_owner_list_pids,
+                .open_socket = executor_owner_socket,
         };
         output_stream_init(&e->out[0], UR_STDOUT, executor_on_line, e);
         output_stream_init(&e->out[1], UR_STDERR, executor_on_line, e);

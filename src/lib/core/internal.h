@@ -255,6 +255,8 @@ void context_free_namespaces(ur_context *ctx);
 /* PrivateTmp=/PrivateNetwork=: the executor's own namespaces, before its first spawn. */
 int context_unit_namespaces(ur_context *ctx, ur_executor *e, char **ret_error);
 void context_release_unit_namespaces(ur_context *ctx, ur_executor *e);
+/* The executor's ready_owner.open_socket: readiness sockets in the unit's network. */
+int executor_owner_socket(struct ready_owner *owner, int family, int type);
 /* executor-listen.c: listen(2)/bind(2) events for the checks that want them. */
 int executor_listen_prepare(ur_executor *e, int *ret_child_sock, bool *ret_with_bind);
 void executor_listen_spawned(ur_executor *e, int child_sock);

@@ -24,6 +24,9 @@
 
 int ready_socket_open(const struct ready_owner *owner, int family, int type)
 {
+        for (const struct ready_owner *o = owner; o; o = o->parent)
+                if (o->open_socket)
+                        return o->open_socket((struct ready_owner *) o, family, type);
         while (owner->parent && !owner->ns)
                 owner = owner->parent;
         return run_ns_socket(owner->ns ? *owner->ns : NULL, family, type, 0);

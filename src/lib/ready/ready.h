@@ -4,7 +4,8 @@
  *
  * A check belongs to an owner (an executor, or a waiter that starts nothing): the owner
  * lends it the loop, the log, the HTTP multi handle, the deadline that bounds single
- * attempts, and a callback for "met". A check learns nothing else about its owner. */
+ * attempts, its sockets (made in the unit's network) and a callback for "met". A check
+ * learns nothing else about its owner. */
 #pragma once
 
 #include <stdbool.h>
@@ -39,6 +40,11 @@ struct ready_owner {
         /* The owner hears of every listen(2)/bind(2) of the unit (seccomp notification) and
          * calls ready_listen_kick() then: polling is only the backup. */
         bool listen_events;
+        /* Optional: socket(2) in the unit's network (a PrivateNetwork= unit has a namespace
+         * of its own, whose loopback the run's does not reach): an fd, or -1 with errno.
+         * Without it, or in a check inside a check, the nearest owner's that has one; else
+         * the run's network (ns). */
+        int (*open_socket)(struct ready_owner *owner, int family, int type);
 };
 
 struct ready_ops {
@@ -69,7 +75,8 @@ struct ready_check {
         int streams; /* output conditions: the streams they read (UR_STDOUT | UR_STDERR) */
 };
 
-/* socket(2) where the units are: in the run's network namespace if it has one. Sets errno. */
+/* socket(2) where the unit is: through the owner's open_socket, else in the run's network
+ * namespace if it has one. Sets errno. */
 int ready_socket_open(const struct ready_owner *owner, int family, int type);
 
 /* Where the launcher finds path as the units see it: with private directories, through

@@ -118,9 +118,10 @@ void ready_lookup_round(
 
 bool ready_lookup_wants_connect(struct ready_lookup *l, const struct sockaddr_storage *sa)
 {
-        int r;
+        int r = 1;
 
-        if (!l->force && lookup_local(sa)) {
+        l->seen = false;
+        if (l->fd >= 0 && lookup_local(sa)) {
                 struct sockaddr_storage to = *sa;
 
                 /* connect(2) sends an unspecified destination to loopback; so does this. */
@@ -130,24 +131,31 @@ bool ready_lookup_wants_connect(struct ready_lookup *l, const struct sockaddr_st
                         to.ss_family == AF_INET6 &&
                         IN6_IS_ADDR_UNSPECIFIED(&((struct sockaddr_in6 *) &to)->sin6_addr))
                         ((struct sockaddr_in6 *) &to)->sin6_addr = in6addr_loopback;
+                /* Asked in the safety net's rounds too, so the log can say who found it. */
                 r = sock_diag_tcp_listening(l->fd, (const struct sockaddr *) &to);
-                if (r == 0)
-                        return false;
+                l->seen = r > 0;
                 if (r < 0) {
                         l->fd = safe_close(l->fd);
                         l->off = "the kernel refused sock_diag";
                 }
         }
+        if (r == 0 && !l->force)
+                return false;
         l->connects++;
         return true;
 }
 
 void ready_lookup_describe(const struct ready_lookup *l, char *buf, size_t size)
 {
-        snprintf(
-                buf, size, "%u rounds, %u connects (%s%s)", l->rounds, l->connects,
-                l->off ? "sock_diag lookups off: " : "listeners looked up with sock_diag first",
-                l->off ? l->off : "");
+        if (l->off)
+                snprintf(
+                        buf, size, "%u polls, %u connects (sock_diag lookups off: %s)", l->rounds,
+                        l->connects, l->off);
+        else
+                snprintf(
+                        buf, size, "%u polls, %u connects (listeners looked up with sock_diag first; %s)",
+                        l->rounds, l->connects,
+                        l->seen ? "the lookup saw this one" : "found by a safety-net connect");
 }
 
 void ready_lookup_done(struct ready_lookup *l)

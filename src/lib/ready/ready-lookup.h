@@ -19,6 +19,7 @@ struct ready_lookup {
         bool decided;    /* for this begin() */
         const char *off; /* why there are no lookups, for the log */
         bool force;      /* this round connects whatever the lookup says */
+        bool seen;       /* the lookup saw a listener at the address connected to last */
         unsigned rounds, connects, rounds_since_connect;
 };
 
@@ -31,6 +32,7 @@ void ready_lookup_round(
         size_t n);
 /* Connect to sa in this round? False when the kernel says nothing listens there. */
 bool ready_lookup_wants_connect(struct ready_lookup *l, const struct sockaddr_storage *sa);
-/* "N rounds, M connects (...)", for the log when the check is met. */
+/* "N polls, M connects (...)", for the log when the check is met: says whether the lookup
+ * saw the listener the last connect reached, or only the safety net's connect found it. */
 void ready_lookup_describe(const struct ready_lookup *l, char *buf, size_t size);
 void ready_lookup_done(struct ready_lookup *l);

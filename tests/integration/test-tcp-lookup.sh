@@ -1,9 +1,9 @@
 #!/bin/sh
 # Polled TCP= checks ask sock_diag whether anything listens before they connect
 # (ready-lookup.c): against real late listeners, the lookup path is taken (fewer connects
-# than rounds, and the lookup saw the listener: on the address itself, on the wildcard,
+# than polls, and the lookup saw the listener: on the address itself, on the wildcard,
 # on IPv6), the daemon really accepts once the check holds (tests/fixtures/probe), and
-# the connect-every-round fallback is taken and said when UNITRUN_NO_SOCK_DIAG=1 forces
+# the connect-every-poll fallback is taken and said when UNITRUN_NO_SOCK_DIAG=1 forces
 # it, for a non-loopback address of this host (when it has one) and inside a
 # --private-network run. The listen events are off (UNITRUN_NO_LISTEN_EVENTS=1) so that
 # every case polls. Correctness, not timing: the sanity bounds are loose.
@@ -25,7 +25,7 @@ free_port() {
 }
 
 # run NAME ENV... -- UNITRUN_ARGS...: runs `unitrun run --verbose`, expects exit 0, and
-# leaves the output in $out and the "TCP ...: N rounds, M connects (...)" line in $line.
+# leaves the output in $out and the "TCP ...: N polls, M connects (...)" line in $line.
 run() {
         name=$1
         shift
@@ -48,7 +48,7 @@ run() {
         return 0
 }
 
-# The lookup path: fewer connects than rounds (at most one in 8 plus the one that
+# The lookup path: fewer connects than polls (at most one in 8 plus the one that
 # succeeds), and the lookup saw the listener the successful connect reached.
 expect_lookup() {
         name=$1

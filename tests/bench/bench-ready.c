@@ -47,6 +47,20 @@ static const struct kind kinds[] = {
 };
 #define N_KINDS (sizeof(kinds) / sizeof(kinds[0]))
 
+/* BENCH_READY_KINDS=tcp,http: only those rows (for strace/perf on one kind). */
+static bool kind_selected(const struct kind *k)
+{
+        const char *only = getenv("BENCH_READY_KINDS");
+        size_t len = strlen(k->name);
+
+        if (!only || !*only)
+                return true;
+        for (const char *p = only; p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+                if (strncmp(p, k->name, len) == 0 && (p[len] == ',' || p[len] == '\0'))
+                        return true;
+        return false;
+}
+
 static uint64_t now_ns(void)
 {
         struct timespec ts;
@@ -129,8 +143,9 @@ static double run_once(
         returned = now_ns();
         *cpu_total += cpu_ns() - cpu0;
         *wall_total += returned - wall0;
-        if (r >= 0 && ur_executor_get_state(e) != UR_STATE_RUNNING)
-                r = -EIO;
+        /* r is the last dispatch's count of events here, not an outcome. */
+        if (r >= 0)
+                r = ur_executor_get_state(e) == UR_STATE_RUNNING ? UR_OK : -EIO;
         /* The launcher may see "ready" before the fixture has written down when it was:
          * wait (up to 1 s) for the stamp; the overshoot is then negative, and that's honest. */
         for (int tries = 0; tries < 1000 && !stamp; tries++) {
@@ -185,7 +200,11 @@ int main(int argc, char **argv)
                         samples[k] = calloc((size_t) iterations, sizeof(double));
                 for (int i = 0; i < iterations; i++)
                         for (size_t k = 0; k < N_KINDS; k++) {
-                                double o = run_once(ctx, fixture, &kinds[k], dir, i, &cpu[k], &wall[k]);
+                                double o;
+
+                                if (!kind_selected(&kinds[k]))
+                                        continue;
+                                o = run_once(ctx, fixture, &kinds[k], dir, i, &cpu[k], &wall[k]);
                                 if (!isnan(o))
                                         samples[k][n[k]++] = o;
                                 else
@@ -232,11 +251,16 @@ int main(int argc, char **argv)
 
                 for (int i = 0; i < 3; i++)
                         for (size_t k = 1; k < N_KINDS; k++)
-                                if (isnan(run_once(
+                                if (kind_selected(&kinds[k]) &&
+                                    isnan(run_once(
                                             ctx, fixture, &kinds[k], dir, 1000 + i, &cpu[k], &wall[k])))
                                         failures++;
                 for (size_t k = 1; k < N_KINDS; k++) {
-                        double percent = wall[k] ? 100.0 * (double) cpu[k] / (double) wall[k] : 0;
+                        double percent;
+
+                        if (!kind_selected(&kinds[k]))
+                                continue;
+                        percent = wall[k] ? 100.0 * (double) cpu[k] / (double) wall[k] : 0;
 
                         printf("%-14s %12.3f %12.1f %10.3f%s\n", kinds[k].name, (double) cpu[k] / 3e6,
                                (double) wall[k] / 3e6, percent, percent <= 0.5 ? "" : "  (over 0.5 %)");

@@ -5,6 +5,7 @@
 #include <linux/sock_diag.h>
 #include <linux/unix_diag.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -123,4 +124,65 @@ int sock_diag_walk(int family, int protocol, uint32_t states, sock_diag_fn fn, v
                                 return r;
                 }
         }
+}
+
+int sock_diag_open(void)
+{
+        int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+
+        return fd < 0 ? negative_errno() : fd;
+}
+
+int sock_diag_tcp_listening(int fd, const struct sockaddr *sa)
+{
+        struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+        struct {
+                struct nlmsghdr nlh;
+                struct inet_diag_req_v2 inet;
+        } req;
+        char buf[1024] __attribute__((aligned(__alignof__(struct nlmsghdr))));
+        const struct nlmsghdr *h = (const struct nlmsghdr *) buf;
+        ssize_t n;
+
+        memset(&req, 0, sizeof(req));
+        req.nlh.nlmsg_len = sizeof(req);
+        req.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+        req.nlh.nlmsg_flags = NLM_F_REQUEST; /* no dump: one lookup, the SYN's */
+        req.inet.sdiag_family = (uint8_t) sa->sa_family;
+        req.inet.sdiag_protocol = IPPROTO_TCP;
+        req.inet.idiag_states = 1u << TCP_LISTEN;
+        /* The remote end stays 0.0.0.0:0, which no established socket has, so only the
+         * listener lookup can answer. */
+        req.inet.id.idiag_if = 1;
+        req.inet.id.idiag_cookie[0] = req.inet.id.idiag_cookie[1] = INET_DIAG_NOCOOKIE;
+        if (sa->sa_family == AF_INET) {
+                const struct sockaddr_in *in = (const struct sockaddr_in *) sa;
+                req.inet.id.idiag_sport = in->sin_port;
+                memcpy(req.inet.id.idiag_src, &in->sin_addr, 4);
+        } else if (sa->sa_family == AF_INET6) {
+                const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *) sa;
+                req.inet.id.idiag_sport = in6->sin6_port;
+                memcpy(req.inet.id.idiag_src, &in6->sin6_addr, 16);
+        } else
+                return -EAFNOSUPPORT;
+        if (sendto(fd, &req, sizeof(req), 0, (struct sockaddr *) &kernel, sizeof(kernel)) < 0)
+                return negative_errno();
+        do
+                n = recv(fd, buf, sizeof(buf), 0);
+        while (n < 0 && errno == EINTR);
+        if (n < 0)
+                return negative_errno();
+        if (!NLMSG_OK(h, (size_t) n))
+                return -EIO;
+        if (h->nlmsg_type == NLMSG_ERROR) {
+                const struct nlmsgerr *e = NLMSG_DATA(h);
+
+                if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*e)))
+                        return -EIO;
+                return e->error == -ENOENT ? 0 : e->error ? e->error : -EIO;
+        }
+        if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY ||
+            h->nlmsg_len < NLMSG_LENGTH(sizeof(struct inet_diag_msg)))
+                return -EIO;
+        return ((const struct inet_diag_msg *) NLMSG_DATA(h))->idiag_state == TCP_LISTEN ? 1 : 0;
 }

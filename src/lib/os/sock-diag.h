@@ -18,3 +18,15 @@ typedef int (*sock_diag_fn)(
  * mask of TCP_* states (1 << TCP_LISTEN ...). Returns the callback's nonzero value, 0 at
  * the end of the list, or -errno (e.g. -ENOENT when the kernel has no diag for it). */
 int sock_diag_walk(int family, int protocol, uint32_t states, sock_diag_fn fn, void *userdata);
+
+/* A NETLINK_SOCK_DIAG socket of the caller's network namespace, for sock_diag_tcp_listening()
+ * (made once and kept by a polled check: a probe then costs one request, no socket). */
+int sock_diag_open(void);
+
+/* Would a TCP connect to sa (AF_INET or AF_INET6, port set) from this namespace find a
+ * listening socket, now? The kernel answers with the lookup an incoming SYN makes
+ * (inet_lookup(): the address and the wildcard, dual-stack sockets, sk_lookup BPF), through
+ * one exact SOCK_DIAG_BY_FAMILY request on fd. 1 yes, 0 no, -errno when it cannot say.
+ * Meaningful for local destinations only (loopback: the SYN arrives on lo, ifindex 1), and
+ * "no" is ambiguous on a kernel without TCP diag: check sock_diag_walk() first. */
+int sock_diag_tcp_listening(int fd, const struct sockaddr *sa);

@@ -14,6 +14,8 @@
 
 #include "loop.h"
 #include "macro.h"
+#include "log.h"
+#include "ready-lookup.h"
 #include "ready.h"
 #include "socket-owner.h"
 
@@ -42,6 +44,7 @@ struct ready_socket {
         unsigned kick_retries; /* quick attempts left after a listen() event */
         bool owner_interval_set;
         int last_error;
+        struct ready_lookup lookup; /* TCP: is anything listening, before each connect */
 };
 
 /* After a listen()/bind() event: the call runs on the other core within microseconds. */
@@ -184,6 +187,13 @@ static void ready_socket_schedule(struct ready_socket *s)
 
 static void ready_socket_succeeded(struct ready_socket *s)
 {
+        if (!s->is_unix) {
+                char what[160];
+
+                ready_lookup_describe(&s->lookup, what, sizeof(what));
+                log_unit(
+                        s->check.owner->log, UR_LOG_INFO, s->check.owner->name, "TCP %s: %s", s->spec, what);
+        }
         ready_socket_close_all(s);
         watch_remove(s->check.owner->loop, &s->dir_watch);
         (void) timer_disarm(&s->timer);
@@ -218,9 +228,16 @@ static void ready_socket_attempt(struct ready_socket *s)
                 ready_socket_schedule(s);
                 return;
         }
+        if (!s->is_unix)
+                ready_lookup_round(&s->lookup, s->check.owner, s->addrs, s->n_addrs);
         for (size_t i = 0; i < s->n_addrs; i++) {
-                int fd = ready_socket_open(
-                        s->check.owner, s->addrs[i].ss_family, SOCK_STREAM | SOCK_NONBLOCK);
+                int fd;
+
+                if (!s->is_unix && !ready_lookup_wants_connect(&s->lookup, &s->addrs[i])) {
+                        s->last_error = ECONNREFUSED; /* what the connect would have said */
+                        continue;
+                }
+                fd = ready_socket_open(s->check.owner, s->addrs[i].ss_family, SOCK_STREAM | SOCK_NONBLOCK);
 
                 if (fd < 0) {
                         s->last_error = errno;
@@ -298,6 +315,7 @@ static int ready_socket_begin(struct ready_check *c)
         s->since_usec = now_usec();
         s->kick_retries = 0;
         s->last_error = 0;
+        ready_lookup_begin(&s->lookup);
         r = timer_add(c->owner->loop, &s->timer, ready_socket_on_timer, s);
         if (r < 0)
                 return r;
@@ -385,6 +403,7 @@ static void ready_socket_free(struct ready_check *c)
         struct ready_socket *s = (struct ready_socket *) c;
 
         safe_close(s->inotify_fd);
+        ready_lookup_done(&s->lookup);
         free(s->spec);
         free(s->host);
         free(s->port);
@@ -415,6 +434,7 @@ static struct ready_socket *ready_socket_alloc(struct ready_owner *owner, const 
         s->timer.fd = -1;
         s->dir_watch.fd = -1;
         s->inotify_fd = -1;
+        ready_lookup_init(&s->lookup);
         for (size_t i = 0; i < MAX_ADDRESSES; i++)
                 s->conns[i].fd = -1;
         s->check = (struct ready_check){ .ops = &ready_socket_ops, .owner = owner };

@@ -446,7 +446,8 @@ fi
 # ---- status while starting waits for the start; down --timeout -----------------------
 N="$P-slow"
 NAMES="$NAMES $N"
-"$UNITRUN" up --detach --name "$N" --exec "sh -c 'sleep 2; touch $T/slow-ready; trap \"\" TERM; exec sleep 1000'" \
+# SIGTERM ignored before the readiness file: a down that comes at once must find it so.
+"$UNITRUN" up --detach --name "$N" --exec "sh -c 'trap \"\" TERM; sleep 2; touch $T/slow-ready; exec sleep 1000'" \
         --ready-file "$T/slow-ready" -p TimeoutStopSec=60s >/dev/null 2>&1 &
 upper=$!
 within '[ -S "/run/unitrun/$N/control" ]' 100 || fail "the control socket did not appear while starting"

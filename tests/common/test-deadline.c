@@ -74,16 +74,20 @@ static void run_hanging(bool by_term)
 {
         char self[4096];
         ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-        char *dir = test_make_temp_dir(), *env[3] = { NULL, NULL, NULL };
-        char env_dir[4200];
+        char *dir = test_make_temp_dir(), *env[4] = { NULL, NULL, NULL, NULL };
+        char env_dir[4200], env_tmp[4200];
         cli_run *r = cli_run_new();
         pid_t helper, grandchild;
 
         REQUIRE(n > 0 && dir);
         self[n] = 0;
         snprintf(env_dir, sizeof(env_dir), "TEST_DEADLINE_DIR=%s", dir);
+        /* The hanging case's own temp dir inside ours: its runner exits without removing
+         * it, and ours goes whole. */
+        snprintf(env_tmp, sizeof(env_tmp), "TEST_TMPDIR=%s", dir);
         env[0] = env_dir;
-        env[1] = by_term ? (char *) "TEST_DEADLINE_LONG=1" : NULL;
+        env[1] = env_tmp;
+        env[2] = by_term ? (char *) "TEST_DEADLINE_LONG=1" : NULL;
         REQUIRE(cli_run_spawn(r, self, (char *const[]){ "hang", NULL }, env) == 0);
         if (by_term) {
                 char *pid_file = test_path_join(dir, "helper.pid");

@@ -18,9 +18,10 @@
 
 char *test_make_temp_dir(void)
 {
-        char *path = strdup("/tmp/unitrun-test-XXXXXX");
+        const char *parent = getenv("TEST_TMPDIR");
+        char *path;
 
-        if (!path)
+        if (asprintf(&path, "%s/unitrun-test-XXXXXX", parent && *parent ? parent : "/tmp") < 0)
                 return NULL;
         if (!mkdtemp(path)) {
                 free(path);

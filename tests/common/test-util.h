@@ -14,7 +14,7 @@ typedef struct test_proc {
         unsigned long long starttime;
 } test_proc;
 
-/* A fresh 0700 directory under /tmp (malloc'ed path), or NULL. */
+/* A fresh 0700 directory under $TEST_TMPDIR, else /tmp (malloc'ed path), or NULL. */
 char *test_make_temp_dir(void);
 /* Removes the directory tree and frees the path; accepts NULL. Always returns NULL. */
 char *test_remove_temp_dir(char *path);

@@ -213,6 +213,44 @@ def test_context_close_stops_everything(port):
         e.start()
 
 
+def test_setter_argument_errors(tmp_path):
+    """One setter of each argument kind: a wrong type is a TypeError, a value the library
+    refuses a ValueError (a readiness condition's with the library's reason), and every
+    kind refuses an executor whose context is closed."""
+    ctx = unitrun.Context()
+    e = ctx.executor(["sleep", "100"])
+    wrong = {
+        "clear_env": (1,),  # none: takes no argument
+        "set_remain_after_exit": (),  # bool: any object has a truth value, but one is needed
+        "add_success_status": ("3",),  # int
+        "set_ready_interval": ("0.1",),  # seconds
+        "add_ready_tcp": (8080,),  # string
+        "set_cwd": (3,),  # path
+    }
+    for method, args in wrong.items():
+        with pytest.raises(TypeError):
+            getattr(e, method)(*args)
+    with pytest.raises(ValueError, match="success_status"):
+        e.add_success_status(-1)
+    with pytest.raises(ValueError, match="invalid TCP address 'nope'"):
+        e.add_ready_tcp("nope")
+    with pytest.raises(ValueError, match="invalid file path"):
+        e.add_ready_file("")
+    good = {
+        "clear_env": (),
+        "set_remain_after_exit": (True,),
+        "add_success_status": (3,),
+        "set_ready_interval": (0.1,),
+        "add_ready_tcp": ("127.0.0.1:1",),
+        "set_cwd": (tmp_path,),
+    }
+    for method, args in good.items():
+        assert getattr(e, method)(*args) is None
+    ctx.close()
+    for method, args in good.items():
+        with pytest.raises(ValueError, match="closed"):
+            getattr(e, method)(*args)
+
 def test_del_without_stop(tmp_path):
     pidfile = tmp_path / "child.pid"
     e = unitrun.Executor(f"sh -c 'sleep 300 & echo $! > {pidfile}; wait'", shell=True, timeout=10)

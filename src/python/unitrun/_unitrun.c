@@ -792,6 +792,93 @@ static uint64_t seconds_to_usec(double s)
         return (uint64_t) (s * 1e6);
 }
 
+/* The methods that only hand one argument (or none) to a library setter, by the argument's
+ * kind: each parses with the format its method always had (so Python's TypeErrors read the
+ * same), checks the executor, and maps the setter's result. SETTER() below writes the method;
+ * what names the call in an OSError/ValueError; a string or a path names itself. */
+typedef PyObject *(*result_fn)(ExecutorObject *self, int r, const char *what);
+
+static PyObject *setter_result(ExecutorObject *self, int r, const char *what)
+{
+        return result(r, what);
+}
+
+static PyObject *
+set_none(ExecutorObject *self, PyObject *unused, int (*set)(ur_executor *), const char *what)
+{
+        CHECK(self);
+        return result(set(self->e), what);
+}
+
+static PyObject *
+set_bool(ExecutorObject *self, PyObject *args, int (*set)(ur_executor *, bool), const char *what)
+{
+        int on;
+
+        if (!PyArg_ParseTuple(args, "p", &on))
+                return NULL;
+        CHECK(self);
+        return result(set(self->e, on), what);
+}
+
+static PyObject *
+set_int(ExecutorObject *self, PyObject *args, int (*set)(ur_executor *, int), const char *what)
+{
+        int v;
+
+        if (!PyArg_ParseTuple(args, "i", &v))
+                return NULL;
+        CHECK(self);
+        return result(set(self->e, v), what);
+}
+
+/* Seconds as a float; zero or less is 0, the library's default (for the ready interval). */
+static PyObject *
+set_seconds(ExecutorObject *self, PyObject *args, int (*set)(ur_executor *, uint64_t), const char *what)
+{
+        double s;
+
+        if (!PyArg_ParseTuple(args, "d", &s))
+                return NULL;
+        CHECK(self);
+        return result(set(self->e, s <= 0 ? 0 : seconds_to_usec(s)), what);
+}
+
+static PyObject *
+set_string(ExecutorObject *self, PyObject *args, int (*set)(ur_executor *, const char *), result_fn map)
+{
+        const char *v;
+
+        if (!PyArg_ParseTuple(args, "s", &v))
+                return NULL;
+        CHECK(self);
+        return map(self, set(self->e, v), v);
+}
+
+/* A str, bytes or PathLike, fs-encoded. */
+static PyObject *
+set_path(ExecutorObject *self, PyObject *args, int (*set)(ur_executor *, const char *), result_fn map)
+{
+        PyObject *b = NULL, *r;
+
+        if (!PyArg_ParseTuple(args, "O&", PyUnicode_FSConverter, &b))
+                return NULL;
+        if (executor_check(self) < 0) {
+                Py_DECREF(b);
+                return NULL;
+        }
+        r = map(self, set(self->e, PyBytes_AS_STRING(b)), PyBytes_AS_STRING(b));
+        Py_DECREF(b);
+        return r;
+}
+
+/* Executor_METHOD, calling ur_executor_METHOD through set_KIND(); last: what, or a result_fn. */
+#define SETTER(kind, method, last)                                                                          \
+        static PyObject *Executor_##method(ExecutorObject *self, PyObject *args)                            \
+        {                                                                                                   \
+                return set_##kind(self, args, ur_executor_##method, last);                                  \
+        }
+
 /* Configuration, one method per library setter. */
 static PyObject *Executor_set_env(ExecutorObject *self, PyObject *args)
 {
@@ -805,26 +892,8 @@ static PyObject *Executor_set_env(ExecutorObject *self, PyObject *args)
                 name);
 }
 
-static PyObject *Executor_clear_env(ExecutorObject *self, PyObject *unused)
-{
-        CHECK(self);
-        return result(ur_executor_clear_env(self->e), "clear_env");
-}
-
-static PyObject *Executor_set_cwd(ExecutorObject *self, PyObject *args)
-{
-        PyObject *b = NULL, *r;
-
-        if (!PyArg_ParseTuple(args, "O&", PyUnicode_FSConverter, &b))
-                return NULL;
-        if (executor_check(self) < 0) {
-                Py_DECREF(b);
-                return NULL;
-        }
-        r = result(ur_executor_set_cwd(self->e, PyBytes_AS_STRING(b)), PyBytes_AS_STRING(b));
-        Py_DECREF(b);
-        return r;
-}
+SETTER(none, clear_env, "clear_env")
+SETTER(path, set_cwd, setter_result)
 
 static PyObject *Executor_set_type(ExecutorObject *self, PyObject *args)
 {
@@ -897,56 +966,11 @@ static PyObject *Executor_set_exit_type(ExecutorObject *self, PyObject *args)
         return NULL;
 }
 
-static PyObject *Executor_set_remain_after_exit(ExecutorObject *self, PyObject *args)
-{
-        int on;
-
-        if (!PyArg_ParseTuple(args, "p", &on))
-                return NULL;
-        CHECK(self);
-        return result(ur_executor_set_remain_after_exit(self->e, on), "remain_after_exit");
-}
-
-static PyObject *Executor_set_refuse_if_ready(ExecutorObject *self, PyObject *args)
-{
-        int on;
-
-        if (!PyArg_ParseTuple(args, "p", &on))
-                return NULL;
-        CHECK(self);
-        return result(ur_executor_set_refuse_if_ready(self->e, on), "refuse_if_ready");
-}
-
-static PyObject *Executor_set_ready_interval(ExecutorObject *self, PyObject *args)
-{
-        double s;
-
-        if (!PyArg_ParseTuple(args, "d", &s))
-                return NULL;
-        CHECK(self);
-        return result(
-                ur_executor_set_ready_interval(self->e, s <= 0 ? 0 : seconds_to_usec(s)), "ready_interval");
-}
-
-static PyObject *Executor_add_success_status(ExecutorObject *self, PyObject *args)
-{
-        int status;
-
-        if (!PyArg_ParseTuple(args, "i", &status))
-                return NULL;
-        CHECK(self);
-        return result(ur_executor_add_success_status(self->e, status), "success_status");
-}
-
-static PyObject *Executor_add_success_signal(ExecutorObject *self, PyObject *args)
-{
-        int sig;
-
-        if (!PyArg_ParseTuple(args, "i", &sig))
-                return NULL;
-        CHECK(self);
-        return result(ur_executor_add_success_signal(self->e, sig), "success_signal");
-}
+SETTER(bool, set_remain_after_exit, "remain_after_exit")
+SETTER(bool, set_refuse_if_ready, "refuse_if_ready")
+SETTER(seconds, set_ready_interval, "ready_interval")
+SETTER(int, add_success_status, "success_status")
+SETTER(int, add_success_signal, "success_signal")
 
 /* stream: 1 stdout, 2 stderr; mode: "capture", "inherit", "null", "file", "append". */
 static PyObject *Executor_set_stdio(ExecutorObject *self, PyObject *args)
@@ -1035,15 +1059,7 @@ static PyObject *ready_result(ExecutorObject *self, int r, const char *what)
         return result(r, what);
 }
 
-static PyObject *Executor_add_ready_tcp(ExecutorObject *self, PyObject *args)
-{
-        const char *hp;
-
-        if (!PyArg_ParseTuple(args, "s", &hp))
-                return NULL;
-        CHECK(self);
-        return ready_result(self, ur_executor_add_ready_tcp(self->e, hp), hp);
-}
+SETTER(string, add_ready_tcp, ready_result)
 
 /* Listen=: None or "yes" for any listening socket of the unit, else that address. */
 static PyObject *Executor_add_ready_listen(ExecutorObject *self, PyObject *args)
@@ -1056,37 +1072,8 @@ static PyObject *Executor_add_ready_listen(ExecutorObject *self, PyObject *args)
         return ready_result(self, ur_executor_add_ready_listen(self->e, addr), addr ? addr : "yes");
 }
 
-static PyObject *Executor_add_ready_unix(ExecutorObject *self, PyObject *args)
-{
-        PyObject *b = NULL, *r;
-
-        if (!PyArg_ParseTuple(args, "O&", PyUnicode_FSConverter, &b))
-                return NULL;
-        if (executor_check(self) < 0) {
-                Py_DECREF(b);
-                return NULL;
-        }
-        r = ready_result(
-                self, ur_executor_add_ready_unix(self->e, PyBytes_AS_STRING(b)), PyBytes_AS_STRING(b));
-        Py_DECREF(b);
-        return r;
-}
-
-static PyObject *Executor_add_ready_file(ExecutorObject *self, PyObject *args)
-{
-        PyObject *b = NULL, *r;
-
-        if (!PyArg_ParseTuple(args, "O&", PyUnicode_FSConverter, &b))
-                return NULL;
-        if (executor_check(self) < 0) {
-                Py_DECREF(b);
-                return NULL;
-        }
-        r = ready_result(
-                self, ur_executor_add_ready_file(self->e, PyBytes_AS_STRING(b)), PyBytes_AS_STRING(b));
-        Py_DECREF(b);
-        return r;
-}
+SETTER(path, add_ready_unix, ready_result)
+SETTER(path, add_ready_file, ready_result)
 
 static PyObject *Executor_add_ready_output(ExecutorObject *self, PyObject *args)
 {
@@ -1276,17 +1263,8 @@ static PyObject *Executor_stop(ExecutorObject *self, PyObject *unused)
         Py_RETURN_NONE;
 }
 
-static PyObject *Executor_stop_now(ExecutorObject *self, PyObject *unused)
-{
-        CHECK(self);
-        return result(ur_executor_stop_now(self->e), "stop_now");
-}
-
-static PyObject *Executor_stop_begin(ExecutorObject *self, PyObject *unused)
-{
-        CHECK(self);
-        return result(ur_executor_stop_begin(self->e), "stop_begin");
-}
+SETTER(none, stop_now, "stop_now")
+SETTER(none, stop_begin, "stop_begin")
 
 static PyObject *Executor_kill(ExecutorObject *self, PyObject *args, PyObject *kwds)
 {

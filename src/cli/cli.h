@@ -80,6 +80,9 @@ int cli_setup_namespaces(ur_context *ctx, const struct run_options *o, struct js
 /* Waits for what cli_setup_namespaces() began and reports it: before the first start. */
 int cli_finish_namespaces(ur_context *ctx, const struct run_options *o, struct json_log *json);
 int cli_pick_ports(const struct run_options *o);
+/* io.c: all of buf to fd, through send(MSG_NOSIGNAL) on a socket when nosignal is set (a
+ * peer gone raises no SIGPIPE), else write(); 0 or -errno. */
+int cli_write_all(int fd, const void *buf, size_t n, bool nosignal);
 /* UNITRUN_<NAME>_<SUFFIX> for unit name (see run.c); also for unitrun env. */
 void unit_env_name(const char *unit, const char *suffix, char *buf, size_t size);
 

@@ -210,19 +210,6 @@ static void answer_env(struct session *s, FILE *f)
         for_each_port(s, port_env, f);
 }
 
-static void send_all(int fd, const char *buf, size_t n)
-{
-        while (n > 0) {
-                ssize_t k = send(fd, buf, n, MSG_NOSIGNAL);
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k <= 0)
-                        return;
-                buf += k;
-                n -= (size_t) k;
-        }
-}
-
 /* For exec: "0", the UR_NAMESPACE_* of the run, and a pidfd of the process that holds its
  * namespaces passed along (SCM_RIGHTS), for the client's setns(). A pidfd, not a PID: the
  * holder is our child, so the one we open cannot be another process by the time the
@@ -241,7 +228,7 @@ static void answer_namespaces(struct session *s, int fd)
 
         if (ns && pidfd < 0) {
                 snprintf(text, sizeof(text), "%d\n%u\n%d\n", EXIT_SYSTEM, ns, -pidfd);
-                send_all(fd, text, strlen(text));
+                (void) cli_write_all(fd, text, strlen(text), true);
                 return;
         }
         snprintf(text, sizeof(text), "0\n%u\n", ns);
@@ -291,7 +278,7 @@ static void control_serve(struct session *s, struct control *c, int fd)
                 snprintf(
                         msg, sizeof(msg), "ERR permission denied: run '%s' belongs to uid %u\n", c->name,
                         (unsigned) geteuid());
-                send_all(fd, msg, strlen(msg));
+                (void) cli_write_all(fd, msg, strlen(msg), true);
                 close(fd);
                 return;
         }
@@ -319,7 +306,7 @@ static void control_serve(struct session *s, struct control *c, int fd)
         else
                 fprintf(f, "ERR unknown request '%s'\n", request);
         fclose(f);
-        send_all(fd, text, size);
+        (void) cli_write_all(fd, text, size, true);
         close(fd);
 }
 

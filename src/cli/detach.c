@@ -324,19 +324,6 @@ static void print_summary(const struct session *s, FILE *f)
         fprintf(f, "runtime directory: %s\n", ur_context_get_runtime_dir(s->ctx));
 }
 
-static void write_all(int fd, const char *buf, size_t n)
-{
-        while (n > 0) {
-                ssize_t k = write(fd, buf, n);
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k <= 0)
-                        return;
-                buf += k;
-                n -= (size_t) k;
-        }
-}
-
 /* The verdict for the caller: "STATUS LEN\n", then LEN bytes of what unitrun said on
  * stderr meanwhile (warnings, --verbose, --json: the caller's stderr), then the summary
  * for its stdout (a start that worked) or nothing (one that failed). */
@@ -355,10 +342,10 @@ static void report(int report_fd, const char *dir, int status, const char *summa
         if (f)
                 fclose(f);
         snprintf(head, sizeof(head), "%d %zu\n", status, size);
-        write_all(report_fd, head, strlen(head));
-        write_all(report_fd, text, size);
+        (void) cli_write_all(report_fd, head, strlen(head), false);
+        (void) cli_write_all(report_fd, text, size, false);
         if (summary)
-                write_all(report_fd, summary, strlen(summary));
+                (void) cli_write_all(report_fd, summary, strlen(summary), false);
 }
 
 static int supervise(const char *name, const char *dir, int report_fd, struct detach_args *a)
@@ -482,9 +469,9 @@ static int supervise(const char *name, const char *dir, int report_fd, struct de
                 char head[32];
 
                 snprintf(head, sizeof(head), "%d\n", status);
-                write_all(c.down_fd, head, strlen(head));
+                (void) cli_write_all(c.down_fd, head, strlen(head), false);
                 if (text)
-                        write_all(c.down_fd, text, strlen(text));
+                        (void) cli_write_all(c.down_fd, text, strlen(text), false);
                 close(c.down_fd);
         }
         (void) watcher_fd; /* closed by the exit: the watcher then finds nothing to do */

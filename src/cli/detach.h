@@ -69,6 +69,35 @@ int verb_up_detach(int argc, char **argv);
 bool detach_requested(int argc, char **argv);
 
 /* Shared by the client verbs (status.c): the message and exit status for a failed
- * control_request(), and --name NAME at argv[*i] (1 taken, 0 not --name, or 64). */
+ * control_request(). */
 int control_explain(const char *name, int r);
-int detach_take_name(int argc, char **argv, int *i, const char **name);
+
+/* One option of a client verb besides --name: a flag (NAME or ALIAS sets *flag), or one that
+ * takes a value: the next argument, with equals also NAME=VALUE. A value that is missing
+ * makes NAME an unknown argument. */
+struct client_option {
+        const char *name;
+        const char *alias;
+        bool *flag;
+        bool takes_value;
+        bool equals;
+        const char **value; /* where the value goes, if anywhere */
+        /* Checks (and converts) the value where it stands: 0, or an exit status (not 1)
+         * after saying why. */
+        int (*check)(const char *value, void *userdata);
+        void *userdata;
+};
+
+/* A client verb's command line: --name NAME into *name, its options (ending with a { NULL }),
+ * and, where it has them, its operands (arguments not starting with '-', pushed onto
+ * *operands) or a COMMAND after "--". */
+struct client_args {
+        const char **name;
+        const struct client_option *options;
+        char ***operands;
+        bool command;
+};
+
+/* Parses argv[2..] (see client-options.c): 0 with *ret_end where it stopped (argc, or the
+ * "--" before COMMAND), or the exit status after saying why (64; 71 out of memory). */
+int client_args_parse(int argc, char **argv, const struct client_args *a, int *ret_end);

@@ -33,6 +33,18 @@ static int wait_gone(const char *dir)
         return access(dir, F_OK) == 0 ? -ETIMEDOUT : 0;
 }
 
+/* --timeout SPAN: a time span above zero, into *(uint64_t *) userdata. */
+static int parse_timeout(const char *value, void *userdata)
+{
+        uint64_t *timeout = userdata;
+
+        if (timespan_parse(value, timeout) < 0 || *timeout == 0) {
+                cli_error("invalid --timeout '%s': not a time span (e.g. 30s, 1min 30s)", value);
+                return EXIT_USAGE;
+        }
+        return 0;
+}
+
 int verb_down(int argc, char **argv)
 {
         const char *name = DETACH_DEFAULT_NAME;
@@ -41,25 +53,14 @@ int verb_down(int argc, char **argv)
         char request[64];
         size_t size = 0;
         int r, lock_fd = -1;
+        const struct client_option options[] = {
+                { "--timeout", .takes_value = true, .check = parse_timeout, .userdata = &timeout },
+                {},
+        };
 
-        for (int i = 2; i < argc; i++) {
-                r = detach_take_name(argc, argv, &i, &name);
-                if (r == 1)
-                        continue;
-                if (r)
-                        return r;
-                if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc) {
-                        if (timespan_parse(argv[++i], &timeout) < 0 || timeout == 0) {
-                                cli_error(
-                                        "invalid --timeout '%s': not a time span (e.g. 30s, 1min 30s)",
-                                        argv[i]);
-                                return EXIT_USAGE;
-                        }
-                } else {
-                        cli_error("unknown argument '%s'", argv[i]);
-                        return EXIT_USAGE;
-                }
-        }
+        r = client_args_parse(argc, argv, &(struct client_args){ .name = &name, .options = options }, NULL);
+        if (r)
+                return r;
         r = detach_state_dir(name, false, &dir);
         if (r < 0)
                 return control_explain(name, r);

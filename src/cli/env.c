@@ -77,22 +77,14 @@ int verb_env(int argc, char **argv)
         _cleanup_free_ char *body = NULL;
         size_t size = 0;
         int r;
+        const struct client_option options[] = {
+                { "--format", .takes_value = true, .equals = true, .value = &format },
+                {},
+        };
 
-        for (int i = 2; i < argc; i++) {
-                r = detach_take_name(argc, argv, &i, &name);
-                if (r == 1)
-                        continue;
-                if (r)
-                        return r;
-                if (strcmp(argv[i], "--format") == 0 && i + 1 < argc)
-                        format = argv[++i];
-                else if (strncmp(argv[i], "--format=", 9) == 0)
-                        format = argv[i] + 9;
-                else {
-                        cli_error("unknown argument '%s'", argv[i]);
-                        return EXIT_USAGE;
-                }
-        }
+        r = client_args_parse(argc, argv, &(struct client_args){ .name = &name, .options = options }, NULL);
+        if (r)
+                return r;
         if (strcmp(format, "sh") == 0)
                 print = print_sh;
         else if (strcmp(format, "github") == 0)

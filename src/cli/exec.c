@@ -97,15 +97,9 @@ int verb_exec(int argc, char **argv)
         unsigned long ns = 0;
         int i, r;
 
-        for (i = 2; i < argc && strcmp(argv[i], "--") != 0; i++) {
-                r = detach_take_name(argc, argv, &i, &name);
-                if (r == 1)
-                        continue;
-                if (r)
-                        return r;
-                cli_error("unknown argument '%s' (COMMAND goes after '--')", argv[i]);
-                return EXIT_USAGE;
-        }
+        r = client_args_parse(argc, argv, &(struct client_args){ .name = &name, .command = true }, &i);
+        if (r)
+                return r;
         if (i + 1 >= argc) {
                 cli_error("missing '-- COMMAND'");
                 return EXIT_USAGE;

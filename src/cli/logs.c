@@ -73,20 +73,17 @@ int verb_logs(int argc, char **argv)
         bool follow = false;
         struct dirent *de;
         int r, status = 0, lock_fd = -1;
+        const struct client_option options[] = {
+                { "--follow", "-f", .flag = &follow },
+                {},
+        };
 
-        for (int i = 2; i < argc; i++) {
-                r = detach_take_name(argc, argv, &i, &name);
-                if (r == 1)
-                        continue;
-                if (r)
-                        return r;
-                if (strcmp(argv[i], "-f") == 0 || strcmp(argv[i], "--follow") == 0)
-                        follow = true;
-                else if (argv[i][0] == '-') {
-                        cli_error("unknown option '%s'", argv[i]);
-                        return EXIT_USAGE;
-                } else if (strv_push(&units, argv[i]) < 0)
-                        return EXIT_SYSTEM;
+        r = client_args_parse(
+                argc, argv, &(struct client_args){ .name = &name, .options = options, .operands = &units },
+                NULL);
+        if (r) {
+                strv_free(units);
+                return r;
         }
         r = detach_state_dir(name, false, &dir);
         if (r >= 0)

@@ -42,27 +42,6 @@ int control_explain(const char *name, int r)
         }
 }
 
-/* --name NAME (validated) at argv[*i]: 1 when taken (*i then on the value), 0 when argv[*i]
- * is something else, or the exit status 64 (said why). */
-int detach_take_name(int argc, char **argv, int *i, const char **name)
-{
-        if (strcmp(argv[*i], "--name") != 0)
-                return 0;
-        if (*i + 1 >= argc) {
-                cli_error("option --name needs a value");
-                return EXIT_USAGE;
-        }
-        if (!detach_name_valid(argv[*i + 1])) {
-                cli_error(
-                        "invalid run name '%s': letters, digits, '.', '_' and '-' only, not starting with "
-                        "'.'",
-                        argv[*i + 1]);
-                return EXIT_USAGE;
-        }
-        *name = argv[++*i];
-        return 1;
-}
-
 static int list_runs(void)
 {
         _cleanup_free_ char *base = NULL;
@@ -107,20 +86,14 @@ int verb_status(int argc, char **argv)
         bool json = false;
         size_t size = 0;
         int r;
+        const struct client_option options[] = {
+                { "--json", .flag = &json },
+                {},
+        };
 
-        for (int i = 2; i < argc; i++) {
-                r = detach_take_name(argc, argv, &i, &name);
-                if (r == 1)
-                        continue;
-                if (r)
-                        return r;
-                if (strcmp(argv[i], "--json") == 0)
-                        json = true;
-                else {
-                        cli_error("unknown argument '%s'", argv[i]);
-                        return EXIT_USAGE;
-                }
-        }
+        r = client_args_parse(argc, argv, &(struct client_args){ .name = &name, .options = options }, NULL);
+        if (r)
+                return r;
         if (!name)
                 return list_runs();
         r = control_request(name, json ? "status-json" : "status", &body, &size);

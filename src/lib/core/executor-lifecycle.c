@@ -631,8 +631,7 @@ static void executor_enter_stop_sigterm(ur_executor *e)
                 executor_signal_main(e, SIGCONT);
         } else {
                 /* SIGCONT follows so that a stopped process can act on the first signal. */
-                (void) executor_signal_all(e, e->kill_signal);
-                (void) executor_signal_all(e, SIGCONT);
+                (void) executor_signal_all_cont(e, e->kill_signal);
         }
         executor_set_state(e, EXECUTOR_STOP_SIGTERM);
         executor_check_stopped(e);

@@ -202,16 +202,23 @@ int executor_main_pidfd(const ur_executor *e)
         return e->main_pid == e->child.pid ? e->child.watch.fd : e->main_watch.fd;
 }
 
-int executor_signal_all(ur_executor *e, int sig)
+static void pidfd_signal_cont(int pidfd, int sig, bool then_cont)
+{
+        (void) shim_pidfd_send_signal(pidfd, sig);
+        if (then_cont)
+                (void) shim_pidfd_send_signal(pidfd, SIGCONT);
+}
+
+static int executor_signal_all_full(ur_executor *e, int sig, bool then_cont)
 {
         if (e->cgroup_path)
-                return cgroup_signal_all(e->cgroup_path, sig);
+                return cgroup_signal_all(e->cgroup_path, sig, then_cont);
 
         /* Fallback: the processes we know by pidfd, then whatever shares their sessions. */
         if (executor_main_pidfd(e) >= 0)
-                (void) shim_pidfd_send_signal(executor_main_pidfd(e), sig);
+                pidfd_signal_cont(executor_main_pidfd(e), sig, then_cont);
         if (watch_active(&e->control.watch))
-                (void) shim_pidfd_send_signal(e->control.watch.fd, sig);
+                pidfd_signal_cont(e->control.watch.fd, sig, then_cont);
         for (size_t s = 0; s < e->n_sessions; s++) {
                 _cleanup_free_ pid_t *pids = NULL;
                 size_t n;
@@ -219,10 +226,25 @@ int executor_signal_all(ur_executor *e, int sig)
 
                 if (r < 0)
                         return r;
-                for (size_t i = 0; i < n; i++)
+                for (size_t i = 0; i < n; i++) {
                         (void) kill(pids[i], sig);
+                        if (then_cont)
+                                (void) kill(pids[i], SIGCONT);
+                }
         }
         return 0;
+}
+
+int executor_signal_all(ur_executor *e, int sig)
+{
+        return executor_signal_all_full(e, sig, false);
+}
+
+/* sig and then SIGCONT to each process, as systemd does, in one walk of the cgroup (or of
+ * the sessions) instead of two: a stopped process can act on sig at once. */
+int executor_signal_all_cont(ur_executor *e, int sig)
+{
+        return executor_signal_all_full(e, sig, sig != SIGCONT && sig != SIGKILL);
 }
 
 void executor_signal_main(ur_executor *e, int sig)
@@ -239,9 +261,7 @@ void executor_kill_rest(ur_executor *e, int sig)
                 (void) cgroup_kill(e->cgroup_path);
                 e->leaf_killed = true;
         } else
-                (void) executor_signal_all(e, sig);
-        if (sig != SIGKILL)
-                (void) executor_signal_all(e, SIGCONT);
+                (void) executor_signal_all_cont(e, sig);
 }
 
 int executor_list_pids(ur_executor *e, pid_t **ret_pids, size_t *ret_n)

@@ -294,6 +294,8 @@ int executor_adopt_orphans(ur_executor *e);
 int executor_set_main_pid(ur_executor *e, pid_t pid);
 int executor_main_pidfd(const ur_executor *e);
 int executor_signal_all(ur_executor *e, int sig);
+/* sig, then SIGCONT, to each process of the unit (one walk). */
+int executor_signal_all_cont(ur_executor *e, int sig);
 void executor_signal_main(ur_executor *e, int sig);
 /* SIGKILL (cgroup.kill) or another final signal (+SIGCONT) to everything that is left. */
 void executor_kill_rest(ur_executor *e, int sig);

@@ -154,7 +154,7 @@ static bool pid_in(const pid_t *pids, size_t n, pid_t pid)
         return false;
 }
 
-int cgroup_signal_all(const char *path, int sig)
+int cgroup_signal_all(const char *path, int sig, bool then_cont)
 {
         _cleanup_free_ pid_t *done = NULL;
         size_t n_done = 0;
@@ -178,6 +178,8 @@ int cgroup_signal_all(const char *path, int sig)
                         if (pid_in(done, n_done, pids[i]))
                                 continue;
                         (void) kill(pids[i], sig);
+                        if (then_cont)
+                                (void) kill(pids[i], SIGCONT);
                         q = realloc(done, (n_done + 1) * sizeof(*q));
                         if (!q)
                                 return -ENOMEM;

@@ -29,8 +29,9 @@ int cgroup_open_events(const char *path);
 int cgroup_read_populated(int events_fd);
 /* The processes of path and of every cgroup below it. */
 int cgroup_list_pids(const char *path, pid_t **ret_pids, size_t *ret_n);
-/* Sends sig to every process in the cgroup, again until no new process shows up. */
-int cgroup_signal_all(const char *path, int sig);
+/* Sends sig (then_cont: and SIGCONT right after it, to each) to every process in the cgroup,
+ * again until no new process shows up. */
+int cgroup_signal_all(const char *path, int sig, bool then_cont);
 /* SIGKILL to the whole subtree: cgroup.kill (Linux 5.14), else freeze, kill each, thaw. */
 int cgroup_kill(const char *path);
 int cgroup_read_cpu_usec(const char *path, uint64_t *ret_usec);

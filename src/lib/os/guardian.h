@@ -8,7 +8,9 @@
 struct guardian {
         pid_t pid;
         int pidfd;
-        int pipe_fd; /* our end of the socket pair; -1 when there is no guardian (any more) */
+        int pipe_fd;        /* our end of the socket pair; -1 when there is no guardian (any more) */
+        void *map;          /* its data and stack, unmapped once it is gone */
+        bool shares_memory; /* cloned with CLONE_VM (else a fork()ed copy) */
 };
 
 /* run_dir/origin: the cgroup run directory and where the guardian lives, out of it (NULL

@@ -101,7 +101,6 @@ int process_spawn_attrs(
                 .umask = p->umask,
                 .set_nice = p->set_nice,
                 .nice = p->nice,
-                .cap_last = cap_last_cap(),
                 .cwd_optional = p->cwd_optional,
         };
 
@@ -112,6 +111,10 @@ int process_spawn_attrs(
                 a.oom_score_adjust = p->oom_buf;
         }
         if (!privileged) {
+                /* Only a capability set needs it: a file read (four system calls) otherwise
+                 * spent on the first spawn of every run. */
+                if (p->set_bounding_set || p->set_ambient)
+                        a.cap_last = cap_last_cap();
                 a.no_new_privileges = p->no_new_privileges;
                 a.set_bounding_set = p->set_bounding_set;
                 a.bounding_set = p->bounding_set;

@@ -422,14 +422,13 @@ static int own_cgroup(char **ret_mount, char **ret_path)
         return 0;
 }
 
-int scope_reuse(struct cgroup_run **ret, char **ret_reason)
+int scope_reuse(const char *self_cgroup, struct cgroup_run **ret, char **ret_reason)
 {
-        _cleanup_free_ char *mount = NULL, *path = NULL, *rel = NULL;
+        _cleanup_free_ char *mount = NULL, *path = NULL;
         const char *name;
 
         /* Our cgroup's name first (a short file): mountinfo only when it is one of ours. */
-        if (proc_get_cgroup(getpid(), &rel) < 0 || !(name = strrchr(rel, '/')) ||
-            scope_name_pid(name + 1) != getpid())
+        if (!self_cgroup || !(name = strrchr(self_cgroup, '/')) || scope_name_pid(name + 1) != getpid())
                 return -ENOENT;
         if (own_cgroup(&mount, &path) < 0)
                 return -ENOENT;

@@ -14,8 +14,9 @@
  * *ret_reason that says what the user can do instead. Bounded: gives up after 5 s. */
 int scope_acquire(struct cgroup_run **ret, char **ret_reason);
 /* A previous run of this process left it in its own delegated scope: set up the run there
- * again, without the bus. -ENOENT when this process is not in a scope of its own. */
-int scope_reuse(struct cgroup_run **ret, char **ret_reason);
+ * again, without the bus. self_cgroup: our cgroup v2 path (/proc/self/cgroup), or NULL.
+ * -ENOENT when this process is not in a scope of its own. */
+int scope_reuse(const char *self_cgroup, struct cgroup_run **ret, char **ret_reason);
 /* Leaves the supervisor leaf for the scope itself and removes the leaf; the scope stays
  * until the process exits (nobody may move us out of it). Does not free run. */
 void scope_release(struct cgroup_run *run);

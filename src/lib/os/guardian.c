@@ -1,4 +1,4 @@
-/* The guardian: a small process started per context that outlives the launcher only to
+/* The guardian: a small process forked per context that outlives the launcher only to
  * clean up after it. The launcher holds one end of a socket pair; the guardian reads the
  * other. A clean teardown writes 'q' first; end-of-file without it means the launcher died
  * (SIGKILL, a crash, _exit with executors running), and the guardian then kills every unit
@@ -7,8 +7,8 @@
  *
  * It is cloned with CLONE_VM (clone3_vm()): it shares the launcher's memory instead of
  * getting a copy, so the launcher's page tables are not copied and no page it writes
- * afterwards faults for its copy-on-write (0.14 ms of a 2.6 ms CLI start+stop cycle here,
- * measured; an embedder's 50 MB Python process has more to copy). It survives
+ * afterwards faults for its copy-on-write (a fork() here was ~0.35 ms of every CLI
+ * start+stop cycle, measured; an embedder's 50 MB Python process costs more). It survives
  * the launcher's SIGKILL or crash all the same: a process's memory lives as long as one
  * of the processes sharing it (as a vfork() child's does). Sharing has rules: the
  * guardian makes raw system calls only (raw-syscall.h: no errno, no libc, nothing that

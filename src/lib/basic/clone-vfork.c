@@ -1,5 +1,4 @@
-/* clone3() sharing our address space until the child's execve() (clone3_vfork()), or for
- * the child's whole life (clone3_vm()); see clone-vfork.h. */
+/* clone3() sharing our address space until the child's execve(); see clone-vfork.h. */
 #include <errno.h>
 #include <signal.h>
 #include <stdint.h>
@@ -48,32 +47,6 @@ static pid_t clone3_raw(struct shim_clone_args *args, void (*fn)(void *), void *
         return (pid_t) ret;
 }
 #endif
-
-pid_t clone3_vm(
-        struct shim_clone_args *args, void *stack, size_t stack_size, void (*fn)(void *data), void *data)
-{
-#if defined(__x86_64__) && !defined(CLONE_VFORK_NO_ASM)
-        sigset_t all, saved;
-        pid_t pid;
-
-        args->flags |= CLONE_VM;
-        args->stack = (uint64_t) (uintptr_t) stack;
-        args->stack_size = stack_size;
-        /* The child keeps this mask: no handler of ours ever runs in it. */
-        sigfillset(&all);
-        (void) pthread_sigmask(SIG_SETMASK, &all, &saved);
-        pid = clone3_raw(args, fn, data);
-        (void) pthread_sigmask(SIG_SETMASK, &saved, NULL);
-        return pid;
-#else
-        (void) args;
-        (void) stack;
-        (void) stack_size;
-        (void) fn;
-        (void) data;
-        return -ENOSYS;
-#endif
-}
 
 pid_t clone3_vfork(struct shim_clone_args *args, void (*fn)(void *data), void *data)
 {

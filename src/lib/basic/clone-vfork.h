@@ -20,10 +20,3 @@
 /* args as for clone3(); CLONE_VM | CLONE_VFORK and the stack are added. Returns the
  * child's PID, or -errno (-ENOSYS: not available here, clone the usual way). */
 pid_t clone3_vfork(struct shim_clone_args *args, void (*fn)(void *data), void *data);
-
-/* clone3() with CLONE_VM only: a child that shares our memory for its whole life, on the
- * stack given (which must outlive it), with every signal blocked, while we run on. It
- * must never touch libc (no errno, no lazy binding, no TLS: raw-syscall.h) and write only
- * its own stack and data. Same returns as clone3_vfork(). */
-pid_t clone3_vm(
-        struct shim_clone_args *args, void *stack, size_t stack_size, void (*fn)(void *data), void *data);

@@ -8,9 +8,7 @@
 struct guardian {
         pid_t pid;
         int pidfd;
-        int pipe_fd;        /* our end of the socket pair; -1 when there is no guardian (any more) */
-        void *map;          /* its data and stack, unmapped once it is gone */
-        bool shares_memory; /* cloned with CLONE_VM (else a fork()ed copy) */
+        int pipe_fd; /* our end of the socket pair; -1 when there is no guardian (any more) */
 };
 
 /* run_dir/origin: the cgroup run directory and where the guardian lives, out of it (NULL

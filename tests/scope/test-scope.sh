@@ -194,19 +194,15 @@ unitrun_case() {
                 cat >"$WORK/kill-launcher.sh" <<'EOS'
 # The launcher ($PPID) and its guardian: the one child of the launcher that lives in no
 # unit's leaf (units and we, COMMAND, in .command, are its children too).
-guardian=
+pids=$PPID
 for child in $(cat /proc/$PPID/task/*/children); do
         case $(sed -n "s/^0:://p" /proc/$child/cgroup) in
         *.service | */supervisor | */.command) ;;
-        *) guardian="$guardian $child" ;;
+        *) pids="$pids $child" ;;
         esac
 done
-# The guardian dies first: it is in a process group of its own in the launcher's session,
-# so the launcher's death orphans that group, and the kernel wakes a stopped orphaned
-# group (SIGHUP, blocked there, and SIGCONT): a guardian still alive then would clean up.
-kill -STOP $PPID $guardian
-kill -KILL $guardian
-kill -KILL $PPID
+kill -STOP $pids
+kill -KILL $pids
 EOS
                 chmod 755 "$WORK/kill-launcher.sh"
                 command=". $WORK/kill-launcher.sh"

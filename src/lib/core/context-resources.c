@@ -5,7 +5,11 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <linux/magic.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 
 #include "internal.h"
 #include "macro.h"
@@ -66,6 +70,18 @@ static const char *runtime_dir_own_base(const char *base, char *buf, size_t size
         return buf;
 }
 
+/* Whether /dev/shm is a tmpfs with room for a run: units' StateDirectory= and friends live
+ * in the run directory (a test database, its WAL), and a container's default /dev/shm of
+ * 64 MiB would turn them into ENOSPC in the middle of a test. 1 GiB free, or /tmp. */
+static bool runtime_dir_shm_roomy(void)
+{
+        struct statfs sf;
+
+        if (statfs("/dev/shm", &sf) < 0 || (unsigned long) sf.f_type != TMPFS_MAGIC)
+                return false;
+        return (uint64_t) sf.f_bavail * (uint64_t) sf.f_bsize >= (UINT64_C(1) << 30);
+}
+
 /* Without a usable $XDG_RUNTIME_DIR: /dev/shm/unitrun-UID, else /tmp/unitrun-UID, else /tmp
  * itself. /dev/shm first because it is a tmpfs (as $XDG_RUNTIME_DIR and systemd's /run are)
  * where /tmp is often a disk: on ext4 the run directory's mkdir, and the eviction of its
@@ -74,7 +90,7 @@ static const char *runtime_dir_own_base(const char *base, char *buf, size_t size
  * /tmp's hundreds of entries costs more than in a small one of its own. */
 static const char *runtime_dir_tmp_base(char *buf, size_t size)
 {
-        const char *base = runtime_dir_own_base("/dev/shm", buf, size);
+        const char *base = runtime_dir_shm_roomy() ? runtime_dir_own_base("/dev/shm", buf, size) : NULL;
 
         if (!base)
                 base = runtime_dir_own_base("/tmp", buf, size);

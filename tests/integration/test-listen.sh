@@ -3,7 +3,9 @@
 # listens late, one on two ports (only the named one counts), listen/close/listen on
 # another port, a daemon with its own seccomp filter calling listen() a thousand times,
 # IPv6, unix and abstract sockets, a UDP bind for Listen=yes, a socket of another process
-# on the port (never the unit's), a timeout naming the condition, and the detection
+# on the port (never the unit's), HOST:PORT's lookups (someone else on the very address,
+# before the unit, gone before the unit, on the same UDP address), a timeout naming the
+# condition, and the detection
 # mechanism said in --verbose: seccomp notification where the kernel lets us, polling
 # when UNITRUN_NO_LISTEN_EVENTS=1 forces the fallback.
 #
@@ -133,6 +135,85 @@ run other-process-does-not-count 69 "Listen=$P2" \
 kill "$OTHER_PID"
 wait "$OTHER_PID" 2>/dev/null
 OTHER_PID=
+
+# HOST:PORT asks the kernel which socket serves the address before it reads the unit's
+# fds; what it finds must still be the unit's. Someone else on the very address and port:
+# never ready.
+P4=$(free_port) P5=$(free_port) P6=$(free_port) P7=$(free_port)
+"$STEPS" tcp=127.0.0.1:$P4 &
+OTHER_PID=$!
+sleep 0.2
+run other-process-same-address 69 "Listen=127.0.0.1:$P4" \
+        --exec "$STEPS wait=100 tcp=127.0.0.1:$P1" --timeout 1s --ready-listen=127.0.0.1:$P4 -- true
+kill "$OTHER_PID"
+wait "$OTHER_PID" 2>/dev/null
+OTHER_PID=
+
+# Someone else's UDP socket on the address (it counts for HOST:PORT, were it the unit's),
+# then the unit's TCP listener there: seen, and the lookups said so.
+"$STEPS" udp=127.0.0.1:$P5 &
+OTHER_PID=$!
+sleep 0.2
+run own-after-other-on-address 0 "Listen=127.0.0.1:$P5 \(TCP 127.0.0.1:$P5, $SEEN\), [0-9]+ looks, [0-9]+ reading the unit's fds \(sock_diag lookups first\)" \
+        --exec "$STEPS wait=300 tcp=127.0.0.1:$P5" --ready-listen=127.0.0.1:$P5 -- "$PROBE" tcp=127.0.0.1:$P5
+# Both on one UDP address (SO_REUSEADDR): a lookup finds one socket of the two; the unit's
+# is seen.
+run own-and-other-same-udp-address 0 "Listen=127.0.0.1:$P5 \(UDP 127.0.0.1:$P5" \
+        --exec "$STEPS wait=200 udp=127.0.0.1:$P5" --ready-listen=127.0.0.1:$P5 -- true
+kill "$OTHER_PID"
+wait "$OTHER_PID" 2>/dev/null
+OTHER_PID=
+
+# Someone else listens there, goes away, then the unit listens on the same address: a new
+# socket, seen (the other's is not remembered for it). The unit starts its listener once the
+# other is gone, however long that takes here.
+"$STEPS" tcp=127.0.0.1:$P6 &
+OTHER_PID=$!
+sleep 0.2
+(sleep 0.5; kill "$OTHER_PID") &
+KILLER=$!
+run other-gone-then-own 0 "Listen=127.0.0.1:$P6 \(TCP 127.0.0.1:$P6, $SEEN\)" \
+        --exec "sh -c 'while kill -0 $OTHER_PID 2>/dev/null; do sleep 0.05; done; exec $STEPS wait=100 tcp=127.0.0.1:$P6'" \
+        --ready-listen=127.0.0.1:$P6 -- "$PROBE" tcp=127.0.0.1:$P6
+wait "$KILLER" "$OTHER_PID" 2>/dev/null
+OTHER_PID=
+
+# A process of the unit in a network namespace of its own: the lookups (in unitrun's) cannot
+# see its listener; the whole look, every eighth, reads its /proc/PID/net and finds it.
+if unshare -n true 2>/dev/null; then
+        run own-network-namespace 0 "Listen=127.0.0.1:$P7 \(TCP 0.0.0.0:$P7, $SEEN\)" \
+                --exec "unshare -n $STEPS wait=200 tcp=0.0.0.0:$P7" --timeout 20s --ready-listen=127.0.0.1:$P7 -- true
+else
+        echo "skip own-network-namespace: unshare -n is refused here"
+fi
+
+# The wildcard serves the host; a bound UDP socket on the address counts.
+run wildcard-serves-host 0 "Listen=127.0.0.1:$P7 \(TCP 0.0.0.0:$P7" \
+        --exec "$STEPS wait=200 tcp=0.0.0.0:$P7" --ready-listen=127.0.0.1:$P7 -- "$PROBE" tcp=127.0.0.1:$P7
+run udp-host-port 0 "Listen=127.0.0.1:$P6 \(UDP 127.0.0.1:$P6" \
+        --exec "$STEPS wait=200 udp=127.0.0.1:$P6" --ready-listen=127.0.0.1:$P6 -- true
+# Without the lookups (UNITRUN_NO_SOCK_DIAG=1), every look is a whole one, and says so.
+MODE_ENV_SAVED=$MODE_ENV
+MODE_ENV="$MODE_ENV UNITRUN_NO_SOCK_DIAG=1"
+run lookups-off-whole-looks 0 "Listen=127.0.0.1:$P7 \(TCP 127.0.0.1:$P7, $SEEN\), [0-9]+ looks, [0-9]+ reading the unit's fds \(sock_diag lookups off: UNITRUN_NO_SOCK_DIAG=1\)" \
+        --exec "$STEPS wait=200 tcp=127.0.0.1:$P7" --ready-listen=127.0.0.1:$P7 -- "$PROBE" tcp=127.0.0.1:$P7
+MODE_ENV=$MODE_ENV_SAVED
+
+if python3 -c 'import socket; s=socket.socket(socket.AF_INET6); s.bind(("::1",0))' 2>/dev/null; then
+        # Someone else's [::] (IPV6_V6ONLY) counts for an IPv4 host were it the unit's (the
+        # match cannot tell V6ONLY): found by the lookup at [::], not the unit's; then the
+        # unit's own 127.0.0.1 listener on that port is.
+        "$STEPS" "tcp=[::]:$P4" &
+        OTHER_PID=$!
+        sleep 0.2
+        run own-v4-after-other-v6-wildcard 0 "Listen=127.0.0.1:$P4 \(TCP 127.0.0.1:$P4, $SEEN\)" \
+                --exec "$STEPS wait=300 tcp=127.0.0.1:$P4" --ready-listen=127.0.0.1:$P4 -- "$PROBE" tcp=127.0.0.1:$P4
+        run other-v6-wildcard-for-v6-host 69 "Listen=\[::1\]:$P4" \
+                --exec "$STEPS wait=100 tcp=127.0.0.1:$P1" --timeout 1s --ready-listen="[::1]:$P4" -- true
+        kill "$OTHER_PID"
+        wait "$OTHER_PID" 2>/dev/null
+        OTHER_PID=
+fi
 
 # TCP=/UnixSocket= on the unit's own address: looked at right after its listen() (events),
 # a missing unix path waited for with inotify on its directory; a late directory entry

@@ -164,18 +164,48 @@ kill "$OTHER_PID"
 wait "$OTHER_PID" 2>/dev/null
 OTHER_PID=
 
-# Someone else listens there, goes away, then the unit listens on the same address: a new
-# socket, seen (the other's is not remembered for it). The unit starts its listener once the
-# other is gone, however long that takes here.
-"$STEPS" tcp=127.0.0.1:$P6 &
+# other_gone_then_own NAME LISTEN STEP PATTERN COMMAND...: someone else makes the socket
+# STEP says, and goes away after a while; then the unit makes the same one (once the other
+# is gone, however long that takes here): a new socket, seen (the other's, not the unit's
+# while it lived, is not remembered for it).
+other_gone_then_own() {
+        name=$1 listen=$2 step=$3 pattern=$4
+        shift 4
+        "$STEPS" "$step" &
+        OTHER_PID=$!
+        sleep 0.2
+        (sleep 0.5; kill "$OTHER_PID") &
+        KILLER=$!
+        run "$name" 0 "$pattern" \
+                --exec "sh -c 'while kill -0 $OTHER_PID 2>/dev/null; do sleep 0.05; done; exec $STEPS wait=100 $step'" \
+                --ready-listen="$listen" -- "$@"
+        wait "$KILLER" "$OTHER_PID" 2>/dev/null
+        OTHER_PID=
+}
+other_gone_then_own other-gone-then-own 127.0.0.1:$P6 tcp=127.0.0.1:$P6 \
+        "Listen=127.0.0.1:$P6 \(TCP 127.0.0.1:$P6, $SEEN\)" "$PROBE" tcp=127.0.0.1:$P6
+other_gone_then_own other-gone-then-own-port $P6 tcp=127.0.0.1:$P6 \
+        "Listen=$P6 \(TCP 127.0.0.1:$P6, $SEEN\)" "$PROBE" tcp=127.0.0.1:$P6
+other_gone_then_own other-gone-then-own-path "$TMP/again.sock" "unix=$TMP/again.sock" \
+        "Listen=$TMP/again.sock \(unix $TMP/again.sock, $SEEN\)" "$PROBE" "unix=$TMP/again.sock"
+other_gone_then_own other-gone-then-own-abstract "@unitrun-test-again-$$" "unix=@unitrun-test-again-$$" \
+        "Listen=@unitrun-test-again-$$ \(unix @unitrun-test-again-$$, $SEEN\)" true
+
+# The process that listens is a later child of the unit's main process, after another one
+# came and went: each process of the unit is read, the ones gone are not.
+run child-process-listens 0 "Listen=yes \(TCP 127.0.0.1:$P6, $SEEN\)" \
+        --exec "sh -c 'sleep 0.3; $STEPS wait=100 tcp=127.0.0.1:$P6; true'" --ready-listen -- "$PROBE" tcp=127.0.0.1:$P6
+run child-process-listens-port 0 "Listen=$P6 \(TCP 127.0.0.1:$P6, $SEEN\)" \
+        --exec "sh -c 'sleep 0.3; $STEPS wait=100 tcp=127.0.0.1:$P6; true'" --ready-listen=$P6 -- "$PROBE" tcp=127.0.0.1:$P6
+
+# Someone else on the unix path, never the unit: not ready.
+"$STEPS" "unix=$TMP/theirs.sock" &
 OTHER_PID=$!
 sleep 0.2
-(sleep 0.5; kill "$OTHER_PID") &
-KILLER=$!
-run other-gone-then-own 0 "Listen=127.0.0.1:$P6 \(TCP 127.0.0.1:$P6, $SEEN\)" \
-        --exec "sh -c 'while kill -0 $OTHER_PID 2>/dev/null; do sleep 0.05; done; exec $STEPS wait=100 tcp=127.0.0.1:$P6'" \
-        --ready-listen=127.0.0.1:$P6 -- "$PROBE" tcp=127.0.0.1:$P6
-wait "$KILLER" "$OTHER_PID" 2>/dev/null
+run other-process-same-path 69 "Listen=$TMP/theirs.sock" \
+        --exec "$STEPS wait=100 unix=$TMP/mine.sock" --timeout 1s --ready-listen="$TMP/theirs.sock" -- true
+kill "$OTHER_PID"
+wait "$OTHER_PID" 2>/dev/null
 OTHER_PID=
 
 # A process of the unit in a network namespace of its own: the lookups (in unitrun's) cannot

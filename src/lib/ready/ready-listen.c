@@ -60,6 +60,23 @@
 #define TCP_STATE_CLOSE 0x07
 #define UNIX_FLAG_ACCEPTCON 0x10000
 
+/* /proc/PID/fd of each process of the unit, open from one look to the next: a look then
+ * costs a rewind and a getdents() per process, plus a readlink() per fd, where opening and
+ * closing the directory cost as much again. A directory outlives its process (reads fail),
+ * never follows its PID to another process: a failed read opens the PID's anew. */
+
+struct fd_dir {
+        pid_t pid;
+        DIR *dir;
+        unsigned pass; /* the last collection that listed this PID */
+};
+
+struct fd_dirs {
+        struct fd_dir *items;
+        size_t n, cap;
+        unsigned pass;
+};
+
 enum listen_match {
         LISTEN_ANY,
         LISTEN_PORT,      /* any host, this port */
@@ -90,6 +107,7 @@ struct ready_listen {
         unsigned long foreign[MAX_QUERIES]; /* sockets there that the unit did not hold */
         size_t n_foreign;
         unsigned looks, readings, looks_since_whole;
+        struct fd_dirs fd_dirs;
 };
 
 /* The socket inodes the unit holds, and one PID per network namespace to read
@@ -137,58 +155,157 @@ static unsigned long link_inode(int dirfd, const char *name, const char *prefix)
         return strtoul(target + plen, NULL, 10);
 }
 
-static int unit_sockets_collect_pid(struct unit_sockets *u, pid_t pid)
+static DIR *fd_dir_open(pid_t pid)
 {
         char path[64];
-        _cleanup_close_ int pid_dir = -1;
-        _cleanup_closedir_ DIR *d = NULL;
-        struct dirent *de;
-        bool any = false;
-        int fd_dir;
+        int fd;
+        DIR *d;
 
-        snprintf(path, sizeof(path), "/proc/%d", (int) pid);
-        pid_dir = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (pid_dir < 0)
-                return 0; /* gone: it holds nothing */
-        fd_dir = openat(pid_dir, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd_dir < 0)
-                return 0;
-        d = fdopendir(fd_dir);
-        if (!d) {
-                close(fd_dir);
-                return -errno;
+        snprintf(path, sizeof(path), "/proc/%d/fd", (int) pid);
+        fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return NULL;
+        d = fdopendir(fd);
+        if (!d)
+                close(fd);
+        return d;
+}
+
+/* The directory for pid, rewound; NULL if the process is gone. */
+static DIR *fd_dirs_get(struct fd_dirs *c, pid_t pid, bool reopen)
+{
+        struct fd_dir *e = NULL;
+
+        for (size_t i = 0; i < c->n && !e; i++)
+                if (c->items[i].pid == pid)
+                        e = &c->items[i];
+        if (!e) {
+                if (c->n == c->cap) {
+                        size_t cap = c->cap ? c->cap * 2 : 8;
+                        struct fd_dir *grown = realloc(c->items, cap * sizeof(*grown));
+
+                        if (!grown)
+                                return NULL;
+                        c->items = grown;
+                        c->cap = cap;
+                }
+                e = &c->items[c->n++];
+                *e = (struct fd_dir){ .pid = pid };
         }
-        while ((de = readdir(d))) {
-                unsigned long inode;
+        e->pass = c->pass;
+        if (e->dir && reopen) {
+                closedir(e->dir);
+                e->dir = NULL;
+        }
+        if (!e->dir)
+                e->dir = fd_dir_open(pid);
+        else
+                rewinddir(e->dir);
+        return e->dir;
+}
 
-                if (de->d_name[0] == '.')
+/* After a collection: the processes that have left the unit are forgotten. */
+static void fd_dirs_prune(struct fd_dirs *c)
+{
+        size_t kept = 0;
+
+        for (size_t i = 0; i < c->n; i++) {
+                if (c->items[i].pass == c->pass) {
+                        c->items[kept++] = c->items[i];
                         continue;
-                inode = link_inode(dirfd(d), de->d_name, "socket:[");
-                if (inode) {
-                        int r = unit_sockets_add(u, inode);
-                        if (r < 0)
-                                return r;
-                        any = true;
                 }
+                if (c->items[i].dir)
+                        closedir(c->items[i].dir);
         }
-        if (any) {
-                char ns[64];
-                ssize_t n = readlinkat(pid_dir, "ns/net", ns, sizeof(ns) - 1);
-                unsigned long id = 0;
+        c->n = kept;
+}
 
-                if (n > 0) {
-                        ns[n] = '\0';
-                        id = strtoul(strchr(ns, '[') ? strchr(ns, '[') + 1 : ns, NULL, 10);
-                }
-                for (size_t i = 0; i < u->n_netns; i++)
-                        if (u->netns_ids[i] == id)
-                                return 0;
-                if (u->n_netns < ELEMENTSOF(u->netns_pids)) {
-                        u->netns_ids[u->n_netns] = id;
-                        u->netns_pids[u->n_netns++] = pid;
-                }
+static void fd_dirs_clear(struct fd_dirs *c)
+{
+        for (size_t i = 0; i < c->n; i++)
+                if (c->items[i].dir)
+                        closedir(c->items[i].dir);
+        free(c->items);
+        *c = (struct fd_dirs){ 0 };
+}
+
+static void unit_sockets_add_netns(struct unit_sockets *u, pid_t pid)
+{
+        char path[64], ns[64];
+        ssize_t n;
+        unsigned long id = 0;
+
+        snprintf(path, sizeof(path), "/proc/%d/ns/net", (int) pid);
+        n = readlink(path, ns, sizeof(ns) - 1);
+        if (n > 0) {
+                ns[n] = '\0';
+                id = strtoul(strchr(ns, '[') ? strchr(ns, '[') + 1 : ns, NULL, 10);
         }
+        for (size_t i = 0; i < u->n_netns; i++)
+                if (u->netns_ids[i] == id)
+                        return;
+        if (u->n_netns < ELEMENTSOF(u->netns_pids)) {
+                u->netns_ids[u->n_netns] = id;
+                u->netns_pids[u->n_netns++] = pid;
+        }
+}
+
+static int unit_sockets_collect_pid(struct unit_sockets *u, struct fd_dirs *dirs, pid_t pid)
+{
+        bool any = false;
+
+        for (int attempt = 0; attempt < 2; attempt++) {
+                DIR *d = fd_dirs_get(dirs, pid, attempt > 0);
+                struct dirent *de;
+
+                if (!d)
+                        return 0; /* gone: it holds nothing */
+                for (;;) {
+                        unsigned long inode;
+
+                        errno = 0;
+                        de = readdir(d);
+                        if (!de)
+                                break;
+                        if (de->d_name[0] == '.')
+                                continue;
+                        inode = link_inode(dirfd(d), de->d_name, "socket:[");
+                        if (inode) {
+                                int r = unit_sockets_add(u, inode);
+                                if (r < 0)
+                                        return r;
+                                any = true;
+                        }
+                }
+                /* A read error: the directory's process is gone, and the PID may be another
+                 * process of the unit now. */
+                if (errno == 0)
+                        break;
+        }
+        if (any)
+                unit_sockets_add_netns(u, pid);
         return 0;
+}
+
+/* The socket inodes of every process of the unit; false if the owner cannot list them. */
+static bool ready_listen_collect(struct ready_listen *l, struct unit_sockets *u, bool *ret_any_pid)
+{
+        struct ready_owner *o = l->check.owner;
+        _cleanup_free_ pid_t *pids = NULL;
+        size_t n = 0;
+
+        *ret_any_pid = false;
+        if (!o->list_pids || o->list_pids(o, &pids, &n) < 0)
+                return false;
+        *ret_any_pid = n > 0;
+        l->fd_dirs.pass++;
+        for (size_t i = 0; i < n; i++)
+                if (unit_sockets_collect_pid(u, &l->fd_dirs, pids[i]) < 0) {
+                        fd_dirs_prune(&l->fd_dirs);
+                        return false;
+                }
+        fd_dirs_prune(&l->fd_dirs);
+        return true;
 }
 
 static char *read_whole(const char *path)
@@ -505,18 +622,14 @@ static bool ready_listen_scan_netns(struct ready_listen *l, const struct unit_so
  * in. */
 static bool ready_listen_holds_whole(struct ready_listen *l)
 {
-        struct ready_owner *o = l->check.owner;
-        _cleanup_free_ pid_t *pids = NULL;
         struct unit_sockets u = { 0 };
-        size_t n = 0;
-        bool found = false;
+        bool found = false, any_pid;
 
         l->readings++;
-        if (!o->list_pids || o->list_pids(o, &pids, &n) < 0)
+        if (!ready_listen_collect(l, &u, &any_pid)) {
+                free(u.inodes);
                 return false;
-        for (size_t i = 0; i < n; i++)
-                if (unit_sockets_collect_pid(&u, pids[i]) < 0)
-                        break;
+        }
         for (size_t i = 0; i < u.n_netns && !found; i++)
                 found = ready_listen_scan_netns(l, &u, i);
         free(u.inodes);
@@ -557,12 +670,11 @@ static bool inode_in(const unsigned long *set, size_t n, unsigned long inode)
  * taken for someone else's. */
 static int ready_listen_gate(struct ready_listen *l)
 {
-        struct ready_owner *o = l->check.owner;
         const struct sock_diag_query *fresh[MAX_QUERIES];
         unsigned long still[MAX_QUERIES];
-        size_t n_fresh = 0, n_still = 0, n = 0;
-        _cleanup_free_ pid_t *pids = NULL;
+        size_t n_fresh = 0, n_still = 0;
         struct unit_sockets u = { 0 };
+        bool any_pid;
         int r = sock_diag_lookup(l->diag_fd, l->queries, l->n_queries);
 
         if (r < 0)
@@ -589,13 +701,11 @@ static int ready_listen_gate(struct ready_listen *l)
         if (n_fresh == 0)
                 return 0;
         l->readings++;
-        if (!o->list_pids || o->list_pids(o, &pids, &n) < 0 || n == 0)
-                return 0; /* no process of the unit yet (before its execve()): look again */
-        for (size_t i = 0; i < n; i++)
-                if (unit_sockets_collect_pid(&u, pids[i]) < 0) {
-                        free(u.inodes);
-                        return 0;
-                }
+        if (!ready_listen_collect(l, &u, &any_pid) || !any_pid) {
+                /* No process of the unit yet (before its execve()): look again. */
+                free(u.inodes);
+                return 0;
+        }
         for (size_t k = 0; k < n_fresh; k++) {
                 const struct sock_diag_query *q = fresh[k];
 
@@ -770,6 +880,7 @@ static void ready_listen_end(struct ready_check *c)
 
         watch_remove(c->owner->loop, &l->timer);
         l->diag_fd = safe_close(l->diag_fd);
+        fd_dirs_clear(&l->fd_dirs);
 }
 
 static void ready_listen_describe(const struct ready_check *c, char *buf, size_t size)
@@ -796,6 +907,7 @@ static void ready_listen_free(struct ready_check *c)
         struct ready_listen *l = (struct ready_listen *) c;
 
         safe_close(l->diag_fd);
+        fd_dirs_clear(&l->fd_dirs);
         free(l->queries);
         free(l->spec);
         free(l);

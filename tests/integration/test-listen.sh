@@ -198,6 +198,22 @@ run child-process-listens 0 "Listen=yes \(TCP 127.0.0.1:$P6, $SEEN\)" \
 run child-process-listens-port 0 "Listen=$P6 \(TCP 127.0.0.1:$P6, $SEEN\)" \
         --exec "sh -c 'sleep 0.3; $STEPS wait=100 tcp=127.0.0.1:$P6; true'" --ready-listen=$P6 -- "$PROBE" tcp=127.0.0.1:$P6
 
+# The process that listens moved itself into a cgroup below the unit's (a delegated daemon
+# does): it is the unit's, and its listener counts.
+case "${PASS_ENV:-}" in
+*UNITRUN_NO_CGROUP=1*) echo "skip sub-cgroup-listens: no cgroups in this mode" ;;
+*)
+        cat >"$TMP/sub-cgroup.sh" <<EOF
+root=\$(awk '\$9 == "cgroup2" { print \$5; exit }' /proc/self/mountinfo)
+cg=\$root\$(sed -n 's/^0:://p' /proc/self/cgroup)
+mkdir "\$cg/sub" && echo \$\$ >"\$cg/sub/cgroup.procs" || exit 70
+exec "$STEPS" wait=200 tcp=127.0.0.1:$P6
+EOF
+        run sub-cgroup-listens 0 "Listen=yes \(TCP 127.0.0.1:$P6, $SEEN\)" \
+                --exec "sh $TMP/sub-cgroup.sh" --ready-listen -- "$PROBE" tcp=127.0.0.1:$P6
+        ;;
+esac
+
 # Someone else on the unix path, never the unit: not ready.
 "$STEPS" "unix=$TMP/theirs.sock" &
 OTHER_PID=$!

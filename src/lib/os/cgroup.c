@@ -97,6 +97,7 @@ static int cgroup_collect_pids(const char *path, unsigned depth, pid_t **pids, s
         _cleanup_closedir_ DIR *d = NULL;
         char *line, *save = NULL;
         struct dirent *de;
+        struct stat st;
         int r;
 
         snprintf(p, sizeof(p), "%s/cgroup.procs", path);
@@ -117,6 +118,11 @@ static int cgroup_collect_pids(const char *path, unsigned depth, pid_t **pids, s
         if (depth >= 32)
                 return 0; /* cgroup.max.depth is unlimited by default; a unit that nests
                            * deeper than this is not worth a stack overflow */
+        /* cgroupfs (kernfs) counts a directory's subdirectories in its link count: 2 is none,
+         * and a stat() costs a fraction of reading the directory (a polled Listen= lists the
+         * unit's processes at each look). */
+        if (stat(path, &st) == 0 && st.st_nlink == 2)
+                return 0;
         d = opendir(path);
         if (!d)
                 return errno == ENOENT ? 0 : negative_errno();

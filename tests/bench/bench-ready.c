@@ -38,6 +38,10 @@ static const struct kind kinds[] = {
         { "file", 0.3 },
         { "listen", 0.3, "tcp" },
         { "listen-polled", 0.3, "tcp", true },
+        /* The other forms of Listen= (the rows above are HOST:PORT), polled: */
+        { "listen-port-polled", 0.3, "tcp", true },
+        { "listen-yes-polled", 0.3, "tcp", true },
+        { "listen-path-polled", 0.3, "unix", true },
         { "tcp", 0.3 },
         { "tcp-polled", 0.3, "tcp", true },
         { "unix", 0.3 },
@@ -120,6 +124,12 @@ static double run_once(
                 ur_executor_add_ready_output(e, "is ready", UR_STDOUT);
         else if (strcmp(k->name, "file") == 0)
                 ur_executor_add_ready_file(e, arg);
+        else if (strcmp(k->name, "listen-port-polled") == 0)
+                ur_executor_add_ready_listen(e, arg);
+        else if (strcmp(k->name, "listen-yes-polled") == 0)
+                ur_executor_add_ready_listen(e, "yes");
+        else if (strcmp(k->name, "listen-path-polled") == 0)
+                ur_executor_add_ready_listen(e, arg);
         else if (strncmp(k->name, "listen", 6) == 0) {
                 snprintf(url, sizeof(url), "127.0.0.1:%s", arg);
                 ur_executor_add_ready_listen(e, url);
@@ -189,7 +199,7 @@ int main(int argc, char **argv)
 
         printf("readiness overshoot (time from ready to start() returning), %d runs each, isolation: %s\n",
                iterations, ur_context_get_isolation(ctx) == UR_ISOLATION_CGROUP ? "cgroup" : "fallback");
-        printf("%-14s %10s %10s %10s %10s %12s %14s\n", "kind", "median ms", "min ms", "max ms", "target ms",
+        printf("%-18s %10s %10s %10s %10s %12s %14s\n", "kind", "median ms", "min ms", "max ms", "target ms",
                "median/target", "launcher CPU %");
         {
                 double *samples[N_KINDS];
@@ -219,7 +229,7 @@ int main(int argc, char **argv)
                         }
                         test_sort_doubles(samples[k], (size_t) n[k]);
                         median = samples[k][n[k] / 2];
-                        printf("%-14s %10.3f %10.3f %10.3f %10.1f %12.2f %14.2f\n", kinds[k].name, median,
+                        printf("%-18s %10.3f %10.3f %10.3f %10.1f %12.2f %14.2f\n", kinds[k].name, median,
                                samples[k][0], samples[k][n[k] - 1], kinds[k].target_ms,
                                median / kinds[k].target_ms, 100.0 * (double) cpu[k] / (double) wall[k]);
                         if (json)
@@ -235,7 +245,8 @@ int main(int argc, char **argv)
         }
         printf("(launcher CPU %% = CPU time of this process / wall time, from spawned to ready;\n"
                " exec is ready at execve(), before the fixture can stamp: its overshoot is negative;\n"
-               " -polled: UNITRUN_NO_LISTEN_EVENTS=1, no seccomp listen events)\n");
+               " -polled: UNITRUN_NO_LISTEN_EVENTS=1, no seccomp listen events;\n"
+               " listen: Listen=127.0.0.1:PORT; listen-port: PORT; listen-yes: yes; listen-path: /path)\n");
 
         /* CPU while waiting, the steady state: daemons that take 1 s to become ready, so that
          * what a start costs once (the seccomp answerer, the first probes) weighs little.
@@ -243,7 +254,7 @@ int main(int argc, char **argv)
         fixed_delay_ms = 1000;
         printf("\nlauncher CPU while waiting (daemons ready after %d ms, 3 runs each, interleaved)\n",
                fixed_delay_ms);
-        printf("%-14s %12s %12s %10s\n", "kind", "CPU ms", "wait ms", "CPU %");
+        printf("%-18s %12s %12s %10s\n", "kind", "CPU ms", "wait ms", "CPU %");
         if (json)
                 fprintf(json, "  ],\n  \"waiting\": [\n");
         {
@@ -262,7 +273,7 @@ int main(int argc, char **argv)
                                 continue;
                         percent = wall[k] ? 100.0 * (double) cpu[k] / (double) wall[k] : 0;
 
-                        printf("%-14s %12.3f %12.1f %10.3f%s\n", kinds[k].name, (double) cpu[k] / 3e6,
+                        printf("%-18s %12.3f %12.1f %10.3f%s\n", kinds[k].name, (double) cpu[k] / 3e6,
                                (double) wall[k] / 3e6, percent, percent <= 0.5 ? "" : "  (over 0.5 %)");
                         if (json)
                                 fprintf(json, "    {\"kind\": \"%s\", \"cpu_percent\": %.3f}%s\n",

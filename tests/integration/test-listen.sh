@@ -3,7 +3,9 @@
 # listens late, one on two ports (only the named one counts), listen/close/listen on
 # another port, a daemon with its own seccomp filter calling listen() a thousand times,
 # IPv6, unix and abstract sockets, a UDP bind for Listen=yes, a socket of another process
-# on the port (never the unit's), a timeout naming the condition, and the detection
+# on the port (never the unit's), HOST:PORT's lookups (someone else on the very address,
+# before the unit, gone before the unit, on the same UDP address), a timeout naming the
+# condition, and the detection
 # mechanism said in --verbose: seccomp notification where the kernel lets us, polling
 # when UNITRUN_NO_LISTEN_EVENTS=1 forces the fallback.
 #
@@ -133,6 +135,131 @@ run other-process-does-not-count 69 "Listen=$P2" \
 kill "$OTHER_PID"
 wait "$OTHER_PID" 2>/dev/null
 OTHER_PID=
+
+# HOST:PORT asks the kernel which socket serves the address before it reads the unit's
+# fds; what it finds must still be the unit's. Someone else on the very address and port:
+# never ready.
+P4=$(free_port) P5=$(free_port) P6=$(free_port) P7=$(free_port)
+"$STEPS" tcp=127.0.0.1:$P4 &
+OTHER_PID=$!
+sleep 0.2
+run other-process-same-address 69 "Listen=127.0.0.1:$P4" \
+        --exec "$STEPS wait=100 tcp=127.0.0.1:$P1" --timeout 1s --ready-listen=127.0.0.1:$P4 -- true
+kill "$OTHER_PID"
+wait "$OTHER_PID" 2>/dev/null
+OTHER_PID=
+
+# Someone else's UDP socket on the address (it counts for HOST:PORT, were it the unit's),
+# then the unit's TCP listener there: seen, and the lookups said so.
+"$STEPS" udp=127.0.0.1:$P5 &
+OTHER_PID=$!
+sleep 0.2
+run own-after-other-on-address 0 "Listen=127.0.0.1:$P5 \(TCP 127.0.0.1:$P5, $SEEN\), [0-9]+ looks, [0-9]+ reading the unit's fds \(sock_diag lookups first\)" \
+        --exec "$STEPS wait=300 tcp=127.0.0.1:$P5" --ready-listen=127.0.0.1:$P5 -- "$PROBE" tcp=127.0.0.1:$P5
+# Both on one UDP address (SO_REUSEADDR): a lookup finds one socket of the two; the unit's
+# is seen.
+run own-and-other-same-udp-address 0 "Listen=127.0.0.1:$P5 \(UDP 127.0.0.1:$P5" \
+        --exec "$STEPS wait=200 udp=127.0.0.1:$P5" --ready-listen=127.0.0.1:$P5 -- true
+kill "$OTHER_PID"
+wait "$OTHER_PID" 2>/dev/null
+OTHER_PID=
+
+# other_gone_then_own NAME LISTEN STEP PATTERN COMMAND...: someone else makes the socket
+# STEP says, and goes away after a while; then the unit makes the same one (once the other
+# is gone, however long that takes here): a new socket, seen (the other's, not the unit's
+# while it lived, is not remembered for it).
+other_gone_then_own() {
+        name=$1 listen=$2 step=$3 pattern=$4
+        shift 4
+        "$STEPS" "$step" &
+        OTHER_PID=$!
+        sleep 0.2
+        (sleep 0.5; kill "$OTHER_PID") &
+        KILLER=$!
+        run "$name" 0 "$pattern" \
+                --exec "sh -c 'while kill -0 $OTHER_PID 2>/dev/null; do sleep 0.05; done; exec $STEPS wait=100 $step'" \
+                --ready-listen="$listen" -- "$@"
+        wait "$KILLER" "$OTHER_PID" 2>/dev/null
+        OTHER_PID=
+}
+other_gone_then_own other-gone-then-own 127.0.0.1:$P6 tcp=127.0.0.1:$P6 \
+        "Listen=127.0.0.1:$P6 \(TCP 127.0.0.1:$P6, $SEEN\)" "$PROBE" tcp=127.0.0.1:$P6
+other_gone_then_own other-gone-then-own-port $P6 tcp=127.0.0.1:$P6 \
+        "Listen=$P6 \(TCP 127.0.0.1:$P6, $SEEN\)" "$PROBE" tcp=127.0.0.1:$P6
+other_gone_then_own other-gone-then-own-path "$TMP/again.sock" "unix=$TMP/again.sock" \
+        "Listen=$TMP/again.sock \(unix $TMP/again.sock, $SEEN\)" "$PROBE" "unix=$TMP/again.sock"
+other_gone_then_own other-gone-then-own-abstract "@unitrun-test-again-$$" "unix=@unitrun-test-again-$$" \
+        "Listen=@unitrun-test-again-$$ \(unix @unitrun-test-again-$$, $SEEN\)" true
+
+# The process that listens is a later child of the unit's main process, after another one
+# came and went: each process of the unit is read, the ones gone are not.
+run child-process-listens 0 "Listen=yes \(TCP 127.0.0.1:$P6, $SEEN\)" \
+        --exec "sh -c 'sleep 0.3; $STEPS wait=100 tcp=127.0.0.1:$P6; true'" --ready-listen -- "$PROBE" tcp=127.0.0.1:$P6
+run child-process-listens-port 0 "Listen=$P6 \(TCP 127.0.0.1:$P6, $SEEN\)" \
+        --exec "sh -c 'sleep 0.3; $STEPS wait=100 tcp=127.0.0.1:$P6; true'" --ready-listen=$P6 -- "$PROBE" tcp=127.0.0.1:$P6
+
+# The process that listens moved itself into a cgroup below the unit's (a delegated daemon
+# does): it is the unit's, and its listener counts.
+case "${PASS_ENV:-}" in
+*UNITRUN_NO_CGROUP=1*) echo "skip sub-cgroup-listens: no cgroups in this mode" ;;
+*)
+        cat >"$TMP/sub-cgroup.sh" <<EOF
+root=\$(awk '\$9 == "cgroup2" { print \$5; exit }' /proc/self/mountinfo)
+cg=\$root\$(sed -n 's/^0:://p' /proc/self/cgroup)
+mkdir "\$cg/sub" && echo \$\$ >"\$cg/sub/cgroup.procs" || exit 70
+exec "$STEPS" wait=200 tcp=127.0.0.1:$P6
+EOF
+        run sub-cgroup-listens 0 "Listen=yes \(TCP 127.0.0.1:$P6, $SEEN\)" \
+                --exec "sh $TMP/sub-cgroup.sh" --ready-listen -- "$PROBE" tcp=127.0.0.1:$P6
+        ;;
+esac
+
+# Someone else on the unix path, never the unit: not ready.
+"$STEPS" "unix=$TMP/theirs.sock" &
+OTHER_PID=$!
+sleep 0.2
+run other-process-same-path 69 "Listen=$TMP/theirs.sock" \
+        --exec "$STEPS wait=100 unix=$TMP/mine.sock" --timeout 1s --ready-listen="$TMP/theirs.sock" -- true
+kill "$OTHER_PID"
+wait "$OTHER_PID" 2>/dev/null
+OTHER_PID=
+
+# A process of the unit in a network namespace of its own: the lookups (in unitrun's) cannot
+# see its listener; the whole look, every eighth, reads its /proc/PID/net and finds it.
+if unshare -n true 2>/dev/null; then
+        run own-network-namespace 0 "Listen=127.0.0.1:$P7 \(TCP 0.0.0.0:$P7, $SEEN\)" \
+                --exec "unshare -n $STEPS wait=200 tcp=0.0.0.0:$P7" --timeout 20s --ready-listen=127.0.0.1:$P7 -- true
+else
+        echo "skip own-network-namespace: unshare -n is refused here"
+fi
+
+# The wildcard serves the host; a bound UDP socket on the address counts.
+run wildcard-serves-host 0 "Listen=127.0.0.1:$P7 \(TCP 0.0.0.0:$P7" \
+        --exec "$STEPS wait=200 tcp=0.0.0.0:$P7" --ready-listen=127.0.0.1:$P7 -- "$PROBE" tcp=127.0.0.1:$P7
+run udp-host-port 0 "Listen=127.0.0.1:$P6 \(UDP 127.0.0.1:$P6" \
+        --exec "$STEPS wait=200 udp=127.0.0.1:$P6" --ready-listen=127.0.0.1:$P6 -- true
+# Without the lookups (UNITRUN_NO_SOCK_DIAG=1), every look is a whole one, and says so.
+MODE_ENV_SAVED=$MODE_ENV
+MODE_ENV="$MODE_ENV UNITRUN_NO_SOCK_DIAG=1"
+run lookups-off-whole-looks 0 "Listen=127.0.0.1:$P7 \(TCP 127.0.0.1:$P7, $SEEN\), [0-9]+ looks, [0-9]+ reading the unit's fds \(sock_diag lookups off: UNITRUN_NO_SOCK_DIAG=1\)" \
+        --exec "$STEPS wait=200 tcp=127.0.0.1:$P7" --ready-listen=127.0.0.1:$P7 -- "$PROBE" tcp=127.0.0.1:$P7
+MODE_ENV=$MODE_ENV_SAVED
+
+if python3 -c 'import socket; s=socket.socket(socket.AF_INET6); s.bind(("::1",0))' 2>/dev/null; then
+        # Someone else's [::] (IPV6_V6ONLY) counts for an IPv4 host were it the unit's (the
+        # match cannot tell V6ONLY): found by the lookup at [::], not the unit's; then the
+        # unit's own 127.0.0.1 listener on that port is.
+        "$STEPS" "tcp=[::]:$P4" &
+        OTHER_PID=$!
+        sleep 0.2
+        run own-v4-after-other-v6-wildcard 0 "Listen=127.0.0.1:$P4 \(TCP 127.0.0.1:$P4, $SEEN\)" \
+                --exec "$STEPS wait=300 tcp=127.0.0.1:$P4" --ready-listen=127.0.0.1:$P4 -- "$PROBE" tcp=127.0.0.1:$P4
+        run other-v6-wildcard-for-v6-host 69 "Listen=\[::1\]:$P4" \
+                --exec "$STEPS wait=100 tcp=127.0.0.1:$P1" --timeout 1s --ready-listen="[::1]:$P4" -- true
+        kill "$OTHER_PID"
+        wait "$OTHER_PID" 2>/dev/null
+        OTHER_PID=
+fi
 
 # TCP=/UnixSocket= on the unit's own address: looked at right after its listen() (events),
 # a missing unix path waited for with inotify on its directory; a late directory entry

@@ -269,8 +269,15 @@ int executor_list_pids(ur_executor *e, pid_t **ret_pids, size_t *ret_n)
         _cleanup_free_ pid_t *all = NULL;
         size_t n = 0;
 
-        if (e->cgroup_path)
-                return cgroup_list_pids(e->cgroup_path, ret_pids, ret_n);
+        if (e->cgroup_path) {
+                /* Kept from the first listing to the cgroup's removal (a polled Listen= lists
+                 * the unit at each look); without it, each listing opens cgroup.procs. */
+                if (e->procs_fd < 0) {
+                        int fd = cgroup_open_procs(e->cgroup_path);
+                        e->procs_fd = fd < 0 ? -1 : fd;
+                }
+                return cgroup_list_pids_fd(e->cgroup_path, e->procs_fd, ret_pids, ret_n);
+        }
         for (size_t s = 0; s < e->n_sessions; s++) {
                 _cleanup_free_ pid_t *pids = NULL;
                 size_t k;
@@ -581,6 +588,7 @@ void executor_release_run(ur_executor *e)
         e->runtime_directory_paths = strv_free(e->runtime_directory_paths);
         executor_remove_pid_file(e);
         process_release_run(&e->proc);
+        e->procs_fd = safe_close(e->procs_fd);
         if (e->cgroup_path) {
                 int r = cgroup_remove(e->cgroup_path);
                 if (r < 0)

@@ -212,6 +212,7 @@ struct ur_executor {
         char *cgroup_path;
         bool leaf_killed;          /* cgroup.kill was written: later spawns must join, not be born there */
         struct watch cgroup_watch; /* cgroup.events */
+        int procs_fd;              /* cgroup.procs, from the first executor_list_pids(); -1 */
         bool populated;
         pid_t *sessions; /* fallback isolation: the sessions our spawns created */
         size_t n_sessions;

@@ -88,19 +88,57 @@ int cgroup_read_populated(int events_fd)
         return p[strlen("populated ")] == '1';
 }
 
+/* cgroup.procs is a seq_file: a read from offset 0 lists the cgroup as it is now, on the
+ * same open file. */
+static int cgroup_read_procs_fd(int fd, char **ret)
+{
+        size_t size = 4096, used = 0;
+        _cleanup_free_ char *buf = malloc(size);
+
+        if (!buf)
+                return -ENOMEM;
+        for (;;) {
+                ssize_t k = pread(fd, buf + used, size - used - 1, (off_t) used);
+
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k < 0)
+                        return negative_errno();
+                if (k == 0)
+                        break;
+                used += (size_t) k;
+                if (size - used < 2) {
+                        char *grown = realloc(buf, size * 2);
+
+                        if (!grown)
+                                return -ENOMEM;
+                        buf = grown;
+                        size *= 2;
+                }
+        }
+        buf[used] = '\0';
+        *ret = TAKE_PTR(buf);
+        return 0;
+}
+
 /* Appends the processes of path and of every cgroup below it: a unit may make cgroups of its
  * own (a delegated daemon, a container runtime), and its processes there are its too. */
-static int cgroup_collect_pids(const char *path, unsigned depth, pid_t **pids, size_t *n, size_t *alloc)
+static int
+cgroup_collect_pids(const char *path, int procs_fd, unsigned depth, pid_t **pids, size_t *n, size_t *alloc)
 {
         char p[PATH_MAX];
         _cleanup_free_ char *text = NULL;
         _cleanup_closedir_ DIR *d = NULL;
         char *line, *save = NULL;
         struct dirent *de;
+        struct stat st;
         int r;
 
         snprintf(p, sizeof(p), "%s/cgroup.procs", path);
-        r = read_full_file(p, &text);
+        /* A kept file of a cgroup removed since (ENODEV) or any other failure: the path. */
+        r = procs_fd >= 0 ? cgroup_read_procs_fd(procs_fd, &text) : -EBADF;
+        if (r < 0)
+                r = read_full_file(p, &text);
         if (r < 0)
                 return r;
         for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
@@ -117,6 +155,11 @@ static int cgroup_collect_pids(const char *path, unsigned depth, pid_t **pids, s
         if (depth >= 32)
                 return 0; /* cgroup.max.depth is unlimited by default; a unit that nests
                            * deeper than this is not worth a stack overflow */
+        /* cgroupfs (kernfs) counts a directory's subdirectories in its link count: 2 is none,
+         * and a stat() costs a fraction of reading the directory (a polled Listen= lists the
+         * unit's processes at each look). */
+        if (stat(path, &st) == 0 && st.st_nlink == 2)
+                return 0;
         d = opendir(path);
         if (!d)
                 return errno == ENOENT ? 0 : negative_errno();
@@ -126,7 +169,7 @@ static int cgroup_collect_pids(const char *path, unsigned depth, pid_t **pids, s
                 if (de->d_type != DT_DIR || de->d_name[0] == '.')
                         continue;
                 snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
-                r = cgroup_collect_pids(sub, depth + 1, pids, n, alloc);
+                r = cgroup_collect_pids(sub, -1, depth + 1, pids, n, alloc);
                 if (r < 0 && r != -ENOENT)
                         return r;
         }
@@ -135,9 +178,24 @@ static int cgroup_collect_pids(const char *path, unsigned depth, pid_t **pids, s
 
 int cgroup_list_pids(const char *path, pid_t **ret_pids, size_t *ret_n)
 {
+        return cgroup_list_pids_fd(path, -1, ret_pids, ret_n);
+}
+
+int cgroup_open_procs(const char *path)
+{
+        char p[PATH_MAX];
+        int fd;
+
+        snprintf(p, sizeof(p), "%s/cgroup.procs", path);
+        fd = open(p, O_RDONLY | O_CLOEXEC);
+        return fd < 0 ? negative_errno() : fd;
+}
+
+int cgroup_list_pids_fd(const char *path, int procs_fd, pid_t **ret_pids, size_t *ret_n)
+{
         _cleanup_free_ pid_t *pids = NULL;
         size_t n = 0, alloc = 0;
-        int r = cgroup_collect_pids(path, 0, &pids, &n, &alloc);
+        int r = cgroup_collect_pids(path, procs_fd, 0, &pids, &n, &alloc);
 
         if (r < 0)
                 return r;

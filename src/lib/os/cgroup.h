@@ -29,6 +29,10 @@ int cgroup_open_events(const char *path);
 int cgroup_read_populated(int events_fd);
 /* The processes of path and of every cgroup below it. */
 int cgroup_list_pids(const char *path, pid_t **ret_pids, size_t *ret_n);
+/* The same with path's cgroup.procs kept open (cgroup_open_procs(), -1: none), read again
+ * with pread(): no open and close per listing. */
+int cgroup_open_procs(const char *path);
+int cgroup_list_pids_fd(const char *path, int procs_fd, pid_t **ret_pids, size_t *ret_n);
 /* Sends sig (then_cont: and SIGCONT right after it, to each) to every process in the cgroup,
  * again until no new process shows up. */
 int cgroup_signal_all(const char *path, int sig, bool then_cont);

@@ -5,6 +5,8 @@
  * caller's network namespace only. */
 #pragma once
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
 
@@ -18,6 +20,8 @@ typedef int (*sock_diag_fn)(
  * mask of TCP_* states (1 << TCP_LISTEN ...). Returns the callback's nonzero value, 0 at
  * the end of the list, or -errno (e.g. -ENOENT when the kernel has no diag for it). */
 int sock_diag_walk(int family, int protocol, uint32_t states, sock_diag_fn fn, void *userdata);
+/* The same on a kept socket (sock_diag_open()): no socket made per walk. */
+int sock_diag_walk_fd(int fd, int family, int protocol, uint32_t states, sock_diag_fn fn, void *userdata);
 
 /* A NETLINK_SOCK_DIAG socket of the caller's network namespace, for sock_diag_tcp_listening()
  * (made once and kept by a polled check: a probe then costs one request, no socket). */
@@ -30,3 +34,28 @@ int sock_diag_open(void);
  * Meaningful for local destinations only (loopback: the SYN arrives on lo, ifindex 1), and
  * "no" is ambiguous on a kernel without TCP diag: check sock_diag_walk() first. */
 int sock_diag_tcp_listening(int fd, const struct sockaddr *sa);
+
+/* One exact lookup of a batch: which socket a packet to addr (AF_INET or AF_INET6, port
+ * set) would reach in this namespace now. TCP: the listener a SYN finds (inet_lookup():
+ * the address, the wildcard, a dual-stack [::]); UDP: the bound unconnected socket a
+ * datagram finds (the address, the wildcard, a dual-stack [::]). The kernel gives one
+ * socket per lookup: another one on the same address and port (SO_REUSEPORT) stays
+ * unseen. */
+struct sock_diag_query {
+        struct sockaddr_storage addr;
+        int protocol; /* IPPROTO_TCP or IPPROTO_UDP */
+        /* The answer: */
+        bool found;
+        unsigned long inode;
+        uint8_t state;                 /* TCP_LISTEN; TCP_CLOSE for an unconnected UDP socket */
+        struct sockaddr_storage local; /* the socket's own address, port set */
+};
+
+#define SOCK_DIAG_LOOKUP_MAX 64
+#define SOCK_DIAG_ANSWER_SIZE 512
+
+/* n (at most SOCK_DIAG_LOOKUP_MAX) lookups in one request on fd: one sendto(), one
+ * recvmmsg() (a few microseconds for all). 0 with every answer set; -errno when the kernel
+ * could not say (then no answer means anything). "Not found" is also what a kernel without
+ * the protocol's diag says: check sock_diag_walk() first. */
+int sock_diag_lookup(int fd, struct sock_diag_query *q, size_t n);

@@ -10,6 +10,14 @@
  * prints every connection of the namespace: milliseconds on a busy machine). A socket someone else
  * listens on never counts, even on the same port.
  *
+ * For HOST:PORT the kernel is asked first (sock_diag_lookup(): which socket a connection
+ * or a datagram to each address would reach, a few microseconds for all): the unit's fds
+ * are read only when a socket there is one they did not hold at the last reading, and
+ * every eighth look is a whole one anyway (what the lookups cannot see: a socket bound to
+ * a device, one of a SO_REUSEPORT group, a process of the unit in a network namespace of
+ * its own). Reading the fds (cgroup.procs, /proc/PID/fd) costs 50-100 us a look, more for
+ * a process with many files; that is all a look costs while the unit holds no socket.
+ *
  * The check runs on a timer that starts at 100 us and grows; an owner that learns of
  * listen(2)/bind(2) calls as they happen (ready_listen_kick(), fed by the seccomp
  * notifier) runs it at once instead, and the timer then only backs that up. */
@@ -27,6 +35,7 @@
 #include "log.h"
 #include "loop.h"
 #include "macro.h"
+#include "ready-lookup.h"
 #include "ready.h"
 #include "sock-diag.h"
 
@@ -42,9 +51,31 @@
 #define KICK_RETRY_USEC 20
 #define KICK_RETRIES 7
 #define MAX_HOST_ADDRS 16
+/* HOST:PORT: TCP and UDP at each address, and at [::] for the IPv4 ones. */
+#define MAX_QUERIES (2 * MAX_HOST_ADDRS + 2)
+/* HOST:PORT: every this many looks, a whole one (the unit's sockets, then the tables),
+ * whatever the lookups say. */
+#define LISTEN_WHOLE_LOOK_EVERY 8
 #define TCP_STATE_LISTEN 0x0A
 #define TCP_STATE_CLOSE 0x07
 #define UNIX_FLAG_ACCEPTCON 0x10000
+
+/* /proc/PID/fd of each process of the unit, open from one look to the next: a look then
+ * costs a rewind and a getdents() per process, plus a readlink() per fd, where opening and
+ * closing the directory cost as much again. A directory outlives its process (reads fail),
+ * never follows its PID to another process: a failed read opens the PID's anew. */
+
+struct fd_dir {
+        pid_t pid;
+        DIR *dir;
+        unsigned pass; /* the last collection that listed this PID */
+};
+
+struct fd_dirs {
+        struct fd_dir *items;
+        size_t n, cap;
+        unsigned pass;
+};
 
 enum listen_match {
         LISTEN_ANY,
@@ -67,6 +98,16 @@ struct ready_listen {
         bool kicked;         /* looking because of a listen()/bind() event */
         bool diag_failed;    /* sock_diag refused: /proc/PID/net instead */
         char found[256];     /* what matched, for the "condition holds" message */
+        int diag_fd;         /* NETLINK_SOCK_DIAG, kept from the first look to end(); -1 */
+        bool decided;        /* the first look since begin() set up diag_fd and gate_off */
+        /* HOST:PORT: the lookups in front of the look, or why there are none. */
+        struct sock_diag_query *queries;
+        size_t n_queries;
+        const char *gate_off;
+        unsigned long foreign[MAX_QUERIES]; /* sockets there that the unit did not hold */
+        size_t n_foreign;
+        unsigned looks, readings, looks_since_whole;
+        struct fd_dirs fd_dirs;
 };
 
 /* The socket inodes the unit holds, and one PID per network namespace to read
@@ -114,58 +155,157 @@ static unsigned long link_inode(int dirfd, const char *name, const char *prefix)
         return strtoul(target + plen, NULL, 10);
 }
 
-static int unit_sockets_collect_pid(struct unit_sockets *u, pid_t pid)
+static DIR *fd_dir_open(pid_t pid)
 {
         char path[64];
-        _cleanup_close_ int pid_dir = -1;
-        _cleanup_closedir_ DIR *d = NULL;
-        struct dirent *de;
-        bool any = false;
-        int fd_dir;
+        int fd;
+        DIR *d;
 
-        snprintf(path, sizeof(path), "/proc/%d", (int) pid);
-        pid_dir = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (pid_dir < 0)
-                return 0; /* gone: it holds nothing */
-        fd_dir = openat(pid_dir, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd_dir < 0)
-                return 0;
-        d = fdopendir(fd_dir);
-        if (!d) {
-                close(fd_dir);
-                return -errno;
+        snprintf(path, sizeof(path), "/proc/%d/fd", (int) pid);
+        fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return NULL;
+        d = fdopendir(fd);
+        if (!d)
+                close(fd);
+        return d;
+}
+
+/* The directory for pid, rewound; NULL if the process is gone. */
+static DIR *fd_dirs_get(struct fd_dirs *c, pid_t pid, bool reopen)
+{
+        struct fd_dir *e = NULL;
+
+        for (size_t i = 0; i < c->n && !e; i++)
+                if (c->items[i].pid == pid)
+                        e = &c->items[i];
+        if (!e) {
+                if (c->n == c->cap) {
+                        size_t cap = c->cap ? c->cap * 2 : 8;
+                        struct fd_dir *grown = realloc(c->items, cap * sizeof(*grown));
+
+                        if (!grown)
+                                return NULL;
+                        c->items = grown;
+                        c->cap = cap;
+                }
+                e = &c->items[c->n++];
+                *e = (struct fd_dir){ .pid = pid };
         }
-        while ((de = readdir(d))) {
-                unsigned long inode;
+        e->pass = c->pass;
+        if (e->dir && reopen) {
+                closedir(e->dir);
+                e->dir = NULL;
+        }
+        if (!e->dir)
+                e->dir = fd_dir_open(pid);
+        else
+                rewinddir(e->dir);
+        return e->dir;
+}
 
-                if (de->d_name[0] == '.')
+/* After a collection: the processes that have left the unit are forgotten. */
+static void fd_dirs_prune(struct fd_dirs *c)
+{
+        size_t kept = 0;
+
+        for (size_t i = 0; i < c->n; i++) {
+                if (c->items[i].pass == c->pass) {
+                        c->items[kept++] = c->items[i];
                         continue;
-                inode = link_inode(dirfd(d), de->d_name, "socket:[");
-                if (inode) {
-                        int r = unit_sockets_add(u, inode);
-                        if (r < 0)
-                                return r;
-                        any = true;
                 }
+                if (c->items[i].dir)
+                        closedir(c->items[i].dir);
         }
-        if (any) {
-                char ns[64];
-                ssize_t n = readlinkat(pid_dir, "ns/net", ns, sizeof(ns) - 1);
-                unsigned long id = 0;
+        c->n = kept;
+}
 
-                if (n > 0) {
-                        ns[n] = '\0';
-                        id = strtoul(strchr(ns, '[') ? strchr(ns, '[') + 1 : ns, NULL, 10);
-                }
-                for (size_t i = 0; i < u->n_netns; i++)
-                        if (u->netns_ids[i] == id)
-                                return 0;
-                if (u->n_netns < ELEMENTSOF(u->netns_pids)) {
-                        u->netns_ids[u->n_netns] = id;
-                        u->netns_pids[u->n_netns++] = pid;
-                }
+static void fd_dirs_clear(struct fd_dirs *c)
+{
+        for (size_t i = 0; i < c->n; i++)
+                if (c->items[i].dir)
+                        closedir(c->items[i].dir);
+        free(c->items);
+        *c = (struct fd_dirs){ 0 };
+}
+
+static void unit_sockets_add_netns(struct unit_sockets *u, pid_t pid)
+{
+        char path[64], ns[64];
+        ssize_t n;
+        unsigned long id = 0;
+
+        snprintf(path, sizeof(path), "/proc/%d/ns/net", (int) pid);
+        n = readlink(path, ns, sizeof(ns) - 1);
+        if (n > 0) {
+                ns[n] = '\0';
+                id = strtoul(strchr(ns, '[') ? strchr(ns, '[') + 1 : ns, NULL, 10);
         }
+        for (size_t i = 0; i < u->n_netns; i++)
+                if (u->netns_ids[i] == id)
+                        return;
+        if (u->n_netns < ELEMENTSOF(u->netns_pids)) {
+                u->netns_ids[u->n_netns] = id;
+                u->netns_pids[u->n_netns++] = pid;
+        }
+}
+
+static int unit_sockets_collect_pid(struct unit_sockets *u, struct fd_dirs *dirs, pid_t pid)
+{
+        bool any = false;
+
+        for (int attempt = 0; attempt < 2; attempt++) {
+                DIR *d = fd_dirs_get(dirs, pid, attempt > 0);
+                struct dirent *de;
+
+                if (!d)
+                        return 0; /* gone: it holds nothing */
+                for (;;) {
+                        unsigned long inode;
+
+                        errno = 0;
+                        de = readdir(d);
+                        if (!de)
+                                break;
+                        if (de->d_name[0] == '.')
+                                continue;
+                        inode = link_inode(dirfd(d), de->d_name, "socket:[");
+                        if (inode) {
+                                int r = unit_sockets_add(u, inode);
+                                if (r < 0)
+                                        return r;
+                                any = true;
+                        }
+                }
+                /* A read error: the directory's process is gone, and the PID may be another
+                 * process of the unit now. */
+                if (errno == 0)
+                        break;
+        }
+        if (any)
+                unit_sockets_add_netns(u, pid);
         return 0;
+}
+
+/* The socket inodes of every process of the unit; false if the owner cannot list them. */
+static bool ready_listen_collect(struct ready_listen *l, struct unit_sockets *u, bool *ret_any_pid)
+{
+        struct ready_owner *o = l->check.owner;
+        _cleanup_free_ pid_t *pids = NULL;
+        size_t n = 0;
+
+        *ret_any_pid = false;
+        if (!o->list_pids || o->list_pids(o, &pids, &n) < 0)
+                return false;
+        *ret_any_pid = n > 0;
+        l->fd_dirs.pass++;
+        for (size_t i = 0; i < n; i++)
+                if (unit_sockets_collect_pid(u, &l->fd_dirs, pids[i]) < 0) {
+                        fd_dirs_prune(&l->fd_dirs);
+                        return false;
+                }
+        fd_dirs_prune(&l->fd_dirs);
+        return true;
 }
 
 static char *read_whole(const char *path)
@@ -409,6 +549,8 @@ static int ready_listen_diag(struct ready_listen *l, const struct unit_sockets *
                 states = 1U << TCP_STATE_CLOSE;
         } else if (family != AF_UNIX)
                 d.proto = "TCP";
+        if (l->diag_fd >= 0)
+                return sock_diag_walk_fd(l->diag_fd, family, protocol, states, diag_match_socket, &d);
         return sock_diag_walk(family, protocol, states, diag_match_socket, &d);
 }
 
@@ -476,23 +618,179 @@ static bool ready_listen_scan_netns(struct ready_listen *l, const struct unit_so
         return false;
 }
 
-static bool ready_listen_holds(struct ready_listen *l)
+/* The whole look: the unit's sockets, then the tables of each network namespace they are
+ * in. */
+static bool ready_listen_holds_whole(struct ready_listen *l)
 {
-        struct ready_owner *o = l->check.owner;
-        _cleanup_free_ pid_t *pids = NULL;
         struct unit_sockets u = { 0 };
-        size_t n = 0;
-        bool found = false;
+        bool found = false, any_pid;
 
-        if (!o->list_pids || o->list_pids(o, &pids, &n) < 0)
+        l->readings++;
+        if (!ready_listen_collect(l, &u, &any_pid)) {
+                free(u.inodes);
                 return false;
-        for (size_t i = 0; i < n; i++)
-                if (unit_sockets_collect_pid(&u, pids[i]) < 0)
-                        break;
+        }
         for (size_t i = 0; i < u.n_netns && !found; i++)
                 found = ready_listen_scan_netns(l, &u, i);
         free(u.inodes);
         return found;
+}
+
+/* What the lookup found counts for the condition: a listening TCP socket, a bound
+ * unconnected UDP one, on an address the condition names (or the wildcard). */
+static bool ready_listen_query_counts(const struct ready_listen *l, const struct sock_diag_query *q)
+{
+        uint16_t port;
+
+        if (!q->found)
+                return false;
+        if (q->protocol == IPPROTO_UDP ? q->state != TCP_STATE_CLOSE : q->state != TCP_STATE_LISTEN)
+                return false;
+        if (q->local.ss_family != AF_INET && q->local.ss_family != AF_INET6)
+                return false;
+        port =
+                ntohs(q->local.ss_family == AF_INET ? ((const struct sockaddr_in *) &q->local)->sin_port
+                                                    : ((const struct sockaddr_in6 *) &q->local)->sin6_port);
+        return port != 0 && ready_listen_inet_matches(l, &q->local, port);
+}
+
+static bool inode_in(const unsigned long *set, size_t n, unsigned long inode)
+{
+        for (size_t i = 0; i < n; i++)
+                if (set[i] == inode)
+                        return true;
+        return false;
+}
+
+/* HOST:PORT, in the launcher's network namespace: 1 the unit holds a socket there, 0 not,
+ * -errno when the kernel could not say. A socket the lookups find is the unit's only if a
+ * process of the unit holds it; one that none held when the fds were read (someone else's,
+ * on the same port) is remembered, and does not make the fds be read again while it stays.
+ * It was found before the fds were read, so a socket the unit made in between is not
+ * taken for someone else's. */
+static int ready_listen_gate(struct ready_listen *l)
+{
+        const struct sock_diag_query *fresh[MAX_QUERIES];
+        unsigned long still[MAX_QUERIES];
+        size_t n_fresh = 0, n_still = 0;
+        struct unit_sockets u = { 0 };
+        bool any_pid;
+        int r = sock_diag_lookup(l->diag_fd, l->queries, l->n_queries);
+
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < l->n_queries; i++) {
+                const struct sock_diag_query *q = &l->queries[i];
+                bool seen = false;
+
+                if (!ready_listen_query_counts(l, q))
+                        continue;
+                if (inode_in(l->foreign, l->n_foreign, q->inode)) {
+                        if (!inode_in(still, n_still, q->inode))
+                                still[n_still++] = q->inode;
+                        continue;
+                }
+                for (size_t k = 0; k < n_fresh; k++)
+                        seen = seen || fresh[k]->inode == q->inode;
+                if (!seen)
+                        fresh[n_fresh++] = q;
+        }
+        /* Someone else's sockets that are gone are forgotten: the set stays small. */
+        memcpy(l->foreign, still, n_still * sizeof(still[0]));
+        l->n_foreign = n_still;
+        if (n_fresh == 0)
+                return 0;
+        l->readings++;
+        if (!ready_listen_collect(l, &u, &any_pid) || !any_pid) {
+                /* No process of the unit yet (before its execve()): look again. */
+                free(u.inodes);
+                return 0;
+        }
+        for (size_t k = 0; k < n_fresh; k++) {
+                const struct sock_diag_query *q = fresh[k];
+
+                if (unit_sockets_has(&u, q->inode)) {
+                        char addr[128];
+                        uint16_t port =
+                                ntohs(q->local.ss_family == AF_INET
+                                              ? ((const struct sockaddr_in *) &q->local)->sin_port
+                                              : ((const struct sockaddr_in6 *) &q->local)->sin6_port);
+
+                        format_addr(&q->local, port, addr, sizeof(addr));
+                        snprintf(
+                                l->found, sizeof(l->found), "%s %s",
+                                q->protocol == IPPROTO_UDP ? "UDP" : "TCP", addr);
+                        free(u.inodes);
+                        return 1;
+                }
+                if (l->n_foreign < ELEMENTSOF(l->foreign))
+                        l->foreign[l->n_foreign++] = q->inode;
+        }
+        free(u.inodes);
+        return 0;
+}
+
+static int diag_stop(
+        unsigned long inode, const struct sockaddr_storage *ss, uint16_t port, const char *path,
+        void *userdata)
+{
+        return 1;
+}
+
+/* At the first look since begin(): the kept netlink socket, and whether HOST:PORT may ask
+ * the kernel first (the unit's sockets are in our network namespace, and the kernel has
+ * the diag tables: a lookup's "not found" is also what a kernel without them says). */
+static void ready_listen_decide(struct ready_listen *l)
+{
+        const char *v = getenv("UNITRUN_NO_SOCK_DIAG");
+
+        l->decided = true;
+        l->gate_off = NULL;
+        l->n_foreign = 0;
+        l->looks = l->readings = l->looks_since_whole = 0;
+        if (l->diag_fd < 0) {
+                int fd = sock_diag_open();
+                l->diag_fd = fd < 0 ? -1 : fd;
+        }
+        if (l->match != LISTEN_HOST_PORT)
+                return;
+        if (v && *v && strcmp(v, "0") != 0)
+                l->gate_off = "UNITRUN_NO_SOCK_DIAG=1";
+        else if (l->diag_fd < 0)
+                l->gate_off = "the kernel refused sock_diag";
+        else if (!ready_lookup_same_netns(l->check.owner))
+                l->gate_off = "the unit's network namespace";
+        else
+                for (size_t i = 0; i < l->n_queries && !l->gate_off; i++) {
+                        bool asked = false;
+
+                        for (size_t k = 0; k < i; k++)
+                                asked = asked ||
+                                        (l->queries[k].addr.ss_family == l->queries[i].addr.ss_family &&
+                                         l->queries[k].protocol == l->queries[i].protocol);
+                        if (!asked &&
+                            sock_diag_walk_fd(
+                                    l->diag_fd, l->queries[i].addr.ss_family, l->queries[i].protocol,
+                                    1u << TCP_STATE_LISTEN, diag_stop, NULL) < 0)
+                                l->gate_off = "the kernel refused sock_diag";
+                }
+}
+
+static bool ready_listen_holds(struct ready_listen *l)
+{
+        if (!l->decided)
+                ready_listen_decide(l);
+        l->looks++;
+        if (l->match == LISTEN_HOST_PORT && !l->gate_off &&
+            ++l->looks_since_whole < LISTEN_WHOLE_LOOK_EVERY) {
+                int r = ready_listen_gate(l);
+
+                if (r >= 0)
+                        return r > 0;
+                l->gate_off = "the kernel refused sock_diag";
+        }
+        l->looks_since_whole = 0;
+        return ready_listen_holds_whole(l);
 }
 
 static void ready_listen_run(struct ready_listen *l)
@@ -567,6 +865,7 @@ static int ready_listen_begin(struct ready_check *c)
         l->since_usec = now_usec();
         l->kicked = false;
         l->found[0] = '\0';
+        l->decided = false;
         r = timer_add(c->owner->loop, &l->timer, ready_listen_on_timer, l);
         if (r < 0)
                 return r;
@@ -580,6 +879,8 @@ static void ready_listen_end(struct ready_check *c)
         struct ready_listen *l = (struct ready_listen *) c;
 
         watch_remove(c->owner->loop, &l->timer);
+        l->diag_fd = safe_close(l->diag_fd);
+        fd_dirs_clear(&l->fd_dirs);
 }
 
 static void ready_listen_describe(const struct ready_check *c, char *buf, size_t size)
@@ -587,7 +888,13 @@ static void ready_listen_describe(const struct ready_check *c, char *buf, size_t
         const struct ready_listen *l = (const struct ready_listen *) c;
         const char *what = l->match == LISTEN_ANY ? "a listening socket" : l->spec;
 
-        if (c->met && l->found[0])
+        if (c->met && l->found[0] && l->match == LISTEN_HOST_PORT)
+                snprintf(
+                        buf, size, "Listen=%s (%s, seen by %s), %u looks, %u reading the unit's fds (%s%s)",
+                        l->spec, l->found, c->owner->listen_events ? "seccomp events" : "polling", l->looks,
+                        l->readings, l->gate_off ? "sock_diag lookups off: " : "sock_diag lookups first",
+                        l->gate_off ? l->gate_off : "");
+        else if (c->met && l->found[0])
                 snprintf(
                         buf, size, "Listen=%s (%s, seen by %s)", l->spec, l->found,
                         c->owner->listen_events ? "seccomp events" : "polling");
@@ -599,6 +906,9 @@ static void ready_listen_free(struct ready_check *c)
 {
         struct ready_listen *l = (struct ready_listen *) c;
 
+        safe_close(l->diag_fd);
+        fd_dirs_clear(&l->fd_dirs);
+        free(l->queries);
         free(l->spec);
         free(l);
 }
@@ -623,6 +933,46 @@ static int parse_port(const char *s, uint16_t *ret)
         if (v == 0 || v > 65535)
                 return -EINVAL;
         *ret = (uint16_t) v;
+        return 0;
+}
+
+static void set_port(struct sockaddr_storage *ss, uint16_t port)
+{
+        if (ss->ss_family == AF_INET)
+                ((struct sockaddr_in *) ss)->sin_port = htons(port);
+        else
+                ((struct sockaddr_in6 *) ss)->sin6_port = htons(port);
+}
+
+/* HOST:PORT: TCP and UDP at each address; for an IPv4 one also at [::] (the match counts an
+ * IPv6 wildcard socket for any host, IPV6_V6ONLY or not, and only the [::] lookup finds a
+ * V6ONLY one). */
+static int ready_listen_make_queries(struct ready_listen *l)
+{
+        bool v4 = false;
+
+        l->queries = calloc(MAX_QUERIES, sizeof(*l->queries));
+        if (!l->queries)
+                return -ENOMEM;
+        for (size_t i = 0; i < l->n_addrs; i++) {
+                for (int k = 0; k < 2; k++) {
+                        struct sock_diag_query *q = &l->queries[l->n_queries++];
+
+                        q->addr = l->addrs[i];
+                        set_port(&q->addr, l->port);
+                        q->protocol = k == 0 ? IPPROTO_TCP : IPPROTO_UDP;
+                }
+                v4 = v4 || l->addrs[i].ss_family == AF_INET;
+        }
+        if (v4)
+                for (int k = 0; k < 2; k++) {
+                        struct sock_diag_query *q = &l->queries[l->n_queries++];
+
+                        memset(&q->addr, 0, sizeof(q->addr));
+                        q->addr.ss_family = AF_INET6; /* in6addr_any */
+                        set_port(&q->addr, l->port);
+                        q->protocol = k == 0 ? IPPROTO_TCP : IPPROTO_UDP;
+                }
         return 0;
 }
 
@@ -674,7 +1024,7 @@ static int ready_listen_parse(struct ready_listen *l, const char *spec)
         if (l->n_addrs == 0)
                 return -EHOSTUNREACH;
         l->match = LISTEN_HOST_PORT;
-        return 0;
+        return ready_listen_make_queries(l);
 }
 
 int ready_listen_new(struct ready_owner *owner, const char *spec, struct ready_check **ret, char **ret_error)
@@ -688,6 +1038,7 @@ int ready_listen_new(struct ready_owner *owner, const char *spec, struct ready_c
         if (!l)
                 return -ENOMEM;
         l->timer.fd = -1;
+        l->diag_fd = -1;
         l->check = (struct ready_check){ .ops = &ready_listen_ops, .owner = owner };
         l->spec = strdup(spec);
         if (!l->spec) {
@@ -695,6 +1046,10 @@ int ready_listen_new(struct ready_owner *owner, const char *spec, struct ready_c
                 return -ENOMEM;
         }
         r = ready_listen_parse(l, spec);
+        if (r == -ENOMEM) {
+                ready_listen_free(&l->check);
+                return r;
+        }
         if (r < 0) {
                 if (asprintf(
                             ret_error,

@@ -44,9 +44,7 @@ static bool lookup_local(const struct sockaddr_storage *sa)
         return false;
 }
 
-/* Are the checks' sockets made in the launcher's network namespace? Certainly without run
- * namespaces; with them, the socket says where it lives (SIOCGSKNS). */
-static bool lookup_same_netns(const struct ready_owner *owner)
+bool ready_lookup_same_netns(const struct ready_owner *owner)
 {
         const struct ready_owner *o = owner;
         _cleanup_close_ int fd = -1, ns = -1;
@@ -93,7 +91,7 @@ static const char *lookup_setup(
                 }
         if (!any)
                 return "not a loopback address";
-        if (!lookup_same_netns(owner))
+        if (!ready_lookup_same_netns(owner))
                 return "the unit's network namespace";
         if (l->fd < 0)
                 l->fd = sock_diag_open();

@@ -36,3 +36,8 @@ bool ready_lookup_wants_connect(struct ready_lookup *l, const struct sockaddr_st
  * saw the listener the last connect reached, or only the safety net's connect found it. */
 void ready_lookup_describe(const struct ready_lookup *l, char *buf, size_t size);
 void ready_lookup_done(struct ready_lookup *l);
+
+/* Are the owner's sockets made in the launcher's network namespace (so that sock_diag of
+ * the launcher sees them)? Certainly without run namespaces; with them, a socket made
+ * where the unit is says where it lives (SIOCGSKNS). */
+bool ready_lookup_same_netns(const struct ready_owner *owner);

@@ -60,7 +60,7 @@ static void executor_on_listen_bpf(struct watch *w, uint32_t events)
         ur_executor *e = w->data;
 
         if (listen_bpf_drain(e->listen_bpf) > 0 && !executor_listen_kick(e))
-                executor_listen_bpf_detach(e);
+                watch_remove(&e->ctx->loop, &e->listen_bpf_watch);
 }
 
 /* 1: BPF it is; 0: not here (said in the log), the caller tries seccomp. */
@@ -132,14 +132,17 @@ void executor_listen_check_met(ur_executor *e)
         bool answerer = e->listen_notify_watch.callback == executor_on_listen_event &&
                         watch_active(&e->listen_notify_watch);
 
-        if (!answerer && !e->listen_bpf)
+        if (!answerer && !watch_active(&e->listen_bpf_watch))
                 return;
         for (const struct ready_check *c = e->checks; c; c = c->next)
                 if (c->ops->kick && !c->met)
                         return;
-        /* BPF: detached, the daemon's calls run no program of ours any more. Seccomp: the
-         * answerer stops reporting (and its daemon's calls get cheaper, listen-notify.c). */
-        executor_listen_bpf_detach(e);
+        /* BPF: no longer read (no wake-ups; a full ring makes a report fail at once), and
+         * detached when the unit's run is released: a detach costs the launcher ~0.1 ms a
+         * program (the kernel's static keys), which has no place between "ready" and the
+         * COMMAND. Seccomp: the answerer stops reporting (and its daemon's calls get
+         * cheaper, listen-notify.c). */
+        watch_remove(&e->ctx->loop, &e->listen_bpf_watch);
         if (answerer)
                 watch_remove(&e->ctx->loop, &e->listen_notify_watch);
 }

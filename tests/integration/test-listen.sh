@@ -78,13 +78,26 @@ if [ "$MECHANISM" = bpf ]; then
         # and the log says why not BPF.
         run bpf-not-for-unix 0 "no BPF \(a unix socket's listen\(\) has no cgroup hook\)" \
                 --exec "$STEPS wait=100 tcp=127.0.0.1:$P1" --ready-listen -- true
+        # Nothing of ours in the daemon: it may have a seccomp listener of its own (under
+        # our seccomp filter it would get EBUSY).
+        run bpf-own-listener 0 "TCP 127.0.0.1:$P1, $SEEN" \
+                --exec "$STEPS own-listener wait=100 tcp=127.0.0.1:$P1" --ready-listen=127.0.0.1:$P1 \
+                -- "$PROBE" tcp=127.0.0.1:$P1
         run bpf-said 0 "listen detection: BPF on the unit's cgroup" \
                 --exec "$STEPS wait=100 tcp=127.0.0.1:$P1" --ready-listen=$P1 -- true
-        # Once ready the programs are detached: the unit's cgroup has none.
-        run bpf-detached-once-ready 0 "" \
+        # Once ready they are no longer read, and stay attached until the run ends (a
+        # detach costs ~0.1 ms, not to be spent between ready and COMMAND); then they are
+        # gone: unloaded, not only detached.
+        run bpf-gone-after-the-run 0 "" \
                 --exec "sh -c 'echo \$\$\$\$ > $TMP/ready.pid; exec $STEPS wait=100 tcp=127.0.0.1:$P1'" \
                 --ready-listen=127.0.0.1:$P1 -- sh -c "cg=\$(sed -n 's/^0:://p' /proc/\$(cat $TMP/ready.pid)/cgroup); \
-                        ids=\$(\"$BPF_PROGS\" /sys/fs/cgroup/unified\$cg) && test -z \"\$ids\""
+                        \"$BPF_PROGS\" /sys/fs/cgroup/unified\$cg > $TMP/ready.ids"
+        IDS=$(cat "$TMP/ready.ids" 2>/dev/null)
+        if [ -n "$IDS" ] && ! "$BPF_PROGS" --loaded $IDS; then
+                echo "ok bpf-unloaded-after-the-run (programs $(echo $IDS))"
+        else
+                echo "FAIL bpf-unloaded-after-the-run: programs '$IDS'"; fail=1
+        fi
 fi
 
 # --json says the mechanism too, in the ready event's conditions.

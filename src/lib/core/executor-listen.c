@@ -1,7 +1,8 @@
 /* An executor's side of the listen(2)/bind(2) events: which mechanism its main command
  * gets, in this order: BPF programs on its cgroup leaf (listen-bpf.h: nothing on the
- * daemon's side, and detached once no check wants the events; for TCP and UDP checks, a
- * cgroup leaf, and a launcher allowed to load them), else the seccomp filter
+ * daemon's side; for TCP and UDP checks, a cgroup leaf, and a launcher allowed to load
+ * them; unread once no check wants the events, detached with the run), else the seccomp
+ * filter
  * (listen-notify.h: receiving the notification fd from the child and handing it to the
  * answerer process, which lets every call through at once, whether or not our loop runs),
  * else none; then telling the checks of each call reported. Without events (refused, or
@@ -282,7 +283,8 @@ void executor_listen_release(ur_executor *e)
                         (idtype_t) P_PIDFD, (id_t) e->listen_answerer_watch.fd, &si, WEXITED | WNOHANG);
         }
         watch_remove(&e->ctx->loop, &e->listen_answerer_watch);
-        /* The programs go now, if the cgroup's removal has not detached them already. */
+        /* The run is over: the programs are detached and unloaded (closing our fds; the
+         * cgroup's removal would detach them too, but not unload what we hold). */
         executor_listen_bpf_detach(e);
         e->owner.listen_events = false;
 }

@@ -1,14 +1,19 @@
-/* What the seccomp listen(2) notification costs the daemon: a fixture calls listen() COUNT
- * times while its unit is starting and COUNT times once it is ready, (a) started alone,
- * (b) as a unit with Listen= (the filter, each call answered by the helper), (c) the same
- * with UNITRUN_NO_LISTEN_EVENTS=1 (no filter). Interleaved runs, medians of the average
- * cost per call. Prints a table and writes bench-listen.json.
+/* What the listen(2) events cost the daemon: a fixture calls listen() COUNT times while its
+ * unit is starting and COUNT times once it is ready, (a) started alone, (b) as a unit with
+ * Listen= and the events as unitrun chooses them (BPF on the unit's cgroup where the
+ * launcher may load it, else the seccomp filter), (c) the same with UNITRUN_NO_LISTEN_BPF=1
+ * (the seccomp filter, each call answered by the helper), (d) UNITRUN_NO_LISTEN_EVENTS=1
+ * (no events). Two loops: listen() again on one socket (a seccomp round trip each; the BPF
+ * program sees only a socket entering the listening state), and each call on a fresh socket
+ * (socket+bind+listen+close: a report each, by either mechanism). Interleaved runs, medians
+ * of the average cost per call. Prints a table and writes bench-listen.json.
  *
  *   bench-listen [RUNS [COUNT]]     (FIXTURE: path of ready-fixture, from meson) */
 #include <errno.h>
 #include <math.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,9 +25,13 @@
 #include "test-util.h"
 #include "unitrun.h"
 
-enum { PLAIN, EVENTS, NO_EVENTS, N_WAYS };
+enum { PLAIN, EVENTS, SECCOMP, NO_EVENTS, N_WAYS };
 static const char *const way_names[N_WAYS] = { "alone (no launcher)", "unit, Listen= with events",
+                                               "unit, UNITRUN_NO_LISTEN_BPF=1",
                                                "unit, UNITRUN_NO_LISTEN_EVENTS=1" };
+enum { RELISTEN, FRESH, N_LOOPS };
+static const char *const loop_names[N_LOOPS] = { "listen() again on one socket",
+                                                 "socket+bind+listen+close, each call" };
 
 /* Waits (up to 60 s) for the fixture's two figures. */
 static int read_result(const char *path, double *starting, double *ready)
@@ -43,11 +52,17 @@ static int read_result(const char *path, double *starting, double *ready)
 }
 
 static int run_once(
-        ur_context *ctx, const char *fixture, int way, const char *count, const char *result,
+        ur_context *ctx, const char *fixture, int way, int loop, const char *count, const char *result,
         double *starting, double *ready)
 {
         char port[16], name[64], addr[64];
-        char *argv[] = { (char *) fixture, "listen-loop", (char *) count, (char *) result, port, NULL };
+        char *argv[] = { (char *) fixture,
+                         "listen-loop",
+                         (char *) count,
+                         (char *) result,
+                         port,
+                         loop == FRESH ? "fresh" : NULL,
+                         NULL };
         ur_executor *e = NULL;
         int r;
 
@@ -71,6 +86,10 @@ static int run_once(
                 setenv("UNITRUN_NO_LISTEN_EVENTS", "1", 1);
         else
                 unsetenv("UNITRUN_NO_LISTEN_EVENTS");
+        if (way == SECCOMP)
+                setenv("UNITRUN_NO_LISTEN_BPF", "1", 1);
+        else
+                unsetenv("UNITRUN_NO_LISTEN_BPF");
         snprintf(name, sizeof(name), "listen-loop-%d.service", way);
         snprintf(addr, sizeof(addr), "127.0.0.1:%s", port);
         r = ur_executor_new(ctx, name, argv, &e);
@@ -93,11 +112,15 @@ int main(int argc, char **argv)
         const char *fixture = getenv("FIXTURE");
         int runs = argc > 1 ? atoi(argv[1]) : 5;
         const char *count = argc > 2 ? argv[2] : "20000";
+        static const char *const json_keys[N_WAYS] = { "plain_us", "events_us", "seccomp_us",
+                                                       "no_events_us" };
         char dir[] = "/tmp/bench-listen.XXXXXX", result[128];
-        double starting[N_WAYS][64], ready[N_WAYS][64], med_s[N_WAYS], med_r[N_WAYS];
+        double starting[N_LOOPS][N_WAYS][64], ready[N_LOOPS][N_WAYS][64];
+        double med_s[N_LOOPS][N_WAYS], med_r[N_LOOPS][N_WAYS];
         ur_context *ctx = NULL;
         FILE *json;
-        int failures = 0, n[N_WAYS] = { 0 };
+        int failures = 0, n[N_LOOPS][N_WAYS] = { { 0 } };
+        bool complete = true;
 
         if (!fixture || runs <= 0 || runs > 64 || !mkdtemp(dir)) {
                 fprintf(stderr, "usage: FIXTURE=path bench-listen [RUNS [COUNT]]\n");
@@ -107,40 +130,44 @@ int main(int argc, char **argv)
                 return 71;
         snprintf(result, sizeof(result), "%s/result", dir);
         for (int i = 0; i < runs; i++)
-                for (int w = 0; w < N_WAYS; w++) {
-                        double s, r;
+                for (int l = 0; l < N_LOOPS; l++)
+                        for (int w = 0; w < N_WAYS; w++) {
+                                double s, r;
 
-                        if (run_once(ctx, fixture, w, count, result, &s, &r) < 0) {
-                                failures++;
-                                continue;
+                                if (run_once(ctx, fixture, w, l, count, result, &s, &r) < 0) {
+                                        failures++;
+                                        continue;
+                                }
+                                starting[l][w][n[l][w]] = s;
+                                ready[l][w][n[l][w]++] = r;
                         }
-                        starting[w][n[w]] = s;
-                        ready[w][n[w]++] = r;
-                }
         printf("listen() as the daemon sees it: %s calls while starting and %s once ready, %d runs, "
                "median of the average per call\n",
                count, count, runs);
-        printf("%-36s %14s %14s\n", "daemon", "starting us", "ready us");
-        for (int w = 0; w < N_WAYS; w++) {
-                if (!n[w])
-                        continue;
-                test_sort_doubles(starting[w], (size_t) n[w]);
-                test_sort_doubles(ready[w], (size_t) n[w]);
-                med_s[w] = starting[w][n[w] / 2] / 1000;
-                med_r[w] = ready[w][n[w] / 2] / 1000;
-                printf("%-36s %14.3f %14.3f\n", way_names[w], med_s[w], med_r[w]);
+        for (int l = 0; l < N_LOOPS; l++) {
+                printf("%s:\n%-36s %14s %14s\n", loop_names[l], "daemon", "starting us", "ready us");
+                for (int w = 0; w < N_WAYS; w++) {
+                        if (!n[l][w]) {
+                                complete = false;
+                                continue;
+                        }
+                        test_sort_doubles(starting[l][w], (size_t) n[l][w]);
+                        test_sort_doubles(ready[l][w], (size_t) n[l][w]);
+                        med_s[l][w] = starting[l][w][n[l][w] / 2] / 1000;
+                        med_r[l][w] = ready[l][w][n[l][w] / 2] / 1000;
+                        printf("%-36s %14.3f %14.3f\n", way_names[w], med_s[l][w], med_r[l][w]);
+                }
         }
-        json = fopen("bench-listen.json", "we");
-        if (json && n[PLAIN] && n[EVENTS] && n[NO_EVENTS]) {
-                fprintf(json,
-                        "{\"calls\": %s, \"runs\": %d, \"plain_us\": [%.3f, %.3f], \"events_us\": [%.3f, "
-                        "%.3f], "
-                        "\"no_events_us\": [%.3f, %.3f]}\n",
-                        count, runs, med_s[PLAIN], med_r[PLAIN], med_s[EVENTS], med_r[EVENTS],
-                        med_s[NO_EVENTS], med_r[NO_EVENTS]);
-        }
-        if (json)
+        json = complete ? fopen("bench-listen.json", "we") : NULL;
+        if (json) {
+                fprintf(json, "{\"calls\": %s, \"runs\": %d", count, runs);
+                for (int l = 0; l < N_LOOPS; l++)
+                        for (int w = 0; w < N_WAYS; w++)
+                                fprintf(json, ", \"%s%s\": [%.3f, %.3f]", l == FRESH ? "fresh_" : "",
+                                        json_keys[w], med_s[l][w], med_r[l][w]);
+                fprintf(json, "}\n");
                 fclose(json);
+        }
         ur_context_free(ctx);
         unlink(result);
         rmdir(dir);

@@ -3,7 +3,9 @@
  *
  *   ready-fixture KIND DELAY_MS STAMP_FILE [ARG]
  *   KIND: exec | notify | output | file PATH | tcp PORT | unix PATH | http PORT | stamp
- *         | listen-loop PORT (DELAY_MS: how many listen() calls)
+ *         | listen-loop PORT [fresh] (DELAY_MS: how many listen() calls; fresh: each on a
+ *           new socket, socket+bind+listen+close, so that each is a socket entering the
+ *           listening state, which a BPF sock_ops program sees, a re-listen not)
  *
  * It then stays alive (pause) until stopped; "stamp" only records the instant it started
  * and exits (a COMMAND that says when unitrun ran it). */
@@ -11,6 +13,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -90,6 +93,24 @@ static int listen_tcp(int port)
         return fd;
 }
 
+/* One listen() of the loop: again on fd, or (fd < 0) on a new socket bound to a free port of
+ * 127.0.0.1, closed after. */
+static int listen_once(int fd)
+{
+        struct sockaddr_in sa = { .sin_family = AF_INET };
+        int r;
+
+        if (fd >= 0)
+                return listen(fd, 64);
+        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return -1;
+        r = bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0 ? -1 : listen(fd, 64);
+        close(fd);
+        return r;
+}
+
 /* Answers every request with 200 until stopped. */
 _Noreturn static void serve_http(int fd)
 {
@@ -136,6 +157,7 @@ int main(int argc, char **argv)
          * launcher has surely seen it, COUNT calls more. STAMP_FILE gets both averages in ns. */
         if (strcmp(kind, "listen-loop") == 0 && argc > 4) {
                 struct sockaddr_in sa = { .sin_family = AF_INET };
+                bool fresh = argc > 5 && strcmp(argv[5], "fresh") == 0;
                 int count = delay_ms, other = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), fd;
                 struct timespec t0, t1, t2, t3;
                 char tmp[4096];
@@ -146,14 +168,14 @@ int main(int argc, char **argv)
                         return 3;
                 clock_gettime(CLOCK_MONOTONIC, &t0);
                 for (int i = 0; i < count; i++)
-                        if (listen(other, 64) < 0)
+                        if (listen_once(fresh ? -1 : other) < 0)
                                 return 3;
                 clock_gettime(CLOCK_MONOTONIC, &t1);
                 fd = listen_tcp(atoi(argv[4]));
                 usleep(200 * 1000);
                 clock_gettime(CLOCK_MONOTONIC, &t2);
                 for (int i = 0; i < count; i++)
-                        if (listen(fd, 64) < 0)
+                        if (listen_once(fresh ? -1 : fd) < 0)
                                 return 3;
                 clock_gettime(CLOCK_MONOTONIC, &t3);
                 snprintf(tmp, sizeof(tmp), "%s.tmp", stamp_file);

@@ -5,15 +5,18 @@
 # IPv6, unix and abstract sockets, a UDP bind for Listen=yes, a socket of another process
 # on the port (never the unit's), HOST:PORT's lookups (someone else on the very address,
 # before the unit, gone before the unit, on the same UDP address), a timeout naming the
-# condition, and the detection
-# mechanism said in --verbose: seccomp notification where the kernel lets us, polling
-# when UNITRUN_NO_LISTEN_EVENTS=1 forces the fallback.
+# condition, and the detection mechanism said in --verbose: BPF on the unit's cgroup for
+# TCP/UDP addresses where the launcher may load it, the seccomp notification where the
+# kernel lets us (and for unix sockets, which have no cgroup hook), polling when
+# UNITRUN_NO_LISTEN_EVENTS=1 forces the fallback; each refusal said, and the BPF programs
+# gone once ready, and with a SIGKILLed launcher.
 #
 # Correctness, not timing: the COMMAND connects to the address (tests/fixtures/probe)
 # and fails when the launcher declared readiness too early.
 #
 # Env: UNITRUN (binary), FIXTURE_DIR (listen-steps, probe); PASS_ENV extra env (e.g.
-# UNITRUN_NO_CGROUP=1) and MECHANISM (seccomp or polling: what --verbose must say).
+# UNITRUN_NO_CGROUP=1) and MECHANISM (bpf, seccomp or polling: what --verbose must say for
+# a TCP address; a check on any socket, Listen=yes, needs seccomp for its unix ones).
 set -u
 
 : "${UNITRUN:?}" "${FIXTURE_DIR:?}"
@@ -59,17 +62,48 @@ if [ "$MECHANISM" = polling ]; then
         MODE_ENV="$MODE_ENV UNITRUN_NO_LISTEN_EVENTS=1"
 fi
 MODE_ENV="$MODE_ENV UNITRUN=$UNITRUN"
-SEEN="seen by $MECHANISM"
-[ "$MECHANISM" = seccomp ] && SEEN="seen by seccomp events"
+BPF_PROGS=$FIXTURE_DIR/bpf-progs
+SEEN="seen by $MECHANISM" SEEN_ANY="seen by $MECHANISM"
+[ "$MECHANISM" = seccomp ] && SEEN="seen by seccomp events" SEEN_ANY="seen by seccomp events"
+[ "$MECHANISM" = bpf ] && SEEN="seen by BPF events" SEEN_ANY="seen by seccomp events"
 
 P1=$(free_port) P2=$(free_port)
 
-run late-listen 0 "Listen=yes \(TCP 127.0.0.1:$P1, $SEEN\)" \
+run late-listen 0 "Listen=yes \(TCP 127.0.0.1:$P1, $SEEN_ANY\)" \
         --exec "$STEPS wait=300 tcp=127.0.0.1:$P1" --ready-listen -- "$PROBE" tcp=127.0.0.1:$P1
+run late-listen-address 0 "Listen=127.0.0.1:$P1 \(TCP 127.0.0.1:$P1, $SEEN\)" \
+        --exec "$STEPS wait=300 tcp=127.0.0.1:$P1" --ready-listen=127.0.0.1:$P1 -- "$PROBE" tcp=127.0.0.1:$P1
+
+if [ "$MECHANISM" = bpf ]; then
+        # Listen=yes counts unix sockets too, whose listen() has no cgroup hook: seccomp,
+        # and the log says why not BPF.
+        run bpf-not-for-unix 0 "no BPF \(a unix socket's listen\(\) has no cgroup hook\)" \
+                --exec "$STEPS wait=100 tcp=127.0.0.1:$P1" --ready-listen -- true
+        # Nothing of ours in the daemon: it may have a seccomp listener of its own (under
+        # our seccomp filter it would get EBUSY).
+        run bpf-own-listener 0 "TCP 127.0.0.1:$P1, $SEEN" \
+                --exec "$STEPS own-listener wait=100 tcp=127.0.0.1:$P1" --ready-listen=127.0.0.1:$P1 \
+                -- "$PROBE" tcp=127.0.0.1:$P1
+        run bpf-said 0 "listen detection: BPF on the unit's cgroup" \
+                --exec "$STEPS wait=100 tcp=127.0.0.1:$P1" --ready-listen=$P1 -- true
+        # Once ready they are no longer read, and stay attached until the run ends (a
+        # detach costs ~0.1 ms, not to be spent between ready and COMMAND); then they are
+        # gone: unloaded, not only detached.
+        run bpf-gone-after-the-run 0 "" \
+                --exec "sh -c 'echo \$\$\$\$ > $TMP/ready.pid; exec $STEPS wait=100 tcp=127.0.0.1:$P1'" \
+                --ready-listen=127.0.0.1:$P1 -- sh -c "cg=\$(sed -n 's/^0:://p' /proc/\$(cat $TMP/ready.pid)/cgroup); \
+                        \"$BPF_PROGS\" /sys/fs/cgroup/unified\$cg > $TMP/ready.ids"
+        IDS=$(cat "$TMP/ready.ids" 2>/dev/null)
+        if [ -n "$IDS" ] && ! "$BPF_PROGS" --loaded $IDS; then
+                echo "ok bpf-unloaded-after-the-run (programs $(echo $IDS))"
+        else
+                echo "FAIL bpf-unloaded-after-the-run: programs '$IDS'"; fail=1
+        fi
+fi
 
 # --json says the mechanism too, in the ready event's conditions.
 n=$((n + 1))
-timeout 60 env $MODE_ENV "$UNITRUN" run --json --exec "$STEPS wait=100 tcp=127.0.0.1:$P1" --ready-listen \
+timeout 60 env $MODE_ENV "$UNITRUN" run --json --exec "$STEPS wait=100 tcp=127.0.0.1:$P1" --ready-listen=127.0.0.1:$P1 \
         -- true >"$TMP/out.$n" 2>&1
 if grep -q "\"event\":\"ready\".*\"conditions\":\"[^\"]*$SEEN" "$TMP/out.$n"; then
         echo "ok json-says-mechanism"
@@ -97,7 +131,7 @@ run own-seccomp 0 "TCP 127.0.0.1:$P1, $SEEN" \
         --ready-listen=127.0.0.1:$P1 -- sh -c "\"$PROBE\" tcp=127.0.0.1:$P1 && sleep 0.5 && test -e $TMP/relistened"
 
 if python3 -c 'import socket; s=socket.socket(socket.AF_INET6); s.bind(("::1",0))' 2>/dev/null; then
-        run ipv6 0 "TCP \[::1\]:$P1" \
+        run ipv6 0 "TCP \[::1\]:$P1, $SEEN" \
                 --exec "$STEPS wait=200 tcp=[::1]:$P1" --ready-listen="[::1]:$P1" -- "$PROBE" "tcp=[::1]:$P1"
         # An IPv4 socket on the port is not [::1]:PORT.
         run ipv6-not-ipv4 0 "TCP \[::1\]:$P2" \
@@ -120,6 +154,12 @@ run unix-any 0 "Listen=yes \(unix $TMP/any.sock" \
 
 run udp-bind 0 "Listen=yes \(UDP 127.0.0.1:$P1" \
         --exec "$STEPS wait=200 udp=127.0.0.1:$P1" --ready-listen -- true
+run udp-bind-port 0 "Listen=$P1 \(UDP 127.0.0.1:$P1, $SEEN\)" \
+        --exec "$STEPS wait=200 udp=127.0.0.1:$P1" --ready-listen=$P1 -- true
+if python3 -c 'import socket; s=socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); s.bind(("::1",0))' 2>/dev/null; then
+        run udp6-bind-port 0 "Listen=$P2 \(UDP \[::1\]:$P2, $SEEN\)" \
+                --exec "$STEPS wait=200 udp=[::1]:$P2" --ready-listen=$P2 -- true
+fi
 
 # Never ready: the named port is not listened on by the unit; the start times out and
 # says what it waited for.
@@ -271,6 +311,82 @@ run unix-condition-late-path 0 "condition holds: unix socket $TMP/late.sock" \
         -- "$PROBE" "unix=$TMP/late.sock"
 
 run bad-address 64 "Listen=127.0.0.1:99999: the port must be" --exec "$STEPS" --ready-listen=127.0.0.1:99999 -- true
+
+if [ "$MECHANISM" = bpf ] && [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
+        # Root without CAP_BPF/CAP_NET_ADMIN (and CAP_SYS_ADMIN): no BPF, said; then no
+        # seccomp either (no no_new_privs): polling. With NoNewPrivileges=yes: seccomp.
+        NO_CAPS="setpriv --bounding-set=-bpf,-net_admin,-sys_admin --inh-caps=-bpf,-net_admin,-sys_admin"
+        P3=$(free_port)
+        n=$((n + 1))
+        env $MODE_ENV $NO_CAPS "$UNITRUN" run --verbose --exec "$STEPS wait=100 tcp=127.0.0.1:$P3" \
+                --ready-listen=127.0.0.1:$P3 -- "$PROBE" tcp=127.0.0.1:$P3 >"$TMP/out.$n" 2>&1
+        if [ $? = 0 ] && grep -q "no BPF (not allowed: CAP_BPF and CAP_NET_ADMIN are needed)" "$TMP/out.$n" &&
+                grep -q "kernel refused the seccomp listener" "$TMP/out.$n" && grep -q "seen by polling" "$TMP/out.$n"; then
+                echo "ok bpf-not-allowed-falls-back"
+        else
+                echo "FAIL bpf-not-allowed-falls-back"; sed 's/^/    /' "$TMP/out.$n"; fail=1
+        fi
+        n=$((n + 1))
+        env $MODE_ENV $NO_CAPS "$UNITRUN" run --verbose --exec "$STEPS wait=100 tcp=127.0.0.1:$P3" -p NoNewPrivileges=yes \
+                --ready-listen=127.0.0.1:$P3 -- "$PROBE" tcp=127.0.0.1:$P3 >"$TMP/out.$n" 2>&1
+        if [ $? = 0 ] && grep -q "no BPF (not allowed" "$TMP/out.$n" && grep -q "seen by seccomp events" "$TMP/out.$n"; then
+                echo "ok bpf-not-allowed-seccomp"
+        else
+                echo "FAIL bpf-not-allowed-seccomp"; sed 's/^/    /' "$TMP/out.$n"; fail=1
+        fi
+
+        # The launcher stopped, then SIGKILLed while the programs are attached: the daemon
+        # listens meanwhile (nothing of ours in its way), is killed with its cgroup, and the
+        # programs go with the launcher's fds (nothing pinned).
+        n=$((n + 1))
+        rm -f "$TMP/daemon.pid"
+        env $MODE_ENV "$UNITRUN" run --exec "sh -c 'echo \$\$\$\$ > $TMP/daemon.pid; exec $STEPS wait=700 tcp=127.0.0.1:$P3'" \
+                --ready-listen=127.0.0.1:$P3 -- sleep 60 >"$TMP/out.$n" 2>&1 &
+        LAUNCHER=$!
+        i=0
+        while [ ! -s "$TMP/daemon.pid" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+        kill -STOP "$LAUNCHER"
+        DAEMON=$(cat "$TMP/daemon.pid" 2>/dev/null)
+        CG=$(sed -n 's/^0:://p' /proc/"$DAEMON"/cgroup 2>/dev/null)
+        IDS=$("$BPF_PROGS" /sys/fs/cgroup/unified"$CG" 2>&1)
+        sleep 1.2
+        if [ -n "$IDS" ] && timeout 5 "$PROBE" tcp=127.0.0.1:$P3 2>/dev/null; then
+                echo "ok bpf-listen-while-launcher-stopped (programs $(echo $IDS))"
+        else
+                echo "FAIL bpf-listen-while-launcher-stopped: programs '$IDS' on '$CG'"; sed 's/^/    /' "$TMP/out.$n"; fail=1
+        fi
+        kill -KILL "$LAUNCHER"
+        wait "$LAUNCHER" 2>/dev/null
+        i=0
+        while [ $i -lt 100 ] && { [ -d /proc/"$DAEMON" ] || "$BPF_PROGS" --loaded $IDS; }; do sleep 0.05; i=$((i + 1)); done
+        if [ -d /proc/"$DAEMON" ] && [ "$(awk '{print $3}' /proc/"$DAEMON"/stat 2>/dev/null)" != Z ]; then
+                echo "FAIL bpf-launcher-killed: daemon $DAEMON still alive"
+                kill -KILL "$DAEMON"; fail=1
+        elif [ -n "$IDS" ] && "$BPF_PROGS" --loaded $IDS; then
+                echo "FAIL bpf-launcher-killed: programs $(echo $IDS) still loaded"; fail=1
+        else
+                echo "ok bpf-launcher-killed: the daemon went with its cgroup, the programs with the launcher"
+        fi
+
+        # A unit that stops before it is ready (the timeout): its programs go with it.
+        n=$((n + 1))
+        rm -f "$TMP/daemon.pid"
+        env $MODE_ENV "$UNITRUN" run --exec "sh -c 'echo \$\$\$\$ > $TMP/daemon.pid; exec $STEPS tcp=127.0.0.1:$P2'" \
+                --timeout 1s --ready-listen=127.0.0.1:$P3 -- true >"$TMP/out.$n" 2>&1 &
+        LAUNCHER=$!
+        i=0
+        while [ ! -s "$TMP/daemon.pid" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+        DAEMON=$(cat "$TMP/daemon.pid" 2>/dev/null)
+        CG=$(sed -n 's/^0:://p' /proc/"$DAEMON"/cgroup 2>/dev/null)
+        IDS=$("$BPF_PROGS" /sys/fs/cgroup/unified"$CG" 2>&1)
+        wait "$LAUNCHER"
+        status=$?
+        if [ "$status" = 69 ] && [ -n "$IDS" ] && ! "$BPF_PROGS" --loaded $IDS && [ ! -d /sys/fs/cgroup/unified"$CG" ]; then
+                echo "ok bpf-gone-with-the-unit"
+        else
+                echo "FAIL bpf-gone-with-the-unit: exit $status, programs '$IDS' on '$CG'"; sed 's/^/    /' "$TMP/out.$n"; fail=1
+        fi
+fi
 
 if [ "$MECHANISM" = seccomp ] && [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
         # Not allowed the mechanism: not root and no no_new_privs, the kernel refuses the

@@ -19,13 +19,16 @@
  * children), even when an assertion failed, and every wait has a deadline. */
 #include <CUnit/Basic.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <linux/bpf.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -569,12 +572,94 @@ out:
 
 /* ---- start-kill: unitrun SIGKILLed while a unit is not ready ------------------------------- */
 
+static long sys_bpf(int cmd, union bpf_attr *attr)
+{
+        return syscall(__NR_bpf, cmd, attr, sizeof(*attr));
+}
+
+/* The IDs of the BPF programs (sock_ops, post_bind4/6) on the cgroup of the first process
+ * recorded in pid_file: the listen events of its unit. How many, or -errno. */
+static int unit_bpf_programs(const char *pid_file, uint32_t *ids, uint32_t max)
+{
+        static const enum bpf_attach_type types[] = { BPF_CGROUP_SOCK_OPS, BPF_CGROUP_INET4_POST_BIND,
+                                                      BPF_CGROUP_INET6_POST_BIND };
+        char path[PATH_MAX], line[PATH_MAX], mount[PATH_MAX] = "", cgroup[PATH_MAX] = "";
+        test_proc *procs = NULL;
+        uint32_t n = 0;
+        FILE *f;
+        int fd;
+
+        if (test_read_pid_file(pid_file, &procs) < 1)
+                return -ENOENT;
+        snprintf(path, sizeof(path), "/proc/%d/cgroup", (int) procs[0].pid);
+        free(procs);
+        f = fopen(path, "re");
+        while (f && fgets(line, sizeof(line), f))
+                if (strncmp(line, "0::", 3) == 0)
+                        snprintf(cgroup, sizeof(cgroup), "%.*s", (int) strcspn(line + 3, "\n"), line + 3);
+        if (f)
+                fclose(f);
+        f = fopen("/proc/self/mountinfo", "re");
+        while (f && fgets(line, sizeof(line), f)) {
+                char point[PATH_MAX];
+                const char *sep = strstr(line, " - cgroup2 ");
+
+                if (sep && sscanf(line, "%*s %*s %*s %*s %4095s", point) == 1)
+                        snprintf(mount, sizeof(mount), "%s", point);
+        }
+        if (f)
+                fclose(f);
+        if (!mount[0] || !cgroup[0])
+                return -ENOENT;
+        snprintf(path, sizeof(path), "%s%s", mount, cgroup);
+        fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        for (size_t i = 0; i < sizeof(types) / sizeof(types[0]) && n < max; i++) {
+                union bpf_attr attr;
+
+                memset(&attr, 0, sizeof(attr));
+                attr.query.target_fd = (uint32_t) fd;
+                attr.query.attach_type = types[i];
+                attr.query.prog_ids = (uint64_t) (uintptr_t) (ids + n);
+                attr.query.prog_cnt = max - n;
+                if (sys_bpf(BPF_PROG_QUERY, &attr) < 0) {
+                        int r = -errno;
+                        close(fd);
+                        return r;
+                }
+                n += attr.query.prog_cnt;
+        }
+        close(fd);
+        return (int) n;
+}
+
+/* Whether any of the programs is still loaded. */
+static bool bpf_programs_loaded(const uint32_t *ids, int n)
+{
+        for (int i = 0; i < n; i++) {
+                union bpf_attr attr;
+                long fd;
+
+                memset(&attr, 0, sizeof(attr));
+                attr.prog_id = ids[i];
+                fd = sys_bpf(BPF_PROG_GET_FD_BY_ID, &attr);
+                if (fd >= 0) {
+                        close((int) fd);
+                        return true;
+                }
+        }
+        return false;
+}
+
 static void
 run_start_kill(const char *label, const char *mode, const char *const extra[], int records, bool at_least)
 {
         char *argv[16], *units[3] = { NULL, NULL, NULL };
         char *comp_argv[] = { (char *) proc_bin, (char *) "tree", NULL, NULL };
-        int n = 0, code;
+        uint32_t ids[8];
+        int n = 0, code, n_ids = 0;
+        char *log;
         tcase t;
 
         if (!tcase_init(&t, label))
@@ -586,9 +671,13 @@ run_start_kill(const char *label, const char *mode, const char *const extra[], i
         for (int i = 0; extra && extra[i]; i++)
                 argv[n++] = (char *) extra[i];
         argv[n] = NULL;
-        /* The companion is ready; the other one never will be. */
+        /* The companion is ready; the other one never will be, and waits with the listen
+         * events armed (Listen= on a port nobody listens on: BPF on its cgroup, or the
+         * seccomp filter on the fallback path). */
         units[0] = write_unit(&t, "companion.service", "notify", comp_argv, 5000, NULL);
-        units[1] = write_unit(&t, "slow.service", "notify", argv, 5000, "Environment=TORTURE_NOT_READY=1\n");
+        units[1] = write_unit(
+                &t, "slow.service", "notify", argv, 5000,
+                "Environment=TORTURE_NOT_READY=1\n[X-Ready]\nListen=127.0.0.1:1\n");
         REQUIRE(units[0] && units[1]);
         REQUIRE(spawn_unitrun(&t, units) > 0);
         REQUIRE(wait_lines_while_running(&t, t.pids, records, 30000));
@@ -596,11 +685,28 @@ run_start_kill(const char *label, const char *mode, const char *const extra[], i
         torture_sleep_ms(50);
         CU_ASSERT_FALSE(test_file_exists(t.trigger)); /* COMMAND must not have started */
         assert_tree_alive(t.pids, records, at_least);
+        log = test_read_file(t.log);
+        if (log && strstr(log, "slow.service: listen detection: BPF")) {
+                n_ids = unit_bpf_programs(t.pids, ids, 8);
+                CU_ASSERT(n_ids > 0);
+        } else /* on the cgroup path as root: BPF, unless the kernel refused it and said so */
+                CU_ASSERT(
+                        fallback_mode || geteuid() != 0 ||
+                        (log && strstr(log, "slow.service: listen detection: no BPF")));
+        if (getenv("TORTURE_VERBOSE"))
+                fprintf(stderr, "\n    %s: %d BPF programs of the slow unit's listen events\n", label,
+                        n_ids);
+        free(log);
 
         REQUIRE(kill(t.launcher, SIGKILL) == 0);
         code = wait_launcher(&t, 5000);
         CU_ASSERT_EQUAL(code, 128 + SIGKILL);
         assert_nothing_left(&t, records, at_least, KILL_DEADLINE_MS);
+        /* The programs went with the launcher's fds (their release may lag a grace period). */
+        for (uint64_t end = torture_now_ms() + KILL_DEADLINE_MS;
+             n_ids > 0 && bpf_programs_loaded(ids, n_ids) && torture_now_ms() < end;)
+                torture_sleep_ms(10);
+        CU_ASSERT_FALSE(n_ids > 0 && bpf_programs_loaded(ids, n_ids));
 out:
         free(units[0]);
         free(units[1]);

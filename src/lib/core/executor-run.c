@@ -819,7 +819,7 @@ int executor_spawn_command(ur_executor *e, ur_command_kind kind, size_t index)
                  * in a batch, copied, so that the children exec in parallel. */
                 .share_memory = !executor_spawns_in_flight(e),
         };
-        if (is_main && executor_listen_prepare(e, &listen_sock, &req.listen_notify_bind) >= 0 &&
+        if (is_main && executor_listen_prepare(e, cgroup_dir, &listen_sock, &req.listen_notify_bind) >= 0 &&
             listen_sock > 0)
                 req.listen_notify_sock = listen_sock;
         r = spawn_process(&req, &res);

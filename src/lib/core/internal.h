@@ -102,6 +102,8 @@ struct spawned {
 
 #define COMMAND_KINDS (UR_EXEC_CONDITION + 1)
 
+struct listen_bpf;
+
 struct ur_executor {
         ur_context *ctx;
         struct ur_executor *next;
@@ -198,6 +200,9 @@ struct ur_executor {
         /* executor-listen.c: the socket the child sends the seccomp listener over, then
          * the answerer's event pipe and its pidfd. */
         struct watch listen_setup_watch, listen_notify_watch, listen_answerer_watch;
+        /* Or the BPF programs on its cgroup, and their ring buffer (borrowed fd). */
+        struct listen_bpf *listen_bpf;
+        struct watch listen_bpf_watch;
         bool notify_ready;
         unsigned notify_received; /* messages this run accepted from the unit */
         unsigned notify_ignored;  /* dropped, or from processes not of the unit */
@@ -259,7 +264,7 @@ void context_release_unit_namespaces(ur_context *ctx, ur_executor *e);
 /* The executor's ready_owner.open_socket: readiness sockets in the unit's network. */
 int executor_owner_socket(struct ready_owner *owner, int family, int type);
 /* executor-listen.c: listen(2)/bind(2) events for the checks that want them. */
-int executor_listen_prepare(ur_executor *e, int *ret_child_sock, bool *ret_with_bind);
+int executor_listen_prepare(ur_executor *e, int cgroup_dir, int *ret_child_sock, bool *ret_with_bind);
 void executor_listen_spawned(ur_executor *e, int child_sock);
 void executor_listen_release(ur_executor *e);
 /* A check holds: once every check that wants the listen events does, the answerer is told

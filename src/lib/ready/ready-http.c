@@ -217,6 +217,13 @@ static void ready_http_kick(struct ready_check *c)
                 h->gate->ops->kick(h->gate);
 }
 
+static unsigned ready_http_listen_needs(const struct ready_check *c)
+{
+        const struct ready_http *h = (const struct ready_http *) c;
+
+        return h->unix_socket ? READY_LISTEN_UNIX : READY_LISTEN_TCP;
+}
+
 static void ready_http_end(struct ready_check *c)
 {
         struct ready_http *h = (struct ready_http *) c;
@@ -309,6 +316,7 @@ static const struct ready_ops ready_http_ops = {
         .probe = ready_http_probe,
         .begin = ready_http_begin,
         .kick = ready_http_kick,
+        .listen_needs = ready_http_listen_needs,
         .end = ready_http_end,
         .describe = ready_http_describe,
         .free = ready_http_free,

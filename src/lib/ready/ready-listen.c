@@ -897,9 +897,20 @@ static void ready_listen_describe(const struct ready_check *c, char *buf, size_t
         else if (c->met && l->found[0])
                 snprintf(
                         buf, size, "Listen=%s (%s, seen by %s)", l->spec, l->found,
-                        c->owner->listen_events ? "seccomp events" : "polling");
+                        c->owner->listen_events ? c->owner->listen_events_by : "polling");
         else
                 snprintf(buf, size, "Listen=%s (%s of the unit)", l->spec, what);
+}
+
+static unsigned ready_listen_needs(const struct ready_check *c)
+{
+        const struct ready_listen *l = (const struct ready_listen *) c;
+
+        if (l->match == LISTEN_PATH)
+                return READY_LISTEN_UNIX;
+        if (l->match == LISTEN_ANY)
+                return READY_LISTEN_TCP | READY_LISTEN_UDP | READY_LISTEN_UNIX;
+        return READY_LISTEN_TCP | READY_LISTEN_UDP;
 }
 
 static void ready_listen_free(struct ready_check *c)
@@ -917,6 +928,7 @@ static const struct ready_ops ready_listen_ops = {
         .kind = "listen",
         .begin = ready_listen_begin,
         .kick = ready_listen_kick,
+        .listen_needs = ready_listen_needs,
         .end = ready_listen_end,
         .describe = ready_listen_describe,
         .free = ready_listen_free,

@@ -292,6 +292,11 @@ static void ready_socket_on_timer(struct watch *w, uint32_t events)
         ready_socket_attempt(w->data);
 }
 
+static unsigned ready_socket_listen_needs(const struct ready_check *c)
+{
+        return ((const struct ready_socket *) c)->is_unix ? READY_LISTEN_UNIX : READY_LISTEN_TCP;
+}
+
 static void ready_socket_kick(struct ready_check *c)
 {
         struct ready_socket *s = (struct ready_socket *) c;
@@ -415,6 +420,7 @@ static const struct ready_ops ready_socket_ops = {
         .probe = ready_socket_probe,
         .begin = ready_socket_begin,
         .kick = ready_socket_kick,
+        .listen_needs = ready_socket_listen_needs,
         .end = ready_socket_end,
         .describe = ready_socket_describe,
         .free = ready_socket_free,

@@ -40,6 +40,7 @@ struct ready_owner {
         /* The owner hears of every listen(2)/bind(2) of the unit (seccomp notification) and
          * calls ready_listen_kick() then: polling is only the backup. */
         bool listen_events;
+        const char *listen_events_by; /* with listen_events: "seccomp events", "BPF events" */
         /* Optional: socket(2) in the unit's network (a PrivateNetwork= unit has a namespace
          * of its own, whose loopback the run's does not reach): an fd, or -1 with errno.
          * Without it, or in a check inside a check, the nearest owner's that has one; else
@@ -62,9 +63,18 @@ struct ready_ops {
          * the call runs): look now, and again in a moment. A kind with this op makes the
          * executor ask for those events. */
         void (*kick)(struct ready_check *c);
+        /* Optional, with kick: which calls the check must hear of (READY_LISTEN_* bits),
+         * for the executor's choice of mechanism; without it, every kind. */
+        unsigned (*listen_needs)(const struct ready_check *c);
         /* Short description for "still waiting for ..." messages. */
         void (*describe)(const struct ready_check *c, char *buf, size_t size);
         void (*free)(struct ready_check *c);
+};
+
+enum {
+        READY_LISTEN_TCP = 1 << 0,  /* listen() of a TCP socket */
+        READY_LISTEN_UDP = 1 << 1,  /* bind() of a UDP socket */
+        READY_LISTEN_UNIX = 1 << 2, /* listen() of a unix socket */
 };
 
 struct ready_check {

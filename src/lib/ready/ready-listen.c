@@ -891,8 +891,9 @@ static void ready_listen_describe(const struct ready_check *c, char *buf, size_t
         if (c->met && l->found[0] && l->match == LISTEN_HOST_PORT)
                 snprintf(
                         buf, size, "Listen=%s (%s, seen by %s), %u looks, %u reading the unit's fds (%s%s)",
-                        l->spec, l->found, c->owner->listen_events ? "seccomp events" : "polling", l->looks,
-                        l->readings, l->gate_off ? "sock_diag lookups off: " : "sock_diag lookups first",
+                        l->spec, l->found, c->owner->listen_events ? c->owner->listen_events_by : "polling",
+                        l->looks, l->readings,
+                        l->gate_off ? "sock_diag lookups off: " : "sock_diag lookups first",
                         l->gate_off ? l->gate_off : "");
         else if (c->met && l->found[0])
                 snprintf(

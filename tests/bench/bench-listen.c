@@ -1,8 +1,7 @@
 /* What the listen(2) events cost the daemon: a fixture calls listen() COUNT times while its
  * unit is starting and COUNT times once it is ready, (a) started alone, (b) as a unit with
- * Listen= and the events as unitrun chooses them (BPF on the unit's cgroup where the
- * launcher may load it, else the seccomp filter), (c) the same with UNITRUN_NO_LISTEN_BPF=1
- * (the seccomp filter, each call answered by the helper), (d) UNITRUN_NO_LISTEN_EVENTS=1
+ * Listen= and UNITRUN_LISTEN_BPF=1 (BPF on the unit's cgroup, as root), (c) the same with
+ * the default events (the seccomp filter, each call answered by the helper), (d) UNITRUN_NO_LISTEN_EVENTS=1
  * (no events). Two loops: listen() again on one socket (a seccomp round trip each; the BPF
  * program sees only a socket entering the listening state), and each call on a fresh socket
  * (socket+bind+listen+close: a report each, by either mechanism). Interleaved runs, medians
@@ -26,8 +25,8 @@
 #include "unitrun.h"
 
 enum { PLAIN, EVENTS, SECCOMP, NO_EVENTS, N_WAYS };
-static const char *const way_names[N_WAYS] = { "alone (no launcher)", "unit, Listen= with events",
-                                               "unit, UNITRUN_NO_LISTEN_BPF=1",
+static const char *const way_names[N_WAYS] = { "alone (no launcher)", "unit, UNITRUN_LISTEN_BPF=1",
+                                               "unit, Listen= (seccomp events)",
                                                "unit, UNITRUN_NO_LISTEN_EVENTS=1" };
 enum { RELISTEN, FRESH, N_LOOPS };
 static const char *const loop_names[N_LOOPS] = { "listen() again on one socket",
@@ -86,10 +85,10 @@ static int run_once(
                 setenv("UNITRUN_NO_LISTEN_EVENTS", "1", 1);
         else
                 unsetenv("UNITRUN_NO_LISTEN_EVENTS");
-        if (way == SECCOMP)
-                setenv("UNITRUN_NO_LISTEN_BPF", "1", 1);
+        if (way == EVENTS)
+                setenv("UNITRUN_LISTEN_BPF", "1", 1);
         else
-                unsetenv("UNITRUN_NO_LISTEN_BPF");
+                unsetenv("UNITRUN_LISTEN_BPF");
         snprintf(name, sizeof(name), "listen-loop-%d.service", way);
         snprintf(addr, sizeof(addr), "127.0.0.1:%s", port);
         r = ur_executor_new(ctx, name, argv, &e);

@@ -658,7 +658,7 @@ run_start_kill(const char *label, const char *mode, const char *const extra[], i
         char *argv[16], *units[3] = { NULL, NULL, NULL };
         char *comp_argv[] = { (char *) proc_bin, (char *) "tree", NULL, NULL };
         uint32_t ids[8];
-        int n = 0, code, n_ids = 0;
+        int n = 0, code, n_ids = 0, r;
         char *log;
         tcase t;
 
@@ -679,7 +679,11 @@ run_start_kill(const char *label, const char *mode, const char *const extra[], i
                 &t, "slow.service", "notify", argv, 5000,
                 "Environment=TORTURE_NOT_READY=1\n[X-Ready]\nListen=127.0.0.1:1\n");
         REQUIRE(units[0] && units[1]);
-        REQUIRE(spawn_unitrun(&t, units) > 0);
+        /* BPF asked for (not the default), so that the cgroup path arms both ways' kind. */
+        setenv("UNITRUN_LISTEN_BPF", "1", 1);
+        r = spawn_unitrun(&t, units);
+        unsetenv("UNITRUN_LISTEN_BPF");
+        REQUIRE(r > 0);
         REQUIRE(wait_lines_while_running(&t, t.pids, records, 30000));
         REQUIRE(wait_lines_while_running(&t, t.comp_pids, COMPANION_RECORDS, 30000));
         torture_sleep_ms(50);

@@ -71,9 +71,9 @@ static int executor_listen_try_bpf(ur_executor *e, int cgroup_dir, unsigned need
         struct listen_bpf *b = NULL;
         int r;
 
-        if (listen_bpf_disabled())
-                why = "UNITRUN_NO_LISTEN_BPF=1";
-        else if (needs & READY_LISTEN_UNIX)
+        if (!listen_bpf_wanted())
+                return 0; /* not asked for: nothing to say */
+        if (needs & READY_LISTEN_UNIX)
                 why = "a unix socket's listen() has no cgroup hook";
         else if (cgroup_dir < 0)
                 why = "no cgroup leaf for the unit";

@@ -50,9 +50,9 @@ static long sys_bpf(int cmd, union bpf_attr *attr)
         return syscall(__NR_bpf, cmd, attr, sizeof(*attr));
 }
 
-bool listen_bpf_disabled(void)
+bool listen_bpf_wanted(void)
 {
-        const char *v = getenv("UNITRUN_NO_LISTEN_BPF");
+        const char *v = getenv("UNITRUN_LISTEN_BPF");
 
         return v && strcmp(v, "1") == 0;
 }

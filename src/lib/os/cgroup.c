@@ -62,14 +62,20 @@ int cgroup_open_dir(const char *path)
         return fd < 0 ? negative_errno() : fd;
 }
 
-int cgroup_open_events(const char *path)
+/* path/name opened for reading. */
+static int cgroup_open_file(const char *path, const char *name)
 {
         char p[PATH_MAX];
         int fd;
 
-        snprintf(p, sizeof(p), "%s/cgroup.events", path);
+        snprintf(p, sizeof(p), "%s/%s", path, name);
         fd = open(p, O_RDONLY | O_CLOEXEC);
         return fd < 0 ? negative_errno() : fd;
+}
+
+int cgroup_open_events(const char *path)
+{
+        return cgroup_open_file(path, "cgroup.events");
 }
 
 int cgroup_read_populated(int events_fd)
@@ -183,12 +189,7 @@ int cgroup_list_pids(const char *path, pid_t **ret_pids, size_t *ret_n)
 
 int cgroup_open_procs(const char *path)
 {
-        char p[PATH_MAX];
-        int fd;
-
-        snprintf(p, sizeof(p), "%s/cgroup.procs", path);
-        fd = open(p, O_RDONLY | O_CLOEXEC);
-        return fd < 0 ? negative_errno() : fd;
+        return cgroup_open_file(path, "cgroup.procs");
 }
 
 int cgroup_list_pids_fd(const char *path, int procs_fd, pid_t **ret_pids, size_t *ret_n)

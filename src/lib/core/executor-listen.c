@@ -1,12 +1,12 @@
 /* An executor's side of the listen(2)/bind(2) events: which mechanism its main command
- * gets, in this order: BPF programs on its cgroup leaf (listen-bpf.h: nothing on the
- * daemon's side; for TCP and UDP checks, a cgroup leaf, and a launcher allowed to load
- * them; unread once no check wants the events, detached with the run), else the seccomp
- * filter
- * (listen-notify.h: receiving the notification fd from the child and handing it to the
- * answerer process, which lets every call through at once, whether or not our loop runs),
- * else none; then telling the checks of each call reported. Without events (refused, or
- * forced off) the checks poll, as they would anyway, and the log says so. */
+ * gets, in this order: BPF programs on its cgroup leaf when asked for (listen-bpf.h:
+ * nothing on the daemon's side; for TCP and UDP checks, a cgroup leaf, and a launcher
+ * allowed to load them; unread once no check wants the events, detached with the run),
+ * else the seccomp filter (listen-notify.h: receiving the notification fd from the child
+ * and handing it to the answerer process, which lets every call through at once, whether
+ * or not our loop runs), else none; then telling the checks of each call reported.
+ * Without events (refused, or forced off) the checks poll, as they would anyway, and the
+ * log says so. */
 #include <fcntl.h>
 #include <poll.h>
 #include <string.h>

@@ -5,11 +5,7 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
-#include <linux/magic.h>
-#include <stdbool.h>
-#include <stdint.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 
 #include "internal.h"
 #include "macro.h"
@@ -53,48 +49,23 @@ static void runtime_dir_sweep_stale(const char *base)
         }
 }
 
-/* BASE/unitrun-UID, ours alone (made 0711, or found a directory of ours that nobody else may
- * write to), or NULL. */
-static const char *runtime_dir_own_base(const char *base, char *buf, size_t size)
+/* Without a usable $XDG_RUNTIME_DIR: /tmp/unitrun-UID, ours alone (made 0711, or found a
+ * directory of ours that nobody else may write to; else /tmp itself). Not /tmp directly: on a
+ * disk file system a directory made (and swept) among a busy /tmp's hundreds of entries
+ * costs ~0.25 ms of every start, in a small one of its own a fifth of that (bench-cycle). */
+static const char *runtime_dir_tmp_base(char *buf, size_t size)
 {
         struct stat st;
 
-        snprintf(buf, size, "%s/unitrun-%u", base, (unsigned) geteuid());
+        snprintf(buf, size, "/tmp/unitrun-%u", (unsigned) geteuid());
         if (mkdir(buf, 0711) < 0 && errno != EEXIST)
-                return NULL;
+                return "/tmp";
         if (lstat(buf, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 0022))
-                return NULL;
+                return "/tmp";
         /* Passable by the users a unit may run as (User=), as the run directory itself is. */
         if ((st.st_mode & 0711) != 0711 && chmod(buf, (st.st_mode & 07777) | 0711) < 0)
-                return NULL;
+                return "/tmp";
         return buf;
-}
-
-/* Whether /dev/shm is a tmpfs with room for a run: units' StateDirectory= and friends live
- * in the run directory (a test database, its WAL), and a container's default /dev/shm of
- * 64 MiB would turn them into ENOSPC in the middle of a test. 1 GiB free, or /tmp. */
-static bool runtime_dir_shm_roomy(void)
-{
-        struct statfs sf;
-
-        if (statfs("/dev/shm", &sf) < 0 || (unsigned long) sf.f_type != TMPFS_MAGIC)
-                return false;
-        return (uint64_t) sf.f_bavail * (uint64_t) sf.f_bsize >= (UINT64_C(1) << 30);
-}
-
-/* Without a usable $XDG_RUNTIME_DIR: /dev/shm/unitrun-UID, else /tmp/unitrun-UID, else /tmp
- * itself. /dev/shm first because it is a tmpfs (as $XDG_RUNTIME_DIR and systemd's /run are)
- * where /tmp is often a disk: on ext4 the run directory's mkdir, and the eviction of its
- * inode when it is removed, cost ~0.1 ms each of every start+stop cycle (bench-cycle), on
- * tmpfs a few microseconds. Not /tmp directly: a directory made (and swept) among a busy
- * /tmp's hundreds of entries costs more than in a small one of its own. */
-static const char *runtime_dir_tmp_base(char *buf, size_t size)
-{
-        const char *base = runtime_dir_shm_roomy() ? runtime_dir_own_base("/dev/shm", buf, size) : NULL;
-
-        if (!base)
-                base = runtime_dir_own_base("/tmp", buf, size);
-        return base ?: "/tmp";
 }
 
 static int runtime_dir_create(char **ret)

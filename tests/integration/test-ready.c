@@ -444,6 +444,36 @@ out:
         lcase_done(&t);
 }
 
+/* With the unit's listen()s heard as events, polling goes on as the backup for a listener
+ * outside the unit (a proxy, a container runtime's port forward): one that this test opens
+ * 300 ms in is seen, though the unit itself never listens. */
+static void test_tcp_listener_outside_unit(void)
+{
+        lcase t;
+        char spec[64], arg[80], *argv[8];
+        const char *outside_args[] = { "wait=300", arg, NULL };
+        uint64_t ms, ready;
+        int port;
+
+        if (!lcase_init_port(&t, false, AF_INET, &port))
+                goto out;
+        REQUIRE(new_fixture(&t, 0, "outside.service", "listener", "wait=60000", NULL));
+        REQUIRE(ur_executor_add_ready_tcp(t.e[0], ADDR(spec, "127.0.0.1:%d", port)) == 0);
+        ADDR(arg, "tcp=127.0.0.1:%d", port);
+        REQUIRE(test_fixture_argv(argv, ELEMENTS(argv), "listener", outside_args) == 0);
+        REQUIRE(tcase_add_helper(&t.tc, test_spawn(argv, tcase_helper_log(&t.tc))));
+        free(argv[0]);
+        REQUIRE(start_ok(&t, t.e[0], &ms));
+        ready = ur_executor_get_ready_msec(t.e[0]);
+        ASSERT_MS(ready, ready >= 300 - SLACK_MS && ready < LATE_MS);
+        /* Not polling for want of events: the backup schedule is what found it. */
+        if (!getenv("UNITRUN_NO_LISTEN_EVENTS"))
+                CU_ASSERT_PTR_NOT_NULL(strstr(t.log.text, "listen detection: seccomp"));
+        CU_ASSERT_EQUAL(ur_executor_stop(t.e[0]), 0);
+out:
+        lcase_done(&t);
+}
+
 /* ---- UnixSocket= -------------------------------------------------------------------- */
 
 /* The socket file exists at once, but connects are refused until listen(): not ready
@@ -1208,6 +1238,8 @@ static const cunit_case all_tests[] = {
         { "sockets-files", "TCP: IPv4 condition, IPv6-only listener: not ready",
           test_tcp_wrong_family_not_ready },
         { "sockets-files", "TCP: Interval= is the poll period", test_tcp_interval },
+        { "sockets-files", "TCP: a listener outside the unit, with listen events on",
+          test_tcp_listener_outside_unit },
         { "sockets-files", "UnixSocket: bound at once, listening after 600 ms",
           test_unix_bound_before_listening },
         { .group = "sockets-files",

@@ -24,7 +24,7 @@ static void ready_callback_ask(struct ready_callback *cb)
                 ready_check_met(&cb->check);
                 return;
         }
-        cb->interval_usec = ready_next_interval(cb->check.owner, cb->interval_usec, cb->since_usec);
+        cb->interval_usec = ready_next_interval(cb->check.owner, cb->interval_usec, cb->since_usec, false);
         (void) timer_arm(&cb->timer, now_usec() + cb->interval_usec);
 }
 
@@ -50,7 +50,7 @@ static int ready_callback_begin(struct ready_check *c)
          * and asking from inside begin() would let the caller's code run before the start
          * call has set everything up. */
         cb->since_usec = now_usec();
-        cb->interval_usec = ready_next_interval(c->owner, 0, 0);
+        cb->interval_usec = ready_next_interval(c->owner, 0, 0, false);
         return timer_arm(&cb->timer, now_usec() + cb->interval_usec);
 }
 

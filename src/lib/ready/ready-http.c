@@ -54,7 +54,7 @@ static size_t discard_body(char *data, size_t size, size_t n, void *userdata)
 
 static void ready_http_schedule(struct ready_http *h)
 {
-        h->interval_usec = ready_next_interval(h->check.owner, h->interval_usec, h->since_usec);
+        h->interval_usec = ready_next_interval(h->check.owner, h->interval_usec, h->since_usec, false);
         (void) timer_arm(&h->timer, now_usec() + h->interval_usec);
 }
 

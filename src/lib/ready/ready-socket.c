@@ -181,7 +181,11 @@ static void ready_socket_schedule(struct ready_socket *s)
                         &s->timer, now_usec() + (KICK_RETRY_USEC << (KICK_RETRIES - s->kick_retries)));
                 return;
         }
-        s->interval_usec = ready_next_interval(s->check.owner, s->interval_usec, s->since_usec);
+        /* With the unit's listen()s heard, a unix path or a loopback address of our own
+         * network (where the lookups run) is polled only for a listener outside the unit. */
+        s->interval_usec = ready_next_interval(
+                s->check.owner, s->interval_usec, s->since_usec,
+                ready_hears_listens(s->check.owner) && (s->is_unix || s->lookup.fd >= 0));
         (void) timer_arm(&s->timer, now_usec() + s->interval_usec);
 }
 

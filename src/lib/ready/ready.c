@@ -87,16 +87,26 @@ uint64_t ready_stretched_cap(uint64_t cap_usec, uint64_t long_cap_usec, uint64_t
         return stretched > cap_usec ? stretched : cap_usec;
 }
 
-uint64_t ready_next_interval(const struct ready_owner *owner, uint64_t previous_usec, uint64_t since_usec)
+bool ready_hears_listens(const struct ready_owner *owner)
+{
+        return ready_owner_root(owner)->listen_events;
+}
+
+uint64_t ready_next_interval(
+        const struct ready_owner *owner, uint64_t previous_usec, uint64_t since_usec, bool backup)
 {
         uint64_t next, cap;
 
         owner = ready_owner_root(owner);
         if (owner->interval_usec)
                 return owner->interval_usec;
-        if (!previous_usec)
+        if (!previous_usec && !backup)
                 return READY_INTERVAL_FIRST_USEC;
         cap = ready_stretched_cap(READY_INTERVAL_CAP_USEC, READY_INTERVAL_LONG_CAP_USEC, since_usec);
         next = previous_usec + previous_usec / 2;
+        /* The owner may learn that it hears the listen()s after the first polls (the
+         * seccomp listener arrives from the child): from then on, at least the cap. */
+        if (backup && next < READY_INTERVAL_CAP_USEC)
+                next = READY_INTERVAL_CAP_USEC;
         return next > cap ? cap : next;
 }

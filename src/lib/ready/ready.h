@@ -103,7 +103,13 @@ uint64_t ready_deadline(const struct ready_owner *owner);
  * milliseconds), growing to a cap that still keeps the median overshoot low; on a long
  * wait (since_usec: when the check began, 0: unknown) the cap stretches with the time
  * waited, so that waiting stays cheap (ready.c). */
-uint64_t ready_next_interval(const struct ready_owner *owner, uint64_t previous_usec, uint64_t since_usec);
+uint64_t ready_next_interval(
+        const struct ready_owner *owner, uint64_t previous_usec, uint64_t since_usec, bool backup);
+/* backup: the owner hears of the unit's listen()s (ready_hears_listens()) and the check
+ * polls an address where the unit's own listener would be, so the events find that one at
+ * once and polling is only for a listener outside the unit (a proxy, a container's port
+ * forward): no fast start then, the cap (5 ms) from the first poll. */
+bool ready_hears_listens(const struct ready_owner *owner);
 /* cap_usec, or an eighth of the time waited since since_usec when that is more, at most
  * long_cap_usec. */
 uint64_t ready_stretched_cap(uint64_t cap_usec, uint64_t long_cap_usec, uint64_t since_usec);

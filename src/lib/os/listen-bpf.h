@@ -39,8 +39,8 @@ int listen_bpf_drain(struct listen_bpf *b);
  * calls run no program of ours. Accepts NULL; returns NULL. */
 struct listen_bpf *listen_bpf_free(struct listen_bpf *b);
 
-/* UNITRUN_LISTEN_BPF=1: BPF asked for. Not the default: a ring buffer's reader is woken
- * through an irq_work, later than the seccomp round trip (bench-ready on an idle machine:
- * 0.45-0.55 ms median overshoot against seccomp's 0.17 ms), where the filter stops the
- * daemon at the call and hands unitrun the CPU. */
+/* UNITRUN_LISTEN_BPF=1: BPF asked for. Not the default: the ring buffer's reader is woken
+ * while the daemon runs on, on a VM often on an idle vCPU that is slow to wake (bench-ready
+ * on an idle machine: 0.45-0.55 ms median overshoot against seccomp's 0.17 ms), where the
+ * filter stops the daemon at the call and unitrun runs on the CPU it leaves. */
 bool listen_bpf_wanted(void);

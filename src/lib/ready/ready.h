@@ -108,7 +108,8 @@ uint64_t ready_next_interval(
 /* backup: the owner hears of the unit's listen()s (ready_hears_listens()) and the check
  * polls an address where the unit's own listener would be, so the events find that one at
  * once and polling is only for a listener outside the unit (a proxy, a container's port
- * forward): no fast start then, the cap (5 ms) from the first poll. */
+ * forward): no fast start then, the cap (5 ms) from the first poll, and on a long wait a
+ * quarter of the time waited instead of an eighth (at most 50 ms all the same). */
 bool ready_hears_listens(const struct ready_owner *owner);
 /* cap_usec, or an eighth of the time waited since since_usec when that is more, at most
  * long_cap_usec. */

@@ -4,9 +4,13 @@ Prints, for N cycles each (median and p90, milliseconds): start() and stop() of
 unitrun.Executor(["sleep", "100"]) and of unitrun.mirakuru.SimpleExecutor("sleep 100"); the
 same cycle through the bare extension type (unitrun._unitrun.Executor: the C calls and
 nothing of the Python layers), whose difference to the two is the Python-side overhead per
-start+stop; and the readiness lag of TCPExecutor and OutputExecutor, from the child's own
-CLOCK_MONOTONIC timestamp right after it listens / prints to the return of start()."""
+start+stop; the readiness lag of TCPExecutor and OutputExecutor, from the child's own
+CLOCK_MONOTONIC timestamp right after it listens / prints to the return of start(); and the
+launcher CPU of a start with a TCP= condition (the listen events' answerer) as this process
+is and with 512 MiB more of its own memory touched, which a fork of the answerer would have
+to copy the page tables of."""
 import os
+import resource
 import socket
 import statistics
 import sys
@@ -99,6 +103,11 @@ with tempfile.TemporaryDirectory() as d:
         e.start()
         back = time.monotonic()
         starts.append(time.perf_counter() - t0)
+        # With listen events start() may return before the child has written its stamp.
+        for _ in range(200):
+            if os.path.exists(stamp) and os.path.getsize(stamp):
+                break
+            time.sleep(0.005)
         with open(stamp) as f:
             lags.append(back - float(f.read()))
         e.stop()
@@ -118,5 +127,31 @@ with tempfile.TemporaryDirectory() as d:
             lags.append(back - float(f.read()))
         e.stop()
     stats("banner readiness lag (print -> start() returns)", lags)
+
+
+def start_cpu(n=N):
+    """Median launcher CPU (ms) of start() of a unit that listens at once, TCP= on it."""
+    cpus = []
+    for i in range(n + 1):
+        port = free_port()
+        e = unitrun.Executor([PY, "-c", LISTEN.replace("time.sleep(0.2)", ""), str(port), os.devnull],
+                             ready_tcp=f"127.0.0.1:{port}", timeout=20)
+        r0 = resource.getrusage(resource.RUSAGE_SELF)
+        e.start()
+        r1 = resource.getrusage(resource.RUSAGE_SELF)
+        e.stop()
+        if i:
+            cpus.append(r1.ru_utime + r1.ru_stime - r0.ru_utime - r0.ru_stime)
+    return statistics.median(cpus) * 1000
+
+
+small = start_cpu()
+blob = bytearray(512 << 20)
+for i in range(0, len(blob), 4096):
+    blob[i] = 1
+big = start_cpu()
+del blob
+print(f"{'launcher CPU of a TCP= start, this process':58s} median {small:8.2f} ms")
+print(f"{'the same with 512 MiB more touched (ratio to the above)':58s} median {big:8.2f} ms   ({big / small:.2f}x)")
 print("mirakuru 2.6 on this kind of machine (notes): start+stop ~120 ms (SimpleExecutor 12 + 108),")
 print("readiness lag ~50 ms median (100 ms poll); see shared/notes/mirakuru-reference.md")

@@ -1,6 +1,8 @@
 /* Hygiene: starting and stopping executors in a loop inside one process leaks nothing.
  * 500 executors, one after the other, in one context; then 50 contexts, each with one
- * executor. After a warm-up, the fd count (/proc/self/fd), VmRSS (within a generous
+ * executor; then 100 executors whose TCP= condition hears the unit's listen() (a seccomp
+ * answerer per start, which shares our memory on a stack of ours: the mappings are
+ * counted too). After a warm-up, the fd count (/proc/self/fd), VmRSS (within a generous
  * slack), the cgroup children of the run, our child processes (zombies included) and the
  * runtime directories must be where they were. Runs on both paths (UNITRUN_NO_CGROUP=1:
  * the fallback, where there are no cgroups to count). */
@@ -11,8 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include "test-net.h"
 #include "test-util.h"
 #include "torture-util.h"
 #include "test-lib.h"
@@ -20,6 +24,7 @@
 
 #define N_EXECUTORS 500
 #define N_CONTEXTS 50
+#define N_LISTENERS 100
 #define WARMUP 25
 #define RSS_SLACK_KB (4 * 1024)
 
@@ -183,11 +188,80 @@ static void test_50_contexts(void)
 #endif
 }
 
+/* Lines of /proc/self/maps: a stack left mapped is one more (or two, with its guard). */
+static int count_mappings(void)
+{
+        char *maps = test_read_file("/proc/self/maps");
+        int n = 0;
+
+        for (const char *p = maps; p && *p; p++)
+                n += *p == '\n';
+        free(maps);
+        return maps ? n : -1;
+}
+
+static int one_listener_cycle(ur_context *ctx, unsigned i)
+{
+        char name[64], tcp[64], spec[64], *argv[4];
+        const char *args[] = { tcp, NULL };
+        int port = test_free_port(AF_INET), r;
+        ur_executor *e = NULL;
+
+        snprintf(name, sizeof(name), "hygiene-listen-%u.service", i);
+        snprintf(tcp, sizeof(tcp), "tcp=127.0.0.1:%d", port);
+        snprintf(spec, sizeof(spec), "127.0.0.1:%d", port);
+        r = port > 0 ? test_fixture_argv(argv, 4, "listener", args) : -EADDRNOTAVAIL;
+        if (r < 0)
+                return r;
+        r = ur_executor_new(ctx, name, argv, &e);
+        free(argv[0]);
+        if (r >= 0)
+                r = ur_executor_add_ready_tcp(e, spec);
+        if (r >= 0)
+                r = ur_executor_start(e);
+        if (r == UR_OK)
+                r = ur_executor_stop(e);
+        if (r != UR_OK)
+                fprintf(stderr, "\n    listener cycle %u: %s (%s)\n", i, test_outcome_name(r),
+                        e && ur_executor_get_error(e) ? ur_executor_get_error(e) : "no message");
+        ur_executor_free(e);
+        return r;
+}
+
+static void test_listeners_one_context(void)
+{
+        ur_context *ctx = NULL;
+        int fds0 = 0, children0 = 0, maps0 = 0, failures = 0;
+
+        CU_ASSERT_PTR_NOT_NULL_FATAL(getenv("FIXTURE_DIR"));
+        CU_ASSERT_EQUAL_FATAL(ur_context_new(&ctx), 0);
+        for (unsigned i = 0; i < N_LISTENERS; i++) {
+                if (i == 10) {
+                        fds0 = test_count_fds();
+                        children0 = count_children();
+                        maps0 = count_mappings();
+                }
+                if (one_listener_cycle(ctx, i) < 0 && ++failures > 3)
+                        break;
+        }
+        CU_ASSERT_EQUAL(failures, 0);
+        fprintf(stderr,
+                "\n    after %d listener cycles: fds %d -> %d, children %d -> %d, mappings %d -> %d\n",
+                N_LISTENERS - 10, fds0, test_count_fds(), children0, count_children(), maps0,
+                count_mappings());
+        CU_ASSERT_EQUAL(test_count_fds(), fds0);
+        CU_ASSERT_EQUAL(count_children(), children0);
+        /* glibc's malloc may map an arena or two on its own; a stack per start would be 90. */
+        CU_ASSERT_TRUE(count_mappings() <= maps0 + 4);
+        ur_context_free(ctx);
+}
+
 int main(void)
 {
         static CU_TestInfo tests[] = {
                 { "500 executors in one context", test_500_executors_one_context },
                 { "50 contexts", test_50_contexts },
+                { "100 executors with listen events", test_listeners_one_context },
                 CU_TEST_INFO_NULL,
         };
         const char *no_cgroup = getenv("UNITRUN_NO_CGROUP");

@@ -1,4 +1,5 @@
-/* clone3() sharing our address space until the child's execve(); see clone-vfork.h. */
+/* clone3() sharing our address space, until the child's execve() (clone3_vfork()) or for
+ * the child's life (clone3_shared_vm()); see clone-vfork.h. */
 #include <errno.h>
 #include <signal.h>
 #include <stdint.h>
@@ -76,6 +77,32 @@ pid_t clone3_vfork(struct shim_clone_args *args, void (*fn)(void *data), void *d
         (void) args;
         (void) fn;
         (void) data;
+        return -ENOSYS;
+#endif
+}
+
+pid_t clone3_shared_vm(
+        struct shim_clone_args *args, void (*fn)(void *data), void *data, void *stack, size_t stack_size)
+{
+#if defined(__x86_64__) && !defined(CLONE_VFORK_NO_ASM)
+        sigset_t all, saved;
+        pid_t pid;
+
+        args->flags |= CLONE_VM;
+        args->flags &= ~(uint64_t) CLONE_VFORK;
+        args->stack = (uint64_t) (uintptr_t) stack;
+        args->stack_size = stack_size;
+        sigfillset(&all);
+        (void) pthread_sigmask(SIG_SETMASK, &all, &saved);
+        pid = clone3_raw(args, fn, data);
+        (void) pthread_sigmask(SIG_SETMASK, &saved, NULL);
+        return pid;
+#else
+        (void) args;
+        (void) fn;
+        (void) data;
+        (void) stack;
+        (void) stack_size;
         return -ENOSYS;
 #endif
 }

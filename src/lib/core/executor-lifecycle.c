@@ -1075,6 +1075,7 @@ static int executor_alloc(ur_context *ctx, const char *name, ur_executor **ret)
         e->notify_access = EXECUTOR_DEFAULT_NOTIFY_ACCESS;
         e->child.watch.fd = e->control.watch.fd = e->main_watch.fd = e->exec_watch.fd = -1;
         e->listen_setup_watch.fd = e->listen_notify_watch.fd = e->listen_answerer_watch.fd = -1;
+        e->listen_answerer.pidfd = -1;
         e->listen_bpf_watch.fd = -1;
         e->notify_watch.fd = e->timer.fd = e->cgroup_watch.fd = -1;
         e->procs_fd = -1;

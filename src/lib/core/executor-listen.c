@@ -151,10 +151,9 @@ void executor_listen_check_met(ur_executor *e)
 static void executor_on_answerer_exit(struct watch *w, uint32_t events)
 {
         ur_executor *e = w->data;
-        siginfo_t si;
 
-        (void) waitid((idtype_t) P_PIDFD, (id_t) w->fd, &si, WEXITED | WNOHANG);
         watch_remove(&e->ctx->loop, w);
+        listen_answerer_free(&e->listen_answerer, false);
 }
 
 /* No answerer process (fork refused): the loop answers, as well as it can while it runs;
@@ -177,11 +176,13 @@ static void executor_on_listen_notify_inline(struct watch *w, uint32_t events)
 
 static int executor_listen_start_answerer(ur_executor *e, int notify_fd)
 {
-        int pipe_fds[2], pidfd, r;
+        int pipe_fds[2], r;
 
+        /* One per run: the last run's was ended at its release. */
+        listen_answerer_free(&e->listen_answerer, true);
         if (pipe2(pipe_fds, O_CLOEXEC | O_NONBLOCK) < 0)
                 goto inline_answers;
-        r = listen_notify_start_answerer(notify_fd, pipe_fds[1], &pidfd);
+        r = listen_notify_start_answerer(notify_fd, pipe_fds[1], &e->listen_answerer);
         close(pipe_fds[1]);
         if (r < 0) {
                 close(pipe_fds[0]);
@@ -190,12 +191,10 @@ static int executor_listen_start_answerer(ur_executor *e, int notify_fd)
         r = loop_add(
                 &e->ctx->loop, &e->listen_notify_watch, pipe_fds[0], EPOLLIN, executor_on_listen_event, e);
         if (r >= 0)
-                r = loop_add(
-                        &e->ctx->loop, &e->listen_answerer_watch, pidfd, EPOLLIN, executor_on_answerer_exit,
-                        e);
-        else
-                close(pidfd);
-        /* Without its watches the answerer still answers; it ends with the unit. */
+                r = loop_add_borrowed(
+                        &e->ctx->loop, &e->listen_answerer_watch, e->listen_answerer.pidfd, EPOLLIN,
+                        executor_on_answerer_exit, e);
+        /* Without its watches the answerer still answers; it is ended at the release. */
         return r;
 
 inline_answers:
@@ -275,14 +274,11 @@ void executor_listen_release(ur_executor *e)
 {
         watch_remove(&e->ctx->loop, &e->listen_setup_watch);
         watch_remove(&e->ctx->loop, &e->listen_notify_watch);
-        /* The answerer exits by itself once the unit's processes are gone (they are, at
-         * release): reap it if it has, else leave it to the kernel's init (PDEATHSIG). */
-        if (watch_active(&e->listen_answerer_watch)) {
-                siginfo_t si;
-                (void) waitid(
-                        (idtype_t) P_PIDFD, (id_t) e->listen_answerer_watch.fd, &si, WEXITED | WNOHANG);
-        }
+        /* The unit's processes are gone at release, and nothing holds the filter: the
+         * answerer, if it has not exited (before Linux 6.11 it cannot tell), is ended now,
+         * and reaped before its stack, which may be in our memory, is freed. */
         watch_remove(&e->ctx->loop, &e->listen_answerer_watch);
+        listen_answerer_free(&e->listen_answerer, true);
         /* The run is over: the programs are detached and unloaded (closing our fds; the
          * cgroup's removal would detach them too, but not unload what we hold). */
         executor_listen_bpf_detach(e);

@@ -5,6 +5,7 @@
 
 #include "cgroup-run.h"
 #include "guardian.h"
+#include "listen-notify.h"
 #include "log.h"
 #include "loop.h"
 #include "notify-message.h"
@@ -198,8 +199,9 @@ struct ur_executor {
         struct watch notify_watch;
         char *notify_path;
         /* executor-listen.c: the socket the child sends the seccomp listener over, then
-         * the answerer's event pipe and its pidfd. */
+         * the answerer's event pipe and its pidfd (borrowed from listen_answerer). */
         struct watch listen_setup_watch, listen_notify_watch, listen_answerer_watch;
+        struct listen_answerer listen_answerer;
         /* Or the BPF programs on its cgroup, and their ring buffer (borrowed fd). */
         struct listen_bpf *listen_bpf;
         struct watch listen_bpf_watch;

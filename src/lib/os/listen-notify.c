@@ -12,14 +12,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
-#include <sys/time.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "clone-vfork.h"
 #include "listen-notify.h"
 #include "macro.h"
+#include "raw-syscall.h"
 #include "shims.h"
 
 /* Linux 6.6 uapi; Debian 12's headers are older. */
@@ -125,26 +128,40 @@ int listen_notify_receive(int sock)
         return fd >= 0 ? fd : -ENOENT;
 }
 
+/* The answerer runs either beside us sharing our memory (clone3_shared_vm()) or forked: raw
+ * system calls only, none of which writes errno (raw-syscall.h). */
+static long sys(long nr, long a1, long a2, long a3)
+{
+        return raw_syscall4(nr, a1, a2, a3, 0);
+}
+
+_Noreturn static void answerer_exit(int status)
+{
+        for (;;)
+                (void) sys(SYS_exit, status, 0, 0);
+}
+
 /* report: an fd to write one byte to before the answer (-1: none); set to -1 once the
  * reader is gone. Before the answer: the launcher is on its way while the call runs. */
-static int listen_notify_answer_reporting(int notify_fd, int *report)
+static int answer_reporting(int notify_fd, int *report)
 {
 #ifdef SECCOMP_USER_NOTIF_FLAG_CONTINUE
         struct seccomp_notif req;
         struct seccomp_notif_resp resp;
+        long r;
 
         memset(&req, 0, sizeof(req));
-        if (ioctl(notify_fd, SECCOMP_IOCTL_NOTIF_RECV, &req) < 0)
-                return errno == ENOENT || errno == EAGAIN || errno == EINTR ? 0 : -errno;
-        if (*report >= 0 && write(*report, "L", 1) < 0 && errno == EPIPE)
+        r = sys(SYS_ioctl, notify_fd, (long) SECCOMP_IOCTL_NOTIF_RECV, (long) &req);
+        if (r < 0)
+                return r == -ENOENT || r == -EAGAIN || r == -EINTR ? 0 : (int) r;
+        if (*report >= 0 && sys(SYS_write, *report, (long) "L", 1) == -EPIPE)
                 *report = -1;
         resp = (struct seccomp_notif_resp){ .id = req.id, .flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE };
-        /* ENOENT: the caller was killed meanwhile; nothing waits for the answer. EINTR (the
-         * answerer's alarm, while the lock was taken): again, the caller still waits. */
-        while (ioctl(notify_fd, SECCOMP_IOCTL_NOTIF_SEND, &resp) < 0)
-                if (errno != EINTR) {
-                        if (errno != ENOENT)
-                                return -errno;
+        /* ENOENT: the caller was killed meanwhile; nothing waits for the answer. */
+        while ((r = sys(SYS_ioctl, notify_fd, (long) SECCOMP_IOCTL_NOTIF_SEND, (long) &resp)) < 0)
+                if (r != -EINTR) {
+                        if (r != -ENOENT)
+                                return (int) r;
                         break;
                 }
         return 1;
@@ -157,55 +174,43 @@ int listen_notify_answer(int notify_fd)
 {
         int none = -1;
 
-        return listen_notify_answer_reporting(notify_fd, &none);
-}
-
-static void answerer_on_alarm(int sig)
-{
-        (void) sig; /* only to interrupt the blocking receive */
+        return answer_reporting(notify_fd, &none);
 }
 
 /* Whether every process holding the filter is gone (POLLHUP, Linux 5.8). */
 static bool answerer_orphaned(int notify_fd)
 {
         struct pollfd p = { .fd = notify_fd, .events = POLLIN };
+        struct timespec zero = { 0, 0 };
 
-        return poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLERR | POLLNVAL)) && !(p.revents & POLLIN);
+        return sys(SYS_ppoll, (long) &p, 1, (long) &zero) == 1 &&
+               (p.revents & (POLLHUP | POLLERR | POLLNVAL)) && !(p.revents & POLLIN);
 }
 
-_Noreturn static void answerer_run(int notify_fd, int event_fd, pid_t launcher)
-{
-        struct sigaction sa = { .sa_handler = answerer_on_alarm };
-        struct itimerval tick = { .it_interval = { 1, 0 }, .it_value = { 1, 0 } };
-        int report = event_fd;
-        sigset_t all, alarm_only;
+/* What the answerer starts from; on its own stack region when it shares our memory, since
+ * ours moves on at once. */
+struct answerer_start {
+        int notify_fd, event_fd;
+        pid_t launcher;
+};
 
-        /* Nothing of the launcher's signal handling applies here; only SIGKILL ends us (and
-         * a SIGPIPE stays pending: a write to a closed pipe just fails). */
-        sigfillset(&all);
-        (void) sigprocmask(SIG_SETMASK, &all, NULL);
-        if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != launcher)
-                _exit(0);
+_Noreturn static void answerer_run(int notify_fd, int report)
+{
         /* The receive blocks by itself instead of a poll() before each: one syscall less per
          * call of the daemon (bench-listen: ~0.4 of ~6.5 us). It returns when the last holder
-         * of the filter is gone only from Linux 6.11 on; before, a SIGALRM each second (no
-         * SA_RESTART: EINTR) lets us look for the hang-up. */
-        sigemptyset(&alarm_only);
-        sigaddset(&alarm_only, SIGALRM);
-        if (sigaction(SIGALRM, &sa, NULL) < 0 || setitimer(ITIMER_REAL, &tick, NULL) < 0 ||
-            sigprocmask(SIG_UNBLOCK, &alarm_only, NULL) < 0)
-                _exit(1);
+         * of the filter is gone from Linux 6.11 on; before, the answerer waits until the
+         * launcher ends it at the run's end (listen_answerer_free()) or dies. */
         for (;;) {
                 bool reporting = report >= 0;
-                int r = listen_notify_answer_reporting(notify_fd, &report);
+                int r = answer_reporting(notify_fd, &report);
 
                 if (r < 0)
-                        _exit(1);
+                        answerer_exit(1);
                 if (r == 0) {
                         /* Interrupted, or no notification: orphaned, or a caller killed
                          * between its notification and our receive. */
                         if (answerer_orphaned(notify_fd))
-                                _exit(0);
+                                answerer_exit(0);
                         continue;
                 }
                 /* The launcher closes its end once the unit is ready: from then on the
@@ -218,41 +223,104 @@ _Noreturn static void answerer_run(int notify_fd, int event_fd, pid_t launcher)
                  * of its listen() later (0.5 ms instead of 0.15, bench-ready). Older
                  * kernels: EINVAL, and the plain wake-ups. */
                 if (reporting && report < 0)
-                        (void) ioctl(
-                                notify_fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS,
-                                (__u64) SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
+                        (void) sys(
+                                SYS_ioctl, notify_fd, (long) SECCOMP_IOCTL_NOTIF_SET_FLAGS,
+                                (long) SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
 #endif
         }
 }
 
-int listen_notify_start_answerer(int notify_fd, int event_fd, int *ret_pidfd)
+_Noreturn static void answerer_main(void *data)
 {
-        pid_t launcher = getpid(), pid;
-        int pidfd;
+        const struct answerer_start *start = data;
+        int notify_fd = start->notify_fd, event_fd = start->event_fd, n, e;
+        uint64_t all = ~(uint64_t) 0;
 
-        pid = fork();
-        if (pid < 0)
-                return negative_errno();
-        if (pid == 0) {
-                /* Only what it needs, as fds 3 and 4: a copy of any other fd (a pipe, a
-                 * socket of ours) would keep it open past its owner's close. */
-                int n = fcntl(notify_fd, F_DUPFD, 5), e = fcntl(event_fd, F_DUPFD, 5);
+        /* Nothing of the launcher's signal handling applies here; only SIGKILL ends us (and
+         * a SIGPIPE stays pending: a write to a closed pipe just fails). */
+        (void) raw_syscall4(SYS_rt_sigprocmask, SIG_SETMASK, (long) &all, 0, sizeof(all));
+        if (sys(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0) < 0 || sys(SYS_getppid, 0, 0, 0) != start->launcher)
+                answerer_exit(0);
+        /* Only what it needs, as fds 3 and 4: a copy of any other fd (a pipe, a socket of
+         * ours) would keep it open past its owner's close. */
+        n = (int) sys(SYS_fcntl, notify_fd, F_DUPFD, 5);
+        e = (int) sys(SYS_fcntl, event_fd, F_DUPFD, 5);
+        if (n < 0 || e < 0 || sys(SYS_dup3, n, 3, 0) < 0 || sys(SYS_dup3, e, 4, 0) < 0)
+                answerer_exit(1);
+        if (sys(SYS_close_range, 5, ~0U, 0) < 0)
+                for (int fd = 5; fd < 65536; fd++)
+                        (void) sys(SYS_close, fd, 0, 0);
+        answerer_run(3, 4);
+}
 
-                if (n < 0 || e < 0 || dup2(n, 3) < 0 || dup2(e, 4) < 0)
-                        _exit(1);
-                if (shim_close_range(5, ~0U, 0) < 0)
-                        for (int fd = 5; fd < 65536; fd++)
-                                (void) close(fd);
-                answerer_run(3, 4, launcher);
-        }
-        pidfd = shim_pidfd_open(pid, 0);
-        if (pidfd < 0) {
-                int r = negative_errno();
-                (void) kill(pid, SIGKILL);
-                (void) waitpid(pid, NULL, 0);
-                return r;
+/* Enough for the answerer's few frames; only the pages it touches are ever allocated. */
+#define ANSWERER_STACK (64 * 1024)
+
+int listen_notify_start_answerer(int notify_fd, int event_fd, struct listen_answerer *ret)
+{
+        struct answerer_start here = { .notify_fd = notify_fd, .event_fd = event_fd, .launcher = getpid() };
+        int pidfd = -1;
+        void *region;
+        pid_t pid = -ENOSYS;
+
+        /* Beside us when we can: a fork copies our page tables, which for an embedder of
+         * a few hundred MB (pytest) costs milliseconds at every start of a unit. */
+        region =
+                mmap(NULL, ANSWERER_STACK, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE, -1, 0);
+        if (region != MAP_FAILED) {
+                /* The start at the top, the stack below it, the lowest page a guard. */
+                struct answerer_start *start =
+                        (struct answerer_start *) ((char *) region + ANSWERER_STACK - 64);
+                struct shim_clone_args args = {
+                        .flags = CLONE_PIDFD,
+                        .pidfd = (uint64_t) (uintptr_t) &pidfd,
+                        .exit_signal = SIGCHLD,
+                };
+
+                (void) mprotect(region, 4096, PROT_NONE);
+                *start = here;
+                pid = clone3_shared_vm(&args, answerer_main, start, region, ANSWERER_STACK - 64);
+                if (pid < 0) {
+                        (void) munmap(region, ANSWERER_STACK);
+                        region = NULL;
+                        if (pid != -ENOSYS)
+                                return pid;
+                }
+        } else
+                region = NULL;
+        if (!region) {
+                pid = fork();
+                if (pid < 0)
+                        return negative_errno();
+                if (pid == 0)
+                        answerer_main(&here);
+                pidfd = shim_pidfd_open(pid, 0);
+                if (pidfd < 0) {
+                        int r = negative_errno();
+                        (void) kill(pid, SIGKILL);
+                        (void) waitpid(pid, NULL, 0);
+                        return r;
+                }
         }
         close(notify_fd);
-        *ret_pidfd = pidfd;
+        *ret = (struct listen_answerer){ .pidfd = pidfd, .stack = region, .stack_size = ANSWERER_STACK };
         return 0;
+}
+
+void listen_answerer_free(struct listen_answerer *a, bool end_it)
+{
+        siginfo_t si;
+
+        if (a->pidfd >= 0) {
+                if (end_it)
+                        (void) shim_pidfd_send_signal(a->pidfd, SIGKILL);
+                /* Once reaped it no longer runs on its stack: only then is it ours again. */
+                while (waitid((idtype_t) P_PIDFD, (id_t) a->pidfd, &si, WEXITED) < 0 && errno == EINTR)
+                        ;
+                a->pidfd = safe_close(a->pidfd);
+        }
+        if (a->stack)
+                (void) munmap(a->stack, a->stack_size);
+        a->stack = NULL;
 }

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 
 /* Child side, between clone and execve (async-signal-safe calls only): installs the
  * filter (listen(2), and bind(2) too with with_bind: a round trip to the answerer per call
@@ -31,10 +32,22 @@ int listen_notify_answer(int notify_fd);
  * for a while (its test code between start and stop): a daemon's listen() would wait for
  * it. A small helper process answers every notification at once, for the unit's whole
  * life, and writes one byte per call to event_fd (non-blocking: a full pipe loses bytes,
- * not answers). It exits when every process holding the filter is gone, or with the
- * launcher (PR_SET_PDEATHSIG). On success notify_fd is the helper's (closed here) and
- * *ret_pidfd is its pidfd; on failure the caller keeps notify_fd and must answer itself. */
-int listen_notify_start_answerer(int notify_fd, int event_fd, int *ret_pidfd);
+ * not answers). It shares the launcher's memory where it can (clone3_shared_vm(): the same
+ * cost at any size of the launcher), else it is forked; either way it is a process of its
+ * own, so a stopped launcher stops no answer. It exits when every process holding the
+ * filter is gone (Linux 6.11; before, at listen_answerer_free()), or with the launcher
+ * (PR_SET_PDEATHSIG). On success notify_fd is the helper's (closed here); on failure the
+ * caller keeps notify_fd and must answer itself. */
+struct listen_answerer {
+        int pidfd;   /* readable once it exited */
+        void *stack; /* its stack region when it shares our memory, else NULL */
+        size_t stack_size;
+};
+int listen_notify_start_answerer(int notify_fd, int event_fd, struct listen_answerer *ret);
+
+/* Reaps it (ending it first with end_it: at the run's end, when nothing holds the filter
+ * any more) and frees its stack; then *a holds nothing. */
+void listen_answerer_free(struct listen_answerer *a, bool end_it);
 
 /* UNITRUN_NO_LISTEN_EVENTS=1: no filter, Listen= polls (the fallback, forced). */
 bool listen_notify_disabled(void);

@@ -129,13 +129,17 @@ int listen_notify_receive(int sock)
 }
 
 /* The answerer runs either beside us sharing our memory (clone3_shared_vm()) or forked: raw
- * system calls only, none of which writes errno (raw-syscall.h). */
-static long sys(long nr, long a1, long a2, long a3)
+ * system calls only, none of which writes errno (raw-syscall.h), and no stack protector,
+ * whose canary is read through the thread pointer, which in the shared-memory child is the
+ * launcher thread's: should that thread end, its TCB may go with it. */
+#define ANSWERER_CODE __attribute__((no_stack_protector))
+
+ANSWERER_CODE static long sys(long nr, long a1, long a2, long a3)
 {
         return raw_syscall4(nr, a1, a2, a3, 0);
 }
 
-_Noreturn static void answerer_exit(int status)
+ANSWERER_CODE _Noreturn static void answerer_exit(int status)
 {
         for (;;)
                 (void) sys(SYS_exit, status, 0, 0);
@@ -143,7 +147,7 @@ _Noreturn static void answerer_exit(int status)
 
 /* report: an fd to write one byte to before the answer (-1: none); set to -1 once the
  * reader is gone. Before the answer: the launcher is on its way while the call runs. */
-static int answer_reporting(int notify_fd, int *report)
+ANSWERER_CODE static int answer_reporting(int notify_fd, int *report)
 {
 #ifdef SECCOMP_USER_NOTIF_FLAG_CONTINUE
         struct seccomp_notif req;
@@ -178,7 +182,7 @@ int listen_notify_answer(int notify_fd)
 }
 
 /* Whether every process holding the filter is gone (POLLHUP, Linux 5.8). */
-static bool answerer_orphaned(int notify_fd)
+ANSWERER_CODE static bool answerer_orphaned(int notify_fd)
 {
         struct pollfd p = { .fd = notify_fd, .events = POLLIN };
         struct timespec zero = { 0, 0 };
@@ -194,7 +198,7 @@ struct answerer_start {
         pid_t launcher;
 };
 
-_Noreturn static void answerer_run(int notify_fd, int report)
+ANSWERER_CODE _Noreturn static void answerer_run(int notify_fd, int report)
 {
         /* The receive blocks by itself instead of a poll() before each: one syscall less per
          * call of the daemon (bench-listen: ~0.4 of ~6.5 us). It returns when the last holder
@@ -230,7 +234,7 @@ _Noreturn static void answerer_run(int notify_fd, int report)
         }
 }
 
-_Noreturn static void answerer_main(void *data)
+ANSWERER_CODE _Noreturn static void answerer_main(void *data)
 {
         const struct answerer_start *start = data;
         int notify_fd = start->notify_fd, event_fd = start->event_fd, n, e;

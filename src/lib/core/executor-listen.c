@@ -179,6 +179,7 @@ static int executor_listen_start_answerer(ur_executor *e, int notify_fd)
         int pipe_fds[2], r;
 
         /* One per run: the last run's was ended at its release. */
+        watch_remove(&e->ctx->loop, &e->listen_answerer_watch);
         listen_answerer_free(&e->listen_answerer, true);
         if (pipe2(pipe_fds, O_CLOEXEC | O_NONBLOCK) < 0)
                 goto inline_answers;

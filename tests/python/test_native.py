@@ -296,6 +296,41 @@ def test_parallel_start_all_and_threads():
     assert time.monotonic() - t0 < 2.8
 
 
+LISTEN_AGAIN = """
+import socket, sys, time
+def listen(port):
+    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("127.0.0.1", port)); s.listen(8); return s
+a = listen(int(sys.argv[1]))
+time.sleep(float(sys.argv[3]))
+try:
+    b = listen(int(sys.argv[2]))
+    print("second listen: ok", flush=True)
+except OSError as e:
+    print("second listen:", e, flush=True)
+time.sleep(60)
+"""
+
+
+def test_started_from_a_thread_that_ends(port):
+    # The unit's listen() calls go through the launcher's seccomp answerer for the unit's
+    # whole life: a thread that started the unit and then ended must not take it along
+    # (a PR_SET_PDEATHSIG answerer did: the second listen() failed with ENOSYS).
+    second = free_port()
+    with unitrun.Context() as ctx:
+        e = ctx.executor([PY, "-c", LISTEN_AGAIN, str(port), str(second), "0.5"], ready_tcp=port, timeout=20)
+        t = threading.Thread(target=e.start)
+        t.start()
+        t.join()
+        assert e.running()
+        deadline = time.monotonic() + 10
+        while "second listen" not in e.text() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert "second listen: ok" in e.text(), e.text()
+        assert connects(second)
+        e.stop()
+
+
 def test_ctrl_c_during_start_tears_down(tmp_path):
     pidfile = tmp_path / "p"
     script = textwrap.dedent(

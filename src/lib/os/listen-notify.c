@@ -4,17 +4,18 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
-#include <sys/prctl.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -181,32 +182,60 @@ int listen_notify_answer(int notify_fd)
         return answer_reporting(notify_fd, &none);
 }
 
-/* Whether every process holding the filter is gone (POLLHUP, Linux 5.8). */
-ANSWERER_CODE static bool answerer_orphaned(int notify_fd)
+/* Whether every process holding the filter is gone (POLLHUP, Linux 5.8), looking (zero
+ * timeout) or waiting for a notification or that (NULL). */
+ANSWERER_CODE static bool answerer_poll_orphaned(int notify_fd, const struct timespec *timeout)
 {
         struct pollfd p = { .fd = notify_fd, .events = POLLIN };
-        struct timespec zero = { 0, 0 };
 
-        return sys(SYS_ppoll, (long) &p, 1, (long) &zero) == 1 &&
+        return sys(SYS_ppoll, (long) &p, 1, (long) timeout) == 1 &&
                (p.revents & (POLLHUP | POLLERR | POLLNVAL)) && !(p.revents & POLLIN);
+}
+
+ANSWERER_CODE static bool answerer_orphaned(int notify_fd)
+{
+        static const struct timespec zero = { 0, 0 };
+
+        return answerer_poll_orphaned(notify_fd, &zero);
+}
+
+ANSWERER_CODE static bool answerer_wait(int notify_fd)
+{
+        return answerer_poll_orphaned(notify_fd, NULL);
 }
 
 /* What the answerer starts from; on its own stack region when it shares our memory, since
  * ours moves on at once. */
 struct answerer_start {
         int notify_fd, event_fd;
-        pid_t launcher;
+        bool poll_first;
 };
 
-ANSWERER_CODE _Noreturn static void answerer_run(int notify_fd, int report)
+/* From Linux 6.11 a blocked SECCOMP_IOCTL_NOTIF_RECV returns once the last process holding
+ * the filter is gone; before, only poll() says so (POLLHUP, 5.8). */
+static bool recv_sees_hangup(void)
 {
-        /* The receive blocks by itself instead of a poll() before each: one syscall less per
-         * call of the daemon (bench-listen: ~0.4 of ~6.5 us). It returns when the last holder
-         * of the filter is gone from Linux 6.11 on; before, the answerer waits until the
-         * launcher ends it at the run's end (listen_answerer_free()) or dies. */
+        static int known = -1;
+        struct utsname u;
+        unsigned major = 0, minor = 0;
+
+        if (known < 0)
+                known = uname(&u) == 0 && sscanf(u.release, "%u.%u", &major, &minor) == 2 &&
+                        (major > 6 || (major == 6 && minor >= 11));
+        return known;
+}
+
+ANSWERER_CODE _Noreturn static void answerer_run(int notify_fd, int report, bool poll_first)
+{
+        /* The receive blocks by itself where it sees the hang-up, instead of a poll() before
+         * each: one syscall less per call of the daemon (bench-listen: ~0.4 of ~6.5 us). */
         for (;;) {
                 bool reporting = report >= 0;
-                int r = answer_reporting(notify_fd, &report);
+                int r;
+
+                if (poll_first && answerer_wait(notify_fd))
+                        answerer_exit(0);
+                r = answer_reporting(notify_fd, &report);
 
                 if (r < 0)
                         answerer_exit(1);
@@ -238,13 +267,16 @@ ANSWERER_CODE _Noreturn static void answerer_main(void *data)
 {
         const struct answerer_start *start = data;
         int notify_fd = start->notify_fd, event_fd = start->event_fd, n, e;
+        bool poll_first = start->poll_first;
         uint64_t all = ~(uint64_t) 0;
 
         /* Nothing of the launcher's signal handling applies here; only SIGKILL ends us (and
-         * a SIGPIPE stays pending: a write to a closed pipe just fails). */
+         * a SIGPIPE stays pending: a write to a closed pipe just fails). No
+         * PR_SET_PDEATHSIG: it fires when the thread that made us ends, and a library caller
+         * may start a unit from a thread that then ends while the unit runs on (its later
+         * listen() calls would fail with ENOSYS). Should the launcher die, the guardian
+         * kills the unit, and with its last process we go. */
         (void) raw_syscall4(SYS_rt_sigprocmask, SIG_SETMASK, (long) &all, 0, sizeof(all));
-        if (sys(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0) < 0 || sys(SYS_getppid, 0, 0, 0) != start->launcher)
-                answerer_exit(0);
         /* Only what it needs, as fds 3 and 4: a copy of any other fd (a pipe, a socket of
          * ours) would keep it open past its owner's close. */
         n = (int) sys(SYS_fcntl, notify_fd, F_DUPFD, 5);
@@ -254,7 +286,7 @@ ANSWERER_CODE _Noreturn static void answerer_main(void *data)
         if (sys(SYS_close_range, 5, ~0U, 0) < 0)
                 for (int fd = 5; fd < 65536; fd++)
                         (void) sys(SYS_close, fd, 0, 0);
-        answerer_run(3, 4);
+        answerer_run(3, 4, poll_first);
 }
 
 /* Enough for the answerer's few frames; only the pages it touches are ever allocated. */
@@ -262,7 +294,9 @@ ANSWERER_CODE _Noreturn static void answerer_main(void *data)
 
 int listen_notify_start_answerer(int notify_fd, int event_fd, struct listen_answerer *ret)
 {
-        struct answerer_start here = { .notify_fd = notify_fd, .event_fd = event_fd, .launcher = getpid() };
+        struct answerer_start here = { .notify_fd = notify_fd,
+                                       .event_fd = event_fd,
+                                       .poll_first = !recv_sees_hangup() };
         int pidfd = -1;
         void *region;
         pid_t pid = -ENOSYS;

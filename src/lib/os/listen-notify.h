@@ -35,9 +35,10 @@ int listen_notify_answer(int notify_fd);
  * not answers). It shares the launcher's memory where it can (clone3_shared_vm(): the same
  * cost at any size of the launcher), else it is forked; either way it is a process of its
  * own, so a stopped launcher stops no answer. It exits when every process holding the
- * filter is gone (Linux 6.11; before, at listen_answerer_free()), or with the launcher
- * (PR_SET_PDEATHSIG). On success notify_fd is the helper's (closed here); on failure the
- * caller keeps notify_fd and must answer itself. */
+ * filter is gone (so with a dead launcher once the guardian has killed the unit, never
+ * before: a daemon's listen() must not fail while it runs), or at listen_answerer_free().
+ * On success notify_fd is the helper's (closed here); on failure the caller keeps
+ * notify_fd and must answer itself. */
 struct listen_answerer {
         int pidfd;   /* readable once it exited */
         void *stack; /* its stack region when it shares our memory, else NULL */

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "clone-vfork.h"
@@ -105,4 +106,22 @@ pid_t clone3_shared_vm(
         (void) stack_size;
         return -ENOSYS;
 #endif
+}
+
+pid_t fork_with_pidfd(int *ret_pidfd)
+{
+        pid_t pid = fork();
+        int pidfd;
+
+        if (pid <= 0)
+                return pid < 0 ? -errno : 0;
+        pidfd = shim_pidfd_open(pid, 0);
+        if (pidfd < 0) {
+                int r = -errno;
+                (void) kill(pid, SIGKILL);
+                (void) waitpid(pid, NULL, 0);
+                return r;
+        }
+        *ret_pidfd = pidfd;
+        return pid;
 }

@@ -32,3 +32,8 @@ pid_t clone3_vfork(struct shim_clone_args *args, void (*fn)(void *data), void *d
  * child. Returns the child's PID, or -errno (-ENOSYS: not available here, fork instead). */
 pid_t clone3_shared_vm(
         struct shim_clone_args *args, void (*fn)(void *data), void *data, void *stack, size_t stack_size);
+
+/* fork() with a pidfd for the child: returns 0 in the child, the child's PID in the parent
+ * (with *ret_pidfd, safe against PID reuse: the child is unreaped until waited for), or
+ * -errno (no child left behind: one whose pidfd cannot be had is killed and reaped). */
+pid_t fork_with_pidfd(int *ret_pidfd);

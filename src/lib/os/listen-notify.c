@@ -328,18 +328,11 @@ int listen_notify_start_answerer(int notify_fd, int event_fd, struct listen_answ
         } else
                 region = NULL;
         if (!region) {
-                pid = fork();
+                pid = fork_with_pidfd(&pidfd);
                 if (pid < 0)
-                        return negative_errno();
+                        return pid;
                 if (pid == 0)
                         answerer_main(&here);
-                pidfd = shim_pidfd_open(pid, 0);
-                if (pidfd < 0) {
-                        int r = negative_errno();
-                        (void) kill(pid, SIGKILL);
-                        (void) waitpid(pid, NULL, 0);
-                        return r;
-                }
         }
         close(notify_fd);
         *ret = (struct listen_answerer){ .pidfd = pidfd, .stack = region, .stack_size = ANSWERER_STACK };

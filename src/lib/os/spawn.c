@@ -337,19 +337,11 @@ int spawn_process(const struct spawn_request *req, struct spawn_result *ret)
                 }
         }
         if (clone3_refused) {
-                pid = fork();
+                pid = fork_with_pidfd(&pidfd);
                 if (pid == 0)
                         child_run(req, write_end, req->cgroup_dir_fd >= 0);
                 if (pid < 0)
-                        return negative_errno();
-                /* Safe against PID reuse: the child is ours and unreaped until we wait. */
-                pidfd = shim_pidfd_open(pid, 0);
-                if (pidfd < 0) {
-                        int r = negative_errno();
-                        (void) kill(pid, SIGKILL);
-                        (void) waitpid(pid, NULL, 0);
-                        return r;
-                }
+                        return pid;
         }
 
         *ret = (struct spawn_result){

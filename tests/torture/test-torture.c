@@ -652,13 +652,60 @@ static bool bpf_programs_loaded(const uint32_t *ids, int n)
         return false;
 }
 
+/* The launcher's own children (its main thread's: the guardian, the seccomp answerer), up
+ * to max, with their start times; how many. */
+static int launcher_children(pid_t launcher, test_proc *procs, int max)
+{
+        char path[64], *list;
+        const char *p;
+        int n = 0;
+
+        snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int) launcher, (int) launcher);
+        list = test_read_file(path);
+        for (p = list; p && *p && n < max;) {
+                char *end;
+                long pid = strtol(p, &end, 10);
+
+                if (end == p)
+                        break;
+                procs[n].pid = (pid_t) pid;
+                procs[n].starttime = test_proc_starttime((pid_t) pid);
+                n++;
+                p = end;
+        }
+        free(list);
+        return n;
+}
+
+/* Every child the launcher had is gone (a zombie counts as gone: its new parent may be
+ * slow to reap) within timeout_ms; on failure they are killed and named. */
+static void assert_children_gone(const test_proc *procs, int n, int timeout_ms)
+{
+        uint64_t end = torture_now_ms() + (uint64_t) timeout_ms;
+        int alive;
+
+        do {
+                alive = 0;
+                for (int i = 0; i < n; i++)
+                        alive += test_process_alive(procs[i].pid, procs[i].starttime);
+                if (alive)
+                        torture_sleep_ms(10);
+        } while (alive && torture_now_ms() < end);
+        for (int i = 0; alive && i < n; i++)
+                if (test_process_alive(procs[i].pid, procs[i].starttime))
+                        fprintf(stderr, "\n    the launcher's child %d outlived it\n", (int) procs[i].pid);
+        CU_ASSERT_EQUAL(alive, 0);
+        test_kill_survivors(procs, n);
+}
+
 static void
 run_start_kill(const char *label, const char *mode, const char *const extra[], int records, bool at_least)
 {
         char *argv[16], *units[3] = { NULL, NULL, NULL };
         char *comp_argv[] = { (char *) proc_bin, (char *) "tree", NULL, NULL };
         uint32_t ids[8];
-        int n = 0, code, n_ids = 0, r;
+        test_proc children[8];
+        int n = 0, code, n_ids = 0, n_children, r;
         char *log;
         tcase t;
 
@@ -702,10 +749,15 @@ run_start_kill(const char *label, const char *mode, const char *const extra[], i
                         n_ids);
         free(log);
 
+        /* Its helpers too: the guardian, which cleans up, and the seccomp answerer (on the
+         * fallback path), which goes with the unit's last process. */
+        n_children = launcher_children(t.launcher, children, 8);
+        CU_ASSERT(n_children >= 1);
         REQUIRE(kill(t.launcher, SIGKILL) == 0);
         code = wait_launcher(&t, 5000);
         CU_ASSERT_EQUAL(code, 128 + SIGKILL);
         assert_nothing_left(&t, records, at_least, KILL_DEADLINE_MS);
+        assert_children_gone(children, n_children, KILL_DEADLINE_MS);
         /* The programs went with the launcher's fds (their release may lag a grace period). */
         for (uint64_t end = torture_now_ms() + KILL_DEADLINE_MS;
              n_ids > 0 && bpf_programs_loaded(ids, n_ids) && torture_now_ms() < end;)

@@ -9,19 +9,20 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-static inline long raw_syscall4(long nr, long a1, long a2, long a3, long a4)
+static inline long raw_syscall5(long nr, long a1, long a2, long a3, long a4, long a5)
 {
 #if defined(__x86_64__)
         register long r10 __asm__("r10") = a4;
+        register long r8 __asm__("r8") = a5;
         long ret;
 
         __asm__ volatile("syscall"
                          : "=a"(ret)
-                         : "0"(nr), "D"(a1), "S"(a2), "d"(a3), "r"(r10)
+                         : "0"(nr), "D"(a1), "S"(a2), "d"(a3), "r"(r10), "r"(r8)
                          : "rcx", "r11", "memory");
         return ret;
 #else
-        long ret = syscall(nr, a1, a2, a3, a4);
+        long ret = syscall(nr, a1, a2, a3, a4, a5);
         return ret < 0 ? -errno : ret;
 #endif
 }

@@ -10,13 +10,15 @@
  * prints every connection of the namespace: milliseconds on a busy machine). A socket someone else
  * listens on never counts, even on the same port.
  *
- * For HOST:PORT the kernel is asked first (sock_diag_lookup(): which socket a connection
- * or a datagram to each address would reach, a few microseconds for all): the unit's fds
- * are read only when a socket there is one they did not hold at the last reading, and
- * every eighth look is a whole one anyway (what the lookups cannot see: a socket bound to
- * a device, one of a SO_REUSEPORT group, a process of the unit in a network namespace of
- * its own). Reading the fds (cgroup.procs, /proc/PID/fd) costs 50-100 us a look, more for
- * a process with many files; that is all a look costs while the unit holds no socket.
+ * A look asks the kernel first (ready_listen_gate()) and reads the unit's fds (50-100 us,
+ * more for a process with many files) only when it shows something the last reading did
+ * not see: has a thread of the unit run since (one pread() of its schedstat per thread:
+ * a socket changes only by a syscall of the unit)? Then, for HOST:PORT, which socket a
+ * connection or a datagram to each address would reach (sock_diag_lookup(), a few
+ * microseconds for all); for /path, whether the path is a socket (stat()) and a listening
+ * one of that name (a unix_diag dump). Every eighth look is a whole one anyway (what the
+ * gates cannot see: a socket bound to a device, one of a SO_REUSEPORT group, a socket
+ * handed in from outside, a process of the unit in a network namespace of its own).
  *
  * The check runs on a timer that starts at 100 us and grows; an owner that learns of
  * listen(2)/bind(2) calls as they happen (ready_listen_kick(), fed by the seccomp
@@ -951,6 +953,46 @@ static void ready_listen_decide(struct ready_listen *l)
                 }
 }
 
+/* The reading a sock_diag gate asked for: the unit's fds only, no tables (the kernel said
+ * where the sockets it showed are, and how they count). */
+static bool ready_listen_holds_seen(struct ready_listen *l, const struct inode_set *seen, bool *ret_read)
+{
+        struct unit_sockets u = { 0 };
+        bool found = false, any_pid;
+
+        l->readings++;
+        *ret_read = false;
+        if (!ready_listen_collect(l, &u, &any_pid)) {
+                free(u.inodes);
+                return false;
+        }
+        *ret_read = any_pid;
+        for (size_t i = 0; i < l->n_queries && !found; i++) {
+                const struct sock_diag_query *q = &l->queries[i];
+                char addr[128];
+
+                if (!ready_listen_query_counts(l, q) || !unit_sockets_has(&u, q->inode))
+                        continue;
+                format_addr(
+                        &q->local,
+                        ntohs(q->local.ss_family == AF_INET
+                                      ? ((const struct sockaddr_in *) &q->local)->sin_port
+                                      : ((const struct sockaddr_in6 *) &q->local)->sin6_port),
+                        addr, sizeof(addr));
+                snprintf(
+                        l->found, sizeof(l->found), "%s %s", q->protocol == IPPROTO_UDP ? "UDP" : "TCP",
+                        addr);
+                found = true;
+        }
+        for (size_t i = 0; l->gate == GATE_PATH && i < seen->n && !found; i++)
+                if (unit_sockets_has(&u, seen->items[i])) {
+                        snprintf(l->found, sizeof(l->found), "unix %s", l->spec);
+                        found = true;
+                }
+        free(u.inodes);
+        return found;
+}
+
 /* A look: the kernel first (ready_listen_gate()); the unit's fds and the tables (a whole
  * look) when it shows something new, and every few looks anyway (the safety net: what the
  * gate cannot see, e.g. a socket bound to a device, one of a SO_REUSEPORT group, a socket
@@ -958,7 +1000,7 @@ static void ready_listen_decide(struct ready_listen *l)
 static bool ready_listen_holds(struct ready_listen *l)
 {
         struct inode_set seen = { 0 };
-        bool read, found;
+        bool read, found, net = false;
 
         if (!l->decided)
                 ready_listen_decide(l);
@@ -966,8 +1008,10 @@ static bool ready_listen_holds(struct ready_listen *l)
         l->gate_saw = false;
         if (!l->gate_off) {
                 /* Asked in the safety net's looks too, so that the log can say who found it. */
-                bool net = ready_safety_net_due(&l->net);
-                int r = ready_listen_gate(l, &seen);
+                int r;
+
+                net = ready_safety_net_due(&l->net);
+                r = ready_listen_gate(l, &seen);
 
                 if (r < 0)
                         l->gate_off = "the kernel refused sock_diag";
@@ -979,7 +1023,10 @@ static bool ready_listen_holds(struct ready_listen *l)
                         return false;
                 }
         }
-        found = ready_listen_holds_whole(l, &read);
+        if (l->gate_saw && !net && l->gate != GATE_RAN)
+                found = ready_listen_holds_seen(l, &seen, &read);
+        else
+                found = ready_listen_holds_whole(l, &read);
         /* Not read (no process of the unit yet): what the kernel showed is new again at the
          * next look. */
         if (found || !read || l->gate_off) {

@@ -408,7 +408,6 @@ static bool ready_listen_collect(struct ready_listen *l, struct unit_sockets *u,
         struct ready_owner *o = l->check.owner;
         _cleanup_free_ pid_t *pids = NULL;
         size_t n = 0;
-
         bool threads = !l->threads_off && !l->gate_off;
 
         *ret_any_pid = false;
@@ -865,8 +864,15 @@ static int ready_listen_gate(struct ready_listen *l, struct inode_set *seen)
 {
         int r;
 
-        if (!unit_threads_ran(&l->threads))
+        if (!unit_threads_ran(&l->threads)) {
+                /* Nothing of the unit changed: what the kernel showed before stays known. */
+                for (size_t i = 0; i < l->known.n; i++) {
+                        r = inode_set_add(seen, l->known.items[i]);
+                        if (r < 0)
+                                return r;
+                }
                 return 0;
+        }
         if (l->gate == GATE_RAN)
                 return 1;
         r = ready_listen_candidates(l, seen);
@@ -1007,9 +1013,9 @@ static bool ready_listen_holds(struct ready_listen *l)
         l->looks++;
         l->gate_saw = false;
         if (!l->gate_off) {
-                /* Asked in the safety net's looks too, so that the log can say who found it. */
                 int r;
 
+                /* Asked in the safety net's looks too, so that the log can say who found it. */
                 net = ready_safety_net_due(&l->net);
                 r = ready_listen_gate(l, &seen);
 

@@ -915,8 +915,10 @@ static const char *ready_listen_gate_name(const struct ready_listen *l)
  * whatever the filter (16384 buckets of TCP listeners here, as many UDP slots, 512 locked
  * unix slots): 15-20 us each hot, 40-60 us after a sleep, where reading a small unit's fds
  * costs ~50 us. The four or five a look needs cost more than the reading they spare
- * (bench-ready, 1 s waits: PORT 0.71 -> 0.77 %, yes 0.72 -> 0.94 %). The unit's CPU time
- * is one pread() per thread. @name likewise: a unix_diag dump costs about the reading. */
+ * (bench-ready, 1 s waits: PORT 0.71 -> 0.77 %, yes 0.72 -> 0.94 %, the latter measured
+ * without the cgroup program, which adds work per socket, not fewer buckets). The unit's
+ * CPU time is one pread() per thread. @name likewise: a unix_diag dump costs about the
+ * reading. */
 static void ready_listen_decide(struct ready_listen *l)
 {
         const char *v = getenv("UNITRUN_NO_SOCK_DIAG");

@@ -338,14 +338,18 @@ if [ "$MECHANISM" = polling ]; then
         # last reading; for /path: the path is a socket, a listening one of that name; for
         # HOST:PORT: the lookups), plus a whole look every eighth. Each socket here must be
         # found by a reading the gate asked for, not by that safety net.
+        # UNITRUN_LISTEN_NO_SAFETY_NET=1 turns that off: a socket the gate misses is never
+        # found (the start times out, exit 69), and the log must say the gate saw it.
         GATE_SAW="the gate saw it"
         P8=$(free_port) P9=$(free_port)
+        MODE_ENV_SAVED=$MODE_ENV
+        MODE_ENV="$MODE_ENV UNITRUN_LISTEN_NO_SAFETY_NET=1"
         # PORT on another loopback address and on the IPv6 wildcard.
         run gate-port-other-loopback 0 "Listen=$P8 \(TCP 127.0.0.2:$P8, seen by polling\), [0-9]+ looks, [0-9]+ reading the unit's fds \(the unit's CPU time first\), $GATE_SAW" \
-                --exec "$STEPS wait=300 tcp=127.0.0.2:$P8" --ready-listen=$P8 -- "$PROBE" tcp=127.0.0.2:$P8
+                --exec "$STEPS wait=300 tcp=127.0.0.2:$P8" --timeout 20s --ready-listen=$P8 -- "$PROBE" tcp=127.0.0.2:$P8
         if python3 -c 'import socket; s=socket.socket(socket.AF_INET6); s.bind(("::",0))' 2>/dev/null; then
                 run gate-port-v6-wildcard 0 "Listen=$P8 \(TCP \[::\]:$P8, seen by polling\).*$GATE_SAW" \
-                        --exec "$STEPS wait=300 tcp=[::]:$P8" --ready-listen=$P8 -- "$PROBE" "tcp=[::1]:$P8"
+                        --exec "$STEPS wait=300 tcp=[::]:$P8" --timeout 20s --ready-listen=$P8 -- "$PROBE" "tcp=[::1]:$P8"
         fi
         # Someone else listens on the port first: never the unit's. Then the unit listens on
         # another address with that port: it counts.
@@ -355,36 +359,37 @@ if [ "$MECHANISM" = polling ]; then
         run gate-port-other-first 69 "Listen=$P9" \
                 --exec "$STEPS wait=100 tcp=127.0.0.1:$P1" --timeout 1s --ready-listen=$P9 -- true
         run gate-port-own-after-other 0 "Listen=$P9 \(TCP 127.0.0.2:$P9, seen by polling\).*$GATE_SAW" \
-                --exec "$STEPS wait=300 tcp=127.0.0.2:$P9" --ready-listen=$P9 -- "$PROBE" tcp=127.0.0.2:$P9
+                --exec "$STEPS wait=300 tcp=127.0.0.2:$P9" --timeout 20s --ready-listen=$P9 -- "$PROBE" tcp=127.0.0.2:$P9
         kill "$OTHER_PID"
         wait "$OTHER_PID" 2>/dev/null
         OTHER_PID=
         # yes with a UDP bind, late; and a later child process of the unit.
         run gate-yes-udp 0 "Listen=yes \(UDP 127.0.0.1:$P8, seen by polling\).*$GATE_SAW" \
-                --exec "$STEPS wait=300 udp=127.0.0.1:$P8" --ready-listen -- true
+                --exec "$STEPS wait=300 udp=127.0.0.1:$P8" --timeout 20s --ready-listen -- true
         run gate-yes-child 0 "Listen=yes \(TCP 127.0.0.1:$P8, seen by polling\).*$GATE_SAW" \
-                --exec "sh -c 'sleep 0.3; exec $STEPS wait=200 tcp=127.0.0.1:$P8'" --ready-listen -- "$PROBE" tcp=127.0.0.1:$P8
+                --exec "sh -c 'sleep 0.3; exec $STEPS wait=200 tcp=127.0.0.1:$P8'" --timeout 20s --ready-listen -- "$PROBE" tcp=127.0.0.1:$P8
         # yes with the listener in a cgroup below the unit's.
         case "${PASS_ENV:-}" in
         *UNITRUN_NO_CGROUP=1*) ;;
         *)
                 run gate-yes-sub-cgroup 0 "Listen=yes \(TCP 127.0.0.1:$P6, seen by polling\).*$GATE_SAW" \
-                        --exec "sh $TMP/sub-cgroup.sh" --ready-listen -- "$PROBE" tcp=127.0.0.1:$P6
+                        --exec "sh $TMP/sub-cgroup.sh" --timeout 20s --ready-listen -- "$PROBE" tcp=127.0.0.1:$P6
                 ;;
         esac
         # /path made by bind() long before listen(): not ready while it only is bound (the
         # COMMAND connects, which a bound socket that does not listen refuses), and never
         # ready if it never listens.
         run gate-path-bound-then-listen 0 "Listen=$TMP/bound.sock \(unix $TMP/bound.sock, seen by polling\), [0-9]+ looks, [0-9]+ reading the unit's fds \(stat\(\) of the path and a unix_diag dump first\), $GATE_SAW" \
-                --exec "$STEPS unix-bound=$TMP/bound.sock wait=600 listen" --ready-listen="$TMP/bound.sock" \
+                --exec "$STEPS unix-bound=$TMP/bound.sock wait=600 listen" --timeout 20s --ready-listen="$TMP/bound.sock" \
                 -- "$PROBE" "unix=$TMP/bound.sock"
         run gate-path-bound-only 69 "Listen=$TMP/bound2.sock" \
                 --exec "$STEPS unix-bound=$TMP/bound2.sock" --timeout 1s --ready-listen="$TMP/bound2.sock" -- true
         # @name, late, and bound only (an abstract socket that does not listen).
         run gate-abstract 0 "Listen=@unitrun-gate-$$ \(unix @unitrun-gate-$$, seen by polling\).*the unit's CPU time first\), $GATE_SAW" \
-                --exec "$STEPS wait=300 unix=@unitrun-gate-$$" --ready-listen="@unitrun-gate-$$" -- true
+                --exec "$STEPS wait=300 unix=@unitrun-gate-$$" --timeout 20s --ready-listen="@unitrun-gate-$$" -- true
         run gate-abstract-bound-only 69 "Listen=@unitrun-gate2-$$" \
                 --exec "$STEPS unix-bound=@unitrun-gate2-$$" --timeout 1s --ready-listen="@unitrun-gate2-$$" -- true
+        MODE_ENV=$MODE_ENV_SAVED
 fi
 
 run bad-address 64 "Listen=127.0.0.1:99999: the port must be" --exec "$STEPS" --ready-listen=127.0.0.1:99999 -- true

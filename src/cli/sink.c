@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "grow.h"
 #include "sink.h"
 
 void sink_open_stderr(struct sink *s)
@@ -73,32 +74,16 @@ static bool sink_reserve(struct sink *s, size_t len)
                 memmove(s->buf, s->buf + s->head, s->len);
                 s->head = 0;
         }
-        if (s->len + len > s->size) {
-                size_t size = s->size ? s->size : 65536;
-                char *b;
-
-                while (size < s->len + len)
-                        size *= 2;
-                b = realloc(s->buf, size);
-                if (!b)
-                        return false;
-                s->buf = b;
-                s->size = size;
-        }
+        /* The bytes: 64 KiB at first; the segments: 256. */
+        if (ARRAY_GROW(s->buf, s->len + len, s->size, 65536) < 0)
+                return false;
         if (s->n_segs > 0 && s->seg_head > s->n_segs / 2) {
                 memmove(s->segs, s->segs + s->seg_head, (s->n_segs - s->seg_head) * sizeof(*s->segs));
                 s->n_segs -= s->seg_head;
                 s->seg_head = 0;
         }
-        if (s->n_segs + 1 > s->seg_size) {
-                size_t n = s->seg_size ? s->seg_size * 2 : 256;
-                struct sink_segment *g = realloc(s->segs, n * sizeof(*g));
-
-                if (!g)
-                        return false;
-                s->segs = g;
-                s->seg_size = n;
-        }
+        if (ARRAY_GROW(s->segs, s->n_segs + 1, s->seg_size, 256) < 0)
+                return false;
         return true;
 }
 

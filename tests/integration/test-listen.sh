@@ -57,6 +57,28 @@ run() {
         echo "ok $name"
 }
 
+# run_lines NAME LINES COMMAND...: runs COMMAND (a unitrun command line, with whatever runs
+# it: env, setpriv), passes when it exits 0 and its output has each line of LINES (fixed
+# strings, one a line).
+run_lines() {
+        name=$1 lines=$2
+        shift 2
+        n=$((n + 1))
+        "$@" >"$TMP/out.$n" 2>&1
+        status=$?
+        missing=
+        while IFS= read -r line; do
+                [ -n "$line" ] && ! grep -qF -- "$line" "$TMP/out.$n" && missing="$missing [$line]"
+        done <<EOF
+$lines
+EOF
+        if [ "$status" = 0 ] && [ -z "$missing" ]; then
+                echo "ok $name"
+        else
+                echo "FAIL $name: exit $status, missing:$missing"; sed 's/^/    /' "$TMP/out.$n"; fail=1
+        fi
+}
+
 MODE_ENV=${PASS_ENV:-}
 if [ "$MECHANISM" = polling ]; then
         MODE_ENV="$MODE_ENV UNITRUN_NO_LISTEN_EVENTS=1"
@@ -310,6 +332,66 @@ run unix-condition-late-path 0 "condition holds: unix socket $TMP/late.sock" \
         --exec "$STEPS wait=100 touch=$TMP/unrelated wait=200 unix=$TMP/late.sock" --ready-unix "$TMP/late.sock" \
         -- "$PROBE" "unix=$TMP/late.sock"
 
+if [ "$MECHANISM" = polling ]; then
+        # Without events a look asks the kernel first and reads the unit's fds only when it
+        # shows something new (for PORT, yes and @name: a thread of the unit ran since the
+        # last reading; for /path: the path is a socket, a listening one of that name; for
+        # HOST:PORT: the lookups), plus a whole look every eighth. Each socket here must be
+        # found by a reading the gate asked for, not by that safety net.
+        # UNITRUN_LISTEN_NO_SAFETY_NET=1 turns that off: a socket the gate misses is never
+        # found (the start times out, exit 69), and the log must say the gate saw it.
+        GATE_SAW="the gate saw it"
+        P8=$(free_port) P9=$(free_port)
+        MODE_ENV_SAVED=$MODE_ENV
+        MODE_ENV="$MODE_ENV UNITRUN_LISTEN_NO_SAFETY_NET=1"
+        # PORT on another loopback address and on the IPv6 wildcard.
+        run gate-port-other-loopback 0 "Listen=$P8 \(TCP 127.0.0.2:$P8, seen by polling\), [0-9]+ looks, [0-9]+ reading the unit's fds \(the unit's CPU time first\), $GATE_SAW" \
+                --exec "$STEPS wait=300 tcp=127.0.0.2:$P8" --timeout 20s --ready-listen=$P8 -- "$PROBE" tcp=127.0.0.2:$P8
+        if python3 -c 'import socket; s=socket.socket(socket.AF_INET6); s.bind(("::",0))' 2>/dev/null; then
+                run gate-port-v6-wildcard 0 "Listen=$P8 \(TCP \[::\]:$P8, seen by polling\).*$GATE_SAW" \
+                        --exec "$STEPS wait=300 tcp=[::]:$P8" --timeout 20s --ready-listen=$P8 -- "$PROBE" "tcp=[::1]:$P8"
+        fi
+        # Someone else listens on the port first: never the unit's. Then the unit listens on
+        # another address with that port: it counts.
+        "$STEPS" tcp=127.0.0.1:$P9 &
+        OTHER_PID=$!
+        sleep 0.2
+        run gate-port-other-first 69 "Listen=$P9" \
+                --exec "$STEPS wait=100 tcp=127.0.0.1:$P1" --timeout 1s --ready-listen=$P9 -- true
+        run gate-port-own-after-other 0 "Listen=$P9 \(TCP 127.0.0.2:$P9, seen by polling\).*$GATE_SAW" \
+                --exec "$STEPS wait=300 tcp=127.0.0.2:$P9" --timeout 20s --ready-listen=$P9 -- "$PROBE" tcp=127.0.0.2:$P9
+        kill "$OTHER_PID"
+        wait "$OTHER_PID" 2>/dev/null
+        OTHER_PID=
+        # yes with a UDP bind, late; and a later child process of the unit.
+        run gate-yes-udp 0 "Listen=yes \(UDP 127.0.0.1:$P8, seen by polling\).*$GATE_SAW" \
+                --exec "$STEPS wait=300 udp=127.0.0.1:$P8" --timeout 20s --ready-listen -- true
+        run gate-yes-child 0 "Listen=yes \(TCP 127.0.0.1:$P8, seen by polling\).*$GATE_SAW" \
+                --exec "sh -c 'sleep 0.3; exec $STEPS wait=200 tcp=127.0.0.1:$P8'" --timeout 20s --ready-listen -- "$PROBE" tcp=127.0.0.1:$P8
+        # yes with the listener in a cgroup below the unit's.
+        case "${PASS_ENV:-}" in
+        *UNITRUN_NO_CGROUP=1*) ;;
+        *)
+                run gate-yes-sub-cgroup 0 "Listen=yes \(TCP 127.0.0.1:$P6, seen by polling\).*$GATE_SAW" \
+                        --exec "sh $TMP/sub-cgroup.sh" --timeout 20s --ready-listen -- "$PROBE" tcp=127.0.0.1:$P6
+                ;;
+        esac
+        # /path made by bind() long before listen(): not ready while it only is bound (the
+        # COMMAND connects, which a bound socket that does not listen refuses), and never
+        # ready if it never listens.
+        run gate-path-bound-then-listen 0 "Listen=$TMP/bound.sock \(unix $TMP/bound.sock, seen by polling\), [0-9]+ looks, [0-9]+ reading the unit's fds \(stat\(\) of the path and a unix_diag dump first\), $GATE_SAW" \
+                --exec "$STEPS unix-bound=$TMP/bound.sock wait=600 listen" --timeout 20s --ready-listen="$TMP/bound.sock" \
+                -- "$PROBE" "unix=$TMP/bound.sock"
+        run gate-path-bound-only 69 "Listen=$TMP/bound2.sock" \
+                --exec "$STEPS unix-bound=$TMP/bound2.sock" --timeout 1s --ready-listen="$TMP/bound2.sock" -- true
+        # @name, late, and bound only (an abstract socket that does not listen).
+        run gate-abstract 0 "Listen=@unitrun-gate-$$ \(unix @unitrun-gate-$$, seen by polling\).*the unit's CPU time first\), $GATE_SAW" \
+                --exec "$STEPS wait=300 unix=@unitrun-gate-$$" --timeout 20s --ready-listen="@unitrun-gate-$$" -- true
+        run gate-abstract-bound-only 69 "Listen=@unitrun-gate2-$$" \
+                --exec "$STEPS unix-bound=@unitrun-gate2-$$" --timeout 1s --ready-listen="@unitrun-gate2-$$" -- true
+        MODE_ENV=$MODE_ENV_SAVED
+fi
+
 run bad-address 64 "Listen=127.0.0.1:99999: the port must be" --exec "$STEPS" --ready-listen=127.0.0.1:99999 -- true
 
 if [ "$MECHANISM" = bpf ] && [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
@@ -317,23 +399,13 @@ if [ "$MECHANISM" = bpf ] && [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null
         # seccomp either (no no_new_privs): polling. With NoNewPrivileges=yes: seccomp.
         NO_CAPS="setpriv --bounding-set=-bpf,-net_admin,-sys_admin --inh-caps=-bpf,-net_admin,-sys_admin"
         P3=$(free_port)
-        n=$((n + 1))
-        env $MODE_ENV $NO_CAPS "$UNITRUN" run --verbose --exec "$STEPS wait=100 tcp=127.0.0.1:$P3" \
-                --ready-listen=127.0.0.1:$P3 -- "$PROBE" tcp=127.0.0.1:$P3 >"$TMP/out.$n" 2>&1
-        if [ $? = 0 ] && grep -q "no BPF (not allowed: CAP_BPF and CAP_NET_ADMIN are needed)" "$TMP/out.$n" &&
-                grep -q "kernel refused the seccomp listener" "$TMP/out.$n" && grep -q "seen by polling" "$TMP/out.$n"; then
-                echo "ok bpf-not-allowed-falls-back"
-        else
-                echo "FAIL bpf-not-allowed-falls-back"; sed 's/^/    /' "$TMP/out.$n"; fail=1
-        fi
-        n=$((n + 1))
-        env $MODE_ENV $NO_CAPS "$UNITRUN" run --verbose --exec "$STEPS wait=100 tcp=127.0.0.1:$P3" -p NoNewPrivileges=yes \
-                --ready-listen=127.0.0.1:$P3 -- "$PROBE" tcp=127.0.0.1:$P3 >"$TMP/out.$n" 2>&1
-        if [ $? = 0 ] && grep -q "no BPF (not allowed" "$TMP/out.$n" && grep -q "seen by seccomp events" "$TMP/out.$n"; then
-                echo "ok bpf-not-allowed-seccomp"
-        else
-                echo "FAIL bpf-not-allowed-seccomp"; sed 's/^/    /' "$TMP/out.$n"; fail=1
-        fi
+        run_lines bpf-not-allowed-falls-back "no BPF (not allowed: CAP_BPF and CAP_NET_ADMIN are needed)
+kernel refused the seccomp listener
+seen by polling" env $MODE_ENV $NO_CAPS "$UNITRUN" run --verbose --exec "$STEPS wait=100 tcp=127.0.0.1:$P3" \
+                --ready-listen=127.0.0.1:$P3 -- "$PROBE" tcp=127.0.0.1:$P3
+        run_lines bpf-not-allowed-seccomp "no BPF (not allowed
+seen by seccomp events" env $MODE_ENV $NO_CAPS "$UNITRUN" run --verbose --exec "$STEPS wait=100 tcp=127.0.0.1:$P3" \
+                -p NoNewPrivileges=yes --ready-listen=127.0.0.1:$P3 -- "$PROBE" tcp=127.0.0.1:$P3
 
         # The launcher stopped, then SIGKILLed while the programs are attached: the daemon
         # listens meanwhile (nothing of ours in its way), is killed with its cgroup, and the
@@ -393,23 +465,11 @@ if [ "$MECHANISM" = seccomp ] && [ "$(id -u)" = 0 ] && command -v setpriv >/dev/
         # filter; the fallback is taken and said. With NoNewPrivileges=yes it is allowed.
         AS_NOBODY="setpriv --reuid=65534 --regid=65534 --clear-groups env UNITRUN_NO_CGROUP=1 HOME=/tmp"
         P3=$(free_port)
-        n=$((n + 1))
-        (cd /tmp && $AS_NOBODY "$UNITRUN" run --verbose --exec "$STEPS wait=100 tcp=127.0.0.1:$P3" --ready-listen \
-                -- "$PROBE" tcp=127.0.0.1:$P3) >"$TMP/out.$n" 2>&1
-        if [ $? = 0 ] && grep -q "kernel refused the seccomp listener" "$TMP/out.$n" &&
-                grep -q "seen by polling" "$TMP/out.$n"; then
-                echo "ok not-allowed-falls-back"
-        else
-                echo "FAIL not-allowed-falls-back"; sed 's/^/    /' "$TMP/out.$n"; fail=1
-        fi
-        n=$((n + 1))
-        (cd /tmp && $AS_NOBODY "$UNITRUN" run --verbose --exec "$STEPS wait=100 tcp=127.0.0.1:$P3" \
-                -p NoNewPrivileges=yes --ready-listen -- "$PROBE" tcp=127.0.0.1:$P3) >"$TMP/out.$n" 2>&1
-        if [ $? = 0 ] && grep -q "seen by seccomp" "$TMP/out.$n"; then
-                echo "ok no-new-privileges-allows-events"
-        else
-                echo "FAIL no-new-privileges-allows-events"; sed 's/^/    /' "$TMP/out.$n"; fail=1
-        fi
+        run_lines not-allowed-falls-back "kernel refused the seccomp listener
+seen by polling" env -C /tmp $AS_NOBODY "$UNITRUN" run --verbose --exec "$STEPS wait=100 tcp=127.0.0.1:$P3" \
+                --ready-listen -- "$PROBE" tcp=127.0.0.1:$P3
+        run_lines no-new-privileges-allows-events "seen by seccomp" env -C /tmp $AS_NOBODY "$UNITRUN" run --verbose \
+                --exec "$STEPS wait=100 tcp=127.0.0.1:$P3" -p NoNewPrivileges=yes --ready-listen -- "$PROBE" tcp=127.0.0.1:$P3
 
         # The launcher stopped (SIGSTOP: a library caller that does not run its loop) while
         # the daemon calls listen(): the answerer process lets the call through, the daemon

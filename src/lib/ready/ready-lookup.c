@@ -14,9 +14,18 @@
 #include "ready.h"
 #include "sock-diag.h"
 
-/* At most this many rounds in a row without a connect: the safety net's period, so at
- * worst 8 polling intervals late for a listener the lookup cannot see. */
-#define LOOKUP_ROUNDS_PER_CONNECT 8
+bool ready_safety_net_due(struct ready_safety_net *s)
+{
+        if (++s->rounds_since < READY_SAFETY_NET_ROUNDS)
+                return false;
+        s->rounds_since = 0;
+        return true;
+}
+
+void ready_safety_net_reset(struct ready_safety_net *s)
+{
+        s->rounds_since = 0;
+}
 
 void ready_lookup_init(struct ready_lookup *l)
 {
@@ -26,7 +35,8 @@ void ready_lookup_init(struct ready_lookup *l)
 void ready_lookup_begin(struct ready_lookup *l)
 {
         l->decided = false;
-        l->rounds = l->connects = l->rounds_since_connect = 0;
+        l->rounds = l->connects = 0;
+        ready_safety_net_reset(&l->net);
 }
 
 /* A connect there reaches a socket of this namespace over lo: loopback, or unspecified
@@ -109,9 +119,8 @@ void ready_lookup_round(
                         l->fd = safe_close(l->fd);
         }
         l->rounds++;
-        l->force = l->fd < 0 || ++l->rounds_since_connect >= LOOKUP_ROUNDS_PER_CONNECT;
-        if (l->force)
-                l->rounds_since_connect = 0;
+        /* Without lookups every round connects, and the safety net's count waits. */
+        l->force = l->fd < 0 || ready_safety_net_due(&l->net);
 }
 
 bool ready_lookup_wants_connect(struct ready_lookup *l, const struct sockaddr_storage *sa)

@@ -14,13 +14,29 @@
 
 struct ready_owner;
 
+/* The safety net of every check that asks the kernel before it does the real thing (a
+ * connect, a reading of the unit's fds): the real thing anyway every
+ * READY_SAFETY_NET_ROUNDS rounds, whatever the kernel said, so that what the kernel's
+ * answer cannot see is found at most that many rounds late. */
+#define READY_SAFETY_NET_ROUNDS 8
+
+struct ready_safety_net {
+        unsigned rounds_since; /* rounds since the last one of the safety net */
+};
+
+/* Counts a round: true when it is the safety net's (then the count starts again). */
+bool ready_safety_net_due(struct ready_safety_net *s);
+/* The real thing was done for another reason: the count starts again. */
+void ready_safety_net_reset(struct ready_safety_net *s);
+
 struct ready_lookup {
         int fd;          /* NETLINK_SOCK_DIAG, kept for the check's life; -1: connect every round */
         bool decided;    /* for this begin() */
         const char *off; /* why there are no lookups, for the log */
         bool force;      /* this round connects whatever the lookup says */
         bool seen;       /* the lookup saw a listener at the address connected to last */
-        unsigned rounds, connects, rounds_since_connect;
+        unsigned rounds, connects;
+        struct ready_safety_net net;
 };
 
 void ready_lookup_init(struct ready_lookup *l);

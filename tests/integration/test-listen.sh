@@ -474,7 +474,7 @@ seen by polling" env -C /tmp $AS_NOBODY "$UNITRUN" run --verbose --exec "$STEPS 
         # The launcher stopped (SIGSTOP: a library caller that does not run its loop) while
         # the daemon calls listen(): the answerer process lets the call through, the daemon
         # serves. Then the launcher SIGKILLed: the daemon is killed with its cgroup, and the
-        # answerer goes with the launcher.
+        # answerer goes with the daemon's end.
         n=$((n + 1))
         rm -f "$TMP/daemon.pid"
         env $MODE_ENV "$UNITRUN" run --exec "sh -c 'echo \$\$\$\$ > $TMP/daemon.pid; exec $STEPS wait=700 tcp=127.0.0.1:$P3'" \

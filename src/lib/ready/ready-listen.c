@@ -745,21 +745,33 @@ static bool ready_listen_scan_netns(struct ready_listen *l, const struct unit_so
         return false;
 }
 
-/* The whole look: the unit's sockets, then the tables of each network namespace they are
- * in. *ret_read: the unit had a process whose fds were read (before its execve() it has
- * none that counts). */
-static bool ready_listen_holds_whole(struct ready_listen *l, bool *ret_read)
+/* A reading of the unit's fds into u (counted); false, with u freed, when it failed.
+ * *ret_read: the unit had a process whose fds were read (before its execve() it has none
+ * that counts). */
+static bool ready_listen_read_unit(struct ready_listen *l, struct unit_sockets *u, bool *ret_read)
 {
-        struct unit_sockets u = { 0 };
-        bool found = false, any_pid;
+        bool any_pid = false;
 
         l->readings++;
         *ret_read = false;
-        if (!ready_listen_collect(l, &u, &any_pid)) {
-                free(u.inodes);
+        if (!ready_listen_collect(l, u, &any_pid)) {
+                free(u->inodes);
+                u->inodes = NULL;
                 return false;
         }
         *ret_read = any_pid;
+        return true;
+}
+
+/* The whole look: the unit's sockets, then the tables of each network namespace they are
+ * in. *ret_read: as for ready_listen_read_unit(). */
+static bool ready_listen_holds_whole(struct ready_listen *l, bool *ret_read)
+{
+        struct unit_sockets u = { 0 };
+        bool found = false;
+
+        if (!ready_listen_read_unit(l, &u, ret_read))
+                return false;
         for (size_t i = 0; i < u.n_netns && !found; i++)
                 found = ready_listen_scan_netns(l, &u, i);
         free(u.inodes);
@@ -970,15 +982,10 @@ static void ready_listen_decide(struct ready_listen *l)
 static bool ready_listen_holds_seen(struct ready_listen *l, const struct inode_set *seen, bool *ret_read)
 {
         struct unit_sockets u = { 0 };
-        bool found = false, any_pid;
+        bool found = false;
 
-        l->readings++;
-        *ret_read = false;
-        if (!ready_listen_collect(l, &u, &any_pid)) {
-                free(u.inodes);
+        if (!ready_listen_read_unit(l, &u, ret_read))
                 return false;
-        }
-        *ret_read = any_pid;
         for (size_t i = 0; i < l->n_queries && !found; i++) {
                 const struct sock_diag_query *q = &l->queries[i];
                 char addr[128];

@@ -225,12 +225,21 @@ static void test_directories(void)
         CU_ASSERT_PTR_NOT_NULL_FATAL(environ_text);
         {
                 char want[4200];
-                int fd = open(path, O_RDONLY | O_CLOEXEC);
                 char buf[65536];
-                ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+                ssize_t n = -1;
 
-                if (fd >= 0)
-                        close(fd);
+                /* "Started" is the execve() (its close-on-exec pipe), which the kernel
+                 * reports before it has laid out the new environment: until then the
+                 * file reads empty. */
+                for (int i = 0; i < 200 && n <= 0; i++) {
+                        int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+                        n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+                        if (fd >= 0)
+                                close(fd);
+                        if (n <= 0)
+                                usleep(5000);
+                }
                 CU_ASSERT_FATAL(n > 0);
                 env_len = (size_t) n;
                 snprintf(want, sizeof(want), "STATE_DIRECTORY=%s/state/st", run);

@@ -1061,10 +1061,11 @@ static void ready_listen_run(struct ready_listen *l)
 {
         /* A look costs 50-100 us (every fd of the unit, a sock_diag dump): long waits look
          * less often (ready_stretched_cap()), as the connect probes do. */
-        uint64_t cap = l->check.owner->listen_events ? LISTEN_INTERVAL_EVENT_CAP_USEC
-                                                     : ready_stretched_cap(
-                                                               LISTEN_INTERVAL_CAP_USEC,
-                                                               LISTEN_INTERVAL_LONG_CAP_USEC, l->since_usec);
+        uint64_t cap =
+                l->check.owner->listen_events
+                        ? LISTEN_INTERVAL_EVENT_CAP_USEC
+                        : ready_stretched_cap(
+                                  LISTEN_INTERVAL_CAP_USEC, LISTEN_INTERVAL_LONG_CAP_USEC, l->since_usec, 8);
 
         if (l->check.met)
                 return;

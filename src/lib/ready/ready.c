@@ -75,9 +75,7 @@ bool ready_interval_fixed(const struct ready_owner *owner)
         return ready_owner_root(owner)->interval_usec != 0;
 }
 
-/* cap_usec, or the time waited since since_usec divided by share when that is more, at
- * most long_cap_usec. */
-static uint64_t stretched_cap(uint64_t cap_usec, uint64_t long_cap_usec, uint64_t since_usec, unsigned share)
+uint64_t ready_stretched_cap(uint64_t cap_usec, uint64_t long_cap_usec, uint64_t since_usec, unsigned share)
 {
         uint64_t now = now_usec(), stretched;
 
@@ -87,11 +85,6 @@ static uint64_t stretched_cap(uint64_t cap_usec, uint64_t long_cap_usec, uint64_
         if (stretched > long_cap_usec)
                 stretched = long_cap_usec;
         return stretched > cap_usec ? stretched : cap_usec;
-}
-
-uint64_t ready_stretched_cap(uint64_t cap_usec, uint64_t long_cap_usec, uint64_t since_usec)
-{
-        return stretched_cap(cap_usec, long_cap_usec, since_usec, 8);
 }
 
 bool ready_hears_listens(const struct ready_owner *owner)
@@ -111,8 +104,8 @@ uint64_t ready_next_interval(
                 return READY_INTERVAL_FIRST_USEC;
         /* The backup stretches to a quarter of the time waited (still at most 50 ms): what
          * it is for is rare, and a poll costs ~0.1 ms of a VM's core, most of it the
-         * wake-up itself (bench-ready: 40 -> 31 polls over a 1 s wait). */
-        cap = stretched_cap(
+         * wake-up itself (by this schedule 46 -> 31 polls over a 1 s wait). */
+        cap = ready_stretched_cap(
                 READY_INTERVAL_CAP_USEC, READY_INTERVAL_LONG_CAP_USEC, since_usec, backup ? 4 : 8);
         next = previous_usec + previous_usec / 2;
         /* The owner may learn that it hears the listen()s after the first polls (the

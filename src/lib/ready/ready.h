@@ -102,18 +102,19 @@ uint64_t ready_deadline(const struct ready_owner *owner);
 /* Poll period of the polled checks: short at first (0.2 ms) (a daemon is usually up within
  * milliseconds), growing to a cap that still keeps the median overshoot low; on a long
  * wait (since_usec: when the check began, 0: unknown) the cap stretches with the time
- * waited, so that waiting stays cheap (ready.c). */
-uint64_t ready_next_interval(
-        const struct ready_owner *owner, uint64_t previous_usec, uint64_t since_usec, bool backup);
-/* backup: the owner hears of the unit's listen()s (ready_hears_listens()) and the check
+ * waited, so that waiting stays cheap (ready.c).
+ * backup: the owner hears of the unit's listen()s (ready_hears_listens()) and the check
  * polls an address where the unit's own listener would be, so the events find that one at
  * once and polling is only for a listener outside the unit (a proxy, a container's port
  * forward): no fast start then, the cap (5 ms) from the first poll, and on a long wait a
  * quarter of the time waited instead of an eighth (at most 50 ms all the same). */
+uint64_t ready_next_interval(
+        const struct ready_owner *owner, uint64_t previous_usec, uint64_t since_usec, bool backup);
+/* The owner hears of every listen(2)/bind(2) of the unit as it happens. */
 bool ready_hears_listens(const struct ready_owner *owner);
-/* cap_usec, or an eighth of the time waited since since_usec when that is more, at most
- * long_cap_usec. */
-uint64_t ready_stretched_cap(uint64_t cap_usec, uint64_t long_cap_usec, uint64_t since_usec);
+/* cap_usec, or the time waited since since_usec divided by share (8: an eighth) when that
+ * is more, at most long_cap_usec. */
+uint64_t ready_stretched_cap(uint64_t cap_usec, uint64_t long_cap_usec, uint64_t since_usec, unsigned share);
 /* The owner fixed the period (Interval=). */
 bool ready_interval_fixed(const struct ready_owner *owner);
 
